@@ -1,0 +1,61 @@
+"""The exceptions koubei raises.
+
+Library code raises these; the CLI turns each into one line on stderr and a
+non-zero exit code. Every message says what went wrong *and* what to do.
+"""
+
+from __future__ import annotations
+
+
+class KoubeiError(Exception):
+    """Base class of every error koubei raises on purpose."""
+
+    exit_code = 1
+
+
+class InputError(KoubeiError):
+    """A review dump cannot be read (missing, wrong format, wrong encoding...)."""
+
+    exit_code = 2
+
+
+class InputFormatError(InputError):
+    """The file exists but its content is not what its format promises."""
+
+
+class EncodingError(InputError):
+    """The file's bytes do not decode with the detected or given encoding."""
+
+
+class ColumnError(InputError):
+    """A mapped column is missing, or the text column cannot be told."""
+
+
+class OutputError(KoubeiError):
+    """The output path cannot be written (exists, directory missing, not writable)."""
+
+    exit_code = 3
+
+
+class TaxonomyError(KoubeiError):
+    """A taxonomy file is malformed; the message names the entry."""
+
+    exit_code = 4
+
+
+class ModelNotFoundError(KoubeiError):
+    """No model bundle at the given path."""
+
+    exit_code = 5
+
+
+class IncompatibleModelError(KoubeiError):
+    """A model bundle from another schema/taxonomy/version, or with damaged files."""
+
+    exit_code = 5
+
+
+class DataNotFoundError(KoubeiError):
+    """The shared corpora a script or training run needs are not there."""
+
+    exit_code = 6
