@@ -1,0 +1,69 @@
+"""Linear heads stored as plain arrays (no pickle in a model bundle)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def decision(X: sparse.spmatrix | np.ndarray, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+    """``X @ coef.T + intercept`` as a dense float64 array."""
+    z = X @ coef.T
+    z = z.toarray() if sparse.issparse(z) else np.asarray(z)
+    return z.astype(np.float64) + intercept
+
+
+def pad_columns(X: sparse.csr_matrix, n: int) -> sparse.csr_matrix:
+    """Right-pad a sparse matrix with empty columns up to ``n`` columns."""
+    if X.shape[1] == n:
+        return X
+    return sparse.csr_matrix((X.data, X.indices, X.indptr), shape=(X.shape[0], n))
+
+
+class ArrayState:
+    """Save/restore an estimator as (params + small JSON values, named arrays).
+
+    Subclasses list their fitted attributes: ``_array_attrs`` (numpy arrays)
+    and ``_json_attrs`` (JSON-able values such as tuples of floats).
+    """
+
+    _array_attrs: tuple[str, ...] = ()
+    _json_attrs: tuple[str, ...] = ()
+
+    def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+        meta = {"params": self.get_params(),  # type: ignore[attr-defined]
+                "fitted": {a: _jsonable(getattr(self, a)) for a in self._json_attrs}}
+        arrays = {a: np.asarray(getattr(self, a)) for a in self._array_attrs}
+        return meta, arrays
+
+    @classmethod
+    def from_state(cls, meta: dict, arrays: dict[str, np.ndarray]):  # type: ignore[no-untyped-def]
+        params = {k: tuple(v) if isinstance(v, list) else v for k, v in meta["params"].items()}
+        self = cls(**params)
+        for a in cls._array_attrs:
+            setattr(self, a, np.asarray(arrays[a]))
+        for a, v in meta.get("fitted", {}).items():
+            setattr(self, a, tuple(v) if isinstance(v, list) else v)
+        first = np.asarray(arrays[cls._array_attrs[0]])
+        self.n_features_in_ = int(first.shape[-1])
+        return self
+
+
+def _jsonable(v):  # type: ignore[no-untyped-def]
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    if isinstance(v, tuple):
+        return [float(x) if isinstance(x, np.floating) else x for x in v]
+    if isinstance(v, np.generic):
+        return v.item()
+    return v

@@ -1,0 +1,188 @@
+"""Batch prediction: prepared docs in, per-review labels out.
+
+All reviews of a batch and all their clauses are embedded in two sparse
+matrix products; the per-topic work is then cheap array indexing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+
+from koubei.classify.cues import CueMatcher
+from koubei.classify.features import Doc
+from koubei.classify.polarity import TopicPolarityClassifier, pair_features
+from koubei.classify.sentiment import SentimentClassifier
+from koubei.classify.taste import TasteDirector, opinion_phrase
+from koubei.classify.topics import TopicDetector
+from koubei.embed.tfidf import TfidfEmbedder
+from koubei.taxonomy import Taxonomy
+
+
+@dataclass
+class Prediction:
+    """What the model says about one review."""
+
+    sentiment: str
+    sentiment_score: float
+    topics: dict[str, str] = field(default_factory=dict)
+    taste_detail: list[str] = field(default_factory=list)
+    opinions: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Components:
+    """The fitted parts of a model; ``ReviewModel`` wraps them with a taxonomy and manifest."""
+
+    taxonomy: Taxonomy
+    embedder: TfidfEmbedder
+    sentiment: SentimentClassifier
+    topics: TopicDetector
+    polarity: TopicPolarityClassifier
+    context_threshold: float = 0.5
+
+    def __post_init__(self) -> None:
+        self.cues = CueMatcher(self.taxonomy)
+        self.taste = TasteDirector(self.taxonomy)
+
+    def topic_matrix(self, X: sparse.csr_matrix, texts: list[str]) -> sparse.csr_matrix:
+        """Topic features: the embedding plus the taxonomy's cue evidence."""
+        return sparse.hstack([X, self.cues.matrix(texts)], format="csr")
+
+
+def _clause_index(docs: list[Doc]) -> tuple[list[Doc], np.ndarray]:
+    """All clauses of all docs (a doc with none stands for itself) and their owners."""
+    clauses, owner = [], []
+    for i, d in enumerate(docs):
+        parts = d.clauses or [d]
+        clauses.extend(parts)
+        owner.extend([i] * len(parts))
+    return clauses, np.asarray(owner, dtype=np.int64)
+
+
+def topic_contexts(c: Components, docs: list[Doc], topic_sets: list[list[int]],
+                   Xc: sparse.csr_matrix, Pc: np.ndarray, owner: np.ndarray,
+                   clause_texts: list[str]) -> list[list[list[int]]]:
+    """For each review and each of its topics, the clause rows that speak of it.
+
+    A clause speaks of a topic when it holds one of the topic's cues or the
+    topic model, applied to the clause alone, says so; failing both, the
+    clause the topic model likes best.
+    """
+    starts = np.searchsorted(owner, np.arange(len(docs)))
+    ends = np.searchsorted(owner, np.arange(len(docs)), side="right")
+    out = []
+    for i, tset in enumerate(topic_sets):
+        rows = range(starts[i], ends[i])
+        per_topic = []
+        for j in tset:
+            thr = min(c.context_threshold, float(c.topics.thresholds_[j]))
+            sel = [r for r in rows if Pc[r, j] >= thr or c.cues.has(clause_texts[r], j)]
+            if not sel:
+                sel = [max(rows, key=lambda r: Pc[r, j])]
+            per_topic.append(sel)
+        out.append(per_topic)
+    return out
+
+
+def context_matrix(Xc: sparse.csr_matrix, groups: list[list[int]]) -> sparse.csr_matrix:
+    """Row-wise sum of the clause rows in each group, L2-normalized."""
+    indptr = np.cumsum([0] + [len(g) for g in groups])
+    indices = np.fromiter((r for g in groups for r in g), dtype=np.int64, count=int(indptr[-1]))
+    S = sparse.csr_matrix((np.ones(len(indices), dtype=np.float32), indices, indptr),
+                          shape=(len(groups), Xc.shape[0]))
+    M = (S @ Xc).tocsr()
+    norms = np.sqrt(np.asarray(M.multiply(M).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.diags(1.0 / norms).dot(M).tocsr()
+
+
+def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | None = None
+                 ) -> list[Prediction]:
+    """Predict every review of a batch.
+
+    Args:
+        c: fitted components.
+        docs: prepared reviews.
+        topic_sets: force the topics of each review (used when training the
+            polarity head on gold topics); ``None`` detects them.
+    """
+    if not docs:
+        return []
+    texts = [d.norm for d in docs]
+    X = c.embedder.transform(docs)
+    z_rev = c.sentiment.decision_function(X)
+    p_pos = 1.0 / (1.0 + np.exp(-z_rev))
+    labels = c.sentiment.label(p_pos)
+    if topic_sets is None:
+        topic_sets = detect_topics(c, X, texts)
+    clauses, owner = _clause_index(docs)
+    clause_texts = [d.norm for d in clauses]
+    Xc = c.embedder.transform(clauses)
+    Pc = c.topics.predict_proba(c.topic_matrix(Xc, clause_texts))
+    ctx = topic_contexts(c, docs, topic_sets, Xc, Pc, owner, clause_texts)
+    pol = _polarities(c, X, Xc, ctx, topic_sets, z_rev)
+    preds = []
+    k = 0
+    for i, tset in enumerate(topic_sets):
+        tp = {}
+        for j in tset:
+            tp[c.taxonomy.topics[j].id] = pol[k]
+            k += 1
+        pred = Prediction(sentiment=str(labels[i]), sentiment_score=round(float(p_pos[i]), 4),
+                          topics=tp)
+        _describe(c, pred, tset, ctx[i], clause_texts)
+        preds.append(pred)
+    return preds
+
+
+def detect_topics(c: Components, X: sparse.csr_matrix, texts: list[str]) -> list[list[int]]:
+    """Indices of the topics each review mentions."""
+    P = c.topics.predict_proba(c.topic_matrix(X, texts))
+    hit = P >= c.topics.thresholds_
+    return [list(np.flatnonzero(row)) for row in hit]
+
+
+def pair_matrix(c: Components, X: sparse.csr_matrix, Xc: sparse.csr_matrix,
+                ctx: list[list[list[int]]], topic_sets: list[list[int]], z_rev: np.ndarray
+                ) -> sparse.csr_matrix:
+    """Polarity features of every (review, topic) pair, review-major order."""
+    groups = [g for per in ctx for g in per]
+    pair_rev = np.fromiter((i for i, t in enumerate(topic_sets) for _ in t), dtype=np.int64)
+    pair_topic = np.fromiter((j for t in topic_sets for j in t), dtype=np.int64)
+    if not groups:
+        return sparse.csr_matrix((0, c.polarity.n_features_in_ if hasattr(c.polarity, "coef_") else 0))
+    C = context_matrix(Xc, groups)
+    z_ctx = c.sentiment.decision_function(C)
+    return pair_features(C, pair_topic, z_ctx, z_rev[pair_rev], len(c.taxonomy.topics))
+
+
+def _polarities(c: Components, X: sparse.csr_matrix, Xc: sparse.csr_matrix,
+                ctx: list[list[list[int]]], topic_sets: list[list[int]], z_rev: np.ndarray
+                ) -> list[str]:
+    F = pair_matrix(c, X, Xc, ctx, topic_sets, z_rev)
+    if F.shape[0] == 0:
+        return []
+    return [str(p) for p in c.polarity.predict(F)]
+
+
+def _describe(c: Components, pred: Prediction, tset: list[int], ctx: list[list[int]],
+              clause_texts: list[str]) -> None:
+    """Fill taste directions and opinion phrases from each topic's clauses."""
+    taste_id = c.taxonomy.taste_topic
+    for j, rows in zip(tset, ctx):
+        topic = c.taxonomy.topics[j]
+        texts = [clause_texts[r] for r in rows]
+        cue = None
+        if topic.id == taste_id and pred.topics.get(topic.id) == "neg":
+            pred.taste_detail, cue = c.taste.directions(texts)
+            if cue:
+                pred.opinions.append(f"{topic.zh}:{cue}")
+                continue
+        hits = [(t, h) for t in texts for h in c.cues.hits(t)[j]]
+        clause, cue = hits[0] if hits else (texts[0], None)
+        phrase = opinion_phrase(clause, cue)
+        if phrase:
+            pred.opinions.append(f"{topic.zh}:{phrase}")

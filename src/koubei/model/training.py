@@ -1,0 +1,150 @@
+"""Training the default model from the shared corpora and gold labels.
+
+The steps (each a function, so evaluation can reuse them fold by fold):
+
+1. ``build_sentiment_pool``: the sentiment corpora and the gold labels, deduped
+   on normalized text; where a gold label exists it wins over the corpus label.
+2. ``fit_embedder``: TF-IDF vocabulary over every training text (labels unused).
+3. ``fit_sentiment``: binary regression on the pool.
+4. ``fit_topic_parts``: topic detector on gold topics, then the polarity head on
+   gold (review, topic) pairs, fed by a sentiment model that never saw those
+   reviews (so its logits look like they will at prediction time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from koubei.classify.features import Doc, prepare_many
+from koubei.classify.polarity import TopicPolarityClassifier
+from koubei.classify.sentiment import SentimentClassifier
+from koubei.classify.topics import TopicDetector
+from koubei.datasets import GoldRecord
+from koubei.embed.tfidf import TfidfEmbedder
+from koubei.model.predict import Components, _clause_index, pair_matrix, topic_contexts
+from koubei.taxonomy import Taxonomy
+from koubei.text.normalize import normalize
+
+Log = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@dataclass
+class SentimentPool:
+    """Deduped sentiment training texts: ``text`` (raw), ``norm``, ``label``, ``source``, ``gold``."""
+
+    frame: pd.DataFrame
+
+
+def build_sentiment_pool(corpus: pd.DataFrame, gold: Sequence[GoldRecord]) -> SentimentPool:
+    """Dedupe corpora and gold on normalized text; gold pos/neg labels override.
+
+    Texts whose corpus labels disagree (the same text labelled both ways) and
+    that have no gold label are dropped: they teach nothing.
+    """
+    df = corpus.copy()
+    df["norm"] = [normalize(t) for t in df["text"]]
+    df = df[df["norm"].str.len() > 0]
+    agg = df.groupby("norm", sort=False).agg(
+        text=("text", "first"), source=("source", "first"),
+        label=("label", "mean"), n=("label", "size"))
+    agg = agg[(agg["label"] != 0.5)]
+    agg["label"] = (agg["label"] > 0.5).astype(int)
+    agg["gold"] = False
+    gold_rows = {}
+    for r in gold:
+        if r.sentiment in ("pos", "neg"):
+            gold_rows[normalize(r.text)] = (r.text, r.source, int(r.sentiment == "pos"))
+    for norm, (text, src, lab) in gold_rows.items():
+        if norm in agg.index:
+            agg.loc[norm, ["label", "gold"]] = [lab, True]
+        else:
+            agg.loc[norm] = {"text": text, "source": src, "label": lab, "n": 1, "gold": True}
+    out = agg.reset_index()[["text", "norm", "label", "source", "gold"]]
+    return SentimentPool(frame=out)
+
+
+def gold_matrix(gold: Sequence[GoldRecord], taxonomy: Taxonomy) -> np.ndarray:
+    """0/1 matrix reviews × topics of the gold labels."""
+    ids = taxonomy.topic_ids
+    return np.array([[int(t in r.topics) for t in ids] for r in gold], dtype=int)
+
+
+def fit_embedder(docs: Sequence[Doc], *, min_df: int = 3, max_features: int = 120_000
+                 ) -> TfidfEmbedder:
+    """TF-IDF vocabulary over all training documents (no labels used)."""
+    return TfidfEmbedder(min_df=min_df, max_features=max_features).fit(docs)
+
+
+def fit_sentiment(embedder: TfidfEmbedder, docs: Sequence[Doc], labels: np.ndarray,
+                  *, C: float = 2.0) -> SentimentClassifier:
+    X = embedder.transform(docs)
+    return SentimentClassifier(C=C).fit(X, labels)
+
+
+def fit_topic_parts(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_unseen: SentimentClassifier,
+                    docs: Sequence[Doc], gold: Sequence[GoldRecord], *, topic_C: float = 8.0,
+                    polarity_C: float = 2.0, seed: int = 0) -> tuple[TopicDetector, TopicPolarityClassifier]:
+    """Topic detector and polarity head on gold reviews.
+
+    Args:
+        sentiment_unseen: a sentiment model that was not trained on ``docs``.
+    """
+    docs = list(docs)
+    Y = gold_matrix(gold, taxonomy)
+    X = embedder.transform(docs)
+    probe = Components(taxonomy, embedder, sentiment_unseen, TopicDetector(), TopicPolarityClassifier())
+    texts = [d.norm for d in docs]
+    topics = TopicDetector(C=topic_C, seed=seed).fit(probe.topic_matrix(X, texts), Y)
+    probe.topics = topics
+    topic_sets = [list(np.flatnonzero(row)) for row in Y]
+    clauses, owner = _clause_index(docs)
+    clause_texts = [d.norm for d in clauses]
+    Xc = embedder.transform(clauses)
+    Pc = topics.predict_proba(probe.topic_matrix(Xc, clause_texts))
+    ctx = topic_contexts(probe, docs, topic_sets, Xc, Pc, owner, clause_texts)
+    z_rev = sentiment_unseen.decision_function(X)
+    F = pair_matrix(probe, X, Xc, ctx, topic_sets, z_rev)
+    y = [r.topics[taxonomy.topic_ids[j]] for r, t in zip(gold, topic_sets) for j in t]
+    polarity = TopicPolarityClassifier(C=polarity_C).fit(F, np.asarray(y))
+    return topics, polarity
+
+
+@dataclass
+class TrainedDefault:
+    components: Components
+    pool_size: int
+    gold_size: int
+    neutral_band: tuple[float, float]
+
+
+def train_default(taxonomy: Taxonomy, corpus: pd.DataFrame, gold: Sequence[GoldRecord],
+                  *, seed: int = 0, log: Log = _quiet) -> TrainedDefault:
+    """Train every component of the default model."""
+    pool = build_sentiment_pool(corpus, gold).frame
+    log(f"sentiment pool: {len(pool):,} deduped texts ({int(pool['gold'].sum())} with gold labels)")
+    pool_docs = prepare_many(pool["text"].tolist())
+    gold_docs = prepare_many([r.text for r in gold])
+    log("segmented")
+    embedder = fit_embedder(pool_docs + gold_docs)
+    log(f"embedder: {embedder.n_features_out_:,} features")
+    gold_norms = {d.norm for d in gold_docs}
+    unseen = ~pool["norm"].isin(gold_norms).to_numpy()
+    labels = pool["label"].to_numpy()
+    sent_unseen = fit_sentiment(embedder, [d for d, u in zip(pool_docs, unseen) if u], labels[unseen])
+    gold_pos = sent_unseen.proba_pos(embedder.transform(gold_docs))
+    band = sent_unseen.tune_band(gold_pos, np.array([r.sentiment for r in gold]))
+    log(f"neutral band {band}")
+    topics, polarity = fit_topic_parts(taxonomy, embedder, sent_unseen, gold_docs, gold, seed=seed)
+    log("topics and polarity fitted")
+    sentiment = fit_sentiment(embedder, pool_docs, labels)
+    sentiment.band_ = band
+    comps = Components(taxonomy, embedder, sentiment, topics, polarity)
+    return TrainedDefault(comps, len(pool), len(gold), band)

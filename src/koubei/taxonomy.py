@@ -1,0 +1,228 @@
+"""The label schema: topics, service dimensions, polarities and taste directions.
+
+A taxonomy is a versioned YAML (or JSON) file; the default one,
+``corpora/taxonomy/default.yaml``, implements the annotation guideline the gold
+labels follow. Users bring their own by training a model on it; the taxonomy
+then travels inside the model bundle (``taxonomy.json``) and its hash ties the
+bundle to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from koubei.errors import TaxonomyError
+from koubei.resources import corpora_path
+
+_ID_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A service dimension (SERVQUAL/RATER) or ``product``."""
+
+    id: str
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A complaint/praise topic with the cue words that signal it."""
+
+    id: str
+    zh: str
+    en: str
+    dimension: str
+    description: str = ""
+    cues: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TasteDirection:
+    """What exactly is wrong with the taste (too_bland, too_salty...)."""
+
+    id: str
+    zh: str
+    en: str
+    cues: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """A validated label schema. Build one with :func:`load_taxonomy`."""
+
+    name: str
+    version: str
+    polarities: tuple[str, ...]
+    dimensions: tuple[Dimension, ...]
+    topics: tuple[Topic, ...]
+    taste_topic: str | None = None
+    taste_directions: tuple[TasteDirection, ...] = ()
+    fallback_direction: str | None = None
+    taste_exclude: tuple[str, ...] = ()
+    source: str = field(default="<memory>", compare=False)
+
+    @property
+    def topic_ids(self) -> list[str]:
+        return [t.id for t in self.topics]
+
+    @property
+    def direction_ids(self) -> list[str]:
+        return [d.id for d in self.taste_directions]
+
+    def topic(self, topic_id: str) -> Topic:
+        for t in self.topics:
+            if t.id == topic_id:
+                return t
+        raise KeyError(topic_id)
+
+    def dimension_of(self, topic_id: str) -> str:
+        return self.topic(topic_id).dimension
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, the same shape as the file (source left out)."""
+        d = asdict(self)
+        d.pop("source")
+        d["dimensions"] = {x["id"]: {"zh": x["zh"], "en": x["en"]} for x in d["dimensions"]}
+        return d
+
+    def sha256(self) -> str:
+        """Content hash: two taxonomies with the same labels and cues hash alike."""
+        blob = json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def default_taxonomy_path() -> Path:
+    return corpora_path("taxonomy", "default.yaml")
+
+
+def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
+    """Read and validate a taxonomy file (YAML or JSON).
+
+    Raises:
+        TaxonomyError: the file is missing or malformed; the message names the entry.
+    """
+    p = Path(path) if path else default_taxonomy_path()
+    if not p.is_file():
+        raise TaxonomyError(f"taxonomy file not found: {p}")
+    try:
+        text = p.read_text(encoding="utf-8")
+        if p.suffix.lower() == ".json":
+            raw = json.loads(text)
+        else:
+            import yaml
+
+            raw = yaml.safe_load(text)
+    except (ValueError, UnicodeDecodeError) as e:  # yaml.YAMLError subclasses Exception
+        raise TaxonomyError(f"{p}: cannot parse taxonomy: {e}") from e
+    except Exception as e:  # noqa: BLE001 - yaml raises its own hierarchy
+        if type(e).__module__.startswith("yaml"):
+            raise TaxonomyError(f"{p}: cannot parse taxonomy: {e}") from e
+        raise
+    return taxonomy_from_dict(raw, source=str(p))
+
+
+def taxonomy_from_dict(raw: Any, *, source: str = "<memory>") -> Taxonomy:
+    """Validate plain data (as read from a file or a model bundle) into a Taxonomy."""
+    where = source
+    if not isinstance(raw, dict):
+        raise TaxonomyError(f"{where}: a taxonomy is a mapping with 'topics', got {type(raw).__name__}")
+    for key in ("name", "version", "dimensions", "topics"):
+        if key not in raw:
+            raise TaxonomyError(f"{where}: missing required key '{key}'")
+    polarities = tuple(raw.get("polarities") or ("pos", "neg", "neu"))
+    dims = _dimensions(raw["dimensions"], where)
+    topics = _topics(raw["topics"], {d.id for d in dims}, where)
+    directions = _directions(raw.get("taste_directions") or [], where)
+    taste_topic = raw.get("taste_topic")
+    if taste_topic is not None and taste_topic not in {t.id for t in topics}:
+        raise TaxonomyError(f"{where}: taste_topic '{taste_topic}' is not one of the topics")
+    if directions and taste_topic is None:
+        raise TaxonomyError(f"{where}: taste_directions given but no taste_topic")
+    fallback = raw.get("fallback_direction")
+    if fallback is not None and fallback not in {d.id for d in directions}:
+        raise TaxonomyError(f"{where}: fallback_direction '{fallback}' is not a taste direction")
+    return Taxonomy(
+        name=str(raw["name"]), version=str(raw["version"]), polarities=polarities,
+        dimensions=dims, topics=topics, taste_topic=taste_topic,
+        taste_directions=directions, fallback_direction=fallback,
+        taste_exclude=tuple(str(w) for w in raw.get("taste_exclude") or ()), source=source,
+    )
+
+
+def _check_id(value: Any, what: str, where: str) -> str:
+    if not isinstance(value, str) or not value or not set(value) <= _ID_CHARS:
+        raise TaxonomyError(
+            f"{where}: {what} id {value!r} must be lower-case letters, digits or '_'"
+        )
+    return value
+
+
+def _cues(entry: dict, what: str, where: str) -> tuple[str, ...]:
+    cues = entry.get("cues") or []
+    if not isinstance(cues, list) or not all(isinstance(c, str) and c.strip() for c in cues):
+        raise TaxonomyError(f"{where}: {what}: 'cues' must be a list of non-empty strings")
+    return tuple(c.strip() for c in cues)
+
+
+def _dimensions(raw: Any, where: str) -> tuple[Dimension, ...]:
+    if not isinstance(raw, dict) or not raw:
+        raise TaxonomyError(f"{where}: 'dimensions' must be a non-empty mapping id -> {{zh, en}}")
+    out = []
+    for key, val in raw.items():
+        _check_id(key, "dimension", where)
+        if not isinstance(val, dict) or "zh" not in val:
+            raise TaxonomyError(f"{where}: dimension '{key}' needs a 'zh' name")
+        out.append(Dimension(id=key, zh=str(val["zh"]), en=str(val.get("en", key))))
+    return tuple(out)
+
+
+def _topics(raw: Any, dim_ids: set[str], where: str) -> tuple[Topic, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise TaxonomyError(f"{where}: 'topics' must be a non-empty list")
+    out: list[Topic] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(raw):
+        if not isinstance(entry, dict):
+            raise TaxonomyError(f"{where}: topics[{i}] must be a mapping, got {entry!r}")
+        tid = _check_id(entry.get("id"), f"topics[{i}]", where)
+        what = f"topic '{tid}'"
+        if tid in seen:
+            raise TaxonomyError(f"{where}: {what} appears twice")
+        seen.add(tid)
+        if "zh" not in entry:
+            raise TaxonomyError(f"{where}: {what} needs a 'zh' name")
+        dim = entry.get("dimension")
+        if dim not in dim_ids:
+            raise TaxonomyError(
+                f"{where}: {what} has dimension {dim!r}; known: {', '.join(sorted(dim_ids))}"
+            )
+        out.append(Topic(
+            id=tid, zh=str(entry["zh"]), en=str(entry.get("en", tid)), dimension=dim,
+            description=str(entry.get("description", "")), cues=_cues(entry, what, where),
+        ))
+    return tuple(out)
+
+
+def _directions(raw: Any, where: str) -> tuple[TasteDirection, ...]:
+    if not isinstance(raw, list):
+        raise TaxonomyError(f"{where}: 'taste_directions' must be a list")
+    out = []
+    seen: set[str] = set()
+    for i, entry in enumerate(raw):
+        if not isinstance(entry, dict):
+            raise TaxonomyError(f"{where}: taste_directions[{i}] must be a mapping")
+        did = _check_id(entry.get("id"), f"taste_directions[{i}]", where)
+        if did in seen:
+            raise TaxonomyError(f"{where}: taste direction '{did}' appears twice")
+        seen.add(did)
+        out.append(TasteDirection(
+            id=did, zh=str(entry.get("zh", did)), en=str(entry.get("en", did)),
+            cues=_cues(entry, f"taste direction '{did}'", where),
+        ))
+    return tuple(out)

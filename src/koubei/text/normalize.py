@@ -1,0 +1,126 @@
+"""Text normalization: one canonical form for every review before segmentation.
+
+Steps, in order (each is its own small function so tests can pin them):
+
+1. HTML: entities unescaped, tags dropped (``<br>`` becomes a clause break).
+2. Noise: URLs, e-mail addresses and ``@mentions`` removed; Weibo ``#话题#``
+   keeps its words; bracket emoticons such as ``[怒]`` keep their word.
+3. Width: full-width ASCII (``ＡＢＣ１２３！``) becomes half-width, the
+   ideographic space a plain space.
+4. Script: traditional characters become simplified (OpenCC ``t2s``).
+5. Emoji and pictographs become a space (they carry sentiment, but the
+   vocabulary is too open for a small model; see ``EMOJI_RE``).
+6. Runs of the same punctuation collapse to one (``！！！`` → ``!``), runs of
+   one character longer than three collapse to three (``好好好好好`` → ``好好好``),
+   whitespace collapses, latin letters are lower-cased.
+
+The raw text is never overwritten: callers keep it in the ``text`` column and
+use the normalized form for ids, features and duplicate detection.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from functools import cache
+
+_TAG_RE = re.compile(r"<\s*(br|p|/p|div|/div|li)\b[^>]*>|<[^>]{1,200}>", re.IGNORECASE)
+_URL_RE = re.compile(r"(https?://|www\.)[\w\-./?%&=#:~+@!,;]+", re.IGNORECASE)
+_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+_MENTION_RE = re.compile(r"@[\w\u4e00-\u9fff\-]{1,30}")
+_HASHTAG_RE = re.compile(r"#([^#\n]{1,40})#")
+_BRACKET_EMOTICON_RE = re.compile(r"\[([\u4e00-\u9fff]{1,4})\]")
+EMOJI_RE = re.compile(
+    "["
+    "\U0001f000-\U0001faff"  # pictographs, emoticons, transport, symbols
+    "\U00002600-\U000027bf"  # misc symbols, dingbats
+    "\U0000fe0f\U0000200d"  # variation selector, zero-width joiner
+    "\U0001f1e6-\U0001f1ff"  # flags
+    "\U00002b00-\U00002bff"
+    "]+"
+)
+_PUNCT_RUN_RE = re.compile(r"([!?,.;:~\-_=*。、…·])\1+")
+_CHAR_RUN_RE = re.compile(r"(.)\1{3,}")
+_SPACE_RE = re.compile(r"\s+")
+
+# Full-width ASCII block U+FF01..U+FF5E maps onto U+0021..U+007E.
+_WIDTH_TABLE = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_WIDTH_TABLE[0x3000] = 0x20  # ideographic space
+
+
+@cache
+def _t2s():  # type: ignore[no-untyped-def]
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def strip_html(text: str) -> str:
+    """Unescape HTML entities and drop tags; block tags become a clause break."""
+    if "&" in text:
+        text = html.unescape(text)
+    if "<" in text:
+        text = _TAG_RE.sub(lambda m: "。" if m.group(1) else " ", text)
+    return text
+
+
+def strip_noise(text: str) -> str:
+    """Remove URLs, e-mails and @mentions; keep the words of #topics# and [emoticons]."""
+    if "http" in text or "www" in text:
+        text = _URL_RE.sub(" ", text)
+    if "@" in text:
+        text = _EMAIL_RE.sub(" ", text)
+        text = _MENTION_RE.sub(" ", text)
+    if "#" in text:
+        text = _HASHTAG_RE.sub(r"\1 ", text)
+    if "[" in text:
+        text = _BRACKET_EMOTICON_RE.sub(r"\1", text)
+    return text
+
+
+def to_halfwidth(text: str) -> str:
+    """Full-width ASCII letters, digits and punctuation to half-width."""
+    return text.translate(_WIDTH_TABLE)
+
+
+def to_simplified(text: str) -> str:
+    """Traditional Chinese characters to simplified (OpenCC t2s)."""
+    return str(_t2s().convert(text))
+
+
+def collapse_runs(text: str) -> str:
+    """Collapse repeated punctuation, over-long character runs and whitespace."""
+    text = _PUNCT_RUN_RE.sub(r"\1", text)
+    text = _CHAR_RUN_RE.sub(r"\1\1\1", text)
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def normalize(text: str) -> str:
+    """Canonical form of one review text (see the module docstring for the steps).
+
+    Args:
+        text: the raw review text; ``None``-like values should be passed as "".
+
+    Returns:
+        The normalized text; "" when nothing but noise remains.
+    """
+    if not text:
+        return ""
+    text = strip_html(text)
+    text = strip_noise(text)
+    text = to_halfwidth(text)
+    text = to_simplified(text)
+    text = EMOJI_RE.sub(" ", text)
+    return collapse_runs(text).lower()
+
+
+def normalize_many(texts: list[str]) -> list[str]:
+    """``normalize`` over a list, reusing results for repeated texts."""
+    seen: dict[str, str] = {}
+    out = []
+    for t in texts:
+        n = seen.get(t)
+        if n is None:
+            n = seen[t] = normalize(t)
+        out.append(n)
+    return out
