@@ -1,0 +1,254 @@
+"""Review ids, status and quality flags, computed chunk by chunk.
+
+:class:`ReviewAnnotator` keeps the state that spans a whole file (how often
+each normalized text and each id was seen, which text skeletons were seen),
+so feeding it a file in chunks of any size gives the same result as feeding
+it the whole file. It stores 8-byte hashes, never the texts.
+
+Rules:
+
+- ``review_id``: the source id when an id column is mapped and the cell is
+  not empty; otherwise ``"r"`` + the first 16 hex digits of the SHA-1 of the
+  normalized text. The 2nd, 3rd... row with the same id gets ``-2``, ``-3``...
+  in file order, so ids are unique and re-reading a file gives the same ids.
+  Empty texts hash the empty string (``rda39a3ee5e6b4b0d``, ``rda39a3ee5e6b4b0d-2``
+  ...): unique and stable for a given file, though they move if rows are
+  reordered. Repeated *source* ids get the suffix too, and the flag
+  ``duplicate_id``. Hash ids depend on :func:`koubei.text.normalize.normalize`.
+- ``status``: ``empty`` (missing or whitespace), ``non_text`` (no letter of
+  any script after normalization: "。。。", "111", "😊"), else ``ok``.
+- flags, for ``ok`` rows only: ``templated`` (the text is a platform
+  placeholder listed in ``corpora/templates.txt``), ``duplicate`` (the same
+  normalized text appeared earlier), ``near_duplicate`` (not a duplicate, but
+  its skeleton — letters only, runs of one character collapsed — has at least
+  ``min_skeleton`` characters and appeared earlier).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from koubei.errors import InputFormatError
+from koubei.resources import corpora_path
+
+STATUSES: tuple[str, ...] = ("ok", "empty", "non_text")
+ANNOTATOR_FLAGS: tuple[str, ...] = ("duplicate", "duplicate_id", "near_duplicate", "templated")
+
+_LETTER_RE = re.compile(r"[^\W\d_]")
+_NON_KEY_RE = re.compile(r"[\W_]+")
+_NON_SKELETON_RE = re.compile(r"[\W\d_]+")
+_RUN_RE = re.compile(r"(.)\1+")
+
+
+def template_key(normalized: str) -> str:
+    """Normalized text without punctuation, symbols, emoji and spaces."""
+    return _NON_KEY_RE.sub("", normalized)
+
+
+def skeleton(normalized: str) -> str:
+    """Letters only (no digits, punctuation, emoji), runs of a character collapsed."""
+    return _RUN_RE.sub(r"\1", _NON_SKELETON_RE.sub("", normalized))
+
+
+def hash8(text: str) -> int:
+    """A 64-bit hash of ``text`` (first 8 bytes of BLAKE2b)."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+@dataclass(frozen=True)
+class TemplateMatcher:
+    """Placeholder texts: literal keys and whole-text regular expressions."""
+
+    literals: frozenset[str]
+    patterns: tuple[re.Pattern[str], ...]
+
+    def matches(self, key: str) -> bool:
+        """Whether a :func:`template_key` is a placeholder text."""
+        return key in self.literals or any(p.fullmatch(key) for p in self.patterns)
+
+
+@cache
+def load_templates(path: str | None = None) -> TemplateMatcher:
+    """Read a templates file (see ``corpora/templates.txt`` for the format).
+
+    Args:
+        path: the file; None for the shipped one.
+
+    Raises:
+        InputFormatError: a ``re:`` line is not a valid regular expression.
+    """
+    source = Path(path) if path else corpora_path("templates.txt")
+    normalize = _default_normalizer()
+    literals, patterns = set(), []
+    for lineno, line in enumerate(source.read_text(encoding="utf-8").splitlines(), start=1):
+        entry = line.strip()
+        if not entry or entry.startswith("#"):
+            continue
+        if entry.startswith("re:"):
+            try:
+                patterns.append(re.compile(entry[3:].strip()))
+            except re.error as err:
+                raise InputFormatError(f"{source}: line {lineno}: bad regex ({err})") from None
+        else:
+            literals.add(template_key(normalize(entry)))
+    return TemplateMatcher(frozenset(literals), tuple(patterns))
+
+
+def _default_normalizer() -> Callable[[str], str]:
+    from koubei.text.normalize import normalize
+
+    return normalize
+
+
+@dataclass
+class _TextFacts:
+    """Per distinct raw text: what annotation needs, as arrays."""
+
+    key: np.ndarray  # uint64 hash of the normalized text
+    hash_id: np.ndarray  # object: "r" + 16 hex
+    status: np.ndarray  # object
+    templated: np.ndarray  # bool
+    skeleton_key: np.ndarray  # uint64
+    has_skeleton: np.ndarray  # bool
+
+
+class ReviewAnnotator:
+    """Assign ids, status and flags to chunks of one file, in file order.
+
+    Args:
+        templates: placeholder texts; the shipped ``corpora/templates.txt`` by default.
+        min_skeleton: shortest skeleton that counts for ``near_duplicate``.
+        normalizer: text normalization; :func:`koubei.text.normalize.normalize`
+            by default.
+    """
+
+    def __init__(
+        self,
+        *,
+        templates: TemplateMatcher | None = None,
+        min_skeleton: int = 4,
+        normalizer: Callable[[str], str] | None = None,
+    ) -> None:
+        self.templates = templates if templates is not None else load_templates()
+        self.min_skeleton = min_skeleton
+        self.normalizer = normalizer or _default_normalizer()
+        self._text_counts: dict[int, int] = {}
+        self._id_counts: dict[int, int] = {}
+        self._skeletons: set[int] = set()
+
+    def annotate(self, texts: pd.Series, ids: pd.Series | None = None) -> pd.DataFrame:
+        """Annotate the next chunk.
+
+        Args:
+            texts: review texts as strings ("" for missing).
+            ids: source ids as strings ("" for missing), or None when unmapped.
+
+        Returns:
+            A frame on the index of ``texts`` with ``review_id``, ``status`` and
+            one bool column per flag in :data:`ANNOTATOR_FLAGS`.
+        """
+        codes, uniques = pd.factorize(texts)
+        facts = self._facts([str(u) for u in uniques])
+        ok = facts.status[codes] == "ok"
+        text_occ = _occurrences(facts.key[codes], self._text_counts)
+        duplicate = ok & (text_occ > 0)
+        near = self._near(facts, codes, ok) & ~duplicate
+        hash_ids = facts.hash_id[codes]
+        if ids is None:
+            review_id = _with_suffix(hash_ids, text_occ)
+            dup_id = np.zeros(len(codes), dtype=bool)
+        else:
+            review_id, dup_id = self._given_ids(ids.to_numpy(dtype=object), hash_ids)
+        return pd.DataFrame(
+            {
+                "review_id": review_id,
+                "status": facts.status[codes],
+                "duplicate": duplicate,
+                "duplicate_id": dup_id,
+                "near_duplicate": near,
+                "templated": facts.templated[codes] & ok,
+            },
+            index=texts.index,
+        )
+
+    def _facts(self, uniques: list[str]) -> _TextFacts:
+        n = len(uniques)
+        facts = _TextFacts(
+            key=np.zeros(n, dtype=np.uint64),
+            hash_id=np.empty(n, dtype=object),
+            status=np.empty(n, dtype=object),
+            templated=np.zeros(n, dtype=bool),
+            skeleton_key=np.zeros(n, dtype=np.uint64),
+            has_skeleton=np.zeros(n, dtype=bool),
+        )
+        for i, raw in enumerate(uniques):
+            norm = self.normalizer(raw) if raw.strip() else ""
+            digest = hashlib.sha1(norm.encode("utf-8")).digest()[:8]
+            facts.key[i] = int.from_bytes(digest, "big")
+            facts.hash_id[i] = "r" + digest.hex()
+            facts.status[i] = _status(raw, norm)
+            if facts.status[i] == "ok":
+                facts.templated[i] = self.templates.matches(template_key(norm))
+                skel = skeleton(norm)
+                if len(skel) >= self.min_skeleton:
+                    facts.skeleton_key[i] = hash8(skel)
+                    facts.has_skeleton[i] = True
+        return facts
+
+    def _near(self, facts: _TextFacts, codes: np.ndarray, ok: np.ndarray) -> np.ndarray:
+        usable = ok & facts.has_skeleton[codes]
+        near = np.zeros(len(codes), dtype=bool)
+        if usable.any():
+            near[usable] = _seen_before(facts.skeleton_key[codes][usable], self._skeletons)
+        return near
+
+    def _given_ids(self, given: np.ndarray, hash_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        cleaned = np.array([str(g).strip() for g in given], dtype=object)
+        has = cleaned != ""
+        base = np.where(has, cleaned, hash_ids)
+        codes, uniques = pd.factorize(base)
+        keys = np.array([hash8(str(u)) for u in uniques], dtype=np.uint64)[codes]
+        occ = _occurrences(keys, self._id_counts)
+        return _with_suffix(base, occ), has & (occ > 0)
+
+
+def _status(raw: str, norm: str) -> str:
+    if not raw.strip():
+        return "empty"
+    return "ok" if _LETTER_RE.search(norm) else "non_text"
+
+
+def _occurrences(keys: np.ndarray, counts: dict[int, int]) -> np.ndarray:
+    """0-based occurrence number of each key, counting earlier chunks via ``counts``."""
+    codes, uniques = pd.factorize(keys)
+    within = pd.Series(codes).groupby(codes).cumcount().to_numpy()
+    keys_list = uniques.tolist()
+    prior = np.fromiter((counts.get(k, 0) for k in keys_list), dtype=np.int64, count=len(keys_list))
+    sizes = np.bincount(codes, minlength=len(keys_list))
+    counts.update(zip(keys_list, (prior + sizes).tolist(), strict=True))
+    return prior[codes] + within
+
+
+def _seen_before(keys: np.ndarray, seen: set[int]) -> np.ndarray:
+    """Whether each key appeared in an earlier chunk or earlier in this one."""
+    codes, uniques = pd.factorize(keys)
+    keys_list = uniques.tolist()
+    prior = np.fromiter((k in seen for k in keys_list), dtype=bool, count=len(keys_list))
+    seen.update(keys_list)
+    return prior[codes] | pd.Series(codes).duplicated().to_numpy()
+
+
+def _with_suffix(base: np.ndarray, occurrence: np.ndarray) -> np.ndarray:
+    """``base`` for first occurrences, ``base-2``, ``base-3``... after."""
+    out = base.astype(object).copy()
+    for i in np.flatnonzero(occurrence):
+        out[i] = f"{out[i]}-{occurrence[i] + 1}"
+    return out

@@ -1,0 +1,199 @@
+"""Writing result tables atomically: CSV, TSV, JSON Lines, JSON, Excel, Parquet.
+
+Every write goes to a temporary file in the target's directory and is moved
+over the target with ``os.replace`` only when complete, so a crash never
+leaves a half-written file that looks finished; the temporary file is
+removed on any error.
+
+- CSV/TSV: UTF-8 with BOM so Excel opens Chinese text correctly.
+- JSON Lines/JSON: UTF-8, Chinese unescaped, times in ISO 8601 (UTC).
+- Excel: tz-aware times become wall-clock times in their zone (Excel has no
+  time zones); text that starts with ``=`` stays text, never a formula;
+  characters Excel forbids (control characters) are dropped; more than
+  1,048,575 rows is an error suggesting Parquet or CSV.
+- Parquet: dtypes kept (``time`` stays tz-aware, ``rating`` float).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from koubei.errors import OutputError
+
+WRITE_FORMATS: tuple[str, ...] = ("csv", "tsv", "jsonl", "json", "xlsx", "parquet")
+EXCEL_MAX_ROWS = 1_048_576  # including the header row
+EXCEL_MAX_COLS = 16_384
+
+_EXTENSIONS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+    ".xlsx": "xlsx",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+
+
+def output_format(path: Path, fmt: str | None = None) -> str:
+    """The output format: ``fmt`` when given, else told by the extension.
+
+    Raises:
+        OutputError: unknown format or extension.
+    """
+    name = (fmt or "").strip().lower().lstrip(".") or _EXTENSIONS.get(path.suffix.lower(), "")
+    name = {"ndjson": "jsonl", "pq": "parquet", "excel": "xlsx"}.get(name, name)
+    if name not in WRITE_FORMATS:
+        what = f"format {fmt!r}" if fmt else f"extension {path.suffix or '(none)'!r}"
+        raise OutputError(
+            f"{path}: cannot write {what}; formats: {', '.join(WRITE_FORMATS)} "
+            f"(extensions {', '.join(sorted(_EXTENSIONS))}); pass --format NAME"
+        )
+    return name
+
+
+def write_table(
+    df: pd.DataFrame,
+    path: str | os.PathLike[str],
+    fmt: str | None = None,
+    *,
+    overwrite: bool = False,
+    sheet_name: str = "reviews",
+) -> Path:
+    """Write ``df`` to ``path`` atomically.
+
+    Args:
+        df: the table (its index is not written).
+        path: the output file.
+        fmt: format name overriding the extension (``--format``).
+        overwrite: replace an existing file (``--overwrite``).
+        sheet_name: the sheet name for Excel output.
+
+    Returns:
+        The path written.
+
+    Raises:
+        OutputError: the file exists (and not ``overwrite``), its directory is
+            missing or not writable, the format is unknown, or the table does
+            not fit in an Excel sheet.
+    """
+    target = Path(path)
+    _check_target(target, overwrite)
+    name = output_format(target, fmt)
+    if name == "xlsx":
+        _check_excel_size(df, target)
+    writer = _WRITERS[name]
+    _atomic_write(target, lambda tmp: writer(_without_attrs(df), tmp, sheet_name))
+    return target
+
+
+def _check_target(target: Path, overwrite: bool) -> None:
+    if target.is_dir():
+        raise OutputError(f"{target}: is a directory; pass a file name")
+    if target.exists() and not overwrite:
+        raise OutputError(f"{target}: exists; pass --overwrite to replace it")
+    parent = target.parent
+    if not parent.is_dir():
+        raise OutputError(f"{target}: the directory {parent} does not exist; create it first")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"{target}: the directory {parent} is not writable")
+
+
+def _check_excel_size(df: pd.DataFrame, target: Path) -> None:
+    if len(df) + 1 > EXCEL_MAX_ROWS or len(df.columns) > EXCEL_MAX_COLS:
+        raise OutputError(
+            f"{target}: {len(df):,} rows x {len(df.columns)} columns do not fit in an Excel "
+            f"sheet (max {EXCEL_MAX_ROWS - 1:,} rows, {EXCEL_MAX_COLS:,} columns); "
+            "write .parquet or .csv instead"
+        )
+
+
+def _atomic_write(target: Path, write: Callable[[Path], None]) -> None:
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        # O_EXCL: never clobber; mode 0o666 & umask: the same rights as a plain open().
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        write(tmp)
+        os.replace(tmp, target)
+    except OSError as err:
+        _remove(tmp)
+        raise OutputError(f"{target}: cannot write ({err.strerror or err})") from err
+    except BaseException:
+        _remove(tmp)
+        raise
+
+
+def _remove(tmp: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+
+
+def _without_attrs(df: pd.DataFrame) -> pd.DataFrame:
+    """A shallow copy without ``attrs`` (Parquet would try to store the report)."""
+    out = df.copy(deep=False)
+    out.attrs = {}
+    return out
+
+
+def _write_csv(df: pd.DataFrame, tmp: Path, _sheet: str) -> None:
+    df.to_csv(tmp, index=False, encoding="utf-8-sig")
+
+
+def _write_tsv(df: pd.DataFrame, tmp: Path, _sheet: str) -> None:
+    df.to_csv(tmp, index=False, sep="\t", encoding="utf-8-sig")
+
+
+def _write_jsonl(df: pd.DataFrame, tmp: Path, _sheet: str) -> None:
+    df.to_json(tmp, orient="records", lines=True, force_ascii=False, date_format="iso")
+
+
+def _write_json(df: pd.DataFrame, tmp: Path, _sheet: str) -> None:
+    df.to_json(tmp, orient="records", force_ascii=False, date_format="iso", indent=1)
+
+
+def _write_parquet(df: pd.DataFrame, tmp: Path, _sheet: str) -> None:
+    import pyarrow as pa
+
+    try:
+        df.to_parquet(tmp, index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
+        raise OutputError(
+            f"cannot store the table as Parquet ({err}); a column mixes types: "
+            "convert it with .astype(str), or write .csv"
+        ) from None
+
+
+def _write_xlsx(df: pd.DataFrame, tmp: Path, sheet: str) -> None:
+    from koubei.io.excel_writer import write_xlsx
+
+    write_xlsx(df, tmp, sheet)
+
+
+_WRITERS: dict[str, Callable[[pd.DataFrame, Path, str], None]] = {
+    "csv": _write_csv,
+    "tsv": _write_tsv,
+    "jsonl": _write_jsonl,
+    "json": _write_json,
+    "xlsx": _write_xlsx,
+    "parquet": _write_parquet,
+}
+
+
+def check_output(path: str | os.PathLike[str], fmt: str | None = None, *,
+                 overwrite: bool = False) -> str:
+    """Fail before any work when ``path`` cannot be written; returns the format name.
+
+    Raises:
+        OutputError: as :func:`write_table` would.
+    """
+    target = Path(path)
+    name = output_format(target, fmt)
+    _check_target(target, overwrite)
+    return name
