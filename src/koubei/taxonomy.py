@@ -86,7 +86,7 @@ class Taxonomy:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data, the same shape as the file (source left out)."""
-        d = asdict(self)
+        d = json.loads(json.dumps(asdict(self), ensure_ascii=False))  # tuples -> lists
         d.pop("source")
         d["dimensions"] = {x["id"]: {"zh": x["zh"], "en": x["en"]} for x in d["dimensions"]}
         return d

@@ -39,7 +39,7 @@ EMOJI_RE = re.compile(
     "\U00002b00-\U00002bff"
     "]+"
 )
-_PUNCT_RUN_RE = re.compile(r"([!?,.;:~\-_=*。、…·])\1+")
+_PUNCT_RUN_RE = re.compile(r"([!?,.;:~\-_=*。、…·！？，；：～])\1+")
 _CHAR_RUN_RE = re.compile(r"(.)\1{3,}")
 _SPACE_RE = re.compile(r"\s+")
 

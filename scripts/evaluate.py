@@ -1,0 +1,178 @@
+"""Cross-validated quality of the default model's recipe, on ../shared/corpora.
+
+    python scripts/evaluate.py [--data-dir DIR] [--folds 5] [--seed 0]
+                               [--skip-sentiment] [--update-bundle models/default]
+
+What it measures (never on reviews a model was trained on):
+- sentiment: for each corpus (waimai, online_shopping, hotel), 5 folds grouped
+  by normalized text; each fold's model is trained on the whole training pool
+  (all corpora + gold, deduped) minus every text of the test fold, and scored
+  against that corpus's own binary labels (P(pos) >= 0.5).
+- topics: 5 folds over the gold labels grouped by normalized text; topic
+  detector and polarity head trained on the other folds, fed by a sentiment
+  model that never saw any gold text. Reports topic micro/macro-F1, per-topic
+  P/R/F1, topic+polarity micro-F1 (all, and on reviews whose topics carry
+  different polarities), taste-direction accuracy, gold 3-class sentiment.
+The TF-IDF vocabulary is fitted once on all texts (no labels involved).
+Results go to scripts/results/evaluate.json (or --out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
+
+from koubei.classify.features import prepare_many
+from koubei.datasets import find_corpora, load_gold, load_sentiment
+from koubei.evaluation import mixed_polarity_mask, sentiment_metrics, taste_direction_accuracy, topic_metrics
+from koubei.model.card import update_card
+from koubei.model.predict import Components, predict_docs
+from koubei.model.training import build_sentiment_pool, fit_embedder, fit_sentiment, fit_topic_parts
+from koubei.taxonomy import load_taxonomy
+from koubei.text.normalize import normalize
+
+T0 = time.time()
+
+
+def log(msg: str) -> None:
+    print(f"[{time.time() - T0:6.1f}s] {msg}", file=sys.stderr, flush=True)
+
+
+def sentiment_cv(corpus: pd.DataFrame, pool: pd.DataFrame, X_pool, embedder, folds: int,
+                 seed: int) -> dict[str, dict]:
+    out = {}
+    pool_norm = pool["norm"].to_numpy()
+    labels = pool["label"].to_numpy()
+    for src in ("waimai", "shopping", "hotel"):
+        part = corpus[corpus["source"] == src].copy()
+        part["norm"] = [normalize(t) for t in part["text"]]
+        part = part[part["norm"].str.len() > 0].reset_index(drop=True)
+        groups = pd.factorize(part["norm"])[0]
+        y = part["label"].to_numpy()
+        X_part = embedder.transform(prepare_many(part["text"].tolist()))
+        accs = []
+        cv = StratifiedGroupKFold(folds, shuffle=True, random_state=seed)
+        for k, (_, te) in enumerate(cv.split(part, y, groups)):
+            keep = ~np.isin(pool_norm, part["norm"].to_numpy()[te])
+            from koubei.classify.sentiment import SentimentClassifier
+
+            model = SentimentClassifier().fit(X_pool[keep], labels[keep])
+            pred = (model.proba_pos(X_part[te]) >= 0.5).astype(int)
+            accs.append(float(np.mean(pred == y[te])))
+            log(f"sentiment {src} fold {k + 1}: {accs[-1]:.4f}")
+        out[src] = {"accuracy": round(float(np.mean(accs)), 4),
+                    "sd": round(float(np.std(accs)), 4), "n": len(part), "folds": folds}
+    return out
+
+
+def topic_cv(taxonomy, gold, gold_docs, embedder, sent_unseen, folds: int, seed: int) -> dict:
+    groups = pd.factorize(pd.Series([d.norm for d in gold_docs]))[0]
+    preds = [None] * len(gold)
+    cv = GroupKFold(folds, shuffle=True, random_state=seed)
+    for k, (tr, te) in enumerate(cv.split(gold_docs, groups=groups)):
+        topics, polarity = fit_topic_parts(taxonomy, embedder, sent_unseen,
+                                           [gold_docs[i] for i in tr], [gold[i] for i in tr],
+                                           seed=seed)
+        comps = Components(taxonomy, embedder, sent_unseen, topics, polarity)
+        for i, p in zip(te, predict_docs(comps, [gold_docs[i] for i in te])):
+            preds[i] = p
+        log(f"topics fold {k + 1} done")
+    G = [r.topics for r in gold]
+    P = [p.topics for p in preds]
+    res = topic_metrics(G, P, taxonomy.topic_ids)
+    mask = mixed_polarity_mask(G)
+    mixed = topic_metrics([g for g, m in zip(G, mask) if m], [p for p, m in zip(P, mask) if m],
+                          taxonomy.topic_ids)
+    res["mixed_polarity"] = {"n_reviews": int(mask.sum()),
+                             "topic_polarity_micro_f1": mixed["topic_polarity_micro_f1"]}
+    res["taste_direction"] = taste_direction_accuracy(G, [r.taste_detail for r in gold],
+                                                      [p.taste_detail for p in preds])
+    res["gold_sentiment"] = sentiment_metrics([r.sentiment for r in gold], [p.sentiment for p in preds])
+    res["folds"], res["seed"] = folds, seed
+    return res
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-dir")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--skip-sentiment", action="store_true", help="only the gold topic CV")
+    ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "evaluate.json"))
+    ap.add_argument("--update-bundle", help="write the metrics into this bundle's manifest and card")
+    args = ap.parse_args(argv)
+    data = find_corpora(args.data_dir)
+    taxonomy = load_taxonomy()
+    corpus, gold = load_sentiment(data), load_gold(data)
+    pool = build_sentiment_pool(corpus, gold).frame
+    pool_docs = prepare_many(pool["text"].tolist())
+    gold_docs = prepare_many([r.text for r in gold])
+    embedder = fit_embedder(pool_docs + gold_docs)
+    X_pool = embedder.transform(pool_docs)
+    log(f"pool {len(pool):,} texts, {embedder.n_features_out_:,} features")
+    gold_norms = {d.norm for d in gold_docs}
+    unseen = ~pool["norm"].isin(gold_norms).to_numpy()
+    sent_unseen = fit_sentiment(embedder, [d for d, u in zip(pool_docs, unseen) if u],
+                                pool["label"].to_numpy()[unseen])
+    sent_unseen.tune_band(sent_unseen.proba_pos(embedder.transform(gold_docs)),
+                          np.array([r.sentiment for r in gold]))
+    results: dict = {"command": "python scripts/evaluate.py " + " ".join(argv or sys.argv[1:]),
+                     "date": time.strftime("%Y-%m-%d")}
+    results["topics"] = topic_cv(taxonomy, gold, gold_docs, embedder, sent_unseen, args.folds, args.seed)
+    if not args.skip_sentiment:
+        results["sentiment"] = sentiment_cv(corpus, pool, X_pool, embedder, args.folds, args.seed)
+    results["seconds"] = round(time.time() - T0, 1)
+    Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(report_lines(results))
+    if args.update_bundle:
+        write_into_bundle(Path(args.update_bundle), results)
+    return 0
+
+
+def headline(results: dict) -> dict:
+    t = results["topics"]
+    out = {"topics_cv": {
+        "micro_f1": t["micro_f1"], "macro_f1": t["macro_f1"],
+        "topic_polarity_micro_f1": t["topic_polarity_micro_f1"],
+        "mixed_polarity_topic_polarity_f1": t["mixed_polarity"]["topic_polarity_micro_f1"],
+        "taste_direction_accuracy": t["taste_direction"]["accuracy"],
+        "gold_sentiment_accuracy": t["gold_sentiment"]["accuracy"]}}
+    if "sentiment" in results:
+        out["sentiment_cv_accuracy"] = {k: v["accuracy"] for k, v in results["sentiment"].items()}
+    return out
+
+
+def report_lines(results: dict) -> str:
+    t = results["topics"]
+    lines = ["topics (gold, %d-fold CV): micro-F1 %.3f  macro-F1 %.3f  topic+polarity %.3f  "
+             "mixed-polarity topic+polarity %.3f (n=%d)  taste direction %.3f (n=%d)" % (
+                 t["folds"], t["micro_f1"], t["macro_f1"], t["topic_polarity_micro_f1"],
+                 t["mixed_polarity"]["topic_polarity_micro_f1"], t["mixed_polarity"]["n_reviews"],
+                 t["taste_direction"]["accuracy"], t["taste_direction"]["n"])]
+    for tid, m in t["per_topic"].items():
+        lines.append(f"  {tid:26s} P {m['precision']:.3f}  R {m['recall']:.3f}  F1 {m['f1']:.3f}  n {m['support']}")
+    g = t["gold_sentiment"]
+    lines.append(f"gold sentiment (3-class): accuracy {g['accuracy']:.3f}  macro-F1 {g['macro_f1']:.3f}")
+    for src, m in results.get("sentiment", {}).items():
+        lines.append(f"sentiment {src}: accuracy {m['accuracy']:.4f} ± {m['sd']:.4f} (n={m['n']:,})")
+    return "\n".join(lines)
+
+
+def write_into_bundle(folder: Path, results: dict) -> None:
+    mpath = folder / "manifest.json"
+    manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    manifest["metrics"] = {**headline(results), "measured_by": results["command"],
+                           "measured_on": results["date"]}
+    mpath.write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
+    update_card(folder)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Train the bundled default model, models/default, from ../shared/corpora.
+
+    python scripts/train_default.py [--data-dir ../shared/corpora] [-o models/default]
+
+Reproducible: the same corpora, dictionary, taxonomy and seed give the same
+bundle. Afterwards `python scripts/evaluate.py --update-bundle models/default`
+writes the cross-validated metrics into its manifest and model card.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from koubei.datasets import GOLD_FILE, SENTIMENT_FILES, file_fingerprint, find_corpora, load_gold, load_sentiment
+from koubei.errors import KoubeiError
+from koubei.model.bundle import save_bundle
+from koubei.model.card import library_versions, render_card, today
+from koubei.model.training import train_default
+from koubei.resources import models_path
+from koubei.taxonomy import load_taxonomy
+from koubei.text.segment import file_sha256, stopwords_path, user_dict_path
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-dir", help="the shared corpora folder (default: ../shared/corpora)")
+    ap.add_argument("-o", "--output", default=str(models_path("default")))
+    ap.add_argument("--taxonomy", help="taxonomy file (default: corpora/taxonomy/default.yaml)")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    t0 = time.time()
+
+    def log(msg: str) -> None:
+        print(f"[{time.time() - t0:6.1f}s] {msg}", flush=True)
+
+    try:
+        data = find_corpora(args.data_dir)
+        taxonomy = load_taxonomy(args.taxonomy)
+        corpus = load_sentiment(data)
+        gold = load_gold(data)
+        trained = train_default(taxonomy, corpus, gold, seed=args.seed, log=log)
+        refs = []
+        for src, rel in SENTIMENT_FILES.items():
+            refs.append({**file_fingerprint(data / rel), "file": rel,
+                         "rows": int((corpus["source"] == src).sum()), "use": "sentiment"})
+        refs.append({**file_fingerprint(data / GOLD_FILE), "file": GOLD_FILE, "rows": len(gold),
+                     "use": "sentiment, topics, polarity, neutral band"})
+        manifest = {
+            "name": "koubei default",
+            "description": "Default koubei model for Chinese customer reviews (food delivery, "
+                           "e-commerce, hotel, restaurant, cosmetics, complaints).",
+            "created": today(), "seed": args.seed, "libraries": library_versions(),
+            "dictionary": {"user_dict_sha256": file_sha256(user_dict_path()),
+                           "stopwords_sha256": file_sha256(stopwords_path())},
+            "training_data": refs,
+            "training": {"sentiment_pool": trained.pool_size, "gold_reviews": trained.gold_size,
+                         "neutral_band": list(trained.neutral_band),
+                         "seconds": round(time.time() - t0, 1)},
+            "metrics": {},
+        }
+        manifest["taxonomy"] = {"name": taxonomy.name, "version": taxonomy.version,
+                                "sha256": taxonomy.sha256()}
+        out = save_bundle(trained.components, args.output, manifest_extra=manifest,
+                          user_dict=user_dict_path(), model_card=render_card(manifest),
+                          overwrite=True)
+    except KoubeiError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return e.exit_code
+    size = sum(f.stat().st_size for f in Path(out).iterdir())
+    log(f"wrote {out} ({size / 1e6:.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,5 @@
+"""``python -m koubei``."""
+
+from koubei.cli import main
+
+main()

@@ -1,0 +1,70 @@
+"""The ``koubei`` command line: a thin skin over the library.
+
+Each command lives in its own module, parses options, calls one library
+function and renders what it returns. Errors koubei raises on purpose become
+one line on stderr and the error's exit code; no traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import typer
+
+from koubei.errors import KoubeiError
+
+app = typer.Typer(
+    name="koubei",
+    help="口碑 koubei: Chinese customer reviews in, complaint topics and issue lists out.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+
+
+def translate_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn a ``KoubeiError`` into ``error: <message>`` on stderr and its exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except KoubeiError as e:
+            typer.echo(f"error: {e}", err=True)
+            raise typer.Exit(e.exit_code) from None
+        except KeyboardInterrupt:
+            typer.echo("interrupted; no output was written", err=True)
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def _register() -> None:
+    from koubei.cli import demo, score
+
+    app.command("score")(translate_errors(score.score))
+    app.command("demo")(translate_errors(demo.demo))
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    ctx: typer.Context,
+    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+) -> None:
+    if version:
+        from koubei import __version__
+
+        typer.echo(f"koubei {__version__}")
+        raise typer.Exit()
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

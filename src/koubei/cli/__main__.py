@@ -1,0 +1,5 @@
+"""``python -m koubei.cli``."""
+
+from koubei.cli import main
+
+main()

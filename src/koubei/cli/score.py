@@ -1,0 +1,79 @@
+"""``koubei score``: score a review dump."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from koubei.cli import _render
+from koubei.io import ReadReport
+from koubei.scoring import score_file
+
+
+class OutFormat(str, Enum):
+    csv = "csv"
+    tsv = "tsv"
+    parquet = "parquet"
+    jsonl = "jsonl"
+    json = "json"
+    xlsx = "xlsx"
+
+
+def default_output(input_path: Path) -> Path:
+    """``reviews.xlsx`` → ``reviews.scored.parquet`` beside it."""
+    return input_path.with_name(input_path.stem + ".scored.parquet")
+
+
+Col = Annotated[Optional[str], typer.Option(show_default=False)]
+
+
+def score(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="Review dump: .csv .tsv .jsonl .json .xlsx .parquet")],
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Output file (default: INPUT.scored.parquet beside the input).")] = None,
+    fmt: Annotated[Optional[OutFormat], typer.Option("--format", help="Output format (default: from the output's extension).")] = None,
+    model: Annotated[Optional[Path], typer.Option("--model", help="Model bundle directory (default: the bundled models/default).")] = None,
+    text_col: Col = None,
+    id_col: Col = None,
+    time_col: Col = None,
+    product_col: Col = None,
+    supplier_col: Col = None,
+    batch_col: Col = None,
+    rating_col: Col = None,
+    channel_col: Col = None,
+    input_format: Annotated[Optional[str], typer.Option("--input-format", help="Input format when the extension does not tell (csv, tsv, jsonl, json, xlsx, parquet).")] = None,
+    encoding: Annotated[Optional[str], typer.Option("--encoding", help="Input text encoding, e.g. gb18030 or utf-8 (default: detected).")] = None,
+    sheet: Annotated[Optional[str], typer.Option("--sheet", help="Excel sheet name or 0-based index.")] = None,
+    now: Annotated[Optional[str], typer.Option("--now", help="Reference time for relative dates such as 3天前 (e.g. 2026-12-01T12:00).")] = None,
+    tz: Annotated[str, typer.Option("--tz", help="Time zone of naive times and of the output.")] = "Asia/Shanghai",
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")] = False,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Reviews scored per batch.")] = 2000,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or read report.")] = False,
+) -> None:
+    """Score every review: sentiment, topics with polarity, dimensions, taste direction.
+
+    Columns are found from common Chinese/English headers (评论内容, 评论时间, 商品,
+    供应商, 批次, 评分, 渠道, review, time...) unless given with --text-col etc.
+    """
+    out = output or default_output(input_path)
+    mapping = {k: v for k, v in dict(
+        text_col=text_col, id_col=id_col, time_col=time_col, product_col=product_col,
+        supplier_col=supplier_col, batch_col=batch_col, rating_col=rating_col,
+        channel_col=channel_col).items() if v is not None}
+    sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
+    with _render.progress_bar(quiet) as ticker:
+
+        def on_read(report: ReadReport) -> None:
+            _render.read_report(report, quiet)
+            ticker.start(report.status_counts.get("ok", report.n_rows))
+
+        result = score_file(
+            input_path, out, model_path=model, fmt=fmt.value if fmt else None,
+            overwrite=overwrite, batch_size=batch_size, on_read=on_read,
+            progress=ticker.advance, input_format=input_format, encoding=encoding, sheet=sheet_arg, now=now, tz=tz, **mapping,
+        )
+    for line in _render.summary(result.summary):
+        typer.echo(line)
+    typer.echo(f"wrote {result.output}")

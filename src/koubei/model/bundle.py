@@ -1,0 +1,174 @@
+"""Model bundles: a versioned directory, never a bare pickle.
+
+Layout of a bundle directory::
+
+    manifest.json     format version, koubei/library versions, taxonomy and
+                      dictionary hashes, training data references, metrics,
+                      and the sha256 of every other file
+    taxonomy.json     the label schema the model speaks
+    user_dict.txt     the jieba dictionary the model was trained with
+    embedder.json     TF-IDF parameters and vocabularies
+    heads.json        parameters of the sentiment/topic/polarity heads
+    arrays.npz        every numeric array (idf, coefficients, thresholds)
+    MODEL_CARD.md     what it is, what it was trained on, how good it is
+
+Loading runs no code from the bundle (``np.load(allow_pickle=False)``) and
+checks each file's hash and the format version first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from koubei.classify.polarity import TopicPolarityClassifier
+from koubei.classify.sentiment import SentimentClassifier
+from koubei.classify.topics import TopicDetector
+from koubei.embed.tfidf import TfidfEmbedder
+from koubei.errors import IncompatibleModelError, ModelNotFoundError, OutputError
+from koubei.model.predict import Components
+from koubei.taxonomy import Taxonomy, taxonomy_from_dict
+
+BUNDLE_FORMAT = "1.0"
+MODEL_KIND = "koubei.review-model"
+HEADS = {"sentiment": SentimentClassifier, "topics": TopicDetector,
+         "polarity": TopicPolarityClassifier}
+_HASHED = ("taxonomy.json", "user_dict.txt", "embedder.json", "heads.json", "arrays.npz")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _write_json(path: Path, data: Any, *, sort_keys: bool = True) -> None:
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=sort_keys)
+    path.write_text(text, encoding="utf-8")
+
+
+def save_bundle(components: Components, path: str | Path, *, manifest_extra: dict[str, Any],
+                user_dict: Path, model_card: str, overwrite: bool = False) -> Path:
+    """Write a bundle directory atomically (a temp dir renamed into place).
+
+    Raises:
+        OutputError: ``path`` exists and ``overwrite`` is false, or its parent is missing.
+    """
+    dest = Path(path)
+    if dest.exists() and not overwrite:
+        raise OutputError(f"model directory {dest} exists; pass --overwrite to replace it")
+    if not dest.parent.is_dir():
+        raise OutputError(f"parent directory {dest.parent} does not exist")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+    try:
+        _write_parts(components, tmp, user_dict)
+        manifest = {
+            "kind": MODEL_KIND, "format_version": BUNDLE_FORMAT,
+            "taxonomy": {"name": components.taxonomy.name,
+                         "version": components.taxonomy.version,
+                         "sha256": components.taxonomy.sha256()},
+            "context_threshold": components.context_threshold,
+            "files": {name: _sha256(tmp / name) for name in _HASHED},
+            **manifest_extra,
+        }
+        _write_json(tmp / "manifest.json", manifest)
+        (tmp / "MODEL_CARD.md").write_text(model_card, encoding="utf-8")
+        if dest.exists():
+            shutil.rmtree(dest)
+        os.replace(tmp, dest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return dest
+
+
+def _write_parts(c: Components, folder: Path, user_dict: Path) -> None:
+    _write_json(folder / "taxonomy.json", c.taxonomy.to_dict(), sort_keys=False)  # keep order
+    shutil.copyfile(user_dict, folder / "user_dict.txt")
+    emb_meta, arrays = c.embedder.to_state()
+    _write_json(folder / "embedder.json", emb_meta)
+    all_arrays = {f"embedder.{k}": v for k, v in arrays.items()}
+    heads = {}
+    for name in HEADS:
+        meta, arr = getattr(c, name).to_state()
+        heads[name] = meta
+        all_arrays.update({f"{name}.{k}": v for k, v in arr.items()})
+    _write_json(folder / "heads.json", heads)
+    np.savez_compressed(folder / "arrays.npz", **all_arrays)
+
+
+def read_manifest(path: str | Path) -> dict[str, Any]:
+    """The manifest of a bundle, after checking it is one koubei can load.
+
+    Raises:
+        ModelNotFoundError: no bundle at ``path``.
+        IncompatibleModelError: another kind, format version, or damaged files.
+    """
+    folder = Path(path)
+    mpath = folder / "manifest.json"
+    if not folder.is_dir():
+        raise ModelNotFoundError(f"model directory not found: {folder}")
+    if not mpath.is_file():
+        raise ModelNotFoundError(
+            f"{folder} is not a koubei model (no manifest.json); train one with scripts/train_default.py"
+        )
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as e:
+        raise IncompatibleModelError(f"{mpath}: manifest is not valid JSON ({e})") from e
+    if manifest.get("kind") != MODEL_KIND:
+        raise IncompatibleModelError(f"{folder}: not a koubei review model (kind={manifest.get('kind')!r})")
+    fmt = str(manifest.get("format_version", ""))
+    if fmt.split(".")[0] != BUNDLE_FORMAT.split(".")[0]:
+        raise IncompatibleModelError(
+            f"{folder}: bundle format {fmt or '?'} cannot be read by koubei (reads {BUNDLE_FORMAT}); "
+            "retrain it with this version"
+        )
+    for name, digest in (manifest.get("files") or {}).items():
+        f = folder / name
+        if not f.is_file():
+            raise IncompatibleModelError(f"{folder}: file {name} is missing from the bundle")
+        if _sha256(f) != digest:
+            raise IncompatibleModelError(f"{folder}: {name} does not match its hash in manifest.json (damaged or edited)")
+    return manifest
+
+
+def load_components(path: str | Path, *, expect_taxonomy: Taxonomy | None = None
+                    ) -> tuple[Components, dict[str, Any], Path]:
+    """Rebuild the fitted components of a bundle.
+
+    Args:
+        expect_taxonomy: when given, the bundle must speak exactly this taxonomy.
+
+    Returns:
+        components, manifest, path of the bundle's user dictionary.
+    """
+    folder = Path(path)
+    manifest = read_manifest(folder)
+    taxonomy = taxonomy_from_dict(json.loads((folder / "taxonomy.json").read_text(encoding="utf-8")),
+                                  source=str(folder / "taxonomy.json"))
+    if taxonomy.sha256() != manifest["taxonomy"]["sha256"]:
+        raise IncompatibleModelError(f"{folder}: taxonomy.json does not match the manifest's taxonomy hash")
+    if expect_taxonomy is not None and expect_taxonomy.sha256() != taxonomy.sha256():
+        raise IncompatibleModelError(
+            f"{folder} was trained on taxonomy {taxonomy.name} v{taxonomy.version}, not "
+            f"{expect_taxonomy.name} v{expect_taxonomy.version}; train a model on your taxonomy"
+        )
+    with np.load(folder / "arrays.npz", allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+
+    def part(prefix: str) -> dict[str, np.ndarray]:
+        return {k[len(prefix) + 1:]: v for k, v in arrays.items() if k.startswith(prefix + ".")}
+
+    embedder = TfidfEmbedder.from_state(
+        json.loads((folder / "embedder.json").read_text(encoding="utf-8")), part("embedder"))
+    heads_meta = json.loads((folder / "heads.json").read_text(encoding="utf-8"))
+    heads = {name: cls.from_state(heads_meta[name], part(name)) for name, cls in HEADS.items()}
+    comps = Components(taxonomy=taxonomy, embedder=embedder,
+                       context_threshold=float(manifest.get("context_threshold", 0.5)), **heads)
+    return comps, manifest, folder / "user_dict.txt"

@@ -1,0 +1,78 @@
+"""Manifest facts and the model card rendered from them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import koubei
+
+LIBRARIES = ("jieba", "scikit-learn", "numpy", "scipy", "pandas", "opencc")
+
+
+def library_versions() -> dict[str, str]:
+    out = {"python": platform.python_version(), "koubei": koubei.__version__}
+    for lib in LIBRARIES:
+        try:
+            out[lib] = metadata.version(lib)
+        except metadata.PackageNotFoundError:
+            out[lib] = "not installed"
+    return out
+
+
+def today() -> str:
+    return dt.date.today().isoformat()
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:.3f}" if isinstance(v, float) else str(v)
+
+
+def render_card(manifest: dict[str, Any]) -> str:
+    """Markdown model card from a manifest."""
+    tax = manifest["taxonomy"]
+    lines = [
+        f"# Model card: {manifest.get('name', 'koubei model')}",
+        "",
+        manifest.get("description", ""),
+        "",
+        "## What it predicts",
+        f"- Taxonomy **{tax['name']} v{tax['version']}** (sha256 `{tax['sha256'][:12]}…`): "
+        "topics with polarity, service dimensions derived from topics, taste direction of "
+        "negative taste mentions, opinion phrases, overall sentiment (pos/neg/neu with P(pos)).",
+        "- Method: TF-IDF over jieba words (negation-marked) and character 1-3-grams; "
+        "logistic regressions per topic with thresholds tuned by inner cross-validation; "
+        "a polarity head over each topic's own clauses; lexicon rules for taste direction.",
+        "",
+        "## Training data",
+    ]
+    for ref in manifest.get("training_data", []):
+        lines.append(f"- `{ref['file']}` — {ref.get('rows', '?')} rows, sha256 `{ref['sha256'][:12]}…`"
+                     f" ({ref.get('use', '')})")
+    lines += ["", "Sets marked non-commercial in the corpora README were not used for training.", ""]
+    metrics = manifest.get("metrics") or {}
+    lines.append("## Measured quality")
+    if not metrics:
+        lines.append("Not measured yet: run `python scripts/evaluate.py --update-bundle models/default`.")
+    for section, vals in metrics.items():
+        if isinstance(vals, dict):
+            flat = ", ".join(f"{k} {_fmt(v)}" for k, v in vals.items() if not isinstance(v, dict))
+            lines.append(f"- **{section}**: {flat}")
+        else:
+            lines.append(f"- **{section}**: {_fmt(vals)}")
+    lines += ["", "## Versions", "```", json.dumps(manifest.get("libraries", {}), indent=1), "```",
+              "", "## Limits",
+              "- Trained on food delivery, e-commerce, hotel, hotpot-restaurant, cosmetics and "
+              "consumer-complaint reviews; other domains will transfer less well.",
+              "- Gold labels are one annotator's reading; see the guideline's soft spots.", ""]
+    return "\n".join(lines)
+
+
+def update_card(folder: Path) -> None:
+    """Re-render MODEL_CARD.md after the manifest changed."""
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    (folder / "MODEL_CARD.md").write_text(render_card(manifest), encoding="utf-8")

@@ -1,0 +1,156 @@
+"""``ReviewModel``: a loaded bundle that scores review frames.
+
+    model = koubei.load_model()                 # models/default
+    scored = model.score(["味道太淡了", "送餐太慢，等了两个小时"])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from koubei.classify.features import prepare_many
+from koubei.model.bundle import load_components
+from koubei.model.predict import Components, Prediction, predict_docs
+from koubei.resources import default_model_path
+from koubei.taxonomy import Taxonomy
+from koubei.text.segment import Segmenter
+
+OUTPUT_COLUMNS = ("sentiment", "sentiment_score", "topics", "dimensions", "taste_detail",
+                  "opinions", "is_complaint")
+TOPIC_PREFIX = "topic_"
+Progress = Callable[[int], None]
+
+
+class ReviewModel:
+    """A fitted review model with its taxonomy and manifest.
+
+    Args:
+        components: the fitted parts.
+        manifest: the bundle manifest (versions, hashes, metrics).
+        user_dict: jieba dictionary the model was trained with.
+        path: where the bundle was loaded from, if anywhere.
+    """
+
+    def __init__(self, components: Components, manifest: dict[str, Any],
+                 user_dict: Path | None = None, path: Path | None = None) -> None:
+        self.components = components
+        self.manifest = manifest
+        self.path = path
+        self.segmenter = Segmenter(user_dict=str(user_dict) if user_dict else None)
+
+    @property
+    def taxonomy(self) -> Taxonomy:
+        return self.components.taxonomy
+
+    def topic_columns(self) -> list[str]:
+        return [TOPIC_PREFIX + t for t in self.taxonomy.topic_ids]
+
+    def output_columns(self) -> list[str]:
+        """The columns ``score`` adds, in order."""
+        return [*OUTPUT_COLUMNS[:2], *self.topic_columns(), *OUTPUT_COLUMNS[2:]]
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        """Predictions for raw texts (normalized and segmented here)."""
+        return predict_docs(self.components, prepare_many(list(texts), self.segmenter))
+
+    def score(self, data: pd.DataFrame | pd.Series | Sequence[str], *, batch_size: int = 2000,
+              progress: Progress | None = None, **mapping: Any) -> pd.DataFrame:
+        """Score reviews: the input rows plus canonical and prediction columns.
+
+        Args:
+            data: a frame from :func:`koubei.read_reviews` (used as is), any
+                other frame (its columns are mapped like a file's, ``mapping``
+                as in ``read_reviews``), or a list/Series of texts.
+            batch_size: reviews predicted together.
+            progress: called with the number of rows done after each batch.
+
+        Returns:
+            One row per input row (none dropped); rows whose ``status`` is not
+            ``ok``, and system-generated (``templated``) rows, get empty predictions.
+        """
+        from koubei.scoring import scorable
+
+        frame = _canonical(data, mapping)
+        ok = np.flatnonzero(scorable(frame).to_numpy())
+        texts = frame["text"].to_numpy()
+        preds: list[Prediction] = []
+        for start in range(0, len(ok), batch_size):
+            rows = ok[start:start + batch_size]
+            preds.extend(self.predict([str(t) for t in texts[rows]]))
+            if progress:
+                progress(len(rows))
+        cols = self.prediction_columns(preds)
+        out = frame.copy()
+        for name, values in cols.items():
+            full = pd.Series([None] * len(frame), index=frame.index, dtype=values.dtype)
+            full.iloc[ok] = values.to_numpy()
+            out[name] = full
+        out["is_complaint"] = out["is_complaint"].fillna(False).astype(bool)
+        return out
+
+    def prediction_columns(self, preds: Sequence[Prediction]) -> dict[str, pd.Series]:
+        """Output columns for a list of predictions (see README, "Output columns")."""
+        tax = self.taxonomy
+        cols: dict[str, Any] = {
+            "sentiment": pd.Series([p.sentiment for p in preds], dtype="string"),
+            "sentiment_score": pd.Series([p.sentiment_score for p in preds], dtype="float64"),
+        }
+        for t in tax.topic_ids:
+            cols[TOPIC_PREFIX + t] = pd.Series([p.topics.get(t) for p in preds], dtype="string")
+        cols["topics"] = pd.Series([_join(p.topics) for p in preds], dtype="string")
+        cols["dimensions"] = pd.Series([_join(dimensions_of(p.topics, tax)) for p in preds],
+                                       dtype="string")
+        cols["taste_detail"] = pd.Series([";".join(p.taste_detail) for p in preds], dtype="string")
+        cols["opinions"] = pd.Series([";".join(p.opinions) for p in preds], dtype="string")
+        cols["is_complaint"] = pd.Series([is_complaint(p) for p in preds], dtype="boolean")
+        return cols
+
+
+def _join(d: dict[str, str]) -> str:
+    return ";".join(f"{k}:{v}" for k, v in d.items())
+
+
+def dimensions_of(topics: dict[str, str], taxonomy: Taxonomy) -> dict[str, str]:
+    """Service dimensions of a review from its topics: ``neg`` if any topic of the
+    dimension is negative, else ``pos`` if any is positive, else ``neu``."""
+    out: dict[str, str] = {}
+    for t, pol in topics.items():
+        dim = taxonomy.dimension_of(t)
+        prev = out.get(dim)
+        if prev is None or pol == "neg" or (pol == "pos" and prev == "neu"):
+            out[dim] = pol
+    order = [d.id for d in taxonomy.dimensions]
+    return {d: out[d] for d in order if d in out}
+
+
+def is_complaint(p: Prediction) -> bool:
+    """A complaint: the review is negative overall or criticises at least one topic."""
+    return p.sentiment == "neg" or "neg" in p.topics.values()
+
+
+def _canonical(data: Any, mapping: dict[str, Any]) -> pd.DataFrame:
+    from koubei.io import canonicalize
+
+    if isinstance(data, pd.DataFrame) and "read_report" in data.attrs and not mapping:
+        return data
+    if isinstance(data, pd.DataFrame) and {"review_id", "status", "text"} <= set(data.columns) \
+            and not mapping:
+        return data
+    return canonicalize(data, **mapping)
+
+
+def load_model(path: str | Path | None = None, *, taxonomy: Taxonomy | None = None) -> ReviewModel:
+    """Load a model bundle (the bundled default when ``path`` is None).
+
+    Raises:
+        ModelNotFoundError: no bundle there.
+        IncompatibleModelError: another format version or taxonomy, or damaged files.
+    """
+    folder = Path(path) if path else default_model_path()
+    comps, manifest, user_dict = load_components(folder, expect_taxonomy=taxonomy)
+    return ReviewModel(comps, manifest, user_dict=user_dict, path=folder)

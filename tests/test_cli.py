@@ -1,0 +1,140 @@
+"""CLI exit codes and messages (typer's CliRunner); no traceback reaches the user."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from koubei.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+
+ROWS = [
+    ("送得很快，但是味道太淡了，分量也少", "2026-11-02 10:00:00", "原味瓜子", "乙食品厂"),
+    ("这次的瓜子太咸了", "2026-11-03 11:00:00", "原味瓜子", "甲食品厂"),
+    ("包装破了，撒了一袋子", "2026-11-04 12:00:00", "蜂蜜黄油薯片", "丙农产"),
+    ("", "2026-11-05 12:00:00", "芒果干", "丁食品"),
+    ("很好吃，会回购", "3天前", "芒果干", "丁食品"),
+]
+
+
+def write_dump(path: Path, encoding: str = "utf-8") -> Path:
+    df = pd.DataFrame(ROWS, columns=["评论内容", "评论时间", "商品", "供应商"])
+    df.to_csv(path, index=False, encoding=encoding)
+    return path
+
+
+def invoke(*args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_score_csv_with_detected_chinese_headers(tmp_path: Path) -> None:
+    src = write_dump(tmp_path / "reviews.csv")
+    out = tmp_path / "scored.parquet"
+    res = invoke("score", src, "-o", out, "--quiet", "--now", "2026-11-10 12:00")
+    assert res.exit_code == 0, res.output
+    assert "wrote" in res.output and "rows: 5" in res.output
+    assert "empty 1" in res.output
+    df = pd.read_parquet(out)
+    assert len(df) == 5
+    assert {"评论内容", "text", "time", "product", "supplier", "review_id", "status", "flags",
+            "sentiment", "topic_taste", "topics", "dimensions", "taste_detail", "opinions",
+            "is_complaint"} <= set(df.columns)
+    assert df.loc[0, "taste_detail"] == "too_bland"
+    assert df.loc[1, "taste_detail"] == "too_salty"
+    assert str(df.loc[4, "time"].date()) == "2026-11-07"
+
+
+def test_score_default_output_and_csv_format(tmp_path: Path) -> None:
+    src = write_dump(tmp_path / "reviews.csv")
+    res = invoke("score", src, "-q")
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "reviews.scored.parquet").is_file()
+    res = invoke("score", src, "-o", tmp_path / "out.txt", "--format", "csv", "-q")
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "out.txt").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_existing_output_is_refused_unless_overwrite(tmp_path: Path) -> None:
+    src = write_dump(tmp_path / "reviews.csv")
+    out = tmp_path / "scored.csv"
+    out.write_text("keep me", encoding="utf-8")
+    res = invoke("score", src, "-o", out, "-q")
+    assert res.exit_code == 3
+    assert "exists; pass --overwrite" in res.output
+    assert out.read_text(encoding="utf-8") == "keep me"
+    assert invoke("score", src, "-o", out, "-q", "--overwrite").exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("make", "args", "code", "pattern"),
+    [
+        (lambda p: p / "missing.csv", (), 2, r"missing\.csv"),
+        (lambda p: (p / "r.docx").write_text("x") and p / "r.docx", (), 2, r"--format|format"),
+        (lambda p: (p / "e.csv").write_bytes(b"") or p / "e.csv", (), 2, r"no rows|empty"),
+        (lambda p: write_dump(p / "g.csv", "gb18030"), ("--encoding", "utf-8"), 2, r"gb18030"),
+        (lambda p: (p / "amb.csv").write_text("评论,内容\n好吃,好吃\n", encoding="utf-8") and p / "amb.csv",
+         (), 2, r"--text-col"),
+        (lambda p: write_dump(p / "r.csv"), ("--text-col", "正文"), 2, r"评论内容"),
+        (lambda p: (p / "rag.csv").write_text("评论内容,商品\n好吃,瓜子\n太咸,瓜子,多余\n", encoding="utf-8")
+         and p / "rag.csv", (), 2, r"line 3"),
+        (lambda p: write_dump(p / "r.csv"), ("-o", "nodir/x.parquet"), 3, r"does not exist"),
+        (lambda p: write_dump(p / "r.csv"), ("--model", "no-such-model"), 5, r"model directory not found"),
+        (lambda p: write_dump(p / "r.csv"), ("-o", "x.xyz"), 3, r"--format"),
+    ],
+)
+def test_bad_input_gets_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make, args,
+                                       code: int, pattern: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    src = make(tmp_path)
+    res = invoke("score", src, "-q", *args)
+    assert res.exit_code == code, res.output
+    assert re.search(pattern, res.output), res.output
+    assert "Traceback" not in res.output
+    assert res.output.startswith("error: ")
+
+
+def test_gbk_dump_is_detected(tmp_path: Path) -> None:
+    src = write_dump(tmp_path / "g.csv", "gbk")
+    out = tmp_path / "o.jsonl"
+    res = invoke("score", src, "-o", out)
+    assert res.exit_code == 0, res.output
+    assert "gb18030" in res.output
+    assert "太咸" in out.read_text(encoding="utf-8")
+
+
+def test_demo_writes_scored_dump(tmp_path: Path) -> None:
+    res = invoke("demo", "-o", tmp_path / "d", "-q")
+    assert res.exit_code == 0, res.output
+    df = pd.read_parquet(tmp_path / "d" / "scored.parquet")
+    assert len(df) > 2000 and df["supplier"].nunique() >= 3
+    assert (df["status"] != "ok").sum() > 0  # junk rows kept, not dropped
+    assert "scored demo dump written to" in res.output
+    assert invoke("demo", "-o", tmp_path / "d", "-q").exit_code == 0  # re-runnable
+
+
+def test_help_for_every_command() -> None:
+    res = invoke("--help")
+    assert res.exit_code == 0
+    for cmd in ("score", "demo"):
+        assert cmd in res.output
+        sub = invoke(cmd, "--help")
+        assert sub.exit_code == 0 and len(sub.output) > 100
+
+
+def test_readme_documents_every_command_and_option() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    import typer.main
+
+    group = typer.main.get_command(app)
+    for name, cmd in group.commands.items():  # type: ignore[attr-defined]
+        assert f"koubei {name}" in readme, name
+        for param in cmd.params:
+            for opt in param.opts:
+                if opt.startswith("--"):
+                    assert opt in readme, f"{name} {opt} missing from README"

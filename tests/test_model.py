@@ -1,0 +1,153 @@
+"""The bundled default model on clear Chinese cases, and bundle save/load/compatibility."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from koubei import load_model
+from koubei.errors import IncompatibleModelError, ModelNotFoundError
+from koubei.model.bundle import load_components, save_bundle
+from koubei.model.review_model import ReviewModel
+from koubei.resources import default_model_path
+from koubei.taxonomy import load_taxonomy, taxonomy_from_dict
+from koubei.text.segment import user_dict_path
+
+CLEAR_CASES = [
+    # text, topic, polarity, taste directions
+    ("味道太淡了", "taste", "neg", {"too_bland"}),
+    ("这次的瓜子太咸了，齁死了", "taste", "neg", {"too_salty"}),
+    ("送餐太慢，等了两个小时", "delivery_logistics", "neg", set()),
+    ("包装破了汤洒了一袋子", "packaging", "neg", set()),
+    ("客服态度很差，问了半天不理人", "service_attitude", "neg", set()),
+    ("申请退款一周了还没处理", "after_sales", "neg", set()),
+    ("送错了，我点的是鸡腿饭", "order_accuracy", "neg", set()),
+    ("菜里吃出一根头发，太恶心了", "hygiene_safety", "neg", set()),
+    ("分量太少了，根本吃不饱", "portion_size", "neg", set()),
+    ("房间很干净，环境不错", "environment_facilities", "pos", set()),
+    ("价格实惠，性价比很高", "price_value", "pos", set()),
+]
+
+
+@pytest.mark.parametrize(("text", "topic", "polarity", "dirs"), CLEAR_CASES)
+def test_clear_cases(default_model: ReviewModel, text: str, topic: str, polarity: str,
+                     dirs: set[str]) -> None:
+    [p] = default_model.predict([text])
+    assert p.topics.get(topic) == polarity, p
+    if dirs:
+        assert set(p.taste_detail) == dirs
+    if polarity == "neg":
+        assert p.sentiment == "neg"
+
+
+def test_clause_level_polarity(default_model: ReviewModel) -> None:
+    [p] = default_model.predict(["送得很快，但是味道太淡了，分量也少"])
+    assert p.topics == {"taste": "neg", "portion_size": "neg", "delivery_logistics": "pos"}
+    assert p.taste_detail == ["too_bland"]
+    assert p.sentiment == "neg"
+    assert "口味:太淡" in p.opinions
+
+
+def test_generic_praise_has_no_topic(default_model: ReviewModel) -> None:
+    [p] = default_model.predict(["很好，满意"])
+    assert p.topics == {} and p.sentiment == "pos"
+
+
+def test_score_frame_columns_and_unscored_rows(default_model: ReviewModel) -> None:
+    texts = ["送得很快，但是味道太淡了，分量也少", "", "。。。", "此用户没有填写评价内容", "好吃"]
+    out = default_model.score(texts)
+    assert len(out) == len(texts)
+    assert list(out.columns[-len(default_model.output_columns()):]) == default_model.output_columns()
+    assert out["status"].tolist() == ["ok", "empty", "non_text", "ok", "ok"]
+    assert "templated" in out.loc[3, "flags"]
+    assert out["sentiment"].isna().tolist() == [False, True, True, True, False]
+    assert out.loc[0, "topics"] == "taste:neg;portion_size:neg;delivery_logistics:pos"
+    assert out.loc[0, "dimensions"] == "responsiveness:pos;product:neg"
+    assert out.loc[0, "topic_taste"] == "neg" and out.loc[0, "taste_detail"] == "too_bland"
+    assert out["is_complaint"].tolist() == [True, False, False, False, False]
+
+
+def test_save_load_roundtrip_identical(default_model: ReviewModel, tmp_path: Path) -> None:
+    texts = [t for t, *_ in CLEAR_CASES]
+    dest = save_bundle(default_model.components, tmp_path / "copy",
+                       manifest_extra={"name": "copy"}, user_dict=user_dict_path(), model_card="# copy")
+    again = load_model(dest)
+    assert again.predict(texts) == default_model.predict(texts)
+    assert (dest / "MODEL_CARD.md").is_file()
+
+
+def test_default_bundle_is_small_and_documented() -> None:
+    folder = default_model_path()
+    size = sum(f.stat().st_size for f in folder.iterdir())
+    assert size < 40e6
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["taxonomy"]["sha256"] == load_taxonomy().sha256()
+    assert {r["file"] for r in manifest["training_data"]} >= {"labels/gold_topics_train.jsonl"}
+    assert "ai_challenger" not in json.dumps(manifest)
+    assert (folder / "MODEL_CARD.md").read_text(encoding="utf-8").startswith("# Model card")
+
+
+@pytest.fixture
+def bundle_copy(tmp_path: Path) -> Path:
+    dest = tmp_path / "m"
+    shutil.copytree(default_model_path(), dest)
+    return dest
+
+
+def _edit_manifest(folder: Path, **changes: object) -> None:
+    m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    m.update(changes)
+    (folder / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+
+
+def test_missing_model_directory(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotFoundError, match="model directory not found"):
+        load_model(tmp_path / "nope")
+
+
+def test_directory_without_manifest(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotFoundError, match="no manifest.json"):
+        load_model(tmp_path)
+
+
+def test_other_format_version(bundle_copy: Path) -> None:
+    _edit_manifest(bundle_copy, format_version="2.0")
+    with pytest.raises(IncompatibleModelError, match="bundle format 2.0"):
+        load_model(bundle_copy)
+
+
+def test_not_a_review_model(bundle_copy: Path) -> None:
+    _edit_manifest(bundle_copy, kind="something.else")
+    with pytest.raises(IncompatibleModelError, match="not a koubei review model"):
+        load_model(bundle_copy)
+
+
+def test_damaged_file_is_caught_by_hash(bundle_copy: Path) -> None:
+    with open(bundle_copy / "heads.json", "a", encoding="utf-8") as f:
+        f.write(" ")
+    with pytest.raises(IncompatibleModelError, match="heads.json does not match its hash"):
+        load_model(bundle_copy)
+
+
+def test_missing_file(bundle_copy: Path) -> None:
+    (bundle_copy / "arrays.npz").unlink()
+    with pytest.raises(IncompatibleModelError, match="arrays.npz is missing"):
+        load_model(bundle_copy)
+
+
+def test_other_taxonomy_is_refused(bundle_copy: Path) -> None:
+    other = taxonomy_from_dict({**load_taxonomy().to_dict(), "name": "snacks", "version": "2"})
+    with pytest.raises(IncompatibleModelError, match="trained on taxonomy koubei-default"):
+        load_components(bundle_copy, expect_taxonomy=other)
+
+
+def test_refuses_to_overwrite_bundle(default_model: ReviewModel, tmp_path: Path) -> None:
+    from koubei.errors import OutputError
+
+    (tmp_path / "x").mkdir()
+    with pytest.raises(OutputError, match="exists; pass --overwrite"):
+        save_bundle(default_model.components, tmp_path / "x", manifest_extra={},
+                    user_dict=user_dict_path(), model_card="")

@@ -1,0 +1,84 @@
+"""The default taxonomy implements GUIDELINE.md; malformed files name the bad entry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from koubei.errors import TaxonomyError
+from koubei.taxonomy import load_taxonomy, taxonomy_from_dict
+
+GUIDELINE_DIMENSIONS = {
+    "taste": "product", "freshness_quality": "product", "hygiene_safety": "assurance",
+    "portion_size": "product", "packaging": "tangibles", "delivery_logistics": "responsiveness",
+    "price_value": "product", "service_attitude": "empathy", "order_accuracy": "reliability",
+    "authenticity_description": "assurance", "after_sales": "responsiveness",
+    "function_performance": "reliability", "environment_facilities": "tangibles",
+}
+
+
+def test_default_taxonomy_matches_guideline() -> None:
+    tax = load_taxonomy()
+    assert {t.id: t.dimension for t in tax.topics} == GUIDELINE_DIMENSIONS
+    assert {d.id for d in tax.dimensions} == {
+        "reliability", "responsiveness", "assurance", "empathy", "tangibles", "product"}
+    assert tax.direction_ids == ["too_bland", "too_salty", "too_heavy", "too_sweet", "too_spicy",
+                                 "not_spicy_enough", "too_oily", "off_flavor", "bad_general"]
+    assert tax.topic("taste").zh == "口味"
+    assert tax.taste_topic == "taste" and tax.fallback_direction == "bad_general"
+    assert all(t.cues for t in tax.topics)
+
+
+def test_hash_is_stable_and_content_based() -> None:
+    a, b = load_taxonomy(), load_taxonomy()
+    assert a.sha256() == b.sha256()
+    c = taxonomy_from_dict({**a.to_dict(), "version": "9"})
+    assert c.sha256() != a.sha256()
+    assert taxonomy_from_dict(a.to_dict()) == a
+
+
+def _minimal(**over: object) -> dict:
+    raw: dict = {"name": "t", "version": "1", "dimensions": {"product": {"zh": "产品"}},
+                 "topics": [{"id": "taste", "zh": "口味", "dimension": "product", "cues": ["咸"]}]}
+    raw.update(over)
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("raw", "match"),
+    [
+        (_minimal(topics=[{"id": "taste", "zh": "口味", "dimension": "speed"}]),
+         r"topic 'taste' has dimension 'speed'"),
+        (_minimal(topics=[{"id": "Taste!", "zh": "口味", "dimension": "product"}]),
+         r"topics\[0\] id 'Taste!'"),
+        (_minimal(topics=[{"id": "taste", "zh": "口味", "dimension": "product"}] * 2),
+         r"topic 'taste' appears twice"),
+        (_minimal(topics=[{"id": "taste", "dimension": "product"}]), r"topic 'taste' needs a 'zh'"),
+        (_minimal(topics=[{"id": "taste", "zh": "口味", "dimension": "product", "cues": "咸"}]),
+         r"topic 'taste': 'cues' must be a list"),
+        ({"name": "t", "version": "1", "dimensions": {"product": {"zh": "产品"}}},
+         r"missing required key 'topics'"),
+        (_minimal(taste_topic="flavour"), r"taste_topic 'flavour' is not one of the topics"),
+        (_minimal(taste_topic="taste", taste_directions=[{"id": "too_bland"}],
+                  fallback_direction="meh"), r"fallback_direction 'meh'"),
+        (_minimal(taste_directions=[{"id": "too_bland"}]), r"no taste_topic"),
+        ([1, 2], r"a taxonomy is a mapping"),
+    ],
+)
+def test_malformed_taxonomy_names_the_entry(raw: object, match: str) -> None:
+    with pytest.raises(TaxonomyError, match=match):
+        taxonomy_from_dict(raw, source="my.yaml")
+
+
+def test_taxonomy_file_errors(tmp_path: Path) -> None:
+    with pytest.raises(TaxonomyError, match="not found"):
+        load_taxonomy(tmp_path / "missing.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("topics: [\n  - id: taste\n", encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="cannot parse"):
+        load_taxonomy(bad)
+    js = tmp_path / "t.json"
+    js.write_text('{"name": "t", "version": "1", "dimensions": {"product": {"zh": "产品"}}, '
+                  '"topics": [{"id": "taste", "zh": "口味", "dimension": "product"}]}', encoding="utf-8")
+    assert load_taxonomy(js).topic_ids == ["taste"]

@@ -1,0 +1,69 @@
+"""Golden outputs of normalization, segmentation, clauses and negation on real review sentences."""
+
+from __future__ import annotations
+
+import pytest
+
+from koubei.text import mark_negation, normalize, segment, split_clauses
+from koubei.text.clauses import is_negated
+from koubei.text.normalize import collapse_runs, strip_html, strip_noise, to_halfwidth, to_simplified
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("這次的瓜子太鹹了！！！！", "这次的瓜子太咸了!"),
+        ("東西很好吃，包裝也不錯", "东西很好吃,包装也不错"),
+        ("ＡＢＣ１２３，好吃😋😋👍", "abc123,好吃"),
+        ("@小明 看这个 https://t.cn/abc 太好吃了[哈哈] #零食推荐#", "看这个 太好吃了哈哈 零食推荐"),
+        ("好好好好好好", "好好好"),
+        ("味道&amp;口感<br>都不错", "味道&口感。都不错"),
+        ("送餐太慢。。。。。等了两个小时", "送餐太慢。等了两个小时"),
+        ("", ""),
+        ("   ", ""),
+    ],
+)
+def test_normalize_golden(raw: str, expected: str) -> None:
+    assert normalize(raw) == expected
+
+
+def test_normalize_steps_each_do_one_thing() -> None:
+    assert to_halfwidth("ＯＫ！\u3000好") == "OK! 好"
+    assert to_simplified("豐富的口味") == "丰富的口味"
+    assert strip_html("<p>好吃</p>") == "。好吃。"
+    assert strip_noise("联系 a@b.com 或 @客服小美") == "联系   或  "
+    assert collapse_runs("太咸了！！！   真的") == "太咸了！ 真的"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("外卖小哥送餐慢,汤都洒了,也没给餐具",
+         ["外卖小哥", "送餐慢", ",", "汤", "都", "洒了", ",", "也", "没", "给", "餐具"]),
+        ("牛肉干齁咸,说是麻辣的根本不辣",
+         ["牛肉干", "齁咸", ",", "说", "是", "麻辣", "的", "根本", "不辣"]),
+        ("海苔卷受潮了,一点都不脆", ["海苔卷", "受潮", "了", ",", "一点", "都", "不脆"]),
+        ("腰果有哈喇味,不新鲜", ["腰果", "有", "哈喇味", ",", "不新鲜"]),
+        ("这次的瓜子太咸了!", ["这次", "的", "瓜子", "太咸", "了", "!"]),
+    ],
+)
+def test_segment_keeps_domain_words_whole(text: str, words: list[str]) -> None:
+    assert segment(text) == words
+
+
+def test_clause_split_on_punctuation_and_contrast_words() -> None:
+    assert split_clauses("送得很快,但是味道太淡了,分量也少") == ["送得很快", "但是味道太淡了", "分量也少"]
+    assert split_clauses("快递很快可是瓜子受潮了") == ["快递很快", "可是瓜子受潮了"]
+    assert split_clauses("") == []
+
+
+def test_negation_scope_marks_following_words_until_punctuation() -> None:
+    assert mark_negation(["不", "新鲜", ",", "好吃"]) == ["不", "NOT_新鲜", ",", "好吃"]
+    assert mark_negation(["客服", "不", "处理"]) == ["客服", "不", "NOT_处理"]
+    assert mark_negation(["很", "好吃"]) == ["很", "好吃"]
+
+
+def test_is_negated_looks_back_within_the_clause() -> None:
+    clause = "一点也没有味道"
+    assert is_negated(clause, clause.index("味道"))
+    assert not is_negated("味道太淡了", 0)
