@@ -84,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
         "jieba_lcut_seconds": round(seg, 2),
         "jieba_lcut_reviews_per_s": round(args.rows / seg),
     }
-    res["ratio_score_to_jieba"] = round(res["koubei_score_reviews_per_s"] / res["jieba_lcut_reviews_per_s"], 3)
+    ratio = res["koubei_score_reviews_per_s"] / res["jieba_lcut_reviews_per_s"]
+    res["ratio_score_to_jieba"] = round(ratio, 3)
     Path(args.out).write_text(json.dumps(res, indent=1), encoding="utf-8")
     print(json.dumps(res, indent=1))
     return 0

@@ -151,13 +151,14 @@ def headline(results: dict) -> dict:
 
 def report_lines(results: dict) -> str:
     t = results["topics"]
-    lines = ["topics (gold, %d-fold CV): micro-F1 %.3f  macro-F1 %.3f  topic+polarity %.3f  "
-             "mixed-polarity topic+polarity %.3f (n=%d)  taste direction %.3f (n=%d)" % (
-                 t["folds"], t["micro_f1"], t["macro_f1"], t["topic_polarity_micro_f1"],
-                 t["mixed_polarity"]["topic_polarity_micro_f1"], t["mixed_polarity"]["n_reviews"],
-                 t["taste_direction"]["accuracy"], t["taste_direction"]["n"])]
+    mixed, taste = t["mixed_polarity"], t["taste_direction"]
+    lines = [f"topics (gold, {t['folds']}-fold CV): micro-F1 {t['micro_f1']:.3f}  "
+             f"macro-F1 {t['macro_f1']:.3f}  topic+polarity {t['topic_polarity_micro_f1']:.3f}  "
+             f"mixed-polarity topic+polarity {mixed['topic_polarity_micro_f1']:.3f} "
+             f"(n={mixed['n_reviews']})  taste direction {taste['accuracy']:.3f} (n={taste['n']})"]
     for tid, m in t["per_topic"].items():
-        lines.append(f"  {tid:26s} P {m['precision']:.3f}  R {m['recall']:.3f}  F1 {m['f1']:.3f}  n {m['support']}")
+        lines.append(f"  {tid:26s} P {m['precision']:.3f}  R {m['recall']:.3f}  "
+                     f"F1 {m['f1']:.3f}  n {m['support']}")
     g = t["gold_sentiment"]
     lines.append(f"gold sentiment (3-class): accuracy {g['accuracy']:.3f}  macro-F1 {g['macro_f1']:.3f}")
     for src, m in results.get("sentiment", {}).items():

@@ -14,7 +14,14 @@ import sys
 import time
 from pathlib import Path
 
-from koubei.datasets import GOLD_FILE, SENTIMENT_FILES, file_fingerprint, find_corpora, load_gold, load_sentiment
+from koubei.datasets import (
+    GOLD_FILE,
+    SENTIMENT_FILES,
+    file_fingerprint,
+    find_corpora,
+    load_gold,
+    load_sentiment,
+)
 from koubei.errors import KoubeiError
 from koubei.model.bundle import save_bundle
 from koubei.model.card import library_versions, render_card, today

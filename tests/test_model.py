@@ -151,3 +151,12 @@ def test_refuses_to_overwrite_bundle(default_model: ReviewModel, tmp_path: Path)
     with pytest.raises(OutputError, match="exists; pass --overwrite"):
         save_bundle(default_model.components, tmp_path / "x", manifest_extra={},
                     user_dict=user_dict_path(), model_card="")
+
+
+def test_parallel_scoring_equals_single_process(default_model: ReviewModel) -> None:
+    texts = [t for t, *_ in CLEAR_CASES] * 5 + ["", "好吃"]
+    one = default_model.score(texts, batch_size=7, workers=1)
+    two = default_model.score(texts, batch_size=7, workers=2)
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(one, two)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from koubei.errors import OutputError
 from koubei.io import ReadReport
+from koubei.model.parallel import available_cores
 from koubei.resources import corpora_path
 from koubei.scoring import ScoreResult, score_file
 
@@ -27,4 +28,4 @@ def run_demo(out_dir: str | Path, *, on_read: Callable[[ReadReport], None] | Non
     except OSError as e:
         raise OutputError(f"cannot create demo folder {folder}: {e.strerror or e}") from e
     return score_file(demo_dump_path(), folder / "scored.parquet", overwrite=True,
-                      on_read=on_read, progress=progress)
+                      workers=available_cores(), on_read=on_read, progress=progress)

@@ -75,7 +75,7 @@ def summarize(scored: pd.DataFrame, taxonomy: Taxonomy, *, top: int = 5) -> Scor
 def score_file(input_path: str | Path, output: str | Path, *, model: ReviewModel | None = None,
                model_path: str | Path | None = None, fmt: str | None = None,
                input_format: str | None = None,
-               overwrite: bool = False, batch_size: int = 2000,
+               overwrite: bool = False, batch_size: int = 2000, workers: int = 1,
                on_read: Callable[[ReadReport], None] | None = None,
                progress: Callable[[int], None] | None = None, **read_options: Any) -> ScoreResult:
     """Read a dump, score every row and write the result atomically.
@@ -85,6 +85,7 @@ def score_file(input_path: str | Path, output: str | Path, *, model: ReviewModel
         output: the file to write; its format from ``fmt`` or the extension.
         input_format: the input's format when its extension does not tell.
         model: a loaded model; else ``model_path`` or the bundled default is loaded.
+        workers: processes scoring batches in parallel.
         on_read: called with the read report once the file is read.
         progress: called with the number of rows scored after each batch.
         read_options: column mapping and reading options of ``read_reviews``.
@@ -94,6 +95,6 @@ def score_file(input_path: str | Path, output: str | Path, *, model: ReviewModel
     frame, report = read_reviews_with_report(input_path, fmt=input_format, **read_options)
     if on_read:
         on_read(report)
-    scored = model.score(frame, batch_size=batch_size, progress=progress)
+    scored = model.score(frame, batch_size=batch_size, workers=workers, progress=progress)
     path = write_table(scored, output, fmt, overwrite=overwrite)
     return ScoreResult(output=path, read_report=report, summary=summarize(scored, model.taxonomy))

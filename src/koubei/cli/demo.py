@@ -26,4 +26,4 @@ def demo(
     for line in _render.summary(result.summary):
         typer.echo(line)
     typer.echo(f"scored demo dump written to {result.output}")
-    typer.echo(f"next: koubei score your_reviews.xlsx --text-col 评论内容 -o scored.parquet")
+    typer.echo("next: koubei score your_reviews.xlsx --text-col 评论内容 -o scored.parquet")

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from koubei.cli import _render
 from koubei.io import ReadReport
+from koubei.model.parallel import available_cores
 from koubei.scoring import score_file
 
 
-class OutFormat(str, Enum):
+class OutFormat(StrEnum):
     csv = "csv"
     tsv = "tsv"
     parquet = "parquet"
@@ -27,14 +28,14 @@ def default_output(input_path: Path) -> Path:
     return input_path.with_name(input_path.stem + ".scored.parquet")
 
 
-Col = Annotated[Optional[str], typer.Option(show_default=False)]
+Col = Annotated[str | None, typer.Option(show_default=False)]
 
 
 def score(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="Review dump: .csv .tsv .jsonl .json .xlsx .parquet")],
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Output file (default: INPUT.scored.parquet beside the input).")] = None,
-    fmt: Annotated[Optional[OutFormat], typer.Option("--format", help="Output format (default: from the output's extension).")] = None,
-    model: Annotated[Optional[Path], typer.Option("--model", help="Model bundle directory (default: the bundled models/default).")] = None,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (default: INPUT.scored.parquet beside the input).")] = None,
+    fmt: Annotated[OutFormat | None, typer.Option("--format", help="Output format (default: from the output's extension).")] = None,
+    model: Annotated[Path | None, typer.Option("--model", help="Model bundle directory (default: the bundled models/default).")] = None,
     text_col: Col = None,
     id_col: Col = None,
     time_col: Col = None,
@@ -43,13 +44,14 @@ def score(
     batch_col: Col = None,
     rating_col: Col = None,
     channel_col: Col = None,
-    input_format: Annotated[Optional[str], typer.Option("--input-format", help="Input format when the extension does not tell (csv, tsv, jsonl, json, xlsx, parquet).")] = None,
-    encoding: Annotated[Optional[str], typer.Option("--encoding", help="Input text encoding, e.g. gb18030 or utf-8 (default: detected).")] = None,
-    sheet: Annotated[Optional[str], typer.Option("--sheet", help="Excel sheet name or 0-based index.")] = None,
-    now: Annotated[Optional[str], typer.Option("--now", help="Reference time for relative dates such as 3天前 (e.g. 2026-12-01T12:00).")] = None,
+    input_format: Annotated[str | None, typer.Option("--input-format", help="Input format when the extension does not tell (csv, tsv, jsonl, json, xlsx, parquet).")] = None,
+    encoding: Annotated[str | None, typer.Option("--encoding", help="Input text encoding, e.g. gb18030 or utf-8 (default: detected).")] = None,
+    sheet: Annotated[str | None, typer.Option("--sheet", help="Excel sheet name or 0-based index.")] = None,
+    now: Annotated[str | None, typer.Option("--now", help="Reference time for relative dates such as 3天前 (e.g. 2026-12-01T12:00).")] = None,
     tz: Annotated[str, typer.Option("--tz", help="Time zone of naive times and of the output.")] = "Asia/Shanghai",
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")] = False,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Reviews scored per batch.")] = 2000,
+    workers: Annotated[int, typer.Option("--workers", min=0, help="Worker processes (0 = one per CPU core).")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or read report.")] = False,
 ) -> None:
     """Score every review: sentiment, topics with polarity, dimensions, taste direction.
@@ -72,6 +74,7 @@ def score(
         result = score_file(
             input_path, out, model_path=model, fmt=fmt.value if fmt else None,
             overwrite=overwrite, batch_size=batch_size, on_read=on_read,
+            workers=workers or available_cores(),
             progress=ticker.advance, input_format=input_format, encoding=encoding, sheet=sheet_arg, now=now, tz=tz, **mapping,
         )
     for line in _render.summary(result.summary):

@@ -134,7 +134,8 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
         if not f.is_file():
             raise IncompatibleModelError(f"{folder}: file {name} is missing from the bundle")
         if _sha256(f) != digest:
-            raise IncompatibleModelError(f"{folder}: {name} does not match its hash in manifest.json (damaged or edited)")
+            raise IncompatibleModelError(
+                f"{folder}: {name} does not match its hash in manifest.json (damaged or edited)")
     return manifest
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from koubei.classify.features import prepare_many
 from koubei.model.bundle import load_components
+from koubei.model.parallel import predict_batches
 from koubei.model.predict import Components, Prediction, predict_docs
 from koubei.resources import default_model_path
 from koubei.taxonomy import Taxonomy
@@ -59,7 +60,7 @@ class ReviewModel:
         return predict_docs(self.components, prepare_many(list(texts), self.segmenter))
 
     def score(self, data: pd.DataFrame | pd.Series | Sequence[str], *, batch_size: int = 2000,
-              progress: Progress | None = None, **mapping: Any) -> pd.DataFrame:
+              workers: int = 1, progress: Progress | None = None, **mapping: Any) -> pd.DataFrame:
         """Score reviews: the input rows plus canonical and prediction columns.
 
         Args:
@@ -67,6 +68,8 @@ class ReviewModel:
                 other frame (its columns are mapped like a file's, ``mapping``
                 as in ``read_reviews``), or a list/Series of texts.
             batch_size: reviews predicted together.
+            workers: processes predicting batches in parallel (the output is the
+                same for any number).
             progress: called with the number of rows done after each batch.
 
         Returns:
@@ -78,12 +81,10 @@ class ReviewModel:
         frame = _canonical(data, mapping)
         ok = np.flatnonzero(scorable(frame).to_numpy())
         texts = frame["text"].to_numpy()
+        batches = [[str(t) for t in texts[ok[i:i + batch_size]]] for i in range(0, len(ok), batch_size)]
         preds: list[Prediction] = []
-        for start in range(0, len(ok), batch_size):
-            rows = ok[start:start + batch_size]
-            preds.extend(self.predict([str(t) for t in texts[rows]]))
-            if progress:
-                progress(len(rows))
+        for part in predict_batches(self, batches, workers, progress):
+            preds.extend(part)
         cols = self.prediction_columns(preds)
         out = frame.copy()
         for name, values in cols.items():
