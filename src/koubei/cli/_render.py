@@ -7,7 +7,14 @@ from contextlib import contextmanager
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from koubei.io import ReadReport
 from koubei.scoring import ScoreSummary
@@ -19,7 +26,8 @@ class Ticker:
     """Progress on stderr: ``start(total)`` once the total is known, then ``advance(n)``."""
 
     def __init__(self, bar: Progress | None, label: str) -> None:
-        self.bar, self.label, self.task = bar, label, None
+        self.bar, self.label = bar, label
+        self.task: TaskID | None = None
 
     def start(self, total: int) -> None:
         if self.bar is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -60,7 +60,7 @@ def score(
     供应商, 批次, 评分, 渠道, review, time...) unless given with --text-col etc.
     """
     out = output or default_output(input_path)
-    mapping = {k: v for k, v in dict(
+    mapping: dict[str, Any] = {k: v for k, v in dict(
         text_col=text_col, id_col=id_col, time_col=time_col, product_col=product_col,
         supplier_col=supplier_col, batch_col=batch_col, rating_col=rating_col,
         channel_col=channel_col).items() if v is not None}

@@ -38,8 +38,8 @@ from koubei.taxonomy import Taxonomy, taxonomy_from_dict
 
 BUNDLE_FORMAT = "1.0"
 MODEL_KIND = "koubei.review-model"
-HEADS = {"sentiment": SentimentClassifier, "topics": TopicDetector,
-         "polarity": TopicPolarityClassifier}
+HEADS: dict[str, Any] = {"sentiment": SentimentClassifier, "topics": TopicDetector,
+                         "polarity": TopicPolarityClassifier}
 _HASHED = ("taxonomy.json", "user_dict.txt", "embedder.json", "heads.json", "arrays.npz")
 
 
@@ -99,7 +99,7 @@ def _write_parts(c: Components, folder: Path, user_dict: Path) -> None:
         heads[name] = meta
         all_arrays.update({f"{name}.{k}": v for k, v in arr.items()})
     _write_json(folder / "heads.json", heads)
-    np.savez_compressed(folder / "arrays.npz", **all_arrays)
+    np.savez_compressed(folder / "arrays.npz", **all_arrays)  # type: ignore[arg-type]
 
 
 def read_manifest(path: str | Path) -> dict[str, Any]:
