@@ -138,3 +138,11 @@ def test_readme_documents_every_command_and_option() -> None:
             for opt in param.opts:
                 if opt.startswith("--"):
                     assert opt in readme, f"{name} {opt} missing from README"
+
+
+def test_demo_folder_that_cannot_be_created(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    res = invoke("demo", "-o", blocker / "sub", "-q")
+    assert res.exit_code == 3
+    assert "cannot create demo folder" in res.output

@@ -59,3 +59,14 @@ def test_topic_model_learns_on_real_gold_split(corpora_dir: Path) -> None:
     # Floors well under the cross-validated figures in the README: a regression guard.
     assert m["micro_f1"] >= 0.70, m
     assert m["topic_polarity_micro_f1"] >= 0.60, m
+
+
+def test_missing_corpora_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from koubei import datasets
+    from koubei.errors import DataNotFoundError
+
+    monkeypatch.delenv("KOUBEI_CORPORA", raising=False)
+    monkeypatch.setattr(datasets, "data_root", lambda: tmp_path / "repo")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DataNotFoundError, match="pass --data-dir or set KOUBEI_CORPORA"):
+        datasets.find_corpora(tmp_path / "nowhere")

@@ -61,13 +61,21 @@ class SentimentClassifier(ArrayState, ClassifierMixin, BaseEstimator):
         return self.label(self.proba_pos(X))
 
     def tune_band(self, p_pos: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
-        """Pick the neutral band that maximizes 3-class accuracy on ``labels``."""
-        best, best_acc = (0.5, 0.5), -1.0
-        for lo in np.arange(0.30, 0.51, 0.025):
-            for hi in np.arange(0.50, 0.71, 0.025):
+        """Pick the neutral band on labelled ``neu``/``pos``/``neg`` data.
+
+        The objective is accuracy + macro-F1: accuracy alone is best served by
+        never saying ``neu`` (it is the rarest class), which leaves users no
+        neutral reviews at all.
+        """
+        from koubei.evaluation import sentiment_metrics
+
+        best, best_score = (0.5, 0.5), -1.0
+        for lo in np.arange(0.30, 0.51, 0.05):
+            for hi in np.arange(0.50, 0.81, 0.05):
                 pred = np.where(p_pos >= hi, "pos", np.where(p_pos < lo, "neg", "neu"))
-                acc = float(np.mean(pred == labels))
-                if acc > best_acc + 1e-9:
-                    best, best_acc = (round(float(lo), 3), round(float(hi), 3)), acc
+                m = sentiment_metrics(labels, pred)
+                score = m["accuracy"] + m["macro_f1"]
+                if score > best_score + 1e-9:
+                    best, best_score = (round(float(lo), 3), round(float(hi), 3)), score
         self.band_ = best
         return best
