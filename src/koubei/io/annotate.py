@@ -20,8 +20,11 @@ Rules:
 - flags, for ``ok`` rows only: ``templated`` (the text is a platform
   placeholder listed in ``corpora/templates.txt``), ``duplicate`` (the same
   normalized text appeared earlier), ``near_duplicate`` (not a duplicate, but
-  its skeleton — letters only, runs of one character collapsed — has at least
-  ``min_skeleton`` characters and appeared earlier).
+  its skeleton — letters only, runs of one character collapsed — appeared
+  earlier). Both need a skeleton of at least ``min_skeleton`` (8) characters:
+  short texts such as 好吃 or 很好吃，会回购 are written independently by many
+  customers, and dropping them from counts would drop real voices; a long
+  text repeated word for word is a paste or an export glitch.
 """
 
 from __future__ import annotations
@@ -125,7 +128,8 @@ class ReviewAnnotator:
 
     Args:
         templates: placeholder texts; the shipped ``corpora/templates.txt`` by default.
-        min_skeleton: shortest skeleton that counts for ``near_duplicate``.
+        min_skeleton: shortest skeleton (letters) that counts for ``duplicate``
+            and ``near_duplicate``.
         normalizer: text normalization; :func:`koubei.text.normalize.normalize`
             by default.
     """
@@ -134,7 +138,7 @@ class ReviewAnnotator:
         self,
         *,
         templates: TemplateMatcher | None = None,
-        min_skeleton: int = 4,
+        min_skeleton: int = 8,
         normalizer: Callable[[str], str] | None = None,
     ) -> None:
         self.templates = templates if templates is not None else load_templates()
@@ -159,7 +163,7 @@ class ReviewAnnotator:
         facts = self._facts([str(u) for u in uniques])
         ok = facts.status[codes] == "ok"
         text_occ = _occurrences(facts.key[codes], self._text_counts)
-        duplicate = ok & (text_occ > 0)
+        duplicate = ok & (text_occ > 0) & facts.has_skeleton[codes]
         near = self._near(facts, codes, ok) & ~duplicate
         hash_ids = facts.hash_id[codes]
         if ids is None:
