@@ -44,12 +44,17 @@ class Topic:
 
 @dataclass(frozen=True)
 class TasteDirection:
-    """What exactly is wrong with the taste (too_bland, too_salty...)."""
+    """What exactly is wrong with the taste (too_bland, too_salty...).
+
+    ``cues`` are multi-character phrases (``太咸``); ``weak_cues`` are short,
+    ambiguous ones (``咸``) read only when no ``cues`` phrase names a direction.
+    """
 
     id: str
     zh: str
     en: str
     cues: tuple[str, ...] = ()
+    weak_cues: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,9 @@ class Taxonomy:
         d = json.loads(json.dumps(asdict(self), ensure_ascii=False))  # tuples -> lists
         d.pop("source")
         d["dimensions"] = {x["id"]: {"zh": x["zh"], "en": x["en"]} for x in d["dimensions"]}
+        for x in d["taste_directions"]:  # optional field: absent when empty (hashes stay stable)
+            if not x["weak_cues"]:
+                del x["weak_cues"]
         return d
 
     def sha256(self) -> str:
@@ -163,10 +171,10 @@ def _check_id(value: Any, what: str, where: str) -> str:
     return value
 
 
-def _cues(entry: dict, what: str, where: str) -> tuple[str, ...]:
-    cues = entry.get("cues") or []
+def _cues(entry: dict, what: str, where: str, key: str = "cues") -> tuple[str, ...]:
+    cues = entry.get(key) or []
     if not isinstance(cues, list) or not all(isinstance(c, str) and c.strip() for c in cues):
-        raise TaxonomyError(f"{where}: {what}: 'cues' must be a list of non-empty strings")
+        raise TaxonomyError(f"{where}: {what}: '{key}' must be a list of non-empty strings")
     return tuple(c.strip() for c in cues)
 
 
@@ -224,5 +232,6 @@ def _directions(raw: Any, where: str) -> tuple[TasteDirection, ...]:
         out.append(TasteDirection(
             id=did, zh=str(entry.get("zh", did)), en=str(entry.get("en", did)),
             cues=_cues(entry, f"taste direction '{did}'", where),
+            weak_cues=_cues(entry, f"taste direction '{did}'", where, "weak_cues"),
         ))
     return tuple(out)

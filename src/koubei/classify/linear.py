@@ -33,17 +33,28 @@ def pad_columns(X: sparse.csr_matrix, n: int) -> sparse.csr_matrix:
 class ArrayState:
     """Save/restore an estimator as (params + small JSON values, named arrays).
 
-    Subclasses list their fitted attributes: ``_array_attrs`` (numpy arrays)
-    and ``_json_attrs`` (JSON-able values such as tuples of floats).
+    Subclasses list their fitted attributes: ``_array_attrs`` (numpy arrays),
+    ``_optional_arrays`` (arrays that may be ``None``: left out of the state
+    then, and ``None`` when a state lacks them, as states saved before they
+    existed do) and ``_json_attrs`` (JSON-able values such as tuples of floats).
+    ``n_features_in_`` is saved too when it differs from the width of the
+    first array.
     """
 
     _array_attrs: tuple[str, ...] = ()
+    _optional_arrays: tuple[str, ...] = ()
     _json_attrs: tuple[str, ...] = ()
 
     def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
-        meta = {"params": self.get_params(),  # type: ignore[attr-defined]
-                "fitted": {a: _jsonable(getattr(self, a)) for a in self._json_attrs}}
+        fitted = {a: _jsonable(getattr(self, a)) for a in self._json_attrs}
         arrays = {a: np.asarray(getattr(self, a)) for a in self._array_attrs}
+        for a in self._optional_arrays:
+            if getattr(self, a, None) is not None:
+                arrays[a] = np.asarray(getattr(self, a))
+        n_in = getattr(self, "n_features_in_", None)
+        if n_in is not None and n_in != arrays[self._array_attrs[0]].shape[-1]:
+            fitted["n_features_in_"] = int(n_in)
+        meta = {"params": self.get_params(), "fitted": fitted}  # type: ignore[attr-defined]
         return meta, arrays
 
     @classmethod
@@ -52,10 +63,13 @@ class ArrayState:
         self = cls(**params)
         for a in cls._array_attrs:
             setattr(self, a, np.asarray(arrays[a]))
-        for a, v in meta.get("fitted", {}).items():
-            setattr(self, a, tuple(v) if isinstance(v, list) else v)
+        for a in cls._optional_arrays:
+            setattr(self, a, np.asarray(arrays[a]) if a in arrays else None)
+        fitted = dict(meta.get("fitted", {}))
         first = np.asarray(arrays[cls._array_attrs[0]])
-        self.n_features_in_ = int(first.shape[-1])
+        self.n_features_in_ = int(fitted.pop("n_features_in_", first.shape[-1]))  # type: ignore[attr-defined]
+        for a, v in fitted.items():
+            setattr(self, a, tuple(v) if isinstance(v, list) else v)
         return self
 
 

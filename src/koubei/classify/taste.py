@@ -2,20 +2,38 @@
 
 Directions come from the taxonomy's cue lexicon, negation-aware: ``太淡`` is
 ``too_bland`` but ``不淡`` is not; a cue that itself starts with a negator
-(``不辣``) is its own direction. A negative taste mention with no direction
-cue is the taxonomy's fallback (``bad_general``).
+(``不辣``) is its own direction. Two tiers: phrases (``太咸``, ``没味道``) first;
+only when none names a direction, the short ``weak_cues`` (``咸`` in ``又咸``,
+``辣`` in ``辣的不行``). A negative taste mention with no direction cue is the
+taxonomy's fallback (``bad_general``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from koubei.taxonomy import Taxonomy
-from koubei.text.clauses import NEGATORS, is_negated
+from koubei.text.clauses import NEGATORS
 
 _LEAD = "也都还就又是的得挺"
 _TRAIL = "了的啊呢哦吧呀啦嘛哈"
 _MASK = "□"
+# A negator, then at most a few degree words, right before the cue: 不咸, 不是很辣, 没那么甜.
+_NEGATED_RE = re.compile(r"(?:不|没|无|未)(?:是|太|很|怎么|那么|这么|算|会|大|够|有|都|也|觉得|特别|一点)*$")
+# Words ending in a negator character that negate nothing (特别咸, 个别).
+_NOT_NEGATORS = re.compile("特别|个别|区别|分别|差不|无论|毫无|并非|不久")
+
+
+def cue_negated(text: str, start: int, *, window: int = 6) -> bool:
+    """Whether the cue at ``text[start:]`` is in a negator's scope (``不是很咸``)."""
+    left = _NOT_NEGATORS.sub(lambda m: _MASK * len(m.group()), text[max(0, start - window):start])
+    return bool(_NEGATED_RE.search(left))
+
+
+def _alternation(words: Sequence[str]) -> re.Pattern[str] | None:
+    words = sorted(set(words), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, words))) if words else None
 
 
 class TasteDirector:
@@ -24,46 +42,62 @@ class TasteDirector:
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
         self.fallback = taxonomy.fallback_direction
-        self._exclude = re.compile("|".join(map(re.escape, sorted(
-            taxonomy.taste_exclude, key=len, reverse=True)))) if taxonomy.taste_exclude else None
-        cues = [(c, d.id) for d in taxonomy.taste_directions for c in d.cues]
-        cues.sort(key=lambda x: len(x[0]), reverse=True)
-        self._cue_dir = dict(cues)
-        self._re = re.compile("|".join(re.escape(c) for c, _ in cues)) if cues else None
+        self._exclude = _alternation(taxonomy.taste_exclude)
+        self._cue_dir = {c: d.id for d in taxonomy.taste_directions for c in d.cues}
+        self._weak_dir = {c: d.id for d in taxonomy.taste_directions for c in d.weak_cues}
+        self._re = _alternation(list(self._cue_dir))
+        self._weak_re = _alternation(list(self._weak_dir))
 
     def _mask(self, text: str) -> str:
         if self._exclude is None:
             return text
         return self._exclude.sub(lambda m: _MASK * len(m.group()), text)
 
-    def find(self, text: str) -> list[tuple[str, str]]:
-        """(direction, cue) pairs in ``text`` in order, negated cues skipped."""
-        if self._re is None:
+    def _scan(self, text: str, pattern: re.Pattern[str] | None, lexicon: dict[str, str]
+              ) -> list[tuple[str, str]]:
+        if pattern is None:
             return []
         masked = self._mask(text)
         out: list[tuple[str, str]] = []
-        for m in self._re.finditer(masked):
+        for m in pattern.finditer(masked):
             cue = m.group()
-            if not cue.startswith(NEGATORS) and is_negated(masked, m.start()):
+            if not cue.startswith(NEGATORS) and cue_negated(masked, m.start()):
                 continue
-            direction = self._cue_dir[cue]
+            direction = lexicon[cue]
             if direction not in (d for d, _ in out):
                 out.append((direction, cue))
         return out
 
-    def directions(self, clauses: list[str]) -> tuple[list[str], str | None]:
+    def find(self, text: str) -> list[tuple[str, str]]:
+        """(direction, cue) pairs of the phrase cues in ``text``, in order, negated cues skipped."""
+        return self._scan(text, self._re, self._cue_dir)
+
+    def find_weak(self, text: str) -> list[tuple[str, str]]:
+        """Like :meth:`find` for the short second-tier cues."""
+        return self._scan(text, self._weak_re, self._weak_dir)
+
+    def strong(self, text: str) -> list[str]:
+        """Specific directions (not the fallback) named by phrase cues in ``text``."""
+        return [d for d, _ in self.find(text) if d != self.fallback]
+
+    def directions(self, clauses: list[str], others: Sequence[str] = ()) -> tuple[list[str], str | None]:
         """Directions of a negative taste mention and the cue that named the first.
 
-        Specific directions win over the fallback when both are present
-        (``难吃，太咸了`` → too_salty).
+        Looks in the taste clauses first, then in the review's ``others``
+        clauses; phrase cues before weak cues. Specific directions win over
+        the fallback when both are present (``难吃，太咸了`` → too_salty).
         """
-        found = [f for c in clauses for f in self.find(c)]
-        specific = [f for f in found if f[0] != self.fallback]
-        chosen = specific or found
-        if not chosen:
-            return ([self.fallback] if self.fallback else []), None
-        dirs = list(dict.fromkeys(d for d, _ in chosen))
-        return dirs, chosen[0][1]
+        found: list[tuple[str, str]] = []
+        for texts in (clauses, others):
+            for finder in (self.find, self.find_weak):
+                found += [f for c in texts for f in finder(c)]
+                specific = [f for f in found if f[0] != self.fallback]
+                if specific:
+                    dirs = list(dict.fromkeys(d for d, _ in specific))
+                    return dirs, specific[0][1]
+        if found:
+            return [found[0][0]], found[0][1]
+        return ([self.fallback] if self.fallback else []), None
 
 
 def opinion_phrase(clause: str, cue: str | None, *, max_chars: int = 6) -> str:

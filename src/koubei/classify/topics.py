@@ -1,4 +1,10 @@
-"""Multi-label topic detection: one logistic regression per topic, tuned thresholds."""
+"""Multi-label topic detection: one logistic regression per topic, tuned thresholds.
+
+Optionally stacked over clauses (multi-instance): a review talks about a topic
+when one of its clauses does, so a second regression per topic reads, besides
+the text, every topic's highest first-stage logit over the review's clauses. The second stage is trained on
+out-of-fold first-stage logits, as it will see them on new reviews.
+"""
 
 from __future__ import annotations
 
@@ -30,23 +36,45 @@ def best_f1_threshold(y: np.ndarray, p: np.ndarray, grid: np.ndarray = THRESHOLD
 class TopicDetector(ArrayState, ClassifierMixin, BaseEstimator):
     """Which topics a review talks about (multi-label).
 
+    With ``min_df`` the detector keeps only the text columns seen in at least
+    ``min_df`` training reviews and L2-normalizes each row over them, so the
+    TF-IDF weights reflect the labelled reviews rather than a large pooled
+    vocabulary (most of whose n-grams never occur in them).
+
     Args:
         C: inverse L2 strength of each per-topic logistic regression.
         class_weight: passed to each regression (``"balanced"`` for rare topics).
         tune_folds: folds of the inner cross-validation that picks each topic's
             decision threshold; 0 keeps 0.5 everywhere.
         seed: seed of the inner folds.
+        min_df: column selection as above; 0 uses every column as it is.
+        passthrough: the last ``passthrough`` columns (side features such as cue
+            counts) are kept as they are, never selected or normalized.
+        solver: the regressions' solver (``liblinear`` is fast on sparse text).
+        clause_stack: fit the second, clause-aware stage (see the module docstring);
+            ``fit`` then needs the clause features.
+        stack_folds: folds that give the out-of-fold first-stage logits.
     """
 
     _array_attrs = ('coef_', 'intercept_', 'thresholds_')
+    _optional_arrays = ('columns_', 'stack_coef_', 'stack_intercept_')
     _json_attrs = ()
+    columns_: np.ndarray | None
+    stack_coef_: np.ndarray | None
+    stack_intercept_: np.ndarray | None
 
     def __init__(self, *, C: float = 8.0, class_weight: str | None = "balanced",
-                 tune_folds: int = 4, seed: int = 0) -> None:
+                 tune_folds: int = 4, seed: int = 0, min_df: int = 0, passthrough: int = 0,
+                 solver: str = "lbfgs", clause_stack: bool = False, stack_folds: int = 4) -> None:
         self.C = C
         self.class_weight = class_weight
         self.tune_folds = tune_folds
         self.seed = seed
+        self.min_df = min_df
+        self.passthrough = passthrough
+        self.solver = solver
+        self.clause_stack = clause_stack
+        self.stack_folds = stack_folds
 
     def _fit_heads(self, X: sparse.spmatrix, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         coefs, bs = [], []
@@ -55,36 +83,114 @@ class TopicDetector(ArrayState, ClassifierMixin, BaseEstimator):
                 coefs.append(np.zeros(X.shape[1]))
                 bs.append(-10.0 if Y[0, j] == 0 else 10.0)
                 continue
-            lr = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=3000)
+            lr = LogisticRegression(C=self.C, class_weight=self.class_weight, max_iter=3000,
+                                    solver=self.solver)
             lr.fit(X, Y[:, j])
             coefs.append(lr.coef_[0])
             bs.append(float(lr.intercept_[0]))
         return np.asarray(coefs, dtype=np.float32), np.asarray(bs)
 
-    def fit(self, X: sparse.spmatrix, Y: np.ndarray) -> TopicDetector:
-        """Fit on features ``X`` and a 0/1 matrix ``Y`` (reviews × topics)."""
+    def _select(self, X: sparse.spmatrix) -> sparse.csr_matrix:
+        """The detector's own view of ``X``: selected, renormalized text columns + passthrough."""
+        if getattr(self, "columns_", None) is None:
+            return sparse.csr_matrix(X)
+        X = sparse.csr_matrix(X)
+        n_text = X.shape[1] - self.passthrough
+        T = X[:, self.columns_]
+        norms = np.sqrt(np.asarray(T.multiply(T).sum(axis=1)).ravel())
+        T = sparse.diags(1.0 / np.where(norms > 0, norms, 1.0)).dot(T)
+        return sparse.hstack([T, X[:, n_text:]], format="csr", dtype=np.float32)
+
+    def fit(self, X: sparse.spmatrix, Y: np.ndarray, clause_X: sparse.spmatrix | None = None,
+            clause_owner: np.ndarray | None = None) -> TopicDetector:
+        """Fit on features ``X`` and a 0/1 matrix ``Y`` (reviews × topics).
+
+        ``clause_X`` (features of every clause, same columns as ``X``) and
+        ``clause_owner`` (the row of ``X`` each clause belongs to) are needed
+        with ``clause_stack``.
+        """
         Y = np.asarray(Y, dtype=int)
-        self.coef_, self.intercept_ = self._fit_heads(X, Y)
+        self.columns_ = self.stack_coef_ = self.stack_intercept_ = None
+        if self.min_df:
+            text = sparse.csc_matrix(X)[:, :X.shape[1] - self.passthrough]
+            df = np.diff((text != 0).astype(np.int8).tocsc().indptr)
+            self.columns_ = np.flatnonzero(df >= self.min_df).astype(np.int64)
+        Xs = self._select(X)
+        self.coef_, self.intercept_ = self._fit_heads(Xs, Y)
+        if self.clause_stack:
+            if clause_X is None or clause_owner is None:
+                raise ValueError("clause_stack needs clause_X and clause_owner")
+            F = self._stack_features(Xs, self._oof_logits(Xs, Y, self._select(clause_X),
+                                                          np.asarray(clause_owner)))
+            self.stack_coef_, self.stack_intercept_ = self._fit_heads(F, Y)
         self.thresholds_ = np.full(Y.shape[1], 0.5)
         if self.tune_folds and len(Y) >= 5 * self.tune_folds:
-            oof = self.oof_proba(X, Y)
+            oof = self.oof_proba(Xs, Y)
             self.thresholds_ = np.array([best_f1_threshold(Y[:, j], oof[:, j])
                                          for j in range(Y.shape[1])])
         self.n_features_in_ = X.shape[1]
         return self
 
+    def _oof_logits(self, Xs: sparse.csr_matrix, Y: np.ndarray, Cs: sparse.csr_matrix,
+                    owner: np.ndarray) -> np.ndarray:
+        """Out-of-fold first-stage logits of each review's best clause, per topic."""
+        M = np.zeros(Y.shape)
+        folds = KFold(self.stack_folds, shuffle=True, random_state=self.seed).split(Y)
+        for tr, te in folds:
+            W, b = self._fit_heads(Xs[tr], Y[tr])
+            rows = np.flatnonzero(np.isin(owner, te))
+            M[te] = max_by_owner(decision(Cs[rows], W, b), owner[rows], len(Y))[te]
+        return M
+
+    @staticmethod
+    def _stack_features(Xs: sparse.csr_matrix, M: np.ndarray) -> sparse.csr_matrix:
+        dense = np.clip(M, -10, 10) / 4
+        return sparse.hstack([Xs, sparse.csr_matrix(dense)], format="csr", dtype=np.float32)
+
     def oof_proba(self, X: sparse.spmatrix, Y: np.ndarray) -> np.ndarray:
-        """Out-of-fold probabilities from the inner folds (for threshold tuning)."""
+        """Out-of-fold first-stage probabilities from the inner folds (for threshold tuning).
+
+        ``X`` is already in the detector's own view (see ``_select``).
+        """
         oof = np.zeros(Y.shape)
         for tr, te in KFold(self.tune_folds, shuffle=True, random_state=self.seed).split(Y):
             W, b = self._fit_heads(X[tr], Y[tr])
             oof[te] = sigmoid(decision(X[te], W, b))
         return oof
 
-    def predict_proba(self, X: sparse.spmatrix) -> np.ndarray:
-        """Probability of each topic (reviews × topics)."""
+    def decision_base(self, X: sparse.spmatrix) -> np.ndarray:
+        """First-stage logits (reviews or clauses × topics)."""
         check_is_fitted(self, "coef_")
-        return sigmoid(decision(X, self.coef_, self.intercept_))
+        return decision(self._select(X), self.coef_, self.intercept_)
 
-    def predict(self, X: sparse.spmatrix) -> np.ndarray:
-        return (self.predict_proba(X) >= self.thresholds_).astype(int)
+    def predict_proba_base(self, X: sparse.spmatrix) -> np.ndarray:
+        """First-stage probabilities: how much a text (e.g. one clause) on its own speaks of each topic."""
+        return sigmoid(self.decision_base(X))
+
+    def predict_proba(self, X: sparse.spmatrix, clause_max: np.ndarray | None = None) -> np.ndarray:
+        """Probability of each topic (reviews × topics).
+
+        Args:
+            clause_max: with a stacked detector, each review's highest first-stage
+                clause logit per topic (:func:`max_by_owner` of
+                :meth:`decision_base` on its clauses); ``None`` treats each
+                review as a single clause.
+        """
+        check_is_fitted(self, "coef_")
+        Xs = self._select(X)
+        Z = decision(Xs, self.coef_, self.intercept_)
+        W, b = getattr(self, "stack_coef_", None), getattr(self, "stack_intercept_", None)
+        if W is None or b is None:
+            return sigmoid(Z)
+        F = self._stack_features(Xs, Z if clause_max is None else clause_max)
+        return sigmoid(decision(F, W, b))
+
+    def predict(self, X: sparse.spmatrix, clause_max: np.ndarray | None = None) -> np.ndarray:
+        return (self.predict_proba(X, clause_max) >= self.thresholds_).astype(int)
+
+
+def max_by_owner(Z: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
+    """Row-wise maximum of ``Z`` per owner (``n`` owners; -30 where an owner has no row)."""
+    out = np.full((n, Z.shape[1]), -30.0)
+    np.maximum.at(out, owner, Z)
+    return out

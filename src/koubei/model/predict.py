@@ -13,10 +13,11 @@ from scipy import sparse
 
 from koubei.classify.cues import CueMatcher
 from koubei.classify.features import Doc
+from koubei.classify.linear import sigmoid
 from koubei.classify.polarity import TopicPolarityClassifier, pair_features
 from koubei.classify.sentiment import SentimentClassifier
 from koubei.classify.taste import TasteDirector, opinion_phrase
-from koubei.classify.topics import TopicDetector
+from koubei.classify.topics import TopicDetector, max_by_owner
 from koubei.embed.tfidf import TfidfEmbedder
 from koubei.taxonomy import Taxonomy
 
@@ -116,14 +117,17 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
     z_rev = c.sentiment.decision_function(X)
     p_pos = 1.0 / (1.0 + np.exp(-z_rev))
     labels = c.sentiment.label(p_pos)
-    if topic_sets is None:
-        topic_sets = detect_topics(c, X, texts)
     clauses, owner = _clause_index(docs)
     clause_texts = [d.norm for d in clauses]
     Xc = c.embedder.transform(clauses)
-    Pc = c.topics.predict_proba(c.topic_matrix(Xc, clause_texts))
+    Zc = c.topics.decision_base(c.topic_matrix(Xc, clause_texts))
+    Pc = sigmoid(Zc)
+    if topic_sets is None:
+        topic_sets = detect_topics(c, X, texts, max_by_owner(Zc, owner, len(docs)))
     ctx = topic_contexts(c, docs, topic_sets, Xc, Pc, owner, clause_texts)
     pol = _polarities(c, X, Xc, ctx, topic_sets, z_rev)
+    starts = np.searchsorted(owner, np.arange(len(docs)))
+    ends = np.searchsorted(owner, np.arange(len(docs)), side="right")
     preds = []
     k = 0
     for i, tset in enumerate(topic_sets):
@@ -133,15 +137,20 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
             k += 1
         pred = Prediction(sentiment=str(labels[i]), sentiment_score=round(float(p_pos[i]), 4),
                           topics=tp)
-        _describe(c, pred, tset, ctx[i], clause_texts)
+        _describe(c, pred, tset, ctx[i], clause_texts[starts[i]:ends[i]], int(starts[i]))
         preds.append(pred)
     return preds
 
 
-def detect_topics(c: Components, X: sparse.csr_matrix, texts: list[str]) -> list[list[int]]:
-    """Indices of the topics each review mentions."""
-    P = c.topics.predict_proba(c.topic_matrix(X, texts))
-    hit = P >= c.topics.thresholds_
+def detect_topics(c: Components, X: sparse.csr_matrix, texts: list[str],
+                  clause_max: np.ndarray | None = None) -> list[list[int]]:
+    """Indices of the topics each review mentions.
+
+    ``clause_max``: each review's best first-stage clause logit per topic, read
+    by a clause-stacked detector (see ``TopicDetector``).
+    """
+    P = c.topics.predict_proba(c.topic_matrix(X, texts), clause_max)
+    hit = c.topics.thresholds_ <= P
     return [list(np.flatnonzero(row)) for row in hit]
 
 
@@ -169,15 +178,20 @@ def _polarities(c: Components, X: sparse.csr_matrix, Xc: sparse.csr_matrix,
 
 
 def _describe(c: Components, pred: Prediction, tset: list[int], ctx: list[list[int]],
-              clause_texts: list[str]) -> None:
-    """Fill taste directions and opinion phrases from each topic's clauses."""
+              review_clauses: list[str], base: int) -> None:
+    """Fill taste directions and opinion phrases from each topic's clauses.
+
+    ``ctx`` holds batch clause rows; the review's clauses start at row ``base``.
+    Directions are looked for in the taste clauses, then in the others.
+    """
     taste_id = c.taxonomy.taste_topic
     for j, rows in zip(tset, ctx):
         topic = c.taxonomy.topics[j]
-        texts = [clause_texts[r] for r in rows]
+        texts = [review_clauses[r - base] for r in rows]
         cue = None
         if topic.id == taste_id and pred.topics.get(topic.id) == "neg":
-            pred.taste_detail, cue = c.taste.directions(texts)
+            others = [t for t in review_clauses if t not in texts]
+            pred.taste_detail, cue = c.taste.directions(texts, others)
             if cue:
                 pred.opinions.append(f"{topic.zh}:{cue}")
                 continue

@@ -90,25 +90,32 @@ def fit_sentiment(embedder: TfidfEmbedder, docs: Sequence[Doc], labels: np.ndarr
 
 
 def fit_topic_parts(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_unseen: SentimentClassifier,
-                    docs: Sequence[Doc], gold: Sequence[GoldRecord], *, topic_C: float = 8.0,
-                    polarity_C: float = 2.0, seed: int = 0) -> tuple[TopicDetector, TopicPolarityClassifier]:
+                    docs: Sequence[Doc], gold: Sequence[GoldRecord], *, topic_C: float = 64.0,
+                    topic_min_df: int = 2, clause_stack: bool = True, polarity_C: float = 2.0,
+                    seed: int = 0) -> tuple[TopicDetector, TopicPolarityClassifier]:
     """Topic detector and polarity head on gold reviews.
 
     Args:
         sentiment_unseen: a sentiment model that was not trained on ``docs``.
+        topic_min_df: the topic detector keeps the embedding columns seen in at
+            least this many of ``docs`` (0: all columns).
+        clause_stack: stack the topic detector over clause-level logits.
     """
     docs = list(docs)
     Y = gold_matrix(gold, taxonomy)
     X = embedder.transform(docs)
     probe = Components(taxonomy, embedder, sentiment_unseen, TopicDetector(), TopicPolarityClassifier())
     texts = [d.norm for d in docs]
-    topics = TopicDetector(C=topic_C, seed=seed).fit(probe.topic_matrix(X, texts), Y)
-    probe.topics = topics
-    topic_sets = [list(np.flatnonzero(row)) for row in Y]
     clauses, owner = _clause_index(docs)
     clause_texts = [d.norm for d in clauses]
     Xc = embedder.transform(clauses)
-    Pc = topics.predict_proba(probe.topic_matrix(Xc, clause_texts))
+    Tc = probe.topic_matrix(Xc, clause_texts)
+    topics = TopicDetector(C=topic_C, seed=seed, min_df=topic_min_df, solver="liblinear",
+                           tune_folds=0, passthrough=len(taxonomy.topics), clause_stack=clause_stack)
+    topics.fit(probe.topic_matrix(X, texts), Y, Tc, owner)
+    probe.topics = topics
+    topic_sets = [[int(j) for j in np.flatnonzero(row)] for row in Y]
+    Pc = topics.predict_proba_base(Tc)
     ctx = topic_contexts(probe, docs, topic_sets, Xc, Pc, owner, clause_texts)
     z_rev = sentiment_unseen.decision_function(X)
     F = pair_matrix(probe, X, Xc, ctx, topic_sets, z_rev)
