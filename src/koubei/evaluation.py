@@ -67,7 +67,7 @@ def taste_direction_accuracy(gold_topics: Sequence[dict[str, str]],
             "n_specific": len(specific)}
 
 
-def sentiment_metrics(gold: Sequence[str], pred: Sequence[str],
+def sentiment_metrics(gold: Sequence[str] | np.ndarray, pred: Sequence[str] | np.ndarray,
                       labels: Sequence[str] = ("neg", "neu", "pos")) -> dict[str, Any]:
     """Accuracy, macro-F1 and a confusion table."""
     g, p = np.asarray(gold), np.asarray(pred)

@@ -31,6 +31,10 @@ class CueMatcher:
         """For each topic (taxonomy order), the cue words found in ``text``."""
         return [r.findall(text) if r is not None else [] for r in self._res]
 
+    def pattern(self, topic_index: int) -> re.Pattern[str] | None:
+        """The compiled cue pattern of a topic (None when it has no cues)."""
+        return self._res[topic_index]
+
     def has(self, text: str, topic_index: int) -> bool:
         r = self._res[topic_index]
         return bool(r is not None and r.search(text))

@@ -22,14 +22,15 @@ class SentimentClassifier(ArrayState, ClassifierMixin, BaseEstimator):
     """pos / neg / neu with ``P(pos)``.
 
     Args:
-        C: inverse L2 strength of the logistic regression.
+        C: inverse L2 strength of the logistic regression (4 suits the ~77k-text
+            pooled corpus better than 1 or 2 on all three corpora's held-out folds).
         neutral_band: (lo, hi): ``P(pos)`` in [lo, hi) is ``neu``.
     """
 
     _array_attrs = ('coef_', 'intercept_')
     _json_attrs = ('band_',)
 
-    def __init__(self, *, C: float = 2.0, neutral_band: tuple[float, float] = (0.45, 0.55)) -> None:
+    def __init__(self, *, C: float = 4.0, neutral_band: tuple[float, float] = (0.45, 0.55)) -> None:
         self.C = C
         self.neutral_band = neutral_band
 

@@ -1,4 +1,4 @@
-"""Taste direction and opinion phrases, read from the clauses a topic lives in.
+"""Taste direction of a negative taste mention, read from the clauses it lives in.
 
 Directions come from the taxonomy's cue lexicon, negation-aware: ``太淡`` is
 ``too_bland`` but ``不淡`` is not; a cue that itself starts with a negator
@@ -16,8 +16,6 @@ from collections.abc import Sequence
 from koubei.taxonomy import Taxonomy
 from koubei.text.clauses import NEGATORS
 
-_LEAD = "也都还就又是的得挺"
-_TRAIL = "了的啊呢哦吧呀啦嘛哈"
 _MASK = "□"
 # A negator, then at most a few degree words, right before the cue: 不咸, 不是很辣, 没那么甜.
 _NEGATED_RE = re.compile(r"(?:不|没|无|未)(?:是|太|很|怎么|那么|这么|算|会|大|够|有|都|也|觉得|特别|一点)*$")
@@ -37,7 +35,7 @@ def _alternation(words: Sequence[str]) -> re.Pattern[str] | None:
 
 
 class TasteDirector:
-    """Find taste directions and opinion phrases in clause text."""
+    """Find taste directions in clause text."""
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
@@ -98,22 +96,3 @@ class TasteDirector:
         if found:
             return [found[0][0]], found[0][1]
         return ([self.fallback] if self.fallback else []), None
-
-
-def opinion_phrase(clause: str, cue: str | None, *, max_chars: int = 6) -> str:
-    """The opinion words next to a topic cue in its clause (``味道太淡了`` → ``太淡``)."""
-    if not cue or cue not in clause:
-        return _trim(clause[-max_chars:])
-    i = clause.index(cue)
-    after = _trim(clause[i + len(cue):][:max_chars].lstrip(_LEAD))
-    if after:
-        return after
-    before = _trim(clause[max(0, i - 4):i].lstrip(_LEAD))
-    return before or cue
-
-
-def _trim(text: str) -> str:
-    cut = text.find("了")
-    if cut > 0:
-        text = text[:cut]
-    return text.rstrip(_TRAIL).strip(" ,.!?")

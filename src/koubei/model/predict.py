@@ -14,9 +14,10 @@ from scipy import sparse
 from koubei.classify.cues import CueMatcher
 from koubei.classify.features import Doc
 from koubei.classify.linear import sigmoid
+from koubei.classify.opinions import MAX_CHARS, opinion_span
 from koubei.classify.polarity import TopicPolarityClassifier, pair_features
 from koubei.classify.sentiment import SentimentClassifier
-from koubei.classify.taste import TasteDirector, opinion_phrase
+from koubei.classify.taste import TasteDirector
 from koubei.classify.topics import TopicDetector, max_by_owner
 from koubei.embed.tfidf import TfidfEmbedder
 from koubei.taxonomy import Taxonomy
@@ -137,7 +138,7 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
             k += 1
         pred = Prediction(sentiment=str(labels[i]), sentiment_score=round(float(p_pos[i]), 4),
                           topics=tp)
-        _describe(c, pred, tset, ctx[i], clause_texts[starts[i]:ends[i]], int(starts[i]))
+        _describe(c, pred, tset, ctx[i], clauses[starts[i]:ends[i]], int(starts[i]))
         preds.append(pred)
     return preds
 
@@ -178,7 +179,7 @@ def _polarities(c: Components, X: sparse.csr_matrix, Xc: sparse.csr_matrix,
 
 
 def _describe(c: Components, pred: Prediction, tset: list[int], ctx: list[list[int]],
-              review_clauses: list[str], base: int) -> None:
+              review_clauses: list[Doc], base: int) -> None:
     """Fill taste directions and opinion phrases from each topic's clauses.
 
     ``ctx`` holds batch clause rows; the review's clauses start at row ``base``.
@@ -187,16 +188,16 @@ def _describe(c: Components, pred: Prediction, tset: list[int], ctx: list[list[i
     taste_id = c.taxonomy.taste_topic
     for j, rows in zip(tset, ctx):
         topic = c.taxonomy.topics[j]
-        texts = [review_clauses[r - base] for r in rows]
-        cue = None
+        own = [review_clauses[r - base] for r in rows]
         if topic.id == taste_id and pred.topics.get(topic.id) == "neg":
-            others = [t for t in review_clauses if t not in texts]
+            texts = [d.norm for d in own]
+            others = [d.norm for d in review_clauses if d.norm not in texts]
             pred.taste_detail, cue = c.taste.directions(texts, others)
             if cue:
                 pred.opinions.append(f"{topic.zh}:{cue}")
                 continue
-        hits = [(t, h) for t in texts for h in c.cues.hits(t)[j]]
-        clause, cue = hits[0] if hits else (texts[0], None)
-        phrase = opinion_phrase(clause, cue)
+        phrase = next((p for d in own if (p := opinion_span(d.words, c.cues.pattern(j)))), "")
+        if not phrase and len(own[0].norm) <= MAX_CHARS:
+            phrase = own[0].norm
         if phrase:
             pred.opinions.append(f"{topic.zh}:{phrase}")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -84,9 +85,10 @@ def fit_embedder(docs: Sequence[Doc], *, min_df: int = 3, max_features: int = 12
 
 
 def fit_sentiment(embedder: TfidfEmbedder, docs: Sequence[Doc], labels: np.ndarray,
-                  *, C: float = 2.0) -> SentimentClassifier:
+                  **params: Any) -> SentimentClassifier:
+    """Binary sentiment on ``docs`` (``params`` override SentimentClassifier's defaults)."""
     X = embedder.transform(docs)
-    return SentimentClassifier(C=C).fit(X, labels)
+    return SentimentClassifier(**params).fit(X, labels)
 
 
 def fit_topic_parts(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_unseen: SentimentClassifier,

@@ -1,0 +1,81 @@
+"""Rule parts of the classifier on real review clauses: taste directions, opinion phrases, cues."""
+
+from __future__ import annotations
+
+import pytest
+
+from koubei.classify.cues import CueMatcher
+from koubei.classify.features import prepare, split_word_clauses
+from koubei.classify.opinions import opinion_span
+from koubei.classify.taste import TasteDirector
+from koubei.taxonomy import load_taxonomy
+
+TAX = load_taxonomy()
+DIRECTOR = TasteDirector(TAX)
+CUES = CueMatcher(TAX)
+
+
+@pytest.mark.parametrize(
+    ("clauses", "expected"),
+    [
+        (["味道太淡了"], ["too_bland"]),
+        (["这次的瓜子齁咸"], ["too_salty"]),
+        (["说是麻辣的", "根本不辣"], ["not_spicy_enough"]),
+        (["太甜了", "甜得发腻"], ["too_sweet"]),
+        (["个别还有怪味"], ["off_flavor"]),
+        (["腰果有哈喇味"], ["off_flavor"]),
+        (["炒饭又黑又咸"], ["too_salty"]),  # single-character cue, second tier
+        (["难吃", "太咸了"], ["too_salty"]),  # a specific direction wins over bad_general
+        (["不好吃"], ["bad_general"]),
+        (["一点也不油腻", "就是不好吃"], ["bad_general"]),  # a negated cue names no direction
+        (["没那么甜", "就是不好吃"], ["bad_general"]),
+        (["不是很辣"], ["not_spicy_enough"]),  # ...unless the negated form is the cue
+        (["一点都不咸", "没什么味道"], ["too_bland"]),
+        (["骑手辛苦了", "不好吃"], ["bad_general"]),  # 辛苦 is not 苦
+        (["点的微辣", "难吃"], ["bad_general"]),  # 微辣 is what was ordered
+    ],
+)
+def test_taste_directions(clauses: list[str], expected: list[str]) -> None:
+    dirs, _ = DIRECTOR.directions(clauses)
+    assert dirs == expected
+
+
+def test_direction_found_in_other_clauses_when_taste_clauses_name_none() -> None:
+    dirs, cue = DIRECTOR.directions(["味道不行"], others=["个别还有怪味"])
+    assert dirs == ["off_flavor"] and cue == "怪味"
+
+
+def _span(text: str, topic: str) -> list[str]:
+    j = TAX.topic_ids.index(topic)
+    return [opinion_span(c.words, CUES.pattern(j)) for c in prepare(text).clauses]
+
+
+@pytest.mark.parametrize(
+    ("text", "topic", "phrase"),
+    [
+        ("味道太淡了", "taste", "太淡"),
+        ("物流超级快", "delivery_logistics", "超级快"),
+        ("客服回复很及时", "delivery_logistics", "很及时"),
+        ("包装很精致", "packaging", "包装很精致"),
+        ("一点都不新鲜", "freshness_quality", "不新鲜"),
+        ("房间很干净", "environment_facilities", "很干净"),
+    ],
+)
+def test_opinion_span_keeps_whole_words(text: str, topic: str, phrase: str) -> None:
+    assert _span(text, topic) == [phrase]
+
+
+def test_opinion_span_without_cue_is_empty() -> None:
+    assert _span("第三次买了", "packaging") == [""]
+
+
+def test_cue_matcher_finds_topic_cues() -> None:
+    hits = CUES.hits("送餐太慢，包装也破了")
+    assert "包装" in hits[TAX.topic_ids.index("packaging")]
+    assert CUES.has("快递三天就到了", TAX.topic_ids.index("delivery_logistics"))
+    assert CUES.matrix(["包装破了", "好吃"]).shape == (2, len(TAX.topics))
+
+
+def test_word_clauses_split_at_punctuation_and_contrast() -> None:
+    words = ["送得", "很快", ",", "但是", "味道", "太淡", "了"]
+    assert split_word_clauses(words) == [["送得", "很快"], ["但是", "味道", "太淡", "了"]]
