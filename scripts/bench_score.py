@@ -3,7 +3,8 @@
     python scripts/bench_score.py [--rows 100000] [--data-dir DIR] [--keep DIR]
 
 Replicates sentiment/waimai_10k.csv's reviews to --rows rows (a CSV in a temp
-folder), runs `koubei score` on it in a child process (read, normalize,
+folder; with --unique each copy gets a distinct suffix such as " 第12345单", so
+no cache of repeated texts helps), runs `koubei score` on it in a child process (read, normalize,
 segment, embed, classify, write Parquet) and reports reviews/s and the child's
 peak RSS; then, in this process, plain `jieba.lcut` over the same texts
 (default dictionary, no koubei) for the segmentation-only speed. Results are
@@ -28,11 +29,13 @@ import pandas as pd
 from koubei.datasets import SENTIMENT_FILES, find_corpora
 
 
-def make_dump(data: Path, rows: int, folder: Path) -> tuple[Path, list[str]]:
+def make_dump(data: Path, rows: int, folder: Path, unique: bool = False) -> tuple[Path, list[str]]:
     src = pd.read_csv(data / SENTIMENT_FILES["waimai"], dtype=str).dropna(subset=["review"])
     texts = src["review"].tolist()
     reps = -(-rows // len(texts))
     big = (texts * reps)[:rows]
+    if unique:  # defeat every cache of repeated texts: each copy gets its own number
+        big = [f"{t} 第{i}单" for i, t in enumerate(big)]
     path = folder / f"waimai_x{rows}.csv"
     pd.DataFrame({"评论内容": big}).to_csv(path, index=False)
     return path, big
@@ -65,19 +68,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--data-dir")
     ap.add_argument("--keep", help="folder to keep the generated dump and output in")
+    ap.add_argument("--unique", action="store_true",
+                    help="make every replicated text distinct (no cache hits on repeats)")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "bench_score.json"))
     args = ap.parse_args(argv)
     data = find_corpora(args.data_dir)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.keep or tmp)
         folder.mkdir(parents=True, exist_ok=True)
-        dump, texts = make_dump(data, args.rows, folder)
+        dump, texts = make_dump(data, args.rows, folder, args.unique)
         score = run_score(dump, folder / "scored.parquet")
     seg = jieba_only(texts)
     res = {
         "command": "python scripts/bench_score.py " + " ".join(argv or sys.argv[1:]),
         "date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-        "rows": args.rows,
+        "rows": args.rows, "unique_texts": args.unique,
         "koubei_score_seconds": score["seconds"],
         "koubei_score_reviews_per_s": round(args.rows / score["seconds"]),
         "koubei_score_peak_rss_mb": score["peak_rss_mb"],

@@ -30,6 +30,7 @@ import pandas as pd
 from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
 
 from koubei.classify.features import prepare_many
+from koubei.classify.sentiment import SentimentClassifier
 from koubei.datasets import find_corpora, load_gold, load_sentiment
 from koubei.evaluation import mixed_polarity_mask, sentiment_metrics, taste_direction_accuracy, topic_metrics
 from koubei.model.card import update_card
@@ -61,9 +62,7 @@ def sentiment_cv(corpus: pd.DataFrame, pool: pd.DataFrame, X_pool, embedder, fol
         cv = StratifiedGroupKFold(folds, shuffle=True, random_state=seed)
         for k, (_, te) in enumerate(cv.split(part, y, groups)):
             keep = ~np.isin(pool_norm, part["norm"].to_numpy()[te])
-            from koubei.classify.sentiment import SentimentClassifier
-
-            model = SentimentClassifier().fit(X_pool[keep], labels[keep])
+            model = SentimentClassifier().fit(X_pool[keep], labels[keep])  # training's defaults
             pred = (model.proba_pos(X_part[te]) >= 0.5).astype(int)
             accs.append(float(np.mean(pred == y[te])))
             log(f"sentiment {src} fold {k + 1}: {accs[-1]:.4f}")
