@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from koubei.classify.cues import CueMatcher
-from koubei.classify.features import prepare, split_word_clauses
+from koubei.classify.features import prepare
 from koubei.classify.opinions import opinion_span
 from koubei.classify.taste import TasteDirector
 from koubei.taxonomy import load_taxonomy
+from koubei.text.clauses import split_word_clauses
 
 TAX = load_taxonomy()
 DIRECTOR = TasteDirector(TAX)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from koubei.text import mark_negation, normalize, segment, split_clauses
-from koubei.text.clauses import is_negated
 from koubei.text.normalize import collapse_runs, strip_html, strip_noise, to_halfwidth, to_simplified
 
 
@@ -61,9 +60,3 @@ def test_negation_scope_marks_following_words_until_punctuation() -> None:
     assert mark_negation(["不", "新鲜", ",", "好吃"]) == ["不", "NOT_新鲜", ",", "好吃"]
     assert mark_negation(["客服", "不", "处理"]) == ["客服", "不", "NOT_处理"]
     assert mark_negation(["很", "好吃"]) == ["很", "好吃"]
-
-
-def test_is_negated_looks_back_within_the_clause() -> None:
-    clause = "一点也没有味道"
-    assert is_negated(clause, clause.index("味道"))
-    assert not is_negated("味道太淡了", 0)

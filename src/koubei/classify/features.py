@@ -6,15 +6,12 @@ normalized once and segmented once however many stages look at it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from koubei.text.clauses import CONTRAST_WORDS, mark_negation
+from koubei.text.clauses import mark_negation, split_word_clauses
 from koubei.text.normalize import normalize
 from koubei.text.segment import Segmenter, default_segmenter
-
-_PUNCT_TOKENS = frozenset(",.!?;~。，！？；、…:：()（）\"'“”‘’[]【】")
-_CLAUSE_OPENERS = frozenset(w for w in CONTRAST_WORDS if len(w) > 1)
 
 
 @dataclass
@@ -30,20 +27,6 @@ class Doc:
     norm: str
     words: list[str]
     clauses: list[Doc] = field(default_factory=list)
-
-
-def split_word_clauses(words: Sequence[str]) -> list[list[str]]:
-    """Split a word list into clauses at punctuation and before contrast words."""
-    out: list[list[str]] = [[]]
-    for w in words:
-        if w in _PUNCT_TOKENS or not w.strip():
-            if out[-1]:
-                out.append([])
-            continue
-        if w in _CLAUSE_OPENERS and len(out[-1]) >= 1:
-            out.append([])
-        out[-1].append(w)
-    return [c for c in out if c]
 
 
 def prepare(text: str, segmenter: Segmenter | None = None) -> Doc:

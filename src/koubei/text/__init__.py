@@ -1,16 +1,16 @@
 """Chinese text pipeline: normalize → segment → clauses, with negation marks."""
 
-from koubei.text.clauses import is_negated, mark_negation, split_clauses
+from koubei.text.clauses import mark_negation, split_clauses, split_word_clauses
 from koubei.text.normalize import normalize, normalize_many
 from koubei.text.segment import Segmenter, default_segmenter, segment
 
 __all__ = [
     "Segmenter",
     "default_segmenter",
-    "is_negated",
     "mark_negation",
     "normalize",
     "normalize_many",
     "segment",
     "split_clauses",
+    "split_word_clauses",
 ]

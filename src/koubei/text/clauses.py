@@ -8,35 +8,41 @@ Clauses end at sentence or clause punctuation, and a contrast word (但是,
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
+
+from koubei.text.segment import Segmenter, default_segmenter
 
 CLAUSE_PUNCT = ",.!?;~。，！？；、…\n\r\t"
 CONTRAST_WORDS = ("但是", "可是", "不过", "然而", "只是", "但", "就是", "却")
 NEGATORS = ("没有", "不是", "不太", "不怎么", "不够", "不", "没", "别", "无", "未", "非", "莫")
 
-_SPLIT_RE = re.compile(f"[{re.escape(CLAUSE_PUNCT)} ]+")
-# Split before a contrast word that follows at least two characters of clause.
-_CONTRAST_RE = re.compile(r"(?<=[\u4e00-\u9fff\w]{2})(?=(?:但是|可是|不过|然而|只是)[\u4e00-\u9fff])")
+_PUNCT_TOKENS = frozenset(",.!?;~。，！？；、…:：()（）\"'“”‘’[]【】")
+_CLAUSE_OPENERS = frozenset(w for w in CONTRAST_WORDS if len(w) > 1)
 
 
-def split_clauses(text: str, *, min_chars: int = 1) -> list[str]:
-    """Clauses of one normalized text, in order; empty pieces dropped.
+def split_word_clauses(words: Sequence[str]) -> list[list[str]]:
+    """Split a review's words into clauses at punctuation and before contrast words.
 
-    Args:
-        text: normalized review text.
-        min_chars: clauses shorter than this are merged into the previous one.
+    The one clause rule of the pipeline: ``送得 很快 , 但是 味道 太淡 了`` →
+    ``[[送得, 很快], [但是, 味道, 太淡, 了]]``; a two-character contrast word
+    (但是, 可是, 不过...) opens a clause even without a comma before it.
     """
-    out: list[str] = []
-    for piece in _SPLIT_RE.split(text):
-        for clause in _CONTRAST_RE.split(piece):
-            clause = clause.strip()
-            if not clause:
-                continue
-            if out and len(clause) < min_chars:
-                out[-1] += clause
-            else:
-                out.append(clause)
-    return out
+    out: list[list[str]] = [[]]
+    for w in words:
+        if w in _PUNCT_TOKENS or not w.strip():
+            if out[-1]:
+                out.append([])
+            continue
+        if w in _CLAUSE_OPENERS and out[-1]:
+            out.append([])
+        out[-1].append(w)
+    return [c for c in out if c]
+
+
+def split_clauses(text: str, segmenter: Segmenter | None = None) -> list[str]:
+    """Clauses of one normalized text, in order (segments it, then :func:`split_word_clauses`)."""
+    words = (segmenter or default_segmenter()).cut(text) if text else []
+    return ["".join(c) for c in split_word_clauses(words)]
 
 
 def mark_negation(words: list[str], *, window: int = 3) -> list[str]:
@@ -58,14 +64,3 @@ def mark_negation(words: list[str], *, window: int = 3) -> list[str]:
             out.append(w)
             left = 0 if not w.strip(CLAUSE_PUNCT) else left
     return out
-
-
-def is_negated(clause: str, start: int, *, window: int = 4) -> bool:
-    """Whether the cue at ``clause[start:]`` has a negator just before it.
-
-    Looks back ``window`` characters within the clause, e.g. ``不新鲜``,
-    ``没有什么味道``, ``一点都不辣``. Double negation (``不是不好吃``) is rare in
-    reviews and read as negated.
-    """
-    left = clause[max(0, start - window):start]
-    return any(n in left for n in NEGATORS)
