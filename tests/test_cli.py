@@ -146,3 +146,31 @@ def test_demo_folder_that_cannot_be_created(tmp_path: Path) -> None:
     res = invoke("demo", "-o", blocker / "sub", "-q")
     assert res.exit_code == 3
     assert "cannot create demo folder" in res.output
+
+
+def test_excel_in_excel_out_with_sheet_and_explicit_columns(tmp_path: Path) -> None:
+    src = tmp_path / "reviews.xlsx"
+    df = pd.DataFrame(ROWS, columns=["评论", "日期", "品", "厂"])
+    with pd.ExcelWriter(src) as xl:
+        pd.DataFrame({"说明": ["导出说明"]}).to_excel(xl, sheet_name="readme", index=False)
+        df.to_excel(xl, sheet_name="data", index=False)
+    out = tmp_path / "scored.xlsx"
+    res = invoke("score", src, "--sheet", "data", "--text-col", "评论", "--time-col", "日期",
+                 "--product-col", "品", "--supplier-col", "厂", "-o", out, "-q", "--now", "2026-11-10")
+    assert res.exit_code == 0, res.output
+    back = pd.read_excel(out)
+    assert len(back) == len(ROWS)
+    assert back.loc[1, "taste_detail"] == "too_salty"
+    assert back.loc[2, "supplier"] == "丙农产"
+
+
+def test_input_format_override(tmp_path: Path) -> None:
+    src = tmp_path / "dump.txt"
+    src.write_text('{"review": "包装破了，汤洒了一袋子"}\n{"review": "送餐太慢，等了两个小时"}\n',
+                   encoding="utf-8")
+    out = tmp_path / "o.parquet"
+    res = invoke("score", src, "--input-format", "jsonl", "-o", out, "-q")
+    assert res.exit_code == 0, res.output
+    got = pd.read_parquet(out)
+    assert got["topic_packaging"].tolist()[0] == "neg"
+    assert got["topic_delivery_logistics"].tolist()[1] == "neg"
