@@ -35,7 +35,14 @@ from koubei.datasets import find_corpora, load_gold, load_sentiment
 from koubei.evaluation import mixed_polarity_mask, sentiment_metrics, taste_direction_accuracy, topic_metrics
 from koubei.model.card import update_card
 from koubei.model.predict import Components, predict_docs
-from koubei.model.training import build_sentiment_pool, fit_embedder, fit_sentiment, fit_topic_parts
+from koubei.model.training import (
+    SENTIMENT_DOMAINS,
+    build_sentiment_pool,
+    domain_membership,
+    fit_embedder,
+    fit_sentiment,
+    fit_topic_parts,
+)
 from koubei.taxonomy import load_taxonomy
 from koubei.text.normalize import normalize
 
@@ -51,6 +58,7 @@ def sentiment_cv(corpus: pd.DataFrame, pool: pd.DataFrame, X_pool, embedder, fol
     out = {}
     pool_norm = pool["norm"].to_numpy()
     labels = pool["label"].to_numpy()
+    member = domain_membership(pool)
     for src in ("waimai", "shopping", "hotel"):
         part = corpus[corpus["source"] == src].copy()
         part["norm"] = [normalize(t) for t in part["text"]]
@@ -62,7 +70,8 @@ def sentiment_cv(corpus: pd.DataFrame, pool: pd.DataFrame, X_pool, embedder, fol
         cv = StratifiedGroupKFold(folds, shuffle=True, random_state=seed)
         for k, (_, te) in enumerate(cv.split(part, y, groups)):
             keep = ~np.isin(pool_norm, part["norm"].to_numpy()[te])
-            model = SentimentClassifier().fit(X_pool[keep], labels[keep])  # training's defaults
+            model = SentimentClassifier(domains=SENTIMENT_DOMAINS).fit(  # as train_default fits it
+                X_pool[keep], labels[keep], member[keep])
             pred = (model.proba_pos(X_part[te]) >= 0.5).astype(int)
             accs.append(float(np.mean(pred == y[te])))
             log(f"sentiment {src} fold {k + 1}: {accs[-1]:.4f}")
@@ -119,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     gold_norms = {d.norm for d in gold_docs}
     unseen = ~pool["norm"].isin(gold_norms).to_numpy()
     sent_unseen = fit_sentiment(embedder, [d for d, u in zip(pool_docs, unseen) if u],
-                                pool["label"].to_numpy()[unseen])
+                                pool["label"].to_numpy()[unseen], domain_membership(pool)[unseen])
     sent_unseen.tune_band(sent_unseen.proba_pos(embedder.transform(gold_docs)),
                           np.array([r.sentiment for r in gold]))
     results: dict = {"command": "python scripts/evaluate.py " + " ".join(argv or sys.argv[1:]),

@@ -80,3 +80,31 @@ def test_cue_matcher_finds_topic_cues() -> None:
 def test_word_clauses_split_at_punctuation_and_contrast() -> None:
     words = ["送得", "很快", ",", "但是", "味道", "太淡", "了"]
     assert split_word_clauses(words) == [["送得", "很快"], ["但是", "味道", "太淡", "了"]]
+
+
+def test_sentiment_mixture_routes_and_round_trips() -> None:
+    import numpy as np
+
+    from koubei.classify.features import prepare_many
+    from koubei.classify.sentiment import SentimentClassifier
+    from koubei.embed.tfidf import TfidfEmbedder
+
+    food = [("送餐很快，味道不错", 1), ("外卖送得太慢了，饭都凉了", 0), ("好吃，分量足", 1),
+            ("骑手迟到一小时，菜也难吃", 0)] * 3
+    hotel = [("房间干净，前台热情", 1), ("房间很小，隔音太差", 0), ("酒店位置好，早餐丰富", 1),
+             ("床单不干净，空调坏了", 0)] * 3
+    texts = [t for t, _ in food + hotel]
+    y = np.array([lab for _, lab in food + hotel])
+    member = np.array([[False, True]] * len(food) + [[True, False]] * len(hotel))
+    docs = prepare_many(texts)
+    emb = TfidfEmbedder(min_df=1).fit(docs)
+    X = emb.transform(docs)
+    model = SentimentClassifier(domains=("hotel", "waimai")).fit(X, y, member)
+    w = model.domain_weights(emb.transform(prepare_many(["外卖小哥送餐很快", "酒店房间很干净"])))
+    assert np.allclose(w.sum(axis=1), 1.0)
+    assert w[0, 1] > 0.5 and w[1, 0] > 0.5  # routed to the right expert
+    assert ((model.proba_pos(X) >= 0.5) == y).all()
+    again = SentimentClassifier.from_state(*model.to_state())
+    assert np.allclose(again.decision_function(X), model.decision_function(X))
+    with pytest.raises(ValueError, match="needs member"):
+        SentimentClassifier(domains=("hotel", "waimai")).fit(X, y)

@@ -3,6 +3,13 @@
 The public corpora are binary (pos/neg); neutral reviews (no opinion, or
 both sides of equal weight) are told by a band of uncertainty around 0.5,
 whose edges are tuned on the gold labels that carry ``neu``.
+
+With ``domains`` the model is a mixture of domain experts: one regression on
+the whole pool, one per domain (food delivery, shopping, hotel), and a naive
+Bayes domain classifier that says how much each expert applies to a text:
+``P = (1 - a) * P_pool + a * sum_d P(d | x) * P_d``. One pooled model
+dilutes each domain's own cues (慢 is bad for delivery, 小 for a room...); the
+mixture keeps them while still serving texts from no known domain.
 """
 
 from __future__ import annotations
@@ -11,9 +18,10 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import MultinomialNB
 from sklearn.utils.validation import check_is_fitted
 
-from koubei.classify.linear import ArrayState, decision, sigmoid
+from koubei.classify.linear import ArrayState, decision, sigmoid, softmax
 
 LABELS = ("neg", "neu", "pos")
 
@@ -28,26 +36,76 @@ class SentimentClassifier(ArrayState, ClassifierMixin, BaseEstimator):
     """
 
     _array_attrs = ('coef_', 'intercept_')
+    _optional_arrays = ('expert_coef_', 'expert_intercept_', 'domain_coef_', 'domain_intercept_')
     _json_attrs = ('band_',)
+    expert_coef_: np.ndarray | None = None
+    expert_intercept_: np.ndarray | None = None
+    domain_coef_: np.ndarray | None = None
+    domain_intercept_: np.ndarray | None = None
 
-    def __init__(self, *, C: float = 4.0, neutral_band: tuple[float, float] = (0.45, 0.55)) -> None:
+    def __init__(self, *, C: float = 4.0, neutral_band: tuple[float, float] = (0.45, 0.55),
+                 domains: tuple[str, ...] = (), expert_weight: float = 0.6) -> None:
         self.C = C
         self.neutral_band = neutral_band
+        self.domains = domains
+        self.expert_weight = expert_weight
 
-    def fit(self, X: sparse.spmatrix, y: np.ndarray, sample_weight: np.ndarray | None = None
+    def _lr(self, X: sparse.spmatrix, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lr = LogisticRegression(C=self.C, max_iter=3000).fit(X, np.asarray(y, dtype=int))
+        return lr.coef_.astype(np.float32), lr.intercept_.astype(np.float64)
+
+    def fit(self, X: sparse.spmatrix, y: np.ndarray, member: np.ndarray | None = None
             ) -> SentimentClassifier:
-        """Fit on binary labels (1 = pos, 0 = neg)."""
-        lr = LogisticRegression(C=self.C, max_iter=3000)
-        lr.fit(X, np.asarray(y, dtype=int), sample_weight=sample_weight)
-        self.coef_ = lr.coef_.astype(np.float32)
-        self.intercept_ = lr.intercept_.astype(np.float64)
+        """Fit on binary labels (1 = pos, 0 = neg).
+
+        Args:
+            member: with ``domains``, a bool matrix rows × domains: which
+                domain corpora each training text comes from (a text may be in
+                several, e.g. a hotel review in two corpora).
+        """
+        y = np.asarray(y, dtype=int)
+        self.coef_, self.intercept_ = self._lr(X, y)
+        self.expert_coef_ = self.expert_intercept_ = None
+        self.domain_coef_ = self.domain_intercept_ = None
+        if self.domains:
+            if member is None or member.shape != (X.shape[0], len(self.domains)):
+                raise ValueError("a domain mixture needs member: rows x domains")
+            self._fit_mixture(X, y, np.asarray(member, dtype=bool))
         self.band_ = tuple(self.neutral_band)
         self.n_features_in_ = X.shape[1]
         return self
 
-    def decision_function(self, X: sparse.spmatrix) -> np.ndarray:
+    def _fit_mixture(self, X: sparse.spmatrix, y: np.ndarray, member: np.ndarray) -> None:
+        experts = [self._lr(X[member[:, d]], y[member[:, d]]) for d in range(member.shape[1])]
+        self.expert_coef_ = np.vstack([c for c, _ in experts])
+        self.expert_intercept_ = np.concatenate([b for _, b in experts])
+        # One domain per text for the router: the first listed domain it belongs to.
+        known = member.any(axis=1)
+        nb = MultinomialNB(alpha=0.1).fit(X[known], member[known].argmax(axis=1))
+        self.domain_coef_ = nb.feature_log_prob_.astype(np.float32)
+        self.domain_intercept_ = nb.class_log_prior_.astype(np.float64)
+
+    def domain_weights(self, X: sparse.spmatrix) -> np.ndarray:
+        """P(domain | text), rows × domains (mixture models only)."""
+        assert self.domain_coef_ is not None and self.domain_intercept_ is not None
+        return softmax(decision(X, self.domain_coef_, self.domain_intercept_))
+
+    def pooled_decision(self, X: sparse.spmatrix) -> np.ndarray:
+        """Logit of the pooled regression alone (the clause-level polarity head reads it:
+        it scores fragments of reviews, where the domain router has little to go on)."""
         check_is_fitted(self, "coef_")
         return decision(X, self.coef_, self.intercept_)[:, 0]
+
+    def decision_function(self, X: sparse.spmatrix) -> np.ndarray:
+        """Logit of P(pos) per row (of the blend, for a mixture)."""
+        z = self.pooled_decision(X)
+        if self.expert_coef_ is None or self.expert_intercept_ is None:
+            return z
+        p_experts = sigmoid(decision(X, self.expert_coef_, self.expert_intercept_))
+        p_mix = (self.domain_weights(X) * p_experts).sum(axis=1)
+        a = self.expert_weight
+        p = np.clip((1 - a) * sigmoid(z) + a * p_mix, 1e-9, 1 - 1e-9)
+        return np.log(p / (1 - p))
 
     def proba_pos(self, X: sparse.spmatrix) -> np.ndarray:
         """P(pos) per row."""

@@ -45,8 +45,10 @@ def render_card(manifest: dict[str, Any]) -> str:
         "topics with polarity, service dimensions derived from topics, taste direction of "
         "negative taste mentions, opinion phrases, overall sentiment (pos/neg/neu with P(pos)).",
         "- Method: TF-IDF over jieba words (negation-marked) and character 1-3-grams; "
-        "logistic regressions per topic with thresholds tuned by inner cross-validation; "
-        "a polarity head over each topic's own clauses; lexicon rules for taste direction.",
+        "sentiment from a pooled logistic regression mixed with one expert per domain "
+        "corpus (hotel, food delivery, shopping), weighted by a naive Bayes domain router; "
+        "a logistic regression per topic, stacked over the review's clauses; a polarity "
+        "head over each topic's own clauses; lexicon rules for taste direction.",
         "",
         "## Training data",
     ]

@@ -115,9 +115,9 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
         return []
     texts = [d.norm for d in docs]
     X = c.embedder.transform(docs)
-    z_rev = c.sentiment.decision_function(X)
-    p_pos = 1.0 / (1.0 + np.exp(-z_rev))
+    p_pos = sigmoid(c.sentiment.decision_function(X))
     labels = c.sentiment.label(p_pos)
+    z_rev = c.sentiment.pooled_decision(X)  # what the polarity head was trained on
     clauses, owner = _clause_index(docs)
     clause_texts = [d.norm for d in clauses]
     Xc = c.embedder.transform(clauses)
@@ -165,7 +165,7 @@ def pair_matrix(c: Components, X: sparse.csr_matrix, Xc: sparse.csr_matrix,
     if not groups:
         return sparse.csr_matrix((0, c.polarity.n_features_in_ if hasattr(c.polarity, "coef_") else 0))
     C = context_matrix(Xc, groups)
-    z_ctx = c.sentiment.decision_function(C)
+    z_ctx = c.sentiment.pooled_decision(C)
     return pair_features(C, pair_topic, z_ctx, z_rev[pair_rev], len(c.taxonomy.topics))
 
 

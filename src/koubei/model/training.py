@@ -5,7 +5,8 @@ The steps (each a function, so evaluation can reuse them fold by fold):
 1. ``build_sentiment_pool``: the sentiment corpora and the gold labels, deduped
    on normalized text; where a gold label exists it wins over the corpus label.
 2. ``fit_embedder``: TF-IDF vocabulary over every training text (labels unused).
-3. ``fit_sentiment``: binary regression on the pool.
+3. ``fit_sentiment``: binary regression on the pool, mixed with one expert per
+   domain corpus (see :class:`~koubei.classify.sentiment.SentimentClassifier`).
 4. ``fit_topic_parts``: topic detector on gold topics, then the polarity head on
    gold (review, topic) pairs, fed by a sentiment model that never saw those
    reviews (so its logits look like they will at prediction time).
@@ -31,6 +32,10 @@ from koubei.taxonomy import Taxonomy
 from koubei.text.normalize import normalize
 
 Log = Callable[[str], None]
+
+#: Domains of the sentiment mixture, in router priority: a text in several
+#: corpora (online_shopping's 酒店 repeats ChnSentiCorp) counts as the first.
+SENTIMENT_DOMAINS: tuple[str, ...] = ("hotel", "waimai", "shopping")
 
 
 def _quiet(_: str) -> None:
@@ -59,6 +64,8 @@ def build_sentiment_pool(corpus: pd.DataFrame, gold: Sequence[GoldRecord]) -> Se
     agg = agg[(agg["label"] != 0.5)]
     agg["label"] = (agg["label"] > 0.5).astype(int)
     agg["gold"] = False
+    for src in SENTIMENT_DOMAINS:  # membership, not "first source": corpora share texts
+        agg[f"in_{src}"] = agg.index.isin(df.loc[df["source"] == src, "norm"])
     gold_rows = {}
     for r in gold:
         if r.sentiment in ("pos", "neg"):
@@ -67,8 +74,10 @@ def build_sentiment_pool(corpus: pd.DataFrame, gold: Sequence[GoldRecord]) -> Se
         if norm in agg.index:
             agg.loc[norm, ["label", "gold"]] = [lab, True]
         else:
-            agg.loc[norm] = {"text": text, "source": src, "label": lab, "n": 1, "gold": True}
-    out = agg.reset_index()[["text", "norm", "label", "source", "gold"]]
+            agg.loc[norm] = {"text": text, "source": src, "label": lab, "n": 1, "gold": True,
+                             **{f"in_{d}": False for d in SENTIMENT_DOMAINS}}
+    cols = ["text", "norm", "label", "source", "gold", *(f"in_{d}" for d in SENTIMENT_DOMAINS)]
+    out = agg.reset_index()[cols]
     return SentimentPool(frame=out)
 
 
@@ -84,11 +93,21 @@ def fit_embedder(docs: Sequence[Doc], *, min_df: int = 3, max_features: int = 12
     return TfidfEmbedder(min_df=min_df, max_features=max_features).fit(docs)
 
 
+def domain_membership(pool: pd.DataFrame) -> np.ndarray:
+    """Rows × SENTIMENT_DOMAINS: which domain corpora each pooled text comes from."""
+    return pool[[f"in_{d}" for d in SENTIMENT_DOMAINS]].to_numpy(dtype=bool)
+
+
 def fit_sentiment(embedder: TfidfEmbedder, docs: Sequence[Doc], labels: np.ndarray,
-                  **params: Any) -> SentimentClassifier:
-    """Binary sentiment on ``docs`` (``params`` override SentimentClassifier's defaults)."""
+                  member: np.ndarray | None = None, **params: Any) -> SentimentClassifier:
+    """Binary sentiment on ``docs``; a mixture of domain experts when ``member`` is given.
+
+    ``params`` override SentimentClassifier's defaults.
+    """
     X = embedder.transform(docs)
-    return SentimentClassifier(**params).fit(X, labels)
+    if member is not None:
+        params.setdefault("domains", SENTIMENT_DOMAINS)
+    return SentimentClassifier(**params).fit(X, labels, member)
 
 
 def fit_topic_parts(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_unseen: SentimentClassifier,
@@ -119,7 +138,7 @@ def fit_topic_parts(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_unsee
     topic_sets = [[int(j) for j in np.flatnonzero(row)] for row in Y]
     Pc = topics.predict_proba_base(Tc)
     ctx = topic_contexts(probe, docs, topic_sets, Xc, Pc, owner, clause_texts)
-    z_rev = sentiment_unseen.decision_function(X)
+    z_rev = sentiment_unseen.pooled_decision(X)
     F = pair_matrix(probe, X, Xc, ctx, topic_sets, z_rev)
     y = [r.topics[taxonomy.topic_ids[j]] for r, t in zip(gold, topic_sets) for j in t]
     polarity = TopicPolarityClassifier(C=polarity_C).fit(F, np.asarray(y))
@@ -147,13 +166,15 @@ def train_default(taxonomy: Taxonomy, corpus: pd.DataFrame, gold: Sequence[GoldR
     gold_norms = {d.norm for d in gold_docs}
     unseen = ~pool["norm"].isin(gold_norms).to_numpy()
     labels = pool["label"].to_numpy()
-    sent_unseen = fit_sentiment(embedder, [d for d, u in zip(pool_docs, unseen) if u], labels[unseen])
+    member = domain_membership(pool)
+    sent_unseen = fit_sentiment(embedder, [d for d, u in zip(pool_docs, unseen) if u], labels[unseen],
+                                member[unseen])
     gold_pos = sent_unseen.proba_pos(embedder.transform(gold_docs))
     band = sent_unseen.tune_band(gold_pos, np.array([r.sentiment for r in gold]))
     log(f"neutral band {band}")
     topics, polarity = fit_topic_parts(taxonomy, embedder, sent_unseen, gold_docs, gold, seed=seed)
     log("topics and polarity fitted")
-    sentiment = fit_sentiment(embedder, pool_docs, labels)
+    sentiment = fit_sentiment(embedder, pool_docs, labels, member)
     sentiment.band_ = band
     comps = Components(taxonomy, embedder, sentiment, topics, polarity)
     return TrainedDefault(comps, len(pool), len(gold), band)
