@@ -24,7 +24,7 @@ from koubei.datasets import (
 )
 from koubei.errors import KoubeiError
 from koubei.model.bundle import save_bundle
-from koubei.model.card import library_versions, render_card, today
+from koubei.model.card import library_versions, today
 from koubei.model.training import train_default
 from koubei.resources import models_path
 from koubei.taxonomy import load_taxonomy
@@ -68,10 +68,8 @@ def main(argv: list[str] | None = None) -> int:
                          "seconds": round(time.time() - t0, 1)},
             "metrics": {},
         }
-        manifest["taxonomy"] = {"name": taxonomy.name, "version": taxonomy.version,
-                                "sha256": taxonomy.sha256()}
         out = save_bundle(trained.components, args.output, manifest_extra=manifest,
-                          user_dict=user_dict_path(), model_card=render_card(manifest),
+                          user_dict=user_dict_path(),
                           overwrite=True)
     except KoubeiError as e:
         print(f"error: {e}", file=sys.stderr)

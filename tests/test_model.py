@@ -77,7 +77,7 @@ def test_score_frame_columns_and_unscored_rows(default_model: ReviewModel) -> No
 def test_save_load_roundtrip_identical(default_model: ReviewModel, tmp_path: Path) -> None:
     texts = [t for t, *_ in CLEAR_CASES]
     dest = save_bundle(default_model.components, tmp_path / "copy",
-                       manifest_extra={"name": "copy"}, user_dict=user_dict_path(), model_card="# copy")
+                       manifest_extra={"name": "copy"}, user_dict=user_dict_path())
     again = load_model(dest)
     assert again.predict(texts) == default_model.predict(texts)
     assert (dest / "MODEL_CARD.md").is_file()
@@ -154,7 +154,7 @@ def test_refuses_to_overwrite_bundle(default_model: ReviewModel, tmp_path: Path)
     (tmp_path / "x").mkdir()
     with pytest.raises(OutputError, match="exists; pass --overwrite"):
         save_bundle(default_model.components, tmp_path / "x", manifest_extra={},
-                    user_dict=user_dict_path(), model_card="")
+                    user_dict=user_dict_path())
 
 
 def test_parallel_scoring_equals_single_process(default_model: ReviewModel) -> None:

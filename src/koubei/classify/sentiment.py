@@ -96,9 +96,12 @@ class SentimentClassifier(ArrayState, ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "coef_")
         return decision(X, self.coef_, self.intercept_)[:, 0]
 
-    def decision_function(self, X: sparse.spmatrix) -> np.ndarray:
-        """Logit of P(pos) per row (of the blend, for a mixture)."""
-        z = self.pooled_decision(X)
+    def decision_function(self, X: sparse.spmatrix, pooled: np.ndarray | None = None) -> np.ndarray:
+        """Logit of P(pos) per row (of the blend, for a mixture).
+
+        ``pooled``: :meth:`pooled_decision` of ``X`` when the caller has it already.
+        """
+        z = self.pooled_decision(X) if pooled is None else pooled
         if self.expert_coef_ is None or self.expert_intercept_ is None:
             return z
         p_experts = sigmoid(decision(X, self.expert_coef_, self.expert_intercept_))

@@ -33,6 +33,7 @@ from koubei.classify.sentiment import SentimentClassifier
 from koubei.classify.topics import TopicDetector
 from koubei.embed.tfidf import TfidfEmbedder
 from koubei.errors import IncompatibleModelError, ModelNotFoundError, OutputError
+from koubei.model.card import render_card
 from koubei.model.predict import Components
 from koubei.taxonomy import Taxonomy, taxonomy_from_dict
 
@@ -53,7 +54,7 @@ def _write_json(path: Path, data: Any, *, sort_keys: bool = True) -> None:
 
 
 def save_bundle(components: Components, path: str | Path, *, manifest_extra: dict[str, Any],
-                user_dict: Path, model_card: str, overwrite: bool = False) -> Path:
+                user_dict: Path, overwrite: bool = False) -> Path:
     """Write a bundle directory atomically (a temp dir renamed into place).
 
     Raises:
@@ -77,7 +78,7 @@ def save_bundle(components: Components, path: str | Path, *, manifest_extra: dic
             **manifest_extra,
         }
         _write_json(tmp / "manifest.json", manifest)
-        (tmp / "MODEL_CARD.md").write_text(model_card, encoding="utf-8")
+        (tmp / "MODEL_CARD.md").write_text(render_card(manifest), encoding="utf-8")
         if dest.exists():
             shutil.rmtree(dest)
         os.replace(tmp, dest)

@@ -54,7 +54,7 @@ class Components:
         return sparse.hstack([X, self.cues.matrix(texts)], format="csr")
 
 
-def _clause_index(docs: list[Doc]) -> tuple[list[Doc], np.ndarray]:
+def clause_index(docs: list[Doc]) -> tuple[list[Doc], np.ndarray]:
     """All clauses of all docs (a doc with none stands for itself) and their owners."""
     clauses, owner = [], []
     for i, d in enumerate(docs):
@@ -115,10 +115,10 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
         return []
     texts = [d.norm for d in docs]
     X = c.embedder.transform(docs)
-    p_pos = sigmoid(c.sentiment.decision_function(X))
-    labels = c.sentiment.label(p_pos)
     z_rev = c.sentiment.pooled_decision(X)  # what the polarity head was trained on
-    clauses, owner = _clause_index(docs)
+    p_pos = sigmoid(c.sentiment.decision_function(X, pooled=z_rev))
+    labels = c.sentiment.label(p_pos)
+    clauses, owner = clause_index(docs)
     clause_texts = [d.norm for d in clauses]
     Xc = c.embedder.transform(clauses)
     Zc = c.topics.decision_base(c.topic_matrix(Xc, clause_texts))
@@ -163,7 +163,7 @@ def pair_matrix(c: Components, X: sparse.csr_matrix, Xc: sparse.csr_matrix,
     pair_rev = np.fromiter((i for i, t in enumerate(topic_sets) for _ in t), dtype=np.int64)
     pair_topic = np.fromiter((j for t in topic_sets for j in t), dtype=np.int64)
     if not groups:
-        return sparse.csr_matrix((0, c.polarity.n_features_in_ if hasattr(c.polarity, "coef_") else 0))
+        return sparse.csr_matrix((0, 0))  # no pairs: callers only check the row count
     C = context_matrix(Xc, groups)
     z_ctx = c.sentiment.pooled_decision(C)
     return pair_features(C, pair_topic, z_ctx, z_rev[pair_rev], len(c.taxonomy.topics))

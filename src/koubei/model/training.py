@@ -27,7 +27,7 @@ from koubei.classify.sentiment import SentimentClassifier
 from koubei.classify.topics import TopicDetector
 from koubei.datasets import GoldRecord
 from koubei.embed.tfidf import TfidfEmbedder
-from koubei.model.predict import Components, _clause_index, pair_matrix, topic_contexts
+from koubei.model.predict import Components, clause_index, pair_matrix, topic_contexts
 from koubei.taxonomy import Taxonomy
 from koubei.text.normalize import normalize
 
@@ -127,7 +127,7 @@ def fit_topic_parts(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_unsee
     X = embedder.transform(docs)
     probe = Components(taxonomy, embedder, sentiment_unseen, TopicDetector(), TopicPolarityClassifier())
     texts = [d.norm for d in docs]
-    clauses, owner = _clause_index(docs)
+    clauses, owner = clause_index(docs)
     clause_texts = [d.norm for d in clauses]
     Xc = embedder.transform(clauses)
     Tc = probe.topic_matrix(Xc, clause_texts)

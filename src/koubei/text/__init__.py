@@ -1,7 +1,7 @@
 """Chinese text pipeline: normalize → segment → clauses, with negation marks."""
 
 from koubei.text.clauses import mark_negation, split_clauses, split_word_clauses
-from koubei.text.normalize import normalize, normalize_many
+from koubei.text.normalize import normalize
 from koubei.text.segment import Segmenter, default_segmenter, segment
 
 __all__ = [
@@ -9,7 +9,6 @@ __all__ = [
     "default_segmenter",
     "mark_negation",
     "normalize",
-    "normalize_many",
     "segment",
     "split_clauses",
     "split_word_clauses",

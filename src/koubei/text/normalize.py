@@ -112,15 +112,3 @@ def normalize(text: str) -> str:
     text = to_simplified(text)
     text = EMOJI_RE.sub(" ", text)
     return collapse_runs(text).lower()
-
-
-def normalize_many(texts: list[str]) -> list[str]:
-    """``normalize`` over a list, reusing results for repeated texts."""
-    seen: dict[str, str] = {}
-    out = []
-    for t in texts:
-        n = seen.get(t)
-        if n is None:
-            n = seen[t] = normalize(t)
-        out.append(n)
-    return out
