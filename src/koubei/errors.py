@@ -59,3 +59,9 @@ class DataNotFoundError(KoubeiError):
     """The shared corpora a script or training run needs are not there."""
 
     exit_code = 6
+
+
+class StoreError(KoubeiError):
+    """An issue-history store cannot be used (damaged, newer schema, locked)."""
+
+    exit_code = 7

@@ -46,6 +46,7 @@ def _register() -> None:
 
     app.command("score")(translate_errors(score.score))
     app.command("demo")(translate_errors(demo.demo))
+    # analysis commands (one module each)
 
 
 @app.callback(invoke_without_command=True)

@@ -1,0 +1,93 @@
+"""Reading a scored file back (the output of ``koubei score``) for analysis.
+
+Parquet keeps every dtype. CSV, TSV, JSON Lines, JSON and Excel come back as
+text, so the columns ``score`` writes are restored here: ``time`` tz-aware,
+``rating``/``sentiment_score`` float, ``is_complaint`` bool.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from koubei.errors import ColumnError, InputFormatError
+from koubei.io.sources import open_source
+from koubei.model.review_model import TOPIC_PREFIX
+
+REQUIRED = ("review_id", "status", "flags", "sentiment", "topics")
+#: flags that keep a row out of every count (system text, repeated reviews)
+UNCOUNTED_FLAGS = ("templated", "duplicate", "near_duplicate")
+
+
+def load_scored(path: str | Path, *, tz: str = "Asia/Shanghai", fmt: str | None = None) -> pd.DataFrame:
+    """Read a file written by ``koubei score`` into a frame with its dtypes restored.
+
+    Raises:
+        InputError: the file is missing or unreadable (naming the file).
+        ColumnError: the file lacks the columns ``score`` writes.
+    """
+    p = Path(path)
+    _, chunks = open_source(p, fmt=fmt)
+    frame = pd.concat(list(chunks), ignore_index=True)
+    return restore_scored(frame, source=str(p), tz=tz)
+
+
+def restore_scored(frame: pd.DataFrame, *, source: str = "the frame", tz: str = "Asia/Shanghai") -> pd.DataFrame:
+    """Check a scored frame's columns and restore their dtypes (a copy)."""
+    missing = [c for c in REQUIRED if c not in frame.columns]
+    if missing:
+        raise ColumnError(
+            f"{source}: not a scored file, it lacks {', '.join(missing)}; "
+            "score the dump first with `koubei score DUMP -o scored.parquet`"
+        )
+    if not topic_ids(frame):
+        raise ColumnError(f"{source}: no topic_* columns; score the dump first with `koubei score`")
+    out = frame.copy()
+    if "time" in out.columns:
+        out["time"] = _as_times(out["time"], tz, source)
+    for col in ("rating", "sentiment_score"):
+        if col in out.columns:
+            out[col] = pd.to_numeric(out[col], errors="coerce")
+    if "is_complaint" in out.columns and out["is_complaint"].dtype != bool:
+        out["is_complaint"] = out["is_complaint"].astype(str).str.lower().isin(["true", "1"])
+    for col in ("flags", "topics", "taste_detail", "opinions", "dimensions"):
+        if col in out.columns:
+            out[col] = out[col].fillna("").astype(str)
+    return out
+
+
+def _as_times(values: pd.Series, tz: str, source: str) -> pd.Series:
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert(tz)
+    text = values.astype("string").str.strip().replace("", pd.NA)
+    try:
+        parsed = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
+    except (ValueError, TypeError) as e:
+        raise InputFormatError(f"{source}: column time does not hold times ({e})") from e
+    return parsed.dt.tz_convert(tz)
+
+
+def topic_ids(frame: pd.DataFrame) -> list[str]:
+    """Topic ids of a scored frame, in column order (``topic_taste`` → ``taste``)."""
+    return [c[len(TOPIC_PREFIX):] for c in frame.columns if c.startswith(TOPIC_PREFIX)]
+
+
+def countable(frame: pd.DataFrame) -> pd.Series:
+    """Rows that count: scored text (status ``ok``), not templated, not a repeat."""
+    flags = frame["flags"].fillna("").astype(str)
+    pattern = r"(?:^|;)(?:" + "|".join(UNCOUNTED_FLAGS) + r")(?:;|$)"
+    hit = flags.str.contains(pattern, regex=True)
+    return (frame["status"] == "ok") & ~hit & frame["sentiment"].notna()
+
+
+def check_group_columns(frame: pd.DataFrame, by: list[str], source: str = "the scored file") -> None:
+    """Every grouping column exists, else a ColumnError listing the ones there are."""
+    missing = [c for c in by if c not in frame.columns]
+    if missing:
+        usable = [c for c in ("supplier", "product", "batch", "channel") if c in frame.columns]
+        others = [c for c in frame.columns if c not in usable][:20]
+        raise ColumnError(
+            f"{source}: no column {', '.join(map(repr, missing))} to group by; "
+            f"grouping columns there: {', '.join(usable) or '(none)'}; other columns: {', '.join(others)}"
+        )
