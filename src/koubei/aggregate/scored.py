@@ -33,7 +33,8 @@ def load_scored(path: str | Path, *, tz: str = "Asia/Shanghai", fmt: str | None 
     return restore_scored(frame, source=str(p), tz=tz)
 
 
-def restore_scored(frame: pd.DataFrame, *, source: str = "the frame", tz: str = "Asia/Shanghai") -> pd.DataFrame:
+def restore_scored(frame: pd.DataFrame, *, source: str = "the frame",
+                   tz: str = "Asia/Shanghai") -> pd.DataFrame:
     """Check a scored frame's columns and restore their dtypes (a copy)."""
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:

@@ -8,7 +8,8 @@ from scipy import stats
 Z95 = 1.959963984540054
 
 
-def wilson_interval(k: np.ndarray | float, n: np.ndarray | float, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
+def wilson_interval(k: np.ndarray | float, n: np.ndarray | float,
+                    z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval of a proportion ``k/n``; NaN where ``n == 0``.
 
     Better than the normal approximation for small ``n`` and rates near 0 or 1,

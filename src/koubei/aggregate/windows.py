@@ -31,7 +31,9 @@ def parse_freq(freq: str | Freq) -> Freq:
     try:
         return Freq(key)
     except ValueError:
-        raise ColumnError(f"unknown window frequency {freq!r}; use D (day), W (Monday-start week) or M (month)") from None
+        raise ColumnError(
+            f"unknown window frequency {freq!r}; use D (day), W (Monday-start week) or M (month)"
+        ) from None
 
 
 def window_start(times: pd.Series, freq: str | Freq) -> pd.Series:

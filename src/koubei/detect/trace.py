@@ -1,0 +1,99 @@
+"""Tracing: where a flagged complaint concentrates.
+
+For one flagged key in one cell and window, each attribute column not fixed
+by the cell (supplier, product, batch, channel, and the supplier × product
+pair) is split into its values. Per value: the complaints now, the complaints
+expected at that value's own baseline rate (shrunk toward the cell's), the
+excess, its share of all positive excess, and the lift. The value holding
+most of the excess is where a product team looks first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+#: most specific first: the summary names the most specific value that holds
+#: at least half of the complaints
+TRACE_ORDER: tuple[str, ...] = ("batch", "supplier+product", "product", "supplier", "channel")
+PAIR = ("supplier", "product")
+
+
+@dataclass(frozen=True)
+class TraceEntry:
+    column: str
+    value: str
+    count: int
+    total: int
+    expected: float
+    excess_share: float
+    share: float
+    lift: float
+
+    def as_dict(self) -> dict[str, object]:
+        return {"column": self.column, "value": self.value, "count": self.count, "total": self.total,
+                "expected": round(self.expected, 2), "excess_share": round(self.excess_share, 3),
+                "share": round(self.share, 3), "lift": round(self.lift, 2)}
+
+
+def trace_columns(frame: pd.DataFrame, level: tuple[str, ...], extra: tuple[str, ...] = ()) -> list[str]:
+    """Attribute columns to trace over: present, not all empty, not fixed by ``level``."""
+    cols = [c for c in ("batch", "product", "supplier", "channel", *extra)
+            if c in frame.columns and c not in level and frame[c].notna().any()]
+    if all(c in cols for c in PAIR):
+        cols.insert(cols.index("product"), "supplier+product")
+    return list(dict.fromkeys(cols))
+
+
+def trace(now: pd.DataFrame, base: pd.DataFrame, key_now: np.ndarray, key_base: np.ndarray,
+          columns: list[str], cell_rate: float, *, prior_strength: float = 20.0,
+          top: int = 3) -> list[TraceEntry]:
+    """Top values per column by excess complaints.
+
+    Args:
+        now: the cell's countable rows in the flagged window.
+        base: the cell's rows in the baseline windows.
+        key_now, key_base: 0/1 per row of ``now``/``base``: raises the key.
+        columns: from :func:`trace_columns`.
+        cell_rate: the cell's baseline rate (the prior for each value's rate).
+    """
+    out: list[TraceEntry] = []
+    n_key = max(int(key_now.sum()), 1)
+    for col in columns:
+        v_now, v_base = _values(now, col), _values(base, col)
+        cur = pd.DataFrame({"v": v_now, "k": key_now}).groupby("v")["k"].agg(["sum", "size"])
+        old = pd.DataFrame({"v": v_base, "k": key_base}).groupby("v")["k"].agg(["sum", "size"])
+        old = old.reindex(cur.index, fill_value=0)
+        rate0 = (old["sum"] + prior_strength * cell_rate) / (old["size"] + prior_strength)
+        expected = cur["size"] * rate0
+        excess = (cur["sum"] - expected).clip(lower=0)
+        pos = float(excess.sum()) or 1.0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            lift = (cur["sum"] / cur["size"]) / rate0.clip(lower=1e-9)
+        ranked = excess.sort_values(ascending=False, kind="stable").index[:top]
+        out += [TraceEntry(col, str(v), int(cur.at[v, "sum"]), int(cur.at[v, "size"]),
+                           float(expected[v]), float(excess[v] / pos), cur.at[v, "sum"] / n_key,
+                           float(lift[v])) for v in ranked if cur.at[v, "sum"] > 0]
+    return out
+
+
+def headline(entries: list[TraceEntry], min_share: float = 0.5) -> TraceEntry | None:
+    """The most specific value holding at least ``min_share`` of the complaints, else the top excess."""
+    by_col: dict[str, TraceEntry] = {}
+    for e in entries:
+        by_col.setdefault(e.column, e)
+    for col in (*TRACE_ORDER, *by_col):
+        top = by_col.get(col)
+        if top is not None and top.share >= min_share and top.lift > 1:
+            return top
+    return max(entries, key=lambda e: e.excess_share, default=None)
+
+
+def _values(rows: pd.DataFrame, col: str) -> np.ndarray:
+    if col == "supplier+product":
+        a = rows["supplier"].astype("string").fillna("(空)")
+        b = rows["product"].astype("string").fillna("(空)")
+        return (a + " / " + b).to_numpy(dtype=object)
+    return rows[col].astype("string").fillna("(空)").to_numpy(dtype=object)
