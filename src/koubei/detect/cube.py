@@ -87,10 +87,8 @@ def build_cube(frame: pd.DataFrame, level: tuple[str, ...], wpos: np.ndarray,
 
 
 def _codes(values: pd.DataFrame, live: np.ndarray) -> tuple[np.ndarray, pd.DataFrame]:
-    grouped = values[live].groupby(list(values.columns), sort=True, observed=True)
-    cells = pd.DataFrame(list(grouped.groups.keys()), columns=list(values.columns)) \
-        if len(values.columns) > 1 else pd.DataFrame({values.columns[0]: list(grouped.groups.keys())})
-    lookup = pd.MultiIndex.from_frame(cells) if len(values.columns) > 1 else pd.Index(cells.iloc[:, 0])
-    keys = pd.MultiIndex.from_frame(values) if len(values.columns) > 1 else pd.Index(values.iloc[:, 0])
-    codes = lookup.get_indexer(keys)
+    cols = list(values.columns)
+    cells = values[live].drop_duplicates().sort_values(cols, kind="stable").reset_index(drop=True)
+    lookup = pd.MultiIndex.from_frame(cells)
+    codes = lookup.get_indexer(pd.MultiIndex.from_frame(values))
     return np.where(live, codes, -1), cells

@@ -1,0 +1,216 @@
+"""Emerging issues on hand-built series where the right answer is known."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from koubei.aggregate.windows import Freq
+from koubei.detect.emerging import EmergingConfig, find_emerging, issue_id
+from koubei.detect.keys import Key
+from koubei.detect.quotes import mask_personal, representative
+from koubei.errors import ColumnError
+from koubei.taxonomy import load_taxonomy
+
+TAX = load_taxonomy()
+MONDAY = pd.Timestamp("2026-06-01", tz="Asia/Shanghai")  # a Monday
+
+PRAISE = ["瓜子很香，颗粒饱满", "包装完好，发货很快", "味道不错，会回购", "性价比高，好吃", "物流很快，客服热情"]
+BLAND = ["这批瓜子太淡了，一点味道都没有", "淡而无味，像没放盐", "口味变淡了，和以前不一样", "没什么味道，太寡淡"]
+STALE = ["花生受潮了，不脆", "收到就软了，不新鲜", "有股哈喇味，变质了"]
+
+
+def review(i: int, when: pd.Timestamp, *, supplier: str = "乙食品厂", product: str = "原味瓜子",
+           batch: str = "B1", channel: str = "天猫", topic: str | None = None, direction: str = "",
+           text: str | None = None, flags: str = "") -> dict[str, object]:
+    row: dict[str, object] = {f"topic_{t}": None for t in TAX.topic_ids}
+    if topic:
+        row[f"topic_{topic}"] = "neg"
+    pool = BLAND if direction == "too_bland" else STALE if topic else PRAISE
+    row.update(review_id=f"r{i:06d}", time=when, supplier=supplier, product=product, batch=batch,
+               channel=channel, status="ok", flags=flags, sentiment="neg" if topic else "pos",
+               topics=f"{topic}:neg" if topic else "", taste_detail=direction,
+               text=text or pool[i % len(pool)] + f"（第{i}单）")
+    return row
+
+
+def weekly(weeks: int, per_week: int, rate: float | list[float], *, start: pd.Timestamp = MONDAY,
+           topic: str = "taste", direction: str = "too_bland", seed: int = 0, offset: int = 0,
+           **cell: str) -> list[dict[str, object]]:
+    """``per_week`` reviews a week; a share ``rate`` (per week when a list) complain about ``topic``."""
+    rng = np.random.default_rng(seed)
+    rates = rate if isinstance(rate, list) else [rate] * weeks
+    rows = []
+    for w in range(weeks):
+        n_bad = int(round(rates[w] * per_week))
+        for j in range(per_week):
+            when = start + pd.Timedelta(days=7 * w) + pd.Timedelta(minutes=int(rng.integers(0, 7 * 24 * 60)))
+            bad = j < n_bad
+            rows.append(review(offset + w * per_week + j, when, topic=topic if bad else None,
+                               direction=direction if bad and topic == "taste" else "", **cell))
+    return rows
+
+
+def frame(rows: list[dict[str, object]]) -> pd.DataFrame:
+    df = pd.DataFrame(rows)
+    df["time"] = pd.to_datetime(df["time"])
+    return df
+
+
+def test_a_spike_in_one_suppliers_product_is_found_counted_and_traced_to_its_batch() -> None:
+    rows = weekly(12, 40, 0.05, seed=1)
+    rows += weekly(12, 40, 0.05, seed=2, offset=10_000, supplier="甲食品", product="五香花生")
+    last = MONDAY + pd.Timedelta(days=7 * 12)
+    rows += [review(20_000 + j, last + pd.Timedelta(hours=j), topic="taste", direction="too_bland",
+                    batch="B2611-02") for j in range(15)]
+    rows += [review(21_000 + j, last + pd.Timedelta(hours=j)) for j in range(25)]
+    res = find_emerging(frame(rows), freq="W", by=["supplier", "product"])
+    assert res.evaluated[0][0] == "2026-W35"
+    top = res.issues.iloc[0]
+    assert (top["topic"], top["direction"], top["cell_label"]) == ("taste", "too_bland", "乙食品厂 / 原味瓜子")
+    assert top["count"] == 15 and top["total"] == 40 and top["test"] == "spike"
+    assert top["lift"] > 3 and top["q_value"] < 0.05
+    trace = json.loads(top["trace"])
+    assert trace[0] == {**trace[0], "column": "batch", "value": "B2611-02", "count": 15}
+    assert "100% 来自批次 B2611-02" in top["summary"]
+    assert len(json.loads(top["review_ids"])) == 15
+    assert set(res.issues["cell_label"]) == {"乙食品厂 / 原味瓜子"}  # the other supplier is quiet
+
+
+def test_the_overall_rise_folds_into_the_cell_that_explains_it() -> None:
+    rows = weekly(10, 30, 0.03, seed=3) + weekly(10, 30, 0.03, seed=4, offset=5000, supplier="丙农产")
+    last = MONDAY + pd.Timedelta(days=70)
+    rows += [review(9000 + j, last + pd.Timedelta(hours=j), topic="taste", direction="too_bland")
+             for j in range(20)]
+    res = find_emerging(frame(rows), freq="W", by=["supplier"])
+    issues = res.issues
+    assert len(issues) == 1
+    assert (issues.iloc[0]["level"], issues.iloc[0]["cell_label"], issues.iloc[0]["direction"]) == \
+        ("supplier", "乙食品厂", "too_bland")
+
+
+def test_a_slow_drift_is_caught_by_the_pooled_windows() -> None:
+    rates = [0.04] * 10 + [0.10, 0.11, 0.12]
+    res = find_emerging(frame(weekly(13, 60, rates, topic="freshness_quality", seed=5)), freq="W")
+    hit = res.issues[res.issues["topic"] == "freshness_quality"]
+    assert len(hit) == 1 and hit.iloc[0]["test"] == "drift"
+    assert hit.iloc[0]["count"] == 6 + 7 + 7  # the three pooled windows
+    assert (hit.iloc[0]["window"], hit.iloc[0]["first_window"]) == ("2026-W35", "2026-W33")
+    # no single one of the three windows stands out on its own
+    assert find_emerging(frame(weekly(13, 60, rates, topic="freshness_quality", seed=5)), freq="W",
+                         windows=3, config=EmergingConfig(drift_windows=1)).issues.empty
+
+
+def test_a_rise_that_comes_every_summer_does_not_alarm() -> None:
+    weeks = 52 * 2 + 30
+    start = pd.Timestamp("2024-01-01", tz="Asia/Shanghai")  # a Monday
+    season = [0.15 if 26 <= (w % 52) <= 34 else 0.03 for w in range(weeks)]
+    rows = weekly(weeks, 40, season, start=start, topic="freshness_quality", seed=6)
+    stale = frame(rows)
+    quiet = find_emerging(stale, freq="W", windows=3)
+    assert quiet.issues.empty
+    naive = find_emerging(stale, freq="W", windows=3, config=EmergingConfig(seasonal=False))
+    assert set(naive.issues["topic"]) == {"freshness_quality"}
+
+
+def test_a_tiny_supplier_with_two_complaints_does_not_alarm() -> None:
+    rows = weekly(10, 30, 0.03, seed=7)
+    last = MONDAY + pd.Timedelta(days=70)
+    rows += [review(8000 + j, last + pd.Timedelta(hours=j), supplier="小作坊", topic="taste",
+                    direction="too_bland") for j in range(2)]
+    rows += [review(8100 + j, last + pd.Timedelta(hours=j)) for j in range(30)]
+    assert find_emerging(frame(rows), freq="W", by=["supplier"]).issues.empty
+
+
+def test_duplicate_and_templated_reviews_do_not_count() -> None:
+    rows = weekly(10, 30, 0.03, seed=8)
+    last = MONDAY + pd.Timedelta(days=70)
+    rows += [review(7000 + j, last + pd.Timedelta(hours=j), topic="taste", direction="too_bland",
+                    flags="duplicate" if j else "") for j in range(20)]
+    rows += [review(7100 + j, last + pd.Timedelta(hours=j), flags="templated") for j in range(30)]
+    res = find_emerging(frame(rows), freq="W")
+    assert res.issues.empty
+    assert res.counted == 10 * 30 + 1
+
+
+def test_attribution_on_a_mixture_names_the_batch_with_most_of_the_excess() -> None:
+    rows = weekly(10, 50, 0.04, seed=9)
+    last = MONDAY + pd.Timedelta(days=70)
+    bad = [("B7", 16), ("B1", 2), ("B2", 2)]
+    i = 6000
+    for batch, n in bad:
+        for j in range(n):
+            rows.append(review(i, last + pd.Timedelta(hours=j), batch=batch, topic="taste", direction="too_bland"))
+            i += 1
+    rows += [review(i + j, last + pd.Timedelta(hours=j), batch=["B1", "B2", "B7"][j % 3]) for j in range(30)]
+    top = find_emerging(frame(rows), freq="W").issues.iloc[0]
+    batches = [e for e in json.loads(top["trace"]) if e["column"] == "batch"]
+    assert batches[0]["value"] == "B7" and batches[0]["share"] == pytest.approx(0.8)
+    assert batches[0]["excess_share"] > 0.75
+    assert "80% 来自批次 B7" in top["summary"]
+
+
+def test_monthly_windows_and_the_window_option() -> None:
+    rows = weekly(30, 20, 0.03, seed=10)
+    res = find_emerging(frame(rows), freq="M", windows=["2026-08"])
+    assert [w for w, _ in res.evaluated] == ["2026-08"]
+    with pytest.raises(ColumnError, match="no window 2026-W99.*windows run"):
+        find_emerging(frame(rows), freq="W", windows=["2026-W99"])
+
+
+def test_issue_ids_are_stable_and_depend_on_key_and_cell_only() -> None:
+    a = issue_id(Freq.W, Key("taste", "too_bland"), {"supplier": "乙食品厂"})
+    assert a == issue_id(Freq.W, Key("taste", "too_bland"), {"supplier": "乙食品厂"})
+    assert a != issue_id(Freq.W, Key("taste"), {"supplier": "乙食品厂"})
+    assert a != issue_id(Freq.M, Key("taste", "too_bland"), {"supplier": "乙食品厂"})
+    assert a.startswith("KB-") and len(a) == 13
+
+
+def test_rows_without_time_are_counted_not_dropped() -> None:
+    df = frame(weekly(10, 20, 0.03, seed=11))
+    df.loc[:4, "time"] = pd.NaT
+    res = find_emerging(df, freq="W")
+    assert res.no_time == 5 and res.no_time_ids[:2] == ["r000000", "r000001"]
+    assert res.counted == 200 - 5
+
+
+def test_errors_name_the_fix() -> None:
+    df = frame(weekly(4, 10, 0.0, seed=12))
+    with pytest.raises(ColumnError, match="emerging needs review times.*--time-col"):
+        find_emerging(df.drop(columns="time"))
+    with pytest.raises(ColumnError, match="emerging needs review times"):
+        find_emerging(df.assign(time=pd.NaT))
+    with pytest.raises(ColumnError, match="no column 'shop'.*supplier, product, batch, channel"):
+        find_emerging(df, by=["shop"])
+    with pytest.raises(ColumnError, match="unknown window frequency 'Q'"):
+        find_emerging(df, freq="Q")
+
+
+def test_quotes_are_typical_distinct_and_masked() -> None:
+    texts = ["太淡了，电话13812345678联系我", "太淡了，电话13812345678联系我", "淡而无味，订单号：JD20261123001",
+             "口味太淡", "寄到珞喻路1037号", "身份证110101199003071234 太淡"]
+    quotes = representative(texts, n=3)
+    assert len(quotes) == 3 and len({q[:6] for q in quotes}) == 3
+    assert not any("13812345678" in q or "JD2026" in q for q in quotes)
+    assert mask_personal("电话13812345678，座机027-87654321") == "电话[电话]，座机[电话]"
+    assert mask_personal("订单号：JD20261123001 没到") == "订单号[单号] 没到"
+    assert mask_personal("身份证110101199003071234") == "身份证[身份证]"
+    # an address's start is not marked in Chinese: mask too much rather than too little
+    assert mask_personal("寄到珞喻路1037号东门").endswith("[地址]东门")
+    assert mask_personal("邮箱abc.de@qq.com") == "邮箱[邮箱]"
+    assert mask_personal("3包瓜子太淡了，第2次买") == "3包瓜子太淡了，第2次买"
+
+
+def test_issue_quotes_are_masked_unless_asked_not_to() -> None:
+    rows = weekly(10, 30, 0.03, seed=13)
+    last = MONDAY + pd.Timedelta(days=70)
+    rows += [review(9500 + j, last + pd.Timedelta(hours=j), topic="taste", direction="too_bland",
+                    text=f"太淡了，联系我 1391234{5000 + j:04d}") for j in range(15)]
+    df = frame(rows)
+    masked = json.loads(find_emerging(df).issues.iloc[0]["quotes"])
+    assert masked and all("[电话]" in q for q in masked)
+    raw = json.loads(find_emerging(df, mask=False).issues.iloc[0]["quotes"])
+    assert any("13912345" in q for q in raw)
