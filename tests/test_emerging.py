@@ -18,8 +18,10 @@ from koubei.taxonomy import load_taxonomy
 TAX = load_taxonomy()
 MONDAY = pd.Timestamp("2026-06-01", tz="Asia/Shanghai")  # a Monday
 
-PRAISE = ["瓜子很香，颗粒饱满", "包装完好，发货很快", "味道不错，会回购", "性价比高，好吃", "物流很快，客服热情"]
-BLAND = ["这批瓜子太淡了，一点味道都没有", "淡而无味，像没放盐", "口味变淡了，和以前不一样", "没什么味道，太寡淡"]
+PRAISE = ["瓜子很香，颗粒饱满", "包装完好，发货很快", "味道不错，会回购", "性价比高，好吃",
+          "物流很快，客服热情"]
+BLAND = ["这批瓜子太淡了，一点味道都没有", "淡而无味，像没放盐", "口味变淡了，和以前不一样",
+         "没什么味道，太寡淡"]
 STALE = ["花生受潮了，不脆", "收到就软了，不新鲜", "有股哈喇味，变质了"]
 
 
@@ -70,7 +72,8 @@ def test_a_spike_in_one_suppliers_product_is_found_counted_and_traced_to_its_bat
     res = find_emerging(frame(rows), freq="W", by=["supplier", "product"])
     assert res.evaluated[0][0] == "2026-W35"
     top = res.issues.iloc[0]
-    assert (top["topic"], top["direction"], top["cell_label"]) == ("taste", "too_bland", "乙食品厂 / 原味瓜子")
+    key = (top["topic"], top["direction"], top["cell_label"])
+    assert key == ("taste", "too_bland", "乙食品厂 / 原味瓜子")
     assert top["count"] == 15 and top["total"] == 40 and top["test"] == "spike"
     assert top["lift"] > 3 and top["q_value"] < 0.05
     trace = json.loads(top["trace"])
@@ -143,7 +146,8 @@ def test_attribution_on_a_mixture_names_the_batch_with_most_of_the_excess() -> N
     i = 6000
     for batch, n in bad:
         for j in range(n):
-            rows.append(review(i, last + pd.Timedelta(hours=j), batch=batch, topic="taste", direction="too_bland"))
+            rows.append(review(i, last + pd.Timedelta(hours=j), batch=batch, topic="taste",
+                               direction="too_bland"))
             i += 1
     rows += [review(i + j, last + pd.Timedelta(hours=j), batch=["B1", "B2", "B7"][j % 3]) for j in range(30)]
     top = find_emerging(frame(rows), freq="W").issues.iloc[0]
@@ -190,8 +194,9 @@ def test_errors_name_the_fix() -> None:
 
 
 def test_quotes_are_typical_distinct_and_masked() -> None:
-    texts = ["太淡了，电话13812345678联系我", "太淡了，电话13812345678联系我", "淡而无味，订单号：JD20261123001",
-             "口味太淡", "寄到珞喻路1037号", "身份证110101199003071234 太淡"]
+    texts = ["太淡了，电话13812345678联系我", "太淡了，电话13812345678联系我",
+             "淡而无味，订单号：JD20261123001", "口味太淡", "寄到珞喻路1037号",
+             "身份证110101199003071234 太淡"]
     quotes = representative(texts, n=3)
     assert len(quotes) == 3 and len({q[:6] for q in quotes}) == 3
     assert not any("13812345678" in q or "JD2026" in q for q in quotes)
