@@ -1,6 +1,7 @@
 """Planted-burst benchmark of `koubei emerging` on real timed reviews.
 
     python scripts/bench_emerging.py [--data-dir DIR] [--scenarios 24] [--seed 7]
+    python scripts/bench_emerging.py --scale 1000000     # time `koubei emerging` on 1 M scored rows
 
 The stream: the 23.6k Meituan reviews with text of 21 Wuhan hotpot shops
 (timed/meituan_wuhan_hotpot_reviews.csv, 2014-2021), scored by the shipped
@@ -29,6 +30,11 @@ hotpot ones excluded, they are in the stream already) and negative reviews
 scored by the same model, so a gold review the model misses does not count
 toward the burst -- recall includes the classifier's misses.
 Results go to scripts/results/bench_emerging.json.
+
+``--scale N``: the scored demo dump replicated to N rows (ids made unique,
+times spread over 104 weeks, its 4 suppliers x 8 products), written as
+Parquet, then `koubei emerging --by supplier,product` timed in a child
+process with and without new-kind clustering (scripts/results/bench_emerging_scale.json).
 """
 
 from __future__ import annotations
@@ -183,13 +189,52 @@ def summarize(results: list[dict[str, object]]) -> dict[str, dict[str, object]]:
     return out
 
 
+def scale(rows: int, seed: int) -> dict[str, object]:
+    import resource
+    import subprocess
+    import tempfile
+
+    from koubei.demo import demo_dump_path
+
+    model = load_model()
+    base = model.score(__import__("koubei").read_reviews(demo_dump_path()))
+    base.attrs.clear()
+    rng = np.random.default_rng(seed)
+    reps = -(-rows // len(base))
+    big = pd.concat([base] * reps, ignore_index=True).iloc[:rows]
+    big["review_id"] = [f"s{i}" for i in range(rows)]
+    start = pd.Timestamp("2024-12-02", tz="Asia/Shanghai")
+    big["time"] = start + pd.to_timedelta(rng.uniform(0, 104 * 7 * 86400, rows), unit="s")
+    out: dict[str, object] = {"rows": rows}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "big.parquet"
+        big.to_parquet(path)
+        for label, extra in (("with_novel", []), ("no_novel", ["--no-novel"])):
+            cmd = [sys.executable, "-m", "koubei.cli", "emerging", str(path), "--by", "supplier,product",
+                   "-q", *extra]
+            t0 = time.perf_counter()
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+            out[f"{label}_seconds"] = round(time.perf_counter() - t0, 1)
+        out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--scenarios", type=int, default=24, help="scenarios per k and frequency")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "bench_emerging.json"))
+    ap.add_argument("--scale", type=int, default=0, help="time emerging on this many scored rows instead")
     args = ap.parse_args(argv)
+    if args.scale:
+        res = scale(args.scale, args.seed)
+        res["machine"] = f"{platform.machine()} {platform.system()}, Python {platform.python_version()}"
+        res["command"] = f"python scripts/bench_emerging.py --scale {args.scale}"
+        target = Path(args.out).with_name("bench_emerging_scale.json")
+        target.write_text(json.dumps(res, ensure_ascii=False, indent=2) + "\n")
+        print(json.dumps(res, ensure_ascii=False, indent=1))
+        return 0
     data = find_corpora(args.data_dir)
     model = load_model()
     t0 = time.perf_counter()

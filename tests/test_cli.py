@@ -108,20 +108,28 @@ def test_gbk_dump_is_detected(tmp_path: Path) -> None:
     assert "太咸" in out.read_text(encoding="utf-8")
 
 
-def test_demo_writes_scored_dump(tmp_path: Path) -> None:
+def test_demo_tells_the_story_end_to_end(tmp_path: Path) -> None:
     res = invoke("demo", "-o", tmp_path / "d", "-q")
     assert res.exit_code == 0, res.output
     df = pd.read_parquet(tmp_path / "d" / "scored.parquet")
     assert len(df) > 2000 and df["supplier"].nunique() >= 3
     assert (df["status"] != "ok").sum() > 0  # junk rows kept, not dropped
     assert "scored demo dump written to" in res.output
-    assert invoke("demo", "-o", tmp_path / "d", "-q").exit_code == 0  # re-runnable
+    # the planted wave: found, traced to the batch, and the only issue of the week
+    issues = pd.read_csv(tmp_path / "d" / "issues.csv", encoding="utf-8-sig")
+    assert issues[["topic", "direction", "cell_label", "status"]].values.tolist() == \
+        [["taste", "too_bland", "乙食品厂 / 原味瓜子", "new"]]
+    assert "来自批次 B2611-02" in res.output and "[new]" in res.output
+    summary = pd.read_excel(tmp_path / "d" / "summary.xlsx")
+    assert {"supplier", "product", "window", "taste_too_bland"} <= set(summary.columns)
+    again = invoke("demo", "-o", tmp_path / "d", "-q")  # re-runnable, the history unchanged
+    assert again.exit_code == 0 and "[new]" in again.output
 
 
 def test_help_for_every_command() -> None:
     res = invoke("--help")
     assert res.exit_code == 0
-    for cmd in ("score", "demo"):
+    for cmd in ("score", "demo", "aggregate", "emerging", "issues"):
         assert cmd in res.output
         sub = invoke(cmd, "--help")
         assert sub.exit_code == 0 and len(sub.output) > 100

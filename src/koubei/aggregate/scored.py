@@ -59,14 +59,25 @@ def restore_scored(frame: pd.DataFrame, *, source: str = "the frame",
 
 
 def _as_times(values: pd.Series, tz: str, source: str) -> pd.Series:
+    """Times back from text: ISO with an offset as written by ``score``; naive ones are ``tz`` clock time."""
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         return values.dt.tz_convert(tz)
+    if pd.api.types.is_datetime64_dtype(values.dtype):
+        return values.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
     text = values.astype("string").str.strip().replace("", pd.NA)
+    aware = text.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True).fillna(False)
+    out = pd.Series(pd.NaT, index=values.index, dtype=f"datetime64[ns, {tz}]")
     try:
-        parsed = pd.to_datetime(text, utc=True, errors="coerce", format="ISO8601")
+        if aware.any():
+            parsed = pd.to_datetime(text[aware], utc=True, errors="coerce", format="ISO8601")
+            out[aware] = parsed.dt.tz_convert(tz)
+        naive = ~aware & text.notna()
+        if naive.any():
+            local = pd.to_datetime(text[naive], errors="coerce", format="ISO8601")
+            out[naive] = local.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
     except (ValueError, TypeError) as e:
         raise InputFormatError(f"{source}: column time does not hold times ({e})") from e
-    return parsed.dt.tz_convert(tz)
+    return out
 
 
 def topic_ids(frame: pd.DataFrame) -> list[str]:

@@ -47,6 +47,15 @@ def _register() -> None:
     app.command("score")(translate_errors(score.score))
     app.command("demo")(translate_errors(demo.demo))
     # analysis commands (one module each)
+    from koubei.cli import emerging
+
+    app.command("emerging")(translate_errors(emerging.emerging))
+    from koubei.cli import issues
+
+    app.add_typer(issues.app, name="issues", help="List recorded issues and their states; mute or unmute one.")
+    from koubei.cli import aggregate
+
+    app.command("aggregate")(translate_errors(aggregate.aggregate))
 
 
 @app.callback(invoke_without_command=True)

@@ -1,4 +1,4 @@
-"""``koubei demo``: score the bundled demo dump and say where the output is."""
+"""``koubei demo``: the bundled demo dump end to end, and where the outputs are."""
 
 from __future__ import annotations
 
@@ -7,23 +7,30 @@ from typing import Annotated
 
 import typer
 
-from koubei.cli import _render
+from koubei.cli import _issues_view, _render
 from koubei.demo import run_demo
+from koubei.io import ReadReport
 
 
 def demo(
     out_dir: Annotated[Path, typer.Option("-o", "--out-dir", help="Folder for the demo outputs (created if missing).")] = Path("koubei-demo"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or read report.")] = False,
 ) -> None:
-    """Score the bundled demo dump (synthetic snack reviews, corpora/demo/) end to end."""
+    """Score the bundled demo dump (synthetic snack reviews), summarize it and flag emerging issues."""
     with _render.progress_bar(quiet) as ticker:
 
-        def on_read(report) -> None:  # type: ignore[no-untyped-def]
+        def on_read(report: ReadReport) -> None:
             _render.read_report(report, quiet)
             ticker.start(report.n_rows)
 
         result = run_demo(out_dir, on_read=on_read, progress=ticker.advance)
-    for line in _render.summary(result.summary):
+    for line in _render.summary(result.scored.summary):
         typer.echo(line)
-    typer.echo(f"scored demo dump written to {result.output}")
+    typer.echo(f"scored demo dump written to {result.scored.output}")
+    typer.echo(f"summary per supplier × product × week: {result.summary.output}")
+    run = result.emerging
+    window = ", ".join(w for w, _ in run.result.evaluated)
+    typer.echo(f"emerging issues in {window} (by supplier, product):")
+    _issues_view.print_issues(run.issues)
+    typer.echo(f"issue list: {run.output}; history: {run.store} (koubei issues list --store {run.store})")
     typer.echo("next: koubei score your_reviews.xlsx --text-col 评论内容 -o scored.parquet")

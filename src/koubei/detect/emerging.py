@@ -216,13 +216,13 @@ def _flag_window(setup: _Setup, t: int, params: RiseParams, cfg: EmergingConfig)
     hits: list[Hit] = []
     n_tested = 0
     for li, cube in enumerate(setup.cubes):
-        r = rise_at(cube, t, prior, params)
+        r = rise_at(cube, t, prior, params, cfg.min_lift)
         with np.errstate(invalid="ignore", divide="ignore"):
             lift_s = np.where(r.total > 0, r.count / r.total, 0) / np.maximum(r.baseline_rate, 1e-9)
             d0 = r.drift_baseline_rate
             lift_d = r.drift_rate / np.maximum(d0, 1e-9)
         ok_s = (r.count >= cfg.min_count) & (lift_s >= cfg.min_lift)
-        ok_d = (r.drift_count >= cfg.min_count) & (r.count >= 1) & (lift_d >= cfg.min_lift)
+        ok_d = (r.drift_count >= cfg.min_count) & r.drift_sustained & (lift_d >= cfg.min_lift)
         tested = r.total > 0
         n_tested += int(tested.sum())
         ps = np.where(ok_s, r.p_spike, 1.0)

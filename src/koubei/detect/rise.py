@@ -7,14 +7,17 @@ not held to the same certainty as one with 40,000):
 - **spike**: this window against the ``baseline`` windows before it;
 - **drift**: the last ``drift`` windows pooled against the baseline before
   them, for a rise too slow to stand out in any one window (the windowed
-  form of a CUSUM: evidence summed over consecutive windows).
+  form of a CUSUM: evidence summed over consecutive windows). Only a rise
+  that lasts counts: every pooled window must be above ``min_lift`` times
+  the baseline.
 
 The baseline rate is shrunk toward the key's rate over all cells
 (``prior_strength`` pseudo-reviews), and raised to the same season's rate a
 year earlier when that is higher, so a complaint that rises every summer does
 not alarm every summer. Over-dispersion -- real complaint shares vary more
 between windows than a binomial allows -- is estimated per key from the
-baseline windows of all cells (Pearson χ² / df, at least 1) and deflates the
+baseline windows of all cells (Pearson χ² / df, at least 1, each window's
+residual capped so one past burst does not count as noise) and deflates the
 effective sample sizes (quasi-likelihood).
 """
 
@@ -26,6 +29,8 @@ import numpy as np
 
 from koubei.aggregate.stats import betabinom_sf
 from koubei.detect.cube import Cube
+
+CHI2_1_Q99 = 6.635  # 99th percentile of χ² with one degree of freedom
 
 
 @dataclass(frozen=True)
@@ -50,28 +55,42 @@ class RiseResult:
     drift_total: np.ndarray
     drift_rate: np.ndarray
     drift_baseline_rate: np.ndarray
+    drift_sustained: np.ndarray
     p_drift: np.ndarray
     dispersion: np.ndarray
 
 
-def rise_at(cube: Cube, t: int, prior: np.ndarray, params: RiseParams) -> RiseResult:
+def rise_at(cube: Cube, t: int, prior: np.ndarray, params: RiseParams, min_lift: float = 1.5) -> RiseResult:
     """Both tests for every cell and key of ``cube`` at window ``t``."""
     total, count = cube.span(t, t + 1)
     p0 = _baseline_rate(cube, t, prior, params)
-    phi = _dispersion(cube, t, p0, params)
+    phi = _dispersion(cube, t - params.baseline, t, p0, params)
     nb, _ = cube.span(t - params.baseline, t)
     p_spike = _pvalue(count, total[:, None], p0, nb[:, None] + params.prior_strength, phi)
     d0 = t - params.drift + 1
     dt, dc = cube.span(d0, t + 1)
     pd0 = _baseline_rate(cube, d0, prior, params)
+    phi_d = _dispersion(cube, d0 - params.baseline, d0, pd0, params)
     ndb, _ = cube.span(d0 - params.baseline, d0)
-    p_drift = _pvalue(dc, dt[:, None], pd0, ndb[:, None] + params.prior_strength, phi)
+    p_drift = _pvalue(dc, dt[:, None], pd0, ndb[:, None] + params.prior_strength, phi_d)
     with np.errstate(invalid="ignore", divide="ignore"):
         drift_rate = np.where(dt[:, None] > 0, dc / dt[:, None], 0.0)
+    sustained = _sustained(cube, max(d0, 0), t + 1, min_lift * pd0)
     return RiseResult(count=count, total=np.broadcast_to(total[:, None], count.shape).copy(),
                       baseline_rate=p0, p_spike=p_spike, drift_count=dc,
                       drift_total=np.broadcast_to(dt[:, None], dc.shape).copy(),
-                      drift_rate=drift_rate, drift_baseline_rate=pd0, p_drift=p_drift, dispersion=phi)
+                      drift_rate=drift_rate, drift_baseline_rate=pd0,
+                      drift_sustained=sustained, p_drift=p_drift, dispersion=phi)
+
+
+def _sustained(cube: Cube, start: int, stop: int, floor: np.ndarray) -> np.ndarray:
+    """(cells, keys): every window in ``[start, stop)`` has reviews and a rate at least ``floor``.
+
+    A drift is a rise that lasts: one burst window pooled with quiet ones is a spike, not a drift.
+    """
+    n = cube.totals[:, start:stop].astype(float)[:, :, None]
+    c = cube.counts[:, start:stop, :].astype(float)
+    return ((n > 0) & (c >= floor[:, None, :] * n) & (c > 0)).all(axis=1)
 
 
 def _baseline_rate(cube: Cube, t: int, prior: np.ndarray, params: RiseParams) -> np.ndarray:
@@ -86,17 +105,22 @@ def _baseline_rate(cube: Cube, t: int, prior: np.ndarray, params: RiseParams) ->
     return np.maximum(recent, seasonal)
 
 
-def _dispersion(cube: Cube, t: int, p0: np.ndarray, params: RiseParams) -> np.ndarray:
-    """Per-key Pearson χ²/df over the baseline windows of every cell, clipped to [1, max]."""
-    a = max(0, t - params.baseline)
-    if t - a < 2:
+def _dispersion(cube: Cube, start: int, stop: int, p0: np.ndarray, params: RiseParams) -> np.ndarray:
+    """Per-key Pearson χ²/df over baseline windows ``[start, stop)`` of every cell, in [1, max].
+
+    Each cell-window's squared residual is capped at χ²₁'s 99th percentile, so one
+    earlier burst inside the baseline does not pass for over-dispersion and hide the next.
+    """
+    a = max(0, start)
+    if stop - a < 2:
         return np.ones(p0.shape[1])
-    n = cube.totals[:, a:t].astype(float)[:, :, None]
-    c = cube.counts[:, a:t, :].astype(float)
+    n = cube.totals[:, a:stop].astype(float)[:, :, None]
+    c = cube.counts[:, a:stop, :].astype(float)
     p = np.clip(p0[:, None, :], 1e-6, 1 - 1e-6)
     live = n > 0
     with np.errstate(invalid="ignore", divide="ignore"):
         resid = np.where(live, (c - n * p) ** 2 / (n * p * (1 - p)), 0.0)
+    resid = np.minimum(resid, CHI2_1_Q99)
     dof = live.sum(axis=(0, 1)) - (live.any(axis=1)).sum(axis=0)
     chi2 = resid.sum(axis=(0, 1))
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -1,0 +1,86 @@
+"""``koubei aggregate``: sentiment, 满意率 and complaints per group and time window."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from koubei.aggregate import AggregateReport, AggregateResult, Freq, aggregate_file
+from koubei.cli.score import OutFormat
+
+
+class RatingScale(StrEnum):
+    five = "5"
+    ten = "10"
+    fifty = "50"
+
+
+_SCALES = {5: "1-5 ratings, 4-5 satisfied", 10: "1-10 ratings, 8-10 satisfied",
+           50: "10-50 ratings, 40-50 satisfied"}
+
+
+def split_columns(by: str | None) -> list[str]:
+    """``"supplier, product"`` → ``["supplier", "product"]``."""
+    return [c.strip() for c in (by or "").split(",") if c.strip()]
+
+
+def aggregate(
+    scored: Annotated[Path, typer.Argument(metavar="SCORED", help="A file written by koubei score (.parquet .csv .tsv .jsonl .json .xlsx).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Output table; format from its extension (.csv .tsv .parquet .jsonl .json .xlsx).")],
+    by: Annotated[str | None, typer.Option("--by", help="Grouping columns, comma-separated: supplier,product,batch,channel or any other column.")] = None,
+    freq: Annotated[Freq | None, typer.Option("--freq", case_sensitive=False, help="Time windows: D (day), W (week from Monday), M (month); needs a time column.")] = None,
+    fmt: Annotated[OutFormat | None, typer.Option("--format", help="Output format (default: from the output's extension).")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")] = False,
+    tz: Annotated[str, typer.Option("--tz", help="Time zone the windows are cut in.")] = "Asia/Shanghai",
+    rating_scale: Annotated[RatingScale | None, typer.Option("--rating-scale", help="Rating scale for 满意率: 5 (1-5), 10 (1-10), 50 (10-50, Meituan/Dianping); default: told from the largest rating.")] = None,
+    top_opinions: Annotated[int, typer.Option("--top-opinions", min=0, help="Opinion phrases of negative topics listed per row (0: none).")] = 5,
+    input_format: Annotated[str | None, typer.Option("--input-format", help="Input format when the extension does not tell (csv, tsv, jsonl, json, xlsx, parquet).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the output path (and warnings).")] = False,
+) -> None:
+    """Count sentiment, 满意率 and complaint topics per group and time window.
+
+    One row per group × window (e.g. --by supplier,product --freq W); without
+    --by and --freq, one overall row. Only scored, non-templated, non-repeated
+    reviews count.
+    """
+    result = aggregate_file(
+        scored, output, by=split_columns(by), freq=freq, fmt=fmt.value if fmt else None,
+        overwrite=overwrite, tz=tz, rating_scale=int(rating_scale.value) if rating_scale else None,
+        top_opinions=top_opinions, input_format=input_format,
+    )
+    for line in untimed_warning(result.report, freq is not None):
+        typer.echo(line, err=True)
+    if not quiet:
+        for line in summary(result):
+            typer.echo(line)
+    typer.echo(f"wrote {result.output}")
+
+
+def untimed_warning(report: AggregateReport, windowed: bool) -> list[str]:
+    """The counted rows left out of the windows for want of a time, if any."""
+    if not windowed or not report.untimed:
+        return []
+    first = ", ".join(f"{rid} (row {row})" for row, rid in report.untimed_examples)
+    more = ", ..." if report.untimed > len(report.untimed_examples) else ""
+    return [f"warning: {report.untimed:,} counted reviews have no parseable time and are left out "
+            f"of the windows: {first}{more}"]
+
+
+def summary(result: AggregateResult) -> list[str]:
+    """Lines of an aggregation summary."""
+    r = result.report
+    lines = [f"rows: {r.rows_read:,}   counted: {r.rows_counted:,}"]
+    if r.excluded:
+        lines.append("not counted: " + ", ".join(f"{k} {v:,}" for k, v in r.excluded.items()))
+    table = result.table
+    span = ""
+    if "window_start" in table and len(table):
+        starts = table["window_start"]
+        span = f" ({table.loc[starts.idxmin(), 'window']} .. {table.loc[starts.idxmax(), 'window']})"
+    lines.append(f"groups: {r.groups:,}   windows: {r.windows:,}{span}   table rows: {len(table):,}")
+    scale = _SCALES.get(r.rating_scale) if r.rating_scale else None
+    lines.append(f"满意率 from {scale}" if scale else "满意率: no ratings")
+    return lines

@@ -1,0 +1,79 @@
+"""``koubei emerging``: flag rising complaints in a scored file, trace them, keep their history."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from koubei.cli import _issues_view
+from koubei.detect.emerging import EmergingConfig, Windows
+from koubei.detect.run import run_emerging
+
+
+class FreqChoice(StrEnum):
+    D = "D"
+    W = "W"
+    M = "M"
+
+
+def split_list(value: str | None) -> list[str]:
+    """``"supplier, product"`` → ``["supplier", "product"]``."""
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def emerging(
+    input_path: Annotated[Path, typer.Argument(metavar="SCORED", help="A file written by koubei score.")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Issue table to write (.csv .xlsx .parquet .jsonl .json).")] = None,
+    freq: Annotated[FreqChoice, typer.Option("--freq", help="Window: D day, W Monday-start week, M month.")] = FreqChoice.W,
+    by: Annotated[str | None, typer.Option("--by", help="Grouping columns, coarse to fine: supplier,product.")] = None,
+    store: Annotated[Path | None, typer.Option("--store", help="Issue-history DuckDB file (created if missing); gives each issue a status.")] = None,
+    window: Annotated[str | None, typer.Option("--window", help="Window(s) to evaluate, e.g. 2026-W47 or 2026-W46,2026-W47 (default: the latest).")] = None,
+    last: Annotated[int | None, typer.Option("--last", min=1, help="Evaluate the last N windows.")] = None,
+    all_windows: Annotated[bool, typer.Option("--all-windows", help="Evaluate every window (a backfill).")] = False,
+    trace: Annotated[str | None, typer.Option("--trace", help="More columns to trace issues over, e.g. region,shop.")] = None,
+    min_count: Annotated[int, typer.Option("--min-count", min=1, help="Fewest complaints in a window to flag.")] = EmergingConfig.min_count,
+    max_q: Annotated[float, typer.Option("--max-q", min=0.0, max=1.0, help="False-discovery rate (Benjamini-Hochberg q).")] = EmergingConfig.max_q,
+    baseline_windows: Annotated[int, typer.Option("--baseline-windows", min=1, help="Past windows in the baseline.")] = EmergingConfig.baseline_windows,
+    resolve_after: Annotated[int, typer.Option("--resolve-after", min=1, help="Clean windows after which an issue is resolved.")] = 2,
+    novel: Annotated[bool, typer.Option("--novel/--no-novel", help="Also look for new kinds of complaint (clusters no topic covers).")] = True,
+    model: Annotated[Path | None, typer.Option("--model", help="Model bundle whose embedder clusters new complaints (default: bundled).")] = None,
+    no_mask: Annotated[bool, typer.Option("--no-mask", help="Do not mask phone/order/ID numbers and addresses in quotes.")] = False,
+    fmt: Annotated[str | None, typer.Option("--format", help="Output format when the extension does not tell.")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")] = False,
+    tz: Annotated[str, typer.Option("--tz", help="Time zone of the windows.")] = "Asia/Shanghai",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary lines.")] = False,
+) -> None:
+    """Flag complaint topics (and taste directions) rising in a window, per supplier/product.
+
+    Each complaint key in each cell is tested against its own past windows
+    (spike and drift tests, false-discovery controlled), traced to the batch,
+    product or channel where it concentrates, and, with --store, given a
+    status: new, ongoing, resolved or muted.
+    """
+    windows: Windows = "all" if all_windows else last if last else split_list(window) or "last"
+    cfg = EmergingConfig(min_count=min_count, max_q=max_q, baseline_windows=baseline_windows)
+    loaded = None
+    if novel and model is not None:
+        from koubei.model.review_model import load_model
+
+        loaded = load_model(model)
+    run = run_emerging(input_path, output, freq=freq.value, by=split_list(by), store=store,
+                       windows=windows, config=cfg, novel=novel, model=loaded,
+                       trace_extra=split_list(trace), mask=not no_mask, resolve_after=resolve_after,
+                       fmt=fmt, overwrite=overwrite, tz=tz)
+    res = run.result
+    span = ", ".join(w for w, _ in res.evaluated[:3]) + (" ..." if len(res.evaluated) > 3 else "")
+    typer.echo(f"windows evaluated: {span} ({res.freq.value}); key-windows tested: {res.tested:,}; "
+               f"reviews counted: {res.counted:,} of {res.rows:,}")
+    if res.no_time:
+        typer.echo(f"without a parseable time, left out: {res.no_time:,} (e.g. {', '.join(res.no_time_ids[:5])})")
+    typer.echo(f"issues: {len(run.issues)} ({run.novel} new kinds of complaint)")
+    if not quiet:
+        _issues_view.print_issues(run.issues)
+    if run.output:
+        typer.echo(f"wrote {run.output}")
+    if run.store:
+        typer.echo(f"recorded in {run.store}; see `koubei issues list --store {run.store}`")

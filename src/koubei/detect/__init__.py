@@ -1,0 +1,1 @@
+"""Detection: emerging complaint issues, tracing, new kinds of complaint, issue history."""

@@ -1,0 +1,485 @@
+"""The issue-history store: every ``koubei emerging`` run's issues in one DuckDB file.
+
+Tables (schema version :data:`SCHEMA_VERSION`):
+
+- ``meta`` (key, value): ``schema_version``, ``koubei_version`` that created it,
+  ``tz`` of the recorded window starts.
+- ``runs``: one row per :meth:`IssueStore.record` call (run_id, recorded_at, freq,
+  levels and evaluated windows as JSON lists, data fingerprint, koubei version,
+  resolve_after, number of issues).
+- ``evaluations`` (freq, window, window_start): every window of every frequency a
+  run evaluated, flagged or not, so "not flagged for N windows" is known.
+- ``issue_windows``: one row per issue_id × freq × window it was flagged in, with
+  the metrics columns of the issue table (JSON columns kept as text).
+- ``issues``: one row per issue_id: key fields, first_seen / last_seen (window
+  starts), times_flagged, muted, mute_reason, muted_at.
+
+Statuses are derived from the whole recorded history each time they are asked
+for (see :func:`walk_states`), so recording windows out of order, or twice,
+gives the same answer. ``muted`` wins over every derived state until unmuted.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Collection, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from koubei.errors import StoreError
+
+SCHEMA_VERSION = 1
+STATUSES: tuple[str, ...] = ("new", "ongoing", "resolved", "muted")
+FREQS: tuple[str, ...] = ("D", "W", "M")
+KEY_COLUMNS: tuple[str, ...] = ("topic", "topic_zh", "direction", "dimension", "level", "cell", "cell_label")
+METRIC_COLUMNS: tuple[str, ...] = (
+    "count", "total", "rate", "baseline_rate", "expected", "lift", "test", "p_value", "q_value",
+    "severity", "first_window", "trend", "trace", "summary", "quotes", "review_ids",
+)
+JSON_COLUMNS: tuple[str, ...] = ("cell", "trend", "trace", "quotes", "review_ids")
+LIST_COLUMNS: tuple[str, ...] = (
+    "issue_id", "status", *KEY_COLUMNS, "freq", "window", "window_start", "first_seen", "last_seen",
+    "times_flagged", *METRIC_COLUMNS, "mute_reason", "muted_at",
+)
+_TYPES = {"count": "BIGINT", "total": "BIGINT", "test": "VARCHAR", "first_window": "VARCHAR",
+          "summary": "VARCHAR", **{c: "VARCHAR" for c in JSON_COLUMNS}}
+
+_DDL = (
+    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS runs (run_id BIGINT PRIMARY KEY, recorded_at TIMESTAMPTZ NOT NULL, "
+    "freq VARCHAR NOT NULL, levels VARCHAR NOT NULL, windows VARCHAR NOT NULL, fingerprint VARCHAR NOT NULL, "
+    "koubei_version VARCHAR NOT NULL, resolve_after INTEGER NOT NULL, n_issues BIGINT NOT NULL)",
+    # (freq, window) and (issue_id, freq, window) are kept unique by record(), which deletes
+    # before it inserts; no PRIMARY KEY so that older DuckDB versions accept that in one transaction.
+    'CREATE TABLE IF NOT EXISTS evaluations (freq VARCHAR NOT NULL, "window" VARCHAR NOT NULL, '
+    "window_start TIMESTAMPTZ NOT NULL)",
+    'CREATE TABLE IF NOT EXISTS issue_windows (issue_id VARCHAR NOT NULL, freq VARCHAR NOT NULL, '
+    '"window" VARCHAR NOT NULL, window_start TIMESTAMPTZ NOT NULL, '
+    + ", ".join(f'"{c}" {_TYPES.get(c, "DOUBLE")}' for c in METRIC_COLUMNS) + ")",
+    "CREATE TABLE IF NOT EXISTS issues (issue_id VARCHAR PRIMARY KEY, "
+    + ", ".join(f"{c} VARCHAR" for c in KEY_COLUMNS)
+    + ", first_seen TIMESTAMPTZ, last_seen TIMESTAMPTZ, times_flagged BIGINT NOT NULL DEFAULT 0, "
+    "muted BOOLEAN NOT NULL DEFAULT FALSE, mute_reason VARCHAR, muted_at TIMESTAMPTZ)",
+)
+
+
+def walk_states(evaluated: Sequence[str], flagged: Collection[str],
+                resolve_after: int) -> tuple[dict[str, str], str]:
+    """Derive an issue's state window by window.
+
+    Args:
+        evaluated: the evaluated window labels of one frequency, in time order.
+        flagged: the labels of the windows the issue was flagged in.
+        resolve_after: clean evaluated windows after the last flag that resolve it.
+
+    Returns:
+        The state in each flagged window (``new`` or ``ongoing``) and the state
+        after the last evaluated window (``""`` when never flagged). An issue keeps
+        its state through fewer than ``resolve_after`` clean windows.
+    """
+    at: dict[str, str] = {}
+    state, clean = "", 0
+    for window in evaluated:
+        if window in flagged:
+            state = "ongoing" if state in ("new", "ongoing") else "new"
+            at[window], clean = state, 0
+        elif state in ("new", "ongoing"):
+            clean += 1
+            if clean >= resolve_after:
+                state = "resolved"
+    return at, state
+
+
+def open_store(path: str | Path, *, create: bool = True) -> IssueStore:
+    """Open (or create) an issue-history store.
+
+    Args:
+        path: the DuckDB file.
+        create: create the file when missing; otherwise a missing file is an error.
+
+    Raises:
+        StoreError: missing (with ``create=False``), not a DuckDB database, not a
+            koubei store, locked by another process, or written by a newer koubei.
+    """
+    path = Path(path)
+    if not create and not path.exists():
+        raise StoreError(f"no issue store at {path}; run `koubei emerging --store {path}` first")
+    con = _connect(path)
+    try:
+        _prepare(con, path)
+    except BaseException:
+        con.close()
+        raise
+    return IssueStore(path, con)
+
+
+def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+    not_duckdb = StoreError(f"{path} is not an issue store (not a DuckDB database); "
+                            "give another --store file")
+    # DuckDB >= 2 opens a .csv or .parquet path as an in-memory database over it: check the header.
+    if path.is_file() and not _has_duckdb_header(path):
+        raise not_duckdb
+    try:
+        return duckdb.connect(str(path))
+    except duckdb.Error as e:
+        msg = str(e)
+        if "not a valid DuckDB database" in msg:
+            raise not_duckdb from None
+        if "lock" in msg.lower():
+            raise StoreError(f"{path} is locked by another process (another koubei run?); "
+                             "wait for it to finish and try again") from None
+        raise StoreError(f"cannot open issue store {path}: {msg}") from None
+
+
+def _has_duckdb_header(path: Path) -> bool:
+    """A DuckDB database file has the magic bytes ``DUCK`` at offset 8."""
+    with path.open("rb") as f:
+        return f.read(12)[8:12] == b"DUCK"
+
+
+def _prepare(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Create the tables of a new store, or check the schema version of an existing one."""
+    from koubei import __version__
+
+    tables = {r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+    if not tables:
+        for ddl in _DDL:
+            con.execute(ddl)
+        con.executemany("INSERT INTO meta VALUES (?, ?)",
+                        [["schema_version", str(SCHEMA_VERSION)], ["koubei_version", __version__]])
+        return
+    if "meta" not in tables:
+        raise StoreError(f"{path} is a DuckDB database but not a koubei issue store; "
+                         "give another --store file")
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    if row is None or not str(row[0]).isdigit():
+        raise StoreError(f"{path} is a damaged issue store (no schema_version in meta); "
+                         "give another --store file")
+    if int(row[0]) > SCHEMA_VERSION:
+        raise StoreError(f"{path} was written by a newer koubei (issue store schema {row[0]}, "
+                         f"this koubei reads {SCHEMA_VERSION}); upgrade koubei (pip install -U koubei)")
+    if int(row[0]) < SCHEMA_VERSION or not {"runs", "evaluations", "issue_windows", "issues"} <= tables:
+        raise StoreError(f"{path} is a damaged or unsupported issue store (schema {row[0]}); "
+                         "give another --store file")
+
+
+def _json_text(value: Any) -> Any:
+    """JSON columns are stored as text; lists/dicts given as objects are serialised."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float) and pd.isna(value):
+        return None
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _check_issues(issues: pd.DataFrame, freq: str) -> pd.DataFrame:
+    """The issue rows to store: required columns present, one freq, one row per (issue_id, window)."""
+    if freq not in FREQS:
+        raise ValueError(f"freq must be one of {', '.join(FREQS)}, not {freq!r}")
+    required = ("issue_id", "window", "window_start", *KEY_COLUMNS, *METRIC_COLUMNS)
+    missing = [c for c in required if c not in issues.columns]
+    if missing:
+        raise ValueError(f"issue table lacks columns: {', '.join(missing)} (see koubei.detect.schema)")
+    if "freq" in issues.columns and len(issues) and not (issues["freq"] == freq).all():
+        raise ValueError(f"issue table has rows of another freq than {freq!r}")
+    rows = issues.loc[:, list(required)].copy()
+    for col in JSON_COLUMNS:
+        rows[col] = rows[col].map(_json_text)
+    rows["issue_id"], rows["window"] = rows["issue_id"].astype(str), rows["window"].astype(str)
+    rows["window_start"] = pd.to_datetime(rows["window_start"])
+    return rows.drop_duplicates(["issue_id", "window"], keep="last").reset_index(drop=True)
+
+
+def _closest(issue_id: str, known: Sequence[str]) -> str:
+    close = difflib.get_close_matches(issue_id, known, n=5, cutoff=0.6)
+    return f"; did you mean {', '.join(close)}?" if close else "; `koubei issues list` shows the ids"
+
+
+class IssueStore:
+    """Every run's issues and each issue's state; open it with :func:`open_store`.
+
+    Usable as a context manager (closes on exit). Library code: never prints.
+    """
+
+    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection) -> None:
+        self.path = path
+        self._con = con
+
+    def __enter__(self) -> IssueStore:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the DuckDB connection (releases the file lock)."""
+        self._con.close()
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def record(self, issues: pd.DataFrame, *, freq: str,
+               evaluated_windows: Sequence[tuple[str, pd.Timestamp]], fingerprint: str = "",
+               resolve_after: int = 2, levels: Sequence[str] | None = None) -> pd.DataFrame:
+        """Record one ``emerging`` run and return its issues with their ``status``.
+
+        The run is authoritative for the windows it evaluated: the issues the store
+        held for those windows (of ``levels`` when given, else of every level) are
+        replaced by ``issues``, so recording the same run twice changes nothing.
+        The windows of ``issues`` count as evaluated too. One transaction: a
+        failure leaves the store as it was.
+
+        Args:
+            issues: the issue table (columns of ``koubei.detect.schema.ISSUE_COLUMNS``).
+            freq: window frequency, ``D``, ``W`` or ``M``.
+            evaluated_windows: (label, start) of every window the run evaluated.
+            fingerprint: a hash of the scored data the run read (logged in ``runs``).
+            resolve_after: clean evaluated windows after an issue's last flag that resolve it.
+            levels: the groupings the run evaluated (``""``, ``supplier``...);
+                default: the levels of ``issues`` for the log and every level for replacing.
+
+        Returns:
+            ``issues`` with a ``status`` column: ``new``, ``ongoing`` (in its window) or ``muted``.
+
+        Raises:
+            ValueError: a column is missing, or rows of another freq.
+            StoreError: the store cannot be written.
+        """
+        if resolve_after < 1:
+            raise ValueError("resolve_after must be at least 1")
+        rows = _check_issues(issues, freq)
+        windows = self._windows_frame(rows, evaluated_windows)
+        run_levels = sorted(set(levels) if levels is not None else set(rows["level"].astype(str)))
+        self._write(rows, windows, freq=freq, levels=levels, run=[
+            pd.Timestamp.now(tz="UTC"), freq, json.dumps(run_levels, ensure_ascii=False),
+            json.dumps(windows["window"].tolist(), ensure_ascii=False), fingerprint, _version(),
+            resolve_after, len(rows)])
+        return issues.assign(status=self._row_statuses(issues, freq, resolve_after))
+
+    @staticmethod
+    def _windows_frame(rows: pd.DataFrame, evaluated: Sequence[tuple[str, pd.Timestamp]]) -> pd.DataFrame:
+        given = pd.DataFrame([(str(w), pd.Timestamp(s)) for w, s in evaluated],
+                             columns=["window", "window_start"])
+        both = pd.concat([given, rows[["window", "window_start"]]], ignore_index=True)
+        both["window_start"] = pd.to_datetime(both["window_start"])
+        return both.drop_duplicates("window").sort_values(["window_start", "window"]).reset_index(drop=True)
+
+    def _write(self, rows: pd.DataFrame, windows: pd.DataFrame, *, freq: str,
+               levels: Sequence[str] | None, run: list[Any]) -> None:
+        con = self._con
+        try:
+            con.begin()
+            self._set_tz(windows)
+            con.execute("INSERT INTO runs SELECT coalesce(max(run_id), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ? "
+                        "FROM runs", run)
+            con.register("_windows", windows)
+            con.execute('DELETE FROM evaluations WHERE freq = ? AND "window" IN '
+                        '(SELECT "window" FROM _windows)', [freq])
+            con.execute('INSERT INTO evaluations SELECT ?, "window", window_start FROM _windows', [freq])
+            self._replace_flags(rows, freq, levels)
+            con.commit()
+        except duckdb.Error as e:
+            con.rollback()
+            raise StoreError(f"cannot write to issue store {self.path}: {e}; nothing was recorded") from None
+        except BaseException:
+            con.rollback()
+            raise
+        finally:
+            for view in ("_windows", "_rows"):
+                con.unregister(view)
+
+    def _set_tz(self, windows: pd.DataFrame) -> None:
+        """Remember the zone of the window starts so that reads give them back in it."""
+        tz = windows["window_start"].dt.tz
+        if tz is not None and self._tz() is None:
+            self._con.execute("INSERT INTO meta VALUES ('tz', ?)", [str(tz)])
+
+    def _replace_flags(self, rows: pd.DataFrame, freq: str, levels: Sequence[str] | None) -> None:
+        con = self._con
+        con.register("_rows", rows)
+        scope = 'freq = ? AND "window" IN (SELECT "window" FROM _windows)'
+        params: list[Any] = [freq]
+        if levels is not None:
+            scope += " AND issue_id IN (SELECT issue_id FROM issues WHERE list_contains(?, level))"
+            params.append([str(lv) for lv in levels])
+        con.execute(f"DELETE FROM issue_windows WHERE {scope}", params)
+        con.execute('DELETE FROM issue_windows USING _rows r WHERE issue_windows.issue_id = r.issue_id '
+                    'AND issue_windows.freq = ? AND issue_windows."window" = r."window"', [freq])
+        metrics = ", ".join(f'"{c}"' for c in METRIC_COLUMNS)
+        con.execute(f'INSERT INTO issue_windows SELECT issue_id, ?, "window", window_start, {metrics} '
+                    "FROM _rows", [freq])
+        keys = ", ".join(KEY_COLUMNS)
+        con.execute(f"INSERT INTO issues (issue_id, {keys}) SELECT DISTINCT ON (issue_id) issue_id, {keys} "
+                    "FROM _rows WHERE issue_id NOT IN (SELECT issue_id FROM issues)")
+        sets = ", ".join(f"{c} = r.{c}" for c in KEY_COLUMNS)
+        con.execute(f"UPDATE issues SET {sets} FROM (SELECT DISTINCT ON (issue_id) * FROM _rows) r "
+                    "WHERE issues.issue_id = r.issue_id")
+        self._refresh_counts()
+
+    def _refresh_counts(self) -> None:
+        """first_seen, last_seen and times_flagged of every issue, from issue_windows."""
+        self._con.execute("UPDATE issues SET first_seen = NULL, last_seen = NULL, times_flagged = 0 "
+                          "WHERE issue_id NOT IN (SELECT issue_id FROM issue_windows)")
+        self._con.execute("UPDATE issues SET first_seen = a.f, last_seen = a.l, times_flagged = a.n "
+                          "FROM (SELECT issue_id, min(window_start) f, max(window_start) l, count(*) n "
+                          "FROM issue_windows GROUP BY issue_id) a WHERE issues.issue_id = a.issue_id")
+
+    def mute(self, issue_id: str, reason: str = "") -> None:
+        """Mute an issue: its status is ``muted`` until :meth:`unmute`, whatever is recorded.
+
+        Raises:
+            StoreError: unknown issue id (the message lists close ids).
+        """
+        self._known(issue_id)
+        self._con.execute("UPDATE issues SET muted = TRUE, mute_reason = ?, muted_at = ? WHERE issue_id = ?",
+                          [reason, pd.Timestamp.now(tz="UTC"), issue_id])
+
+    def unmute(self, issue_id: str) -> str:
+        """Unmute an issue and return the status it has from its history again.
+
+        Raises:
+            StoreError: unknown issue id (the message lists close ids).
+        """
+        self._known(issue_id)
+        self._con.execute("UPDATE issues SET muted = FALSE, mute_reason = NULL, muted_at = NULL "
+                          "WHERE issue_id = ?", [issue_id])
+        current = self.list()
+        status = current.loc[current["issue_id"] == issue_id, "status"]
+        return str(status.iloc[0]) if len(status) else ""
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def history(self, issue_id: str) -> pd.DataFrame:
+        """The windows an issue was flagged in, by freq then time, with its ``status`` in each.
+
+        The status column is the derived state in that window (``new``/``ongoing``);
+        muting is a current state and is not shown per window.
+
+        Raises:
+            StoreError: unknown issue id (the message lists close ids).
+        """
+        self._known(issue_id)
+        rows = self._frame("SELECT * FROM issue_windows WHERE issue_id = ? "
+                           'ORDER BY freq, window_start, "window"', [issue_id])
+        status = pd.Series("", index=rows.index, dtype=object)
+        for freq, part in rows.groupby("freq"):
+            f = str(freq)
+            at, _ = walk_states(self._evaluated(f), set(part["window"]), self._resolve_after(f))
+            status[part.index] = part["window"].map(at)
+        return rows.assign(status=status)
+
+    def _known(self, issue_id: str) -> None:
+        ids = [r[0] for r in self._con.execute("SELECT issue_id FROM issues ORDER BY issue_id").fetchall()]
+        if issue_id not in ids:
+            raise StoreError(f"no issue {issue_id} in {self.path}{_closest(issue_id, ids)}")
+
+    def _frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+        """Run a query; timestamps come back in the zone the window starts were recorded in."""
+        df = self._con.execute(sql, list(params)).df()
+        tz = self._tz()
+        for col in df.columns:
+            if isinstance(df[col].dtype, pd.DatetimeTZDtype) and tz:
+                df[col] = df[col].dt.tz_convert(tz)
+        return df
+
+    def _tz(self) -> str | None:
+        row = self._con.execute("SELECT value FROM meta WHERE key = 'tz'").fetchone()
+        return None if row is None else str(row[0])
+
+    def _evaluated(self, freq: str) -> list[str]:
+        sql = 'SELECT "window" FROM evaluations WHERE freq = ? ORDER BY window_start, "window"'
+        return [r[0] for r in self._con.execute(sql, [freq]).fetchall()]
+
+    def _resolve_after(self, freq: str) -> int:
+        """The resolve_after of the latest run of ``freq`` (2 when none)."""
+        row = self._con.execute("SELECT resolve_after FROM runs WHERE freq = ? ORDER BY run_id DESC LIMIT 1",
+                                [freq]).fetchone()
+        return 2 if row is None else int(row[0])
+
+    def _states(self, freq: str, resolve_after: int) -> tuple[dict[tuple[str, str], str], dict[str, str]]:
+        """Per (issue_id, window) and current derived state of every issue flagged in ``freq``."""
+        evaluated = self._evaluated(freq)
+        sql = 'SELECT issue_id, "window" FROM issue_windows WHERE freq = ?'
+        flags = self._con.execute(sql, [freq]).fetchall()
+        by_issue: dict[str, set[str]] = {}
+        for issue_id, window in flags:
+            by_issue.setdefault(issue_id, set()).add(window)
+        at: dict[tuple[str, str], str] = {}
+        current: dict[str, str] = {}
+        for issue_id, flagged in by_issue.items():
+            per_window, current[issue_id] = walk_states(evaluated, flagged, resolve_after)
+            at.update({(issue_id, w): s for w, s in per_window.items()})
+        return at, current
+
+    def _muted(self) -> set[str]:
+        return {r[0] for r in self._con.execute("SELECT issue_id FROM issues WHERE muted").fetchall()}
+
+    def _row_statuses(self, rows: pd.DataFrame, freq: str, resolve_after: int) -> list[str]:
+        at, _ = self._states(freq, resolve_after)
+        muted = self._muted()
+        keys = zip(rows["issue_id"].astype(str), rows["window"].astype(str))
+        return ["muted" if i in muted else at[(i, w)] for i, w in keys]
+
+    def list(self, status: str | None = None, freq: str | None = None) -> pd.DataFrame:
+        """Every issue with its current status and the metrics of its latest flagged window.
+
+        With ``freq``, only that frequency's history counts; without, each issue is
+        shown in the frequency of its latest flagged window (ties: M, then W, then D).
+        ``first_seen`` / ``last_seen`` are window labels of that frequency and
+        ``times_flagged`` counts its flagged windows. Statuses use the
+        ``resolve_after`` of the latest run of each frequency.
+
+        Args:
+            status: keep only ``new``, ``ongoing``, ``resolved`` or ``muted``.
+            freq: keep only ``D``, ``W`` or ``M``.
+
+        Returns:
+            One row per issue (columns :data:`LIST_COLUMNS`), sorted by status
+            (new, ongoing, resolved, muted) then severity descending.
+        """
+        if status is not None and status not in STATUSES:
+            raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+        if freq is not None and freq not in FREQS:
+            raise ValueError(f"freq must be one of {', '.join(FREQS)}, not {freq!r}")
+        df = self._latest(freq)
+        current: dict[tuple[str, str], str] = {}
+        for f in df["freq"].unique():
+            _, states = self._states(str(f), self._resolve_after(str(f)))
+            current.update({(i, str(f)): s for i, s in states.items()})
+        df["status"] = [current[(i, str(f))] for i, f in zip(df["issue_id"], df["freq"])]
+        df.loc[df.pop("muted").astype(bool), "status"] = "muted"
+        if status is not None:
+            df = df[df["status"] == status]
+        order = df["status"].map(STATUSES.index)
+        df = df.assign(_o=order).sort_values(["_o", "severity", "issue_id"], ascending=[True, False, True])
+        return df.loc[:, list(LIST_COLUMNS)].reset_index(drop=True)
+
+    def _latest(self, freq: str | None) -> pd.DataFrame:
+        """One row per issue: its latest flagged window (of ``freq``, or of any freq) with key fields."""
+        where = "WHERE w.freq = ?" if freq else ""
+        metrics = ", ".join(f'w."{c}"' for c in METRIC_COLUMNS)
+        keys = ", ".join(f"i.{c}" for c in KEY_COLUMNS)
+        sql = (
+            f'SELECT w.issue_id, {keys}, w.freq, w."window", w.window_start, '
+            'arg_min(w."window", w.window_start) OVER p AS first_seen, w."window" AS last_seen, '
+            f"count(*) OVER p AS times_flagged, {metrics}, i.muted, i.mute_reason, i.muted_at "
+            f"FROM issue_windows w JOIN issues i USING (issue_id) {where} "
+            "WINDOW p AS (PARTITION BY w.issue_id, w.freq) "
+            "QUALIFY w.window_start = max(w.window_start) OVER p"
+        )
+        df = self._frame(sql, [freq] if freq else [])
+        rank = df["freq"].map({"M": 0, "W": 1, "D": 2})
+        df = df.assign(_r=rank).sort_values(["issue_id", "window_start", "_r"], ascending=[True, False, True])
+        return df.drop_duplicates("issue_id").drop(columns="_r").reset_index(drop=True)
+
+
+def _version() -> str:
+    from koubei import __version__
+
+    return __version__

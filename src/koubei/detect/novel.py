@@ -1,0 +1,396 @@
+"""New kinds of complaint: clusters of negative reviews that no taxonomy topic covers.
+
+A review is *uncovered* when the model calls it negative overall but marks no
+topic negative: the customer is unhappy about something the taxonomy has no
+name for. :class:`NovelClusterer` embeds such reviews (TF-IDF, or the model's
+own embedder, reduced with truncated SVD and L2-normalized), clusters them
+with HDBSCAN (no number of clusters up front; stray reviews stay noise) and
+names each cluster by class-based TF-IDF over its jieba words (as BERTopic's
+c-TF-IDF). :func:`find_novel` clusters the uncovered negatives of the current
+window together with those of the baseline windows and reports each cluster
+whose share of reviews grew (one-sided binomial test) as an issue row
+(:mod:`koubei.detect.schema`) with ``topic="novel"``.
+
+    issues = find_novel(scored, freq="W")             # latest week vs the 8 before
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import sparse, stats
+from sklearn.base import BaseEstimator
+from sklearn.cluster import HDBSCAN
+from sklearn.decomposition import TruncatedSVD
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize as l2_normalize
+from sklearn.utils.validation import check_is_fitted
+
+from koubei.aggregate.scored import countable, topic_ids
+from koubei.aggregate.stats import bh_qvalues
+from koubei.aggregate.windows import window_label, window_range, window_start
+from koubei.detect.schema import ISSUE_COLUMNS
+from koubei.text.normalize import normalize
+from koubei.text.segment import Segmenter, default_segmenter, load_stopwords
+
+NOVEL_TOPIC = "novel"
+NOVEL_ZH = "新问题"
+NOVEL_COLUMNS: tuple[str, ...] = (*ISSUE_COLUMNS, "keywords")
+_WORD = re.compile(r"[\u4e00-\u9fffA-Za-z]")
+Mask = Callable[[str], str]
+
+
+def uncovered(frame: pd.DataFrame) -> pd.Series:
+    """Countable rows that are negative overall with no topic marked ``neg``.
+
+    Args:
+        frame: a scored frame (``status``, ``flags``, ``sentiment``, ``topic_<id>``).
+
+    Returns:
+        A boolean Series aligned with ``frame``.
+    """
+    neg_topic = pd.Series(False, index=frame.index)
+    for t in topic_ids(frame):
+        neg_topic |= frame[f"topic_{t}"].astype("string").fillna("").eq("neg").to_numpy()
+    sentiment = frame["sentiment"].astype("string").fillna("")
+    return (countable(frame) & sentiment.eq("neg") & ~neg_topic).astype(bool)
+
+
+def keyword_tokens(text: str, segmenter: Segmenter | None = None,
+                   stopwords: frozenset[str] | None = None) -> list[str]:
+    """Content words of a raw text: jieba words of two or more characters holding a
+    letter or Chinese character, stopwords (``corpora/dict/stopwords.txt``) removed."""
+    seg = segmenter or default_segmenter()
+    stop = load_stopwords() if stopwords is None else stopwords
+    norm = normalize(text or "")
+    words = seg.cut(norm) if norm else []
+    return [w for w in words if len(w) >= 2 and w not in stop and _WORD.search(w)]
+
+
+def _joined(tokens: list[str]) -> str:
+    return " ".join(tokens)
+
+
+def _space_split(s: str) -> list[str]:
+    return s.split()
+
+
+def class_tfidf(tokens: Sequence[Sequence[str]], labels: np.ndarray, n_keywords: int
+                ) -> dict[int, list[str]]:
+    """Top words per class by c-TF-IDF (BERTopic): ``tf(t, c) · log(1 + A / f(t))``.
+
+    ``tf`` is the class's L1-normalized count of documents holding the word
+    (each review counts a word once, so one long review cannot name a
+    cluster), ``A`` the mean number of words per class and ``f(t)`` the
+    word's count over every class. Noise (label -1) is a class too, so words
+    common to all complaints are weighted down, but it gets no keywords.
+    """
+    classes = np.unique(labels)
+    vocab = sorted({w for doc in tokens for w in doc})
+    if not vocab:
+        return {int(c): [] for c in classes if c >= 0}
+    index = {w: i for i, w in enumerate(vocab)}
+    counts = np.zeros((len(classes), len(vocab)))
+    for doc, lab in zip(tokens, labels):
+        row = int(np.searchsorted(classes, lab))
+        for w in set(doc):
+            counts[row, index[w]] += 1
+    tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    idf = np.log(1 + counts.sum(axis=1).mean() / np.maximum(counts.sum(axis=0), 1))
+    score = tf * idf
+    out = {}
+    for row, c in enumerate(classes):
+        if c < 0:
+            continue
+        order = np.lexsort((np.arange(len(vocab)), -score[row]))  # ties: alphabetical
+        out[int(c)] = [vocab[j] for j in order[:n_keywords] if counts[row, j] > 0]
+    return out
+
+
+class NovelClusterer(BaseEstimator):
+    """Clusters of short texts with keywords, noise left out.
+
+    Args:
+        min_cluster_size: smallest cluster HDBSCAN keeps.
+        min_samples: HDBSCAN's density parameter (``None``: ``min_cluster_size``).
+        n_components: truncated-SVD dimensions (fewer when the data has fewer).
+        n_keywords: keywords kept per cluster.
+        embedder: a fitted embedder with ``transform(docs)`` over
+            :class:`koubei.classify.features.Doc` (``model.components.embedder``);
+            ``None`` fits a TF-IDF over the texts' content words and character
+            bigrams.
+        segmenter: jieba segmenter (``None``: the shipped dictionary).
+        random_state: seed of the SVD.
+
+    Attributes:
+        labels_: cluster of each text, -1 for noise.
+        embedding_: the reduced, L2-normalized vectors.
+        centrality_: cosine of each text to its cluster's centroid (0 for noise).
+        keywords_: cluster → keywords, best first.
+        n_clusters_: number of clusters.
+    """
+
+    def __init__(self, *, min_cluster_size: int = 5, min_samples: int | None = None,
+                 n_components: int = 50, n_keywords: int = 5, embedder: Any = None,
+                 segmenter: Segmenter | None = None, random_state: int = 0) -> None:
+        self.min_cluster_size = min_cluster_size
+        self.min_samples = min_samples
+        self.n_components = n_components
+        self.n_keywords = n_keywords
+        self.embedder = embedder
+        self.segmenter = segmenter
+        self.random_state = random_state
+
+    def fit(self, texts: Sequence[Any], y: Any = None) -> NovelClusterer:
+        """Embed, reduce, cluster and name ``texts`` (raw strings or prepared Docs)."""
+        raw = [t if isinstance(t, str) else t.norm for t in texts]
+        tokens = [keyword_tokens(t, self.segmenter) for t in raw]
+        self.embedding_ = self._embed(texts, raw, tokens)
+        self.labels_ = self._cluster(self.embedding_)
+        self.centrality_ = _centrality(self.embedding_, self.labels_)
+        self.keywords_ = class_tfidf(tokens, self.labels_, self.n_keywords)
+        self.n_clusters_ = int(self.labels_.max() + 1) if len(self.labels_) else 0
+        return self
+
+    def fit_predict(self, texts: Sequence[Any], y: Any = None) -> np.ndarray:
+        """``fit`` and return ``labels_``."""
+        return self.fit(texts).labels_
+
+    def central(self, cluster: int, n: int | None = None) -> np.ndarray:
+        """Indices of a cluster's members, most central first."""
+        check_is_fitted(self, "labels_")
+        idx = np.flatnonzero(self.labels_ == cluster)
+        order = np.lexsort((idx, -self.centrality_[idx]))
+        return idx[order][:n]
+
+    def _embed(self, texts: Sequence[Any], raw: list[str], tokens: list[list[str]]) -> np.ndarray:
+        if len(raw) == 0:
+            return np.zeros((0, 0))
+        X = self._features(texts, raw, tokens)
+        k = min(self.n_components, X.shape[1] - 1, X.shape[0] - 1)
+        if k >= 2:
+            X = TruncatedSVD(k, random_state=self.random_state).fit_transform(X)
+        dense = X.toarray() if sparse.issparse(X) else np.asarray(X)
+        return l2_normalize(dense)
+
+    def _features(self, texts: Sequence[Any], raw: list[str], tokens: list[list[str]]
+                  ) -> sparse.csr_matrix:
+        if self.embedder is not None:
+            from koubei.classify.features import prepare_many
+
+            docs = texts if not isinstance(texts[0], str) else prepare_many(raw, self.segmenter)
+            return self.embedder.transform(list(docs))
+        words = TfidfVectorizer(analyzer=_space_split, sublinear_tf=True, lowercase=False)
+        chars = TfidfVectorizer(analyzer="char", ngram_range=(2, 2), sublinear_tf=True,
+                                min_df=2 if len(raw) >= 20 else 1, lowercase=False)
+        joined = [_joined(t) for t in tokens]
+        parts = [_fit_or_empty(words, joined, len(raw)), _fit_or_empty(chars, joined, len(raw))]
+        return sparse.hstack(parts, format="csr")
+
+    def _cluster(self, Z: np.ndarray) -> np.ndarray:
+        if len(Z) < max(self.min_cluster_size, 2):
+            return np.full(len(Z), -1, dtype=int)
+        hdb = HDBSCAN(min_cluster_size=self.min_cluster_size, min_samples=self.min_samples,
+                      copy=True)
+        return _renumber(hdb.fit_predict(Z))
+
+
+def _fit_or_empty(vec: TfidfVectorizer, docs: list[str], n: int) -> sparse.csr_matrix:
+    try:
+        return vec.fit_transform(docs).tocsr()
+    except ValueError:  # empty vocabulary (texts with no content words)
+        return sparse.csr_matrix((n, 0))
+
+
+def _renumber(labels: np.ndarray) -> np.ndarray:
+    """Clusters numbered by size (largest 0), ties by first member; noise stays -1."""
+    out = np.full(len(labels), -1, dtype=int)
+    ids = [c for c in np.unique(labels) if c >= 0]
+    key = sorted(ids, key=lambda c: (-int((labels == c).sum()), int(np.argmax(labels == c))))
+    for new, c in enumerate(key):
+        out[labels == c] = new
+    return out
+
+
+def _centrality(Z: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(labels))
+    for c in np.unique(labels):
+        if c < 0:
+            continue
+        m = labels == c
+        centroid = Z[m].mean(axis=0)
+        out[m] = Z[m] @ (centroid / max(np.linalg.norm(centroid), 1e-12))
+    return out
+
+
+# -- growth test and issue rows ---------------------------------------------------------
+
+def _default_mask() -> Mask | None:
+    try:
+        from koubei.detect.quotes import mask_personal
+    except ImportError:  # quotes module absent: quotes stay raw
+        return None
+    return mask_personal
+
+
+def growth_pvalue(count: int, total: int, base_count: int, base_total: int) -> float:
+    """One-sided P(X ≥ count), X ~ Binomial(total, p0), p0 the baseline rate smoothed
+    as ``(base_count + 0.5) / (base_total + 1)`` so an empty baseline still tests."""
+    if count <= 0 or total <= 0:
+        return 1.0
+    p0 = (base_count + 0.5) / (base_total + 1)
+    return float(stats.binom.sf(count - 1, total, min(p0, 1.0)))
+
+
+def novel_issue_id(keywords: Sequence[str]) -> str:
+    """Id of a new-kind cluster: ``KB-`` + sha1 of ``novel`` and its 3 top keywords, sorted."""
+    raw = json.dumps([NOVEL_TOPIC, sorted(keywords[:3])], ensure_ascii=False)
+    return "KB-" + hashlib.sha1(raw.encode("utf-8")).hexdigest()[:10]
+
+
+def find_novel(frame: pd.DataFrame, *, freq: str = "W", windows: pd.Series | None = None,
+               current: pd.Timestamp | None = None, baseline_windows: int = 8,
+               model: Any = None, min_size: int = 5, max_q: float = 0.05, min_lift: float = 1.5,
+               clusterer: NovelClusterer | None = None, mask: bool | Mask = True,
+               n_quotes: int = 3) -> pd.DataFrame:
+    """Growing clusters of uncovered negative reviews, as issue rows.
+
+    Args:
+        frame: a scored frame (``koubei.aggregate.scored.load_scored``) with
+            ``text``, ``review_id`` and ``time`` (or ``windows``).
+        freq: window length D, W or M (labels and, without ``windows``, windows).
+        windows: each row's window start (aligned with ``frame``; NaT = none);
+            default ``window_start(frame["time"], freq)``.
+        current: start of the window tested (default: the latest one).
+        baseline_windows: windows before ``current`` clustered with it and
+            pooled as the baseline rate.
+        model: a loaded ``ReviewModel``: its embedder and segmenter embed the
+            reviews; ``None`` fits a TF-IDF on the candidates.
+        min_size: smallest cluster, and fewest current-window reviews to report.
+        max_q: Benjamini–Hochberg q over the clusters tested, at most.
+        min_lift: current rate / baseline rate, at least.
+        clusterer: a configured :class:`NovelClusterer` (overrides ``model``/``min_size``
+            for clustering).
+        mask: mask personal data in quotes (``True``: ``koubei.detect.quotes.mask_personal``),
+            or a function text → text.
+        n_quotes: quotes per issue, most central first.
+
+    Returns:
+        One row per growing cluster, ``NOVEL_COLUMNS`` (the issue columns plus
+        ``keywords``), by severity; empty (with the columns) when there is nothing.
+    """
+    wins = window_start(frame["time"], freq) if windows is None else pd.Series(windows, index=frame.index)
+    ok = countable(frame) & wins.notna()
+    if not ok.any():
+        return _empty()
+    cur = pd.Timestamp(current) if current is not None else wins[ok].max()
+    span = _span(wins[ok].min(), cur, freq, baseline_windows)
+    live = ok & wins.isin(span)
+    cand = np.flatnonzero((uncovered(frame) & live).to_numpy())
+    if len(cand) == 0 or not (wins.iloc[cand] == cur).any():
+        return _empty()
+    texts = frame["text"].astype(str).to_numpy()[cand]
+    cl = clusterer or NovelClusterer(min_cluster_size=min_size, random_state=0,
+                                     embedder=_embedder(model), segmenter=_segmenter(model))
+    cl.fit(list(texts))
+    ctx = _Context(frame, wins, live, cand, cur, span, freq, _mask_fn(mask), n_quotes)
+    rows = [ctx.row(cl, c) for c in range(cl.n_clusters_)]
+    rows = [r for r in rows if r["count"] >= min_size and r["lift"] >= min_lift]
+    if not rows:
+        return _empty()
+    out = pd.DataFrame(rows)
+    out["q_value"] = bh_qvalues(out["p_value"].to_numpy())
+    out = out[out["q_value"] <= max_q].copy()
+    out["severity"] = [_severity(r) for r in out.itertuples()]
+    return out.sort_values("severity", ascending=False, kind="stable")[list(NOVEL_COLUMNS)] \
+        .reset_index(drop=True)
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in NOVEL_COLUMNS})
+
+
+def _span(first: pd.Timestamp, cur: pd.Timestamp, freq: str, n: int) -> list[pd.Timestamp]:
+    starts = list(window_range(min(first, cur), cur, freq))
+    return starts[-(n + 1):]
+
+
+def _embedder(model: Any) -> Any:
+    return None if model is None else model.components.embedder
+
+
+def _segmenter(model: Any) -> Segmenter | None:
+    return None if model is None else model.segmenter
+
+
+def _mask_fn(mask: bool | Mask) -> Mask | None:
+    if callable(mask):
+        return mask
+    return _default_mask() if mask else None
+
+
+def _severity(r: Any) -> float:
+    from koubei.detect.issues import severity
+
+    return severity(max(r.count - r.expected, 0.0), r.lift, r.q_value)
+
+
+class _Context:
+    """What the row builder needs: the frame, windows and the candidates' positions."""
+
+    def __init__(self, frame: pd.DataFrame, wins: pd.Series, live: pd.Series, cand: np.ndarray,
+                 cur: pd.Timestamp, span: list[pd.Timestamp], freq: str, mask: Mask | None,
+                 n_quotes: int) -> None:
+        self.frame, self.cand, self.cur, self.span, self.freq = frame, cand, cur, span, freq
+        self.mask, self.n_quotes = mask, n_quotes
+        self.cand_win = wins.to_numpy()[cand]
+        self.totals = wins[live].value_counts()
+        self.review_ids = frame["review_id"].astype(str).to_numpy()
+        self.texts = frame["text"].astype(str).to_numpy()
+
+    def row(self, cl: NovelClusterer, c: int) -> dict[str, Any]:
+        member = np.flatnonzero(cl.labels_ == c)  # positions among the candidates
+        wins = self.cand_win[member]
+        now = member[wins == self.cur]
+        k, n = len(now), int(self.totals.get(self.cur, 0))
+        base_k, base_n = len(member) - k, int(self.totals.sum()) - n
+        p0 = (base_k + 0.5) / (base_n + 1)  # smoothed: an empty baseline still compares
+        kw = cl.keywords_.get(c, [])
+        label = str(window_label(self.cur, self.freq))
+        trend = [{"window": str(window_label(w, self.freq)), "count": int((wins == w).sum()),
+                  "total": int(self.totals.get(w, 0))} for w in self.span]
+        central = [self.cand[i] for i in cl.central(c) if self.cand_win[i] == self.cur]
+        return {
+            "issue_id": novel_issue_id(kw), "topic": NOVEL_TOPIC, "topic_zh": NOVEL_ZH,
+            "direction": "", "dimension": "", "level": "", "cell": "{}", "cell_label": "全部",
+            "freq": str(self.freq), "window": label, "window_start": self.cur,
+            "count": k, "total": n, "rate": k / n if n else 0.0, "baseline_rate": p0,
+            "expected": n * p0, "lift": (k / n) / p0 if n else 0.0,
+            "test": "spike", "p_value": growth_pvalue(k, n, base_k, base_n), "q_value": np.nan,
+            "severity": np.nan, "first_window": next((t["window"] for t in trend if t["count"]), label),
+            "trend": json.dumps(trend, ensure_ascii=False), "trace": "[]",
+            "summary": f"{NOVEL_ZH}: {'/'.join(kw[:3])} — {k} 条 (基线 {n * p0:.1f})",
+            "quotes": json.dumps(self._quotes(central), ensure_ascii=False),
+            "review_ids": json.dumps([str(self.review_ids[self.cand[i]]) for i in now], ensure_ascii=False),
+            "keywords": json.dumps(kw, ensure_ascii=False),
+        }
+
+    def _quotes(self, rows: list[int]) -> list[str]:
+        out: list[str] = []
+        seen: set[str] = set()
+        for i in rows:
+            text = " ".join(self.texts[i].split())
+            key = normalize(text)
+            if not key or key in seen:
+                continue
+            seen.add(key)
+            out.append(self.mask(text) if self.mask else text)
+            if len(out) == self.n_quotes:
+                break
+        return out

@@ -1,0 +1,140 @@
+"""`koubei emerging` end to end: files in, issues out, history kept, errors with exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from scored_frames import MONDAY, frame, review, weekly
+from typer.testing import CliRunner
+
+from koubei.cli import app
+from koubei.detect.history import open_store
+from koubei.detect.run import run_emerging
+
+runner = CliRunner()
+
+
+def bland_wave(weeks_after: int = 0, second: int = 0) -> pd.DataFrame:
+    """12 quiet weeks, 15 too-bland complaints in week 13 from batch B2611-02 (``second`` in week 14)."""
+    rows = weekly(12, 40, 0.05, seed=1) + weekly(12, 40, 0.05, seed=2, offset=10_000, supplier="甲食品")
+    last = MONDAY + pd.Timedelta(days=7 * 12)
+    rows += [review(20_000 + j, last + pd.Timedelta(hours=j), topic="taste", direction="too_bland",
+                    batch="B2611-02", text=f"这批瓜子太淡了，没味道，电话1381234{5600 + j:04d}")
+             for j in range(15)]
+    rows += [review(21_000 + j, last + pd.Timedelta(hours=j)) for j in range(25)]
+    rows += [review(22_000 + j, last + pd.Timedelta(days=7, hours=j), topic="taste", direction="too_bland",
+                    batch="B2611-02") for j in range(second)]
+    rows += weekly(weeks_after, 40, 0.05, start=last + pd.Timedelta(days=7), seed=3, offset=30_000)
+    return frame(rows)
+
+
+@pytest.fixture
+def scored(tmp_path: Path) -> Path:
+    path = tmp_path / "scored.parquet"
+    bland_wave().to_parquet(path)
+    return path
+
+
+def emerging(*args: str) -> object:
+    return runner.invoke(app, ["emerging", *args, "--no-novel"])
+
+
+def test_finds_records_and_writes_the_wave(scored: Path, tmp_path: Path) -> None:
+    out, store = tmp_path / "issues.csv", tmp_path / "k.duckdb"
+    r = emerging(str(scored), "--by", "supplier,product", "--store", str(store), "-o", str(out))
+    assert r.exit_code == 0, r.output
+    assert "KB-" in r.output and "[new]" in r.output and "100% 来自批次 B2611-02" in r.output
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel-friendly CSV
+    table = pd.read_csv(out, encoding="utf-8-sig")
+    assert table.loc[0, ["topic", "direction", "cell_label", "count", "status"]].tolist() == \
+        ["taste", "too_bland", "乙食品厂 / 原味瓜子", 15, "new"]
+    quotes = json.loads(table.loc[0, "quotes"])
+    assert quotes and all("[电话]" in q for q in quotes)
+    listed = runner.invoke(app, ["issues", "list", "--store", str(store)])
+    assert listed.exit_code == 0 and table.loc[0, "issue_id"] in listed.output
+
+
+def test_rerunning_the_same_data_changes_nothing(scored: Path, tmp_path: Path) -> None:
+    store = tmp_path / "k.duckdb"
+    first = run_emerging(scored, store=store, by=["supplier"], novel=False)
+    again = run_emerging(scored, store=store, by=["supplier"], novel=False)
+    assert first.issues.drop(columns="status").equals(again.issues.drop(columns="status"))
+    assert again.issues["status"].tolist() == ["new"]
+    with duckdb.connect(str(store), read_only=True) as con:
+        assert con.execute("select count(*) from issue_windows").fetchone() == (1,)
+        assert con.execute("select count(*) from evaluations").fetchone() == (1,)
+
+
+def test_the_wave_becomes_ongoing_then_resolved_across_runs(tmp_path: Path) -> None:
+    path, store = tmp_path / "s.parquet", tmp_path / "k.duckdb"
+    bland_wave(weeks_after=3, second=12).to_parquet(path)
+    runs = [run_emerging(path, store=store, windows=[w], novel=False).issues
+            for w in ("2026-W35", "2026-W36", "2026-W37")]
+    assert [r["status"].tolist() for r in runs] == [["new"], ["ongoing"], []]
+    with open_store(store) as db:
+        assert db.list()["status"].tolist() == ["ongoing"]  # one clean window is not enough
+    run_emerging(path, store=store, windows=["2026-W38"], novel=False)
+    with open_store(store) as db:
+        assert db.list()["status"].tolist() == ["resolved"]
+
+
+def test_all_windows_backfill_and_excel_output(scored: Path, tmp_path: Path) -> None:
+    out = tmp_path / "issues.xlsx"
+    r = emerging(str(scored), "--all-windows", "-o", str(out), "-q")
+    assert r.exit_code == 0, r.output
+    assert "windows evaluated: 2026-W24, 2026-W25, 2026-W26 ..." in r.output
+    assert len(pd.read_excel(out)) >= 1
+
+
+def test_novel_clusters_run_with_the_bundled_model(scored: Path) -> None:
+    r = runner.invoke(app, ["emerging", str(scored), "-q"])
+    assert r.exit_code == 0, r.output
+    assert "new kinds of complaint)" in r.output
+
+
+def test_error_exit_codes(scored: Path, tmp_path: Path) -> None:
+    no_time = tmp_path / "no_time.parquet"
+    pd.read_parquet(scored).drop(columns="time").to_parquet(no_time)
+    r = emerging(str(no_time))
+    assert r.exit_code == 2 and "emerging needs review times" in r.output and "--time-col" in r.output
+    r = emerging(str(scored), "--by", "shop")
+    assert r.exit_code == 2 and "no column 'shop'" in r.output
+    raw = tmp_path / "raw.csv"
+    raw.write_text("评论内容\n太淡了\n", encoding="utf-8")
+    r = emerging(str(raw))
+    assert r.exit_code == 2 and "not a scored file" in r.output and "koubei score" in r.output
+    r = emerging(str(tmp_path / "missing.parquet"))
+    assert r.exit_code == 2 and "missing.parquet" in r.output
+    r = emerging(str(scored), "--window", "2030-W01")
+    assert r.exit_code == 2 and "no window 2030-W01" in r.output
+    out = tmp_path / "exists.csv"
+    out.write_text("keep me", encoding="utf-8")
+    r = emerging(str(scored), "-o", str(out))
+    assert r.exit_code == 3 and "--overwrite" in r.output and out.read_text(encoding="utf-8") == "keep me"
+    r = emerging(str(scored), "-o", str(tmp_path / "nodir" / "i.csv"))
+    assert r.exit_code == 3
+
+
+def test_a_store_from_a_newer_koubei_is_refused_and_left_alone(scored: Path, tmp_path: Path) -> None:
+    store = tmp_path / "k.duckdb"
+    run_emerging(scored, store=store, novel=False)
+    with duckdb.connect(str(store)) as con:
+        con.execute("update meta set value = '99' where key = 'schema_version'")
+    before = store.read_bytes()
+    r = emerging(str(scored), "--store", str(store))
+    assert r.exit_code == 7 and "newer" in r.output
+    assert store.read_bytes() == before
+
+
+def test_unparseable_times_are_reported(tmp_path: Path) -> None:
+    df = bland_wave()
+    df.loc[:2, "time"] = pd.NaT
+    path = tmp_path / "s.parquet"
+    df.to_parquet(path)
+    r = emerging(str(path))
+    assert r.exit_code == 0
+    assert "without a parseable time, left out: 3 (e.g. r000000, r000001, r000002)" in r.output

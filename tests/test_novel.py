@@ -1,0 +1,168 @@
+"""New kinds of complaint: uncovered filter, clustering with keywords, growth test."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from koubei.detect.novel import NOVEL_COLUMNS, NovelClusterer, class_tfidf, find_novel, uncovered
+
+# A complaint no topic covers: loyalty points never credited.
+POINTS = [
+    "下单说好返积分，到现在积分还没到账，差评",
+    "会员积分一直没到账，问了也没人管",
+    "买了三次了积分一次都没到账，太坑了",
+    "说好的消费送积分，积分根本没到账",
+    "积分没到账，会员等级也没升，很失望",
+    "确认收货一周了，积分还是没到账",
+    "承诺的双倍积分没到账，骗人的吧",
+    "积分到账了才一半，剩下的积分一直没到账",
+    "每次买完积分都不到账，会员有什么用",
+    "积分迟迟不到账，客服说系统问题，等了半个月",
+    "会员积分没到账，兑换不了东西，气死了",
+    "积分没有到账，活动页面写的返积分都是假的",
+]
+# Another: a support chatbot that answers beside the point (steady across windows below).
+ROBOT = [
+    "智能客服机器人答非所问，根本转不了人工",
+    "机器人客服一直答非所问，找不到人工客服",
+    "问了半天机器人客服，全是答非所问的自动回复",
+    "客服是机器人，答非所问，人工一直排不上",
+    "自动回复的机器人答非所问，浪费时间",
+    "机器人答非所问，转人工转了十次都没转过去",
+]
+OTHERS = [
+    "味道太咸了，根本吃不下去", "菜都凉了，送了两个小时才到", "米饭里面有一根头发，太恶心了",
+    "包装破了，汤洒了一袋子", "分量太少了，一个人都吃不饱", "价格太贵了，完全不值这个钱",
+    "服务员态度很差，爱理不理的", "点的鸡腿饭送成了鱼香肉丝", "收到的是假货，和专柜的完全不一样",
+    "申请退款三天了都没人处理", "手机用了两天就死机，电池也不耐用", "房间隔音太差，一晚上没睡好",
+    "水果都烂了，一点都不新鲜", "奶茶太甜了，齁得慌", "快递太慢了，一个星期才到",
+    "鞋子尺码偏小，穿着挤脚", "酒店前台态度恶劣，办入住等了半小时", "面条泡得软烂，没有嚼劲",
+    "吃完拉肚子了，很不卫生", "盒子压扁了，蛋糕都变形了", "备注不要香菜还是放了很多",
+    "衣服洗了一次就掉色", "热水器加热很慢，效果很差", "书的印刷质量太差，字都模糊",
+    "这家店越来越难吃了，不会再来", "环境很吵，桌子也油腻腻的", "洗发水用了头皮痒，感觉不对劲",
+    "图片和实物差距太大，图片仅供参考", "骑手把外卖放错了地方，找了半天", "牛奶快过期了才发过来",
+]
+
+
+def test_points_complaints_form_one_cluster_with_its_keywords() -> None:
+    texts = OTHERS + POINTS + ROBOT
+    cl = NovelClusterer(min_cluster_size=5).fit(texts)
+    points = cl.labels_[len(OTHERS):len(OTHERS) + len(POINTS)]
+    label = int(np.bincount(points[points >= 0]).argmax())
+    assert (points == label).sum() >= len(POINTS) - 2  # at most two left as noise
+    assert (cl.labels_[:len(OTHERS)] != label).all() and (cl.labels_[-len(ROBOT):] != label).all()
+    assert cl.keywords_[label][0] == "积分"
+    assert "会员" in cl.keywords_[label]
+    first = cl.central(label, 1)[0]
+    assert len(OTHERS) <= first < len(OTHERS) + len(POINTS)
+
+
+def test_clustering_is_deterministic() -> None:
+    texts = OTHERS + POINTS + ROBOT
+    a = NovelClusterer(min_cluster_size=5, random_state=3).fit(texts)
+    b = NovelClusterer(min_cluster_size=5, random_state=3).fit(texts)
+    assert np.array_equal(a.labels_, b.labels_)
+    assert a.keywords_ == b.keywords_
+    assert a.n_clusters_ == 2
+    robot = int(a.labels_[-1])
+    assert {"答非所问", "机器人"} <= set(a.keywords_[robot][:3])
+
+
+def test_model_embedder_also_finds_the_cluster(default_model) -> None:  # type: ignore[no-untyped-def]
+    cl = NovelClusterer(min_cluster_size=5, embedder=default_model.components.embedder,
+                        segmenter=default_model.segmenter).fit(OTHERS + ROBOT + POINTS)
+    points = cl.labels_[-len(POINTS):]
+    assert len(set(points)) == 1 and points[0] >= 0
+
+
+def test_class_tfidf_prefers_words_specific_to_a_class() -> None:
+    tokens = [["积分", "差评"], ["积分", "到账", "差评"], ["差评", "太慢"], ["差评", "太慢", "小时"]]
+    kw = class_tfidf(tokens, np.array([0, 0, 1, 1]), n_keywords=2)
+    assert kw == {0: ["积分", "到账"], 1: ["太慢", "小时"]}
+
+
+def test_empty_input_is_no_cluster() -> None:
+    cl = NovelClusterer().fit([])
+    assert cl.n_clusters_ == 0 and cl.keywords_ == {}
+    cl = NovelClusterer(min_cluster_size=5).fit(["积分没到账", "太差了"])
+    assert (cl.labels_ == -1).all()
+
+
+def _scored(texts: list[str], weeks: list[int], *, sentiment: str = "neg",
+            topic: str | None = None) -> pd.DataFrame:
+    start = pd.Timestamp("2026-11-02", tz="Asia/Shanghai")  # a Monday
+    return pd.DataFrame({
+        "review_id": [f"r{i}" for i in range(len(texts))], "text": texts,
+        "time": [start + pd.Timedelta(days=7 * w + 1) for w in weeks],
+        "status": "ok", "flags": "", "sentiment": sentiment,
+        "topic_taste": topic, "topic_delivery_logistics": None,
+    })
+
+
+def _history() -> pd.DataFrame:
+    """Four weeks: the chatbot complaint every week, points only in the last, others spread."""
+    texts, weeks = [], []
+    for w in range(4):
+        texts += ROBOT + OTHERS[w::4]
+        weeks += [w] * (len(ROBOT) + len(OTHERS[w::4]))
+    texts += POINTS
+    weeks += [3] * len(POINTS)
+    return _scored(texts, weeks)
+
+
+def test_uncovered_keeps_negatives_without_a_negative_topic() -> None:
+    f = _scored(["太难吃了", "积分没到账", "还行", "重复的", "味道好但是积分没到账"], [0] * 5)
+    f.loc[0, "topic_taste"] = "neg"
+    f.loc[2, "sentiment"] = "neu"
+    f.loc[3, "flags"] = "duplicate"
+    f.loc[4, "topic_taste"] = "pos"
+    assert uncovered(f).tolist() == [False, True, False, False, True]
+
+
+def test_growing_cluster_is_flagged_and_steady_one_is_not() -> None:
+    issues = find_novel(_history(), freq="W", min_size=5)
+    assert list(issues.columns) == list(NOVEL_COLUMNS)
+    assert len(issues) == 1
+    row = issues.iloc[0]
+    assert row["topic"] == "novel" and row["topic_zh"] == "新问题" and row["direction"] == ""
+    assert json.loads(row["keywords"])[0] == "积分"
+    assert row["count"] == len(POINTS) and row["window"] == "2026-W48"
+    assert row["summary"].startswith("新问题: 积分/")
+    assert f"— {len(POINTS)} 条 (基线 " in row["summary"]
+    quotes = json.loads(row["quotes"])
+    assert 1 <= len(quotes) <= 3 and all(q in POINTS for q in quotes) and len(set(quotes)) == len(quotes)
+    ids = json.loads(row["review_ids"])
+    assert len(ids) == len(POINTS)
+    assert row["q_value"] <= 0.05 and row["issue_id"].startswith("KB-")
+    trend = json.loads(row["trend"])
+    assert [t["count"] for t in trend] == [0, 0, 0, len(POINTS)]
+
+
+def test_issue_is_stable_across_runs() -> None:
+    a = find_novel(_history(), freq="W")
+    b = find_novel(_history(), freq="W")
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_quotes_are_masked() -> None:
+    f = _history()
+    last = f.index[-1]
+    f.loc[last, "text"] = "积分没到账，打了13812345678也没人接，会员积分到底什么时候到账"
+    issues = find_novel(f, freq="W")
+    quotes = " ".join(json.loads(issues.iloc[0]["quotes"]) + [])
+    assert "13812345678" not in quotes
+    raw = find_novel(f, freq="W", mask=False, n_quotes=12)
+    assert "13812345678" in " ".join(json.loads(raw.iloc[0]["quotes"]))
+
+
+def test_nothing_to_cluster_is_an_empty_frame() -> None:
+    f = _scored(["太难吃了", "真难吃"], [0, 1], topic="neg")
+    out = find_novel(f, freq="W")
+    assert out.empty and list(out.columns) == list(NOVEL_COLUMNS)
+    assert find_novel(f.iloc[:0], freq="W").empty
+    only_old = _history()
+    only_old = only_old[only_old["time"] < only_old["time"].max() - pd.Timedelta(days=7)]
+    assert find_novel(only_old, freq="W", current=pd.Timestamp("2026-11-30", tz="Asia/Shanghai")).empty
