@@ -138,3 +138,14 @@ def test_unparseable_times_are_reported(tmp_path: Path) -> None:
     r = emerging(str(path))
     assert r.exit_code == 0
     assert "without a parseable time, left out: 3 (e.g. r000000, r000001, r000002)" in r.output
+
+
+def test_a_window_without_reviews_says_so(tmp_path: Path) -> None:
+    df = bland_wave()
+    gap = df["time"].between(MONDAY + pd.Timedelta(days=35), MONDAY + pd.Timedelta(days=42), inclusive="left")
+    path = tmp_path / "gap.parquet"
+    df[~gap].to_parquet(path)
+    r = emerging(str(path), "--window", "2026-W28")
+    assert r.exit_code == 0, r.output
+    assert "key-windows tested: 0" in r.output and "no countable reviews in the evaluated window" in r.output
+    assert "issues: 0" in r.output

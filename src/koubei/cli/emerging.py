@@ -68,6 +68,8 @@ def emerging(
     span = ", ".join(w for w, _ in res.evaluated[:3]) + (" ..." if len(res.evaluated) > 3 else "")
     typer.echo(f"windows evaluated: {span} ({res.freq.value}); key-windows tested: {res.tested:,}; "
                f"reviews counted: {res.counted:,} of {res.rows:,}")
+    if res.tested == 0:
+        typer.echo("no countable reviews in the evaluated window(s): nothing to test")
     if res.no_time:
         typer.echo(f"without a parseable time, left out: {res.no_time:,} (e.g. {', '.join(res.no_time_ids[:5])})")
     typer.echo(f"issues: {len(run.issues)} ({run.novel} new kinds of complaint)")
