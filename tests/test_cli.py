@@ -120,6 +120,11 @@ def test_demo_tells_the_story_end_to_end(tmp_path: Path) -> None:
     assert issues[["topic", "direction", "cell_label", "status"]].values.tolist() == \
         [["taste", "too_bland", "乙食品厂 / 原味瓜子", "new"]]
     assert "来自批次 B2611-02" in res.output and "[new]" in res.output
+    assert "for the product team:" in res.output
+    exported = pd.read_excel(tmp_path / "d" / "issues.xlsx", sheet_name=None)
+    assert len(next(iter(exported.values()))) == 1  # the issue sheet: one issue
+    html = (tmp_path / "d" / "report.html").read_text(encoding="utf-8")
+    assert issues.loc[0, "issue_id"] in html and 'id="chart-heatmap"' in html
     summary = pd.read_excel(tmp_path / "d" / "summary.xlsx")
     assert {"supplier", "product", "window", "taste_too_bland"} <= set(summary.columns)
     again = invoke("demo", "-o", tmp_path / "d", "-q")  # re-runnable, the history unchanged

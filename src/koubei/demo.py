@@ -15,9 +15,11 @@ from pathlib import Path
 from koubei.aggregate.table import AggregateResult, aggregate_file
 from koubei.detect.run import EmergingRun, run_emerging
 from koubei.errors import OutputError
+from koubei.export import ExportResult, export_issues
 from koubei.io import ReadReport
 from koubei.model.parallel import available_cores
 from koubei.model.review_model import load_model
+from koubei.report import ReportResult, write_report
 from koubei.resources import corpora_path
 from koubei.scoring import ScoreResult, score_file
 
@@ -30,6 +32,8 @@ class DemoResult:
     scored: ScoreResult
     summary: AggregateResult
     emerging: EmergingRun
+    export: ExportResult
+    report: ReportResult
 
 
 def demo_dump_path() -> Path:
@@ -43,7 +47,8 @@ def run_demo(out_dir: str | Path, *, on_read: Callable[[ReadReport], None] | Non
 
     Writes ``scored.parquet``, ``summary.xlsx`` (per supplier × product × week),
     ``issues.csv`` and the issue history ``koubei.duckdb`` (recording the same
-    data again changes nothing).
+    data again changes nothing), then the product team's files from that
+    history: ``issues.xlsx`` and the self-contained ``report.html``.
     """
     folder = Path(out_dir)
     try:
@@ -56,4 +61,7 @@ def run_demo(out_dir: str | Path, *, on_read: Callable[[ReadReport], None] | Non
     summary = aggregate_file(scored.output, folder / "summary.xlsx", by=DEMO_BY, freq="W", overwrite=True)
     issues = run_emerging(scored.output, folder / "issues.csv", freq="W", by=DEMO_BY,
                           store=folder / "koubei.duckdb", model=model, overwrite=True)
-    return DemoResult(scored=scored, summary=summary, emerging=issues)
+    exported = export_issues(folder / "koubei.duckdb", folder / "issues.xlsx", overwrite=True)
+    report = write_report(scored.output, folder / "report.html", store=folder / "koubei.duckdb",
+                          freq="W", by=DEMO_BY, overwrite=True)
+    return DemoResult(scored=scored, summary=summary, emerging=issues, export=exported, report=report)

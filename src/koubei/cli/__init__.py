@@ -47,6 +47,12 @@ def _register() -> None:
     app.command("score")(translate_errors(score.score))
     app.command("demo")(translate_errors(demo.demo))
     # analysis commands (one module each)
+    from koubei.cli import export
+
+    app.command("export")(translate_errors(export.export))
+    from koubei.cli import report
+
+    app.command("report")(translate_errors(report.report))
     from koubei.cli import emerging
 
     app.command("emerging")(translate_errors(emerging.emerging))

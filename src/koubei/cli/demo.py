@@ -16,7 +16,7 @@ def demo(
     out_dir: Annotated[Path, typer.Option("-o", "--out-dir", help="Folder for the demo outputs (created if missing).")] = Path("koubei-demo"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or read report.")] = False,
 ) -> None:
-    """Score the bundled demo dump (synthetic snack reviews), summarize it and flag emerging issues."""
+    """Run the whole chain on the bundled demo dump: score, summarize, flag issues, export, report."""
     with _render.progress_bar(quiet) as ticker:
 
         def on_read(report: ReadReport) -> None:
@@ -33,4 +33,5 @@ def demo(
     typer.echo(f"emerging issues in {window} (by supplier, product):")
     _issues_view.print_issues(run.issues)
     typer.echo(f"issue list: {run.output}; history: {run.store} (koubei issues list --store {run.store})")
+    typer.echo(f"for the product team: {result.export.path} (Excel issue list), {result.report.output} (HTML report)")
     typer.echo("next: koubei score your_reviews.xlsx --text-col 评论内容 -o scored.parquet")

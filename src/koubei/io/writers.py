@@ -85,16 +85,17 @@ def write_table(
             not fit in an Excel sheet.
     """
     target = Path(path)
-    _check_target(target, overwrite)
+    check_target(target, overwrite)
     name = output_format(target, fmt)
     if name == "xlsx":
         _check_excel_size(df, target)
     writer = _WRITERS[name]
-    _atomic_write(target, lambda tmp: writer(_without_attrs(df), tmp, sheet_name))
+    atomic_write(target, lambda tmp: writer(_without_attrs(df), tmp, sheet_name))
     return target
 
 
-def _check_target(target: Path, overwrite: bool) -> None:
+def check_target(target: Path, overwrite: bool) -> None:
+    """Fail unless ``target`` can be written: not a folder, absent (or ``overwrite``), its folder writable."""
     if target.is_dir():
         raise OutputError(f"{target}: is a directory; pass a file name")
     if target.exists() and not overwrite:
@@ -115,7 +116,11 @@ def _check_excel_size(df: pd.DataFrame, target: Path) -> None:
         )
 
 
-def _atomic_write(target: Path, write: Callable[[Path], None]) -> None:
+def atomic_write(target: Path, write: Callable[[Path], None]) -> None:
+    """Run ``write(tmp)`` on a temporary file beside ``target``, then move it over ``target``.
+
+    Any error removes the temporary file and leaves ``target`` as it was.
+    """
     tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     try:
         # O_EXCL: never clobber; mode 0o666 & umask: the same rights as a plain open().
@@ -195,5 +200,5 @@ def check_output(path: str | os.PathLike[str], fmt: str | None = None, *,
     """
     target = Path(path)
     name = output_format(target, fmt)
-    _check_target(target, overwrite)
+    check_target(target, overwrite)
     return name

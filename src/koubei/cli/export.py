@@ -1,0 +1,52 @@
+"""``koubei export``: the issue list as Excel, CSV, Markdown or JSON for product teams."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+class Lang(StrEnum):
+    zh = "zh"
+    en = "en"
+
+
+def _statuses(values: list[str] | None) -> list[str] | None:
+    """``--status new --status ongoing`` or ``--status new,ongoing`` → ``["new", "ongoing"]``."""
+    out = [s.strip() for v in values or [] for s in v.split(",") if s.strip()]
+    return out or None
+
+
+def export(
+    store: Annotated[Path, typer.Option("--store", help="Issue store file written by `koubei emerging --store FILE`.")],
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (.xlsx .csv .md .json); default issues.<format> beside the store.")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="xlsx, csv, md or json, when the extension does not tell (an unknown one is exit 3, like other output errors).")] = None,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of headers, sheet names and labels.")] = Lang.zh,
+    no_mask: Annotated[bool, typer.Option("--no-mask", help="Do not mask personal data in quotes again (they are unmasked only if the store was filled with `koubei emerging --no-mask`).")] = False,
+    status: Annotated[list[str] | None, typer.Option("--status", help="Only issues in these states: new, ongoing, resolved, muted (repeat or comma-separate; default: all but muted).")] = None,
+    min_severity: Annotated[float | None, typer.Option("--min-severity", min=0.0, max=100.0, help="Only issues with at least this severity (0-100).")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Only issues flagged in a window ending after this window label (2026-W40, 2026-11) or date (2026-11-23).")] = None,
+    teams: Annotated[Path | None, typer.Option("--teams", help="Topic → team mapping file (default: corpora/teams.yaml).")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
+) -> None:
+    """Export the recorded issues as a file for product teams (Excel, CSV, Markdown, JSON).
+
+    One row per issue with its state, topic (Chinese and English), product,
+    supplier, window, counts, lift, significance, severity, trend, three
+    masked quotes, a suggested owner team and a summary line to paste into a
+    ticket; the review ids behind each issue come on their own sheet or file.
+    """
+    from koubei.export import export_format, export_issues
+
+    target = output or store.with_name(f"issues.{export_format('issues.xlsx', fmt)}")
+    res = export_issues(store, target, fmt=fmt, lang=lang.value, mask=not no_mask,
+                        status=_statuses(status), min_severity=min_severity, since=since, teams=teams,
+                        overwrite=overwrite)
+    if not res.issues:
+        typer.echo(f"no issues in {store} with these filters; {res.path} says so")
+    else:
+        typer.echo(f"{res.issues} issue{'s' if res.issues != 1 else ''}, {res.review_ids:,} review ids")
+    typer.echo("wrote " + ", ".join(str(p) for p in res.files))

@@ -1,0 +1,49 @@
+"""``koubei report``: one self-contained HTML report of a scored file and its issues."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from koubei.report import DEFAULT_TITLE, write_report
+
+
+class FreqChoice(StrEnum):
+    D = "D"
+    W = "W"
+    M = "M"
+
+
+def split_list(value: str | None) -> list[str]:
+    """``"supplier, product"`` → ``["supplier", "product"]``."""
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def report(
+    scored: Annotated[Path, typer.Argument(metavar="SCORED", help="A file written by koubei score.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="HTML file to write (one self-contained file).")],
+    store: Annotated[Path | None, typer.Option("--store", help="Issue-history DuckDB file written by koubei emerging --store; without it the latest window is checked here.")] = None,
+    freq: Annotated[FreqChoice, typer.Option("--freq", help="Window: D day, W Monday-start week, M month.")] = FreqChoice.W,
+    by: Annotated[str, typer.Option("--by", help="Grouping columns, coarse to fine: the first rows the heat map, the last splits the taste chart.")] = "supplier,product",
+    title: Annotated[str, typer.Option("--title", help="Title of the report.")] = DEFAULT_TITLE,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")] = False,
+) -> None:
+    """Write one self-contained HTML report: headline numbers, issues and charts.
+
+    The file opens offline (plotly.js is inside it): the issue list with
+    trend charts and quotes, complaint rate by supplier × topic, sentiment
+    over time, taste directions and the top negative opinion phrases.
+    """
+    result = write_report(scored, output, store=store, freq=freq.value, by=split_list(by), title=title,
+                          overwrite=overwrite)
+    for line in result.warnings:
+        typer.echo(f"warning: {line}", err=True)
+    states = ", ".join(f"{k or 'unrecorded'} {v}" for k, v in result.by_status.items())
+    where = {"store": f"from {store}", "detected": "detected in the latest window (not recorded)",
+             "none": "not detected: the reviews have no times"}[result.issue_source]
+    typer.echo(f"issues: {result.issues}{f' ({states})' if states else ''}, {where}")
+    typer.echo(f"charts: {len(result.charts)}")
+    typer.echo(f"wrote {result.output}")
