@@ -164,3 +164,21 @@ def test_parallel_scoring_equals_single_process(default_model: ReviewModel) -> N
     import pandas as pd
 
     pd.testing.assert_frame_equal(one, two)
+
+
+@pytest.mark.parametrize("text, direction", [
+    ("很脆，可是吃着没味道。", "too_bland"),
+    ("第二天就收到了，性价比很高，不过味道寡淡。", "too_bland"),
+    ("买来给孩子的，顺丰发的，很快。口感酥脆，但是吃着没味道！", "too_bland"),
+    ("包装不错，就是有点咸", "too_salty"),
+])
+def test_too_bland_or_salty_in_the_taste_clauses_makes_taste_a_complaint(default_model, text: str,
+                                                                         direction: str) -> None:
+    [p] = default_model.predict([text])
+    assert p.topics["taste"] == "neg" and direction in p.taste_detail
+
+
+@pytest.mark.parametrize("text", ["苹果很甜，很新鲜", "火锅很辣，很过瘾", "包装很严实，咸淡刚好"])
+def test_sweet_spicy_and_balanced_taste_stay_praise(default_model, text: str) -> None:
+    [p] = default_model.predict([text])
+    assert p.topics.get("taste") == "pos"

@@ -22,6 +22,11 @@ from koubei.classify.topics import TopicDetector, max_by_owner
 from koubei.embed.tfidf import TfidfEmbedder
 from koubei.taxonomy import Taxonomy
 
+#: taste directions whose phrase cues decide a taste mention's polarity (see
+#: :func:`decisive_taste_cues`); ids of the default taxonomy, a custom one without
+#: them simply never triggers the rule
+DECISIVE_DIRECTIONS: frozenset[str] = frozenset({"too_bland", "too_salty"})
+
 
 @dataclass
 class Prediction:
@@ -126,7 +131,8 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
     if topic_sets is None:
         topic_sets = detect_topics(c, X, texts, max_by_owner(Zc, owner, len(docs)))
     ctx = topic_contexts(c, docs, topic_sets, Xc, Pc, owner, clause_texts)
-    pol = _polarities(c, X, Xc, ctx, topic_sets, z_rev)
+    pol = decisive_taste_cues(c, _polarities(c, X, Xc, ctx, topic_sets, z_rev), ctx, topic_sets,
+                              clause_texts)
     starts = np.searchsorted(owner, np.arange(len(docs)))
     ends = np.searchsorted(owner, np.arange(len(docs)), side="right")
     preds = []
@@ -176,6 +182,26 @@ def _polarities(c: Components, X: sparse.csr_matrix, Xc: sparse.csr_matrix,
     if F.shape[0] == 0:
         return []
     return [str(p) for p in c.polarity.predict(F)]
+
+
+def decisive_taste_cues(c: Components, pol: list[str], ctx: list[list[list[int]]],
+                        topic_sets: list[list[int]], clause_texts: list[str]) -> list[str]:
+    """A taste mention whose own clauses say too bland or too salty (没味道, 太咸) is negative.
+
+    The polarity head reads the whole context and follows the review's tone, so
+    "口感酥脆，但是吃着没味道" came out as taste praise. A non-negated phrase cue of a
+    :data:`DECISIVE_DIRECTIONS` direction settles it. Sweet, spicy and oily are left
+    to the head: 很甜 and 很辣 are as often praise (fruit, hotpot) as complaint.
+    """
+    taste = c.taxonomy.topic_ids.index(c.taxonomy.taste_topic) if c.taxonomy.taste_topic else -1
+    out, k = list(pol), 0
+    for tset, per in zip(topic_sets, ctx):
+        for j, rows in zip(tset, per):
+            if j == taste and out[k] != "neg" and any(
+                    d in DECISIVE_DIRECTIONS for r in rows for d in c.taste.strong(clause_texts[r])):
+                out[k] = "neg"
+            k += 1
+    return out
 
 
 def _describe(c: Components, pred: Prediction, tset: list[int], ctx: list[list[int]],
