@@ -65,3 +65,12 @@ class StoreError(KoubeiError):
     """An issue-history store cannot be used (damaged, newer schema, locked)."""
 
     exit_code = 7
+
+
+class EncoderError(KoubeiError):
+    """A transformer encoder cannot be used (optional dependencies, incomplete model directory).
+
+    The message gives the install line, or lists the files the model directory lacks.
+    """
+
+    exit_code = 5
