@@ -74,3 +74,7 @@ class EncoderError(KoubeiError):
     """
 
     exit_code = 5
+
+
+class LabelError(InputError):
+    """A label file is malformed or speaks labels outside the taxonomy; the message names them."""

@@ -47,6 +47,11 @@ def _register() -> None:
     app.command("score")(translate_errors(score.score))
     app.command("demo")(translate_errors(demo.demo))
     # analysis commands (one module each)
+    from koubei.cli import evaluate, suggest, train
+
+    app.command("train")(translate_errors(train.train))
+    app.command("evaluate")(translate_errors(evaluate.evaluate))
+    app.command("suggest")(translate_errors(suggest.suggest))
     from koubei.cli import export
 
     app.command("export")(translate_errors(export.export))

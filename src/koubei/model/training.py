@@ -122,6 +122,23 @@ def fit_topic_parts(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_unsee
             least this many of ``docs`` (0: all columns).
         clause_stack: stack the topic detector over clause-level logits.
     """
+    topics, F, y = fit_topic_detector(taxonomy, embedder, sentiment_unseen, docs, gold,
+                                      topic_C=topic_C, topic_min_df=topic_min_df,
+                                      clause_stack=clause_stack, seed=seed)
+    polarity = TopicPolarityClassifier(C=polarity_C).fit(F, y)
+    return topics, polarity
+
+
+def fit_topic_detector(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_unseen: SentimentClassifier,
+                       docs: Sequence[Doc], gold: Sequence[GoldRecord], *, topic_C: float = 64.0,
+                       topic_min_df: int = 2, clause_stack: bool = True, seed: int = 0
+                       ) -> tuple[TopicDetector, Any, np.ndarray]:
+    """The topic detector of :func:`fit_topic_parts`, and the polarity head's training data.
+
+    Returns:
+        the fitted detector, the pair features of every gold (review, topic) and
+        their gold polarities (what ``TopicPolarityClassifier.fit`` takes).
+    """
     docs = list(docs)
     Y = gold_matrix(gold, taxonomy)
     X = embedder.transform(docs)
@@ -141,8 +158,7 @@ def fit_topic_parts(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_unsee
     z_rev = sentiment_unseen.pooled_decision(X)
     F = pair_matrix(probe, X, Xc, ctx, topic_sets, z_rev)
     y = [r.topics[taxonomy.topic_ids[j]] for r, t in zip(gold, topic_sets) for j in t]
-    polarity = TopicPolarityClassifier(C=polarity_C).fit(F, np.asarray(y))
-    return topics, polarity
+    return topics, F, np.asarray(y)
 
 
 @dataclass

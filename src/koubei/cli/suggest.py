@@ -1,0 +1,39 @@
+"""``koubei suggest``: which reviews to label next, and why."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def suggest(
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="Unlabelled reviews: .csv .tsv .jsonl .json .xlsx .parquet")],
+    model: Annotated[Path | None, typer.Option("--model", help="Model bundle whose uncertainty counts (default: the bundled models/default).")] = None,
+    n: Annotated[int, typer.Option("-n", min=1, help="How many reviews to suggest.")] = 200,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Table to label (.csv .xlsx ...), pre-filled with the model's labels and a reason column.")] = None,
+    label_studio: Annotated[Path | None, typer.Option("--label-studio", help="Also write Label Studio tasks (JSON, predictions as pre-annotations) and PATH.label_config.xml beside them.")] = None,
+    text_col: Annotated[str | None, typer.Option("--text-col", help="Column with the review text (default: detected).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the clustering.")] = 0,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
+) -> None:
+    """Rank unlabelled reviews by uncertainty, one per cluster of similar reviews, with the reason.
+
+    Correct the pre-filled sentiment/topics/taste_detail, mark the row in the
+    `checked` column, then train on the file: only checked rows count.
+    """
+    from koubei.model import load_model
+    from koubei.train.suggest import suggest_file
+
+    out = output if output is not None or label_studio is not None else \
+        input_path.with_name(input_path.stem + ".to_label.csv")
+    res = suggest_file(input_path, out, model=load_model(model), n=n, seed=seed, text_col=text_col,
+                       label_studio=label_studio, overwrite=overwrite)
+    kinds = res.frame["reason"].str.extract(r"/ (topic|\S+ polarity|sentiment)")[0].str.split().str[-1]
+    typer.echo(f"{len(res.frame)} of {res.candidates:,} distinct reviews suggested; uncertain on: "
+               + ", ".join(f"{k} {v}" for k, v in kinds.value_counts().items()))
+    if out is not None:
+        typer.echo(f"wrote {out}")
+    if label_studio is not None:
+        typer.echo(f"wrote {label_studio} (+ {label_studio.stem}.label_config.xml)")

@@ -1,0 +1,49 @@
+"""The model card of a bundle trained by ``koubei train``: the standard card plus the training facts."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from koubei.model.card import render_card
+
+
+def train_section(manifest: dict[str, Any]) -> list[str]:
+    """Markdown lines: base, label counts, rule-based topics, thresholds, per-topic CV."""
+    tr = manifest.get("training") or {}
+    base = tr.get("base")
+    lines = ["## Training on labelled reviews", "",
+             f"- Recipe: `koubei train`, seed {manifest.get('seed')}, {tr.get('folds')}-fold "
+             "stratified multi-label cross-validation; thresholds tuned per topic on out-of-fold "
+             "predictions after Platt calibration.",
+             f"- Base: `{base['path']}` ({base.get('use', '')})" if base else
+             "- Base: none (vocabulary fitted on the labelled texts)",
+             f"- Sentiment: {tr.get('sentiment')}" + (f", neutral band {tr['neutral_band']}"
+                                                     if tr.get("neutral_band") else ""),
+             "- Taste direction: lexicon rules of the taxonomy (not learnt).", "",
+             "| topic | labelled (pos/neg/neu) | threshold | CV F1 | detector |", "|---|---|---|---|---|"]
+    per = ((manifest.get("cv_detail") or {}).get("topics") or {}).get("per_topic", {})
+    rules = tr.get("rule_based_topics") or {}
+    for t, counts in (tr.get("label_counts") or {}).items():
+        c = "/".join(str(counts.get(p, 0)) for p in ("pos", "neg", "neu"))
+        f1 = per.get(t, {}).get("f1")
+        how = f"rule-based: {rules[t]}" if t in rules else "learnt"
+        lines.append(f"| {t} | {c} | {tr.get('thresholds', {}).get(t, 0.5):.2f} | "
+                     f"{'' if f1 is None else f'{f1:.3f}'} | {how} |")
+    if rules:
+        lines += ["", "Rule-based topics had too few labelled reviews to learn; they are found by "
+                  "their cue words alone. Label more reviews of them (see `koubei suggest`)."]
+    return lines + [""]
+
+
+def write_train_card(folder: Path) -> None:
+    """Rewrite MODEL_CARD.md of a trained bundle (the card is not hashed), atomically."""
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    text = render_card(manifest) + "\n" + "\n".join(train_section(manifest))
+    fd, tmp = tempfile.mkstemp(prefix=".MODEL_CARD.", dir=folder)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, folder / "MODEL_CARD.md")

@@ -1,0 +1,213 @@
+"""Which reviews to label next (``koubei suggest``): uncertain, and not all alike.
+
+Uncertainty of a review is the largest of three closeness scores in [0, 1]:
+
+- **topic**: a topic probability near its decision threshold
+  (``1 - |p - t| / t`` below it, ``1 - |p - t| / (1 - t)`` above);
+- **polarity**: a detected topic whose two likeliest polarities are close
+  (``1 - (p1 - p2)``);
+- **sentiment**: P(pos) near an edge of the neutral band (``1 - 2·distance``).
+
+Diversity: the most uncertain candidates (``pool`` of them) are embedded with
+the model's TF-IDF, reduced by truncated SVD and clustered with k-means into
+``n`` clusters; each cluster contributes its most uncertain review, so 200
+suggestions are not 200 near-duplicates. Exact repeats (same normalized text)
+are dropped before anything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans
+from sklearn.decomposition import TruncatedSVD
+from sklearn.preprocessing import normalize as l2_normalize
+
+from koubei.classify.features import prepare_many
+from koubei.errors import InputError
+from koubei.model.predict import Prediction, predict_docs
+from koubei.model.review_model import ReviewModel
+from koubei.text.normalize import normalize
+from koubei.train.scores import Scores, model_scores
+
+BATCH = 2000
+SVD_DIMS = 64
+
+
+@dataclass
+class Uncertainty:
+    """Per-candidate uncertainty and what drives it."""
+
+    score: np.ndarray
+    kind: list[str]  # topic / polarity / sentiment
+    detail: list[dict[str, Any]]
+
+
+@dataclass
+class SuggestResult:
+    """The suggestions (``frame``), their predictions, and how many candidates there were."""
+
+    frame: pd.DataFrame
+    predictions: list[Prediction]
+    candidates: int
+
+
+def candidates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows worth labelling: readable text, not system-generated, each normalized text once."""
+    ok = frame["status"].eq("ok")
+    if "flags" in frame:
+        ok &= ~frame["flags"].fillna("").str.contains("templated")
+    rows = frame[ok].copy()
+    rows["_norm"] = [normalize(str(t)) for t in rows["text"]]
+    return rows.drop_duplicates("_norm").reset_index(drop=True)
+
+
+def uncertainty(model: ReviewModel, s: Scores) -> Uncertainty:
+    """Uncertainty scores (see the module docstring)."""
+    thr = model.components.topics.thresholds_
+    p = s.topic_p
+    c_topic = 1 - np.abs(p - thr) / np.where(p < thr, thr, 1 - thr)
+    j_topic = c_topic.argmax(axis=1) if p.shape[1] else np.zeros(len(p), dtype=int)
+    lo, hi = model.components.sentiment.band_
+    c_sent = np.clip(1 - 2 * np.minimum(np.abs(s.p_pos - lo), np.abs(s.p_pos - hi)), 0, 1)
+    scores, kinds, details = [], [], []
+    for i in range(len(p)):
+        j = int(j_topic[i])
+        cands: list[tuple[float, str, dict[str, Any]]] = [
+            (float(c_topic[i, j]), "topic", {"topic": j, "p": float(p[i, j]), "t": float(thr[j])})]
+        if s.polarity_margin[i]:
+            jp, gap = min(s.polarity_margin[i].items(), key=lambda kv: kv[1])
+            cands.append((1 - gap, "polarity", {"topic": jp, "margin": gap}))
+        cands.append((float(c_sent[i]), "sentiment", {"p": float(s.p_pos[i]), "band": (lo, hi)}))
+        best = max(cands, key=lambda c: c[0])
+        scores.append(best[0])
+        kinds.append(best[1])
+        details.append(best[2])
+    return Uncertainty(np.asarray(scores), kinds, details)
+
+
+def cluster(X: Any, k: int, seed: int) -> np.ndarray:
+    """k-means labels of the rows of ``X`` (TF-IDF) after truncated SVD; one row, one cluster if k ≥ rows."""
+    n = X.shape[0]
+    if k >= n:
+        return np.arange(n)
+    dims = min(SVD_DIMS, X.shape[1] - 1, n - 1)
+    Z = TruncatedSVD(dims, random_state=seed).fit_transform(X) if dims >= 2 else X.toarray()
+    Z = l2_normalize(Z)
+    return KMeans(n_clusters=k, n_init=3, random_state=seed).fit_predict(Z)
+
+
+def pick(u: np.ndarray, labels: np.ndarray) -> list[int]:
+    """The most uncertain row of each cluster, most uncertain first (ties: earlier row)."""
+    best: dict[int, int] = {}
+    for i in np.lexsort((np.arange(len(u)), -u)):
+        best.setdefault(int(labels[i]), int(i))
+    return sorted(best.values(), key=lambda i: (-u[i], i))
+
+
+def reason(model: ReviewModel, kind: str, d: dict[str, Any], cl: int, k: int, size: int) -> str:
+    """A Chinese + English line saying why a review was picked."""
+    tax = model.taxonomy
+    if kind == "topic":
+        t = tax.topics[d["topic"]]
+        why = (f"话题「{t.zh}」概率 {d['p']:.2f} 接近阈值 {d['t']:.2f} / "
+               f"topic {t.id} p={d['p']:.2f} near threshold {d['t']:.2f}")
+    elif kind == "polarity":
+        t = tax.topics[d["topic"]]
+        why = (f"「{t.zh}」的褒贬难以确定 (差 {d['margin']:.2f}) / "
+               f"{t.id} polarity unsure, margin {d['margin']:.2f}")
+    else:
+        lo, hi = d["band"]
+        why = (f"整体情感 P(正面)={d['p']:.2f} 接近中性区间 [{lo:.2f}, {hi:.2f}) / "
+               f"sentiment P(pos)={d['p']:.2f} near the neutral band [{lo:.2f}, {hi:.2f})")
+    return f"{why}; 聚类 cluster {cl + 1}/{k} ({size} 条相似 similar)"
+
+
+def _scores(model: ReviewModel, docs: list[Any]) -> Scores:
+    parts = [model_scores(model.components, docs[i:i + BATCH]) for i in range(0, len(docs), BATCH)]
+    return Scores(np.vstack([p.topic_logit for p in parts]), np.concatenate([p.p_pos for p in parts]),
+                  [m for p in parts for m in p.polarity_margin])
+
+
+def suggest(frame: pd.DataFrame, model: ReviewModel, *, n: int = 200, seed: int = 0,
+            pool: int | None = None) -> SuggestResult:
+    """Rank unlabelled reviews for labelling (see the module docstring).
+
+    Args:
+        frame: canonical reviews (``koubei.io.read_reviews``).
+        model: the model whose uncertainty counts.
+        n: how many to suggest.
+        pool: the most uncertain candidates that are clustered (default ``max(10 n, 1000)``).
+
+    Returns:
+        ``frame`` with ``rank, review_id, text``, the model's labels pre-filled
+        (``sentiment, topics, taste_detail``; to correct), an empty ``checked``
+        column, ``uncertainty, cluster, cluster_size, reason``.
+
+    Raises:
+        InputError: no review to suggest.
+    """
+    rows = candidates(frame)
+    if rows.empty:
+        raise InputError("no readable reviews to suggest from (all empty, templated or repeated)")
+    docs = prepare_many(rows["text"].astype(str).tolist(), model.segmenter)
+    u = uncertainty(model, _scores(model, docs))
+    top = np.lexsort((np.arange(len(u.score)), -u.score))[: pool or max(10 * n, 1000)]
+    k = min(n, len(top))
+    labels = cluster(model.components.embedder.transform([docs[i] for i in top]), k, seed)
+    chosen = pick(u.score[top], labels)
+    idx = [int(top[c]) for c in chosen]
+    preds = predict_docs(model.components, [docs[i] for i in idx])
+    sizes = np.bincount(labels, minlength=k)
+    reasons = [reason(model, u.kind[i], u.detail[i], int(labels[c]), k, int(sizes[labels[c]]))
+               for i, c in zip(idx, chosen)]
+    out = _frame(model, rows.iloc[idx], preds, u.score[idx], labels[chosen], sizes[labels[chosen]], reasons)
+    return SuggestResult(out, preds, len(rows))
+
+
+def _frame(model: ReviewModel, rows: pd.DataFrame, preds: Sequence[Prediction], u: np.ndarray,
+           clusters: np.ndarray, sizes: np.ndarray, reasons: list[str]) -> pd.DataFrame:
+    cols = model.prediction_columns(preds)
+    return pd.DataFrame({
+        "rank": np.arange(1, len(rows) + 1), "review_id": rows["review_id"].astype(str).to_numpy(),
+        "text": rows["text"].astype(str).to_numpy(),
+        "sentiment": cols["sentiment"].to_numpy(), "topics": cols["topics"].to_numpy(),
+        "taste_detail": cols["taste_detail"].to_numpy(), "checked": "",
+        "uncertainty": np.round(u, 4), "cluster": clusters.astype(int) + 1,
+        "cluster_size": sizes.astype(int), "reason": reasons,
+    })
+
+
+def suggest_file(input_path: str | Path, output: str | Path | None, *, model: ReviewModel,
+                 n: int = 200, seed: int = 0, text_col: str | None = None,
+                 label_studio: str | Path | None = None, overwrite: bool = False) -> SuggestResult:
+    """Read a dump, suggest, write the table (CSV/Excel/...) and/or Label Studio tasks.
+
+    Raises:
+        OutputError: an output exists without ``overwrite`` (checked before any work).
+        InputError: the dump cannot be read, or has nothing to suggest.
+    """
+    from koubei.io import check_output, read_reviews, write_table
+    from koubei.train.labelstudio import build_tasks, check_tasks_output, write_tasks
+
+    if output is not None:
+        check_output(output, overwrite=overwrite)
+    if label_studio is not None:
+        check_tasks_output(label_studio, overwrite)
+    frame = read_reviews(input_path, text_col=text_col)
+    res = suggest(frame, model, n=n, seed=seed)
+    if output is not None:
+        write_table(res.frame, output, overwrite=overwrite)
+    if label_studio is not None:
+        f = res.frame
+        tasks = build_tasks(f["text"].tolist(), res.predictions, ids=f["review_id"].tolist(),
+                            model_version=str(model.manifest.get("name", "koubei")),
+                            scores=f["uncertainty"].tolist(),
+                            extra=[{"reason": r, "rank": int(k)} for r, k in zip(f["reason"], f["rank"])])
+        write_tasks(label_studio, tasks, model.taxonomy, overwrite=overwrite)
+    return res

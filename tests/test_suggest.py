@@ -1,0 +1,87 @@
+"""``koubei suggest``: uncertain and diverse picks with reasons, files ready for labelling."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from koubei.classify.features import prepare_many
+from koubei.cli import app
+from koubei.errors import InputError
+from koubei.io import canonicalize
+from koubei.model.review_model import ReviewModel
+from koubei.taxonomy import load_taxonomy
+from koubei.train import read_labels, suggest
+from koubei.train.scores import model_scores
+from koubei.train.suggest import uncertainty
+
+# 30 near-duplicates of one hesitant review, then a varied set.
+NEAR_DUPES = [f"东西还行吧，就是{w}有点那个" for w in (
+    "口味", "味道", "口感", "吃起来", "尝着", "感觉", "整体", "总体", "这次", "上次", "今天", "昨天",
+    "包装", "外观", "颜色", "样子", "形状", "块头", "个头", "分量", "价格", "价钱", "质量", "做工",
+    "快递", "物流", "速度", "服务", "客服", "售后")]
+VARIED = ["味道太淡了，没什么味", "送餐太慢，等了两个小时", "包装破了汤洒了一袋子",
+          "分量太少了，根本吃不饱", "价格实惠，性价比很高", "客服态度很差，问了半天不理人",
+          "菜里吃出一根头发", "申请退款一周了还没处理",
+          "送错了，我点的是鸡腿饭", "饼干受潮了，不脆", "还可以吧，下次看看", "一般般，说不上好坏",
+          "孩子挺喜欢的，就是甜了点", "快递挺快，味道普通", "这个价钱嘛，也就这样"]
+runner = CliRunner()
+
+
+def _frame(texts: list[str]) -> pd.DataFrame:
+    return canonicalize(pd.DataFrame({"text": texts}))
+
+
+def test_suggestions_are_diverse_and_uncertain(default_model: ReviewModel) -> None:
+    texts = NEAR_DUPES + VARIED
+    res = suggest(_frame(texts + NEAR_DUPES[:5]), default_model, n=6)  # exact repeats dropped
+    assert res.candidates == len(texts)
+    picked = res.frame["text"].tolist()
+    assert len(picked) == len(set(picked)) == 6
+    assert sum(t in NEAR_DUPES for t in picked) <= 2, picked
+    s = model_scores(default_model.components, prepare_many(texts, default_model.segmenter))
+    u = uncertainty(default_model, s).score
+    assert res.frame["uncertainty"].iloc[0] == pytest.approx(u.max(), abs=1e-4)
+    assert res.frame["uncertainty"].is_monotonic_decreasing
+    assert res.frame["uncertainty"].mean() > pd.Series(u).median()
+    assert res.frame["rank"].tolist() == [1, 2, 3, 4, 5, 6]
+    for r in res.frame["reason"]:
+        assert "cluster" in r and "聚类" in r and (" near " in r or "unsure" in r), r
+
+
+def test_every_candidate_when_n_is_large(default_model: ReviewModel) -> None:
+    res = suggest(_frame(VARIED), default_model, n=100)
+    assert sorted(res.frame["text"]) == sorted(VARIED)
+    assert set(res.frame["cluster_size"]) == {1}
+
+
+def test_nothing_to_suggest(default_model: ReviewModel) -> None:
+    with pytest.raises(InputError, match="no readable reviews"):
+        suggest(_frame(["", "。。。"]), default_model, n=3)
+
+
+def test_suggest_cli_writes_a_labelling_file_and_tasks(tmp_path: Path) -> None:
+    pd.DataFrame({"评论内容": NEAR_DUPES + VARIED}).to_csv(tmp_path / "u.csv", index=False)
+    out, tasks = tmp_path / "to_label.csv", tmp_path / "tasks.json"
+    res = runner.invoke(app, ["suggest", str(tmp_path / "u.csv"), "-n", "5", "-o", str(out),
+                              "--label-studio", str(tasks)])
+    assert res.exit_code == 0, res.output
+    assert "5 of 45 distinct reviews suggested" in res.output
+    table = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(table.columns[:7]) == ["rank", "review_id", "text", "sentiment", "topics", "taste_detail",
+                                       "checked"]
+    data = json.loads(tasks.read_text(encoding="utf-8"))
+    assert [t["data"]["text"] for t in data] == table["text"].tolist()
+    assert all(t["predictions"][0]["result"] for t in data)
+    assert (tmp_path / "tasks.label_config.xml").is_file()
+    again = runner.invoke(app, ["suggest", str(tmp_path / "u.csv"), "-n", "5", "-o", str(out)])
+    assert again.exit_code == 3 and "--overwrite" in again.output
+    # the pre-filled file goes back into training once rows are checked
+    table.loc[:1, "checked"] = "1"
+    table.to_csv(tmp_path / "checked.csv", index=False)
+    records, report = read_labels(tmp_path / "checked.csv", load_taxonomy())
+    assert len(records) == 2 and report.skipped == {"not checked": 3}

@@ -1,0 +1,270 @@
+"""``koubei train`` / ``koubei evaluate`` and the label readers, on the committed snack labels.
+
+tests/data/labelled_snacks.csv: 96 snack reviews written and labelled by the
+team to ../shared/corpora/labels/GUIDELINE.md (no corpus rows copied).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from koubei import load_model
+from koubei.cli import app
+from koubei.errors import IncompatibleModelError, InputError, LabelError, OutputError
+from koubei.resources import default_model_path
+from koubei.taxonomy import load_taxonomy
+from koubei.train import evaluate_bundle, read_labels, train_bundle
+from koubei.train.evaluate import render_html, table_lines
+from koubei.train.split import multilabel_folds
+
+DATA = Path(__file__).parent / "data" / "labelled_snacks.csv"
+BASE = default_model_path()
+runner = CliRunner()
+
+
+def invoke(*args: object):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("models") / "snacks-v2"
+    res = invoke("train", DATA, "--base", BASE, "-o", out, "--folds", 3, "-q")
+    assert res.exit_code == 0, res.output
+    return out
+
+
+def write_labels(path: Path, rows: list[tuple[str, str, str]], taste: bool = False) -> Path:
+    df = pd.DataFrame(rows, columns=["text", "sentiment", "topics"])
+    if taste:
+        df["taste_detail"] = ""
+    df.to_csv(path, index=False)
+    return path
+
+
+# -- reading labels ------------------------------------------------------------------------------
+
+def test_read_tabular_labels_counts_and_directions() -> None:
+    records, report = read_labels(DATA, load_taxonomy())
+    assert report.records == len(records) == 96
+    by_id = {r.id: r for r in records}
+    assert by_id["snk-001"].topics == {"taste": "neg"} and by_id["snk-001"].taste_detail == ("too_salty",)
+    assert by_id["snk-025"].topics == {} and by_id["snk-025"].sentiment == "pos"
+    assert report.topic_counts["hygiene_safety"] == {"neg": 6}
+    assert report.topic_support("authenticity_description") == 2
+
+
+def test_per_topic_columns_aliases_and_checked_rows(tmp_path: Path) -> None:
+    df = pd.DataFrame({"评论内容": ["太咸了", "包装破了", "送得快"], "topic_taste": ["负面", "", ""],
+                       "packaging": ["", "neg", ""], "delivery_logistics": ["", "", "pos"],
+                       "sentiment": ["neg", "neg", "pos"], "checked": ["1", "y", ""]})
+    df.to_excel(tmp_path / "l.xlsx", index=False)
+    records, report = read_labels(tmp_path / "l.xlsx", load_taxonomy())
+    assert [r.topics for r in records] == [{"taste": "neg"}, {"packaging": "neg"}]
+    assert report.skipped == {"not checked": 1}
+
+
+def test_jsonl_gold_format(tmp_path: Path) -> None:
+    p = tmp_path / "l.jsonl"
+    p.write_text(json.dumps({"id": "a", "text": "味道太淡了", "sentiment": "neg", "topics": {"taste": "neg"},
+                             "taste_detail": ["too_bland"]}, ensure_ascii=False) + "\n\n"
+                 + json.dumps({"id": "b", "text": "口味:", "sentiment": "neu", "topics": "口味:中性"},
+                              ensure_ascii=False) + "\n", encoding="utf-8")
+    records, _ = read_labels(p, load_taxonomy())
+    assert [(r.id, r.topics, r.taste_detail) for r in records] == [
+        ("a", {"taste": "neg"}, ("too_bland",)), ("b", {"taste": "neu"}, ())]
+
+
+def test_unknown_labels_are_listed_with_rows(tmp_path: Path) -> None:
+    p = write_labels(tmp_path / "l.csv", [("太咸了", "neg", "taste:neg"), ("有股味", "neg", "smell:neg"),
+                                          ("很脆", "pos", "texture:pos;smell:neu"), ("一般", "meh", "")])
+    with pytest.raises(LabelError, match=r"'smell' \(row 3, row 4\); 'texture' \(row 4\)") as e:
+        read_labels(p, load_taxonomy())
+    assert "'meh' (row 5)" in str(e.value) and "l.csv" in str(e.value)
+
+
+def test_bad_polarity_and_taste_direction(tmp_path: Path) -> None:
+    p = tmp_path / "l.csv"
+    pd.DataFrame({"text": ["太咸了", "难吃"], "topics": ["taste:bad", "taste"],
+                  "taste_detail": ["too_weird", ""]}).to_csv(p, index=False)
+    with pytest.raises(LabelError, match=r"taste:bad.*taste \(no polarity\).*too_weird"):
+        read_labels(p, load_taxonomy())
+
+
+def test_labels_of_another_taxonomy(tmp_path: Path) -> None:
+    p = write_labels(tmp_path / "l.csv", [("油耗太高", "neg", "fuel:neg"), ("动力足", "pos", "power:pos")])
+    with pytest.raises(LabelError, match="none of its topic labels is in taxonomy koubei-default"):
+        read_labels(p, load_taxonomy())
+
+
+def test_no_label_columns_and_missing_file(tmp_path: Path) -> None:
+    p = tmp_path / "l.csv"
+    pd.DataFrame({"text": ["好吃"], "星级": [5]}).to_csv(p, index=False)
+    with pytest.raises(LabelError, match="no label columns"):
+        read_labels(p, load_taxonomy())
+    with pytest.raises(InputError, match="not found"):
+        read_labels(tmp_path / "nope.csv", load_taxonomy())
+    bad = tmp_path / "l.jsonl"
+    bad.write_text('{"text": "好吃", "topics": {}}\n{oops\n', encoding="utf-8")
+    with pytest.raises(LabelError, match="line 2 is not valid JSON"):
+        read_labels(bad, load_taxonomy())
+
+
+def test_duplicates_are_dropped_and_conflicts_warned(tmp_path: Path) -> None:
+    p = write_labels(tmp_path / "l.csv", [("太咸了！", "neg", "taste:neg"), ("太咸了!", "pos", "taste:pos")])
+    records, report = read_labels(p, load_taxonomy())
+    assert len(records) == 1 and report.skipped == {"duplicate text": 1}
+    assert "other labels" in report.warnings[0]
+
+
+def test_multilabel_folds_spread_rare_labels() -> None:
+    rng = np.random.default_rng(1)
+    Y = (rng.random((90, 6)) < [0.5, 0.3, 0.1, 0.05, 0.05, 0.02]).astype(int)
+    folds = multilabel_folds(Y, 3, seed=0)
+    assert sorted(np.concatenate(folds).tolist()) == list(range(90))
+    for j in range(6):
+        per = [int(Y[f, j].sum()) for f in folds]
+        assert max(per) - min(per) <= 1, (j, per)
+    assert [f.tolist() for f in folds] == [f.tolist() for f in multilabel_folds(Y, 3, seed=0)]
+
+
+# -- training ------------------------------------------------------------------------------------
+
+def test_train_save_load_score_round_trip(trained: Path, tmp_path: Path) -> None:
+    model = load_model(trained)
+    preds = model.predict(["这瓜子太咸了，齁得慌", "薯片到手全碎了，包装也压扁了", "物流很快，第二天就到了"])
+    assert preds[0].topics.get("taste") == "neg" and preds[0].taste_detail == ["too_salty"]
+    assert preds[1].topics.get("packaging") == "neg"
+    assert preds[2].topics.get("delivery_logistics") == "pos"
+    pd.DataFrame({"评论内容": ["太咸了", "包装破了"]}).to_csv(tmp_path / "in.csv", index=False)
+    res = invoke("score", tmp_path / "in.csv", "--model", trained, "-o", tmp_path / "out.csv", "-q")
+    assert res.exit_code == 0, res.output
+    assert pd.read_csv(tmp_path / "out.csv")["topic_taste"].tolist()[0] == "neg"
+
+
+def test_thresholds_are_tuned_and_persisted(trained: Path) -> None:
+    manifest = json.loads((trained / "manifest.json").read_text(encoding="utf-8"))
+    stored = manifest["training"]["thresholds"]
+    loaded = load_model(trained).components.topics.thresholds_
+    tax = load_taxonomy()
+    assert [stored[t] for t in tax.topic_ids] == pytest.approx(loaded.tolist())
+    assert len(set(loaded.tolist())) > 2  # tuned per topic, not 0.5 everywhere
+    assert manifest["training"]["base"]["path"] == str(BASE)
+    assert manifest["training_data"][0]["sha256"] == read_labels(DATA, tax)[1].sha256
+    assert manifest["training"]["label_counts"]["hygiene_safety"] == {"neg": 6}
+    assert 0.5 < manifest["metrics"]["topics_cv"]["micro_f1"] <= 1.0
+
+
+def test_rare_topics_stay_cue_only_and_the_card_says_so(trained: Path) -> None:
+    manifest = json.loads((trained / "manifest.json").read_text(encoding="utf-8"))
+    rules = manifest["training"]["rule_based_topics"]
+    assert set(rules) == {"authenticity_description", "function_performance", "environment_facilities"}
+    card = (trained / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "rule-based: 2 labelled reviews (< 5): cue words only" in card
+    assert "libraries" not in card and "scikit-learn" in card
+    [with_cue, without] = load_model(trained).predict(["这个是假货吧", "吃起来还不错"])
+    assert "authenticity_description" in with_cue.topics
+    assert "authenticity_description" not in without.topics
+
+
+def test_training_is_deterministic(trained: Path, tmp_path: Path) -> None:
+    res = invoke("train", DATA, "--base", BASE, "-o", tmp_path / "again", "--folds", 3, "-q")
+    assert res.exit_code == 0, res.output
+    for name in ("heads.json", "embedder.json", "taxonomy.json"):
+        assert (trained / name).read_bytes() == (tmp_path / "again" / name).read_bytes()
+    with np.load(trained / "arrays.npz") as a, np.load(tmp_path / "again" / "arrays.npz") as b:
+        assert sorted(a.files) == sorted(b.files)
+        assert all(np.array_equal(a[k], b[k]) for k in a.files)
+
+
+def test_train_without_base_learns_sentiment_from_labels(tmp_path: Path) -> None:
+    tax = load_taxonomy()
+    records, report = read_labels(DATA, tax)
+    res = train_bundle(records, taxonomy=tax, output=tmp_path / "own", folds=3, label_report=report)
+    assert res.manifest["training"]["sentiment"] == "trained on the labels"
+    assert res.manifest["training"]["base"] is None
+    model = load_model(res.path)
+    assert model.components.embedder.n_features_out_ < 20_000  # its own small vocabulary
+    assert model.predict(["太难吃了，再也不买了"])[0].sentiment == "neg"
+
+
+def test_train_refuses_bad_outputs_and_bases(trained: Path, tmp_path: Path) -> None:
+    res = invoke("train", DATA, "--base", BASE, "-o", trained)
+    assert res.exit_code == OutputError.exit_code and "not empty; pass --overwrite" in res.output
+    res = invoke("train", DATA, "--base", BASE, "-o", BASE, "--overwrite")
+    assert res.exit_code == OutputError.exit_code and "bundled default" in res.output
+    (tmp_path / "empty").mkdir()
+    tax = load_taxonomy()
+    records, _ = read_labels(DATA, tax)
+    with pytest.raises(LabelError, match="only 5 labelled reviews"):
+        train_bundle(records[:5], taxonomy=tax, output=tmp_path / "empty", base=BASE)
+    res = invoke("train", DATA, "--base", tmp_path / "nowhere", "-o", tmp_path / "x")
+    assert res.exit_code == 5 and "not found" in res.output
+
+
+OTHER_TAXONOMY = """
+name: cars
+version: "1"
+dimensions: {product: {zh: 产品, en: Product}}
+topics:
+  - {id: fuel, zh: 油耗, dimension: product, cues: [油耗]}
+  - {id: power, zh: 动力, dimension: product, cues: [动力]}
+"""
+
+
+def test_base_of_another_taxonomy_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "cars.yaml").write_text(OTHER_TAXONOMY, encoding="utf-8")
+    rows = [("油耗太高了", "neg", "fuel:neg"), ("动力很足", "pos", "power:pos")] * 6
+    p = write_labels(tmp_path / "cars.csv", [(f"{t}{i}", s, tp) for i, (t, s, tp) in enumerate(rows)])
+    res = invoke("train", p, "--taxonomy", tmp_path / "cars.yaml", "--base", BASE, "-o", tmp_path / "m")
+    assert res.exit_code == IncompatibleModelError.exit_code
+    assert "shares no topic with cars v1" in res.output and "train without --base" in res.output
+
+
+def test_cli_unknown_labels_exit_code(tmp_path: Path) -> None:
+    p = write_labels(tmp_path / "l.csv", [("太咸了", "neg", "taste:neg"), ("有股味", "neg", "smell:neg")])
+    res = invoke("train", p, "-o", tmp_path / "m")
+    assert res.exit_code == LabelError.exit_code == 2
+    assert "'smell' (row 3)" in res.output and "Traceback" not in res.output
+
+
+# -- evaluate ------------------------------------------------------------------------------------
+
+def test_evaluate_bundle_metrics_and_worst_errors(trained: Path, tmp_path: Path) -> None:
+    hold = write_labels(tmp_path / "hold.csv", [
+        ("瓜子太咸了，齁死了", "neg", "taste:neg"),
+        ("<script>alert(1)</script>", "neg", "hygiene_safety:neg"),
+        ("送得很快", "pos", "delivery_logistics:pos"), ("很好，满意", "pos", ""),
+        ("太难吃了", "pos", "price_value:pos")], taste=True)
+    res = evaluate_bundle(trained, hold, worst=5)
+    assert res["labels"]["records"] == 5
+    assert set(res["topics"]["per_topic"]["taste"]) == {"precision", "recall", "f1", "support"}
+    assert res["confusion"]["taste"]["neg"]["neg"] == 1
+    assert res["sentiment"]["n"] == 5 and "confusion" in res["sentiment"]
+    worst = next(w for w in res["worst"] if w["text"] == "太难吃了")
+    assert "missed price_value:pos" in worst["errors"]
+    assert "sentiment pos→neg" in worst["errors"]
+    html = render_html(res)
+    assert "<script>alert" not in html and "&lt;script&gt;" in html
+    assert any("micro-F1" in line for line in table_lines(res))
+
+
+def test_evaluate_cli_outputs(trained: Path, tmp_path: Path) -> None:
+    res = invoke("evaluate", trained, DATA, "-o", tmp_path / "eval.html", "--worst", 3)
+    assert res.exit_code == 0, res.output
+    assert "taste" in res.output
+    assert (tmp_path / "eval.html").read_text(encoding="utf-8").startswith("<!doctype")
+    res = invoke("evaluate", trained, DATA, "--json", "-o", tmp_path / "eval.json")
+    assert res.exit_code == 0
+    data = json.loads((tmp_path / "eval.json").read_text(encoding="utf-8"))
+    assert data["topics"]["micro_f1"] > 0.8  # its own training labels
+    res = invoke("evaluate", trained, DATA, "-o", tmp_path / "eval.txt")
+    assert res.exit_code == OutputError.exit_code and ".html or .json" in res.output
+    res = invoke("evaluate", tmp_path / "nomodel", DATA)
+    assert res.exit_code == 5
