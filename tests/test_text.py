@@ -6,6 +6,7 @@ import pytest
 
 from koubei.text import mark_negation, normalize, segment, split_clauses
 from koubei.text.normalize import collapse_runs, strip_html, strip_noise, to_halfwidth, to_simplified
+from koubei.text.segment import Segmenter
 
 
 @pytest.mark.parametrize(
@@ -60,3 +61,36 @@ def test_negation_scope_marks_following_words_until_punctuation() -> None:
     assert mark_negation(["不", "新鲜", ",", "好吃"]) == ["不", "NOT_新鲜", ",", "好吃"]
     assert mark_negation(["客服", "不", "处理"]) == ["客服", "不", "NOT_处理"]
     assert mark_negation(["很", "好吃"]) == ["很", "好吃"]
+
+
+ENGINE_TEXTS = [
+    "这次的瓜子太淡了,没味道,包装也漏气了",
+    "也就1.5公里距离!等了2.5小时才送到",
+    "20-8的活动没了,不厚道。iphone12手机壳质量一般",
+    "无语o_o\"…问苍天,客服态度差",
+    "送餐很快,味道偏咸,下次少放盐 ^_^",
+]
+
+
+def test_rjieba_engine_gives_jiebas_tokens() -> None:
+    pytest.importorskip("rjieba")
+    plain, fast = Segmenter(engine="jieba"), Segmenter(engine="rjieba")
+    for text in ENGINE_TEXTS:
+        assert fast.cut(text) == plain.cut(text), text
+    assert "没味道" in fast.cut(ENGINE_TEXTS[0])  # the user dictionary reaches rjieba too
+
+
+def test_engine_resolution_and_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pickle
+    import sys
+
+    from koubei.text.segment import resolve_engine
+
+    monkeypatch.setenv("KOUBEI_SEGMENTER", "jieba")
+    assert resolve_engine("auto") == "jieba" and resolve_engine("rjieba") == "rjieba"
+    monkeypatch.delenv("KOUBEI_SEGMENTER")
+    monkeypatch.setitem(sys.modules, "rjieba", None)  # as if not installed
+    assert resolve_engine("auto") == "jieba"
+    assert Segmenter().cut("味道偏咸,送餐很快") == Segmenter(engine="jieba").cut("味道偏咸,送餐很快")
+    clone = pickle.loads(pickle.dumps(Segmenter(engine="jieba", hmm=False)))
+    assert (clone.engine, clone.hmm) == ("jieba", False)

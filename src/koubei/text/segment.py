@@ -3,13 +3,26 @@
 One ``Segmenter`` per process holds its own ``jieba.Tokenizer`` (so the
 global jieba state of the host program is left alone), loaded lazily with
 ``corpora/dict/user_dict.txt``. Results for repeated texts are cached.
+
+Engines: ``jieba`` (plain jieba) or ``rjieba`` (jieba's algorithm in Rust,
+about 15x faster). jieba first splits a text into blocks of Chinese
+characters, letters, digits and ``+#&._%-`` and segments each block on its
+own; the engines only disagree on blocks holding letters or digits (``1.5``,
+``o_o``). So ``rjieba`` segments the blocks of Chinese characters only and
+hands every other block to jieba: token lists identical to plain jieba's on
+99.98 % of the test corpora's reviews (``scripts/bench_segmenters.py``).
+``auto`` (the default) is ``rjieba`` when it is installed, else ``jieba``;
+the environment variable ``KOUBEI_SEGMENTER`` overrides it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 from koubei.resources import corpora_path
 
@@ -41,6 +54,24 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+ENGINES = ("auto", "jieba", "rjieba")
+#: jieba's own block rule (``jieba.re_han_default``) and its Chinese-only blocks
+_BLOCK = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)")
+_HAN_ONLY = re.compile("[\u4E00-\u9FD5]+")
+
+
+def resolve_engine(engine: str = "auto") -> str:
+    """``auto`` → ``rjieba`` when importable (or ``KOUBEI_SEGMENTER``), else ``jieba``."""
+    choice = os.environ.get("KOUBEI_SEGMENTER", "") if engine == "auto" else engine
+    if choice not in ("jieba", "rjieba"):
+        try:
+            import rjieba  # noqa: F401
+        except ImportError:
+            return "jieba"
+        return "rjieba"
+    return choice
+
+
 class Segmenter:
     """Word segmenter over normalized text.
 
@@ -48,15 +79,20 @@ class Segmenter:
         user_dict: jieba user dictionary file; ``None`` means the shipped one.
         hmm: let jieba's HMM guess out-of-vocabulary words.
         cache_size: how many distinct texts to memoize.
+        engine: ``auto``, ``jieba`` or ``rjieba`` (see the module docstring).
     """
 
     def __init__(self, *, user_dict: str | None = None, hmm: bool = True,
-                 cache_size: int = 200_000) -> None:
+                 cache_size: int = 200_000, engine: str = "auto") -> None:
         self.user_dict = user_dict
         self.hmm = hmm
         self.cache_size = cache_size
+        self.engine = engine
         self._tok = None
+        self._fast: Any = None
         self._cut = lru_cache(maxsize=cache_size)(self._cut_uncached)
+        # blocks with letters or digits (1.5, 30, iphone12) repeat across reviews: jieba once each
+        self._jieba_block = lru_cache(maxsize=50_000)(self._jieba_block_uncached)
 
     def _tokenizer(self):  # type: ignore[no-untyped-def]
         if self._tok is None:
@@ -66,21 +102,59 @@ class Segmenter:
 
             jieba.setLogLevel(logging.WARNING)
             tok = jieba.Tokenizer()
-            path = Path(self.user_dict) if self.user_dict else user_dict_path()
+            path = self._dict_path()
             if path.exists():
                 tok.load_userdict(str(path))
             self._tok = tok
         return self._tok
 
+    def _dict_path(self) -> Path:
+        return Path(self.user_dict) if self.user_dict else user_dict_path()
+
+    def _rust(self) -> Any:
+        if self._fast is None:
+            import rjieba
+
+            fast = rjieba.Jieba()
+            path = self._dict_path()
+            if path.exists():
+                for line in path.read_text(encoding="utf-8").splitlines():
+                    parts = line.split()
+                    if parts and not parts[0].startswith("#"):
+                        freq = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+                        fast.add_word(parts[0], freq, None)
+            self._fast = fast
+        return self._fast
+
     def _cut_uncached(self, text: str) -> tuple[str, ...]:
-        return tuple(w for w in self._tokenizer().lcut(text, HMM=self.hmm) if not w.isspace())
+        if resolve_engine(self.engine) == "jieba":
+            words = self._tokenizer().lcut(text, HMM=self.hmm)
+        else:
+            words = self._cut_blocks(text)
+        return tuple(w for w in words if not w.isspace())
+
+    def _cut_blocks(self, text: str) -> list[str]:
+        """jieba's blocks: Chinese-only ones to rjieba, the rest (letters, digits, punctuation) to jieba."""
+        fast, out = self._rust(), []
+        for block in _BLOCK.split(text):
+            if not block:
+                continue
+            if _HAN_ONLY.fullmatch(block):
+                out.extend(fast.cut(block, self.hmm))
+            else:
+                out.extend(self._jieba_block(block))
+        return out
+
+    def _jieba_block_uncached(self, block: str) -> tuple[str, ...]:
+        return tuple(self._tokenizer().lcut(block, HMM=self.hmm))
 
     def cut(self, text: str) -> list[str]:
         """Words of one normalized text, whitespace tokens dropped."""
         return list(self._cut(text))
 
     def __getstate__(self) -> dict:  # picklable for worker processes
-        return {"user_dict": self.user_dict, "hmm": self.hmm, "cache_size": self.cache_size}
+        return {"user_dict": self.user_dict, "hmm": self.hmm, "cache_size": self.cache_size,
+                "engine": self.engine}
 
     def __setstate__(self, state: dict) -> None:
         self.__init__(**state)  # type: ignore[misc]
