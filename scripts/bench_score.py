@@ -1,6 +1,7 @@
 """Throughput and memory of end-to-end `koubei score`, next to plain jieba.
 
     python scripts/bench_score.py [--rows 100000] [--data-dir DIR] [--keep DIR]
+    python scripts/bench_score.py --memory-series 100000,1000000,5000000 [--unique]
 
 Replicates sentiment/waimai_10k.csv's reviews to --rows rows (a CSV in a temp
 folder; with --unique each copy gets a distinct suffix such as " 第12345单", so
@@ -9,15 +10,23 @@ segment, embed, classify, write Parquet) and reports reviews/s and the child's
 peak RSS; then, in this process, plain `jieba.lcut` over the same texts
 (default dictionary, no koubei) for the segmentation-only speed. Results are
 printed and written to scripts/results/bench_score.json.
+
+--memory-series N1,N2,... instead scores a dump of each size to Parquet
+(streaming, the default --chunksize) and records seconds, reviews/s, the
+largest process's peak RSS (getrusage of the children: the `koubei score`
+process or one of its workers) and the peak of the whole process tree's
+PSS (proportional set size: shared pages split between the processes that
+share them), sampled every 0.2 s from /proc; written to
+scripts/results/bench_score_scale.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -41,13 +50,96 @@ def make_dump(data: Path, rows: int, folder: Path, unique: bool = False) -> tupl
     return path, big
 
 
-def run_score(dump: Path, out: Path) -> dict[str, float]:
-    cmd = [sys.executable, "-m", "koubei.cli", "score", str(dump), "-o", str(out), "-q", "--overwrite"]
+def write_dump(texts: list[str], rows: int, path: Path, unique: bool = False) -> Path:
+    """Replicate ``texts`` to ``rows`` rows of a CSV, written in blocks (the list is never built)."""
+    block = 100_000
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write("评论内容\n")
+        for start in range(0, rows, block):
+            idx = range(start, min(rows, start + block))
+            col = [texts[i % len(texts)] + (f" 第{i}单" if unique else "") for i in idx]
+            pd.DataFrame({"评论内容": col}).to_csv(handle, index=False, header=False)
+    return path
+
+
+# Runs the command and prints its tree's largest peak RSS (kB), so each run gets its own figure.
+_RUSAGE_WRAPPER = ("import resource, subprocess, sys; rc = subprocess.call(sys.argv[1:]); "
+                   "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+                   "sys.exit(rc)")
+
+
+def run_score(dump: Path, out: Path, extra: list[str] | None = None) -> dict[str, float]:
+    cmd = [sys.executable, "-m", "koubei.cli", "score", str(dump), "-o", str(out), "-q", "--overwrite",
+           *(extra or [])]
     t0 = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-    wall = time.perf_counter() - t0
-    rss_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"seconds": round(wall, 2), "peak_rss_mb": round(rss_kb / 1024, 1)}
+    with tempfile.TemporaryFile() as log:  # a file, not a pipe: a full pipe would block the child
+        proc = subprocess.Popen([sys.executable, "-c", _RUSAGE_WRAPPER, *cmd],
+                                stdout=subprocess.DEVNULL, stderr=log)
+        tree_peak = sample_tree_pss(proc)
+        wall = time.perf_counter() - t0
+        log.seek(0)
+        err = log.read().decode(errors="replace")
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, cmd, stderr=err)
+    rss_kb = int(err.split()[-1])
+    return {"seconds": round(wall, 2), "peak_rss_mb": round(rss_kb / 1024, 1),
+            "peak_tree_pss_mb": round(tree_peak / 1024, 1)}
+
+
+def sample_tree_pss(proc: subprocess.Popen[bytes], every: float = 0.2) -> int:
+    """Wait for ``proc``; return the peak PSS (kB) of it and its descendants, 0 off Linux."""
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, sum(_pss_kb(p) for p in _tree(proc.pid)))
+        time.sleep(every)
+    return peak
+
+
+def _tree(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        for task in Path(f"/proc/{p}/task").glob("*/children"):
+            with contextlib.suppress(OSError):  # the process has just ended
+                todo.extend(int(c) for c in task.read_text().split())
+    return out
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def memory_series(data: Path, sizes: list[int], unique: bool, keep: str | None, out: str) -> int:
+    src = pd.read_csv(data / SENTIMENT_FILES["waimai"], dtype=str).dropna(subset=["review"])
+    texts = src["review"].tolist()
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(keep or tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        for rows in sizes:
+            dump = write_dump(texts, rows, folder / f"waimai_x{rows}.csv", unique)
+            res = run_score(dump, folder / f"scored_{rows}.parquet")
+            res.update(rows=rows, reviews_per_s=round(rows / res["seconds"]),
+                       dump_mb=round(dump.stat().st_size / 2**20, 1))
+            runs.append(res)
+            print(json.dumps(res), flush=True)
+            dump.unlink()
+    result = {
+        "command": "python scripts/bench_score.py " + " ".join(sys.argv[1:]),
+        "date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "unique_texts": unique, "output": "parquet, streaming (default --chunksize), 2 workers",
+        "runs": runs,
+    }
+    Path(out).write_text(json.dumps(result, indent=1), encoding="utf-8")
+    print(json.dumps(result, indent=1))
+    return 0
 
 
 def jieba_only(texts: list[str]) -> float:
@@ -70,9 +162,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", help="folder to keep the generated dump and output in")
     ap.add_argument("--unique", action="store_true",
                     help="make every replicated text distinct (no cache hits on repeats)")
-    ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "bench_score.json"))
+    ap.add_argument("--out", help="result file (default: scripts/results/bench_score.json, "
+                    "or bench_score_scale.json with --memory-series)")
+    ap.add_argument("--memory-series", help="comma-separated dump sizes, e.g. 100000,1000000,5000000: "
+                    "seconds and peak memory of streaming scoring to Parquet for each")
     args = ap.parse_args(argv)
     data = find_corpora(args.data_dir)
+    results = Path(__file__).parent / "results"
+    if args.memory_series:
+        sizes = [int(x) for x in args.memory_series.split(",") if x.strip()]
+        return memory_series(data, sizes, args.unique, args.keep,
+                             args.out or str(results / "bench_score_scale.json"))
+    args.out = args.out or str(results / "bench_score.json")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.keep or tmp)
         folder.mkdir(parents=True, exist_ok=True)

@@ -67,6 +67,10 @@ class StoreError(KoubeiError):
     exit_code = 7
 
 
+class LabelError(InputError):
+    """A label file is malformed or speaks labels outside the taxonomy; the message names them."""
+
+
 class EncoderError(KoubeiError):
     """A transformer encoder cannot be used (optional dependencies, incomplete model directory).
 
@@ -76,5 +80,10 @@ class EncoderError(KoubeiError):
     exit_code = 5
 
 
-class LabelError(InputError):
-    """A label file is malformed or speaks labels outside the taxonomy; the message names them."""
+class EngineError(KoubeiError):
+    """A scoring engine cannot run: its optional dependency is missing, or its scheduler unreachable.
+
+    The message gives the install line or says how to start the scheduler.
+    """
+
+    exit_code = 8

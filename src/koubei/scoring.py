@@ -1,10 +1,24 @@
 """Batch scoring of a review dump: read → score → write, as one library call.
 
 The CLI's ``koubei score`` is a thin skin over :func:`score_file`.
+
+Outputs that can be appended (Parquet, CSV, TSV, JSON Lines) are written as
+a stream: the dump is read ``chunksize`` rows at a time
+(:func:`koubei.io.iter_reviews`, whose ids and flags equal a whole-file
+read), each chunk is scored (one pool of worker processes kept for the whole
+run) and appended to a hidden temporary file beside the target, and the
+temporary file is moved onto the target only when the last chunk is written.
+Memory is bounded by the chunk size, not the dump. A run killed midway
+leaves only ``.NAME.XXXXXXXX.tmp`` (no Parquet footer, not the target's
+name); the next run for the same target removes it. Excel and JSON arrays
+cannot be appended and are scored in memory.
 """
 
 from __future__ import annotations
 
+import re
+import shutil
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,12 +26,18 @@ from typing import Any
 
 import pandas as pd
 
-from koubei.io import ReadReport, read_reviews_with_report, write_table
-from koubei.io.writers import check_output
+from koubei.errors import OutputError
+from koubei.io import ReadReport, ReviewReader, read_reviews_with_report, write_table
+from koubei.io.canonical import CANONICAL_COLUMNS
+from koubei.io.writers import atomic_write, check_output
+from koubei.model.parallel import keep_workers
 from koubei.model.review_model import TOPIC_PREFIX, ReviewModel, load_model
 from koubei.taxonomy import Taxonomy
 
 UNSCORED_FLAGS = ("templated",)
+#: output formats written chunk by chunk; the others are scored in memory
+STREAM_FORMATS = ("parquet", "csv", "tsv", "jsonl")
+DEFAULT_CHUNKSIZE = 50_000
 
 
 @dataclass
@@ -47,36 +67,78 @@ def scorable(frame: pd.DataFrame) -> pd.Series:
     return (frame["status"] == "ok") & ~templated
 
 
+@dataclass
+class SummaryCounts:
+    """The counts behind a :class:`ScoreSummary`, added up chunk by chunk (or partition)."""
+
+    rows: int = 0
+    scored: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    templated: int = 0
+    flagged: Counter[str] = field(default_factory=Counter)
+    sentiment: Counter[str] = field(default_factory=Counter)
+    complaints: int = 0
+    topic_neg: Counter[str] = field(default_factory=Counter)
+
+    @classmethod
+    def of(cls, scored: pd.DataFrame, taxonomy: Taxonomy) -> SummaryCounts:
+        """The counts of one scored frame."""
+        mask = scorable(scored)
+        flags = scored["flags"].fillna("").astype(str).str.split(";").explode()
+        return cls(
+            rows=len(scored), scored=int(mask.sum()),
+            skipped=_counts(scored.loc[scored["status"] != "ok", "status"]),
+            templated=int(((scored["status"] == "ok") & ~mask).sum()),
+            flagged=_counts(flags[flags != ""]),
+            sentiment=_counts(scored.loc[mask, "sentiment"]),
+            complaints=int(scored["is_complaint"].sum()),
+            topic_neg=Counter({t: int((scored[TOPIC_PREFIX + t] == "neg").sum())
+                               for t in taxonomy.topic_ids}),
+        )
+
+    def add(self, other: SummaryCounts) -> SummaryCounts:
+        """Add ``other`` into this one; returns self."""
+        self.rows += other.rows
+        self.scored += other.scored
+        self.templated += other.templated
+        self.complaints += other.complaints
+        for mine, theirs in ((self.skipped, other.skipped), (self.flagged, other.flagged),
+                             (self.sentiment, other.sentiment), (self.topic_neg, other.topic_neg)):
+            mine.update(theirs)
+        return self
+
+    def summary(self, taxonomy: Taxonomy, *, top: int = 5) -> ScoreSummary:
+        """The summary: dicts by decreasing count, top complaint topics in taxonomy order on ties."""
+        skipped = _by_count(self.skipped)
+        if self.templated:
+            skipped["templated"] = self.templated
+        topics = [(t.id, t.zh, self.topic_neg[t.id]) for t in taxonomy.topics if self.topic_neg[t.id]]
+        topics.sort(key=lambda x: -x[2])
+        return ScoreSummary(rows=self.rows, scored=self.scored, skipped=skipped,
+                            flagged=_by_count(self.flagged), sentiment=_by_count(self.sentiment),
+                            complaints=self.complaints, top_complaints=topics[:top])
+
+
+def _counts(values: pd.Series) -> Counter[str]:
+    return Counter({str(k): int(v) for k, v in values.value_counts().items()})
+
+
+def _by_count(counts: Counter[str]) -> dict[str, int]:
+    return {k: v for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if v}
+
+
 def summarize(scored: pd.DataFrame, taxonomy: Taxonomy, *, top: int = 5) -> ScoreSummary:
     """Counts of a scored frame: skipped rows by reason, sentiment split, top complaints."""
-    mask = scorable(scored)
-    skipped = scored.loc[scored["status"] != "ok", "status"].value_counts().to_dict()
-    flags = scored["flags"].fillna("").astype(str).str.split(";").explode()
-    flagged = flags[flags != ""].value_counts().to_dict()
-    n_templated = int(((scored["status"] == "ok") & ~mask).sum())
-    if n_templated:
-        skipped["templated"] = n_templated
-    sent = scored.loc[mask, "sentiment"].value_counts().to_dict()
-    counts = []
-    for t in taxonomy.topics:
-        n = int((scored[TOPIC_PREFIX + t.id] == "neg").sum())
-        if n:
-            counts.append((t.id, t.zh, n))
-    counts.sort(key=lambda x: -x[2])
-    return ScoreSummary(
-        rows=len(scored), scored=int(mask.sum()),
-        skipped={str(k): int(v) for k, v in skipped.items()},
-        flagged={str(k): int(v) for k, v in flagged.items()},
-        sentiment={str(k): int(v) for k, v in sent.items()},
-        complaints=int(scored["is_complaint"].sum()), top_complaints=counts[:top],
-    )
+    return SummaryCounts.of(scored, taxonomy).summary(taxonomy, top=top)
 
 
 def score_file(input_path: str | Path, output: str | Path, *, model: ReviewModel | None = None,
                model_path: str | Path | None = None, fmt: str | None = None,
                input_format: str | None = None,
                overwrite: bool = False, batch_size: int = 2000, workers: int = 1,
+               chunksize: int | None = DEFAULT_CHUNKSIZE,
                on_read: Callable[[ReadReport], None] | None = None,
+               on_start: Callable[[ReadReport], None] | None = None,
                progress: Callable[[int], None] | None = None, **read_options: Any) -> ScoreResult:
     """Read a dump, score every row and write the result atomically.
 
@@ -86,15 +148,193 @@ def score_file(input_path: str | Path, output: str | Path, *, model: ReviewModel
         input_format: the input's format when its extension does not tell.
         model: a loaded model; else ``model_path`` or the bundled default is loaded.
         workers: processes scoring batches in parallel.
-        on_read: called with the read report once the file is read.
+        chunksize: rows read, scored and written at a time for Parquet, CSV,
+            TSV and JSON Lines outputs; None or 0 scores the whole dump in
+            memory (always so for Excel and JSON). The output is the same.
+        on_read: called with the read report once the whole file is read.
+        on_start: streaming only: called with the (partial) read report once
+            the first chunk is read, before it is scored.
         progress: called with the number of rows scored after each batch.
         read_options: column mapping and reading options of ``read_reviews``.
+
+    Raises:
+        OutputError: the output cannot be written, or a source column changes
+            type between chunks (Parquet).
+        InputError: as :func:`koubei.read_reviews`.
     """
-    check_output(output, fmt, overwrite=overwrite)
+    name = check_output(output, fmt, overwrite=overwrite)
+    remove_stale_temps(Path(output))
     model = model or load_model(model_path)
+    if chunksize and name in STREAM_FORMATS:
+        reader = ReviewReader(input_path, fmt=input_format, chunksize=chunksize, **read_options)
+        return _score_stream(reader, Path(output), name, model, batch_size=batch_size,
+                             workers=workers, on_read=on_read, on_start=on_start, progress=progress)
     frame, report = read_reviews_with_report(input_path, fmt=input_format, **read_options)
     if on_read:
         on_read(report)
     scored = model.score(frame, batch_size=batch_size, workers=workers, progress=progress)
     path = write_table(scored, output, fmt, overwrite=overwrite)
     return ScoreResult(output=path, read_report=report, summary=summarize(scored, model.taxonomy))
+
+
+def _score_stream(reader: ReviewReader, target: Path, fmt: str, model: ReviewModel, *,
+                  batch_size: int, workers: int, on_read: Callable[[ReadReport], None] | None,
+                  on_start: Callable[[ReadReport], None] | None,
+                  progress: Callable[[int], None] | None) -> ScoreResult:
+    counts = SummaryCounts()
+
+    def write(tmp: Path) -> None:
+        with keep_workers(model, workers), open_sink(tmp, fmt) as sink:
+            for i, chunk in enumerate(reader):
+                if i == 0 and on_start:
+                    on_start(reader.report)
+                scored = model.score(chunk, batch_size=batch_size, workers=workers, progress=progress)
+                sink.write(scored)
+                counts.add(SummaryCounts.of(scored, model.taxonomy))
+
+    atomic_write(target, write)
+    if on_read:
+        on_read(reader.report)
+    return ScoreResult(output=target, read_report=reader.report, summary=counts.summary(model.taxonomy))
+
+
+def remove_stale_temps(target: Path) -> list[Path]:
+    """Remove what killed runs left for ``target``: ``.NAME.XXXXXXXX.tmp`` files or folders beside it.
+
+    Do not run two jobs writing the same target at once: the second removes
+    the first one's temporary file.
+    """
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.[0-9a-f]{{8}}\.tmp")
+    parent = target.parent
+    if not parent.is_dir():
+        return []
+    stale = [p for p in parent.iterdir() if pattern.fullmatch(p.name)]
+    for p in stale:
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
+    return stale
+
+
+# --- chunk sinks -----------------------------------------------------------------------------
+
+
+class ParquetSink:
+    """Row groups appended to one Parquet file, under one schema fixed by the first chunk.
+
+    See :func:`stream_schema` for how the schema is fixed.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._writer: Any = None
+        self.schema: Any = None
+
+    def write(self, frame: pd.DataFrame) -> None:
+        import pyarrow.parquet as pq
+
+        table = arrow_table(frame)
+        if self._writer is None:
+            self.schema = stream_schema(table)
+            self._writer = pq.ParquetWriter(self.path, self.schema)
+        self._writer.write_table(conform(table, self.schema))
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+
+    def __enter__(self) -> ParquetSink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class TextSink:
+    """Chunks appended to a CSV/TSV (UTF-8 with BOM, one header) or JSON Lines file,
+    byte for byte what :func:`koubei.io.write_table` writes for the whole table."""
+
+    def __init__(self, path: Path, fmt: str) -> None:
+        self.path, self.fmt, self._first = path, fmt, True
+
+    def write(self, frame: pd.DataFrame) -> None:
+        df = _without_attrs(frame)
+        mode = "w" if self._first else "a"
+        if self.fmt == "jsonl":
+            df.to_json(self.path, orient="records", lines=True, force_ascii=False,
+                       date_format="iso", mode=mode)
+        else:
+            df.to_csv(self.path, index=False, sep="\t" if self.fmt == "tsv" else ",",
+                      header=self._first, mode=mode,
+                      encoding="utf-8-sig" if self._first else "utf-8")
+        self._first = False
+
+    def __enter__(self) -> TextSink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def open_sink(path: Path, fmt: str) -> ParquetSink | TextSink:
+    """A sink appending scored chunks to ``path`` in ``fmt`` (one of :data:`STREAM_FORMATS`)."""
+    return ParquetSink(path) if fmt == "parquet" else TextSink(path, fmt)
+
+
+def _without_attrs(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy(deep=False)
+    out.attrs = {}
+    return out
+
+
+def arrow_table(frame: pd.DataFrame) -> Any:
+    """``frame`` as a pyarrow Table, without its index and ``attrs`` (as ``DataFrame.to_parquet``)."""
+    import pyarrow as pa
+
+    try:
+        return pa.Table.from_pandas(_without_attrs(frame), preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as err:
+        raise OutputError(
+            f"cannot store the table as Parquet ({err}); a column mixes types: "
+            "convert it with .astype(str), or write .csv"
+        ) from None
+
+
+def stream_schema(first: Any) -> Any:
+    """The schema every chunk is cast to, from the first chunk's table.
+
+    Strings are ``large_string`` (pandas' own choice). A source column that
+    is all-null in the first chunk (``null`` type) becomes ``large_string``, so
+    later chunks with text in it fit; the canonical columns keep their type
+    (an unmapped ``supplier`` is null in every chunk, as in memory).
+    """
+    import pyarrow as pa
+
+    fields = []
+    for f in first.schema:
+        if pa.types.is_string(f.type) or (pa.types.is_null(f.type) and f.name not in CANONICAL_COLUMNS):
+            f = f.with_type(pa.large_string())
+        fields.append(f)
+    return pa.schema(fields, metadata=first.schema.metadata)
+
+
+def conform(table: Any, schema: Any) -> Any:
+    """``table`` cast to ``schema``.
+
+    Raises:
+        OutputError: a column's values do not fit the type fixed by the first chunk.
+    """
+    import pyarrow as pa
+
+    if table.schema.equals(schema, check_metadata=False):
+        return table.replace_schema_metadata(schema.metadata)
+    try:
+        return table.cast(schema)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, ValueError) as err:
+        changed = [f"{f.name} ({schema.field(f.name).type} then {f.type})" for f in table.schema
+                   if f.name in schema.names and not f.type.equals(schema.field(f.name).type)]
+        raise OutputError(
+            f"a column changes type from one chunk to the next: {', '.join(changed) or err}; "
+            "convert it in the dump, or pass --chunksize 0 to score in memory"
+        ) from None

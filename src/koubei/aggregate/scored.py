@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from koubei.errors import ColumnError, InputFormatError
+from koubei.errors import ColumnError, InputError, InputFormatError
 from koubei.io.sources import open_source
 from koubei.model.review_model import TOPIC_PREFIX
 
@@ -23,14 +23,39 @@ UNCOUNTED_FLAGS = ("templated", "duplicate", "near_duplicate")
 def load_scored(path: str | Path, *, tz: str = "Asia/Shanghai", fmt: str | None = None) -> pd.DataFrame:
     """Read a file written by ``koubei score`` into a frame with its dtypes restored.
 
+    ``path`` may also be a folder of Parquet parts (``koubei score --engine
+    dask``), read with ``pyarrow.dataset`` in file-name order; files whose
+    names start with ``.`` or ``_`` (``_SUCCESS``, temporary files) are left out.
+
     Raises:
-        InputError: the file is missing or unreadable (naming the file).
+        InputError: the file is missing or unreadable (naming the file), or
+            the folder holds no readable Parquet part.
         ColumnError: the file lacks the columns ``score`` writes.
     """
     p = Path(path)
+    if p.is_dir():
+        return restore_scored(_load_parquet_folder(p), source=str(p), tz=tz)
     _, chunks = open_source(p, fmt=fmt)
     frame = pd.concat(list(chunks), ignore_index=True)
     return restore_scored(frame, source=str(p), tz=tz)
+
+
+def _load_parquet_folder(folder: Path) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    from koubei.io.parquet import _nullable_type  # the dtypes a single Parquet file gets
+
+    parts = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in (".parquet", ".pq")
+                   and not p.name.startswith((".", "_")))
+    if not parts:
+        raise InputError(f"{folder}: no .parquet files in this folder; pass a scored file or "
+                         "the folder `koubei score --engine dask` wrote")
+    try:
+        table = ds.dataset([str(p) for p in parts], format="parquet").to_table()
+    except (pa.ArrowException, OSError) as err:
+        raise InputFormatError(f"{folder}: not a readable Parquet dataset ({err})") from None
+    return table.to_pandas(types_mapper=_nullable_type)
 
 
 def restore_scored(frame: pd.DataFrame, *, source: str = "the frame",

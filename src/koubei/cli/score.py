@@ -9,9 +9,10 @@ from typing import Annotated, Any
 import typer
 
 from koubei.cli import _render
+from koubei.engines import Engine
 from koubei.io import ReadReport
 from koubei.model.parallel import available_cores
-from koubei.scoring import score_file
+from koubei.scoring import DEFAULT_CHUNKSIZE, STREAM_FORMATS, ScoreSummary, score_file
 
 
 class OutFormat(StrEnum):
@@ -52,31 +53,80 @@ def score(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")] = False,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Reviews scored per batch.")] = 2000,
     workers: Annotated[int, typer.Option("--workers", min=0, help="Worker processes (0 = one per CPU core).")] = 0,
+    chunksize: Annotated[int, typer.Option("--chunksize", min=0, help="Rows read, scored and written at a time (Parquet, CSV, TSV, JSON Lines output; with --engine dask: rows per partition); 0 = the whole dump in memory.")] = DEFAULT_CHUNKSIZE,
+    engine: Annotated[Engine, typer.Option("--engine", help="local: this machine; dask: Dask's distributed scheduler, output a folder of Parquet parts (needs pip install \"koubei[dask]\").")] = Engine.local,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="With --engine dask: address of a running scheduler, e.g. tcp://host:8786 (default: a local cluster of --workers processes).")] = None,
+    partitions: Annotated[int | None, typer.Option("--partitions", min=1, help="With --engine dask: cut the dump into this many partitions (default: one per --chunksize rows).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or read report.")] = False,
 ) -> None:
     """Score every review: sentiment, topics with polarity, dimensions, taste direction.
 
     Columns are found from common Chinese/English headers (评论内容, 评论时间, 商品,
     供应商, 批次, 评分, 渠道, review, time...) unless given with --text-col etc.
+    Parquet, CSV, TSV and JSON Lines outputs are written chunk by chunk (memory
+    bounded by --chunksize). With --engine dask the output is a folder of
+    Parquet parts with a _SUCCESS file.
     """
     out = output or default_output(input_path)
+    _check_engine_options(engine, fmt, scheduler, partitions)
     mapping: dict[str, Any] = {k: v for k, v in dict(
         text_col=text_col, id_col=id_col, time_col=time_col, product_col=product_col,
         supplier_col=supplier_col, batch_col=batch_col, rating_col=rating_col,
         channel_col=channel_col).items() if v is not None}
     sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
+    read_args: dict[str, Any] = dict(input_format=input_format, encoding=encoding, sheet=sheet_arg,
+                                     now=now, tz=tz, **mapping)
     with _render.progress_bar(quiet) as ticker:
 
         def on_read(report: ReadReport) -> None:
             _render.read_report(report, quiet)
             ticker.start(report.status_counts.get("ok", report.n_rows))
 
-        result = score_file(
-            input_path, out, model_path=model, fmt=fmt.value if fmt else None,
-            overwrite=overwrite, batch_size=batch_size, on_read=on_read,
-            workers=workers or available_cores(),
-            progress=ticker.advance, input_format=input_format, encoding=encoding, sheet=sheet_arg, now=now, tz=tz, **mapping,
-        )
-    for line in _render.summary(result.summary):
-        typer.echo(line)
+        def on_done(report: ReadReport) -> None:  # streaming: the report is complete at the end
+            _render.read_report(report, quiet)
+
+        if engine is Engine.dask:
+            from koubei.engines import score_dataset
+
+            _open_ended(ticker)
+            result: Any = score_dataset(
+                input_path, out, scheduler=scheduler, partitions=partitions,
+                chunksize=chunksize or DEFAULT_CHUNKSIZE, model_path=model, overwrite=overwrite,
+                batch_size=batch_size, n_workers=workers or None, on_read=on_done,
+                progress=ticker.advance, **read_args)
+        else:
+            streaming = chunksize > 0 and (fmt.value if fmt else _out_format(out)) in STREAM_FORMATS
+            result = score_file(
+                input_path, out, model_path=model, fmt=fmt.value if fmt else None,
+                overwrite=overwrite, batch_size=batch_size, chunksize=chunksize,
+                on_read=on_done if streaming else on_read, on_start=lambda _r: _open_ended(ticker),
+                workers=workers or available_cores(), progress=ticker.advance, **read_args,
+            )
+    _print_summary(result.summary)
     typer.echo(f"wrote {result.output}")
+
+
+def _print_summary(summary: ScoreSummary) -> None:
+    for line in _render.summary(summary):
+        typer.echo(line)
+
+
+def _out_format(out: Path) -> str:
+    from koubei.io.writers import output_format
+
+    return output_format(out)
+
+
+def _open_ended(ticker: _render.Ticker) -> None:
+    """Start the bar without a total: streaming learns the row count at the end."""
+    if ticker.bar is not None and ticker.task is None:
+        ticker.task = ticker.bar.add_task(ticker.label, total=None)
+
+
+def _check_engine_options(engine: Engine, fmt: OutFormat | None, scheduler: str | None,
+                          partitions: int | None) -> None:
+    if engine is Engine.dask and fmt not in (None, OutFormat.parquet):
+        raise typer.BadParameter(f"--engine dask writes a folder of Parquet parts, not {fmt}",
+                                 param_hint="--format")
+    if engine is Engine.local and (scheduler or partitions):
+        raise typer.BadParameter("needs --engine dask", param_hint="--scheduler/--partitions")

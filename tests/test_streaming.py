@@ -1,0 +1,234 @@
+"""Streaming scoring (``score_file`` chunk by chunk): same output as in memory, crash-safe, bounded memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from koubei.cli import app
+from koubei.errors import OutputError
+from koubei.io import iter_reviews, read_reviews
+from koubei.model.review_model import ReviewModel
+from koubei.resources import corpora_path
+from koubei.scoring import ParquetSink, remove_stale_temps, score_file
+
+DEMO = corpora_path("demo/snack_reviews.csv")
+CHUNK = 700  # several chunks over the 3,000-row dump, boundaries inside runs of repeats
+
+
+@pytest.fixture(scope="module")
+def dump(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo dump plus repeats of its first 500 rows (ids ``-2``, duplicate flags
+    across chunk boundaries), empty rows and a platform placeholder."""
+    raw = pd.read_csv(DEMO, dtype=str, keep_default_na=False)
+    extra = raw.head(500).copy()
+    extra["评论ID"] = ""  # hash ids, so repeats get -2, -3...
+    junk = raw.head(6).copy()
+    junk["评论内容"] = ["", "   ", "此用户没有填写评价内容", "。。。", "好吃", "好吃"]
+    path = tmp_path_factory.mktemp("dump") / "reviews.csv"
+    pd.concat([raw, extra, junk, extra.head(100)]).to_csv(path, index=False)
+    return path
+
+
+def _score(dump: Path, out: Path, model: ReviewModel, **kw: object) -> object:
+    return score_file(dump, out, model=model, now="2026-12-01", **kw)  # type: ignore[arg-type]
+
+
+def test_chunks_give_the_ids_and_flags_of_a_whole_read(dump: Path) -> None:
+    whole = read_reviews(dump)
+    chunked = pd.concat(list(iter_reviews(dump, chunksize=CHUNK)))
+    assert whole["review_id"].tolist() == chunked["review_id"].tolist()
+    assert whole["flags"].tolist() == chunked["flags"].tolist()
+    assert whole["review_id"].str.endswith("-2").sum() > 100
+    assert whole["flags"].str.contains("duplicate").sum() > 500
+
+
+def test_chunked_parquet_equals_in_memory(dump: Path, tmp_path: Path, default_model: ReviewModel) -> None:
+    mem = _score(dump, tmp_path / "mem.parquet", default_model, chunksize=0)
+    st = _score(dump, tmp_path / "st.parquet", default_model, chunksize=CHUNK)
+    assert pq.ParquetFile(tmp_path / "st.parquet").metadata.num_row_groups > 1
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "mem.parquet"),
+                                  pd.read_parquet(tmp_path / "st.parquet"))
+    assert mem.summary == st.summary  # type: ignore[attr-defined]
+    assert mem.read_report == st.read_report  # type: ignore[attr-defined]
+    assert st.summary.rows == len(read_reviews(dump))  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("ext", ["csv", "tsv", "jsonl"])
+def test_chunked_text_output_is_byte_identical(dump: Path, tmp_path: Path, default_model: ReviewModel,
+                                               ext: str) -> None:
+    _score(dump, tmp_path / f"mem.{ext}", default_model, chunksize=0)
+    _score(dump, tmp_path / f"st.{ext}", default_model, chunksize=CHUNK)
+    assert (tmp_path / f"mem.{ext}").read_bytes() == (tmp_path / f"st.{ext}").read_bytes()
+
+
+def test_one_worker_equals_two(dump: Path, tmp_path: Path, default_model: ReviewModel) -> None:
+    _score(dump, tmp_path / "w1.parquet", default_model, chunksize=1000, workers=1)
+    _score(dump, tmp_path / "w2.parquet", default_model, chunksize=1000, workers=2)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "w1.parquet"),
+                                  pd.read_parquet(tmp_path / "w2.parquet"))
+
+
+def test_column_empty_in_the_first_chunk_gets_text_later(tmp_path: Path,
+                                                         default_model: ReviewModel) -> None:
+    rows = [{"text": f"第{i}次买，味道太淡了", "note": None if i < 5 else f"备注{i}"} for i in range(10)]
+    src = tmp_path / "r.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    _score(src, tmp_path / "mem.parquet", default_model, chunksize=0)
+    _score(src, tmp_path / "st.parquet", default_model, chunksize=3)
+    st = pd.read_parquet(tmp_path / "st.parquet")
+    assert st["note"].tolist()[4:6] == ["", "备注5"]
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "mem.parquet"), st)
+
+
+def test_parquet_sink_fixes_null_columns_of_the_first_chunk(tmp_path: Path) -> None:
+    first = pd.DataFrame({"note": [None, None], "supplier": [None, None], "n": [1.0, 2.0]})
+    later = pd.DataFrame({"note": ["备注", None], "supplier": [None, None], "n": [3.0, None]})
+    with ParquetSink(tmp_path / "o.parquet") as sink:
+        sink.write(first)
+        sink.write(later)
+    schema = pq.read_schema(tmp_path / "o.parquet")
+    assert str(schema.field("note").type) == "large_string"
+    assert str(schema.field("supplier").type) == "null"  # canonical: null iff unmapped, in every chunk
+    assert pd.read_parquet(tmp_path / "o.parquet")["note"].tolist()[2] == "备注"
+
+
+def test_a_column_changing_type_between_chunks_is_an_output_error(tmp_path: Path) -> None:
+    with ParquetSink(tmp_path / "o.parquet") as sink:
+        sink.write(pd.DataFrame({"n": [1, 2]}))
+        with pytest.raises(OutputError, match=r"n \(int64 then large_string\).*--chunksize 0"):
+            sink.write(pd.DataFrame({"n": ["1", "x"]}))
+
+
+def _crash_after_two_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = {"n": 0}
+    original = ReviewModel.score
+
+    def score(self: ReviewModel, *args: object, **kwargs: object) -> pd.DataFrame:
+        calls["n"] += 1
+        if calls["n"] > 2:
+            raise RuntimeError("simulated crash")
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ReviewModel, "score", score)
+
+
+def test_a_crash_midway_leaves_no_output(dump: Path, tmp_path: Path, default_model: ReviewModel,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    _crash_after_two_chunks(monkeypatch)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        _score(dump, tmp_path / "out.parquet", default_model, chunksize=CHUNK)
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_crash_midway_leaves_the_old_output_unchanged(dump: Path, tmp_path: Path,
+                                                        default_model: ReviewModel,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out.csv"
+    out.write_text("old,result\n", encoding="utf-8")
+    _crash_after_two_chunks(monkeypatch)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        _score(dump, out, default_model, chunksize=CHUNK, overwrite=True)
+    assert os.listdir(tmp_path) == ["out.csv"]
+    assert out.read_text(encoding="utf-8") == "old,result\n"
+
+
+KILL_SCRIPT = textwrap.dedent("""
+    import os, signal, sys
+    from koubei.model.review_model import ReviewModel
+    from koubei.scoring import score_file
+
+    original, calls = ReviewModel.score, []
+    def score(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) > 2:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return original(self, *args, **kwargs)
+    ReviewModel.score = score
+    score_file(sys.argv[1], sys.argv[2], chunksize=int(sys.argv[3]), workers=1)
+""")
+
+
+def test_a_killed_run_leaves_only_a_hidden_temp_file_that_the_next_run_removes(
+        dump: Path, tmp_path: Path, default_model: ReviewModel) -> None:
+    out = tmp_path / "out.parquet"
+    proc = subprocess.run([sys.executable, "-c", KILL_SCRIPT, str(dump), str(out), str(CHUNK)],
+                          capture_output=True, timeout=300)
+    assert proc.returncode == -9, proc.stderr.decode()
+    left = os.listdir(tmp_path)
+    assert len(left) == 1 and left[0].startswith(".out.parquet.") and left[0].endswith(".tmp")
+    with pytest.raises(Exception, match=r"(?i)parquet|footer|magic"):
+        pq.ParquetFile(tmp_path / left[0])  # no footer: it cannot pass for a result
+    res = _score(dump, out, default_model, chunksize=CHUNK)
+    assert os.listdir(tmp_path) == ["out.parquet"]
+    assert len(pd.read_parquet(out)) == res.summary.rows  # type: ignore[attr-defined]
+
+
+def test_stale_temp_files_of_other_targets_are_kept(tmp_path: Path) -> None:
+    mine, other = tmp_path / ".a.csv.0123abcd.tmp", tmp_path / ".b.csv.0123abcd.tmp"
+    mine.write_text("x")
+    other.write_text("x")
+    (tmp_path / ".a.csv.notmine.tmp").write_text("x")
+    assert remove_stale_temps(tmp_path / "a.csv") == [mine]
+    assert sorted(os.listdir(tmp_path)) == [".a.csv.notmine.tmp", ".b.csv.0123abcd.tmp"]
+
+
+def test_cli_chunksize_and_engine_options(dump: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "o.parquet"
+    res = runner.invoke(app, ["score", str(dump), "-o", str(out), "-q", "--chunksize", "1000",
+                              "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    assert f"rows: {len(read_reviews(dump)):,}" in res.output
+    res = runner.invoke(app, ["score", str(dump), "-o", str(tmp_path / "p.parquet"),
+                              "--scheduler", "tcp://127.0.0.1:1"])
+    assert res.exit_code == 2 and "--engine dask" in res.output
+
+
+def test_cli_streaming_still_prints_the_read_report(dump: Path, tmp_path: Path) -> None:
+    res = CliRunner().invoke(app, ["score", str(dump), "-o", str(tmp_path / "o.csv"),
+                                   "--chunksize", "1000", "--workers", "1"])
+    assert res.exit_code == 0, res.output
+    assert "3,106 rows (csv, utf-8)" in res.output or " rows (csv" in res.output
+
+
+# --- memory bound ----------------------------------------------------------------------------
+
+MEMORY_ROWS = 1_000_000
+GIB = 2**30
+
+
+# Runs a command and prints the largest peak RSS (kB) of its process tree, for this run alone.
+RUSAGE_WRAPPER = ("import resource, subprocess, sys; rc = subprocess.call(sys.argv[1:]); "
+                  "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
+                  "sys.exit(rc)")
+
+
+@pytest.mark.slow
+def test_scoring_a_million_rows_to_parquet_stays_under_one_gib(tmp_path: Path) -> None:
+    """``koubei score`` in a child process on a 1 M-row CSV (the demo texts
+    replicated): the largest process's peak RSS (the reader/writer or a worker) ≤ 1 GiB."""
+    texts = pd.read_csv(DEMO, dtype=str)["评论内容"].fillna("").tolist()
+    src = tmp_path / "big.csv"
+    with src.open("w", encoding="utf-8", newline="") as handle:
+        handle.write("评论内容\n")
+        for start in range(0, MEMORY_ROWS, 100_000):
+            block = [texts[i % len(texts)] for i in range(start, start + 100_000)]
+            pd.DataFrame({"t": block}).to_csv(handle, index=False, header=False)
+    out = tmp_path / "big.scored.parquet"
+    cmd = [sys.executable, "-m", "koubei.cli", "score", str(src), "-o", str(out), "-q", "--workers", "2"]
+    proc = subprocess.run([sys.executable, "-c", RUSAGE_WRAPPER, *cmd], capture_output=True, timeout=1800)
+    err = proc.stderr.decode()
+    assert proc.returncode == 0, err[-2000:]
+    peak_kb = int(err.split()[-1])
+    assert pq.ParquetFile(out).metadata.num_rows == MEMORY_ROWS
+    assert peak_kb * 1024 <= GIB, f"peak RSS {peak_kb / 1024:.0f} MB"
