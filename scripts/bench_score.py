@@ -155,6 +155,34 @@ def jieba_only(texts: list[str]) -> float:
     return time.perf_counter() - t0
 
 
+def snownlp_compare(data: Path, n: int) -> dict[str, object]:
+    """SnowNLP's sentiment and koubei's model.score on the same n waimai reviews, one process each in turn.
+
+    Both are timed after loading (koubei: model loaded and warmed on other texts; SnowNLP:
+    its first call loads its model, so it is warmed the same way). Speed only: koubei's
+    sentiment model was trained on these reviews, so no accuracy is compared here.
+    """
+    from snownlp import SnowNLP
+
+    from koubei import load_model
+
+    src = pd.read_csv(data / SENTIMENT_FILES["waimai"], dtype=str).dropna(subset=["review"])
+    texts = src["review"].drop_duplicates().sample(n=n + 50, random_state=0).tolist()
+    warm, texts = texts[:50], texts[50:]
+    model = load_model()
+    model.score(warm, workers=1)
+    t0 = time.perf_counter()
+    model.score(texts, workers=1)
+    koubei_s = time.perf_counter() - t0
+    _ = [SnowNLP(t).sentiments for t in warm]
+    t0 = time.perf_counter()
+    _ = [SnowNLP(t).sentiments for t in texts]
+    snow_s = time.perf_counter() - t0
+    return {"reviews": n, "koubei_score_1_process_reviews_per_s": round(n / koubei_s),
+            "snownlp_sentiments_reviews_per_s": round(n / snow_s),
+            "ratio_koubei_to_snownlp": round(snow_s / koubei_s, 2)}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=100_000)
@@ -166,9 +194,19 @@ def main(argv: list[str] | None = None) -> int:
                     "or bench_score_scale.json with --memory-series)")
     ap.add_argument("--memory-series", help="comma-separated dump sizes, e.g. 100000,1000000,5000000: "
                     "seconds and peak memory of streaming scoring to Parquet for each")
+    ap.add_argument("--snownlp", type=int, default=0, metavar="N",
+                    help="compare speed with SnowNLP's sentiment on N waimai reviews (pip install snownlp)")
     args = ap.parse_args(argv)
     data = find_corpora(args.data_dir)
     results = Path(__file__).parent / "results"
+    if args.snownlp:
+        res = {"command": "python scripts/bench_score.py " + " ".join(argv or sys.argv[1:]),
+               "date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+               **snownlp_compare(data, args.snownlp)}
+        target = Path(args.out or results / "bench_snownlp.json")
+        target.write_text(json.dumps(res, indent=1), encoding="utf-8")
+        print(json.dumps(res, indent=1))
+        return 0
     if args.memory_series:
         sizes = [int(x) for x in args.memory_series.split(",") if x.strip()]
         return memory_series(data, sizes, args.unique, args.keep,
