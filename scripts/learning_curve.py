@@ -1,0 +1,312 @@
+"""Learning curves of `koubei train`, and `koubei suggest` (active learning) against random picks.
+
+    python scripts/learning_curve.py [--data-dir DIR] [--seeds 5] [--sizes 50,100,200,400,all]
+                                     [--nobase-sizes 50,100,200,400] [--al-sizes 100,200,400]
+                                     [--folds 3] [--out scripts/results/learning_curve.json]
+
+Data: labels/gold_topics_train.jsonl of ../shared/corpora. Reviews whose key
+(normalized text without punctuation, digits or spaces) repeats are kept once.
+A fixed dev split takes the reviews whose key hashes (sha1) into the lowest
+``--dev-share`` (25 %); the rest is the train pool, so near-duplicates that
+share a key never straddle the split. The dev split is the same for every seed
+and arm.
+
+Arms (seed s = 0 .. --seeds-1; one random permutation of the pool per seed):
+
+- ``random+base``: the first n reviews of the permutation, trained with
+  ``train_bundle(..., base=models/default)``. The samples are nested (the 100
+  contain the 50), so this arm is also the random arm of the active-learning
+  comparison. ``all`` is the whole pool (the seed then only moves folds and
+  regressions) and runs after everything else, for as many seeds as fit in
+  ``--budget-min`` minutes of the whole run (at least one): on 2 loaded cores
+  one such fit takes minutes.
+- ``random+nobase``: the same samples without ``base`` (a vocabulary and a
+  sentiment model fitted on the sample alone); only ``--nobase-sizes``.
+- ``suggest+base``: starts from the same random first ``sizes[0]`` reviews; each
+  step trains on the labels so far, runs ``koubei.train.suggest`` with that model
+  on the rest of the pool (seed s) and adds its picks, up to each of
+  ``--al-sizes`` (labels come from the gold file: a perfect annotator).
+
+Each bundle scores the dev split (``ReviewModel.predict``): topic micro-F1,
+macro-F1 over the topics with dev support, topic+polarity micro-F1, and topic
+micro-F1 on the dev reviews sampled at random (``selection: random``; the
+rest of the gold file is cue-enriched, not a random sample). Summaries are
+mean ± sd (sd with ddof=1) over seeds; the suggest-vs-random comparison is
+paired by seed.
+
+Leak note (also in the JSON): models/default was trained on all 2,158 gold
+reviews, dev included. ``train_bundle`` with ``base`` reuses its TF-IDF
+vocabulary (fitted on the sentiment corpora + all gold texts, no labels), its
+jieba dictionary and its sentiment model (trained on the sentiment corpora +
+the gold texts' sentiment labels, dev included); the topic detector, the
+polarity head and the per-topic calibration and thresholds are fitted on the
+sampled labels only. Topic detection reads the embedding and the taxonomy's
+cue counts, not sentiment, so topic micro/macro-F1 see the dev reviews only
+through the unsupervised vocabulary; topic+polarity reads the base's sentiment
+scores (a mild leak). The no-base arm sees no dev review at all.
+Results go to --out (rewritten after every run, so a partial run leaves data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from koubei.datasets import GoldRecord, find_corpora, load_gold
+from koubei.evaluation import topic_metrics
+from koubei.io.reader import canonicalize
+from koubei.model import load_model
+from koubei.model.bundle import load_components
+from koubei.taxonomy import Taxonomy
+from koubei.text.normalize import normalize
+from koubei.train.fit import train_bundle
+from koubei.train.suggest import suggest
+
+T0 = time.time()
+METRICS = ("micro_f1", "macro_f1_supported", "topic_polarity_micro_f1", "micro_f1_random_dev")
+LEAK_NOTE = (
+    "models/default (the base) was trained on all 2,158 gold reviews, dev included. With base, "
+    "train_bundle reuses only the base's TF-IDF vocabulary (fitted on the sentiment corpora + all gold "
+    "texts, no labels), jieba dictionary, sentiment model and context threshold; the topic detector, "
+    "polarity head, calibration and thresholds are fitted on the sampled labels only (fit.py _fit_parts, "
+    "calibrate). Topic detection reads the embedding + taxonomy cue counts, not sentiment, so topic "
+    "micro/macro-F1 see the dev reviews only through the unsupervised vocabulary and IDF. The polarity "
+    "head reads the base sentiment model's scores, and that model was trained on the gold texts' "
+    "sentiment labels (dev included): a mild leak for topic+polarity F1 (and for sentiment, not "
+    "reported). The no-base arm sees no dev review at all. The taxonomy's cue words were written by "
+    "people who had read gold reviews (not measurable here).")
+
+
+def log(msg: str) -> None:
+    print(f"[{time.time() - T0:7.1f}s] {msg}", file=sys.stderr, flush=True)
+
+
+def text_key(text: str) -> str:
+    """Normalized text without punctuation, digits, spaces: near-duplicates share it."""
+    return re.sub(r"[\W\d_]+", "", normalize(text))
+
+
+def split_gold(gold: list[GoldRecord], dev_share: float) -> tuple[list[GoldRecord], list[GoldRecord], int]:
+    """(train pool, dev, duplicates dropped); dev = keys whose sha1 falls in the lowest share."""
+    seen: set[str] = set()
+    pool, dev = [], []
+    for r in gold:
+        k = text_key(r.text) or r.text
+        if k in seen:
+            continue
+        seen.add(k)
+        h = int(hashlib.sha1(k.encode("utf-8")).hexdigest()[:8], 16) / 16**8
+        (dev if h < dev_share else pool).append(r)
+    return pool, dev, len(gold) - len(pool) - len(dev)
+
+
+def score_dev(bundle: Path, dev: list[GoldRecord], taxonomy: Taxonomy) -> dict[str, Any]:
+    preds = load_model(bundle).predict([r.text for r in dev])
+    gold_t, pred_t = [r.topics for r in dev], [p.topics for p in preds]
+    m = topic_metrics(gold_t, pred_t, taxonomy.topic_ids)
+    sup = [v["f1"] for v in m["per_topic"].values() if v["support"]]
+    rnd = [i for i, r in enumerate(dev) if r.selection == "random"]
+    m_rnd = topic_metrics([gold_t[i] for i in rnd], [pred_t[i] for i in rnd], taxonomy.topic_ids)
+    return {"micro_f1": m["micro_f1"], "macro_f1_supported": round(float(np.mean(sup)), 4),
+            "topic_polarity_micro_f1": m["topic_polarity_micro_f1"], "micro_f1_random_dev": m_rnd["micro_f1"],
+            "macro_f1_all_topics": m["macro_f1"],
+            "per_topic_f1": {t: v["f1"] for t, v in m["per_topic"].items()}}
+
+
+def fit_and_score(recs: list[GoldRecord], out: Path, base: str | None, seed: int, folds: int,
+                  dev: list[GoldRecord], taxonomy: Taxonomy) -> dict[str, Any]:
+    t = time.time()
+    res = train_bundle(recs, taxonomy=taxonomy, output=out, base=base, seed=seed, folds=folds)
+    train_s = time.time() - t
+    m = score_dev(res.path, dev, taxonomy)
+    src = res.manifest["training"]["base"]
+    return {**m, "train_seconds": round(train_s, 1), "seconds": round(time.time() - t, 1),
+            "rule_based_topics": sorted(res.rule_based),
+            "vocabulary": "base" if base else ("own" if src is None else "default (too few pos/neg)")}
+
+
+def suggest_next(bundle: Path, pool: list[GoldRecord], labelled: list[int], n: int, seed: int,
+                 rng: np.random.Generator) -> tuple[list[int], dict[str, Any]]:
+    """Pool indices ``suggest`` picks among the unlabelled (topped up at random if it gives fewer)."""
+    done = set(labelled)
+    rest = [i for i in range(len(pool)) if i not in done]
+    frame = canonicalize(pd.DataFrame({"id": [str(i) for i in rest], "text": [pool[i].text for i in rest]}))
+    t = time.time()
+    res = suggest(frame, load_model(bundle), n=n, seed=seed)
+    picked = [int(x) for x in res.frame["review_id"]][:n]
+    short = n - len(picked)
+    if short > 0:
+        chosen = set(picked)
+        left = [i for i in rest if i not in chosen]
+        picked += [int(i) for i in rng.choice(left, size=short, replace=False)]
+    kinds = Counter("topic" if str(r).startswith("话题") else "sentiment" if str(r).startswith("整体情感")
+                    else "polarity" for r in res.frame["reason"])
+    info = {"suggest_seconds": round(time.time() - t, 1), "topped_up_at_random": max(short, 0),
+            "picked_sources": dict(Counter(pool[i].source for i in picked)),
+            "picked_selection": dict(Counter(pool[i].selection for i in picked)),
+            "picked_mean_topics": round(float(np.mean([len(pool[i].topics) for i in picked])), 2),
+            "uncertainty_kind": dict(kinds)}
+    return picked, info
+
+
+def mean_sd(values: list[float]) -> dict[str, float]:
+    return {"mean": round(statistics.fmean(values), 4),
+            "sd": round(statistics.stdev(values), 4) if len(values) > 1 else 0.0, "n": len(values)}
+
+
+def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for r in runs:
+        out.setdefault(r["arm"], {}).setdefault(str(r["n_labels"]), []).append(r)
+    summary = {arm: {n: {m: mean_sd([r[m] for r in rs]) for m in (*METRICS, "train_seconds")}
+                     for n, rs in sizes.items()} for arm, sizes in out.items()}
+    paired: dict[str, Any] = {}
+    rnd = {(r["seed"], r["n_labels"]): r for r in runs if r["arm"] == "random+base"}
+    for r in runs:
+        if r["arm"] != "suggest+base" or (r["seed"], r["n_labels"]) not in rnd:
+            continue
+        paired.setdefault(str(r["n_labels"]), []).append((r, rnd[(r["seed"], r["n_labels"])]))
+    comp = {}
+    for n, pairs in paired.items():
+        comp[n] = {}
+        for m in METRICS:
+            d = [a[m] - b[m] for a, b in pairs]
+            comp[n][m] = {"diff_mean": round(statistics.fmean(d), 4),
+                          "diff_sd": round(statistics.stdev(d), 4) if len(d) > 1 else 0.0,
+                          "suggest_wins": sum(x > 0 for x in d), "ties": sum(x == 0 for x in d),
+                          "seeds": len(d)}
+    return {"by_arm": summary, "suggest_minus_random": comp}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data-dir", default=None)
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--sizes", default="50,100,200,400,all")
+    ap.add_argument("--nobase-sizes", default="50,100,200,400",
+                    help="sizes of the no-base curve ('' for none; 'all' is slow on 2 loaded cores)")
+    ap.add_argument("--al-sizes", default="100,200,400", help="active-learning budgets ('' for none)")
+    ap.add_argument("--folds", type=int, default=3)
+    ap.add_argument("--dev-share", type=float, default=0.25)
+    ap.add_argument("--base", default="models/default")
+    ap.add_argument("--budget-min", type=float, default=25.0,
+                    help="size 'all' (the whole pool; the seed only moves folds and regressions) runs "
+                         "last, for as many seeds as fit in this many minutes of the run (at least one)")
+    ap.add_argument("--out", default="scripts/results/learning_curve.json")
+    args = ap.parse_args()
+
+    gold = load_gold(find_corpora(args.data_dir))
+    taxonomy = load_components(args.base)[0].taxonomy
+    pool, dev, dups = split_gold(gold, args.dev_share)
+    sizes = [s for s in args.sizes.split(",") if s]
+    nobase = {s for s in args.nobase_sizes.split(",") if s}
+    al_sizes = [int(s) for s in args.al_sizes.split(",") if s]
+    start = int(sizes[0])
+    log(f"pool {len(pool)}, dev {len(dev)} ({sum(r.selection == 'random' for r in dev)} random), "
+        f"{dups} repeated keys dropped")
+    result: dict[str, Any] = {
+        "command": "python scripts/learning_curve.py " + " ".join(sys.argv[1:]),
+        "date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+        "shared with other heavy jobs (timings are from a loaded machine)",
+        "seeds": args.seeds, "folds": args.folds, "base": args.base, "sizes": sizes,
+        "nobase_sizes": sorted(nobase, key=lambda s: (s == "all", int(s) if s != "all" else 0)),
+        "al_sizes": al_sizes,
+        "split": {"dev": len(dev), "pool": len(pool), "repeated_keys_dropped": dups,
+                  "dev_random_selection": sum(r.selection == "random" for r in dev),
+                  "dev_sources": dict(Counter(r.source for r in dev)),
+                  "rule": f"sha1(normalized text without punctuation/digits/spaces) < {args.dev_share}"},
+        "leak_note": LEAK_NOTE, "complete": False, "runs": []}
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    def save() -> None:
+        result["summary"] = summarize(result["runs"])
+        result["seconds"] = round(time.time() - T0, 1)
+        out.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
+
+    def record(arm: str, seed: int, n: int, m: dict[str, Any], **extra: Any) -> None:
+        result["runs"].append({"arm": arm, "seed": seed, "n_labels": n, **m, **extra})
+        log(f"seed {seed} {arm:14s} n={n:5d}: micro {m['micro_f1']:.3f} macro {m['macro_f1_supported']:.3f} "
+            f"t+p {m['topic_polarity_micro_f1']:.3f} ({m['seconds']}s)")
+        save()
+
+    def permutation(seed: int) -> list[int]:
+        return [int(i) for i in np.random.default_rng(seed).permutation(len(pool))]
+
+    for seed in range(args.seeds):
+        rng = np.random.default_rng(seed)
+        perm = permutation(seed)
+        rng.permutation(len(pool))  # keep rng's later draws (top-ups) apart from the permutation
+        tmp = Path(tempfile.mkdtemp(prefix=f"lc{seed}_"))
+        try:
+            start_bundle = None
+            for s in sizes:
+                if s == "all":
+                    continue  # after every seed's other runs, within --budget-min (below)
+                n = int(s)
+                recs = [pool[i] for i in perm[:n]]
+                m = fit_and_score(recs, tmp / f"base{s}", args.base, seed, args.folds, dev, taxonomy)
+                record("random+base", seed, n, m)
+                if n == start:
+                    start_bundle = tmp / f"base{s}"
+                else:
+                    shutil.rmtree(tmp / f"base{s}")
+                if s in nobase:
+                    m = fit_and_score(recs, tmp / f"nobase{s}", None, seed, args.folds, dev, taxonomy)
+                    record("random+nobase", seed, n, m)
+                    shutil.rmtree(tmp / f"nobase{s}")
+            labelled, bundle = perm[:start], start_bundle
+            for target in al_sizes:
+                assert bundle is not None
+                picked, info = suggest_next(bundle, pool, labelled, target - len(labelled), seed, rng)
+                labelled = labelled + picked
+                new = tmp / f"al{target}"
+                recs = [pool[i] for i in labelled]
+                m = fit_and_score(recs, new, args.base, seed, args.folds, dev, taxonomy)
+                m["seconds"] = round(m["seconds"] + info["suggest_seconds"], 1)
+                record("suggest+base", seed, len(labelled), m, suggest=info)
+                bundle = new
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    last = 0.0
+    for seed in range(args.seeds if "all" in sizes else 0):
+        if seed and time.time() - T0 + last > 60 * args.budget_min:
+            result["all_seeds_skipped"] = (f"seeds {seed}..{args.seeds - 1} of size 'all' skipped: "
+                                           f"past --budget-min {args.budget_min}")
+            log(result["all_seeds_skipped"])
+            break
+        t = time.time()
+        tmp = Path(tempfile.mkdtemp(prefix=f"lcall{seed}_"))
+        try:
+            recs = [pool[i] for i in permutation(seed)]
+            record("random+base", seed, len(pool),
+                   fit_and_score(recs, tmp / "base", args.base, seed, args.folds, dev, taxonomy))
+            if "all" in nobase:
+                record("random+nobase", seed, len(pool),
+                       fit_and_score(recs, tmp / "nobase", None, seed, args.folds, dev, taxonomy))
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        last = time.time() - t
+    result["complete"] = True
+    save()
+    log(f"done, wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
