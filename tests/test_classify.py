@@ -108,3 +108,12 @@ def test_sentiment_mixture_routes_and_round_trips() -> None:
     assert np.allclose(again.decision_function(X), model.decision_function(X))
     with pytest.raises(ValueError, match="needs member"):
         SentimentClassifier(domains=("hotel", "waimai")).fit(X, y)
+
+
+def test_taste_director_lists_denied_cues_apart_from_said_ones() -> None:
+    from koubei.classify.taste import TasteDirector
+    from koubei.taxonomy import load_taxonomy
+
+    director = TasteDirector(load_taxonomy())
+    assert director.negated("不会太咸，刚刚好") == ["too_salty"] and director.find("不会太咸，刚刚好") == []
+    assert director.negated("太咸了") == [] and director.find("太咸了") == [("too_salty", "太咸")]

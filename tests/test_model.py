@@ -182,3 +182,10 @@ def test_too_bland_or_salty_in_the_taste_clauses_makes_taste_a_complaint(default
 def test_sweet_spicy_and_balanced_taste_stay_praise(default_model, text: str) -> None:
     [p] = default_model.predict([text])
     assert p.topics.get("taste") == "pos"
+
+
+def test_a_denied_too_salty_alone_is_taste_praise_but_not_next_to_a_complaint(default_model) -> None:
+    [praise] = default_model.predict(["不会太咸，刚刚好"])
+    assert praise.topics.get("taste") == "pos" and praise.taste_detail == []
+    [complaint] = default_model.predict(["不咸不淡，难吃"])
+    assert complaint.topics["taste"] == "neg"

@@ -74,6 +74,14 @@ class TasteDirector:
         """Like :meth:`find` for the short second-tier cues."""
         return self._scan(text, self._weak_re, self._weak_dir)
 
+    def negated(self, text: str) -> list[str]:
+        """Directions whose phrase cues appear negated in ``text`` (不淡, 不会太咸)."""
+        if self._re is None:
+            return []
+        masked = self._mask(text)
+        return [self._cue_dir[m.group()] for m in self._re.finditer(masked)
+                if not m.group().startswith(NEGATORS) and cue_negated(masked, m.start())]
+
     def strong(self, text: str) -> list[str]:
         """Specific directions (not the fallback) named by phrase cues in ``text``."""
         return [d for d, _ in self.find(text) if d != self.fallback]

@@ -188,6 +188,9 @@ def decisive_taste_cues(c: Components, pol: list[str], ctx: list[list[list[int]]
                         topic_sets: list[list[int]], clause_texts: list[str]) -> list[str]:
     """A taste mention whose own clauses say too bland or too salty (没味道, 太咸) is negative.
 
+    The converse too: when the only taste cue is such a cue denied (不会太咸) and no
+    other taste cue is there (难吃, 不好吃...), the mention is praise.
+
     The polarity head reads the whole context and follows the review's tone, so
     "口感酥脆，但是吃着没味道" came out as taste praise. A non-negated phrase cue of a
     :data:`DECISIVE_DIRECTIONS` direction settles it. Sweet, spicy and oily are left
@@ -197,11 +200,21 @@ def decisive_taste_cues(c: Components, pol: list[str], ctx: list[list[list[int]]
     out, k = list(pol), 0
     for tset, per in zip(topic_sets, ctx):
         for j, rows in zip(tset, per):
-            if j == taste and out[k] != "neg" and any(
-                    d in DECISIVE_DIRECTIONS for r in rows for d in c.taste.strong(clause_texts[r])):
-                out[k] = "neg"
+            if j == taste:
+                out[k] = _taste_by_cues(c, out[k], [clause_texts[r] for r in rows])
             k += 1
     return out
+
+
+def _taste_by_cues(c: Components, polarity: str, texts: list[str]) -> str:
+    """Too bland/salty said → negative; only *denied* (不会太咸, 不太淡) and nothing else said → positive."""
+    said = [d for t in texts for d, _ in c.taste.find(t)]
+    if polarity != "neg" and any(d in DECISIVE_DIRECTIONS for d in said):
+        return "neg"
+    if polarity == "neg" and not said and any(
+            d in DECISIVE_DIRECTIONS for t in texts for d in c.taste.negated(t)):
+        return "pos"
+    return polarity
 
 
 def _describe(c: Components, pred: Prediction, tset: list[int], ctx: list[list[int]],
