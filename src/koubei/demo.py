@@ -11,17 +11,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from koubei.aggregate.table import AggregateResult, aggregate_file
-from koubei.detect.run import EmergingRun, run_emerging
 from koubei.errors import OutputError
-from koubei.export import ExportResult, export_issues
 from koubei.io import ReadReport
 from koubei.model.parallel import available_cores
 from koubei.model.review_model import load_model
-from koubei.report import ReportResult, write_report
 from koubei.resources import corpora_path
 from koubei.scoring import ScoreResult, score_file
+
+if TYPE_CHECKING:  # the later steps are imported when the demo runs, not when the CLI starts
+    from koubei.aggregate.table import AggregateResult
+    from koubei.detect.run import EmergingRun
+    from koubei.export import ExportResult
+    from koubei.report import ReportResult
 
 DEMO_DUMP = ("demo", "snack_reviews.csv")
 DEMO_BY = ("supplier", "product")
@@ -50,6 +53,11 @@ def run_demo(out_dir: str | Path, *, on_read: Callable[[ReadReport], None] | Non
     data again changes nothing), then the product team's files from that
     history: ``issues.xlsx`` and the self-contained ``report.html``.
     """
+    from koubei.aggregate.table import aggregate_file
+    from koubei.detect.run import run_emerging
+    from koubei.export import export_issues
+    from koubei.report import write_report
+
     folder = Path(out_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)

@@ -16,8 +16,6 @@ cannot be appended and are scored in memory.
 
 from __future__ import annotations
 
-import re
-import shutil
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,7 +27,7 @@ import pandas as pd
 from koubei.errors import OutputError
 from koubei.io import ReadReport, ReviewReader, read_reviews_with_report, write_table
 from koubei.io.canonical import CANONICAL_COLUMNS
-from koubei.io.writers import atomic_write, check_output
+from koubei.io.writers import atomic_write, check_output, remove_stale_temps
 from koubei.model.parallel import keep_workers
 from koubei.model.review_model import TOPIC_PREFIX, ReviewModel, load_model
 from koubei.taxonomy import Taxonomy
@@ -196,25 +194,6 @@ def _score_stream(reader: ReviewReader, target: Path, fmt: str, model: ReviewMod
     if on_read:
         on_read(reader.report)
     return ScoreResult(output=target, read_report=reader.report, summary=counts.summary(model.taxonomy))
-
-
-def remove_stale_temps(target: Path) -> list[Path]:
-    """Remove what killed runs left for ``target``: ``.NAME.XXXXXXXX.tmp`` files or folders beside it.
-
-    Do not run two jobs writing the same target at once: the second removes
-    the first one's temporary file.
-    """
-    pattern = re.compile(rf"\.{re.escape(target.name)}\.[0-9a-f]{{8}}\.tmp")
-    parent = target.parent
-    if not parent.is_dir():
-        return []
-    stale = [p for p in parent.iterdir() if pattern.fullmatch(p.name)]
-    for p in stale:
-        if p.is_dir() and not p.is_symlink():
-            shutil.rmtree(p, ignore_errors=True)
-        else:
-            p.unlink(missing_ok=True)
-    return stale
 
 
 # --- chunk sinks -----------------------------------------------------------------------------

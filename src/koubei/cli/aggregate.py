@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from koubei.aggregate import AggregateReport, AggregateResult, Freq, aggregate_file
+from koubei.cli._options import split_list
 from koubei.cli.score import OutFormat
 
 
@@ -20,11 +21,6 @@ class RatingScale(StrEnum):
 
 _SCALES = {5: "1-5 ratings, 4-5 satisfied", 10: "1-10 ratings, 8-10 satisfied",
            50: "10-50 ratings, 40-50 satisfied"}
-
-
-def split_columns(by: str | None) -> list[str]:
-    """``"supplier, product"`` → ``["supplier", "product"]``."""
-    return [c.strip() for c in (by or "").split(",") if c.strip()]
 
 
 def aggregate(
@@ -47,7 +43,7 @@ def aggregate(
     reviews count.
     """
     result = aggregate_file(
-        scored, output, by=split_columns(by), freq=freq, fmt=fmt.value if fmt else None,
+        scored, output, by=split_list(by), freq=freq, fmt=fmt.value if fmt else None,
         overwrite=overwrite, tz=tz, rating_scale=int(rating_scale.value) if rating_scale else None,
         top_opinions=top_opinions, input_format=input_format,
     )

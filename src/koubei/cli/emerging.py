@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from koubei.aggregate.windows import Freq
 from koubei.cli import _issues_view
+from koubei.cli._options import split_list
 from koubei.detect.emerging import EmergingConfig, Windows
 from koubei.detect.run import run_emerging
-
-
-class FreqChoice(StrEnum):
-    D = "D"
-    W = "W"
-    M = "M"
-
-
-def split_list(value: str | None) -> list[str]:
-    """``"supplier, product"`` → ``["supplier", "product"]``."""
-    return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
 def emerging(
     input_path: Annotated[Path, typer.Argument(metavar="SCORED", help="A file written by koubei score.")],
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Issue table to write (.csv .xlsx .parquet .jsonl .json).")] = None,
-    freq: Annotated[FreqChoice, typer.Option("--freq", help="Window: D day, W Monday-start week, M month.")] = FreqChoice.W,
+    freq: Annotated[Freq, typer.Option("--freq", help="Window: D day, W Monday-start week, M month.")] = Freq.W,
     by: Annotated[str | None, typer.Option("--by", help="Grouping columns, coarse to fine: supplier,product.")] = None,
     store: Annotated[Path | None, typer.Option("--store", help="Issue-history DuckDB file (created if missing); gives each issue a status.")] = None,
     window: Annotated[str | None, typer.Option("--window", help="Window(s) to evaluate, e.g. 2026-W47 or 2026-W46,2026-W47 (default: the latest).")] = None,

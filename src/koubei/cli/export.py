@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from koubei.cli._options import split_list
+
 
 class Lang(StrEnum):
     zh = "zh"
@@ -16,7 +18,7 @@ class Lang(StrEnum):
 
 def _statuses(values: list[str] | None) -> list[str] | None:
     """``--status new --status ongoing`` or ``--status new,ongoing`` → ``["new", "ongoing"]``."""
-    out = [s.strip() for v in values or [] for s in v.split(",") if s.strip()]
+    out = [s for v in values or [] for s in split_list(v)]
     return out or None
 
 

@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from koubei.aggregate.windows import Freq
+from koubei.cli._options import split_list
 from koubei.report import DEFAULT_TITLE, write_report
-
-
-class FreqChoice(StrEnum):
-    D = "D"
-    W = "W"
-    M = "M"
-
-
-def split_list(value: str | None) -> list[str]:
-    """``"supplier, product"`` → ``["supplier", "product"]``."""
-    return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
 def report(
     scored: Annotated[Path, typer.Argument(metavar="SCORED", help="A file written by koubei score.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="HTML file to write (one self-contained file).")],
     store: Annotated[Path | None, typer.Option("--store", help="Issue-history DuckDB file written by koubei emerging --store; without it the latest window is checked here.")] = None,
-    freq: Annotated[FreqChoice, typer.Option("--freq", help="Window: D day, W Monday-start week, M month.")] = FreqChoice.W,
+    freq: Annotated[Freq, typer.Option("--freq", help="Window: D day, W Monday-start week, M month.")] = Freq.W,
     by: Annotated[str, typer.Option("--by", help="Grouping columns, coarse to fine: the first rows the heat map, the last splits the taste chart.")] = "supplier,product",
     title: Annotated[str, typer.Option("--title", help="Title of the report.")] = DEFAULT_TITLE,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")] = False,

@@ -17,9 +17,6 @@ The output directory loads back without pickle::
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -40,6 +37,7 @@ from koubei.embed.transformer import (
     quiet_transformers,
 )
 from koubei.errors import OutputError
+from koubei.io.writers import atomic_dir
 
 
 @dataclass(frozen=True)
@@ -196,16 +194,9 @@ def _embed(torch: Any, model: Any, tokenizer: Any, texts: list[str], cfg: Finetu
 def _write(dest: Path, parts: tuple[Any, Any, EmbeddingHead], meta: dict[str, Any],
            transformers: Any) -> None:
     model, tokenizer, head = parts
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-    try:
+    with atomic_dir(dest) as tmp:
         with quiet_transformers(transformers):
             model.save_pretrained(tmp / "encoder")
             tokenizer.save_pretrained(tmp / "encoder")
         head.save(tmp / "head")
         (tmp / "finetune.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
-        if dest.exists():
-            shutil.rmtree(dest)
-        os.replace(tmp, dest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +24,7 @@ from koubei import __version__
 from koubei.classify.linear import ArrayState, decision, sigmoid, softmax
 from koubei.classify.topics import best_f1_threshold
 from koubei.errors import IncompatibleModelError, ModelNotFoundError, OutputError
+from koubei.io.writers import atomic_dir
 
 HEAD_KIND = "koubei.embedding-head"
 HEAD_FORMAT = "1.0"
@@ -207,18 +205,11 @@ def write_state_dir(path: str | Path, meta: dict[str, Any], arrays: dict[str, np
         raise OutputError(f"{dest} exists; pass overwrite=True (--overwrite) to replace it")
     if not dest.parent.is_dir():
         raise OutputError(f"parent directory {dest.parent} does not exist")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-    try:
+    with atomic_dir(dest) as tmp:
         np.savez_compressed(tmp / "head.npz", **arrays)  # type: ignore[arg-type]
         doc = {"kind": kind, "format_version": HEAD_FORMAT, "koubei_version": __version__,
                "state": meta, "files": {"head.npz": _sha256(tmp / "head.npz")}}
         (tmp / "head.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
-        if dest.exists():
-            shutil.rmtree(dest)
-        os.replace(tmp, dest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return dest
 
 

@@ -32,8 +32,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import secrets
-import shutil
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -43,12 +41,13 @@ from typing import Any
 
 import pandas as pd
 
-from koubei.errors import EngineError, InputError, InputFormatError, OutputError
+from koubei.errors import EngineError, InputError, InputFormatError
 from koubei.io import ReadOptions, ReadReport, ReviewReader
 from koubei.io.formats import detect_format
 from koubei.io.reader import _canonicalizer, make_options
 from koubei.io.sources import open_source
 from koubei.io.timeparse import resolve_now
+from koubei.io.writers import atomic_dir, check_target_dir, remove_stale_temps
 from koubei.model.review_model import ReviewModel, load_model
 from koubei.scoring import (
     DEFAULT_CHUNKSIZE,
@@ -56,7 +55,6 @@ from koubei.scoring import (
     SummaryCounts,
     arrow_table,
     conform,
-    remove_stale_temps,
     stream_schema,
 )
 
@@ -133,17 +131,12 @@ def score_dataset(
         total = count_rows(Path(input_path), input_format, read_options)
         rows = max(1, math.ceil(total / partitions))
     reader = open_reader(Path(input_path), input_format, rows, read_options)
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    tmp.mkdir()
-    try:
+    with atomic_dir(target) as tmp:
         with connect(distributed, scheduler, n_workers) as client:
             client.run(_warm, model_ref)
             counts, n_parts = _score_parts(distributed, client, reader, tmp, model_ref,
                                            batch_size, progress)
         _write_success(tmp, counts.rows, n_parts)
-        move_into_place(tmp, target)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     if on_read:
         on_read(reader.report)
     return DatasetResult(target, n_parts, reader.report, counts.summary(taxonomy))
@@ -248,39 +241,11 @@ def connect(distributed: Any, scheduler: str | None, n_workers: int | None) -> I
         yield client
 
 
-def check_target_dir(target: Path, overwrite: bool) -> None:
-    """Fail unless the dataset folder ``target`` can be written."""
-    if target.exists() and not overwrite:
-        raise OutputError(f"{target}: exists; pass --overwrite to replace it")
-    parent = target.parent
-    if not parent.is_dir():
-        raise OutputError(f"{target}: the directory {parent} does not exist; create it first")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputError(f"{target}: the directory {parent} is not writable")
-
-
 def _write_success(folder: Path, rows: int, partitions: int) -> None:
     from koubei import __version__
 
     marker = {"rows": rows, "partitions": partitions, "koubei": __version__}
     (folder / SUCCESS).write_text(json.dumps(marker) + "\n", encoding="utf-8")
-
-
-def move_into_place(tmp: Path, target: Path) -> None:
-    """Rename the finished folder ``tmp`` onto ``target``, an old ``target`` moved aside and removed."""
-    old = None
-    if target.exists() or target.is_symlink():
-        old = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-        os.replace(target, old)
-    try:
-        os.replace(tmp, target)
-    except OSError as err:
-        raise OutputError(f"{target}: cannot write ({err.strerror or err})") from err
-    if old is not None:
-        if old.is_dir() and not old.is_symlink():
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            old.unlink(missing_ok=True)
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -121,7 +123,7 @@ def atomic_write(target: Path, write: Callable[[Path], None]) -> None:
 
     Any error removes the temporary file and leaves ``target`` as it was.
     """
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    tmp = temp_beside(target)
     try:
         # O_EXCL: never clobber; mode 0o666 & umask: the same rights as a plain open().
         os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
@@ -133,6 +135,80 @@ def atomic_write(target: Path, write: Callable[[Path], None]) -> None:
     except BaseException:
         _remove(tmp)
         raise
+
+
+def temp_beside(target: Path) -> Path:
+    """A fresh hidden name beside ``target``: ``.NAME.XXXXXXXX.tmp`` (see :func:`remove_stale_temps`)."""
+    return target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+
+
+def remove_stale_temps(target: Path) -> list[Path]:
+    """Remove what killed runs left for ``target``: ``.NAME.XXXXXXXX.tmp`` files or folders beside it.
+
+    Do not run two jobs writing the same target at once: the second removes
+    the first one's temporary file.
+    """
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.[0-9a-f]{{8}}\.tmp")
+    parent = target.parent
+    if not parent.is_dir():
+        return []
+    stale = [p for p in parent.iterdir() if pattern.fullmatch(p.name)]
+    for p in stale:
+        _remove_path(p)
+    return stale
+
+
+def check_target_dir(target: Path, overwrite: bool) -> None:
+    """Fail unless the folder ``target`` can be written: absent (or ``overwrite``), its parent writable."""
+    if target.exists() and not overwrite:
+        raise OutputError(f"{target}: exists; pass --overwrite to replace it")
+    parent = target.parent
+    if not parent.is_dir():
+        raise OutputError(f"{target}: the directory {parent} does not exist; create it first")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"{target}: the directory {parent} is not writable")
+
+
+@contextlib.contextmanager
+def atomic_dir(target: Path) -> Iterator[Path]:
+    """Build a folder in a hidden temporary folder beside ``target``, then put it in place.
+
+    Yields the temporary folder. When the block ends normally it replaces
+    ``target`` (an old one is moved aside first and removed only once the new one
+    is in place; put back if the move fails); on any error the temporary folder
+    is removed and ``target`` is left as it was. The caller checks ``target``
+    first (:func:`check_target_dir` or its own message).
+    """
+    tmp = temp_beside(target)
+    tmp.mkdir()
+    try:
+        yield tmp
+        replace_dir(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def replace_dir(tmp: Path, target: Path) -> None:
+    """Rename the finished folder ``tmp`` onto ``target``, an old ``target`` moved aside and removed."""
+    old = None
+    if target.exists() or target.is_symlink():
+        old = temp_beside(target)
+        os.replace(target, old)
+    try:
+        os.replace(tmp, target)
+    except OSError as err:
+        if old is not None:
+            os.replace(old, target)
+        raise OutputError(f"{target}: cannot write ({err.strerror or err})") from err
+    if old is not None:
+        _remove_path(old)
+
+
+def _remove_path(p: Path) -> None:
+    if p.is_dir() and not p.is_symlink():
+        shutil.rmtree(p, ignore_errors=True)
+    else:
+        p.unlink(missing_ok=True)
 
 
 def _remove(tmp: Path) -> None:

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +31,7 @@ from koubei.classify.sentiment import SentimentClassifier
 from koubei.classify.topics import TopicDetector
 from koubei.embed.tfidf import TfidfEmbedder
 from koubei.errors import IncompatibleModelError, ModelNotFoundError, OutputError
+from koubei.io.writers import atomic_dir
 from koubei.model.card import render_card
 from koubei.model.predict import Components
 from koubei.taxonomy import Taxonomy, taxonomy_from_dict
@@ -65,8 +64,7 @@ def save_bundle(components: Components, path: str | Path, *, manifest_extra: dic
         raise OutputError(f"model directory {dest} exists; pass --overwrite to replace it")
     if not dest.parent.is_dir():
         raise OutputError(f"parent directory {dest.parent} does not exist")
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
-    try:
+    with atomic_dir(dest) as tmp:
         _write_parts(components, tmp, user_dict)
         manifest = {
             "kind": MODEL_KIND, "format_version": BUNDLE_FORMAT,
@@ -79,12 +77,6 @@ def save_bundle(components: Components, path: str | Path, *, manifest_extra: dic
         }
         _write_json(tmp / "manifest.json", manifest)
         (tmp / "MODEL_CARD.md").write_text(render_card(manifest), encoding="utf-8")
-        if dest.exists():
-            shutil.rmtree(dest)
-        os.replace(tmp, dest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return dest
 
 

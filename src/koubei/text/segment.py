@@ -90,6 +90,7 @@ class Segmenter:
         self.engine = engine
         self._tok = None
         self._fast: Any = None
+        self._engine: str | None = None
         self._cut = lru_cache(maxsize=cache_size)(self._cut_uncached)
         # blocks with letters or digits (1.5, 30, iphone12) repeat across reviews: jieba once each
         self._jieba_block = lru_cache(maxsize=50_000)(self._jieba_block_uncached)
@@ -127,7 +128,9 @@ class Segmenter:
         return self._fast
 
     def _cut_uncached(self, text: str) -> tuple[str, ...]:
-        if resolve_engine(self.engine) == "jieba":
+        if self._engine is None:  # resolved once, on first use (not per text)
+            self._engine = resolve_engine(self.engine)
+        if self._engine == "jieba":
             words = self._tokenizer().lcut(text, HMM=self.hmm)
         else:
             words = self._cut_blocks(text)
