@@ -230,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.scale:
         res = scale(args.scale, args.seed)
         res["machine"] = f"{platform.machine()} {platform.system()}, Python {platform.python_version()}"
+        res["date"] = time.strftime("%Y-%m-%d")
         res["command"] = f"python scripts/bench_emerging.py --scale {args.scale}"
         target = Path(args.out).with_name("bench_emerging_scale.json")
         target.write_text(json.dumps(res, ensure_ascii=False, indent=2) + "\n")
@@ -246,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     machine = f"{platform.machine()} {platform.system()}, Python {platform.python_version()}"
     command = "python scripts/bench_emerging.py " + " ".join(argv or sys.argv[1:])
     report: dict[str, object] = {"command": command.strip(), "machine": machine,
+                                 "date": time.strftime("%Y-%m-%d"),
                                  "config": cfg.__dict__, "pool_sizes": {t: len(p) for t, p in pools.items()},
                                  "prepare_seconds": round(prep, 1)}
     results = []

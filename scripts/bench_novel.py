@@ -27,6 +27,8 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
+import platform
 import sys
 import time
 from collections import Counter
@@ -240,7 +242,8 @@ def main(argv: list[str] | None = None) -> int:
                       ignore_index=True)]
     log("full-taxonomy halves scored")
     results = {"command": "python scripts/bench_novel.py " + " ".join(argv or sys.argv[1:]),
-               "date": time.strftime("%Y-%m-%d"), "seed": args.seed, "background": args.background,
+               "date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+               "seed": args.seed, "background": args.background,
                "embedder": args.embedder, "min_cluster_size": args.min_cluster_size,
                "min_samples": args.min_samples,
                "eval_reviews": len(full[0]), "topics": {}}

@@ -113,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, object] = {
         "command": "python scripts/bench_segmenters.py " + " ".join(argv or sys.argv[1:]),
         "machine": f"{platform.machine()} {platform.system()}, Python {platform.python_version()}",
+        "date": time.strftime("%Y-%m-%d"),
         "reviews": len(texts), "speed_sample": len(sample), "engines": {}}
     reference: list[list[str]] | None = None
     for name, make in ENGINES.items():

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import sys
 import time
 from pathlib import Path
@@ -132,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     sent_unseen.tune_band(sent_unseen.proba_pos(embedder.transform(gold_docs)),
                           np.array([r.sentiment for r in gold]))
     results: dict = {"command": "python scripts/evaluate.py " + " ".join(argv or sys.argv[1:]),
-                     "date": time.strftime("%Y-%m-%d")}
+                     "date": time.strftime("%Y-%m-%d"),
+                     "machine": f"{platform.machine()}, {os.cpu_count()} cores"}
     results["topics"] = topic_cv(taxonomy, gold, gold_docs, embedder, sent_unseen, args.folds, args.seed)
     if not args.skip_sentiment:
         results["sentiment"] = sentiment_cv(corpus, pool, X_pool, embedder, args.folds, args.seed)
