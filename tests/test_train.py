@@ -142,10 +142,14 @@ def test_train_save_load_score_round_trip(trained: Path, tmp_path: Path) -> None
     assert preds[0].topics.get("taste") == "neg" and preds[0].taste_detail == ["too_salty"]
     assert preds[1].topics.get("packaging") == "neg"
     assert preds[2].topics.get("delivery_logistics") == "pos"
-    pd.DataFrame({"评论内容": ["太咸了", "包装破了"]}).to_csv(tmp_path / "in.csv", index=False)
+    texts = ["这瓜子太咸了，齁得慌", "包装破了", "太咸了"]
+    pd.DataFrame({"评论内容": texts}).to_csv(tmp_path / "in.csv", index=False)
     res = invoke("score", tmp_path / "in.csv", "--model", trained, "-o", tmp_path / "out.csv", "-q")
     assert res.exit_code == 0, res.output
-    assert pd.read_csv(tmp_path / "out.csv")["topic_taste"].tolist()[0] == "neg"
+    out = pd.read_csv(tmp_path / "out.csv", keep_default_na=False)
+    assert out["topic_taste"][0] == "neg" and out["topic_packaging"][1] == "neg"
+    assert out["topics"].tolist() == [";".join(f"{t}:{p}" for t, p in pr.topics.items())
+                                      for pr in model.predict(texts)]
 
 
 def test_thresholds_are_tuned_and_persisted(trained: Path) -> None:

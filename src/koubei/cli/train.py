@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import time
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from koubei.taxonomy import Taxonomy, load_taxonomy
+
+
+class Pooling(StrEnum):
+    """How token vectors become one review vector."""
+
+    mean = "mean"
+    cls = "cls"
 
 
 def _taxonomy(path: Path | None, base: Path | None) -> Taxonomy:
@@ -33,17 +41,29 @@ def train(
     min_examples: Annotated[int, typer.Option("--min-examples", min=1, help="Topics with fewer labelled reviews stay rule-based (cue words only).")] = 5,
     text_col: Annotated[str | None, typer.Option("--text-col", help="Column with the review text (default: detected).")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a non-empty output directory.")] = False,
+    encoder: Annotated[Path | None, typer.Option("--encoder", help="Local Hugging Face model directory (a Chinese BERT/RoBERTa/BGE you downloaded) whose embeddings join the TF-IDF features; needs pip install \"koubei[transformers]\". The bundle references it (it must stay there) unless --copy-encoder or --finetune.")] = None,
+    finetune: Annotated[bool, typer.Option("--finetune", help="Fine-tune the --encoder on the labels (once per fold, then on all); the fine-tuned encoder is saved inside the bundle.")] = False,
+    copy_encoder: Annotated[bool, typer.Option("--copy-encoder", help="Copy the (frozen) --encoder into the bundle, so the bundle works on its own.")] = False,
+    pooling: Annotated[Pooling, typer.Option("--pooling", help="mean (BERT, RoBERTa, MacBERT) or cls (BGE models) pooling of the encoder's token vectors.")] = Pooling.mean,
+    max_length: Annotated[int, typer.Option("--max-length", min=8, help="Tokens of a review (or clause) the encoder reads; longer texts are cut.")] = 128,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fine-tuning passes over the labels (with --finetune).")] = 2,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only warnings and the output path.")] = False,
 ) -> None:
     """Train topics + polarity (and sentiment) on labelled reviews; writes a bundle koubei score --model reads.
 
     Thresholds per topic are tuned on out-of-fold predictions and stored in the
     bundle; MODEL_CARD.md lists data hashes, label counts, CV metrics, versions.
+    With --encoder, a transformer encoder's embeddings join the TF-IDF features.
     """
+    from koubei.embed.finetune import FinetuneConfig
     from koubei.train.fit import check_output_dir, train_bundle
     from koubei.train.labels import read_labels
 
     check_output_dir(output, overwrite, base)
+    if encoder is not None:
+        from koubei.embed.transformer import require_backend
+
+        require_backend()  # the install line before any work
     tax = _taxonomy(taxonomy, base)
     records, report = read_labels(labels, tax, text_col=text_col, label_studio=from_label_studio)
     if not quiet:
@@ -56,7 +76,10 @@ def train(
             typer.echo(f"[{time.time() - t0:5.1f}s] {msg}", err=True)
 
     res = train_bundle(records, taxonomy=tax, output=output, base=base, seed=seed, folds=folds,
-                       min_examples=min_examples, label_report=report, overwrite=overwrite, log=log)
+                       min_examples=min_examples, label_report=report, overwrite=overwrite,
+                       encoder=encoder, finetune=finetune, copy_encoder=copy_encoder,
+                       pooling=pooling.value, max_length=max_length,
+                       finetune_config=FinetuneConfig(epochs=epochs, seed=seed), log=log)
     if not quiet:
         t = res.cv["topics"]
         typer.echo(f"cross-validated ({res.manifest['training']['folds']} folds): topic micro-F1 "

@@ -15,6 +15,7 @@ torch and transformers are an optional extra, imported on first use only:
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import inspect
 import json
 import sqlite3
@@ -52,6 +53,17 @@ def _import_modules() -> tuple[Any, Any]:
     import transformers
 
     return torch, transformers
+
+
+def require_backend() -> None:
+    """Check that torch and transformers are installed, without importing them (fast).
+
+    Raises:
+        EncoderError: either is missing; the message gives the install line.
+    """
+    missing = [m for m in ("torch", "transformers") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise EncoderError(f"{INSTALL_HINT} (not installed: {', '.join(missing)})")
 
 
 def import_backend() -> tuple[Any, Any]:
@@ -131,6 +143,27 @@ def model_fingerprint(folder: Path) -> str:
             h.update(f.read_bytes())
         else:
             h.update(str(st.st_mtime_ns).encode())
+    return h.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's content, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(2**20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def content_sha256(folder: Path) -> str:
+    """sha256 over the names and content of the directory's top-level files.
+
+    Unlike :func:`model_fingerprint` it reads every byte of the weights, so it
+    survives a copy that changes modification times (slower: about 1 s per 400 MB).
+    """
+    h = hashlib.sha256()
+    for f in sorted(p for p in folder.iterdir() if p.is_file()):
+        h.update(f"{f.name}\0{file_sha256(f)}\0".encode())
     return h.hexdigest()
 
 
@@ -310,11 +343,22 @@ class TransformerEmbedder:
             self._disk.put_many(items)
 
     # -- reference in a model bundle -------------------------------------------------
-    def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        """JSON-able reference to the encoder (path, fingerprint, parameters); no arrays."""
-        meta = {"kind": "transformer", "model_dir": str(self.model_dir), "fingerprint": self.fingerprint,
-                "params": {"batch_size": self.batch_size, "max_length": self.max_length,
-                           "pooling": self.pooling}}
+    def to_state(self, *, content_hash: bool = False) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """JSON-able reference to the encoder (path, hashes, parameters); no arrays.
+
+        Args:
+            content_hash: also record :func:`content_sha256` of the directory, so a
+                copy with other modification times is still recognized.
+        """
+        meta: dict[str, Any] = {
+            "kind": "transformer", "model_dir": str(self.model_dir), "fingerprint": self.fingerprint,
+            "config_sha256": file_sha256(self.model_dir / "config.json"),
+            "architecture": (self._config.get("architectures") or [self._config.get("model_type", "")])[0],
+            "dim": self.dim,
+            "params": {"batch_size": self.batch_size, "max_length": self.max_length,
+                       "pooling": self.pooling}}
+        if content_hash:
+            meta["content_sha256"] = content_sha256(self.model_dir)
         return meta, {}
 
     @classmethod
@@ -322,11 +366,18 @@ class TransformerEmbedder:
                    model_dir: str | Path | None = None, **options: Any) -> TransformerEmbedder:
         """Rebuild from :meth:`to_state`, checking the encoder is the one the state was made with.
 
+        The quick fingerprint is checked first; when it differs (e.g. the folder was
+        copied and its files got new modification times) the content hash decides.
+
         Raises:
-            IncompatibleModelError: the encoder's files changed since (another fingerprint).
+            IncompatibleModelError: the encoder's files changed since (another model).
         """
         self = cls(model_dir or meta["model_dir"], **{**meta["params"], **options})
-        if self.fingerprint != meta["fingerprint"]:
+        if self.fingerprint == meta["fingerprint"]:
+            return self
+        same_config = meta.get("config_sha256") in (None, file_sha256(self.model_dir / "config.json"))
+        if not (same_config and meta.get("content_sha256")
+                and content_sha256(self.model_dir) == meta["content_sha256"]):
             raise IncompatibleModelError(
                 f"encoder {self.model_dir} is not the one this model was trained with (its files "
                 "changed); point at the original encoder directory or retrain")

@@ -7,7 +7,13 @@ Layout of a bundle directory::
                       and the sha256 of every other file
     taxonomy.json     the label schema the model speaks
     user_dict.txt     the jieba dictionary the model was trained with
-    embedder.json     TF-IDF parameters and vocabularies
+    embedder.json     TF-IDF parameters and vocabularies; for a model trained
+                      with a transformer encoder (``koubei train --encoder``), also
+                      the encoder's reference: path, config and content sha256,
+                      pooling, max_length
+    encoder/          only with ``--finetune`` or ``--copy-encoder``: the encoder
+                      itself (config, weights, tokenizer), checked against the
+                      content hash in embedder.json before it is loaded
     heads.json        parameters of the sentiment/topic/polarity heads
     arrays.npz        every numeric array (idf, coefficients, thresholds)
     MODEL_CARD.md     what it is, what it was trained on, how good it is
@@ -29,14 +35,16 @@ import numpy as np
 from koubei.classify.polarity import TopicPolarityClassifier
 from koubei.classify.sentiment import SentimentClassifier
 from koubei.classify.topics import TopicDetector
+from koubei.embed.hybrid import HYBRID_KIND, HybridEmbedder
 from koubei.embed.tfidf import TfidfEmbedder
-from koubei.errors import IncompatibleModelError, ModelNotFoundError, OutputError
+from koubei.errors import EncoderError, IncompatibleModelError, ModelNotFoundError, OutputError
 from koubei.io.writers import atomic_dir
 from koubei.model.card import render_card
 from koubei.model.predict import Components
 from koubei.taxonomy import Taxonomy, taxonomy_from_dict
 
 BUNDLE_FORMAT = "1.0"
+ENCODER_DIR = "encoder"
 MODEL_KIND = "koubei.review-model"
 HEADS: dict[str, Any] = {"sentiment": SentimentClassifier, "topics": TopicDetector,
                          "polarity": TopicPolarityClassifier}
@@ -73,6 +81,7 @@ def save_bundle(components: Components, path: str | Path, *, manifest_extra: dic
                          "sha256": components.taxonomy.sha256()},
             "context_threshold": components.context_threshold,
             "files": {name: _sha256(tmp / name) for name in _HASHED},
+            "embedder": embedder_summary(components.embedder),
             **manifest_extra,
         }
         _write_json(tmp / "manifest.json", manifest)
@@ -84,6 +93,9 @@ def _write_parts(c: Components, folder: Path, user_dict: Path) -> None:
     _write_json(folder / "taxonomy.json", c.taxonomy.to_dict(), sort_keys=False)  # keep order
     shutil.copyfile(user_dict, folder / "user_dict.txt")
     emb_meta, arrays = c.embedder.to_state()
+    if isinstance(c.embedder, HybridEmbedder) and c.embedder.bundle_encoder:
+        _copy_encoder(c.embedder.encoder.model_dir, folder / ENCODER_DIR)
+        emb_meta["encoder"]["model_dir"] = ENCODER_DIR
     _write_json(folder / "embedder.json", emb_meta)
     all_arrays = {f"embedder.{k}": v for k, v in arrays.items()}
     heads = {}
@@ -93,6 +105,26 @@ def _write_parts(c: Components, folder: Path, user_dict: Path) -> None:
         all_arrays.update({f"{name}.{k}": v for k, v in arr.items()})
     _write_json(folder / "heads.json", heads)
     np.savez_compressed(folder / "arrays.npz", **all_arrays)  # type: ignore[arg-type]
+
+
+def _copy_encoder(src: Path, dest: Path) -> None:
+    """The encoder's top-level files (config, weights, tokenizer), modification times kept."""
+    dest.mkdir()
+    for f in sorted(p for p in src.iterdir() if p.is_file()):
+        shutil.copy2(f, dest / f.name)
+
+
+def embedder_summary(embedder: Any) -> dict[str, Any]:
+    """What the manifest and model card say about the embedder."""
+    if not isinstance(embedder, HybridEmbedder):
+        return {"kind": "tfidf", "features": int(embedder.n_features_out_)}
+    enc = embedder.encoder
+    return {"kind": HYBRID_KIND, "features": int(embedder.n_features_out_),
+            "tfidf_features": embedder.n_tfidf, "dense_weight": embedder.dense_weight,
+            "encoder": {"path": ENCODER_DIR if embedder.bundle_encoder else str(enc.model_dir),
+                        "in_bundle": embedder.bundle_encoder, "dim": enc.dim, "pooling": enc.pooling,
+                        "max_length": enc.max_length,
+                        "config_sha256": enc.to_state()[0]["config_sha256"]}}
 
 
 def read_manifest(path: str | Path) -> dict[str, Any]:
@@ -132,12 +164,19 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
     return manifest
 
 
-def load_components(path: str | Path, *, expect_taxonomy: Taxonomy | None = None
-                    ) -> tuple[Components, dict[str, Any], Path]:
+def load_components(path: str | Path, *, expect_taxonomy: Taxonomy | None = None,
+                    encoder_dir: str | Path | None = None) -> tuple[Components, dict[str, Any], Path]:
     """Rebuild the fitted components of a bundle.
 
     Args:
         expect_taxonomy: when given, the bundle must speak exactly this taxonomy.
+        encoder_dir: for a bundle with a transformer encoder, where that encoder is
+            now (default: the path recorded at training, or the bundle's ``encoder/``);
+            it must be the same model (checked by hash).
+
+    Raises:
+        EncoderError: the bundle's encoder is missing or not a model directory, or
+            torch/transformers are not installed (the message gives the install line).
 
     Returns:
         components, manifest, path of the bundle's user dictionary.
@@ -159,10 +198,48 @@ def load_components(path: str | Path, *, expect_taxonomy: Taxonomy | None = None
     def part(prefix: str) -> dict[str, np.ndarray]:
         return {k[len(prefix) + 1:]: v for k, v in arrays.items() if k.startswith(prefix + ".")}
 
-    embedder = TfidfEmbedder.from_state(
-        json.loads((folder / "embedder.json").read_text(encoding="utf-8")), part("embedder"))
+    embedder = load_embedder(folder, json.loads((folder / "embedder.json").read_text(encoding="utf-8")),
+                             part("embedder"), encoder_dir)
     heads_meta = json.loads((folder / "heads.json").read_text(encoding="utf-8"))
     heads = {name: cls.from_state(heads_meta[name], part(name)) for name, cls in HEADS.items()}
     comps = Components(taxonomy=taxonomy, embedder=embedder,
                        context_threshold=float(manifest.get("context_threshold", 0.5)), **heads)
     return comps, manifest, folder / "user_dict.txt"
+
+
+def load_embedder(folder: Path, meta: dict[str, Any], arrays: dict[str, np.ndarray],
+                  encoder_dir: str | Path | None = None) -> TfidfEmbedder | HybridEmbedder:
+    """The bundle's embedder: TF-IDF, or TF-IDF + the transformer encoder it references."""
+    if meta.get("kind") != HYBRID_KIND:
+        return TfidfEmbedder.from_state(meta, arrays)
+    from koubei.embed.transformer import TransformerEmbedder, require_backend
+
+    ref = meta["encoder"]
+    bundled = bool(ref.get("bundled"))
+    recorded = folder / ENCODER_DIR if bundled else Path(ref["model_dir"])
+    where = Path(encoder_dir) if encoder_dir else recorded
+    try:
+        require_backend()
+    except EncoderError as e:
+        raise EncoderError(f"model {folder} embeds reviews with a transformer encoder: {e}") from e
+    if bundled and encoder_dir is None:
+        fix = (f"the bundle's {ENCODER_DIR}/ folder is damaged: copy the whole model directory "
+               "again, or retrain it")
+    else:
+        fix = (f"put the encoder directory the model was trained with back at {where} (or pass its "
+               "new place: load_model(..., encoder_dir=...)), or retrain with koubei train --encoder DIR "
+               "(--copy-encoder keeps the encoder inside the bundle)")
+    try:
+        encoder = TransformerEmbedder.from_state(ref, model_dir=where)
+    except (ModelNotFoundError, EncoderError) as e:
+        raise EncoderError(f"model {folder} needs the transformer encoder at {where}, which is missing "
+                           f"or not a model directory ({_first_clause(e)}); {fix}") from e
+    except IncompatibleModelError as e:
+        raise IncompatibleModelError(f"model {folder}: the encoder at {where} is not the one it was "
+                                     f"trained with (its files differ); {fix}") from e
+    return HybridEmbedder(TfidfEmbedder.from_state(meta["tfidf"], arrays), encoder,
+                          dense_weight=float(meta.get("dense_weight", 1.0)), bundle_encoder=bundled)
+
+
+def _first_clause(e: Exception) -> str:
+    return str(e).split(";")[0]

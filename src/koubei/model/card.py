@@ -32,6 +32,22 @@ def _fmt(v: Any) -> str:
     return f"{v:.3f}" if isinstance(v, float) else str(v)
 
 
+def encoder_lines(embedder: dict[str, Any]) -> list[str]:
+    """Card lines for a model with a transformer encoder (none for TF-IDF only)."""
+    enc = embedder.get("encoder")
+    if not enc:
+        return []
+    where = ("a copy inside this bundle (`encoder/`); the bundle works on its own" if enc.get("in_bundle")
+             else f"referenced, not copied: `{enc['path']}` must hold that model wherever the bundle "
+                  "is loaded (checked by hash)")
+    return [
+        f"- Transformer encoder: {enc['dim']}-dimensional {enc['pooling']}-pooled embeddings "
+        f"(max_length {enc['max_length']}, config sha256 `{enc['config_sha256'][:12]}…`) appended to "
+        "the TF-IDF columns of every review and clause, read by the topic, polarity and (when learnt "
+        f"from the labels) sentiment heads. Encoder weights: {where}. Needs "
+        '`pip install "koubei[transformers]"` (torch==2.13.0) to load.']
+
+
 def render_card(manifest: dict[str, Any]) -> str:
     """Markdown model card from a manifest."""
     tax = manifest["taxonomy"]
@@ -49,6 +65,7 @@ def render_card(manifest: dict[str, Any]) -> str:
         "corpus (hotel, food delivery, shopping), weighted by a naive Bayes domain router; "
         "a logistic regression per topic, stacked over the review's clauses; a polarity "
         "head over each topic's own clauses; lexicon rules for taste direction.",
+        *encoder_lines(manifest.get("embedder") or {}),
         "",
         "## Training data",
     ]

@@ -19,6 +19,7 @@ from koubei.classify.polarity import TopicPolarityClassifier, pair_features
 from koubei.classify.sentiment import SentimentClassifier
 from koubei.classify.taste import TasteDirector
 from koubei.classify.topics import TopicDetector, max_by_owner
+from koubei.embed.hybrid import HybridEmbedder
 from koubei.embed.tfidf import TfidfEmbedder
 from koubei.taxonomy import Taxonomy
 
@@ -44,7 +45,7 @@ class Components:
     """The fitted parts of a model; ``ReviewModel`` wraps them with a taxonomy and manifest."""
 
     taxonomy: Taxonomy
-    embedder: TfidfEmbedder
+    embedder: TfidfEmbedder | HybridEmbedder  # hybrid: TF-IDF + a transformer encoder
     sentiment: SentimentClassifier
     topics: TopicDetector
     polarity: TopicPolarityClassifier
@@ -77,6 +78,11 @@ def topic_contexts(c: Components, docs: list[Doc], topic_sets: list[list[int]],
     A clause speaks of a topic when it holds one of the topic's cues or the
     topic model, applied to the clause alone, says so; failing both, the
     clause the topic model likes best.
+
+    "Says so" is the first-stage clause probability against
+    ``context_threshold``, the rule the polarity head was trained with; the
+    topic's decision threshold is on another scale (the calibrated, stacked
+    review-level probability) and is not used here.
     """
     starts = np.searchsorted(owner, np.arange(len(docs)))
     ends = np.searchsorted(owner, np.arange(len(docs)), side="right")
@@ -85,8 +91,7 @@ def topic_contexts(c: Components, docs: list[Doc], topic_sets: list[list[int]],
         rows = range(starts[i], ends[i])
         per_topic = []
         for j in tset:
-            thr = min(c.context_threshold, float(c.topics.thresholds_[j]))
-            sel = [r for r in rows if Pc[r, j] >= thr or c.cues.has(clause_texts[r], j)]
+            sel = [r for r in rows if Pc[r, j] >= c.context_threshold or c.cues.has(clause_texts[r], j)]
             if not sel:
                 sel = [max(rows, key=lambda r: Pc[r, j])]
             per_topic.append(sel)

@@ -48,6 +48,11 @@ class ReviewModel:
     def taxonomy(self) -> Taxonomy:
         return self.components.taxonomy
 
+    @property
+    def uses_encoder(self) -> bool:
+        """Whether the model embeds with a transformer encoder (``koubei train --encoder``)."""
+        return hasattr(self.components.embedder, "encoder")
+
     def topic_columns(self) -> list[str]:
         return [TOPIC_PREFIX + t for t in self.taxonomy.topic_ids]
 
@@ -69,7 +74,9 @@ class ReviewModel:
                 as in ``read_reviews``), or a list/Series of texts.
             batch_size: reviews predicted together.
             workers: processes predicting batches in parallel (the output is the
-                same for any number).
+                same for any number). A model with a transformer encoder always
+                predicts in this process: torch already spreads each batch over
+                the cores, and forked copies of the encoder would only compete.
             progress: called with the number of rows done after each batch.
 
         Returns:
@@ -79,6 +86,8 @@ class ReviewModel:
         from koubei.scoring import scorable
 
         frame = _canonical(data, mapping)
+        if self.uses_encoder:
+            workers = 1
         ok = np.flatnonzero(scorable(frame).to_numpy())
         texts = frame["text"].to_numpy()
         batches = [[str(t) for t in texts[ok[i:i + batch_size]]] for i in range(0, len(ok), batch_size)]
@@ -145,13 +154,22 @@ def _canonical(data: Any, mapping: dict[str, Any]) -> pd.DataFrame:
     return canonicalize(data, **mapping)
 
 
-def load_model(path: str | Path | None = None, *, taxonomy: Taxonomy | None = None) -> ReviewModel:
+def load_model(path: str | Path | None = None, *, taxonomy: Taxonomy | None = None,
+               encoder_dir: str | Path | None = None) -> ReviewModel:
     """Load a model bundle (the bundled default when ``path`` is None).
+
+    Args:
+        taxonomy: when given, the bundle must speak exactly this taxonomy.
+        encoder_dir: for a model trained with ``--encoder``, where its encoder
+            directory is now, if it moved (it must be the same model, checked by hash).
 
     Raises:
         ModelNotFoundError: no bundle there.
-        IncompatibleModelError: another format version or taxonomy, or damaged files.
+        IncompatibleModelError: another format version or taxonomy, damaged files,
+            or an encoder that is not the one the model was trained with.
+        EncoderError: the model's encoder is missing or not a model directory, or
+            torch/transformers are not installed.
     """
     folder = Path(path) if path else default_model_path()
-    comps, manifest, user_dict = load_components(folder, expect_taxonomy=taxonomy)
+    comps, manifest, user_dict = load_components(folder, expect_taxonomy=taxonomy, encoder_dir=encoder_dir)
     return ReviewModel(comps, manifest, user_dict=user_dict, path=folder)

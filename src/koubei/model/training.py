@@ -131,9 +131,13 @@ def fit_topic_parts(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_unsee
 
 def fit_topic_detector(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_unseen: SentimentClassifier,
                        docs: Sequence[Doc], gold: Sequence[GoldRecord], *, topic_C: float = 64.0,
-                       topic_min_df: int = 2, clause_stack: bool = True, seed: int = 0
+                       topic_min_df: int = 2, clause_stack: bool = True, seed: int = 0,
+                       detector_factory: Callable[..., TopicDetector] = TopicDetector
                        ) -> tuple[TopicDetector, Any, np.ndarray]:
     """The topic detector of :func:`fit_topic_parts`, and the polarity head's training data.
+
+    ``detector_factory`` builds the (unfitted) detector from its parameters
+    (``koubei train`` passes one that keeps rare topics cue-only while fitting).
 
     Returns:
         the fitted detector, the pair features of every gold (review, topic) and
@@ -148,7 +152,7 @@ def fit_topic_detector(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_un
     clause_texts = [d.norm for d in clauses]
     Xc = embedder.transform(clauses)
     Tc = probe.topic_matrix(Xc, clause_texts)
-    topics = TopicDetector(C=topic_C, seed=seed, min_df=topic_min_df, solver="liblinear",
+    topics = detector_factory(C=topic_C, seed=seed, min_df=topic_min_df, solver="liblinear",
                            tune_folds=0, passthrough=len(taxonomy.topics), clause_stack=clause_stack)
     topics.fit(probe.topic_matrix(X, texts), Y, Tc, owner)
     probe.topics = topics

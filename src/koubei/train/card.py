@@ -23,7 +23,11 @@ def train_section(manifest: dict[str, Any]) -> list[str]:
              "- Base: none (vocabulary fitted on the labelled texts)",
              f"- Sentiment: {tr.get('sentiment')}" + (f", neutral band {tr['neutral_band']}"
                                                      if tr.get("neutral_band") else ""),
-             "- Taste direction: lexicon rules of the taxonomy (not learnt).", "",
+             "- Taste direction: lexicon rules of the taxonomy (not learnt).",
+             *_encoder_lines(tr.get("encoder")),
+             *([f"- Base and labels: {tr['base_saw_labels']['detail']}."]
+               if tr.get("base_saw_labels") else []),
+             "",
              "| topic | labelled (pos/neg/neu) | threshold | CV F1 | detector |", "|---|---|---|---|---|"]
     per = ((manifest.get("cv_detail") or {}).get("topics") or {}).get("per_topic", {})
     rules = tr.get("rule_based_topics") or {}
@@ -37,6 +41,21 @@ def train_section(manifest: dict[str, Any]) -> list[str]:
         lines += ["", "Rule-based topics had too few labelled reviews to learn; they are found by "
                   "their cue words alone. Label more reviews of them (see `koubei suggest`)."]
     return lines + [""]
+
+
+def _encoder_lines(enc: dict[str, Any] | None) -> list[str]:
+    if not enc:
+        return []
+    lines = [f"- Encoder: `{enc['model_dir']}` ({enc['architecture']}, {enc['dim']} dims, "
+             f"{enc['pooling']} pooling, max_length {enc['max_length']}); weights {enc['weights']}."]
+    ft = enc.get("finetune")
+    if ft:
+        runs = ", ".join(f"{r['fit']} ({r['reviews']} reviews, loss {r['losses'][0]:.3f} → "
+                         f"{r['losses'][-1]:.3f})" for r in ft["runs"])
+        lines.append(f"- Fine-tuned {ft['config']['epochs']} epochs per fit, lr {ft['config']['lr']}: "
+                     f"{runs}. Each cross-validation fold's encoder was tuned on that fold's "
+                     "training reviews only.")
+    return lines
 
 
 def write_train_card(folder: Path) -> None:

@@ -17,11 +17,16 @@ The bundle is the same kind ``koubei score`` loads. Recipe:
   detector's last stage) and tune its decision threshold for F1; both are
   stored in the bundle (``TopicDetector.thresholds_``). The cross-validated
   metrics use, for each fold, thresholds tuned on the other folds only.
+- **encoder** (optional): with ``encoder``, a transformer encoder's vectors
+  sit beside the TF-IDF columns (:mod:`koubei.train.encoder`).
+- **a base that saw the labels**: the polarity head is fed by a copy of the
+  base's sentiment refitted without them (:mod:`koubei.train.unseen`).
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -39,7 +44,9 @@ from koubei.classify.polarity import TopicPolarityClassifier
 from koubei.classify.sentiment import SentimentClassifier
 from koubei.classify.topics import TopicDetector, best_f1_threshold
 from koubei.datasets import GoldRecord
-from koubei.errors import IncompatibleModelError, LabelError, OutputError
+from koubei.embed.finetune import FinetuneConfig
+from koubei.embed.tfidf import TfidfEmbedder
+from koubei.errors import EncoderError, IncompatibleModelError, LabelError, OutputError
 from koubei.evaluation import sentiment_metrics, taste_direction_accuracy, topic_metrics
 from koubei.model.bundle import load_components, save_bundle
 from koubei.model.card import library_versions, today
@@ -49,13 +56,15 @@ from koubei.resources import default_model_path
 from koubei.taxonomy import Taxonomy
 from koubei.text.segment import Segmenter, file_sha256, user_dict_path
 from koubei.train.card import write_train_card
+from koubei.train.encoder import EncoderPlan, tfidf_part, widen_sentiment
 from koubei.train.labels import LabelReport
+from koubei.train.rules import CueRuleTopicDetector, rule_topics
 from koubei.train.scores import topic_logits
 from koubei.train.split import multilabel_folds
+from koubei.train.unseen import UnseenCheck, unseen_base_sentiment
 
 Log = Callable[[str], None]
 MIN_REVIEWS = 10
-RULE_WEIGHT, RULE_BIAS = 12.0, -4.0  # cue present: p ≈ 0.99; absent: p ≈ 0.02
 
 
 def _quiet(_: str) -> None:
@@ -71,6 +80,10 @@ class Source:
     user_dict: Path
     context_threshold: float = 0.5
     base: dict[str, Any] | None = None
+    manifest: dict[str, Any] | None = None  # of the bundle the parts come from
+    #: the base's sentiment refitted without the labelled reviews it saw (feeds the polarity head)
+    sentiment_unseen: SentimentClassifier | None = None
+    unseen: UnseenCheck | None = None
 
 
 @dataclass
@@ -141,7 +154,7 @@ def _base_source(path: Path, taxonomy: Taxonomy, check: bool = True) -> Source:
     info = {"path": str(path), "name": manifest.get("name", ""),
             "taxonomy": manifest["taxonomy"], "files": manifest.get("files", {}),
             "use": "vocabulary, dictionary, sentiment; cue rules of rare topics"}
-    return Source(comps.embedder, comps.sentiment, user_dict, comps.context_threshold, info)
+    return Source(comps.embedder, comps.sentiment, user_dict, comps.context_threshold, info, manifest)
 
 
 def check_base_taxonomy(base: Taxonomy, taxonomy: Taxonomy, path: Path) -> None:
@@ -157,32 +170,6 @@ def check_base_taxonomy(base: Taxonomy, taxonomy: Taxonomy, path: Path) -> None:
             f"({', '.join(base.topic_ids)}), which shares no topic with {taxonomy.name} "
             f"v{taxonomy.version} ({', '.join(taxonomy.topic_ids)}); train without --base or pick "
             "a base model of your taxonomy")
-
-
-def rule_topics(taxonomy: Taxonomy, Y: np.ndarray, min_examples: int) -> dict[str, str]:
-    """Topics with too few labelled reviews, and what stands in for a learnt detector."""
-    out = {}
-    for j, t in enumerate(taxonomy.topics):
-        n = int(Y[:, j].sum())
-        if n < min_examples or n > len(Y) - min_examples:
-            how = "cue words only" if t.cues else "never predicted (no cue words in the taxonomy)"
-            out[t.id] = f"{n} labelled reviews (< {min_examples}): {how}"
-    return out
-
-
-def apply_rules(det: TopicDetector, rule_idx: Sequence[int]) -> None:
-    """Make topics cue-only: weight on the topic's cue-count column, nothing else.
-
-    The cue columns are the detector's passthrough columns, last in its view.
-    """
-    n_sel = det.coef_.shape[1] - det.passthrough
-    for j in rule_idx:
-        for W, b in ((det.coef_, det.intercept_), (det.stack_coef_, det.stack_intercept_)):
-            if W is None or b is None:
-                continue
-            W[j] = 0.0
-            W[j, n_sel + j] = RULE_WEIGHT
-            b[j] = RULE_BIAS
 
 
 def calibrate(Z: np.ndarray, Y: np.ndarray, rule_mask: np.ndarray) -> Calibration:
@@ -215,12 +202,24 @@ class _Fold:
 
 
 def _fit_parts(taxonomy: Taxonomy, src: Source, docs: list[Doc], recs: list[GoldRecord],
-               rule_idx: list[int], seed: int) -> Components:
-    sentiment = src.sentiment or fit_label_sentiment(src.embedder, docs, recs)
-    topics, F, y = fit_topic_detector(taxonomy, src.embedder, sentiment, docs, recs, seed=seed)
-    apply_rules(topics, rule_idx)
+               rule_idx: list[int], seed: int, plan: EncoderPlan | None = None, tag: str = "final",
+               cv: bool = False) -> Components:
+    """Fit every learnt part on ``docs``.
+
+    ``cv``: a cross-validation fold, scored with the sentiment model that has not
+    seen the labelled reviews (when the base's had; the final bundle keeps the base's).
+    """
+    embedder = src.embedder
+    if plan is not None:
+        embedder = plan.embedder(src.embedder, docs, gold_matrix(recs, taxonomy), tag, taxonomy.topic_ids)
+    width = embedder.n_features_out_
+    sentiment = widen_sentiment(src.sentiment, width) or fit_label_sentiment(embedder, docs, recs)
+    unseen = widen_sentiment(src.sentiment_unseen, width) or sentiment
+    topics, F, y = fit_topic_detector(taxonomy, embedder, unseen, docs, recs, seed=seed,
+                                      detector_factory=CueRuleTopicDetector.factory(rule_idx))
     polarity = fit_polarity_compact(F, y)
-    return Components(taxonomy, src.embedder, sentiment, topics, polarity, src.context_threshold)
+    return Components(taxonomy, embedder, unseen if cv else sentiment, topics, polarity,
+                      src.context_threshold)
 
 
 def fit_polarity_compact(F: sparse.spmatrix, y: np.ndarray, C: float = 2.0) -> TopicPolarityClassifier:
@@ -249,7 +248,8 @@ def fit_label_sentiment(embedder: Any, docs: Sequence[Doc], recs: Sequence[GoldR
 
 
 def cross_validate(taxonomy: Taxonomy, src: Source, docs: list[Doc], records: list[GoldRecord],
-                   rule_idx: list[int], k: int, seed: int, log: Log) -> tuple[list[_Fold], np.ndarray]:
+                   rule_idx: list[int], k: int, seed: int, log: Log, plan: EncoderPlan | None = None
+                   ) -> tuple[list[_Fold], np.ndarray]:
     """Fit each fold; return the fold models and the out-of-fold topic logits."""
     Y = gold_matrix(records, taxonomy)
     strat = np.hstack([Y, np.array([[r.sentiment == s for s in ("pos", "neg", "neu")] for r in records])])
@@ -257,7 +257,8 @@ def cross_validate(taxonomy: Taxonomy, src: Source, docs: list[Doc], records: li
     folds = []
     for f, te in enumerate(multilabel_folds(strat, k, seed)):
         tr = np.setdiff1d(np.arange(len(records)), te)
-        comps = _fit_parts(taxonomy, src, [docs[i] for i in tr], [records[i] for i in tr], rule_idx, seed)
+        comps = _fit_parts(taxonomy, src, [docs[i] for i in tr], [records[i] for i in tr], rule_idx, seed,
+                           plan, f"fold{f + 1}", cv=True)
         Z[te] = topic_logits(comps, [docs[i] for i in te])
         folds.append(_Fold(te, comps))
         log(f"fold {f + 1}/{k} fitted")
@@ -313,7 +314,9 @@ def oof_band(folds: list[_Fold], docs: list[Doc], records: list[GoldRecord]) -> 
 def train_bundle(records: Sequence[GoldRecord], *, taxonomy: Taxonomy, output: str | Path,
                  base: str | Path | None = None, seed: int = 0, folds: int = 5,
                  min_examples: int = 5, label_report: LabelReport | None = None,
-                 overwrite: bool = False, log: Log = _quiet) -> TrainResult:
+                 overwrite: bool = False, encoder: str | Path | None = None, finetune: bool = False,
+                 pooling: str = "mean", max_length: int = 128, copy_encoder: bool = False,
+                 finetune_config: FinetuneConfig | None = None, log: Log = _quiet) -> TrainResult:
     """Train, cross-validate and save a bundle on labelled reviews.
 
     Args:
@@ -327,19 +330,63 @@ def train_bundle(records: Sequence[GoldRecord], *, taxonomy: Taxonomy, output: s
         min_examples: topics with fewer labelled reviews stay cue-only.
         label_report: the reader's report, for the manifest and model card.
         overwrite: replace a non-empty ``output``.
+        encoder: a local Hugging Face model directory whose pooled embeddings sit
+            beside the TF-IDF columns (:mod:`koubei.train.encoder`).
+        finetune: fine-tune ``encoder`` on the labels (per fold, then on all);
+            the fine-tuned encoder is saved inside the bundle.
+        pooling: ``mean`` or ``cls`` (BGE models) pooling of the encoder.
+        max_length: tokens of a text the encoder reads.
+        copy_encoder: copy a frozen encoder into the bundle instead of referencing it.
+        finetune_config: fine-tuning settings (epochs, learning rates...); its
+            ``pooling`` and ``max_length`` are replaced by the two above.
 
     Raises:
         LabelError: fewer than 10 labelled reviews.
         OutputError: ``output`` cannot be written (checked before any work).
-        IncompatibleModelError: ``base`` speaks another taxonomy.
+        IncompatibleModelError: ``base`` speaks another taxonomy, or has an encoder
+            of its own next to ``encoder``.
+        EncoderError: torch/transformers missing (the message gives the install
+            line), or ``encoder`` is not a complete model directory.
     """
     t0 = time.time()
     replace = check_output_dir(output, overwrite, base)
     records = list(records)
     if len(records) < MIN_REVIEWS:
         raise LabelError(f"only {len(records)} labelled reviews; need at least {MIN_REVIEWS} to train")
+    plan = _encoder_plan(encoder, finetune, pooling, max_length, copy_encoder, finetune_config, seed)
+    try:
+        return _train(records, taxonomy, output, base, seed, folds, min_examples, label_report, replace,
+                      plan, log, t0)
+    finally:
+        if plan is not None:
+            plan.cleanup()
+
+
+def _encoder_plan(encoder: str | Path | None, finetune: bool, pooling: str, max_length: int,
+                  copy_encoder: bool, config: FinetuneConfig | None, seed: int) -> EncoderPlan | None:
+    if encoder is None:
+        if finetune or copy_encoder:
+            raise EncoderError("--finetune and --copy-encoder need --encoder DIR (a Hugging Face "
+                               "model directory)")
+        return None
+    ft = None
+    if finetune:
+        ft = dataclasses.replace(config or FinetuneConfig(seed=seed), pooling=pooling, max_length=max_length)
+    plan = EncoderPlan(Path(encoder), pooling=pooling, max_length=max_length, finetune=ft, copy=copy_encoder)
+    plan.check()
+    return plan
+
+
+def _train(records: list[GoldRecord], taxonomy: Taxonomy, output: str | Path, base: str | Path | None,
+           seed: int, folds: int, min_examples: int, label_report: LabelReport | None, replace: bool,
+           plan: EncoderPlan | None, log: Log, t0: float) -> TrainResult:
     src = resolve_source(taxonomy, records, base, min_examples, log)
-    docs = prepare_many([r.text for r in records], Segmenter(user_dict=str(src.user_dict)))
+    src.embedder = tfidf_part(src.embedder, plan, base)
+    segmenter = Segmenter(user_dict=str(src.user_dict))
+    docs = prepare_many([r.text for r in records], segmenter)
+    if src.sentiment is not None and src.manifest is not None:
+        src.unseen = _check_unseen(src, records, segmenter, log)
+        src.sentiment_unseen = src.unseen.sentiment
     Y = gold_matrix(records, taxonomy)
     rules = rule_topics(taxonomy, Y, min_examples)
     warnings = [f"topic {t}: {why}" for t, why in rules.items()]
@@ -348,10 +395,12 @@ def train_bundle(records: Sequence[GoldRecord], *, taxonomy: Taxonomy, output: s
     rule_idx = [taxonomy.topic_ids.index(t) for t in rules]
     rule_mask = np.isin(np.arange(len(taxonomy.topics)), rule_idx)
     k = max(2, min(folds, len(records) // 5))
-    fold_fits, Z = cross_validate(taxonomy, src, docs, records, rule_idx, k, seed, log)
+    if plan is not None and plan.finetune is not None:
+        log(f"fine-tuning the encoder {k + 1} times (each fold, then all {len(records)} reviews)")
+    fold_fits, Z = cross_validate(taxonomy, src, docs, records, rule_idx, k, seed, log, plan)
     band = oof_band(fold_fits, docs, records) if src.sentiment is None else None
     cv = cv_metrics(taxonomy, records, cv_predictions(fold_fits, docs, Z, Y, rule_mask, band))
-    comps = _fit_parts(taxonomy, src, docs, records, rule_idx, seed)
+    comps = _fit_parts(taxonomy, src, docs, records, rule_idx, seed, plan)
     if band is not None:
         comps.sentiment.band_ = band
     cal = calibrate(Z, Y, rule_mask)
@@ -359,12 +408,25 @@ def train_bundle(records: Sequence[GoldRecord], *, taxonomy: Taxonomy, output: s
     log("final model fitted")
     manifest = _manifest(taxonomy, src, records, label_report, rules, cal, cv, k, seed, min_examples,
                          band, time.time() - t0)
+    manifest["training"]["encoder"] = plan.describe() if plan is not None else None
+    manifest["training"]["base_saw_labels"] = src.unseen.to_dict() if src.unseen is not None else None
     path = save_bundle(comps, output, manifest_extra=manifest, user_dict=src.user_dict,
                        overwrite=replace)
     write_train_card(path)
     thresholds = dict(zip(taxonomy.topic_ids, (float(x) for x in cal.thresholds)))
     return TrainResult(path, json.loads((path / "manifest.json").read_text(encoding="utf-8")),
                        rules, thresholds, cv, warnings)
+
+
+def _check_unseen(src: Source, records: list[GoldRecord], segmenter: Segmenter, log: Log) -> UnseenCheck:
+    """Did the base's sentiment see the labelled reviews? If so, a copy that did not."""
+    assert src.sentiment is not None and src.manifest is not None
+    if not isinstance(src.embedder, TfidfEmbedder):
+        return UnseenCheck("not checked", 0, "not checked whether the base saw the labelled reviews: "
+                           "its sentiment reads encoder embeddings")
+    check = unseen_base_sentiment(src.sentiment, src.embedder, src.manifest, records, segmenter, log)
+    log(check.detail)
+    return check
 
 
 def _manifest(taxonomy: Taxonomy, src: Source, records: list[GoldRecord], report: LabelReport | None,

@@ -1,0 +1,201 @@
+"""Three training bugs a review found, each pinned by a test that failed before its fix.
+
+a. Cue-only (rule-based) topics: the other topics' clause-stacked second stage
+   reads every topic's best first-stage clause logit; it was fitted on the
+   logits of a regression learnt from a handful of examples, then read the
+   rule's logits at prediction time. Now the rule is in place while fitting.
+b. ``topic_contexts`` (which clauses the polarity head reads for a topic)
+   compared the first-stage clause probability with the topic's calibrated
+   decision threshold, a review-level probability on another scale, so a
+   trained bundle's contexts were not those its polarity head was fitted on.
+c. ``--base``: the base's sentiment model fed the polarity head even on
+   labelled reviews it had been trained on (over-confident logits). Now a copy
+   refitted without them does, when the base's training data can be found.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import koubei.train.fit as fit
+from koubei import load_model
+from koubei.classify.features import prepare_many
+from koubei.classify.linear import sigmoid
+from koubei.classify.topics import TopicDetector, max_by_owner
+from koubei.datasets import SENTIMENT_FILES
+from koubei.errors import DataNotFoundError
+from koubei.model.predict import clause_index, topic_contexts
+from koubei.model.training import gold_matrix
+from koubei.resources import default_model_path
+from koubei.taxonomy import load_taxonomy
+from koubei.text.segment import Segmenter
+from koubei.train import read_labels, train_bundle
+from koubei.train.rules import CueRuleTopicDetector, rule_topics
+
+DATA = Path(__file__).parent / "data" / "labelled_snacks.csv"
+BASE = default_model_path()
+
+
+def test_stacked_topics_are_fitted_on_the_rule_logits_they_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    tax = load_taxonomy()
+    records, _ = read_labels(DATA, tax)
+    rules = rule_topics(tax, gold_matrix(records, tax), 5)
+    rule_idx = [tax.topic_ids.index(t) for t in rules]
+    assert len(rule_idx) == 3  # authenticity_description (2 labels), function_performance, environment (0)
+    src = fit.resolve_source(tax, records, BASE, 5, fit._quiet)
+    docs = prepare_many([r.text for r in records], Segmenter(user_dict=str(src.user_dict)))
+    seen: list[np.ndarray] = []
+    stack = TopicDetector._stack_features
+
+    def spy(Xs, M):  # type: ignore[no-untyped-def]
+        seen.append(M.copy())
+        return stack(Xs, M)
+
+    monkeypatch.setattr(TopicDetector, "_stack_features", staticmethod(spy))
+    comps = fit._fit_parts(tax, src, docs, records, rule_idx, seed=0)
+    fitted_on = seen[0]  # the first call is the fit's; later ones are predictions
+    clauses, owner = clause_index(docs)
+    Zc = comps.topics.decision_base(comps.topic_matrix(comps.embedder.transform(clauses),
+                                                       [d.norm for d in clauses]))
+    read_at_prediction = max_by_owner(Zc, owner, len(docs))
+    assert np.allclose(fitted_on[:, rule_idx], read_at_prediction[:, rule_idx], atol=1e-6)
+    # and the rule topics themselves are cue-only in both stages
+    n_sel = comps.topics.coef_.shape[1] - comps.topics.passthrough
+    for W in (comps.topics.coef_, comps.topics.stack_coef_):
+        assert np.count_nonzero(W[rule_idx]) == len(rule_idx)
+        assert all(W[j, n_sel + j] > 0 for j in rule_idx)
+    assert isinstance(comps.topics, CueRuleTopicDetector)
+
+
+def test_rule_detector_saves_as_a_plain_topic_detector() -> None:
+    det = CueRuleTopicDetector.factory([1])(C=2.0, passthrough=3)
+    assert det.rules == (1,)
+    assert det.get_params() == TopicDetector(C=2.0, passthrough=3).get_params()
+
+
+def test_polarity_contexts_do_not_depend_on_the_decision_thresholds(default_model) -> None:  # type: ignore[no-untyped-def]
+    c = default_model.components
+    records, _ = read_labels(DATA, load_taxonomy())
+    docs = prepare_many([r.text for r in records], default_model.segmenter)
+    sets = [[c.taxonomy.topic_ids.index(t) for t in r.topics] for r in records]
+    clauses, owner = clause_index(docs)
+    texts = [d.norm for d in clauses]
+    Pc = sigmoid(c.topics.decision_base(c.topic_matrix(c.embedder.transform(clauses), texts)))
+    lowered = copy.copy(c)
+    lowered.topics = copy.deepcopy(c.topics)
+    lowered.topics.thresholds_ = np.full_like(c.topics.thresholds_, 0.15)  # e.g. calibrated thresholds
+    args = (docs, sets, None, Pc, owner, texts)
+    assert topic_contexts(lowered, *args) == topic_contexts(c, *args)  # type: ignore[arg-type]
+
+
+# -- c: a base that saw the labelled reviews ----------------------------------------------
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture()
+def fake_corpora(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    """Corpora holding the snack reviews, and a copy of the default model 'trained' on them."""
+    labelled = pd.read_csv(DATA)
+    polar = labelled[labelled["sentiment"].isin(["pos", "neg"])].reset_index(drop=True)
+    root = tmp_path / "corpora"
+    refs = []
+    for k, rel in enumerate(SENTIMENT_FILES.values()):
+        part = polar.iloc[k::3]
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame({"id": range(len(part)), "review": part["text"],
+                      "label": (part["sentiment"] == "pos").astype(int)}).to_csv(path, index=False)
+        refs.append({"file": rel, "sha256": _sha(path), "use": "sentiment"})
+    gold = root / "labels" / "gold_topics_train.jsonl"
+    gold.parent.mkdir(parents=True)
+    gold.write_text(json.dumps({"id": "g1", "text": "瓜子很香，好吃", "sentiment": "pos", "topics": {}},
+                               ensure_ascii=False) + "\n", encoding="utf-8")
+    refs.append({"file": "labels/gold_topics_train.jsonl", "sha256": _sha(gold), "use": "sentiment, topics"})
+    base = Path(shutil.copytree(BASE, tmp_path / "base"))
+    manifest = json.loads((base / "manifest.json").read_text(encoding="utf-8"))
+    manifest["training_data"] = refs
+    (base / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setenv("KOUBEI_CORPORA", str(root))
+    return root, base
+
+
+def test_polarity_head_reads_a_sentiment_that_did_not_see_the_labels(
+        fake_corpora: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, base = fake_corpora
+    tax = load_taxonomy()
+    records, report = read_labels(DATA, tax)
+    labelled = records[:60]
+    fed: list[object] = []
+    real = fit.fit_topic_detector
+
+    def spy(taxonomy, embedder, sentiment_unseen, *a, **k):  # type: ignore[no-untyped-def]
+        fed.append(sentiment_unseen)
+        return real(taxonomy, embedder, sentiment_unseen, *a, **k)
+
+    monkeypatch.setattr(fit, "fit_topic_detector", spy)
+    res = train_bundle(labelled, taxonomy=tax, output=tmp_path / "m", base=base, folds=2)
+    saw = res.manifest["training"]["base_saw_labels"]
+    n_polar = sum(r.sentiment in ("pos", "neg") for r in labelled)
+    assert saw["status"] == "refitted" and saw["seen"] == n_polar
+    base_sent = load_model(base).components.sentiment
+    final = fed[-1]
+    assert final is not base_sent and not np.array_equal(final.coef_, base_sent.coef_)  # type: ignore[attr-defined]
+    assert final.band_ == base_sent.band_  # type: ignore[attr-defined]
+    # the bundle still scores sentiment with the base's own model
+    assert np.array_equal(load_model(res.path).components.sentiment.coef_, base_sent.coef_)
+    assert "refitted without them" in (res.path / "MODEL_CARD.md").read_text(encoding="utf-8")
+
+
+def test_base_that_did_not_see_the_labels_is_used_as_it_is(fake_corpora: tuple[Path, Path],
+                                                           tmp_path: Path) -> None:
+    _, base = fake_corpora
+    tax = load_taxonomy()
+    records, _ = read_labels(DATA, tax)
+    unseen_texts = records[:12]
+    renamed = [type(r)(**{**r.__dict__, "text": r.text + "（新评论）"}) for r in unseen_texts]
+    res = train_bundle(renamed, taxonomy=tax, output=tmp_path / "m", base=base, folds=2)
+    assert res.manifest["training"]["base_saw_labels"]["status"] == "no overlap"
+
+
+def test_base_data_not_found_is_said(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def absent(*_: object) -> Path:
+        raise DataNotFoundError("shared corpora not found")
+
+    monkeypatch.setattr("koubei.train.unseen.find_corpora", absent)
+    tax = load_taxonomy()
+    records, _ = read_labels(DATA, tax)
+    res = train_bundle(records[:12], taxonomy=tax, output=tmp_path / "m", base=BASE, folds=2)
+    saw = res.manifest["training"]["base_saw_labels"]
+    assert saw["status"] == "not checked" and "corpora" in saw["detail"]
+
+
+@pytest.mark.slow
+@pytest.mark.corpora
+def test_default_base_on_gold_labels_refits_its_sentiment(corpora_dir: Path, tmp_path: Path) -> None:
+    """The real case: models/default was trained on the gold labels (about 2 minutes)."""
+    from koubei.datasets import load_gold
+    from koubei.train.unseen import margin, unseen_base_sentiment
+
+    gold = load_gold(corpora_dir)[:150]
+    base = load_model(BASE)
+    check = unseen_base_sentiment(base.components.sentiment, base.components.embedder, base.manifest, gold,
+                                  base.segmenter, lambda _: None, corpora_dir)
+    assert check.status == "refitted" and check.seen >= 140 and check.sentiment is not None
+    docs = prepare_many([r.text for r in gold if r.sentiment in ("pos", "neg")], base.segmenter)
+    y = np.array([r.sentiment == "pos" for r in gold if r.sentiment in ("pos", "neg")])
+    X = base.components.embedder.transform(docs)
+    # the base is over-confident on reviews it was trained on; the refitted copy less so
+    # (measured on these 144: mean signed logit 4.13 against 3.71)
+    assert margin(check.sentiment, X, y) < margin(base.components.sentiment, X, y) - 0.2
+    right = [((s.pooled_decision(X) > 0) == y).mean() for s in (base.components.sentiment, check.sentiment)]
+    assert right[0] > right[1]
