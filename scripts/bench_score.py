@@ -2,6 +2,7 @@
 
     python scripts/bench_score.py [--rows 100000] [--data-dir DIR] [--keep DIR]
     python scripts/bench_score.py --memory-series 100000,1000000,5000000 [--unique]
+    python scripts/bench_score.py --stages [--rows N] [--unique]   # CPU per stage, in process
 
 Replicates sentiment/waimai_10k.csv's reviews to --rows rows (a CSV in a temp
 folder; with --unique each copy gets a distinct suffix such as " 第12345单", so
@@ -62,10 +63,10 @@ def write_dump(texts: list[str], rows: int, path: Path, unique: bool = False) ->
     return path
 
 
-# Runs the command and prints its tree's largest peak RSS (kB), so each run gets its own figure.
+# Runs the command and prints its tree's largest peak RSS (kB) and CPU seconds (all processes).
 _RUSAGE_WRAPPER = ("import resource, subprocess, sys; rc = subprocess.call(sys.argv[1:]); "
-                   "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); "
-                   "sys.exit(rc)")
+                   "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+                   "print(u.ru_maxrss, u.ru_utime + u.ru_stime, file=sys.stderr); sys.exit(rc)")
 
 
 def run_score(dump: Path, out: Path, extra: list[str] | None = None) -> dict[str, float]:
@@ -81,8 +82,8 @@ def run_score(dump: Path, out: Path, extra: list[str] | None = None) -> dict[str
         err = log.read().decode(errors="replace")
     if proc.returncode:
         raise subprocess.CalledProcessError(proc.returncode, cmd, stderr=err)
-    rss_kb = int(err.split()[-1])
-    return {"seconds": round(wall, 2), "peak_rss_mb": round(rss_kb / 1024, 1),
+    rss_kb, cpu = int(err.split()[-2]), float(err.split()[-1])
+    return {"seconds": round(wall, 2), "cpu_seconds": round(cpu, 2), "peak_rss_mb": round(rss_kb / 1024, 1),
             "peak_tree_pss_mb": round(tree_peak / 1024, 1)}
 
 
@@ -142,6 +143,67 @@ def memory_series(data: Path, sizes: list[int], unique: bool, keep: str | None, 
     return 0
 
 
+def stage_split(dump: Path, rows: int, model_path: str | None) -> dict[str, object]:
+    """CPU seconds of each stage of one in-process streaming run (``workers=1``) over ``dump``.
+
+    Parent-side stages (read + annotate, output columns, Parquet, summary) run once per
+    row; the predict stages once per distinct text of a chunk (what the worker
+    processes do with ``--workers N``).
+    """
+    from koubei.io import reader
+    from koubei.model import review_model
+    from koubei.scoring import ParquetSink, SummaryCounts, score_file
+
+    spent: dict[str, float] = {}
+
+    def timed(owner: object, name: str, key: str) -> None:
+        inner = getattr(owner, name)
+
+        def wrapper(*a: object, **k: object) -> object:
+            t0 = time.process_time()
+            try:
+                return inner(*a, **k)
+            finally:
+                spent[key] = spent.get(key, 0.0) + time.process_time() - t0
+        setattr(owner, name, wrapper)
+
+    timed(review_model, "prepare_many", "predict: normalize, segment, clauses (prepare_many)")
+    timed(review_model, "predict_docs", "predict: embed and classify (predict_docs)")
+    timed(review_model.ReviewModel, "score", "model.score (predict + output columns)")
+    timed(ParquetSink, "write", "Parquet write")
+    timed(SummaryCounts, "of", "summary counts")
+    chunks = reader.ReviewReader.__iter__
+
+    def read(self: object) -> object:
+        it = chunks(self)  # type: ignore[arg-type]
+        while True:
+            t0 = time.process_time()
+            chunk = next(it, None)
+            spent["read + annotate"] = spent.get("read + annotate", 0.0) + time.process_time() - t0
+            if chunk is None:
+                return
+            yield chunk
+    reader.ReviewReader.__iter__ = read  # type: ignore[method-assign]
+    from koubei import load_model
+
+    t0 = time.process_time()
+    model = load_model(model_path)
+    spent["load model"] = time.process_time() - t0
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.process_time()
+        score_file(dump, Path(tmp) / "out.parquet", model=model, workers=1)
+        total = time.process_time() - t0
+    predict = spent["predict: normalize, segment, clauses (prepare_many)"] + \
+        spent["predict: embed and classify (predict_docs)"]
+    rest = spent.pop("model.score (predict + output columns)") - predict
+    spent["model.score: output columns and the rest"] = rest
+    whole = total + spent["load model"]
+    stages = {k: {"cpu_s": round(v, 2), "us_per_row": round(1e6 * v / rows, 1),
+                  "share": round(v / whole, 3)} for k, v in spent.items()}
+    return {"command": "python scripts/bench_score.py " + " ".join(sys.argv[1:]), "rows": rows,
+            "cpu_s_load_and_score_file": round(whole, 2), "stages": stages}
+
+
 def jieba_only(texts: list[str]) -> float:
     import logging
 
@@ -194,6 +256,9 @@ def main(argv: list[str] | None = None) -> int:
                     "or bench_score_scale.json with --memory-series)")
     ap.add_argument("--memory-series", help="comma-separated dump sizes, e.g. 100000,1000000,5000000: "
                     "seconds and peak memory of streaming scoring to Parquet for each")
+    ap.add_argument("--model", help="model bundle for koubei score (default: the bundled one)")
+    ap.add_argument("--stages", action="store_true",
+                    help="instead: CPU seconds per stage of one in-process run (1 worker) of the dump")
     ap.add_argument("--snownlp", type=int, default=0, metavar="N",
                     help="compare speed with SnowNLP's sentiment on N waimai reviews (pip install snownlp)")
     args = ap.parse_args(argv)
@@ -211,12 +276,21 @@ def main(argv: list[str] | None = None) -> int:
         sizes = [int(x) for x in args.memory_series.split(",") if x.strip()]
         return memory_series(data, sizes, args.unique, args.keep,
                              args.out or str(results / "bench_score_scale.json"))
+    extra = ["--model", args.model] if args.model else []
+    if args.stages:
+        with tempfile.TemporaryDirectory() as tmp:
+            dump, _ = make_dump(data, args.rows, Path(args.keep or tmp), args.unique)
+            res = stage_split(dump, args.rows, args.model)
+        print(json.dumps(res, indent=1, ensure_ascii=False))
+        return 0
     args.out = args.out or str(results / "bench_score.json")
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.keep or tmp)
         folder.mkdir(parents=True, exist_ok=True)
         dump, texts = make_dump(data, args.rows, folder, args.unique)
-        score = run_score(dump, folder / "scored.parquet")
+        score = run_score(dump, folder / "scored.parquet", extra)
+    load_after = os.getloadavg()[0]
     seg = jieba_only(texts)
     res = {
         "command": "python scripts/bench_score.py " + " ".join(argv or sys.argv[1:]),
@@ -224,7 +298,9 @@ def main(argv: list[str] | None = None) -> int:
         "rows": args.rows, "unique_texts": args.unique,
         "koubei_score_seconds": score["seconds"],
         "koubei_score_reviews_per_s": round(args.rows / score["seconds"]),
+        "koubei_score_cpu_seconds": score["cpu_seconds"],
         "koubei_score_peak_rss_mb": score["peak_rss_mb"],
+        "load_average_1min_before_after": [round(load_before, 2), round(load_after, 2)],
         "jieba_lcut_seconds": round(seg, 2),
         "jieba_lcut_reviews_per_s": round(args.rows / seg),
     }

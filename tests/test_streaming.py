@@ -232,3 +232,79 @@ def test_scoring_a_million_rows_to_parquet_stays_under_one_gib(tmp_path: Path) -
     peak_kb = int(err.split()[-1])
     assert pq.ParquetFile(out).metadata.num_rows == MEMORY_ROWS
     assert peak_kb * 1024 <= GIB, f"peak RSS {peak_kb / 1024:.0f} MB"
+
+
+# -- repeated texts predicted once; reading and writing overlapped with scoring -----------------
+
+class _CountingModel:
+    """predict() echoes its texts and records every batch it was given."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+
+    def predict(self, texts: list[str]) -> list[str]:
+        self.batches.append(list(texts))
+        return [f"p({t})" for t in texts]
+
+
+def test_predict_batches_predicts_each_distinct_text_once() -> None:
+    from koubei.model.parallel import predict_batches
+
+    model, done = _CountingModel(), []
+    batches = [["好吃", "难吃", "好吃"], [], ["难吃", "一般"], ["好吃"]]
+    out = list(predict_batches(model, batches, workers=1, progress=done.append))
+    assert out == [["p(好吃)", "p(难吃)", "p(好吃)"], [], ["p(难吃)", "p(一般)"], ["p(好吃)"]]
+    assert [t for b in model.batches for t in b] == ["好吃", "难吃", "一般"]
+    assert max(map(len, model.batches)) <= 3  # cut like the largest given batch
+    assert done == [3, 0, 2, 1]
+    assert list(predict_batches(model, [], workers=2)) == []
+
+
+def test_shared_predictions_equal_per_batch_predictions(default_model: ReviewModel) -> None:
+    from koubei.model.parallel import predict_batches
+
+    texts = ["送得很快，但是味道太淡了", "好吃", "不新鲜", "好吃", "送得很快，但是味道太淡了", "一般般"]
+    batches = [texts[:4], texts[4:]]
+    alone = [default_model.predict(b) for b in batches]
+    assert list(predict_batches(default_model, batches, workers=1)) == alone
+
+
+def test_overlapped_scoring_keeps_order_and_surfaces_errors_in_order() -> None:
+    from koubei.scoring import score_in_order
+
+    put: list[int] = []
+    score_in_order(iter(range(6)), lambda x: x * 10, put.append, overlap=True)
+    assert put == [0, 10, 20, 30, 40, 50]
+
+    def chunks():  # type: ignore[no-untyped-def]
+        yield 1
+        yield 2
+        raise OutputError("chunk 3 is bad")
+
+    put.clear()
+    with pytest.raises(OutputError, match="chunk 3"):
+        score_in_order(chunks(), lambda x: x, put.append, overlap=True)
+    assert put == [1, 2]  # what came before the bad chunk was written, in order
+
+    def bad_put(x: int) -> None:
+        raise OutputError(f"cannot write {x}")
+
+    with pytest.raises(OutputError, match="cannot write 1"):
+        score_in_order(iter([1, 2, 3]), lambda x: x, bad_put, overlap=True)
+
+
+def test_gc_paused_restores_the_collector() -> None:
+    import gc
+
+    from koubei.model.parallel import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValueError), gc_paused():
+        raise ValueError
+    assert gc.isenabled()

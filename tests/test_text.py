@@ -94,3 +94,91 @@ def test_engine_resolution_and_fallback(monkeypatch: pytest.MonkeyPatch) -> None
     assert Segmenter().cut("味道偏咸,送餐很快") == Segmenter(engine="jieba").cut("味道偏咸,送餐很快")
     clone = pickle.loads(pickle.dumps(Segmenter(engine="jieba", hmm=False)))
     assert (clone.engine, clone.hmm) == ("jieba", False)
+
+
+# -- the fast clause and negation paths equal the plain rules -----------------------------------
+
+def _clauses_reference(words: list[str]) -> list[list[str]]:
+    """The clause rule written plainly (the implementation before its fast path)."""
+    from koubei.text.clauses import _CLAUSE_OPENERS, _PUNCT_TOKENS
+
+    out: list[list[str]] = [[]]
+    for w in words:
+        if w in _PUNCT_TOKENS or not w.strip():
+            if out[-1]:
+                out.append([])
+            continue
+        if w in _CLAUSE_OPENERS and out[-1]:
+            out.append([])
+        out[-1].append(w)
+    return [c for c in out if c]
+
+
+def _negation_reference(words: list[str], window: int = 3) -> list[str]:
+    from koubei.text.clauses import CLAUSE_PUNCT, NEGATORS
+
+    out, left = [], 0
+    for w in words:
+        if w in NEGATORS:
+            out.append(w)
+            left = window
+        elif left and w.strip(CLAUSE_PUNCT):
+            out.append("NOT_" + w)
+            left -= 1
+        else:
+            out.append(w)
+            left = 0 if not w.strip(CLAUSE_PUNCT) else left
+    return out
+
+
+FAST_PATH_REVIEWS = [
+    "送得很快，但是味道太淡了，分量也少",
+    "不好吃，不新鲜，没有味道，再也不会点了！！",
+    "快递很快可是瓜子受潮了",
+    "不是很辣 不过有点咸",
+    "味道不错就是有点贵（下次还来）",
+    "没 没 没 不不不",
+    "好吃",
+    "",
+    "【好评】“不错”:下次再买。。。",
+    "不……好吃?!",
+]
+EDGE_WORD_LISTS = [
+    [], [" "], ["", "不", ""], ["不"], ["但是"], ["但是", "不", "好"], ["不", "!?", "好吃"],
+    ["不", "很", "好", "吃", "的", "饭"], ["好", "不过", "不", "：", "差"], ["非", "\t", "常"],
+]
+
+
+@pytest.mark.parametrize("text", FAST_PATH_REVIEWS)
+def test_clauses_and_negation_equal_the_plain_rules_on_reviews(text: str) -> None:
+    from koubei.text.clauses import split_word_clauses
+
+    words = segment(normalize(text)) if text else []
+    assert split_word_clauses(words) == _clauses_reference(words)
+    assert mark_negation(words) == _negation_reference(words)
+    for clause in split_word_clauses(words):
+        assert mark_negation(clause) == _negation_reference(clause)
+
+
+@pytest.mark.parametrize("words", EDGE_WORD_LISTS)
+def test_clauses_and_negation_equal_the_plain_rules_on_edge_cases(words: list[str]) -> None:
+    from koubei.text.clauses import split_word_clauses
+
+    assert split_word_clauses(words) == _clauses_reference(words)
+    assert mark_negation(words) == _negation_reference(words)
+    assert mark_negation(words, window=1) == _negation_reference(words, window=1)
+    out = mark_negation(words)
+    assert out is not words  # a new list, as before
+
+
+@pytest.mark.slow
+def test_clauses_and_negation_equal_the_plain_rules_on_the_corpora(corpora_dir) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    from koubei.text.clauses import split_word_clauses
+
+    texts = pd.read_csv(corpora_dir / "sentiment" / "waimai_10k.csv", dtype=str)["review"].dropna()
+    for text in texts.sample(3000, random_state=0):
+        words = segment(normalize(text))
+        assert split_word_clauses(words) == _clauses_reference(words)
+        assert mark_negation(words) == _negation_reference(words)

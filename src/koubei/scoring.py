@@ -6,7 +6,8 @@ Outputs that can be appended (Parquet, CSV, TSV, JSON Lines) are written as
 a stream: the dump is read ``chunksize`` rows at a time
 (:func:`koubei.io.iter_reviews`, whose ids and flags equal a whole-file
 read), each chunk is scored (one pool of worker processes kept for the whole
-run) and appended to a hidden temporary file beside the target, and the
+run; with several workers, a helper thread reads the next chunk and writes
+the last while they score this one) and appended to a hidden temporary file beside the target, and the
 temporary file is moved onto the target only when the last chunk is written.
 Memory is bounded by the chunk size, not the dump. A run killed midway
 leaves only ``.NAME.XXXXXXXX.tmp`` (no Parquet footer, not the target's
@@ -17,8 +18,10 @@ cannot be appended and are scored in memory.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +31,7 @@ from koubei.errors import OutputError
 from koubei.io import ReadReport, ReviewReader, read_reviews_with_report, write_table
 from koubei.io.canonical import CANONICAL_COLUMNS
 from koubei.io.writers import atomic_write, check_output, remove_stale_temps
-from koubei.model.parallel import keep_workers
+from koubei.model.parallel import gc_paused, keep_workers
 from koubei.model.review_model import TOPIC_PREFIX, ReviewModel, load_model
 from koubei.taxonomy import Taxonomy
 
@@ -82,12 +85,16 @@ class SummaryCounts:
     def of(cls, scored: pd.DataFrame, taxonomy: Taxonomy) -> SummaryCounts:
         """The counts of one scored frame."""
         mask = scorable(scored)
-        flags = scored["flags"].fillna("").astype(str).str.split(";").explode()
+        flagged: Counter[str] = Counter()
+        for value, n in scored["flags"].fillna("").astype(str).value_counts().items():
+            for flag in str(value).split(";"):  # per distinct flags string, not per row
+                if flag:
+                    flagged[flag] += int(n)
         return cls(
             rows=len(scored), scored=int(mask.sum()),
             skipped=_counts(scored.loc[scored["status"] != "ok", "status"]),
             templated=int(((scored["status"] == "ok") & ~mask).sum()),
-            flagged=_counts(flags[flags != ""]),
+            flagged=flagged,
             sentiment=_counts(scored.loc[mask, "sentiment"]),
             complaints=int(scored["is_complaint"].sum()),
             topic_neg=Counter({t: int((scored[TOPIC_PREFIX + t] == "neg").sum())
@@ -181,19 +188,54 @@ def _score_stream(reader: ReviewReader, target: Path, fmt: str, model: ReviewMod
                   progress: Callable[[int], None] | None) -> ScoreResult:
     counts = SummaryCounts()
 
+    def score(chunk: pd.DataFrame) -> pd.DataFrame:
+        with gc_paused():  # a chunk's objects are many and short-lived (see gc_paused)
+            return model.score(chunk, batch_size=batch_size, workers=workers, progress=progress)
+
     def write(tmp: Path) -> None:
         with keep_workers(model, workers), open_sink(tmp, fmt) as sink:
-            for i, chunk in enumerate(reader):
-                if i == 0 and on_start:
-                    on_start(reader.report)
-                scored = model.score(chunk, batch_size=batch_size, workers=workers, progress=progress)
+            def put(scored: pd.DataFrame) -> None:
                 sink.write(scored)
                 counts.add(SummaryCounts.of(scored, model.taxonomy))
+
+            chunks = iter(reader)
+            first = next(chunks, None)
+            if first is None:
+                return
+            if on_start:
+                on_start(reader.report)
+            score_in_order(chain([first], chunks), score, put, overlap=workers > 1)
 
     atomic_write(target, write)
     if on_read:
         on_read(reader.report)
     return ScoreResult(output=target, read_report=reader.report, summary=counts.summary(model.taxonomy))
+
+
+def score_in_order(chunks: Iterator[pd.DataFrame], score: Callable[[pd.DataFrame], pd.DataFrame],
+                   put: Callable[[pd.DataFrame], None], *, overlap: bool) -> None:
+    """``put(score(chunk))`` for each chunk, in order.
+
+    With ``overlap`` (worker processes do the scoring), one helper thread reads
+    the next chunk and puts the last result while this chunk is scored, so the
+    workers do not wait for reading, annotating and writing. Errors surface in
+    the same order as without it.
+    """
+    if not overlap:
+        for chunk in chunks:
+            put(score(chunk))
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="koubei-io") as io:
+        reading = io.submit(next, chunks, None)
+        writing: Future[None] | None = None
+        while (chunk := reading.result()) is not None:
+            reading = io.submit(next, chunks, None)
+            scored = score(chunk)
+            if writing is not None:
+                writing.result()
+            writing = io.submit(put, scored)
+        if writing is not None:
+            writing.result()
 
 
 # --- chunk sinks -----------------------------------------------------------------------------

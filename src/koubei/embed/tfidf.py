@@ -3,6 +3,12 @@
 Character n-grams catch what segmentation splits badly (``齁咸``, ``没味``);
 word n-grams with ``NOT_`` marks carry negation scope. The fitted state is
 plain data (vocabulary lists and idf arrays) so a bundle loads without pickle.
+
+``fit`` uses scikit-learn's vectorizers; ``transform`` counts the n-grams of
+each distinct text once, for a whole batch with array operations
+(:mod:`koubei.embed.ngram_counts`), and hands the count matrix to the same
+fitted ``TfidfTransformer``: the matrix is the one
+``TfidfVectorizer.transform`` gives, value for value.
 """
 
 from __future__ import annotations
@@ -15,6 +21,8 @@ from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
+
+from koubei.embed.ngram_counts import CharCounter, WordCounter, per_distinct, word_grams
 
 
 def _split(s: str) -> list[str]:
@@ -50,14 +58,9 @@ class TfidfEmbedder(TransformerMixin, BaseEstimator):
         return char, word
 
     def _word_docs(self, docs: Sequence[Any]) -> list[str]:
+        """Each doc's word n-grams as one space-separated string (what ``word_`` was fitted on)."""
         lo, hi = self.word_ngrams
-        out = []
-        for d in docs:
-            w = [t for t in d.words if t.strip()]
-            grams = [" ".join(w[i:i + n]).replace(" ", "_") for n in range(lo, hi + 1)
-                     for i in range(len(w) - n + 1)]
-            out.append(" ".join(grams))
-        return out
+        return [" ".join(word_grams(d.words, lo, hi)) for d in docs]
 
     def fit(self, docs: Sequence[Any], y: Any = None) -> TfidfEmbedder:
         char, word = self._vectorizers()
@@ -70,9 +73,35 @@ class TfidfEmbedder(TransformerMixin, BaseEstimator):
 
     def transform(self, docs: Sequence[Any]) -> sparse.csr_matrix:
         check_is_fitted(self, "char_")
-        a = self.char_.transform([d.norm for d in docs])
-        b = self.word_.transform(self._word_docs(docs))
+        a = per_distinct([d.norm for d in docs], self._char_rows)
+        b = per_distinct([tuple(d.words) for d in docs], self._word_rows)
         return sparse.hstack([a, b], format="csr", dtype=np.float32)
+
+    def _char_rows(self, texts: list[str]) -> Any:
+        counter = self._counters()[0]
+        if counter is None:
+            return self.char_.transform(texts)
+        return self.char_._tfidf.transform(counter.counts(texts), copy=False)
+
+    def _word_rows(self, words: list[tuple[str, ...]]) -> Any:
+        counter = self._counters()[1]
+        if counter is None:
+            lo, hi = self.word_ngrams
+            return self.word_.transform([" ".join(word_grams(w, lo, hi)) for w in words])
+        return self.word_._tfidf.transform(counter.counts(words), copy=False)
+
+    def _counters(self) -> tuple[CharCounter | None, WordCounter | None]:
+        """The fast counters of the fitted vocabularies (None: n-grams they do not code)."""
+        cached = self.__dict__.get("_counters_of")
+        if cached is None or cached[0] is not self.char_ or cached[1] is not self.word_:
+            (clo, chi), (wlo, whi) = self.char_ngrams, self.word_ngrams
+            char = (CharCounter(self.char_.vocabulary_, clo, chi)
+                    if 1 <= clo <= chi <= CharCounter.MAX_N else None)
+            word = (WordCounter(self.word_.vocabulary_, wlo, whi)
+                    if 1 <= wlo <= whi <= WordCounter.MAX_N else None)
+            cached = (self.char_, self.word_, char, word)
+            self.__dict__["_counters_of"] = cached
+        return cached[2], cached[3]
 
     def embed(self, docs: Sequence[Any]) -> sparse.csr_matrix:
         return self.transform(docs)
@@ -100,6 +129,7 @@ class TfidfEmbedder(TransformerMixin, BaseEstimator):
             vec.idf_ = idf.astype(np.float64)
         self.char_, self.word_ = char, word
         self.n_features_out_ = len(meta["char_vocab"]) + len(meta["word_vocab"])
+        self._counters()  # now, so that forked worker processes share them
         return self
 
 
@@ -108,3 +138,5 @@ def _vocab_list(vec: TfidfVectorizer) -> list[str]:
     for t, i in vec.vocabulary_.items():
         vocab[i] = t
     return vocab
+
+

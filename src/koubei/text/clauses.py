@@ -18,6 +18,7 @@ NEGATORS = ("没有", "不是", "不太", "不怎么", "不够", "不", "没", "
 
 _PUNCT_TOKENS = frozenset(",.!?;~。，！？；、…:：()（）\"'“”‘’[]【】")
 _CLAUSE_OPENERS = frozenset(w for w in CONTRAST_WORDS if len(w) > 1)
+_NEGATOR_SET = frozenset(NEGATORS)
 
 
 def split_word_clauses(words: Sequence[str]) -> list[list[str]]:
@@ -27,16 +28,21 @@ def split_word_clauses(words: Sequence[str]) -> list[list[str]]:
     ``[[送得, 很快], [但是, 味道, 太淡, 了]]``; a two-character contrast word
     (但是, 可是, 不过...) opens a clause even without a comma before it.
     """
-    out: list[list[str]] = [[]]
+    out: list[list[str]] = []
+    clause: list[str] = []
     for w in words:
         if w in _PUNCT_TOKENS or not w.strip():
-            if out[-1]:
-                out.append([])
-            continue
-        if w in _CLAUSE_OPENERS and out[-1]:
-            out.append([])
-        out[-1].append(w)
-    return [c for c in out if c]
+            if clause:
+                out.append(clause)
+                clause = []
+        elif w in _CLAUSE_OPENERS and clause:
+            out.append(clause)
+            clause = [w]
+        else:
+            clause.append(w)
+    if clause:
+        out.append(clause)
+    return out
 
 
 def split_clauses(text: str, segmenter: Segmenter | None = None) -> list[str]:
@@ -51,10 +57,12 @@ def mark_negation(words: list[str], *, window: int = 3) -> list[str]:
     The scope is the next ``window`` words of the same clause; a punctuation
     token or another negator ends it. ``["不", "新鲜"]`` → ``["不", "NOT_新鲜"]``.
     """
+    if _NEGATOR_SET.isdisjoint(words):  # most clauses: nothing to mark
+        return list(words)
     out: list[str] = []
     left = 0
     for w in words:
-        if w in NEGATORS:
+        if w in _NEGATOR_SET:
             out.append(w)
             left = window
         elif left and w.strip(CLAUSE_PUNCT):
