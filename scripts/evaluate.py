@@ -13,7 +13,9 @@ What it measures (never on reviews a model was trained on):
   model that never saw any gold text. Reports topic micro/macro-F1, per-topic
   P/R/F1, topic+polarity micro-F1 (all, and on reviews whose topics carry
   different polarities), taste-direction accuracy, gold 3-class sentiment.
-The TF-IDF vocabulary is fitted once on all texts (no labels involved).
+The TF-IDF vocabulary is fitted once on all texts (no labels involved), the
+word vectors once on the unlabelled texts (sentiment corpora minus every gold
+text, hotpot and cosmetics reviews).
 Results go to scripts/results/evaluate.json (or --out).
 """
 
@@ -33,7 +35,7 @@ from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
 
 from koubei.classify.features import prepare_many
 from koubei.classify.sentiment import SentimentClassifier
-from koubei.datasets import find_corpora, load_gold, load_sentiment
+from koubei.datasets import find_corpora, load_gold, load_sentiment, load_unlabelled
 from koubei.evaluation import mixed_polarity_mask, sentiment_metrics, taste_direction_accuracy, topic_metrics
 from koubei.model.card import update_card
 from koubei.model.predict import Components, predict_docs
@@ -44,6 +46,7 @@ from koubei.model.training import (
     fit_embedder,
     fit_sentiment,
     fit_topic_parts,
+    fit_word_vectors,
 )
 from koubei.taxonomy import load_taxonomy
 from koubei.text.normalize import normalize
@@ -82,15 +85,15 @@ def sentiment_cv(corpus: pd.DataFrame, pool: pd.DataFrame, X_pool, embedder, fol
     return out
 
 
-def topic_cv(taxonomy, gold, gold_docs, embedder, sent_unseen, folds: int, seed: int) -> dict:
+def topic_cv(taxonomy, gold, gold_docs, embedder, sent_unseen, folds: int, seed: int, dense=None) -> dict:
     groups = pd.factorize(pd.Series([d.norm for d in gold_docs]))[0]
     preds = [None] * len(gold)
     cv = GroupKFold(folds, shuffle=True, random_state=seed)
     for k, (tr, te) in enumerate(cv.split(gold_docs, groups=groups)):
         topics, polarity = fit_topic_parts(taxonomy, embedder, sent_unseen,
                                            [gold_docs[i] for i in tr], [gold[i] for i in tr],
-                                           seed=seed)
-        comps = Components(taxonomy, embedder, sent_unseen, topics, polarity)
+                                           seed=seed, dense=dense)
+        comps = Components(taxonomy, embedder, sent_unseen, topics, polarity, dense=dense)
         for i, p in zip(te, predict_docs(comps, [gold_docs[i] for i in te])):
             preds[i] = p
         log(f"topics fold {k + 1} done")
@@ -114,7 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-dir")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--skip-sentiment", action="store_true", help="only the gold topic CV")
+    ap.add_argument("--skip-sentiment", action="store_true",
+                    help="only the gold topic CV (the sentiment figures already in --out are kept, "
+                         "with the command and date that measured them)")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "evaluate.json"))
     ap.add_argument("--update-bundle", help="write the metrics into this bundle's manifest and card")
     args = ap.parse_args(argv)
@@ -131,14 +136,24 @@ def main(argv: list[str] | None = None) -> int:
     unseen = ~pool["norm"].isin(gold_norms).to_numpy()
     sent_unseen = fit_sentiment(embedder, [d for d, u in zip(pool_docs, unseen) if u],
                                 pool["label"].to_numpy()[unseen], domain_membership(pool)[unseen])
+    dense = fit_word_vectors(embedder, [d for d, u in zip(pool_docs, unseen) if u]
+                             + prepare_many(load_unlabelled(data)), seed=args.seed)
+    log(f"word vectors: {len(dense.columns):,} words (gold texts not among their training text)")
     sent_unseen.tune_band(sent_unseen.proba_pos(embedder.transform(gold_docs)),
                           np.array([r.sentiment for r in gold]))
     results: dict = {"command": "python scripts/evaluate.py " + " ".join(argv or sys.argv[1:]),
                      "date": time.strftime("%Y-%m-%d"),
                      "machine": f"{platform.machine()}, {os.cpu_count()} cores"}
-    results["topics"] = topic_cv(taxonomy, gold, gold_docs, embedder, sent_unseen, args.folds, args.seed)
+    results["topics"] = topic_cv(taxonomy, gold, gold_docs, embedder, sent_unseen, args.folds, args.seed,
+                                 dense)
     if not args.skip_sentiment:
         results["sentiment"] = sentiment_cv(corpus, pool, X_pool, embedder, args.folds, args.seed)
+    elif Path(args.out).is_file():  # keep the last sentiment figures, saying where they come from
+        old = json.loads(Path(args.out).read_text(encoding="utf-8"))
+        if "sentiment" in old:
+            results["sentiment"] = old["sentiment"]
+            results["sentiment_from"] = old.get("sentiment_from") or {
+                "command": old.get("command"), "date": old.get("date")}
     results["seconds"] = round(time.time() - T0, 1)
     Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     print(report_lines(results))

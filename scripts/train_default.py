@@ -17,10 +17,12 @@ from pathlib import Path
 from koubei.datasets import (
     GOLD_FILE,
     SENTIMENT_FILES,
+    UNLABELLED_FILES,
     file_fingerprint,
     find_corpora,
     load_gold,
     load_sentiment,
+    load_unlabelled,
 )
 from koubei.errors import KoubeiError
 from koubei.model.bundle import save_bundle
@@ -48,11 +50,14 @@ def main(argv: list[str] | None = None) -> int:
         taxonomy = load_taxonomy(args.taxonomy)
         corpus = load_sentiment(data)
         gold = load_gold(data)
-        trained = train_default(taxonomy, corpus, gold, seed=args.seed, log=log)
+        unlabelled = load_unlabelled(data)
+        trained = train_default(taxonomy, corpus, gold, unlabelled=unlabelled, seed=args.seed, log=log)
         refs = []
         for src, rel in SENTIMENT_FILES.items():
             refs.append({**file_fingerprint(data / rel), "file": rel,
                          "rows": int((corpus["source"] == src).sum()), "use": "sentiment"})
+        for rel in UNLABELLED_FILES:
+            refs.append({**file_fingerprint(data / rel), "file": rel, "use": "word vectors (text only)"})
         refs.append({**file_fingerprint(data / GOLD_FILE), "file": GOLD_FILE, "rows": len(gold),
                      "use": "sentiment, topics, polarity, neutral band"})
         manifest = {

@@ -68,10 +68,10 @@ def test_stacked_topics_are_fitted_on_the_rule_logits_they_read(monkeypatch: pyt
     read_at_prediction = max_by_owner(Zc, owner, len(docs))
     assert np.allclose(fitted_on[:, rule_idx], read_at_prediction[:, rule_idx], atol=1e-6)
     # and the rule topics themselves are cue-only in both stages
-    n_sel = comps.topics.coef_.shape[1] - comps.topics.passthrough
+    cue0 = comps.topics.coef_.shape[1] - len(tax.topics)  # the cue columns come last
     for W in (comps.topics.coef_, comps.topics.stack_coef_):
         assert np.count_nonzero(W[rule_idx]) == len(rule_idx)
-        assert all(W[j, n_sel + j] > 0 for j in rule_idx)
+        assert all(W[j, cue0 + j] > 0 for j in rule_idx)
     assert isinstance(comps.topics, CueRuleTopicDetector)
 
 

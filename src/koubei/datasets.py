@@ -23,6 +23,12 @@ SENTIMENT_FILES = {
     "hotel": "sentiment/chnsenticorp_htl_all.csv",
 }
 GOLD_FILE = "labels/gold_topics_train.jsonl"
+#: unlabelled review text (labels unused) that word vectors learn from, besides
+#: the sentiment corpora: file → text column
+UNLABELLED_FILES = {
+    "timed/meituan_wuhan_hotpot_reviews.csv": "review",
+    "aspects/tianchi2019_cosmetics_reviews.csv": "Reviews",
+}
 
 
 def find_corpora(data_dir: str | Path | None = None) -> Path:
@@ -54,6 +60,15 @@ def load_sentiment(data_dir: Path, sources: tuple[str, ...] = tuple(SENTIMENT_FI
                                    "text": df["review"].str.lstrip("\ufeff"),
                                    "label": df["label"].astype(int)}))
     return pd.concat(parts, ignore_index=True)
+
+
+def load_unlabelled(data_dir: Path) -> list[str]:
+    """Review texts of :data:`UNLABELLED_FILES` (hotpot, cosmetics), empty ones dropped."""
+    out: list[str] = []
+    for rel, col in UNLABELLED_FILES.items():
+        df = pd.read_csv(data_dir / rel, usecols=[col], dtype={col: str})
+        out.extend(t for t in df[col].dropna() if t.strip())
+    return out
 
 
 @dataclass(frozen=True)

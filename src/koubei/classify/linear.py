@@ -2,8 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import sparse
+
+
+@dataclass(frozen=True)
+class WithDense:
+    """Rows of a sparse matrix with dense columns after them, kept apart.
+
+    Word vectors and cue counts are dense: stored inside a sparse matrix they
+    are a (rows × 200) block of explicit entries that every hstack, slice and
+    product copies again. :func:`decision` reads the two parts separately;
+    :meth:`tocsr` gives the one matrix that fitting needs (same columns, same order).
+    """
+
+    sparse: sparse.csr_matrix
+    dense: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (self.sparse.shape[0], self.sparse.shape[1] + self.dense.shape[1])
+
+    def tocsr(self) -> sparse.csr_matrix:
+        return sparse.hstack([self.sparse, sparse.csr_matrix(self.dense)], format="csr", dtype=np.float32)
+
+
+def as_csr(X: sparse.spmatrix | WithDense) -> sparse.csr_matrix:
+    """``X`` as one CSR matrix."""
+    return X.tocsr() if isinstance(X, WithDense) else sparse.csr_matrix(X)
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -16,8 +44,13 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def decision(X: sparse.spmatrix | np.ndarray, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+def decision(X: sparse.spmatrix | np.ndarray | WithDense, coef: np.ndarray, intercept: np.ndarray
+             ) -> np.ndarray:
     """``X @ coef.T + intercept`` as a dense float64 array."""
+    if isinstance(X, WithDense):
+        n = X.sparse.shape[1]
+        z = np.asarray(X.sparse @ coef[:, :n].T) + X.dense @ coef[:, n:].T
+        return z.astype(np.float64) + intercept
     z = X @ coef.T
     z = z.toarray() if sparse.issparse(z) else np.asarray(z)
     return z.astype(np.float64) + intercept

@@ -15,7 +15,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_is_fitted
 
-from koubei.classify.linear import ArrayState, decision, sigmoid
+from koubei.classify.linear import ArrayState, WithDense, decision, sigmoid
 
 THRESHOLD_GRID = np.round(np.arange(0.15, 0.86, 0.05), 2)
 
@@ -90,16 +90,28 @@ class TopicDetector(ArrayState, ClassifierMixin, BaseEstimator):
             bs.append(float(lr.intercept_[0]))
         return np.asarray(coefs, dtype=np.float32), np.asarray(bs)
 
-    def _select(self, X: sparse.spmatrix) -> sparse.csr_matrix:
-        """The detector's own view of ``X``: selected, renormalized text columns + passthrough."""
-        if getattr(self, "columns_", None) is None:
-            return sparse.csr_matrix(X)
+    def _select(self, X: sparse.spmatrix | WithDense) -> sparse.csr_matrix | WithDense:
+        """The detector's own view of ``X``: selected, renormalized text columns + passthrough.
+
+        ``X`` may be a :class:`WithDense` whose dense part is the passthrough.
+        """
+        if isinstance(X, WithDense):
+            if X.dense.shape[1] != self.passthrough:
+                raise ValueError(f"{X.dense.shape[1]} dense columns, the detector passes {self.passthrough}")
+            return WithDense(self._text_view(sparse.csr_matrix(X.sparse)), X.dense)
         X = sparse.csr_matrix(X)
+        if getattr(self, "columns_", None) is None:
+            return X
         n_text = X.shape[1] - self.passthrough
+        return sparse.hstack([self._text_view(X), X[:, n_text:]], format="csr", dtype=np.float32)
+
+    def _text_view(self, X: sparse.csr_matrix) -> sparse.csr_matrix:
+        """The selected text columns of ``X``, each row L2-normalized over them."""
+        if getattr(self, "columns_", None) is None:
+            return X
         T = X[:, self.columns_]
         norms = np.sqrt(np.asarray(T.multiply(T).sum(axis=1)).ravel())
-        T = sparse.diags(1.0 / np.where(norms > 0, norms, 1.0)).dot(T)
-        return sparse.hstack([T, X[:, n_text:]], format="csr", dtype=np.float32)
+        return sparse.diags(1.0 / np.where(norms > 0, norms, 1.0)).dot(T).astype(np.float32)
 
     def fit(self, X: sparse.spmatrix, Y: np.ndarray, clause_X: sparse.spmatrix | None = None,
             clause_owner: np.ndarray | None = None) -> TopicDetector:
@@ -143,8 +155,10 @@ class TopicDetector(ArrayState, ClassifierMixin, BaseEstimator):
         return M
 
     @staticmethod
-    def _stack_features(Xs: sparse.csr_matrix, M: np.ndarray) -> sparse.csr_matrix:
+    def _stack_features(Xs: sparse.csr_matrix | WithDense, M: np.ndarray) -> sparse.csr_matrix | WithDense:
         dense = np.clip(M, -10, 10) / 4
+        if isinstance(Xs, WithDense):
+            return WithDense(Xs.sparse, np.hstack([Xs.dense, dense]).astype(np.float32))
         return sparse.hstack([Xs, sparse.csr_matrix(dense)], format="csr", dtype=np.float32)
 
     def oof_proba(self, X: sparse.spmatrix, Y: np.ndarray) -> np.ndarray:

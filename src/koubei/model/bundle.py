@@ -14,7 +14,8 @@ Layout of a bundle directory::
     encoder/          only with ``--finetune`` or ``--copy-encoder``: the encoder
                       itself (config, weights, tokenizer), checked against the
                       content hash in embedder.json before it is loaded
-    heads.json        parameters of the sentiment/topic/polarity heads
+    heads.json        parameters of the sentiment/topic/polarity heads and, from
+                      format 1.1, of the word vectors (``wordvec``) when the model has them
     arrays.npz        every numeric array (idf, coefficients, thresholds)
     MODEL_CARD.md     what it is, what it was trained on, how good it is
 
@@ -37,13 +38,17 @@ from koubei.classify.sentiment import SentimentClassifier
 from koubei.classify.topics import TopicDetector
 from koubei.embed.hybrid import HYBRID_KIND, HybridEmbedder
 from koubei.embed.tfidf import TfidfEmbedder
+from koubei.embed.wordvec import DenseView
 from koubei.errors import EncoderError, IncompatibleModelError, ModelNotFoundError, OutputError
 from koubei.io.writers import atomic_dir
 from koubei.model.card import render_card
 from koubei.model.predict import Components
 from koubei.taxonomy import Taxonomy, taxonomy_from_dict
 
-BUNDLE_FORMAT = "1.0"
+#: 1.1 added word vectors and transformer encoders; a reader takes its own major
+#: version up to its own minor one
+BUNDLE_FORMAT = "1.1"
+WORDVEC = "wordvec"
 ENCODER_DIR = "encoder"
 MODEL_KIND = "koubei.review-model"
 HEADS: dict[str, Any] = {"sentiment": SentimentClassifier, "topics": TopicDetector,
@@ -103,6 +108,10 @@ def _write_parts(c: Components, folder: Path, user_dict: Path) -> None:
         meta, arr = getattr(c, name).to_state()
         heads[name] = meta
         all_arrays.update({f"{name}.{k}": v for k, v in arr.items()})
+    if c.dense is not None:
+        meta, arr = c.dense.to_state()
+        heads[WORDVEC] = meta
+        all_arrays.update({f"{WORDVEC}.{k}": v for k, v in arr.items()})
     _write_json(folder / "heads.json", heads)
     np.savez_compressed(folder / "arrays.npz", **all_arrays)  # type: ignore[arg-type]
 
@@ -149,7 +158,7 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
     if manifest.get("kind") != MODEL_KIND:
         raise IncompatibleModelError(f"{folder}: not a koubei review model (kind={manifest.get('kind')!r})")
     fmt = str(manifest.get("format_version", ""))
-    if fmt.split(".")[0] != BUNDLE_FORMAT.split(".")[0]:
+    if not _readable(fmt):
         raise IncompatibleModelError(
             f"{folder}: bundle format {fmt or '?'} cannot be read by koubei (reads {BUNDLE_FORMAT}); "
             "retrain it with this version"
@@ -162,6 +171,16 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
             raise IncompatibleModelError(
                 f"{folder}: {name} does not match its hash in manifest.json (damaged or edited)")
     return manifest
+
+
+def _readable(fmt: str) -> bool:
+    """Same major version as :data:`BUNDLE_FORMAT`, minor version no newer."""
+    try:
+        major, minor = (int(x) for x in fmt.split("."))
+    except ValueError:
+        return False
+    own_major, own_minor = (int(x) for x in BUNDLE_FORMAT.split("."))
+    return major == own_major and minor <= own_minor
 
 
 def load_components(path: str | Path, *, expect_taxonomy: Taxonomy | None = None,
@@ -202,8 +221,10 @@ def load_components(path: str | Path, *, expect_taxonomy: Taxonomy | None = None
                              part("embedder"), encoder_dir)
     heads_meta = json.loads((folder / "heads.json").read_text(encoding="utf-8"))
     heads = {name: cls.from_state(heads_meta[name], part(name)) for name, cls in HEADS.items()}
+    dense = DenseView.from_state(heads_meta[WORDVEC], part(WORDVEC)) if WORDVEC in heads_meta else None
     comps = Components(taxonomy=taxonomy, embedder=embedder,
-                       context_threshold=float(manifest.get("context_threshold", 0.5)), **heads)
+                       context_threshold=float(manifest.get("context_threshold", 0.5)), dense=dense,
+                       **heads)
     return comps, manifest, folder / "user_dict.txt"
 
 

@@ -13,7 +13,7 @@ from scipy import sparse
 
 from koubei.classify.cues import CueMatcher
 from koubei.classify.features import Doc
-from koubei.classify.linear import sigmoid
+from koubei.classify.linear import WithDense, sigmoid
 from koubei.classify.opinions import MAX_CHARS, opinion_span
 from koubei.classify.polarity import TopicPolarityClassifier, pair_features
 from koubei.classify.sentiment import SentimentClassifier
@@ -21,6 +21,7 @@ from koubei.classify.taste import TasteDirector
 from koubei.classify.topics import TopicDetector, max_by_owner
 from koubei.embed.hybrid import HybridEmbedder
 from koubei.embed.tfidf import TfidfEmbedder
+from koubei.embed.wordvec import DenseView
 from koubei.taxonomy import Taxonomy
 
 #: taste directions whose phrase cues decide a taste mention's polarity (see
@@ -50,14 +51,30 @@ class Components:
     topics: TopicDetector
     polarity: TopicPolarityClassifier
     context_threshold: float = 0.5
+    #: word vectors read off the TF-IDF rows (topic and polarity features); None in
+    #: models trained without them
+    dense: DenseView | None = None
 
     def __post_init__(self) -> None:
         self.cues = CueMatcher(self.taxonomy)
         self.taste = TasteDirector(self.taxonomy)
 
+    def topic_features(self, X: sparse.csr_matrix, texts: list[str]) -> WithDense:
+        """Topic features: the embedding, then its word-vector view (if any) and the
+        taxonomy's cue evidence as dense side columns (the topic detector's passthrough)."""
+        side = [self.cues.matrix(texts).toarray()]
+        if self.dense is not None:
+            side.insert(0, self.dense.transform(X))
+        return WithDense(sparse.csr_matrix(X), np.hstack(side).astype(np.float32))
+
     def topic_matrix(self, X: sparse.csr_matrix, texts: list[str]) -> sparse.csr_matrix:
-        """Topic features: the embedding plus the taxonomy's cue evidence."""
-        return sparse.hstack([X, self.cues.matrix(texts)], format="csr")
+        """:meth:`topic_features` as one sparse matrix (what fitting takes)."""
+        return self.topic_features(X, texts).tocsr()
+
+    @property
+    def side_features(self) -> int:
+        """Columns after the embedding in :meth:`topic_matrix` (kept as they are by the topic detector)."""
+        return len(self.taxonomy.topics) + (0 if self.dense is None else self.dense.dim)
 
 
 def clause_index(docs: list[Doc]) -> tuple[list[Doc], np.ndarray]:
@@ -131,7 +148,7 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
     clauses, owner = clause_index(docs)
     clause_texts = [d.norm for d in clauses]
     Xc = c.embedder.transform(clauses)
-    Zc = c.topics.decision_base(c.topic_matrix(Xc, clause_texts))
+    Zc = c.topics.decision_base(c.topic_features(Xc, clause_texts))
     Pc = sigmoid(Zc)
     if topic_sets is None:
         topic_sets = detect_topics(c, X, texts, max_by_owner(Zc, owner, len(docs)))
@@ -161,14 +178,14 @@ def detect_topics(c: Components, X: sparse.csr_matrix, texts: list[str],
     ``clause_max``: each review's best first-stage clause logit per topic, read
     by a clause-stacked detector (see ``TopicDetector``).
     """
-    P = c.topics.predict_proba(c.topic_matrix(X, texts), clause_max)
+    P = c.topics.predict_proba(c.topic_features(X, texts), clause_max)
     hit = c.topics.thresholds_ <= P
     return [list(np.flatnonzero(row)) for row in hit]
 
 
 def pair_matrix(c: Components, X: sparse.csr_matrix, Xc: sparse.csr_matrix,
                 ctx: list[list[list[int]]], topic_sets: list[list[int]], z_rev: np.ndarray
-                ) -> sparse.csr_matrix:
+                ) -> sparse.csr_matrix | WithDense:
     """Polarity features of every (review, topic) pair, review-major order."""
     groups = [g for per in ctx for g in per]
     pair_rev = np.fromiter((i for i, t in enumerate(topic_sets) for _ in t), dtype=np.int64)
@@ -177,7 +194,8 @@ def pair_matrix(c: Components, X: sparse.csr_matrix, Xc: sparse.csr_matrix,
         return sparse.csr_matrix((0, 0))  # no pairs: callers only check the row count
     C = context_matrix(Xc, groups)
     z_ctx = c.sentiment.pooled_decision(C)
-    return pair_features(C, pair_topic, z_ctx, z_rev[pair_rev], len(c.taxonomy.topics))
+    F = pair_features(C, pair_topic, z_ctx, z_rev[pair_rev], len(c.taxonomy.topics))
+    return F if c.dense is None else WithDense(F, c.dense.transform(C))
 
 
 def _polarities(c: Components, X: sparse.csr_matrix, Xc: sparse.csr_matrix,

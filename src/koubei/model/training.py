@@ -4,7 +4,9 @@ The steps (each a function, so evaluation can reuse them fold by fold):
 
 1. ``build_sentiment_pool``: the sentiment corpora and the gold labels, deduped
    on normalized text; where a gold label exists it wins over the corpus label.
-2. ``fit_embedder``: TF-IDF vocabulary over every training text (labels unused).
+2. ``fit_embedder``: TF-IDF vocabulary over every training text (labels unused);
+   ``fit_word_vectors``: word vectors from the unlabelled text (the gold reviews'
+   texts left out, so cross-validation on them stays honest).
 3. ``fit_sentiment``: binary regression on the pool, mixed with one expert per
    domain corpus (see :class:`~koubei.classify.sentiment.SentimentClassifier`).
 4. ``fit_topic_parts``: topic detector on gold topics, then the polarity head on
@@ -22,11 +24,13 @@ import numpy as np
 import pandas as pd
 
 from koubei.classify.features import Doc, prepare_many
+from koubei.classify.linear import as_csr
 from koubei.classify.polarity import TopicPolarityClassifier
 from koubei.classify.sentiment import SentimentClassifier
 from koubei.classify.topics import TopicDetector
 from koubei.datasets import GoldRecord
 from koubei.embed.tfidf import TfidfEmbedder
+from koubei.embed.wordvec import DenseView
 from koubei.model.predict import Components, clause_index, pair_matrix, topic_contexts
 from koubei.taxonomy import Taxonomy
 from koubei.text.normalize import normalize
@@ -93,6 +97,12 @@ def fit_embedder(docs: Sequence[Doc], *, min_df: int = 3, max_features: int = 12
     return TfidfEmbedder(min_df=min_df, max_features=max_features).fit(docs)
 
 
+def fit_word_vectors(embedder: TfidfEmbedder, docs: Sequence[Doc], *, dim: int = 200,
+                     seed: int = 0) -> DenseView:
+    """Word vectors (PPMI + SVD) on unlabelled ``docs``, bound to ``embedder``'s word columns."""
+    return DenseView.fit(embedder, docs, dim=dim, seed=seed)
+
+
 def domain_membership(pool: pd.DataFrame) -> np.ndarray:
     """Rows × SENTIMENT_DOMAINS: which domain corpora each pooled text comes from."""
     return pool[[f"in_{d}" for d in SENTIMENT_DOMAINS]].to_numpy(dtype=bool)
@@ -113,7 +123,8 @@ def fit_sentiment(embedder: TfidfEmbedder, docs: Sequence[Doc], labels: np.ndarr
 def fit_topic_parts(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_unseen: SentimentClassifier,
                     docs: Sequence[Doc], gold: Sequence[GoldRecord], *, topic_C: float = 64.0,
                     topic_min_df: int = 2, clause_stack: bool = True, polarity_C: float = 2.0,
-                    seed: int = 0) -> tuple[TopicDetector, TopicPolarityClassifier]:
+                    seed: int = 0, dense: DenseView | None = None
+                    ) -> tuple[TopicDetector, TopicPolarityClassifier]:
     """Topic detector and polarity head on gold reviews.
 
     Args:
@@ -121,10 +132,12 @@ def fit_topic_parts(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_unsee
         topic_min_df: the topic detector keeps the embedding columns seen in at
             least this many of ``docs`` (0: all columns).
         clause_stack: stack the topic detector over clause-level logits.
+        dense: word vectors bound to ``embedder`` (see :mod:`koubei.embed.wordvec`);
+            the model must then be used with the same ``dense``.
     """
     topics, F, y = fit_topic_detector(taxonomy, embedder, sentiment_unseen, docs, gold,
                                       topic_C=topic_C, topic_min_df=topic_min_df,
-                                      clause_stack=clause_stack, seed=seed)
+                                      clause_stack=clause_stack, seed=seed, dense=dense)
     polarity = TopicPolarityClassifier(C=polarity_C).fit(F, y)
     return topics, polarity
 
@@ -132,8 +145,8 @@ def fit_topic_parts(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_unsee
 def fit_topic_detector(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_unseen: SentimentClassifier,
                        docs: Sequence[Doc], gold: Sequence[GoldRecord], *, topic_C: float = 64.0,
                        topic_min_df: int = 2, clause_stack: bool = True, seed: int = 0,
-                       detector_factory: Callable[..., TopicDetector] = TopicDetector
-                       ) -> tuple[TopicDetector, Any, np.ndarray]:
+                       detector_factory: Callable[..., TopicDetector] = TopicDetector,
+                       dense: DenseView | None = None) -> tuple[TopicDetector, Any, np.ndarray]:
     """The topic detector of :func:`fit_topic_parts`, and the polarity head's training data.
 
     ``detector_factory`` builds the (unfitted) detector from its parameters
@@ -146,21 +159,22 @@ def fit_topic_detector(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_un
     docs = list(docs)
     Y = gold_matrix(gold, taxonomy)
     X = embedder.transform(docs)
-    probe = Components(taxonomy, embedder, sentiment_unseen, TopicDetector(), TopicPolarityClassifier())
+    probe = Components(taxonomy, embedder, sentiment_unseen, TopicDetector(), TopicPolarityClassifier(),
+                       dense=dense)
     texts = [d.norm for d in docs]
     clauses, owner = clause_index(docs)
     clause_texts = [d.norm for d in clauses]
     Xc = embedder.transform(clauses)
     Tc = probe.topic_matrix(Xc, clause_texts)
     topics = detector_factory(C=topic_C, seed=seed, min_df=topic_min_df, solver="liblinear",
-                           tune_folds=0, passthrough=len(taxonomy.topics), clause_stack=clause_stack)
+                           tune_folds=0, passthrough=probe.side_features, clause_stack=clause_stack)
     topics.fit(probe.topic_matrix(X, texts), Y, Tc, owner)
     probe.topics = topics
     topic_sets = [[int(j) for j in np.flatnonzero(row)] for row in Y]
     Pc = topics.predict_proba_base(Tc)
     ctx = topic_contexts(probe, docs, topic_sets, Xc, Pc, owner, clause_texts)
     z_rev = sentiment_unseen.pooled_decision(X)
-    F = pair_matrix(probe, X, Xc, ctx, topic_sets, z_rev)
+    F = as_csr(pair_matrix(probe, X, Xc, ctx, topic_sets, z_rev))
     y = [r.topics[taxonomy.topic_ids[j]] for r, t in zip(gold, topic_sets) for j in t]
     return topics, F, np.asarray(y)
 
@@ -174,8 +188,12 @@ class TrainedDefault:
 
 
 def train_default(taxonomy: Taxonomy, corpus: pd.DataFrame, gold: Sequence[GoldRecord],
-                  *, seed: int = 0, log: Log = _quiet) -> TrainedDefault:
-    """Train every component of the default model."""
+                  *, unlabelled: Sequence[str] = (), seed: int = 0, log: Log = _quiet) -> TrainedDefault:
+    """Train every component of the default model.
+
+    ``unlabelled``: further review texts (no labels) the word vectors learn from,
+    next to the sentiment corpora.
+    """
     pool = build_sentiment_pool(corpus, gold).frame
     log(f"sentiment pool: {len(pool):,} deduped texts ({int(pool['gold'].sum())} with gold labels)")
     pool_docs = prepare_many(pool["text"].tolist())
@@ -187,14 +205,20 @@ def train_default(taxonomy: Taxonomy, corpus: pd.DataFrame, gold: Sequence[GoldR
     unseen = ~pool["norm"].isin(gold_norms).to_numpy()
     labels = pool["label"].to_numpy()
     member = domain_membership(pool)
+    extra_docs = prepare_many(list(unlabelled))
+    dense = fit_word_vectors(embedder, [d for d, u in zip(pool_docs, unseen) if u] + extra_docs,
+                             seed=seed)
+    log(f"word vectors: {len(dense.columns):,} words × {dense.dim} from "
+        f"{int(unseen.sum()) + len(extra_docs):,} unlabelled texts")
     sent_unseen = fit_sentiment(embedder, [d for d, u in zip(pool_docs, unseen) if u], labels[unseen],
                                 member[unseen])
     gold_pos = sent_unseen.proba_pos(embedder.transform(gold_docs))
     band = sent_unseen.tune_band(gold_pos, np.array([r.sentiment for r in gold]))
     log(f"neutral band {band}")
-    topics, polarity = fit_topic_parts(taxonomy, embedder, sent_unseen, gold_docs, gold, seed=seed)
+    topics, polarity = fit_topic_parts(taxonomy, embedder, sent_unseen, gold_docs, gold, seed=seed,
+                                       dense=dense)
     log("topics and polarity fitted")
     sentiment = fit_sentiment(embedder, pool_docs, labels, member)
     sentiment.band_ = band
-    comps = Components(taxonomy, embedder, sentiment, topics, polarity)
+    comps = Components(taxonomy, embedder, sentiment, topics, polarity, dense=dense)
     return TrainedDefault(comps, len(pool), len(gold), band)

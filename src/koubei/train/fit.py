@@ -46,6 +46,7 @@ from koubei.classify.topics import TopicDetector, best_f1_threshold
 from koubei.datasets import GoldRecord
 from koubei.embed.finetune import FinetuneConfig
 from koubei.embed.tfidf import TfidfEmbedder
+from koubei.embed.wordvec import DenseView
 from koubei.errors import EncoderError, IncompatibleModelError, LabelError, OutputError
 from koubei.evaluation import sentiment_metrics, taste_direction_accuracy, topic_metrics
 from koubei.model.bundle import load_components, save_bundle
@@ -84,6 +85,8 @@ class Source:
     #: the base's sentiment refitted without the labelled reviews it saw (feeds the polarity head)
     sentiment_unseen: SentimentClassifier | None = None
     unseen: UnseenCheck | None = None
+    #: the base's word vectors (bound to its TF-IDF columns, so only with its vocabulary)
+    dense: DenseView | None = None
 
 
 @dataclass
@@ -154,7 +157,8 @@ def _base_source(path: Path, taxonomy: Taxonomy, check: bool = True) -> Source:
     info = {"path": str(path), "name": manifest.get("name", ""),
             "taxonomy": manifest["taxonomy"], "files": manifest.get("files", {}),
             "use": "vocabulary, dictionary, sentiment; cue rules of rare topics"}
-    return Source(comps.embedder, comps.sentiment, user_dict, comps.context_threshold, info, manifest)
+    return Source(comps.embedder, comps.sentiment, user_dict, comps.context_threshold, info, manifest,
+                  dense=comps.dense)
 
 
 def check_base_taxonomy(base: Taxonomy, taxonomy: Taxonomy, path: Path) -> None:
@@ -216,10 +220,11 @@ def _fit_parts(taxonomy: Taxonomy, src: Source, docs: list[Doc], recs: list[Gold
     sentiment = widen_sentiment(src.sentiment, width) or fit_label_sentiment(embedder, docs, recs)
     unseen = widen_sentiment(src.sentiment_unseen, width) or sentiment
     topics, F, y = fit_topic_detector(taxonomy, embedder, unseen, docs, recs, seed=seed,
-                                      detector_factory=CueRuleTopicDetector.factory(rule_idx))
+                                      detector_factory=CueRuleTopicDetector.factory(rule_idx),
+                                      dense=src.dense)
     polarity = fit_polarity_compact(F, y)
     return Components(taxonomy, embedder, unseen if cv else sentiment, topics, polarity,
-                      src.context_threshold)
+                      src.context_threshold, dense=src.dense)
 
 
 def fit_polarity_compact(F: sparse.spmatrix, y: np.ndarray, C: float = 2.0) -> TopicPolarityClassifier:

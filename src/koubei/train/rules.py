@@ -37,15 +37,17 @@ def rule_topics(taxonomy: Taxonomy, Y: np.ndarray, min_examples: int) -> dict[st
 def apply_rules(det: TopicDetector, rule_idx: Sequence[int]) -> None:
     """Make topics cue-only: weight on the topic's cue-count column, nothing else.
 
-    The cue columns are the detector's passthrough columns, last in its view.
+    The cue columns are the last of the detector's passthrough columns, one per
+    topic, at the end of its first-stage view (the second stage appends its
+    clause logits after them, so they sit at the same place there).
     """
-    n_sel = det.coef_.shape[1] - det.passthrough
+    cue0 = det.coef_.shape[1] - det.coef_.shape[0]
     for j in rule_idx:
         for W, b in ((det.coef_, det.intercept_), (det.stack_coef_, det.stack_intercept_)):
             if W is None or b is None:
                 continue
             W[j] = 0.0
-            W[j, n_sel + j] = RULE_WEIGHT
+            W[j, cue0 + j] = RULE_WEIGHT
             b[j] = RULE_BIAS
 
 
@@ -87,16 +89,16 @@ class CueRuleTopicDetector(TopicDetector):
         """
         M = super()._oof_logits(Xs, Y, Cs, owner)
         if self.rules:
-            M[:, list(self.rules)] = rule_clause_max(Cs, self.passthrough, self.rules, owner, len(Y))
+            M[:, list(self.rules)] = rule_clause_max(Cs, Y.shape[1], self.rules, owner, len(Y))
         return M
 
 
-def rule_clause_max(Cs: sparse.spmatrix, passthrough: int, rules: Sequence[int], owner: np.ndarray,
+def rule_clause_max(Cs: sparse.spmatrix, n_topics: int, rules: Sequence[int], owner: np.ndarray,
                     n: int) -> np.ndarray:
     """Each review's best rule logit over its clauses, one column per rule topic.
 
-    ``Cs`` is in the detector's view: the cue-count columns are its last ``passthrough``.
+    ``Cs`` is in the detector's view: the cue-count columns are its last ``n_topics``.
     """
-    cues = sparse.csr_matrix(Cs)[:, Cs.shape[1] - passthrough:].toarray()
+    cues = sparse.csr_matrix(Cs)[:, Cs.shape[1] - n_topics:].toarray()
     Z = RULE_WEIGHT * cues[:, list(rules)] + RULE_BIAS
     return max_by_owner(Z, owner, n)
