@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from koubei.aggregate import AggregateReport, AggregateResult, Freq, aggregate_file
 from koubei.cli._options import split_list
 from koubei.cli.score import OutFormat
+from koubei.engines import Engine
 
 
 class RatingScale(StrEnum):
@@ -34,19 +35,34 @@ def aggregate(
     rating_scale: Annotated[RatingScale | None, typer.Option("--rating-scale", help="Rating scale for 满意率: 5 (1-5), 10 (1-10), 50 (10-50, Meituan/Dianping); default: told from the largest rating.")] = None,
     top_opinions: Annotated[int, typer.Option("--top-opinions", min=0, help="Opinion phrases of negative topics listed per row (0: none).")] = 5,
     input_format: Annotated[str | None, typer.Option("--input-format", help="Input format when the extension does not tell (csv, tsv, jsonl, json, xlsx, parquet).")] = None,
+    engine: Annotated[Engine, typer.Option("--engine", help="local: read SCORED into this process; dask: count the parts of a Parquet dataset folder (koubei score --engine dask) on Dask's distributed scheduler (needs pip install \"koubei[dask]\").")] = Engine.local,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="With --engine dask: address of a running scheduler, e.g. tcp://host:8786 (default: a local cluster of --workers processes).")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=0, help="With --engine dask and no --scheduler: worker processes of the local cluster (0 = one per CPU core).")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the output path (and warnings).")] = False,
 ) -> None:
     """Count sentiment, 满意率 and complaint topics per group and time window.
 
     One row per group × window (e.g. --by supplier,product --freq W); without
     --by and --freq, one overall row. Only scored, non-templated, non-repeated
-    reviews count.
+    reviews count. With --engine dask the parts of a Parquet dataset folder
+    are counted on Dask's workers and only the per-group sums come back.
     """
-    result = aggregate_file(
-        scored, output, by=split_list(by), freq=freq, fmt=fmt.value if fmt else None,
-        overwrite=overwrite, tz=tz, rating_scale=int(rating_scale.value) if rating_scale else None,
-        top_opinions=top_opinions, input_format=input_format,
+    options: dict[str, Any] = dict(
+        by=split_list(by), freq=freq, fmt=fmt.value if fmt else None, overwrite=overwrite, tz=tz,
+        rating_scale=int(rating_scale.value) if rating_scale else None, top_opinions=top_opinions,
     )
+    if engine is Engine.dask:
+        if input_format not in (None, "parquet"):
+            raise typer.BadParameter("--engine dask reads a folder of Parquet parts",
+                                     param_hint="--input-format")
+        from koubei.aggregate.dataset import aggregate_dataset
+
+        result = aggregate_dataset(scored, output, scheduler=scheduler, n_workers=workers or None,
+                                   **options)
+    else:
+        if scheduler or workers:
+            raise typer.BadParameter("needs --engine dask", param_hint="--scheduler/--workers")
+        result = aggregate_file(scored, output, input_format=input_format, **options)
     for line in untimed_warning(result.report, freq is not None):
         typer.echo(line, err=True)
     if not quiet:
