@@ -172,6 +172,9 @@ def headline(results: dict) -> dict:
         "gold_sentiment_accuracy": t["gold_sentiment"]["accuracy"]}}
     if "sentiment" in results:
         out["sentiment_cv_accuracy"] = {k: v["accuracy"] for k, v in results["sentiment"].items()}
+    if "sentiment_from" in results:
+        src = results["sentiment_from"]
+        out["sentiment_measured_by"] = f"{src.get('command')} ({src.get('date')})"
     return out
 
 

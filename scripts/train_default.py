@@ -57,7 +57,8 @@ def main(argv: list[str] | None = None) -> int:
             refs.append({**file_fingerprint(data / rel), "file": rel,
                          "rows": int((corpus["source"] == src).sum()), "use": "sentiment"})
         for rel in UNLABELLED_FILES:
-            refs.append({**file_fingerprint(data / rel), "file": rel, "use": "word vectors (text only)"})
+            refs.append({**file_fingerprint(data / rel), "file": rel, "use": "word vectors (text only)",
+                         "rows": len(load_unlabelled(data, (rel,)))})
         refs.append({**file_fingerprint(data / GOLD_FILE), "file": GOLD_FILE, "rows": len(gold),
                      "use": "sentiment, topics, polarity, neutral band"})
         manifest = {

@@ -106,3 +106,11 @@ def test_dense_side_columns_decide_like_the_one_sparse_matrix(default_model) -> 
     F = WithDense(X, D)
     W = np.random.default_rng(0).normal(size=(3, F.shape[1])).astype(np.float32)
     assert np.allclose(decision(F, W, np.zeros(3)), decision(as_csr(F), W, np.zeros(3)), atol=1e-4)
+
+
+def test_model_card_says_whether_the_heads_read_word_vectors() -> None:
+    from koubei.model.card import word_vector_lines
+
+    assert word_vector_lines(None) == []
+    [line] = word_vector_lines({"words": 21920, "dim": 200})
+    assert "21,920 words × 200" in line and "polarity head" in line

@@ -62,10 +62,11 @@ def load_sentiment(data_dir: Path, sources: tuple[str, ...] = tuple(SENTIMENT_FI
     return pd.concat(parts, ignore_index=True)
 
 
-def load_unlabelled(data_dir: Path) -> list[str]:
+def load_unlabelled(data_dir: Path, files: tuple[str, ...] = tuple(UNLABELLED_FILES)) -> list[str]:
     """Review texts of :data:`UNLABELLED_FILES` (hotpot, cosmetics), empty ones dropped."""
     out: list[str] = []
-    for rel, col in UNLABELLED_FILES.items():
+    for rel in files:
+        col = UNLABELLED_FILES[rel]
         df = pd.read_csv(data_dir / rel, usecols=[col], dtype={col: str})
         out.extend(t for t in df[col].dropna() if t.strip())
     return out

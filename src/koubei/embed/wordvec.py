@@ -144,7 +144,7 @@ class DenseView:
 
     # -- persistence as plain data -------------------------------------------------
     def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        """JSON parameters and arrays (vectors stored as float16: half the size; review vectors within 2e-3)."""
+        """JSON parameters and arrays (vectors as float16: half the size, review vectors within 2e-3)."""
         return ({"scale": self.scale, "dim": self.dim},
                 {"columns": self.columns.astype(np.int32), "vectors": self.vectors.astype(np.float16),
                  "mean": self.mean})

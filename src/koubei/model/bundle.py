@@ -87,6 +87,8 @@ def save_bundle(components: Components, path: str | Path, *, manifest_extra: dic
             "context_threshold": components.context_threshold,
             "files": {name: _sha256(tmp / name) for name in _HASHED},
             "embedder": embedder_summary(components.embedder),
+            **({"word_vectors": {"words": len(components.dense.columns), "dim": components.dense.dim}}
+               if components.dense is not None else {}),
             **manifest_extra,
         }
         _write_json(tmp / "manifest.json", manifest)

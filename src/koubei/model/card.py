@@ -32,6 +32,15 @@ def _fmt(v: Any) -> str:
     return f"{v:.3f}" if isinstance(v, float) else str(v)
 
 
+def word_vector_lines(info: dict[str, Any] | None) -> list[str]:
+    """Card line for a model whose heads read word vectors (none without them)."""
+    if not info:
+        return []
+    return [f"- Word vectors: {info['words']:,} words × {info['dim']} (positive PMI of co-occurrences, "
+            "truncated SVD) learnt from unlabelled review text; each review's TF-IDF-weighted mean "
+            "vector feeds the topic detector and the polarity head."]
+
+
 def encoder_lines(embedder: dict[str, Any]) -> list[str]:
     """Card lines for a model with a transformer encoder (none for TF-IDF only)."""
     enc = embedder.get("encoder")
@@ -65,6 +74,7 @@ def render_card(manifest: dict[str, Any]) -> str:
         "corpus (hotel, food delivery, shopping), weighted by a naive Bayes domain router; "
         "a logistic regression per topic, stacked over the review's clauses; a polarity "
         "head over each topic's own clauses; lexicon rules for taste direction.",
+        *word_vector_lines(manifest.get("word_vectors")),
         *encoder_lines(manifest.get("embedder") or {}),
         "",
         "## Training data",
