@@ -50,15 +50,16 @@ def main(argv: list[str] | None = None) -> int:
         taxonomy = load_taxonomy(args.taxonomy)
         corpus = load_sentiment(data)
         gold = load_gold(data)
-        unlabelled = load_unlabelled(data)
-        trained = train_default(taxonomy, corpus, gold, unlabelled=unlabelled, seed=args.seed, log=log)
+        unlabelled = {rel: load_unlabelled(data, (rel,)) for rel in UNLABELLED_FILES}
+        trained = train_default(taxonomy, corpus, gold, seed=args.seed, log=log,
+                                unlabelled=[t for texts in unlabelled.values() for t in texts])
         refs = []
         for src, rel in SENTIMENT_FILES.items():
             refs.append({**file_fingerprint(data / rel), "file": rel,
                          "rows": int((corpus["source"] == src).sum()), "use": "sentiment"})
         for rel in UNLABELLED_FILES:
             refs.append({**file_fingerprint(data / rel), "file": rel, "use": "word vectors (text only)",
-                         "rows": len(load_unlabelled(data, (rel,)))})
+                         "rows": len(unlabelled[rel])})
         refs.append({**file_fingerprint(data / GOLD_FILE), "file": GOLD_FILE, "rows": len(gold),
                      "use": "sentiment, topics, polarity, neutral band"})
         manifest = {

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,3 +28,12 @@ def corpora_dir() -> Path:
         return find_corpora(os.environ.get("KOUBEI_CORPORA"))
     except DataNotFoundError as e:
         pytest.skip(f"shared corpora absent: {e}")
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Iterator[Any]:
+    """A Dask LocalCluster of 2 worker processes, shared by the Dask tests (skip without dask)."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as c:
+        yield c

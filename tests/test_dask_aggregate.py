@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
-from collections.abc import Iterator
 from functools import reduce
 from pathlib import Path
 from typing import Any
@@ -89,14 +88,6 @@ def test_counts_of_chunks_added_and_finished_equal_one_pass(scored: Path, by: li
     assert total.rows_read == len(whole)
     if freq:
         assert total.untimed == 10 and total.untimed_examples[0][0] == 1501
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Any]:
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as c:
-        yield c
 
 
 @needs_dask

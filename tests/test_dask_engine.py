@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,14 +34,6 @@ def test_without_dask_the_engine_says_how_to_install_it(monkeypatch: pytest.Monk
     assert res.exit_code == EngineError.exit_code
     assert 'pip install "koubei[dask]"' in res.output
     assert not (tmp_path / "o").exists()
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Any]:
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as c:
-        yield c
 
 
 @pytest.fixture(scope="module")

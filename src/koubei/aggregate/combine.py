@@ -47,10 +47,7 @@ def finish(parts: PartialCounts, *, by: list[str], freq: Freq | None, top_opinio
 def check_times(parts: PartialCounts, source: str) -> None:
     """Raise when windows are asked for and no counted review has a time."""
     if not parts.has_time:
-        raise ColumnError(
-            f"{source}: no time column, so no --freq windows; aggregate works without --freq, "
-            "or score the dump again with `koubei score DUMP --time-col COLUMN`"
-        )
+        raise no_time_column(source)
     if not parts.rows_counted or parts.timed:
         return
     if parts.bad_time:
@@ -62,6 +59,14 @@ def check_times(parts: PartialCounts, source: str) -> None:
     raise ColumnError(
         f"{source}: no review has a time (scored without a time column), so no --freq windows; "
         "aggregate works without --freq, or score the dump again with --time-col COLUMN"
+    )
+
+
+def no_time_column(source: str) -> ColumnError:
+    """The error for ``--freq`` on a scored file without a time column."""
+    return ColumnError(
+        f"{source}: no time column, so no --freq windows; aggregate works without --freq, "
+        "or score the dump again with `koubei score DUMP --time-col COLUMN`"
     )
 
 

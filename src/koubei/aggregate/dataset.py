@@ -21,7 +21,7 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
-from koubei.aggregate.combine import check_times, finish
+from koubei.aggregate.combine import finish, no_time_column
 from koubei.aggregate.partial import PartialCounts, count_partition
 from koubei.aggregate.scored import REQUIRED, check_group_columns, restore_scored
 from koubei.aggregate.table import AggregateResult, _prepared, count_groups, report_of
@@ -130,6 +130,6 @@ def _check_columns(schema: Any, by: list[str], f: Freq | None, tz: str, source: 
     restore_scored(empty, source=source, tz=tz)
     check_group_columns(empty, by, source)
     if f is not None and "time" not in empty:
-        check_times(PartialCounts(sums=empty, count_cols=[], opinions=empty), source)
+        raise no_time_column(source)
     wanted = {*REQUIRED, *OPTIONAL, *by}
     return [c for c in schema.names if c in wanted or c.startswith(TOPIC_PREFIX)]

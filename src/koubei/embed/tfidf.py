@@ -138,5 +138,3 @@ def _vocab_list(vec: TfidfVectorizer) -> list[str]:
     for t, i in vec.vocabulary_.items():
         vocab[i] = t
     return vocab
-
-

@@ -100,6 +100,11 @@ def check_target(target: Path, overwrite: bool) -> None:
     """Fail unless ``target`` can be written: not a folder, absent (or ``overwrite``), its folder writable."""
     if target.is_dir():
         raise OutputError(f"{target}: is a directory; pass a file name")
+    _check_new_entry(target, overwrite)
+
+
+def _check_new_entry(target: Path, overwrite: bool) -> None:
+    """Fail unless ``target`` (file or folder) is absent or may be replaced, in a writable folder."""
     if target.exists() and not overwrite:
         raise OutputError(f"{target}: exists; pass --overwrite to replace it")
     parent = target.parent
@@ -160,13 +165,7 @@ def remove_stale_temps(target: Path) -> list[Path]:
 
 def check_target_dir(target: Path, overwrite: bool) -> None:
     """Fail unless the folder ``target`` can be written: absent (or ``overwrite``), its parent writable."""
-    if target.exists() and not overwrite:
-        raise OutputError(f"{target}: exists; pass --overwrite to replace it")
-    parent = target.parent
-    if not parent.is_dir():
-        raise OutputError(f"{target}: the directory {parent} does not exist; create it first")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputError(f"{target}: the directory {parent} is not writable")
+    _check_new_entry(target, overwrite)
 
 
 @contextlib.contextmanager
