@@ -26,7 +26,8 @@ class WithDense:
         return (self.sparse.shape[0], self.sparse.shape[1] + self.dense.shape[1])
 
     def tocsr(self) -> sparse.csr_matrix:
-        return sparse.hstack([self.sparse, sparse.csr_matrix(self.dense)], format="csr", dtype=np.float32)
+        """One CSR matrix, in the dtype the parts upcast to (as a plain ``sparse.hstack``)."""
+        return sparse.hstack([self.sparse, sparse.csr_matrix(self.dense)], format="csr")
 
 
 def as_csr(X: sparse.spmatrix | WithDense) -> sparse.csr_matrix:
