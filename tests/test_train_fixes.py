@@ -11,6 +11,9 @@ b. ``topic_contexts`` (which clauses the polarity head reads for a topic)
 c. ``--base``: the base's sentiment model fed the polarity head even on
    labelled reviews it had been trained on (over-confident logits). Now a copy
    refitted without them does, when the base's training data can be found.
+d. The same without a base: the sentiment model learnt from the labels fed the
+   polarity head on its own training reviews. Now each review's polarity
+   features are read with a label sentiment fitted on the other folds.
 """
 
 from __future__ import annotations
@@ -199,3 +202,47 @@ def test_default_base_on_gold_labels_refits_its_sentiment(corpora_dir: Path, tmp
     assert margin(check.sentiment, X, y) < margin(base.components.sentiment, X, y) - 0.2
     right = [((s.pooled_decision(X) > 0) == y).mean() for s in (base.components.sentiment, check.sentiment)]
     assert right[0] > right[1]
+
+
+def test_without_base_the_polarity_head_reads_out_of_fold_label_sentiment(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    tax = load_taxonomy()
+    records, _ = read_labels(DATA, tax)
+    src = fit.resolve_source(tax, records, None, 5, fit._quiet)
+    assert src.sentiment is None  # 57 neg, 32 pos: sentiment is learnt from the labels
+    docs = prepare_many([r.text for r in records], Segmenter(user_dict=str(src.user_dict)))
+    fed: list[object] = []
+    real = fit.fit_topic_detector
+
+    def spy(*a, **k):  # type: ignore[no-untyped-def]
+        fed.append(k.get("sentiment_folds"))
+        return real(*a, **k)
+
+    monkeypatch.setattr(fit, "fit_topic_detector", spy)
+    comps = fit._fit_parts(tax, src, docs, records, [], seed=0)
+    folds = fed[-1]
+    assert folds is not None and len(folds) == fit.SENTIMENT_FOLDS
+    rows = np.concatenate([r for r, _ in folds])
+    assert sorted(rows.tolist()) == list(range(len(records)))  # every review read once
+    X = comps.embedder.transform(docs)
+    y = np.array([r.sentiment == "pos" for r in records])
+    polar = np.array([r.sentiment in ("pos", "neg") for r in records])
+    full = comps.sentiment.pooled_decision(X)  # the bundle's model, trained on every review
+    oof = np.empty(len(records))
+    for r, model in folds:
+        assert model is not comps.sentiment
+        oof[r] = model.pooled_decision(X[r])
+    signed = lambda z: float(np.mean(np.where(y, z, -z)[polar]))  # noqa: E731
+    # in-sample logits are over-confident; out-of-fold ones are what a new review gets
+    assert signed(oof) < signed(full)
+
+
+def test_too_few_sentiment_labels_to_cross_fit_reads_the_full_label_sentiment() -> None:
+    tax = load_taxonomy()
+    records, _ = read_labels(DATA, tax)
+    pos = [r for r in records if r.sentiment == "pos"][:9]
+    neg = [r for r in records if r.sentiment == "neg"][:20]
+    docs = prepare_many([r.text for r in pos + neg], Segmenter())
+    src = fit.resolve_source(tax, pos + neg, None, 5, fit._quiet)
+    assert fit.cross_fitted_sentiment(src.embedder, docs, pos + neg, seed=0) is None  # 9 pos < 2 × 5
+    assert fit.cross_fitted_sentiment(src.embedder, docs + docs[:1], pos + neg + pos[:1], seed=0) is not None

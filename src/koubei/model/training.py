@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from koubei.classify.features import Doc, prepare_many
 from koubei.classify.linear import as_csr
@@ -146,11 +147,18 @@ def fit_topic_detector(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_un
                        docs: Sequence[Doc], gold: Sequence[GoldRecord], *, topic_C: float = 64.0,
                        topic_min_df: int = 2, clause_stack: bool = True, seed: int = 0,
                        detector_factory: Callable[..., TopicDetector] = TopicDetector,
-                       dense: DenseView | None = None) -> tuple[TopicDetector, Any, np.ndarray]:
+                       dense: DenseView | None = None,
+                       sentiment_folds: Sequence[tuple[np.ndarray, SentimentClassifier]] | None = None,
+                       ) -> tuple[TopicDetector, Any, np.ndarray]:
     """The topic detector of :func:`fit_topic_parts`, and the polarity head's training data.
 
     ``detector_factory`` builds the (unfitted) detector from its parameters
     (``koubei train`` passes one that keeps rare topics cue-only while fitting).
+    ``sentiment_folds`` (cross-fitting): ``(review rows, sentiment model)`` pairs
+    covering every review once; each review's polarity features are then read
+    with its fold's model instead of ``sentiment_unseen``. ``koubei train``
+    without a base passes models fitted on the other folds' labels, so the head
+    never learns from the sentiment of a review that sentiment was trained on.
 
     Returns:
         the fitted detector, the pair features of every gold (review, topic) and
@@ -173,9 +181,16 @@ def fit_topic_detector(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_un
     topic_sets = [[int(j) for j in np.flatnonzero(row)] for row in Y]
     Pc = topics.predict_proba_base(Tc)
     ctx = topic_contexts(probe, docs, topic_sets, Xc, Pc, owner, clause_texts)
-    z_rev = sentiment_unseen.pooled_decision(X)
-    F = as_csr(pair_matrix(probe, X, Xc, ctx, topic_sets, z_rev))
-    y = [r.topics[taxonomy.topic_ids[j]] for r, t in zip(gold, topic_sets) for j in t]
+    folds = sentiment_folds or [(np.arange(len(docs)), sentiment_unseen)]
+    parts, y = [], []
+    for rows, sentiment in folds:
+        probe.sentiment = sentiment
+        sets = [topic_sets[i] for i in rows]
+        parts.append(as_csr(pair_matrix(probe, X[rows], Xc, [ctx[i] for i in rows], sets,
+                                        sentiment.pooled_decision(X[rows]))))
+        y += [gold[i].topics[taxonomy.topic_ids[j]] for i, t in zip(rows, sets) for j in t]
+    filled = [p for p in parts if p.shape[0]]
+    F = sparse.vstack(filled, format="csr") if len(filled) > 1 else (filled or parts)[0]
     return topics, F, np.asarray(y)
 
 

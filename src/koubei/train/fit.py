@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
 
 from koubei.classify.features import Doc, prepare_many
 from koubei.classify.linear import sigmoid
@@ -66,6 +67,8 @@ from koubei.train.unseen import UnseenCheck, unseen_base_sentiment
 
 Log = Callable[[str], None]
 MIN_REVIEWS = 10
+#: folds of the cross-fitted label sentiment that feeds the polarity head (no base)
+SENTIMENT_FOLDS = 5
 
 
 def _quiet(_: str) -> None:
@@ -219,9 +222,10 @@ def _fit_parts(taxonomy: Taxonomy, src: Source, docs: list[Doc], recs: list[Gold
     width = embedder.n_features_out_
     sentiment = widen_sentiment(src.sentiment, width) or fit_label_sentiment(embedder, docs, recs)
     unseen = widen_sentiment(src.sentiment_unseen, width) or sentiment
+    folds = cross_fitted_sentiment(embedder, docs, recs, seed) if src.sentiment is None else None
     topics, F, y = fit_topic_detector(taxonomy, embedder, unseen, docs, recs, seed=seed,
                                       detector_factory=CueRuleTopicDetector.factory(rule_idx),
-                                      dense=src.dense)
+                                      dense=src.dense, sentiment_folds=folds)
     polarity = fit_polarity_compact(F, y)
     return Components(taxonomy, embedder, unseen if cv else sentiment, topics, polarity,
                       src.context_threshold, dense=src.dense)
@@ -250,6 +254,31 @@ def fit_label_sentiment(embedder: Any, docs: Sequence[Doc], recs: Sequence[GoldR
     keep = [i for i, r in enumerate(recs) if r.sentiment in ("pos", "neg")]
     y = np.array([recs[i].sentiment == "pos" for i in keep], dtype=int)
     return SentimentClassifier(C=4.0).fit(embedder.transform([docs[i] for i in keep]), y)
+
+
+def cross_fitted_sentiment(embedder: Any, docs: Sequence[Doc], recs: Sequence[GoldRecord], seed: int,
+                           k: int = SENTIMENT_FOLDS) -> list[tuple[np.ndarray, SentimentClassifier]] | None:
+    """Label sentiments for the polarity head's features, each fitted without the reviews it reads.
+
+    Without a base, the sentiment model is learnt from the labels, and its
+    logits on its own training reviews are over-confident; a polarity head
+    fitted on them trusts sentiment more than it should on new reviews. So the
+    reviews are split in ``k`` folds (stratified by sentiment label) and each
+    fold's features are read with a model fitted on the other folds. None when
+    there are fewer than ``2 k`` pos or neg labels (then the head reads the
+    full model).
+    """
+    labels = np.array([r.sentiment or "" for r in recs])
+    polar = np.isin(labels, ("pos", "neg"))
+    if min((labels == "pos").sum(), (labels == "neg").sum()) < 2 * k:
+        return None
+    split = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+    out = []
+    for train, test in split.split(np.zeros(len(recs)), labels == "pos"):
+        keep = train[polar[train]]
+        out.append((np.sort(test), fit_label_sentiment(embedder, [docs[i] for i in keep],
+                                                        [recs[i] for i in keep])))
+    return out
 
 
 def cross_validate(taxonomy: Taxonomy, src: Source, docs: list[Doc], records: list[GoldRecord],
