@@ -69,9 +69,15 @@ def tuned(tiny_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     records, report = read_labels(DATA, tax)
     out = tmp_path_factory.mktemp("models") / "snacks-tuned"
     cfg = FinetuneConfig(epochs=2, batch_size=16, lr=1e-3, head_lr=5e-2)
-    train_bundle(records, taxonomy=tax, output=out, base=BASE, folds=2, label_report=report,
-                 encoder=tiny_model, finetune=True, max_length=32, finetune_config=cfg)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("koubei.train.encoder.PROGRESS_SECONDS", 0.0)  # every step speaks
+        train_bundle(records, taxonomy=tax, output=out, base=BASE, folds=2, label_report=report,
+                     encoder=tiny_model, finetune=True, max_length=32, finetune_config=cfg,
+                     log=TUNED_LOG.append)
     return out
+
+
+TUNED_LOG: list[str] = []  # what `tuned` logged while training
 
 
 # -- frozen encoder, referenced ----------------------------------------------------------
@@ -185,6 +191,33 @@ def test_finetune_round_trip(tuned: Path, tiny_model: Path, tmp_path: Path) -> N
     first = model.score(TEXTS)
     moved = Path(shutil.copytree(tuned, tmp_path / "moved", copy_function=shutil.copy))
     pd.testing.assert_frame_equal(first, load_model(moved).score(TEXTS))
+
+
+def test_training_logs_the_progress_of_fine_tuning_and_embedding(tuned: Path) -> None:
+    tuning = [line for line in TUNED_LOG if line.startswith("fine-tuning (final)")]
+    embedding = [line for line in TUNED_LOG if line.startswith("fine-tuned encoder (final) embedding")]
+    assert tuning and embedding
+    done, total = (int(x.replace(",", "")) for x in tuning[-1].split(": ")[1].split(" texts")[0].split(" / "))
+    assert done == total > 0  # the last line of a pass says it is finished
+    assert embedding[-1].endswith(" texts") and " / " in embedding[-1]
+
+
+def test_encoder_progress_is_throttled_and_closes_a_pass_it_spoke_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    from koubei.train import encoder
+
+    clock = iter([0.0, 1.0, 2.0, 12.0, 13.0, 14.0, 15.0])
+    monkeypatch.setattr(encoder.time, "monotonic", lambda: next(clock))
+    lines: list[str] = []
+    total = 3000
+    p = encoder.EncoderProgress(lines.append, "encoder embedding", lambda: total)  # created at t=0
+    p(1000)  # t=1: too soon
+    p(2000)  # t=2: too soon
+    p(2500)  # t=12: 10 s since the last line
+    p(3000)  # t=13: the end of a pass that spoke
+    assert lines == ["encoder embedding: 2,500 / 3,000 texts", "encoder embedding: 3,000 / 3,000 texts"]
+    total = 40
+    p(40)  # t=14: a short pass that never spoke stays silent
+    assert len(lines) == 2
 
 
 def test_damaged_bundled_encoder(tuned: Path, tmp_path: Path) -> None:

@@ -252,6 +252,7 @@ class TransformerEmbedder:
         self.progress = progress
         self.fingerprint = model_fingerprint(self.model_dir)
         self.encoded_count = 0  # texts run through the model so far (cache misses)
+        self.pass_total = 0  # texts of the latest embed call (what ``progress`` counts towards)
         self._config = read_config(self.model_dir)
         self._memory: dict[str, np.ndarray] = {}
         self._disk = None if self.cache_dir is None else _DiskCache(self.cache_dir)
@@ -282,6 +283,7 @@ class TransformerEmbedder:
     def embed(self, docs: Sequence[Any]) -> np.ndarray:
         """One L2-normalized float32 row per doc (``Doc``-like with ``norm``, or a string)."""
         texts = [_text(d) for d in docs]
+        self.pass_total = len(texts)
         keys = [self._key(t) for t in texts]
         found = self._lookup(list(dict.fromkeys(keys)))
         counts = Counter(keys)

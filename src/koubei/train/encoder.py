@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,13 +29,42 @@ import numpy as np
 
 from koubei.classify.features import Doc
 from koubei.classify.sentiment import SentimentClassifier
-from koubei.embed.finetune import FinetuneConfig, finetune
+from koubei.embed.finetune import FinetuneConfig, finetune, split_indices
 from koubei.embed.hybrid import HybridEmbedder, pad_width
 from koubei.embed.tfidf import TfidfEmbedder
 from koubei.embed.transformer import TransformerEmbedder, require_backend
 from koubei.errors import IncompatibleModelError
 
 SENTIMENT_ARRAYS = ("coef_", "expert_coef_", "domain_coef_")
+#: seconds between two progress lines of a long encoder pass
+PROGRESS_SECONDS = 10.0
+
+Log = Callable[[str], None]
+
+
+class EncoderProgress:
+    """Progress of the encoder as log lines (``koubei train`` prints them with their time).
+
+    Called with the texts done so far in a pass (``TransformerEmbedder.progress``
+    or fine-tuning's texts seen); says so at most every :data:`PROGRESS_SECONDS`,
+    and once at the end of a pass that printed anything, so short passes
+    (a cached fold) stay silent.
+    """
+
+    def __init__(self, log: Log, what: str, total: Callable[[], int]) -> None:
+        self.log, self.what, self.total = log, what, total
+        self._last = time.monotonic()
+        self._spoke = False
+
+    def __call__(self, done: int) -> None:
+        total = self.total()
+        now = time.monotonic()
+        end = done >= total
+        if now - self._last >= PROGRESS_SECONDS or (end and self._spoke):
+            self.log(f"{self.what}: {done:,} / {total:,} texts")
+            self._last, self._spoke = now, not end
+        if end:
+            self._last, self._spoke = now, False
 
 
 @dataclass
@@ -59,14 +89,21 @@ class EncoderPlan:
     copy: bool = False
     cache_dir: Path | None = None
     finetunes: list[dict[str, Any]] = field(default_factory=list)
+    log: Log | None = None
     _frozen: TransformerEmbedder | None = None
     _workdir: Path | None = None
 
     def check(self) -> None:
         """Fail before any work: torch/transformers missing, or not a model directory."""
         require_backend()
-        self._frozen = TransformerEmbedder(self.model_dir, pooling=self.pooling, max_length=self.max_length,
-                                           batch_size=self.batch_size, cache_dir=self.cache_dir)
+        self._frozen = self._watched(TransformerEmbedder(
+            self.model_dir, pooling=self.pooling, max_length=self.max_length, batch_size=self.batch_size,
+            cache_dir=self.cache_dir), "encoder")
+
+    def _watched(self, enc: TransformerEmbedder, what: str) -> TransformerEmbedder:
+        if self.log is not None:
+            enc.progress = EncoderProgress(self.log, f"{what} embedding", lambda: enc.pass_total)
+        return enc
 
     def embedder(self, tfidf: TfidfEmbedder, docs: list[Doc], Y: np.ndarray, tag: str,
                  topic_ids: Sequence[str]) -> HybridEmbedder:
@@ -78,12 +115,17 @@ class EncoderPlan:
             return HybridEmbedder(tfidf, self._frozen, bundle_encoder=self.copy)
         if self._workdir is None:
             self._workdir = Path(tempfile.mkdtemp(prefix="koubei-finetune-"))
-        res = finetune(self.model_dir, [d.norm for d in docs], Y, self._workdir / tag,
-                       labels=tuple(topic_ids), config=self.finetune)
+        texts = [d.norm for d in docs]
+        train, _ = split_indices(len(texts), self.finetune.val_fraction, self.finetune.seed)
+        seen = len(train) * self.finetune.epochs
+        progress = None if self.log is None else EncoderProgress(self.log, f"fine-tuning ({tag})",
+                                                                 lambda: seen)
+        res = finetune(self.model_dir, texts, Y, self._workdir / tag,
+                       labels=tuple(topic_ids), config=self.finetune, progress=progress)
         self.finetunes.append({"fit": tag, "reviews": len(docs), "losses": [round(x, 5) for x in res.losses]})
         enc = TransformerEmbedder(res.encoder_dir, pooling=self.pooling, max_length=self.max_length,
                                   batch_size=self.batch_size)
-        return HybridEmbedder(tfidf, enc, bundle_encoder=True)
+        return HybridEmbedder(tfidf, self._watched(enc, f"fine-tuned encoder ({tag})"), bundle_encoder=True)
 
     def cleanup(self) -> None:
         """Remove the fine-tuned encoders of the folds (the final one is in the bundle by now)."""

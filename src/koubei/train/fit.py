@@ -387,7 +387,7 @@ def train_bundle(records: Sequence[GoldRecord], *, taxonomy: Taxonomy, output: s
     records = list(records)
     if len(records) < MIN_REVIEWS:
         raise LabelError(f"only {len(records)} labelled reviews; need at least {MIN_REVIEWS} to train")
-    plan = _encoder_plan(encoder, finetune, pooling, max_length, copy_encoder, finetune_config, seed)
+    plan = _encoder_plan(encoder, finetune, pooling, max_length, copy_encoder, finetune_config, seed, log)
     try:
         return _train(records, taxonomy, output, base, seed, folds, min_examples, label_report, replace,
                       plan, log, t0)
@@ -397,7 +397,8 @@ def train_bundle(records: Sequence[GoldRecord], *, taxonomy: Taxonomy, output: s
 
 
 def _encoder_plan(encoder: str | Path | None, finetune: bool, pooling: str, max_length: int,
-                  copy_encoder: bool, config: FinetuneConfig | None, seed: int) -> EncoderPlan | None:
+                  copy_encoder: bool, config: FinetuneConfig | None, seed: int,
+                  log: Log = _quiet) -> EncoderPlan | None:
     if encoder is None:
         if finetune or copy_encoder:
             raise EncoderError("--finetune and --copy-encoder need --encoder DIR (a Hugging Face "
@@ -406,7 +407,8 @@ def _encoder_plan(encoder: str | Path | None, finetune: bool, pooling: str, max_
     ft = None
     if finetune:
         ft = dataclasses.replace(config or FinetuneConfig(seed=seed), pooling=pooling, max_length=max_length)
-    plan = EncoderPlan(Path(encoder), pooling=pooling, max_length=max_length, finetune=ft, copy=copy_encoder)
+    plan = EncoderPlan(Path(encoder), pooling=pooling, max_length=max_length, finetune=ft, copy=copy_encoder,
+                       log=log)
     plan.check()
     return plan
 
