@@ -246,3 +246,29 @@ def test_too_few_sentiment_labels_to_cross_fit_reads_the_full_label_sentiment() 
     src = fit.resolve_source(tax, pos + neg, None, 5, fit._quiet)
     assert fit.cross_fitted_sentiment(src.embedder, docs, pos + neg, seed=0) is None  # 9 pos < 2 × 5
     assert fit.cross_fitted_sentiment(src.embedder, docs + docs[:1], pos + neg + pos[:1], seed=0) is not None
+
+
+def test_a_precomputed_unseen_sentiment_is_reused_not_refitted(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    tax = load_taxonomy()
+    records, _ = read_labels(DATA, tax)
+    base_sent = load_model(BASE).components.sentiment
+    refit = copy.deepcopy(base_sent)
+    refit.coef_ = refit.coef_ * 0.5  # type: ignore[attr-defined]
+    given = fit.UnseenCheck("refitted", 7, "refitted once by the caller", refit)
+
+    def never(*_: object, **__: object) -> None:
+        raise AssertionError("the base's sentiment was refitted although a check was given")
+
+    monkeypatch.setattr(fit, "unseen_base_sentiment", never)
+    fed: list[object] = []
+    real = fit.fit_topic_detector
+
+    def spy(taxonomy, embedder, sentiment_unseen, *a, **k):  # type: ignore[no-untyped-def]
+        fed.append(sentiment_unseen)
+        return real(taxonomy, embedder, sentiment_unseen, *a, **k)
+
+    monkeypatch.setattr(fit, "fit_topic_detector", spy)
+    res = train_bundle(records[:40], taxonomy=tax, output=tmp_path / "m", base=BASE, folds=2, unseen=given)
+    assert res.manifest["training"]["base_saw_labels"] == given.to_dict()
+    assert np.array_equal(fed[-1].coef_, refit.coef_)  # type: ignore[attr-defined]

@@ -350,7 +350,8 @@ def train_bundle(records: Sequence[GoldRecord], *, taxonomy: Taxonomy, output: s
                  min_examples: int = 5, label_report: LabelReport | None = None,
                  overwrite: bool = False, encoder: str | Path | None = None, finetune: bool = False,
                  pooling: str = "mean", max_length: int = 128, copy_encoder: bool = False,
-                 finetune_config: FinetuneConfig | None = None, log: Log = _quiet) -> TrainResult:
+                 finetune_config: FinetuneConfig | None = None, log: Log = _quiet,
+                 unseen: UnseenCheck | None = None) -> TrainResult:
     """Train, cross-validate and save a bundle on labelled reviews.
 
     Args:
@@ -373,6 +374,9 @@ def train_bundle(records: Sequence[GoldRecord], *, taxonomy: Taxonomy, output: s
         copy_encoder: copy a frozen encoder into the bundle instead of referencing it.
         finetune_config: fine-tuning settings (epochs, learning rates...); its
             ``pooling`` and ``max_length`` are replaced by the two above.
+        unseen: :func:`koubei.train.unseen.unseen_base_sentiment` of ``base``
+            computed on a superset of ``records``, reused instead of refitting
+            (for scripts that train many bundles on subsets of one label file).
 
     Raises:
         LabelError: fewer than 10 labelled reviews.
@@ -390,7 +394,7 @@ def train_bundle(records: Sequence[GoldRecord], *, taxonomy: Taxonomy, output: s
     plan = _encoder_plan(encoder, finetune, pooling, max_length, copy_encoder, finetune_config, seed, log)
     try:
         return _train(records, taxonomy, output, base, seed, folds, min_examples, label_report, replace,
-                      plan, log, t0)
+                      plan, log, t0, unseen)
     finally:
         if plan is not None:
             plan.cleanup()
@@ -415,13 +419,13 @@ def _encoder_plan(encoder: str | Path | None, finetune: bool, pooling: str, max_
 
 def _train(records: list[GoldRecord], taxonomy: Taxonomy, output: str | Path, base: str | Path | None,
            seed: int, folds: int, min_examples: int, label_report: LabelReport | None, replace: bool,
-           plan: EncoderPlan | None, log: Log, t0: float) -> TrainResult:
+           plan: EncoderPlan | None, log: Log, t0: float, unseen: UnseenCheck | None = None) -> TrainResult:
     src = resolve_source(taxonomy, records, base, min_examples, log)
     src.embedder = tfidf_part(src.embedder, plan, base)
     segmenter = Segmenter(user_dict=str(src.user_dict))
     docs = prepare_many([r.text for r in records], segmenter)
     if src.sentiment is not None and src.manifest is not None:
-        src.unseen = _check_unseen(src, records, segmenter, log)
+        src.unseen = unseen if unseen is not None else _check_unseen(src, records, segmenter, log)
         src.sentiment_unseen = src.unseen.sentiment
     Y = gold_matrix(records, taxonomy)
     rules = rule_topics(taxonomy, Y, min_examples)
