@@ -21,6 +21,8 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from koubei.aggregate.combine import finish, no_time_column
 from koubei.aggregate.partial import PartialCounts, count_partition
 from koubei.aggregate.scored import REQUIRED, check_group_columns, restore_scored
@@ -56,17 +58,13 @@ def aggregate_dataset(
         OutputError: as :func:`koubei.aggregate.aggregate_file`.
         InputError: not a folder of Parquet parts, not scored, or as :func:`koubei.aggregate.aggregate`.
     """
-    from koubei.engines.dask import connect, parquet_files, require_distributed
+    from koubei.engines.dask import connect, require_distributed
 
     distributed = require_distributed()
     f = parse_freq(freq) if freq is not None else None
     name = check_output(output, fmt, overwrite=overwrite)
-    folder, source = Path(input), str(input)
-    if not folder.is_dir():
-        raise InputError(f"{source}: --engine dask reads a folder of Parquet parts (what `koubei score "
-                         "--engine dask` writes); for a single file use --engine local")
-    files = parquet_files(folder)
-    schema, offsets = _layout(files, source)
+    source = str(input)
+    files, schema, offsets = dataset_parts(input)
     by = list(dict.fromkeys(by))
     columns = _check_columns(schema, by, f, tz, source)
     tax = taxonomy or load_taxonomy()
@@ -88,6 +86,17 @@ def count_file(path: str, first_row: int, *, columns: list[str], schema: Any, by
                freq: Freq | None, taxonomy: Taxonomy, opinions: bool, tz: str,
                source: str) -> PartialCounts:
     """On a worker: the counts of one Parquet part (``first_row``: its first row's position)."""
+    scored = _prepared(read_part(path, columns=columns, schema=schema, tz=tz, source=source), source)
+    return count_partition(scored, by=by, freq=freq, taxonomy=taxonomy, opinions=opinions,
+                           first_row=first_row)
+
+
+def read_part(path: str, *, columns: list[str], schema: Any, tz: str, source: str) -> pd.DataFrame:
+    """On a worker: ``columns`` of one Parquet part, restored as :func:`koubei.aggregate.load_scored` does.
+
+    Raises:
+        InputFormatError: the part cannot be read (naming it).
+    """
     import pyarrow as pa
     import pyarrow.dataset as ds
 
@@ -97,10 +106,7 @@ def count_file(path: str, first_row: int, *, columns: list[str], schema: Any, by
         table = ds.dataset(path, format="parquet", schema=schema).to_table(columns=columns)
     except (pa.ArrowException, OSError) as err:
         raise InputFormatError(f"{path}: not a readable Parquet part ({err})") from None
-    frame = table.to_pandas(types_mapper=_nullable_type)
-    scored = _prepared(restore_scored(frame, source=source, tz=tz), source)
-    return count_partition(scored, by=by, freq=freq, taxonomy=taxonomy, opinions=opinions,
-                           first_row=first_row)
+    return restore_scored(table.to_pandas(types_mapper=_nullable_type), source=source, tz=tz)
 
 
 def _result(fut: Any) -> PartialCounts:
@@ -109,16 +115,43 @@ def _result(fut: Any) -> PartialCounts:
     return part
 
 
+def dataset_parts(input: str | Path) -> tuple[list[Path], Any, list[int]]:
+    """The Parquet parts of a dataset folder, its schema and each part's first row.
+
+    Raises:
+        InputError: not a folder, or no Parquet part in it.
+        InputFormatError: a part that cannot be read.
+    """
+    from koubei.engines.dask import parquet_files
+
+    folder, source = Path(input), str(input)
+    if not folder.is_dir():
+        raise InputError(f"{source}: --engine dask reads a folder of Parquet parts (what `koubei score "
+                         "--engine dask` writes); for a single file use --engine local")
+    files = parquet_files(folder)
+    schema, offsets = _layout(files, source)
+    return files, schema, offsets
+
+
 def _layout(files: list[Path], source: str) -> tuple[Any, list[int]]:
     """The dataset's schema (its first part's, as ``pyarrow.dataset`` takes it) and each part's first row."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    try:
-        schema = pq.read_schema(files[0])
-        sizes = [pq.ParquetFile(p).metadata.num_rows for p in files]
-    except (pa.ArrowException, OSError) as err:
-        raise InputFormatError(f"{source}: not a readable Parquet dataset ({err})") from None
+    schema, sizes = None, []
+    for path in files:
+        try:
+            part = pq.ParquetFile(path)
+            names = part.schema_arrow.names
+        except (pa.ArrowException, OSError) as err:
+            raise InputFormatError(f"{path}: not a readable Parquet part of {source} ({err}); remove it "
+                                   "or score the dump again") from None
+        schema = schema if schema is not None else pq.read_schema(path)
+        missing = [c for c in schema.names if c not in names]
+        if missing:
+            raise InputFormatError(f"{path}: lacks {', '.join(missing[:5])}, which {files[0].name} has; the "
+                                   f"parts of {source} must share one schema (score the dump again)")
+        sizes.append(part.metadata.num_rows)
     return schema, [0, *accumulate(sizes)][:-1]
 
 

@@ -35,7 +35,7 @@ def aggregate(
     rating_scale: Annotated[RatingScale | None, typer.Option("--rating-scale", help="Rating scale for 满意率: 5 (1-5), 10 (1-10), 50 (10-50, Meituan/Dianping); default: told from the largest rating.")] = None,
     top_opinions: Annotated[int, typer.Option("--top-opinions", min=0, help="Opinion phrases of negative topics listed per row (0: none).")] = 5,
     input_format: Annotated[str | None, typer.Option("--input-format", help="Input format when the extension does not tell (csv, tsv, jsonl, json, xlsx, parquet).")] = None,
-    engine: Annotated[Engine, typer.Option("--engine", help="local: read SCORED into this process; dask: count the parts of a Parquet dataset folder (koubei score --engine dask) on Dask's distributed scheduler (needs pip install \"koubei[dask]\").")] = Engine.local,
+    engine: Annotated[Engine, typer.Option("--engine", help="local: read SCORED into this process; dask: count the parts of a Parquet dataset folder (koubei score --engine dask) on Dask's distributed scheduler (needs pip install \"koubei\\[dask]\").")] = Engine.local,
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="With --engine dask: address of a running scheduler, e.g. tcp://host:8786 (default: a local cluster of --workers processes).")] = None,
     workers: Annotated[int, typer.Option("--workers", min=0, help="With --engine dask and no --scheduler: worker processes of the local cluster (0 = one per CPU core).")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the output path (and warnings).")] = False,

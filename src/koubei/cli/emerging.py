@@ -12,10 +12,11 @@ from koubei.cli import _issues_view
 from koubei.cli._options import split_list
 from koubei.detect.emerging import EmergingConfig, Windows
 from koubei.detect.run import run_emerging
+from koubei.engines import Engine
 
 
 def emerging(
-    input_path: Annotated[Path, typer.Argument(metavar="SCORED", help="A file written by koubei score.")],
+    input_path: Annotated[Path, typer.Argument(metavar="SCORED", help="A file written by koubei score, or the folder of Parquet parts koubei score --engine dask writes.")],
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Issue table to write (.csv .xlsx .parquet .jsonl .json).")] = None,
     freq: Annotated[Freq, typer.Option("--freq", help="Window: D day, W Monday-start week, M month.")] = Freq.W,
     by: Annotated[str | None, typer.Option("--by", help="Grouping columns, coarse to fine: supplier,product.")] = None,
@@ -34,6 +35,9 @@ def emerging(
     fmt: Annotated[str | None, typer.Option("--format", help="Output format when the extension does not tell.")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")] = False,
     tz: Annotated[str, typer.Option("--tz", help="Time zone of the windows.")] = "Asia/Shanghai",
+    engine: Annotated[Engine, typer.Option("--engine", help="local: read SCORED into this process; dask: SCORED is a Parquet dataset folder (koubei score --engine dask), counted part by part on Dask's distributed scheduler, only the counts and the flagged issues' rows coming back (needs pip install \"koubei\\[dask]\").")] = Engine.local,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="With --engine dask: address of a running scheduler, e.g. tcp://host:8786 (default: a local cluster of --workers processes).")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=0, help="With --engine dask and no --scheduler: worker processes of the local cluster (0 = one per CPU core).")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary lines.")] = False,
 ) -> None:
     """Flag complaint topics (and taste directions) rising in a window, per supplier/product.
@@ -41,8 +45,12 @@ def emerging(
     Each complaint key in each cell is tested against its own past windows
     (spike and drift tests, false-discovery controlled), traced to the batch,
     product or channel where it concentrates, and, with --store, given a
-    status: new, ongoing, resolved or muted.
+    status: new, ongoing, resolved or muted. With --engine dask the parts of a
+    Parquet dataset folder are counted on Dask's workers; the issues are the
+    same as with --engine local.
     """
+    if engine is Engine.local and (scheduler or workers):
+        raise typer.BadParameter("needs --engine dask", param_hint="--scheduler/--workers")
     windows: Windows = "all" if all_windows else last if last else split_list(window) or "last"
     cfg = EmergingConfig(min_count=min_count, max_q=max_q, baseline_windows=baseline_windows)
     loaded = None
@@ -53,7 +61,9 @@ def emerging(
     run = run_emerging(input_path, output, freq=freq.value, by=split_list(by), store=store,
                        windows=windows, config=cfg, novel=novel, model=loaded,
                        trace_extra=split_list(trace), mask=not no_mask, resolve_after=resolve_after,
-                       fmt=fmt, overwrite=overwrite, tz=tz)
+                       fmt=fmt, overwrite=overwrite, tz=tz, engine=engine,
+                       scheduler=scheduler if engine is Engine.dask else None,
+                       n_workers=(workers or None) if engine is Engine.dask else None)
     res = run.result
     span = ", ".join(w for w, _ in res.evaluated[:3]) + (" ..." if len(res.evaluated) > 3 else "")
     typer.echo(f"windows evaluated: {span} ({res.freq.value}); key-windows tested: {res.tested:,}; "

@@ -54,7 +54,7 @@ def score(
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Reviews scored per batch.")] = 2000,
     workers: Annotated[int, typer.Option("--workers", min=0, help="Worker processes (0 = one per CPU core).")] = 0,
     chunksize: Annotated[int, typer.Option("--chunksize", min=0, help="Rows read, scored and written at a time (Parquet, CSV, TSV, JSON Lines output; with --engine dask: rows per partition); 0 = the whole dump in memory.")] = DEFAULT_CHUNKSIZE,
-    engine: Annotated[Engine, typer.Option("--engine", help="local: this machine; dask: Dask's distributed scheduler, output a folder of Parquet parts (needs pip install \"koubei[dask]\").")] = Engine.local,
+    engine: Annotated[Engine, typer.Option("--engine", help="local: this machine; dask: Dask's distributed scheduler, output a folder of Parquet parts (needs pip install \"koubei\\[dask]\").")] = Engine.local,
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="With --engine dask: address of a running scheduler, e.g. tcp://host:8786 (default: a local cluster of --workers processes).")] = None,
     partitions: Annotated[int | None, typer.Option("--partitions", min=1, help="With --engine dask: cut the dump into this many partitions (default: one per --chunksize rows).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or read report.")] = False,

@@ -8,6 +8,11 @@ level (everything, then each prefix of ``by``: supplier, supplier × product),
 controls the false-discovery rate over all of them (Benjamini–Hochberg), and
 keeps the most specific explanation: a flagged key whose excess is mostly
 that of a flagged finer cell or a flagged taste direction is folded into it.
+
+The tests read only counts: :func:`detect_emerging` counts the rows
+(:mod:`koubei.detect.counts`), tests and folds here, then asks the rows for
+the flagged issues' evidence (:mod:`koubei.detect.evidence`), wherever the
+rows are (:mod:`koubei.detect.source`: a frame, or a Parquet dataset on Dask).
 """
 
 from __future__ import annotations
@@ -20,14 +25,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from koubei.aggregate.scored import check_group_columns, countable
+from koubei.aggregate.scored import check_group_columns
 from koubei.aggregate.stats import bh_qvalues
-from koubei.aggregate.windows import Freq, parse_freq, season_lag, window_label, window_range, window_start
-from koubei.detect.cube import Cube, build_cube
+from koubei.aggregate.windows import Freq, parse_freq, season_lag, window_label
+from koubei.detect.counts import Cubes, cubes_of, no_times
+from koubei.detect.cube import Cube
 from koubei.detect.issues import IssueBuilder
-from koubei.detect.keys import Key, complaint_keys, key_matrix
+from koubei.detect.keys import Key, complaint_keys
 from koubei.detect.rise import RiseParams, rise_at
 from koubei.detect.schema import ISSUE_COLUMNS
+from koubei.detect.source import FrameRows, ScoredRows
+from koubei.detect.trace import trace_candidates
 from koubei.errors import ColumnError
 from koubei.taxonomy import Taxonomy, load_taxonomy
 
@@ -67,7 +75,11 @@ class EmergingConfig:
 
 @dataclass
 class EmergingResult:
-    """What :func:`find_emerging` found and what it looked at."""
+    """What :func:`find_emerging` found and what it looked at.
+
+    Attributes:
+        window_totals: countable reviews per window start, every window from the first to the last.
+    """
 
     issues: pd.DataFrame
     freq: Freq
@@ -77,18 +89,7 @@ class EmergingResult:
     counted: int
     no_time: int
     no_time_ids: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Setup:
-    frame: pd.DataFrame
-    freq: Freq
-    index: pd.DatetimeIndex
-    wpos: np.ndarray
-    keys: list[Key]
-    matrix: np.ndarray
-    cubes: list[Cube]
-    no_time: np.ndarray
+    window_totals: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
 
 
 def find_emerging(frame: pd.DataFrame, *, freq: str | Freq = "W", by: Sequence[str] = (),
@@ -107,32 +108,51 @@ def find_emerging(frame: pd.DataFrame, *, freq: str | Freq = "W", by: Sequence[s
             as an int, or window labels (``["2026-W47"]``).
         trace_extra: more attribute columns to trace over.
         mask: mask personal data in quotes.
+        source: how messages name the data.
 
     Raises:
         ColumnError: no time column / no parseable time, a missing grouping column, or an
             unknown window label.
     """
+    return detect_emerging(FrameRows(frame, source), freq=freq, by=by, taxonomy=taxonomy, config=config,
+                           windows=windows, trace_extra=trace_extra, mask=mask)
+
+
+def detect_emerging(rows: ScoredRows, *, freq: str | Freq = "W", by: Sequence[str] = (),
+                    taxonomy: Taxonomy | None = None, config: EmergingConfig | None = None,
+                    windows: Windows = "last", trace_extra: Sequence[str] = (),
+                    mask: bool = True) -> EmergingResult:
+    """:func:`find_emerging` of rows wherever they are (:mod:`koubei.detect.source`).
+
+    The rows are counted once (per level cell × window × key), every test and
+    the folding run on those counts here, and then only the flagged issues'
+    evidence (trace counts, review_ids, quote texts) is read back.
+    """
     cfg = config or EmergingConfig()
     tax = taxonomy or load_taxonomy()
-    setup = _prepare(frame, parse_freq(freq), tuple(by), tax, source)
-    evaluated = _evaluated(setup, windows)
-    params = _params(cfg, setup.freq)
-    builder = IssueBuilder(setup.frame, setup.cubes, setup.wpos, setup.index, setup.freq,
-                           setup.matrix, setup.keys, tax, cfg, tuple(trace_extra), mask)
-    rows: list[dict[str, object]] = []
+    f, levels = parse_freq(freq), _levels(tuple(by))
+    _check_columns(rows.template, list(by), rows.name)
+    keys = complaint_keys(rows.template, tax)
+    candidates = trace_candidates(tuple(trace_extra))
+    counts = rows.counts(freq=f, levels=levels, keys=keys, trace_candidates=candidates)
+    cubes = cubes_of(counts, freq=f, levels=levels, keys=keys, source=rows.name)
+    evaluated = _evaluated(cubes, windows)
+    params = _params(cfg, f)
+    hits: list[Hit] = []
     tested = 0
     for t in evaluated:
-        found, n = _flag_window(setup, t, params, cfg)
+        found, n = _flag_window(cubes, t, params, cfg)
         tested += n
-        rows += [builder.build(hit) for hit in _fold(found, setup, cfg)]
-    issues = pd.DataFrame(rows, columns=list(ISSUE_COLUMNS))
+        hits += _fold(found, cubes, cfg)
+    builder = IssueBuilder(cubes, [c for c in candidates if c in counts.with_values], tax, cfg, mask)
+    evidence = rows.evidence([builder.request(h) for h in hits], f) if hits else []
+    issues = pd.DataFrame([builder.build(h, e) for h, e in zip(hits, evidence)], columns=list(ISSUE_COLUMNS))
     issues = issues.sort_values(["window_start", "severity"], ascending=[True, False], kind="stable")
-    ids = setup.frame.loc[setup.no_time, "review_id"].astype(str).tolist()
     return EmergingResult(
-        issues=issues.reset_index(drop=True), freq=setup.freq,
-        evaluated=[(str(window_label(setup.index[t], setup.freq)), setup.index[t]) for t in evaluated],
-        tested=tested, rows=len(frame), counted=int((setup.wpos >= 0).sum()),
-        no_time=int(setup.no_time.sum()), no_time_ids=ids[:20],
+        issues=issues.reset_index(drop=True), freq=f,
+        evaluated=[(str(window_label(cubes.index[t], f)), cubes.index[t]) for t in evaluated],
+        tested=tested, rows=counts.rows, counted=counts.counted, no_time=counts.no_time,
+        no_time_ids=[rid for _, rid in counts.no_time_ids], window_totals=cubes.window_totals,
     )
 
 
@@ -142,35 +162,26 @@ def issue_id(freq: Freq, key: Key, cell: dict[str, str]) -> str:
     return "KB-" + hashlib.sha1(raw.encode("utf-8")).hexdigest()[:10]
 
 
-def _prepare(frame: pd.DataFrame, freq: Freq, by: tuple[str, ...], tax: Taxonomy, source: str) -> _Setup:
-    check_group_columns(frame, list(by), source)
-    if "time" not in frame.columns or not frame["time"].notna().any():
-        raise ColumnError(
-            f"{source}: emerging needs review times and there are none; score the dump with "
-            "--time-col COLUMN (koubei aggregate works without times)"
-        )
-    ok = countable(frame).to_numpy()
-    starts = window_start(frame["time"], freq)
-    no_time = ok & starts.isna().to_numpy()
-    live = ok & ~no_time
-    index = window_range(starts[live].min(), starts[live].max(), freq)
-    wpos = np.where(live, index.get_indexer(pd.DatetimeIndex(starts.where(live))), -1)
-    keys = complaint_keys(frame, tax)
-    matrix = key_matrix(frame, keys) * live[:, None]
-    levels = [by[:i] for i in range(len(by) + 1)]
-    cubes = [build_cube(frame, lv, wpos, matrix, len(index)) for lv in levels]
-    return _Setup(frame, freq, index, wpos, keys, matrix, cubes, no_time)
+def _levels(by: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """Everything, then each prefix of ``by``."""
+    return [by[:i] for i in range(len(by) + 1)]
 
 
-def _evaluated(setup: _Setup, windows: Windows) -> list[int]:
-    n = len(setup.index)
+def _check_columns(template: pd.DataFrame, by: list[str], source: str) -> None:
+    check_group_columns(template, by, source)
+    if "time" not in template.columns:
+        raise no_times(source)
+
+
+def _evaluated(cubes: Cubes, windows: Windows) -> list[int]:
+    n = len(cubes.index)
     if windows == "last":
         return [n - 1]
     if windows == "all":
         return list(range(1, n)) or [0]
     if isinstance(windows, int):
         return list(range(max(0, n - windows), n))
-    labels = [str(window_label(s, setup.freq)) for s in setup.index]
+    labels = [str(window_label(s, cubes.freq)) for s in cubes.index]
     unknown = [w for w in windows if w not in labels]
     if unknown:
         raise ColumnError(
@@ -211,11 +222,11 @@ class Hit:
         return max(self.count - self.expected, 0.0)
 
 
-def _flag_window(setup: _Setup, t: int, params: RiseParams, cfg: EmergingConfig) -> tuple[list[Hit], int]:
-    prior = _prior(setup.cubes[0], t)
+def _flag_window(cubes: Cubes, t: int, params: RiseParams, cfg: EmergingConfig) -> tuple[list[Hit], int]:
+    prior = _prior(cubes.cubes[0], t)
     hits: list[Hit] = []
     n_tested = 0
-    for li, cube in enumerate(setup.cubes):
+    for li, cube in enumerate(cubes.cubes):
         r = rise_at(cube, t, prior, params, cfg.min_lift)
         with np.errstate(invalid="ignore", divide="ignore"):
             lift_s = np.where(r.total > 0, r.count / r.total, 0) / np.maximum(r.baseline_rate, 1e-9)
@@ -252,23 +263,23 @@ def _prior(overall: Cube, t: int) -> np.ndarray:
     return np.asarray((c[0] + rate_all) / (n[0] + 1.0))
 
 
-def _fold(hits: list[Hit], setup: _Setup, cfg: EmergingConfig) -> list[Hit]:
+def _fold(hits: list[Hit], cubes: Cubes, cfg: EmergingConfig) -> list[Hit]:
     """Drop hits mostly explained by a flagged finer cell or a flagged taste direction."""
     keep = []
     for a in hits:
-        finer = [b for b in hits if b is not a and _refines(b, a, setup)]
+        finer = [b for b in hits if b is not a and _refines(b, a, cubes)]
         if not finer or max(b.excess for b in finer) < cfg.fold_share * a.excess:
             keep.append(a)
     return keep
 
 
-def _refines(b: Hit, a: Hit, setup: _Setup) -> bool:
+def _refines(b: Hit, a: Hit, cubes: Cubes) -> bool:
     """Is ``b`` the same or a finer key in the same or a finer cell than ``a`` (and not equal)?"""
-    ka, kb = setup.keys[a.key], setup.keys[b.key]
+    ka, kb = cubes.keys[a.key], cubes.keys[b.key]
     if not (kb == ka or kb.parent == ka) or b.level < a.level:
         return False
     if kb == ka and b.level == a.level:
         return False
-    cell_a = setup.cubes[a.level].cell_value(a.cell)
-    cell_b = setup.cubes[b.level].cell_value(b.cell)
+    cell_a = cubes.cubes[a.level].cell_value(a.cell)
+    cell_b = cubes.cubes[b.level].cell_value(b.cell)
     return all(cell_b.get(col) == val for col, val in cell_a.items())

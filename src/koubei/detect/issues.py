@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from koubei.aggregate.windows import Freq, window_label
+from koubei.aggregate.windows import window_label
+from koubei.detect.counts import Cubes
 from koubei.detect.cube import Cube
+from koubei.detect.evidence import Evidence, IssueRequest
 from koubei.detect.keys import Key, key_labels
 from koubei.detect.quotes import representative
-from koubei.detect.trace import TraceEntry, headline, trace, trace_columns
+from koubei.detect.trace import TraceEntry, headline, rank_values, trace_columns
 from koubei.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
@@ -34,31 +35,41 @@ def severity(excess: float, lift: float, q: float) -> float:
 
 
 class IssueBuilder:
-    """Builds issue rows (the columns of :mod:`koubei.detect.schema`) from hits."""
+    """Builds issue rows (the columns of :mod:`koubei.detect.schema`) from hits.
 
-    def __init__(self, frame: pd.DataFrame, cubes: list[Cube], wpos: np.ndarray, index: pd.DatetimeIndex,
-                 freq: Freq, matrix: np.ndarray, keys: list[Key], taxonomy: Taxonomy, cfg: EmergingConfig,
-                 trace_extra: tuple[str, ...], mask: bool) -> None:
-        self.frame, self.cubes, self.wpos, self.index, self.freq = frame, cubes, wpos, index, freq
-        self.matrix, self.keys, self.tax, self.cfg = matrix, keys, taxonomy, cfg
-        self.trace_extra, self.mask = trace_extra, mask
-        self.texts = frame["text"].astype(str) if "text" in frame else frame["review_id"].astype(str)
+    A hit says what to read (:meth:`request`); the rows' answer
+    (:class:`koubei.detect.evidence.Evidence`) and the cubes make the row (:meth:`build`).
 
-    def build(self, hit: Hit) -> dict[str, object]:
+    Args:
+        cubes: the counts the hits were flagged on.
+        with_values: the trace candidates that hold values (see :func:`koubei.detect.trace.trace_columns`).
+    """
+
+    def __init__(self, cubes: Cubes, with_values: Sequence[str], taxonomy: Taxonomy, cfg: EmergingConfig,
+                 mask: bool) -> None:
+        self.cubes, self.index, self.freq = cubes.cubes, cubes.index, cubes.freq
+        self.keys, self.with_values, self.tax = cubes.keys, with_values, taxonomy
+        self.cfg, self.mask = cfg, mask
+
+    def request(self, hit: Hit) -> IssueRequest:
+        """The rows ``hit`` needs: its cell's rows in its window(s) and their baseline windows."""
+        cube = self.cubes[hit.level]
+        first = hit.t - self.cfg.drift_windows + 1 if hit.test == "drift" else hit.t
+        return IssueRequest(level=cube.level, cell=cube.cell_value(hit.cell), key=self.keys[hit.key],
+                            base_from=self.index[max(first - self.cfg.baseline_windows, 0)],
+                            now_from=self.index[max(first, 0)], now_to=self.index[hit.t],
+                            trace=tuple(trace_columns(self.with_values, cube.level)))
+
+    def build(self, hit: Hit, evidence: Evidence) -> dict[str, object]:
+        """The issue row of ``hit``, given the :meth:`request`'s evidence."""
         from koubei.detect.emerging import issue_id
 
         cube = self.cubes[hit.level]
         key = self.keys[hit.key]
         cell = cube.cell_value(hit.cell)
-        first = hit.t - self.cfg.drift_windows + 1 if hit.test == "drift" else hit.t
-        in_cell = cube.cell_of_row == hit.cell
-        now = in_cell & (self.wpos >= first) & (self.wpos <= hit.t)
-        base = in_cell & (self.wpos >= first - self.cfg.baseline_windows) & (self.wpos < first)
-        k = self.matrix[:, hit.key].astype(bool)
-        entries = self._trace(cube.level, now, base, hit)
+        entries = rank_values(evidence.trace, hit.baseline_rate, prior_strength=self.cfg.prior_strength)
         zh, dim = key_labels(key, self.tax)
         lift = (hit.count / hit.total) / max(hit.baseline_rate, 1e-9)
-        rows = self.frame.loc[now & k]
         label = " / ".join(cell.values()) if cell else ALL_LABEL
         window = str(window_label(self.index[hit.t], self.freq))
         return {
@@ -74,17 +85,9 @@ class IssueBuilder:
             "trend": json.dumps(self._trend(cube, hit), ensure_ascii=False),
             "trace": json.dumps([e.as_dict() for e in entries], ensure_ascii=False),
             "summary": self._summary(zh, key, label, window, hit, lift, entries),
-            "quotes": json.dumps(self._quotes(rows), ensure_ascii=False),
-            "review_ids": json.dumps(rows["review_id"].astype(str).tolist(), ensure_ascii=False),
+            "quotes": json.dumps(self._quotes(evidence.texts), ensure_ascii=False),
+            "review_ids": json.dumps(evidence.review_ids, ensure_ascii=False),
         }
-
-    def _trace(self, level: tuple[str, ...], now: np.ndarray, base: np.ndarray, hit: Hit) -> list[TraceEntry]:
-        cols = trace_columns(self.frame, level, self.trace_extra)
-        if not cols:
-            return []
-        k = self.matrix[:, hit.key]
-        return trace(self.frame.loc[now], self.frame.loc[base], k[now], k[base], cols,
-                     hit.baseline_rate, prior_strength=self.cfg.prior_strength)
 
     def _first_window(self, cube: Cube, hit: Hit) -> str:
         """The earliest window of the unbroken run of elevated windows ending at ``hit.t``."""
@@ -103,8 +106,7 @@ class IssueBuilder:
                  "count": int(cube.counts[hit.cell, t, hit.key]), "total": int(cube.totals[hit.cell, t])}
                 for t in range(a, hit.t + 1)]
 
-    def _quotes(self, rows: pd.DataFrame) -> list[str]:
-        texts = self.texts.loc[rows.index].tolist()
+    def _quotes(self, texts: list[str]) -> list[str]:
         if len(texts) < 2:
             return representative(texts, n=self.cfg.n_quotes, mask=self.mask)
         vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), min_df=1).fit_transform(texts)

@@ -12,6 +12,9 @@ whose share of reviews grew (one-sided binomial test) as an issue row
 (:mod:`koubei.detect.schema`) with ``topic="novel"``.
 
     issues = find_novel(scored, freq="W")             # latest week vs the 8 before
+
+:func:`novel_issues` is the same from the candidates and per-window totals
+alone, which is how ``koubei emerging --engine dask`` runs it.
 """
 
 from __future__ import annotations
@@ -287,19 +290,45 @@ def find_novel(frame: pd.DataFrame, *, freq: str = "W", windows: pd.Series | Non
     """
     wins = window_start(frame["time"], freq) if windows is None else pd.Series(windows, index=frame.index)
     ok = countable(frame) & wins.notna()
-    if not ok.any():
+    cand = (uncovered(frame) & ok).to_numpy()
+    return novel_issues(frame.loc[cand], wins[cand], wins[ok].value_counts(), freq=freq, current=current,
+                        baseline_windows=baseline_windows, model=model, min_size=min_size, max_q=max_q,
+                        min_lift=min_lift, clusterer=clusterer, mask=mask, n_quotes=n_quotes)
+
+
+def novel_issues(candidates: pd.DataFrame, windows: pd.Series, totals: pd.Series, *, freq: str = "W",
+                 current: pd.Timestamp | None = None, baseline_windows: int = 8, model: Any = None,
+                 min_size: int = 5, max_q: float = 0.05, min_lift: float = 1.5,
+                 clusterer: NovelClusterer | None = None, mask: bool | Mask = True,
+                 n_quotes: int = 3) -> pd.DataFrame:
+    """:func:`find_novel` from the candidates and the window totals alone.
+
+    The result depends on the other rows only through ``totals``, so the
+    candidates can be picked part by part (:func:`koubei.detect.evidence.novel_rows`)
+    and the totals taken from counts.
+
+    Args:
+        candidates: the uncovered countable rows with a window (:func:`uncovered`), in
+            row order, with ``review_id`` and ``text``; rows outside the windows tested are ignored.
+        windows: their window starts (aligned with ``candidates``).
+        totals: countable reviews per window start, every window with reviews (windows
+            without any may be left out or hold 0).
+        The rest: as :func:`find_novel`.
+    """
+    seen = totals[totals > 0]
+    if seen.empty:
         return _empty()
-    cur = pd.Timestamp(current) if current is not None else wins[ok].max()
-    span = _span(wins[ok].min(), cur, freq, baseline_windows)
-    live = ok & wins.isin(span)
-    cand = np.flatnonzero((uncovered(frame) & live).to_numpy())
-    if len(cand) == 0 or not (wins.iloc[cand] == cur).any():
+    cur = pd.Timestamp(current) if current is not None else seen.index.max()
+    span = baseline_span(seen.index.min(), cur, freq, baseline_windows)
+    in_span = windows.isin(span).to_numpy()
+    cand, wins = candidates.loc[in_span], windows.loc[in_span]
+    if len(cand) == 0 or not (wins == cur).any():
         return _empty()
-    texts = frame["text"].astype(str).to_numpy()[cand]
+    texts = cand["text"].astype(str).to_numpy()
     cl = clusterer or NovelClusterer(min_cluster_size=min_size, random_state=0,
                                      embedder=_embedder(model), segmenter=_segmenter(model))
     cl.fit(list(texts))
-    ctx = _Context(frame, wins, live, cand, cur, span, freq, _mask_fn(mask), n_quotes)
+    ctx = _Context(cand, wins, totals[totals.index.isin(span)], cur, span, freq, _mask_fn(mask), n_quotes)
     rows = [ctx.row(cl, c) for c in range(cl.n_clusters_)]
     rows = [r for r in rows if r["count"] >= min_size and r["lift"] >= min_lift]
     if not rows:
@@ -316,7 +345,8 @@ def _empty() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in NOVEL_COLUMNS})
 
 
-def _span(first: pd.Timestamp, cur: pd.Timestamp, freq: str, n: int) -> list[pd.Timestamp]:
+def baseline_span(first: pd.Timestamp, cur: pd.Timestamp, freq: str, n: int) -> list[pd.Timestamp]:
+    """The window ``cur`` and the ``n`` before it, none before the data's ``first`` window."""
     starts = list(window_range(min(first, cur), cur, freq))
     return starts[-(n + 1):]
 
@@ -342,17 +372,16 @@ def _severity(r: Any) -> float:
 
 
 class _Context:
-    """What the row builder needs: the frame, windows and the candidates' positions."""
+    """What the row builder needs: the candidates, their windows and the window totals."""
 
-    def __init__(self, frame: pd.DataFrame, wins: pd.Series, live: pd.Series, cand: np.ndarray,
-                 cur: pd.Timestamp, span: list[pd.Timestamp], freq: str, mask: Mask | None,
-                 n_quotes: int) -> None:
-        self.frame, self.cand, self.cur, self.span, self.freq = frame, cand, cur, span, freq
+    def __init__(self, cand: pd.DataFrame, wins: pd.Series, totals: pd.Series, cur: pd.Timestamp,
+                 span: list[pd.Timestamp], freq: str, mask: Mask | None, n_quotes: int) -> None:
+        self.cur, self.span, self.freq = cur, span, freq
         self.mask, self.n_quotes = mask, n_quotes
-        self.cand_win = wins.to_numpy()[cand]
-        self.totals = wins[live].value_counts()
-        self.review_ids = frame["review_id"].astype(str).to_numpy()
-        self.texts = frame["text"].astype(str).to_numpy()
+        self.cand_win = wins.to_numpy()
+        self.totals = totals
+        self.review_ids = cand["review_id"].astype(str).to_numpy()
+        self.texts = cand["text"].astype(str).to_numpy()
 
     def row(self, cl: NovelClusterer, c: int) -> dict[str, Any]:
         member = np.flatnonzero(cl.labels_ == c)  # positions among the candidates
@@ -365,7 +394,7 @@ class _Context:
         label = str(window_label(self.cur, self.freq))
         trend = [{"window": str(window_label(w, self.freq)), "count": int((wins == w).sum()),
                   "total": int(self.totals.get(w, 0))} for w in self.span]
-        central = [self.cand[i] for i in cl.central(c) if self.cand_win[i] == self.cur]
+        central = [i for i in cl.central(c) if self.cand_win[i] == self.cur]
         return {
             "issue_id": novel_issue_id(kw), "topic": NOVEL_TOPIC, "topic_zh": NOVEL_ZH,
             "direction": "", "dimension": "", "level": "", "cell": "{}", "cell_label": "全部",
@@ -377,7 +406,7 @@ class _Context:
             "trend": json.dumps(trend, ensure_ascii=False), "trace": "[]",
             "summary": f"{NOVEL_ZH}: {'/'.join(kw[:3])} — {k} 条 (基线 {n * p0:.1f})",
             "quotes": json.dumps(self._quotes(central), ensure_ascii=False),
-            "review_ids": json.dumps([str(self.review_ids[self.cand[i]]) for i in now], ensure_ascii=False),
+            "review_ids": json.dumps([str(self.review_ids[i]) for i in now], ensure_ascii=False),
             "keywords": json.dumps(kw, ensure_ascii=False),
         }
 

@@ -10,9 +10,12 @@ from typing import Any
 
 import pandas as pd
 
-from koubei.aggregate.scored import load_scored
-from koubei.detect.emerging import EmergingConfig, EmergingResult, Windows, find_emerging
+from koubei.aggregate.windows import Freq
+from koubei.detect.emerging import EmergingConfig, EmergingResult, Windows, detect_emerging
 from koubei.detect.schema import ISSUE_COLUMNS
+from koubei.detect.source import ScoredRows, open_scored
+from koubei.engines import Engine
+from koubei.errors import ColumnError
 from koubei.io import write_table
 from koubei.io.writers import check_output
 
@@ -32,28 +35,39 @@ def run_emerging(input_path: str | Path, output: str | Path | None = None, *, fr
                  by: Sequence[str] = (), store: str | Path | None = None, windows: Windows = "last",
                  config: EmergingConfig | None = None, novel: bool = True, model: Any = None,
                  trace_extra: Sequence[str] = (), mask: bool = True, resolve_after: int = 2,
-                 fmt: str | None = None, overwrite: bool = False, tz: str = "Asia/Shanghai") -> EmergingRun:
+                 fmt: str | None = None, overwrite: bool = False, tz: str = "Asia/Shanghai",
+                 engine: str | Engine = Engine.local, scheduler: str | None = None,
+                 n_workers: int | None = None) -> EmergingRun:
     """Find emerging issues in a scored file, record them in ``store``, write ``output``.
 
     Args:
-        input_path: a file written by ``koubei score``.
+        input_path: a file written by ``koubei score``, or a folder of Parquet parts.
         output: the issue table to write (csv, xlsx, parquet, jsonl, json), or None.
         store: an issue-history DuckDB file (created when missing); gives each issue a status.
         novel: also cluster uncovered negative reviews into candidate new issues.
         model: a loaded ReviewModel whose embedder the novel clustering uses (default: the bundled one).
+        engine: ``local`` reads the input into this process; ``dask`` counts the parts of a
+            folder on Dask's workers and reads back only the counts and the flagged issues'
+            evidence (:mod:`koubei.detect.dataset`); the issues are the same.
+        scheduler: with ``dask``: address of a running scheduler (default: a local cluster).
+        n_workers: with ``dask`` and no ``scheduler``: worker processes (default: one per core).
         The rest: as :func:`koubei.detect.emerging.find_emerging`.
+
+    Raises:
+        EngineError: ``dask`` without Dask installed, or an unreachable scheduler.
+        InputError, OutputError, StoreError: the input, output or store cannot be used.
     """
     if output is not None:
         check_output(output, fmt, overwrite=overwrite)
-    frame = load_scored(input_path, tz=tz)
-    result = find_emerging(frame, freq=freq, by=by, config=config, windows=windows,
-                           trace_extra=trace_extra, mask=mask, source=str(input_path))
+    cfg = config or EmergingConfig()
+    with open_scored(input_path, engine=engine, tz=tz, scheduler=scheduler, n_workers=n_workers) as rows:
+        result = detect_emerging(rows, freq=freq, by=by, config=cfg, windows=windows,
+                                 trace_extra=trace_extra, mask=mask)
+        found = _novel(rows, result, model, mask, cfg) if novel else None
     issues = result.issues
-    n_novel = 0
-    if novel:
-        found = _novel(frame, result, model, mask, config or EmergingConfig())
-        n_novel = len(found)
-        issues = pd.concat([issues, found[list(ISSUE_COLUMNS)]], ignore_index=True) if n_novel else issues
+    n_novel = 0 if found is None else len(found)
+    if found is not None and n_novel:
+        issues = pd.concat([issues, found[list(ISSUE_COLUMNS)]], ignore_index=True)
     if store is not None:
         issues = _record(store, issues, result, by, fingerprint(input_path), resolve_after)
     path = write_table(_for_file(issues), Path(output), fmt, overwrite=overwrite) if output else None
@@ -62,23 +76,50 @@ def run_emerging(input_path: str | Path, output: str | Path | None = None, *, fr
 
 
 def fingerprint(path: str | Path) -> str:
-    """sha256 of a file's bytes (logged with each run in the store)."""
+    """sha256 of the scored data, logged with each run in the store.
+
+    A file: of its bytes. A folder of Parquet parts: over its parts in name order
+    (the files both engines read, so ``_SUCCESS`` and hidden files are left out),
+    of each part's name, a NUL byte, its size in bytes in decimal, a NUL byte and
+    its bytes; renaming, adding or changing a part changes it.
+    """
+    p = Path(path)
     h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
+    if not p.is_dir():
+        _hash_file(h, p)
+        return h.hexdigest()
+    from koubei.engines.dask import parquet_files
+
+    for part in parquet_files(p):
+        h.update(f"{part.name}\0{part.stat().st_size}\0".encode())
+        _hash_file(h, part)
     return h.hexdigest()
 
 
-def _novel(frame: pd.DataFrame, result: EmergingResult, model: Any, mask: bool,
+def _hash_file(h: Any, path: Path) -> None:
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+
+
+def _novel(rows: ScoredRows, result: EmergingResult, model: Any, mask: bool,
            cfg: EmergingConfig) -> pd.DataFrame:
-    from koubei.detect.novel import find_novel
+    """New kinds of complaint in each evaluated window, from the candidates and the window totals."""
+    from koubei.detect.novel import baseline_span, novel_issues
     from koubei.model.review_model import load_model
 
+    if "text" not in rows.template.columns:
+        raise ColumnError(f"{rows.name}: no text column to cluster new kinds of complaint in; "
+                          "run with --no-novel, or score the dump again (koubei score keeps the text)")
     model = model or load_model()
-    parts = [find_novel(frame, freq=result.freq.value, current=start, model=model, mask=mask,
-                        baseline_windows=cfg.baseline_windows, min_size=cfg.min_count, max_q=cfg.max_q,
-                        min_lift=cfg.min_lift, n_quotes=cfg.n_quotes)
+    f, totals = result.freq.value, result.window_totals
+    first = totals.index[0]
+    wanted = sorted({w for _, start in result.evaluated
+                     for w in baseline_span(first, start, f, cfg.baseline_windows)})
+    candidates, windows = rows.novel_rows(Freq(f), wanted)
+    parts = [novel_issues(candidates, windows, totals, freq=f, current=start, model=model, mask=mask,
+                          baseline_windows=cfg.baseline_windows, min_size=cfg.min_count, max_q=cfg.max_q,
+                          min_lift=cfg.min_lift, n_quotes=cfg.n_quotes)
              for _, start in result.evaluated]
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(ISSUE_COLUMNS))

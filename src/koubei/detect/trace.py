@@ -10,6 +10,7 @@ most of the excess is where a product team looks first.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,10 +39,15 @@ class TraceEntry:
                 "share": round(self.share, 3), "lift": round(self.lift, 2)}
 
 
-def trace_columns(frame: pd.DataFrame, level: tuple[str, ...], extra: tuple[str, ...] = ()) -> list[str]:
-    """Attribute columns to trace over: present, not all empty, not fixed by ``level``."""
-    cols = [c for c in ("batch", "product", "supplier", "channel", *extra)
-            if c in frame.columns and c not in level and frame[c].notna().any()]
+def trace_candidates(extra: Sequence[str] = ()) -> list[str]:
+    """The columns traced over when they hold values: batch, product, supplier, channel, ``extra``."""
+    return list(dict.fromkeys(("batch", "product", "supplier", "channel", *extra)))
+
+
+def trace_columns(with_values: Sequence[str], level: tuple[str, ...]) -> list[str]:
+    """Columns to trace a cell of ``level`` over: those of ``with_values`` (the candidates present and
+    not all empty, in candidate order) that the level does not fix, with the supplier × product pair."""
+    cols = [c for c in with_values if c not in level]
     if all(c in cols for c in PAIR):
         cols.insert(cols.index("product"), "supplier+product")
     return list(dict.fromkeys(cols))
@@ -59,13 +65,40 @@ def trace(now: pd.DataFrame, base: pd.DataFrame, key_now: np.ndarray, key_base: 
         columns: from :func:`trace_columns`.
         cell_rate: the cell's baseline rate (the prior for each value's rate).
     """
-    out: list[TraceEntry] = []
-    n_key = max(int(key_now.sum()), 1)
+    counts = value_counts(now, base, key_now, key_base, columns)
+    return rank_values(counts, cell_rate, prior_strength=prior_strength, top=top)
+
+
+def value_counts(now: pd.DataFrame, base: pd.DataFrame, key_now: np.ndarray, key_base: np.ndarray,
+                 columns: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """Per column, the complaints and reviews of each value, now and in the baseline.
+
+    Returns:
+        column → frame indexed by value (sorted) with ``now_k``, ``now_n``,
+        ``base_k``, ``base_n``; the counts of partitions add up (:func:`add_value_counts`).
+    """
+    out = {}
     for col in columns:
-        v_now, v_base = _values(now, col), _values(base, col)
-        cur = pd.DataFrame({"v": v_now, "k": key_now}).groupby("v")["k"].agg(["sum", "size"])
-        old = pd.DataFrame({"v": v_base, "k": key_base}).groupby("v")["k"].agg(["sum", "size"])
-        old = old.reindex(cur.index, fill_value=0)
+        cur = _per_value(_values(now, col), key_now).rename(columns={"sum": "now_k", "size": "now_n"})
+        old = _per_value(_values(base, col), key_base).rename(columns={"sum": "base_k", "size": "base_n"})
+        out[col] = cur.join(old, how="outer").fillna(0).astype(np.int64).sort_index()
+    return out
+
+
+def add_value_counts(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The :func:`value_counts` of two partitions added."""
+    return {col: pd.concat([a[col], b[col]]).groupby(level=0).sum() for col in a}
+
+
+def rank_values(counts: dict[str, pd.DataFrame], cell_rate: float, *, prior_strength: float = 20.0,
+                top: int = 3) -> list[TraceEntry]:
+    """Top values per column of :func:`value_counts` by excess complaints (as :func:`trace`)."""
+    out: list[TraceEntry] = []
+    for col, both in counts.items():
+        both = both[both["now_n"] > 0]
+        cur = both[["now_k", "now_n"]].set_axis(["sum", "size"], axis=1)
+        old = both[["base_k", "base_n"]].set_axis(["sum", "size"], axis=1)
+        n_key = max(int(cur["sum"].sum()), 1)
         rate0 = (old["sum"] + prior_strength * cell_rate) / (old["size"] + prior_strength)
         expected = cur["size"] * rate0
         excess = (cur["sum"] - expected).clip(lower=0)
@@ -77,6 +110,10 @@ def trace(now: pd.DataFrame, base: pd.DataFrame, key_now: np.ndarray, key_base: 
                            float(expected[v]), float(excess[v] / pos), cur.at[v, "sum"] / n_key,
                            float(lift[v])) for v in ranked if cur.at[v, "sum"] > 0]
     return out
+
+
+def _per_value(values: np.ndarray, key: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame({"v": values, "k": key}).groupby("v")["k"].agg(["sum", "size"])
 
 
 def headline(entries: list[TraceEntry], min_share: float = 0.5) -> TraceEntry | None:
