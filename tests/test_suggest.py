@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from koubei.model.review_model import ReviewModel
 from koubei.taxonomy import load_taxonomy
 from koubei.train import read_labels, suggest
 from koubei.train.scores import model_scores
-from koubei.train.suggest import uncertainty
+from koubei.train.suggest import topic_weights, uncertainty
 
 # 30 near-duplicates of one hesitant review, then a varied set.
 NEAR_DUPES = [f"东西还行吧，就是{w}有点那个" for w in (
@@ -51,6 +52,30 @@ def test_suggestions_are_diverse_and_uncertain(default_model: ReviewModel) -> No
     assert res.frame["rank"].tolist() == [1, 2, 3, 4, 5, 6]
     for r in res.frame["reason"]:
         assert "cluster" in r and "聚类" in r and (" near " in r or "unsure" in r), r
+
+
+HYGIENE = ["吃完肚子有点不舒服", "餐具好像没洗干净", "不知道干不干净，有点担心", "店里苍蝇有点多"]
+
+
+def test_rarely_labelled_topics_come_first(default_model: ReviewModel) -> None:
+    texts = NEAR_DUPES + VARIED + HYGIENE
+    ids = default_model.taxonomy.topic_ids
+    plain = suggest(_frame(texts), default_model, n=5).frame
+    assert weights_of(default_model) == [1.0] * len(ids)  # the default has no label counts
+    assert not any("hygiene_safety" in r for r in plain["reason"])
+    rare = copy.copy(default_model)  # as if trained on labels with 3 hygiene reviews and 400 of the rest
+    rare.manifest = {**default_model.manifest, "training": {"label_counts": {
+        t: {"neg": 3} if t == "hygiene_safety" else {"neg": 300, "pos": 100} for t in ids}}}
+    w = weights_of(rare)
+    assert w[ids.index("hygiene_safety")] == 1.0 and w[ids.index("taste")] == pytest.approx(2 / 401 ** 0.5)
+    picked = suggest(_frame(texts), rare, n=5).frame
+    assert picked["text"].iloc[0] in HYGIENE and plain["text"].iloc[0] not in HYGIENE
+    first = picked["reason"].iloc[0]
+    assert "topic hygiene_safety" in first and "3 labelled so far" in first
+
+
+def weights_of(model: ReviewModel) -> list[float]:
+    return [round(float(x), 12) for x in topic_weights(model)]
 
 
 def test_every_candidate_when_n_is_large(default_model: ReviewModel) -> None:
