@@ -35,6 +35,12 @@ Results go to scripts/results/bench_emerging.json.
 times spread over 104 weeks, its 4 suppliers x 8 products), written as
 Parquet, then `koubei emerging --by supplier,product` timed in a child
 process with and without new-kind clustering (scripts/results/bench_emerging_scale.json).
+With ``--parts K`` the same rows are also written as a folder of K Parquet
+parts and `koubei emerging DIR --engine dask --workers W` is timed (a local
+cluster of W worker processes, started by the command and counted in its
+time); both engines write their issue table and the two are compared. The
+peak RSS of the `koubei` process itself (the client, which never holds the
+dataset on the Dask engine) is sampled every 0.1 s, beside the whole tree's.
 """
 
 from __future__ import annotations
@@ -189,7 +195,31 @@ def summarize(results: list[dict[str, object]]) -> dict[str, dict[str, object]]:
     return out
 
 
-def scale(rows: int, seed: int) -> dict[str, object]:
+def timed(cmd: list[str]) -> dict[str, float]:
+    """Run ``cmd``; its wall time, and the peak RSS (MB) of it alone and of it with its children."""
+    import subprocess
+
+    import psutil
+
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    top = psutil.Process(proc.pid)
+    own = tree = 0
+    while proc.poll() is None:
+        try:
+            rss = top.memory_info().rss
+            kids = sum(c.memory_info().rss for c in top.children(recursive=True))
+        except psutil.Error:
+            break
+        own, tree = max(own, rss), max(tree, rss + kids)
+        time.sleep(0.1)
+    if proc.wait() != 0:
+        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}")
+    return {"seconds": round(time.perf_counter() - t0, 1), "peak_rss_mb": round(own / 2**20, 1),
+            "peak_tree_rss_mb": round(tree / 2**20, 1)}
+
+
+def scale(rows: int, seed: int, parts: int = 0, workers: int = 2) -> dict[str, object]:
     import resource
     import subprocess
     import tempfile
@@ -216,6 +246,20 @@ def scale(rows: int, seed: int) -> dict[str, object]:
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
             out[f"{label}_seconds"] = round(time.perf_counter() - t0, 1)
         out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+        if parts:
+            folder = Path(tmp) / "parts"
+            folder.mkdir()
+            for i, chunk in enumerate(np.array_split(np.arange(rows), parts)):
+                big.iloc[chunk].to_parquet(folder / f"part-{i:05d}.parquet")
+            common = ["--by", "supplier,product", "-q", "--no-novel"]
+            local_csv, dask_csv = Path(tmp) / "local.csv", Path(tmp) / "dask.csv"
+            cli = [sys.executable, "-m", "koubei.cli", "emerging"]
+            out["local_no_novel"] = timed([*cli, str(path), *common, "-o", str(local_csv)])
+            out["dask_no_novel"] = timed([*cli, str(folder), *common, "-o", str(dask_csv),
+                                          "--engine", "dask", "--workers", str(workers)])
+            a, b = pd.read_csv(local_csv), pd.read_csv(dask_csv)
+            out["dask"] = {"parts": parts, "workers": workers, "issues": len(a),
+                           "same_issue_table": bool(a.equals(b))}
     return out
 
 
@@ -226,13 +270,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "bench_emerging.json"))
     ap.add_argument("--scale", type=int, default=0, help="time emerging on this many scored rows instead")
+    ap.add_argument("--parts", type=int, default=0,
+                    help="with --scale: also time --engine dask on the rows cut into this many Parquet parts")
+    ap.add_argument("--workers", type=int, default=2, help="with --parts: local Dask worker processes")
     args = ap.parse_args(argv)
     if args.scale:
-        res = scale(args.scale, args.seed)
+        res = scale(args.scale, args.seed, args.parts, args.workers)
         res["machine"] = f"{platform.machine()} {platform.system()}, Python {platform.python_version()}"
         res["date"] = time.strftime("%Y-%m-%d")
-        res["command"] = f"python scripts/bench_emerging.py --scale {args.scale}"
-        target = Path(args.out).with_name("bench_emerging_scale.json")
+        res["command"] = f"python scripts/bench_emerging.py --scale {args.scale}" + (
+            f" --parts {args.parts} --workers {args.workers}" if args.parts else "")
+        target = Path(args.out).with_name("bench_emerging_scale_dask.json" if args.parts
+                                          else "bench_emerging_scale.json")
         target.write_text(json.dumps(res, ensure_ascii=False, indent=2) + "\n")
         print(json.dumps(res, ensure_ascii=False, indent=1))
         return 0
