@@ -26,6 +26,7 @@ from koubei.io import (
     write_table,
 )
 from koubei.io.encoding import detect_encoding
+from koubei.text.normalize import normalize
 
 # Hand-written reviews in the style of Chinese e-commerce and delivery dumps.
 REVIEWS = [
@@ -712,6 +713,35 @@ def test_annotator_state_spans_chunks() -> None:
     assert a["review_id"].iloc[0] + "-2" == b["review_id"].iloc[0]
     assert b["duplicate"].tolist() == [True, False]
     assert b["near_duplicate"].tolist() == [False, True]
+
+
+def test_key_counts_agree_with_a_dict_across_chunks() -> None:
+    from koubei.io.annotate import KeyCounts
+
+    rng = np.random.default_rng(0)
+    counts, oracle = KeyCounts(), {}
+    for chunk in range(40):  # every third chunk repeats a small key range; others are new keys
+        keys = rng.integers(0, 500, 300) if chunk % 3 == 0 else rng.integers(0, 2**63, 300)
+        codes, uniques = pd.factorize(keys.astype(np.uint64))
+        sizes = np.bincount(codes, minlength=len(uniques))
+        prior = counts.add(uniques, sizes)
+        assert prior.tolist() == [oracle.get(int(k), 0) for k in uniques]
+        for k, n in zip(uniques.tolist(), sizes.tolist(), strict=True):
+            oracle[k] = oracle.get(k, 0) + n
+    assert len(counts) == len(oracle) and bool(np.all(np.diff(counts.keys) > 0))
+    assert dict(zip(counts.keys.tolist(), counts.counts.tolist(), strict=True)) == oracle
+
+
+def test_annotator_keeps_about_sixteen_bytes_per_distinct_text() -> None:
+    annotator = ReviewAnnotator()
+    texts = [f"第{i}条评论：味道还可以，送餐有点慢" for i in range(20_000)]
+    for i in range(0, len(texts), 5_000):
+        annotator.annotate(pd.Series(texts[i:i + 5_000]))
+    distinct = len({normalize(t) for t in texts})  # 11111 → 111: runs of 4+ collapse
+    assert distinct > 19_900
+    state = (annotator._text_counts, annotator._skeletons)
+    assert [len(c) for c in state] == [distinct, 1]  # digits are not letters: one skeleton
+    assert sum(c.keys.nbytes + c.counts.nbytes for c in state) == 16 * (distinct + 1)
 
 
 def test_canonicalize_list_and_idempotence(cn_csv: Path) -> None:
