@@ -132,12 +132,8 @@ def fake_corpora(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path,
     return root, base
 
 
-def test_polarity_head_reads_a_sentiment_that_did_not_see_the_labels(
-        fake_corpora: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _, base = fake_corpora
-    tax = load_taxonomy()
-    records, report = read_labels(DATA, tax)
-    labelled = records[:60]
+def sentiments_fed_to_the_head(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The sentiment model each ``fit_topic_detector`` call reads for the polarity features, in call order."""
     fed: list[object] = []
     real = fit.fit_topic_detector
 
@@ -146,6 +142,16 @@ def test_polarity_head_reads_a_sentiment_that_did_not_see_the_labels(
         return real(taxonomy, embedder, sentiment_unseen, *a, **k)
 
     monkeypatch.setattr(fit, "fit_topic_detector", spy)
+    return fed
+
+
+def test_polarity_head_reads_a_sentiment_that_did_not_see_the_labels(
+        fake_corpora: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, base = fake_corpora
+    tax = load_taxonomy()
+    records, report = read_labels(DATA, tax)
+    labelled = records[:60]
+    fed = sentiments_fed_to_the_head(monkeypatch)
     res = train_bundle(labelled, taxonomy=tax, output=tmp_path / "m", base=base, folds=2)
     saw = res.manifest["training"]["base_saw_labels"]
     n_polar = sum(r.sentiment in ("pos", "neg") for r in labelled)
@@ -261,14 +267,7 @@ def test_a_precomputed_unseen_sentiment_is_reused_not_refitted(tmp_path: Path,
         raise AssertionError("the base's sentiment was refitted although a check was given")
 
     monkeypatch.setattr(fit, "unseen_base_sentiment", never)
-    fed: list[object] = []
-    real = fit.fit_topic_detector
-
-    def spy(taxonomy, embedder, sentiment_unseen, *a, **k):  # type: ignore[no-untyped-def]
-        fed.append(sentiment_unseen)
-        return real(taxonomy, embedder, sentiment_unseen, *a, **k)
-
-    monkeypatch.setattr(fit, "fit_topic_detector", spy)
+    fed = sentiments_fed_to_the_head(monkeypatch)
     res = train_bundle(records[:40], taxonomy=tax, output=tmp_path / "m", base=BASE, folds=2, unseen=given)
     assert res.manifest["training"]["base_saw_labels"] == given.to_dict()
     assert np.array_equal(fed[-1].coef_, refit.coef_)  # type: ignore[attr-defined]
