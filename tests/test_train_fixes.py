@@ -271,3 +271,13 @@ def test_a_precomputed_unseen_sentiment_is_reused_not_refitted(tmp_path: Path,
     res = train_bundle(records[:40], taxonomy=tax, output=tmp_path / "m", base=BASE, folds=2, unseen=given)
     assert res.manifest["training"]["base_saw_labels"] == given.to_dict()
     assert np.array_equal(fed[-1].coef_, refit.coef_)  # type: ignore[attr-defined]
+
+
+def test_the_model_card_says_whether_the_head_read_cross_fitted_sentiment(tmp_path: Path) -> None:
+    tax = load_taxonomy()
+    records, _ = read_labels(DATA, tax)
+    few = [r for r in records if r.sentiment == "pos"][:6] + [r for r in records if r.sentiment == "neg"][:20]
+    res = train_bundle(few, taxonomy=tax, output=tmp_path / "m", folds=2)  # 6 pos: own sentiment, no cross-fit
+    said = res.manifest["training"]["sentiment"]
+    assert said.startswith("trained on the labels") and "full model (fewer than 10 pos or neg" in said
+    assert said in (res.path / "MODEL_CARD.md").read_text(encoding="utf-8")

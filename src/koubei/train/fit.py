@@ -21,6 +21,8 @@ The bundle is the same kind ``koubei score`` loads. Recipe:
   sit beside the TF-IDF columns (:mod:`koubei.train.encoder`).
 - **a base that saw the labels**: the polarity head is fed by a copy of the
   base's sentiment refitted without them (:mod:`koubei.train.unseen`).
+- **no base**: the polarity head is fed by label sentiments cross-fitted over
+  5 folds (:func:`cross_fitted_sentiment`), for the same reason.
 """
 
 from __future__ import annotations
@@ -499,10 +501,22 @@ def _manifest(taxonomy: Taxonomy, src: Source, records: list[GoldRecord], report
             "thresholds": dict(zip(taxonomy.topic_ids, (float(x) for x in cal.thresholds))),
             "calibration": {t: [round(float(a), 4), round(float(b), 4)]
                             for t, a, b in zip(taxonomy.topic_ids, cal.a, cal.b)},
-            "sentiment": "trained on the labels" if src.sentiment is None else "reused from the base",
+            "sentiment": _sentiment_source(src, records),
             "neutral_band": list(band) if band else None, "seconds": round(seconds, 1)},
         "metrics": metrics, "cv_detail": cv,
     }
+
+
+def _sentiment_source(src: Source, records: list[GoldRecord]) -> str:
+    """Where the sentiment model came from and what the polarity head read (manifest and card)."""
+    if src.sentiment is not None:
+        return "reused from the base"
+    polar = [r.sentiment for r in records]
+    if min(polar.count("pos"), polar.count("neg")) >= 2 * SENTIMENT_FOLDS:
+        return (f"trained on the labels; the polarity head read it cross-fitted ({SENTIMENT_FOLDS} folds, "
+                "each review scored by a model that did not see it)")
+    return (f"trained on the labels; the polarity head read the full model (fewer than "
+            f"{2 * SENTIMENT_FOLDS} pos or neg labels to cross-fit)")
 
 
 def _label_counts(taxonomy: Taxonomy, records: list[GoldRecord]) -> dict[str, dict[str, int]]:
