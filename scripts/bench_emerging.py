@@ -39,8 +39,9 @@ With ``--parts K`` the same rows are also written as a folder of K Parquet
 parts and `koubei emerging DIR --engine dask --workers W` is timed (a local
 cluster of W worker processes, started by the command and counted in its
 time); both engines write their issue table and the two are compared. The
-peak RSS of the `koubei` process itself (the client, which never holds the
-dataset on the Dask engine) is sampled every 0.1 s, beside the whole tree's.
+peak PSS of the `koubei` process itself (the client, which never holds the
+dataset on the Dask engine) is sampled every 0.1 s from /proc, beside the
+whole tree's (:func:`bench_score.sample_peaks`).
 """
 
 from __future__ import annotations
@@ -196,27 +197,18 @@ def summarize(results: list[dict[str, object]]) -> dict[str, dict[str, object]]:
 
 
 def timed(cmd: list[str]) -> dict[str, float]:
-    """Run ``cmd``; its wall time, and the peak RSS (MB) of it alone and of it with its children."""
+    """Run ``cmd``; its wall time, and the peak PSS (MB) of it alone and of it with its children."""
     import subprocess
 
-    import psutil
+    from bench_score import sample_peaks  # scripts/ is on sys.path when this script runs
 
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
-    top = psutil.Process(proc.pid)
-    own = tree = 0
-    while proc.poll() is None:
-        try:
-            rss = top.memory_info().rss
-            kids = sum(c.memory_info().rss for c in top.children(recursive=True))
-        except psutil.Error:
-            break
-        own, tree = max(own, rss), max(tree, rss + kids)
-        time.sleep(0.1)
-    if proc.wait() != 0:
+    tree, own = sample_peaks(proc, every=0.1)
+    if proc.returncode != 0:
         raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}")
-    return {"seconds": round(time.perf_counter() - t0, 1), "peak_rss_mb": round(own / 2**20, 1),
-            "peak_tree_rss_mb": round(tree / 2**20, 1)}
+    return {"seconds": round(time.perf_counter() - t0, 1), "peak_pss_mb": round(own / 1024, 1),
+            "peak_tree_pss_mb": round(tree / 1024, 1)}
 
 
 def scale(rows: int, seed: int, parts: int = 0, workers: int = 2) -> dict[str, object]:

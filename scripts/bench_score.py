@@ -89,11 +89,17 @@ def run_score(dump: Path, out: Path, extra: list[str] | None = None) -> dict[str
 
 def sample_tree_pss(proc: subprocess.Popen[bytes], every: float = 0.2) -> int:
     """Wait for ``proc``; return the peak PSS (kB) of it and its descendants, 0 off Linux."""
-    peak = 0
+    return sample_peaks(proc, every)[0]
+
+
+def sample_peaks(proc: subprocess.Popen[bytes], every: float = 0.2) -> tuple[int, int]:
+    """Wait for ``proc``; return the peak PSS (kB) of it with its descendants, and of it alone."""
+    tree = own = 0
     while proc.poll() is None:
-        peak = max(peak, sum(_pss_kb(p) for p in _tree(proc.pid)))
+        pss = [_pss_kb(p) for p in _tree(proc.pid)]
+        tree, own = max(tree, sum(pss)), max(own, pss[0])
         time.sleep(every)
-    return peak
+    return tree, own
 
 
 def _tree(pid: int) -> list[int]:

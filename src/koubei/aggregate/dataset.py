@@ -58,7 +58,7 @@ def aggregate_dataset(
         OutputError: as :func:`koubei.aggregate.aggregate_file`.
         InputError: not a folder of Parquet parts, not scored, or as :func:`koubei.aggregate.aggregate`.
     """
-    from koubei.engines.dask import connect, require_distributed
+    from koubei.engines.dask import connect, released_result, require_distributed
 
     distributed = require_distributed()
     f = parse_freq(freq) if freq is not None else None
@@ -73,7 +73,7 @@ def aggregate_dataset(
                              schema=schema, by=by, freq=f, taxonomy=tax, opinions=top_opinions > 0,
                              tz=tz, source=source, pure=False)
         total = reduce(lambda a, b: a.add(b, tax.direction_ids),
-                       (_result(fut) for fut in distributed.as_completed(futures)))
+                       (released_result(fut) for fut in distributed.as_completed(futures)))
     table, scale = finish(total, by=by, freq=f, top_opinions=top_opinions, rating_scale=rating_scale,
                           source=source)
     report = report_of(total, scale)
@@ -107,12 +107,6 @@ def read_part(path: str, *, columns: list[str], schema: Any, tz: str, source: st
     except (pa.ArrowException, OSError) as err:
         raise InputFormatError(f"{path}: not a readable Parquet part ({err})") from None
     return restore_scored(table.to_pandas(types_mapper=_nullable_type), source=source, tz=tz)
-
-
-def _result(fut: Any) -> PartialCounts:
-    part: PartialCounts = fut.result()
-    fut.release()
-    return part
 
 
 def dataset_parts(input: str | Path) -> tuple[list[Path], Any, list[int]]:

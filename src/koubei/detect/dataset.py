@@ -42,6 +42,7 @@ from koubei.detect.counts import EmergingCounts, count_scored
 from koubei.detect.evidence import Evidence, IssueRequest, gather_evidence, novel_rows
 from koubei.detect.keys import Key
 from koubei.detect.trace import PAIR
+from koubei.engines.dask import released_result
 from koubei.model.review_model import TOPIC_PREFIX
 
 #: what every step reads besides ``REQUIRED`` and the topics
@@ -91,7 +92,8 @@ class DatasetRows:
                                   freq=freq, levels=list(levels), keys=keys,
                                   trace_candidates=list(trace_candidates), pure=False)
         # the counts add up in any order: take each part as it finishes
-        return reduce(EmergingCounts.add, (_result(f) for f in self.distributed.as_completed(futures)))
+        done = self.distributed.as_completed(futures)
+        return reduce(EmergingCounts.add, (released_result(f) for f in done))
 
     def evidence(self, requests: Sequence[IssueRequest], freq: Freq) -> list[Evidence]:
         wanted = {c for r in requests for c in (*r.level, *r.trace)} | {"text"}
@@ -155,12 +157,6 @@ def novel_part(path: str, *, read: Callable[[str], pd.DataFrame], freq: Freq,
 # --- on the client ---------------------------------------------------------------------------
 
 
-def _result(fut: Any) -> Any:
-    out = fut.result()
-    fut.release()
-    return out
-
-
 def _in_order(futures: list[Any]) -> list[Any]:
     """Each part's result, in part order (rows of a later part come after those of an earlier one)."""
-    return [_result(f) for f in futures]
+    return [released_result(f) for f in futures]

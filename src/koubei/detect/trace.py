@@ -53,22 +53,6 @@ def trace_columns(with_values: Sequence[str], level: tuple[str, ...]) -> list[st
     return list(dict.fromkeys(cols))
 
 
-def trace(now: pd.DataFrame, base: pd.DataFrame, key_now: np.ndarray, key_base: np.ndarray,
-          columns: list[str], cell_rate: float, *, prior_strength: float = 20.0,
-          top: int = 3) -> list[TraceEntry]:
-    """Top values per column by excess complaints.
-
-    Args:
-        now: the cell's countable rows in the flagged window.
-        base: the cell's rows in the baseline windows.
-        key_now, key_base: 0/1 per row of ``now``/``base``: raises the key.
-        columns: from :func:`trace_columns`.
-        cell_rate: the cell's baseline rate (the prior for each value's rate).
-    """
-    counts = value_counts(now, base, key_now, key_base, columns)
-    return rank_values(counts, cell_rate, prior_strength=prior_strength, top=top)
-
-
 def value_counts(now: pd.DataFrame, base: pd.DataFrame, key_now: np.ndarray, key_base: np.ndarray,
                  columns: Sequence[str]) -> dict[str, pd.DataFrame]:
     """Per column, the complaints and reviews of each value, now and in the baseline.
@@ -92,7 +76,13 @@ def add_value_counts(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> 
 
 def rank_values(counts: dict[str, pd.DataFrame], cell_rate: float, *, prior_strength: float = 20.0,
                 top: int = 3) -> list[TraceEntry]:
-    """Top values per column of :func:`value_counts` by excess complaints (as :func:`trace`)."""
+    """Top values per column of :func:`value_counts` by excess complaints.
+
+    Args:
+        counts: per trace column (:func:`trace_columns`), the counts of the cell's
+            rows in the flagged window(s) and in the baseline windows.
+        cell_rate: the cell's baseline rate (the prior for each value's rate).
+    """
     out: list[TraceEntry] = []
     for col, both in counts.items():
         both = both[both["now_n"] > 0]

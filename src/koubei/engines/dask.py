@@ -205,9 +205,15 @@ def _score_parts(distributed: Any, client: Any, chunks: Iterator[pd.DataFrame] |
     return counts, n
 
 
-def _collect(fut: Any, counts: SummaryCounts, progress: Callable[[int], None] | None) -> Any:
-    part_counts, schema = fut.result()
+def released_result(fut: Any) -> Any:
+    """A finished future's result, its memory on the cluster released at once."""
+    out = fut.result()
     fut.release()
+    return out
+
+
+def _collect(fut: Any, counts: SummaryCounts, progress: Callable[[int], None] | None) -> Any:
+    part_counts, schema = released_result(fut)
     counts.add(part_counts)
     if progress:
         progress(part_counts.scored)

@@ -186,8 +186,9 @@ def fit_topic_detector(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_un
     for rows, sentiment in folds:
         probe.sentiment = sentiment
         sets = [topic_sets[i] for i in rows]
-        parts.append(as_csr(pair_matrix(probe, X[rows], Xc, [ctx[i] for i in rows], sets,
-                                        sentiment.pooled_decision(X[rows]))))
+        Xr = X if sentiment_folds is None else X[rows]  # one fold: every review, no copy
+        parts.append(as_csr(pair_matrix(probe, Xr, Xc, [ctx[i] for i in rows], sets,
+                                        sentiment.pooled_decision(Xr))))
         y += [gold[i].topics[taxonomy.topic_ids[j]] for i, t in zip(rows, sets) for j in t]
     filled = [p for p in parts if p.shape[0]]
     F = sparse.vstack(filled, format="csr") if len(filled) > 1 else (filled or parts)[0]

@@ -62,8 +62,8 @@ class EncoderProgress:
         end = done >= total
         if now - self._last >= PROGRESS_SECONDS or (end and self._spoke):
             self.log(f"{self.what}: {done:,} / {total:,} texts")
-            self._last, self._spoke = now, not end
-        if end:
+            self._last, self._spoke = now, True
+        if end:  # the next pass starts afresh
             self._last, self._spoke = now, False
 
 

@@ -258,6 +258,12 @@ def fit_label_sentiment(embedder: Any, docs: Sequence[Doc], recs: Sequence[GoldR
     return SentimentClassifier(C=4.0).fit(embedder.transform([docs[i] for i in keep]), y)
 
 
+def can_cross_fit(recs: Sequence[GoldRecord], k: int = SENTIMENT_FOLDS) -> bool:
+    """Enough pos and neg labels (2 per fold each) to cross-fit the label sentiment."""
+    polar = [r.sentiment for r in recs]
+    return min(polar.count("pos"), polar.count("neg")) >= 2 * k
+
+
 def cross_fitted_sentiment(embedder: Any, docs: Sequence[Doc], recs: Sequence[GoldRecord], seed: int,
                            k: int = SENTIMENT_FOLDS) -> list[tuple[np.ndarray, SentimentClassifier]] | None:
     """Label sentiments for the polarity head's features, each fitted without the reviews it reads.
@@ -270,10 +276,10 @@ def cross_fitted_sentiment(embedder: Any, docs: Sequence[Doc], recs: Sequence[Go
     there are fewer than ``2 k`` pos or neg labels (then the head reads the
     full model).
     """
+    if not can_cross_fit(recs, k):
+        return None
     labels = np.array([r.sentiment or "" for r in recs])
     polar = np.isin(labels, ("pos", "neg"))
-    if min((labels == "pos").sum(), (labels == "neg").sum()) < 2 * k:
-        return None
     split = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
     out = []
     for train, test in split.split(np.zeros(len(recs)), labels == "pos"):
@@ -511,8 +517,7 @@ def _sentiment_source(src: Source, records: list[GoldRecord]) -> str:
     """Where the sentiment model came from and what the polarity head read (manifest and card)."""
     if src.sentiment is not None:
         return "reused from the base"
-    polar = [r.sentiment for r in records]
-    if min(polar.count("pos"), polar.count("neg")) >= 2 * SENTIMENT_FOLDS:
+    if can_cross_fit(records):
         return (f"trained on the labels; the polarity head read it cross-fitted ({SENTIMENT_FOLDS} folds, "
                 "each review scored by a model that did not see it)")
     return (f"trained on the labels; the polarity head read the full model (fewer than "
