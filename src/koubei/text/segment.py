@@ -79,11 +79,10 @@ class Segmenter:
         user_dict: jieba user dictionary file; ``None`` means the shipped one.
         hmm: let jieba's HMM guess out-of-vocabulary words.
         cache_size: how many distinct texts to memoize (least recently used
-            go first). An entry of a shopping-length review costs about 5 KB,
-            so the default 20,000 holds at most about 100 MB per process; it
-            still keeps every text of a dump whose repeats are of a few
-            thousand distinct reviews (200,000 grew each scoring worker by
-            up to 1 GB on distinct text).
+            go first). The default 20,000 still keeps every text of a dump
+            whose repeats are of a few thousand distinct reviews; 200,000 let
+            the scoring workers grow by hundreds of MB on distinct text
+            (``scripts/bench_score.py --memory-series ... --unique``, README).
         engine: ``auto``, ``jieba`` or ``rjieba`` (see the module docstring).
     """
 
