@@ -12,9 +12,9 @@ Rarity: a topic's two scores are weighted by ``w = 1 / sqrt(1 + n)``, ``n``
 the reviews labelled with that topic in the model's training labels (the
 manifest's ``label_counts``), scaled so the rarest topic weighs 1; the
 sentiment score takes the median topic weight. A model without label counts
-(the bundled default) weighs every topic 1. On the learning curve's pool of
-randomly sampled reviews this rarity weighting is what made suggestions beat
-random picks (README, "whether `koubei suggest` helps").
+(the bundled default) weighs every topic 1. Whether suggestions beat random
+picks: on the learning curve's randomly sampled pool, only at 400 labels
+(README, "whether `koubei suggest` helps").
 
 Diversity: the most uncertain candidates (``pool`` of them, ``max(3 n, 500)`` by default)
 are embedded with the model's TF-IDF, reduced by truncated SVD and clustered
