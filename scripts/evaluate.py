@@ -106,7 +106,7 @@ def topic_cv(taxonomy, gold, gold_docs, embedder, sent_unseen, folds: int, seed:
     res["mixed_polarity"] = {"n_reviews": int(mask.sum()),
                              "topic_polarity_micro_f1": mixed["topic_polarity_micro_f1"]}
     res["taste_direction"] = taste_direction_accuracy(G, [r.taste_detail for r in gold],
-                                                      [p.taste_detail for p in preds])
+                                                      [p.taste_detail for p in preds], pred_topics=P)
     res["gold_sentiment"] = sentiment_metrics([r.sentiment for r in gold], [p.sentiment for p in preds])
     res["folds"], res["seed"] = folds, seed
     return res
@@ -185,6 +185,10 @@ def report_lines(results: dict) -> str:
              f"macro-F1 {t['macro_f1']:.3f}  topic+polarity {t['topic_polarity_micro_f1']:.3f}  "
              f"mixed-polarity topic+polarity {mixed['topic_polarity_micro_f1']:.3f} "
              f"(n={mixed['n_reviews']})  taste direction {taste['accuracy']:.3f} (n={taste['n']})"]
+    if "misses" in taste:
+        m = taste["misses"]
+        lines.append(f"  taste-direction misses: taste not detected {m['not_detected']}, not negative "
+                     f"{m['not_negative']}, wrong direction {m['wrong_direction']}")
     for tid, m in t["per_topic"].items():
         lines.append(f"  {tid:26s} P {m['precision']:.3f}  R {m['recall']:.3f}  "
                      f"F1 {m['f1']:.3f}  n {m['support']}")

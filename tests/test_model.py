@@ -211,3 +211,64 @@ def test_a_denied_too_salty_alone_is_taste_praise_but_not_next_to_a_complaint(de
     assert praise.topics.get("taste") == "pos" and praise.taste_detail == []
     [complaint] = default_model.predict(["不咸不淡，难吃"])
     assert complaint.topics["taste"] == "neg"
+
+
+def _taste_logits(model: ReviewModel, n: int, p_taste: float):  # type: ignore[no-untyped-def]
+    """clause_max for ``n`` reviews whose best clause gives taste ``p_taste`` (and nothing else much)."""
+    import numpy as np
+
+    ids = model.taxonomy.topic_ids
+    Z = np.full((n, len(ids)), -10.0)
+    Z[:, ids.index("taste")] = np.log(p_taste / (1 - p_taste))
+    return Z
+
+
+@pytest.mark.parametrize("text, direction", [
+    ("淡而无味，没有虾的香味", "too_bland"),
+    ("小鸡炖蘑菇里就看鸡头了，鸡都是硬的，菜也油的要命，不来了", "too_oily"),
+    ("辣锅完全不辣", "not_spicy_enough"),
+    ("齁咸，喝了一晚上水", "too_salty"),
+])
+def test_a_named_taste_direction_adds_the_taste_topic_the_detector_missed(default_model, text: str,
+                                                                          direction: str) -> None:
+    from koubei.model.predict import taste_by_cues
+
+    c = default_model.components
+    taste = default_model.taxonomy.topic_ids.index("taste")
+    assert direction in [d for d, _ in c.taste.find(text)]
+    [added] = taste_by_cues(c, [[]], [text], _taste_logits(default_model, 1, 0.1))
+    assert added == [taste]
+    # a review the detector is sure is about something else keeps its topics
+    assert taste_by_cues(c, [[]], [text], _taste_logits(default_model, 1, 0.005)) == [[]]
+    # already detected: not added twice, other topics kept in order
+    assert taste_by_cues(c, [[0, taste]], [text], _taste_logits(default_model, 1, 0.9)) == [[0, taste]]
+
+
+@pytest.mark.parametrize("text", [
+    "房间有异味，打扫不够彻底",      # off_flavor cues name smells of rooms and products as often as of food
+    "主板用了一个月就坏了",
+    "不会太咸，刚刚好",            # a denied cue names no direction
+    "咸淡刚好，很好吃",
+    "送餐太慢，等了两个小时",       # no taste cue at all
+])
+def test_off_flavor_denied_or_absent_cues_add_no_taste(default_model, text: str) -> None:
+    from koubei.model.predict import taste_by_cues
+
+    assert taste_by_cues(default_model.components, [[]], [text], _taste_logits(default_model, 1, 0.3)) == [[]]
+
+
+def test_taste_cues_change_nothing_in_a_taxonomy_without_a_taste_topic(default_model) -> None:
+    import copy
+    import dataclasses
+
+    from koubei.model.predict import taste_by_cues
+
+    c = copy.copy(default_model.components)
+    c.taxonomy = dataclasses.replace(c.taxonomy, taste_topic=None)
+    assert taste_by_cues(c, [[]], ["味道太淡了"], _taste_logits(default_model, 1, 0.9)) == [[]]
+
+
+def test_a_missed_taste_complaint_comes_out_with_its_direction(default_model) -> None:
+    """End to end through predict: the rule runs inside detection, so polarity and direction follow."""
+    [p] = default_model.predict(["米饭还行，就是菜也油的要命"])
+    assert p.topics.get("taste") == "neg" and "too_oily" in p.taste_detail

@@ -277,7 +277,7 @@ def test_the_model_card_says_whether_the_head_read_cross_fitted_sentiment(tmp_pa
     tax = load_taxonomy()
     records, _ = read_labels(DATA, tax)
     few = [r for r in records if r.sentiment == "pos"][:6] + [r for r in records if r.sentiment == "neg"][:20]
-    res = train_bundle(few, taxonomy=tax, output=tmp_path / "m", folds=2)  # 6 pos: own sentiment, no cross-fit
+    res = train_bundle(few, taxonomy=tax, output=tmp_path / "m", folds=2)  # 6 pos: no cross-fit
     said = res.manifest["training"]["sentiment"]
     assert said.startswith("trained on the labels") and "full model (fewer than 10 pos or neg" in said
     assert said in (res.path / "MODEL_CARD.md").read_text(encoding="utf-8")

@@ -55,16 +55,28 @@ def mixed_polarity_mask(gold: Sequence[dict[str, str]]) -> np.ndarray:
 
 def taste_direction_accuracy(gold_topics: Sequence[dict[str, str]],
                              gold_dirs: Sequence[Sequence[str]],
-                             pred_dirs: Sequence[Sequence[str]], taste_id: str = "taste"
-                             ) -> dict[str, float]:
-    """Share of gold taste-``neg`` reviews whose predicted directions overlap the gold ones."""
+                             pred_dirs: Sequence[Sequence[str]], taste_id: str = "taste",
+                             pred_topics: Sequence[dict[str, str]] | None = None) -> dict[str, Any]:
+    """Share of gold taste-``neg`` reviews whose predicted directions overlap the gold ones.
+
+    With ``pred_topics``, ``misses`` says why the others failed: taste not
+    detected, detected but not negative, or negative with the wrong direction.
+    """
     idx = [i for i, g in enumerate(gold_topics) if g.get(taste_id) == "neg" and gold_dirs[i]]
     hits = [bool(set(gold_dirs[i]) & set(pred_dirs[i])) for i in idx]
     specific = [i for i in idx if set(gold_dirs[i]) - {"bad_general"}]
     hits_spec = [bool(set(gold_dirs[i]) & set(pred_dirs[i])) for i in specific]
-    return {"accuracy": round(float(np.mean(hits)), 4) if hits else 0.0, "n": len(idx),
-            "accuracy_specific": round(float(np.mean(hits_spec)), 4) if hits_spec else 0.0,
-            "n_specific": len(specific)}
+    out: dict[str, Any] = {
+        "accuracy": round(float(np.mean(hits)), 4) if hits else 0.0, "n": len(idx),
+        "accuracy_specific": round(float(np.mean(hits_spec)), 4) if hits_spec else 0.0,
+        "n_specific": len(specific)}
+    if pred_topics is not None:
+        missed = [i for i, hit in zip(idx, hits) if not hit]
+        said = [pred_topics[i].get(taste_id) for i in missed]
+        out["misses"] = {"not_detected": sum(p is None for p in said),
+                         "not_negative": sum(p is not None and p != "neg" for p in said),
+                         "wrong_direction": sum(p == "neg" for p in said)}
+    return out
 
 
 def sentiment_metrics(gold: Sequence[str] | np.ndarray, pred: Sequence[str] | np.ndarray,

@@ -54,7 +54,7 @@ from koubei.errors import EncoderError, IncompatibleModelError, LabelError, Outp
 from koubei.evaluation import sentiment_metrics, taste_direction_accuracy, topic_metrics
 from koubei.model.bundle import load_components, save_bundle
 from koubei.model.card import library_versions, today
-from koubei.model.predict import Components, Prediction, predict_docs
+from koubei.model.predict import Components, Prediction, predict_docs, taste_by_cues
 from koubei.model.training import fit_embedder, fit_topic_detector, gold_matrix
 from koubei.resources import default_model_path
 from koubei.taxonomy import Taxonomy
@@ -63,7 +63,7 @@ from koubei.train.card import write_train_card
 from koubei.train.encoder import EncoderPlan, tfidf_part, widen_sentiment
 from koubei.train.labels import LabelReport
 from koubei.train.rules import CueRuleTopicDetector, rule_topics
-from koubei.train.scores import topic_logits
+from koubei.train.scores import clause_max_logits, topic_logits
 from koubei.train.split import multilabel_folds
 from koubei.train.unseen import UnseenCheck, unseen_base_sentiment
 
@@ -317,11 +317,13 @@ def cv_predictions(folds: list[_Fold], docs: list[Doc], Z: np.ndarray, Y: np.nda
         hit = cal.proba(Z[fold.test]) >= cal.thresholds
         sets = [[int(j) for j in np.flatnonzero(row)] for row in hit]
         comps = fold.comps
+        test_docs = [docs[i] for i in fold.test]
+        sets = taste_by_cues(comps, sets, [d.norm for d in test_docs], clause_max_logits(comps, test_docs))
         if band is not None:
             comps = copy.copy(comps)
             comps.sentiment = copy.copy(comps.sentiment)
             comps.sentiment.band_ = band
-        for i, p in zip(fold.test, predict_docs(comps, [docs[i] for i in fold.test], sets)):
+        for i, p in zip(fold.test, predict_docs(comps, test_docs, sets)):
             preds[i] = p
     return [p for p in preds if p is not None]
 
@@ -332,7 +334,8 @@ def cv_metrics(taxonomy: Taxonomy, records: list[GoldRecord], preds: list[Predic
     m: dict[str, Any] = {"topics": topic_metrics(gold, [p.topics for p in preds], taxonomy.topic_ids)}
     m["taste_direction"] = taste_direction_accuracy(gold, [r.taste_detail for r in records],
                                                     [p.taste_detail for p in preds],
-                                                    taxonomy.taste_topic or "taste")
+                                                    taxonomy.taste_topic or "taste",
+                                                    pred_topics=[p.topics for p in preds])
     rows = [i for i, r in enumerate(records) if r.sentiment]
     if rows:
         m["sentiment"] = sentiment_metrics([records[i].sentiment for i in rows],

@@ -36,14 +36,18 @@ class Scores:
         return sigmoid(self.topic_logit)
 
 
-def topic_logits(c: Components, docs: list[Doc]) -> np.ndarray:
-    """Final-stage topic logits (reviews × topics), as ``detect_topics`` thresholds them."""
-    X = c.embedder.transform(docs)
+def clause_max_logits(c: Components, docs: list[Doc]) -> np.ndarray:
+    """Each review's best first-stage clause logit per topic (reviews × topics)."""
     clauses, owner = clause_index(docs)
     Xc = c.embedder.transform(clauses)
     Zc = c.topics.decision_base(c.topic_matrix(Xc, [d.norm for d in clauses]))
-    P = c.topics.predict_proba(c.topic_matrix(X, [d.norm for d in docs]),
-                               max_by_owner(Zc, owner, len(docs)))
+    return max_by_owner(Zc, owner, len(docs))
+
+
+def topic_logits(c: Components, docs: list[Doc]) -> np.ndarray:
+    """Final-stage topic logits (reviews × topics), as ``detect_topics`` thresholds them."""
+    X = c.embedder.transform(docs)
+    P = c.topics.predict_proba(c.topic_matrix(X, [d.norm for d in docs]), clause_max_logits(c, docs))
     P = np.clip(P, 1e-12, 1 - 1e-12)
     return np.log(P / (1 - P))
 
