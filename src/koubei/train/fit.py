@@ -208,6 +208,8 @@ def fold_calibration(det: TopicDetector, cal: Calibration) -> None:
 class _Fold:
     test: np.ndarray
     comps: Components
+    #: the test reviews' best first-stage clause logits (what the taste-cue rule reads)
+    clause_max: np.ndarray
 
 
 def _fit_parts(taxonomy: Taxonomy, src: Source, docs: list[Doc], recs: list[GoldRecord],
@@ -301,8 +303,10 @@ def cross_validate(taxonomy: Taxonomy, src: Source, docs: list[Doc], records: li
         tr = np.setdiff1d(np.arange(len(records)), te)
         comps = _fit_parts(taxonomy, src, [docs[i] for i in tr], [records[i] for i in tr], rule_idx, seed,
                            plan, f"fold{f + 1}", cv=True)
-        Z[te] = topic_logits(comps, [docs[i] for i in te])
-        folds.append(_Fold(te, comps))
+        test_docs = [docs[i] for i in te]
+        M = clause_max_logits(comps, test_docs)
+        Z[te] = topic_logits(comps, test_docs, M)
+        folds.append(_Fold(te, comps, M))
         log(f"fold {f + 1}/{k} fitted")
     return folds, Z
 
@@ -318,7 +322,7 @@ def cv_predictions(folds: list[_Fold], docs: list[Doc], Z: np.ndarray, Y: np.nda
         sets = [[int(j) for j in np.flatnonzero(row)] for row in hit]
         comps = fold.comps
         test_docs = [docs[i] for i in fold.test]
-        sets = taste_by_cues(comps, sets, [d.norm for d in test_docs], clause_max_logits(comps, test_docs))
+        sets = taste_by_cues(comps, sets, [d.norm for d in test_docs], fold.clause_max)
         if band is not None:
             comps = copy.copy(comps)
             comps.sentiment = copy.copy(comps.sentiment)

@@ -13,7 +13,7 @@ import numpy as np
 from koubei.classify.features import Doc
 from koubei.classify.linear import sigmoid
 from koubei.classify.topics import max_by_owner
-from koubei.model.predict import Components, clause_index, pair_matrix, topic_contexts
+from koubei.model.predict import Components, clause_index, pair_matrix, taste_by_cues, topic_contexts
 
 
 @dataclass
@@ -44,10 +44,15 @@ def clause_max_logits(c: Components, docs: list[Doc]) -> np.ndarray:
     return max_by_owner(Zc, owner, len(docs))
 
 
-def topic_logits(c: Components, docs: list[Doc]) -> np.ndarray:
-    """Final-stage topic logits (reviews × topics), as ``detect_topics`` thresholds them."""
+def topic_logits(c: Components, docs: list[Doc], clause_max: np.ndarray | None = None) -> np.ndarray:
+    """Final-stage topic logits (reviews × topics), as ``detect_topics`` thresholds them.
+
+    ``clause_max``: :func:`clause_max_logits` of ``docs`` when the caller has it.
+    """
     X = c.embedder.transform(docs)
-    P = c.topics.predict_proba(c.topic_matrix(X, [d.norm for d in docs]), clause_max_logits(c, docs))
+    if clause_max is None:
+        clause_max = clause_max_logits(c, docs)
+    P = c.topics.predict_proba(c.topic_matrix(X, [d.norm for d in docs]), clause_max)
     P = np.clip(P, 1e-12, 1 - 1e-12)
     return np.log(P / (1 - P))
 
@@ -56,7 +61,8 @@ def model_scores(c: Components, docs: list[Doc]) -> Scores:
     """Topic logits, P(pos) and polarity margins of the detected topics."""
     if not docs:
         return Scores(np.zeros((0, len(c.taxonomy.topics))), np.zeros(0), [])
-    Z = topic_logits(c, docs)
+    M = clause_max_logits(c, docs)
+    Z = topic_logits(c, docs, M)
     X = c.embedder.transform(docs)
     z_rev = c.sentiment.pooled_decision(X)
     p_pos = sigmoid(c.sentiment.decision_function(X, pooled=z_rev))
@@ -65,6 +71,7 @@ def model_scores(c: Components, docs: list[Doc]) -> Scores:
     Xc = c.embedder.transform(clauses)
     Pc = c.topics.predict_proba_base(c.topic_matrix(Xc, clause_texts))
     topic_sets = [[int(j) for j in np.flatnonzero(row)] for row in sigmoid(Z) >= c.topics.thresholds_]
+    topic_sets = taste_by_cues(c, topic_sets, [d.norm for d in docs], M)  # as detect_topics does
     ctx = topic_contexts(c, docs, topic_sets, Xc, Pc, owner, clause_texts)
     F = pair_matrix(c, X, Xc, ctx, topic_sets, z_rev)
     margins: list[dict[int, float]] = [{} for _ in docs]
