@@ -224,9 +224,9 @@ def _taste_logits(model: ReviewModel, n: int, p_taste: float):  # type: ignore[n
 
 
 @pytest.mark.parametrize("text, direction", [
-    ("淡而无味，没有虾的香味", "too_bland"),
-    ("小鸡炖蘑菇里就看鸡头了，鸡都是硬的，菜也油的要命，不来了", "too_oily"),
-    ("辣锅完全不辣", "not_spicy_enough"),
+    ("虾仁淡而无味，一点鲜味都没有", "too_bland"),
+    ("鸡块还行，就是菜也油的要命，吃两口就腻", "too_oily"),
+    ("说是特辣，结果完全不辣", "not_spicy_enough"),
     ("齁咸，喝了一晚上水", "too_salty"),
 ])
 def test_a_named_taste_direction_adds_the_taste_topic_the_detector_missed(default_model, text: str,
