@@ -213,6 +213,38 @@ def test_a_denied_too_salty_alone_is_taste_praise_but_not_next_to_a_complaint(de
     assert complaint.topics["taste"] == "neg"
 
 
+@pytest.mark.parametrize("clause, direction", [
+    ("红烧肉味道太重", "too_heavy"),
+    ("菜的口味太重了", "too_heavy"),
+    ("辣锅一点都不辣", "not_spicy_enough"),
+    ("说是特辣，结果根本不辣", "not_spicy_enough"),
+])
+def test_too_heavy_or_not_spicy_enough_overrules_a_praising_head(default_model, clause: str,
+                                                                  direction: str) -> None:
+    from koubei.model.predict import _taste_by_cues
+
+    c = default_model.components
+    assert direction in [d for d, _ in c.taste.find(clause)]
+    assert _taste_by_cues(c, "pos", [clause]) == "neg"
+    assert _taste_by_cues(c, "neu", [clause]) == "neg"
+
+
+@pytest.mark.parametrize("clause", ["点的微辣，还好不辣", "幸好一点都不辣", "还好果然不辣"])
+def test_a_cue_after_a_word_of_relief_is_no_complaint(default_model, clause: str) -> None:
+    from koubei.model.predict import _taste_by_cues
+
+    assert _taste_by_cues(default_model.components, "pos", [clause]) == "pos"
+
+
+def test_not_spicy_enough_makes_the_taste_mention_a_complaint_end_to_end(default_model) -> None:
+    """The shipped head calls this taste praise (the review opens with praise); the cue settles it."""
+    [p] = default_model.predict(["环境不错，火锅不够辣"])
+    assert p.topics["taste"] == "neg" and p.taste_detail == ["not_spicy_enough"]
+    assert p.topics.get("environment_facilities") == "pos"
+    [relief] = default_model.predict(["点的微辣，还好不辣，很香"])
+    assert relief.topics.get("taste") != "neg"
+
+
 def _taste_logits(model: ReviewModel, n: int, p_taste: float):  # type: ignore[no-untyped-def]
     """clause_max for ``n`` reviews whose best clause gives taste ``p_taste`` (and nothing else much)."""
     import numpy as np

@@ -27,7 +27,12 @@ from koubei.taxonomy import Taxonomy
 #: taste directions whose phrase cues decide a taste mention's polarity (see
 #: :func:`decisive_taste_cues`); ids of the default taxonomy, a custom one without
 #: them simply never triggers the rule
-DECISIVE_DIRECTIONS: frozenset[str] = frozenset({"too_bland", "too_salty"})
+DECISIVE_DIRECTIONS: frozenset[str] = frozenset({"too_bland", "too_salty", "too_heavy", "not_spicy_enough"})
+#: words of relief just before a cue make it no complaint (点的微辣，还好不辣): the
+#: customer is glad of it
+RELIEF = ("还好", "幸好", "好在", "幸亏", "庆幸")
+#: at most this many characters between the word of relief and the cue (还好果然不辣)
+RELIEF_WINDOW = 3
 
 #: taste directions whose phrase cues (太淡, 齁咸, 油腻, 不辣...) say that a review talks
 #: of taste even where the topic detector missed it (see :func:`taste_by_cues`).
@@ -255,8 +260,11 @@ def decisive_taste_cues(c: Components, pol: list[str], ctx: list[list[list[int]]
 
     The polarity head reads the whole context and follows the review's tone, so
     "口感酥脆，但是吃着没味道" came out as taste praise. A non-negated phrase cue of a
-    :data:`DECISIVE_DIRECTIONS` direction settles it. Sweet, spicy and oily are left
-    to the head: 很甜 and 很辣 are as often praise (fruit, hotpot) as complaint.
+    :data:`DECISIVE_DIRECTIONS` direction settles it, unless a word of relief comes
+    just before it (还好不辣). Sweet, spicy and oily are left to the head: 很甜 and
+    很辣 are as often praise (fruit, hotpot) as complaint, and 油 of a hotpot broth
+    is praised about as often as 油腻 is blamed; too heavy (口味太重, 味道重) and not
+    spicy enough (辣锅一点都不辣) are complaints.
     """
     taste = c.taxonomy.topic_ids.index(c.taxonomy.taste_topic) if c.taxonomy.taste_topic else -1
     out, k = list(pol), 0
@@ -270,13 +278,19 @@ def decisive_taste_cues(c: Components, pol: list[str], ctx: list[list[list[int]]
 
 def _taste_by_cues(c: Components, polarity: str, texts: list[str]) -> str:
     """Too bland/salty said → negative; only *denied* (不会太咸, 不太淡) and nothing else said → positive."""
-    said = [d for t in texts for d, _ in c.taste.find(t)]
+    said = [d for t in texts for d, cue in c.taste.find(t) if not _relieved(t, cue)]
     if polarity != "neg" and any(d in DECISIVE_DIRECTIONS for d in said):
         return "neg"
     if polarity == "neg" and not said and any(
             d in DECISIVE_DIRECTIONS for t in texts for d in c.taste.negated(t)):
         return "pos"
     return polarity
+
+
+def _relieved(text: str, cue: str) -> bool:
+    """Whether the first ``cue`` in ``text`` follows a word of :data:`RELIEF` closely (还好不辣)."""
+    at = text.find(cue)
+    return at >= 0 and any(w in text[max(0, at - RELIEF_WINDOW - len(w)):at] for w in RELIEF)
 
 
 def _describe(c: Components, pred: Prediction, tset: list[int], ctx: list[list[int]],
