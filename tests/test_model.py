@@ -234,6 +234,8 @@ def test_a_cue_after_a_word_of_relief_is_no_complaint(default_model, clause: str
     from koubei.model.predict import _taste_by_cues
 
     assert _taste_by_cues(default_model.components, "pos", [clause]) == "pos"
+    # relief before one cue does not excuse another one later in the clause
+    assert _taste_by_cues(default_model.components, "pos", [clause + "，鸳鸯锅的辣锅也不辣"]) == "neg"
 
 
 def test_not_spicy_enough_makes_the_taste_mention_a_complaint_end_to_end(default_model) -> None:

@@ -278,7 +278,7 @@ def decisive_taste_cues(c: Components, pol: list[str], ctx: list[list[list[int]]
 
 def _taste_by_cues(c: Components, polarity: str, texts: list[str]) -> str:
     """Too bland/salty said → negative; only *denied* (不会太咸, 不太淡) and nothing else said → positive."""
-    said = [d for t in texts for d, cue in c.taste.find(t) if not _relieved(t, cue)]
+    said = [d for t in texts for d in _said_directions(c, t)]
     if polarity != "neg" and any(d in DECISIVE_DIRECTIONS for d in said):
         return "neg"
     if polarity == "neg" and not said and any(
@@ -287,10 +287,24 @@ def _taste_by_cues(c: Components, polarity: str, texts: list[str]) -> str:
     return polarity
 
 
-def _relieved(text: str, cue: str) -> bool:
-    """Whether the first ``cue`` in ``text`` follows a word of :data:`RELIEF` closely (还好不辣)."""
-    at = text.find(cue)
-    return at >= 0 and any(w in text[max(0, at - RELIEF_WINDOW - len(w)):at] for w in RELIEF)
+def _said_directions(c: Components, text: str) -> list[str]:
+    """Directions of the non-negated phrase cues in ``text`` that do not follow a word of relief.
+
+    A cue right after :data:`RELIEF` (还好不辣) is blanked out and the text scanned
+    again, so a later cue of the same direction (还好不辣，辣锅也不辣) still counts.
+    """
+    while True:
+        found = c.taste.find(text)
+        at, cue = next(((a, q) for _, q in found if (a := text.find(q)) >= 0 and _relieved(text, a)),
+                       (-1, ""))
+        if at < 0:
+            return [d for d, _ in found]
+        text = text[:at] + "，" * len(cue) + text[at + len(cue):]
+
+
+def _relieved(text: str, at: int) -> bool:
+    """Whether a word of :data:`RELIEF` ends at most :data:`RELIEF_WINDOW` characters before ``at``."""
+    return any(w in text[max(0, at - RELIEF_WINDOW - len(w)):at] for w in RELIEF)
 
 
 def _describe(c: Components, pred: Prediction, tset: list[int], ctx: list[list[int]],
