@@ -253,7 +253,8 @@ def _polarities(c: Components, X: sparse.csr_matrix, Xc: sparse.csr_matrix,
 
 def decisive_taste_cues(c: Components, pol: list[str], ctx: list[list[list[int]]],
                         topic_sets: list[list[int]], clause_texts: list[str]) -> list[str]:
-    """A taste mention whose own clauses say too bland or too salty (没味道, 太咸) is negative.
+    """A taste mention whose own clauses say too bland, salty or heavy, or not spicy enough
+    (没味道, 太咸, 口味太重, 一点都不辣), is negative.
 
     The converse too: when the only taste cue is such a cue denied (不会太咸) and no
     other taste cue is there (难吃, 不好吃...), the mention is praise.
@@ -277,7 +278,8 @@ def decisive_taste_cues(c: Components, pol: list[str], ctx: list[list[list[int]]
 
 
 def _taste_by_cues(c: Components, polarity: str, texts: list[str]) -> str:
-    """Too bland/salty said → negative; only *denied* (不会太咸, 不太淡) and nothing else said → positive."""
+    """A :data:`DECISIVE_DIRECTIONS` cue said → negative; only *denied* (不会太咸, 不太淡) and nothing
+    else said → positive."""
     said = [d for t in texts for d in _said_directions(c, t)]
     if polarity != "neg" and any(d in DECISIVE_DIRECTIONS for d in said):
         return "neg"
