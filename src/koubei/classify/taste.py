@@ -51,20 +51,26 @@ class TasteDirector:
             return text
         return self._exclude.sub(lambda m: _MASK * len(m.group()), text)
 
-    def _scan(self, text: str, pattern: re.Pattern[str] | None, lexicon: dict[str, str]
-              ) -> list[tuple[str, str]]:
+    def _matches(self, text: str, pattern: re.Pattern[str] | None, lexicon: dict[str, str]
+                 ) -> list[tuple[str, str, int]]:
         if pattern is None:
             return []
-        masked = self._mask(text)
+        masked = self._mask(text)  # same length as ``text``: positions hold
+        return [(lexicon[m.group()], m.group(), m.start()) for m in pattern.finditer(masked)
+                if m.group().startswith(NEGATORS) or not cue_negated(masked, m.start())]
+
+    def _scan(self, text: str, pattern: re.Pattern[str] | None, lexicon: dict[str, str]
+              ) -> list[tuple[str, str]]:
         out: list[tuple[str, str]] = []
-        for m in pattern.finditer(masked):
-            cue = m.group()
-            if not cue.startswith(NEGATORS) and cue_negated(masked, m.start()):
-                continue
-            direction = lexicon[cue]
+        for direction, cue, _ in self._matches(text, pattern, lexicon):
             if direction not in (d for d, _ in out):
                 out.append((direction, cue))
         return out
+
+    def matches(self, text: str) -> list[tuple[str, str, int]]:
+        """Every non-negated phrase cue in ``text`` as (direction, cue, start), in order
+        (:meth:`find` keeps the first of each direction)."""
+        return self._matches(text, self._re, self._cue_dir)
 
     def find(self, text: str) -> list[tuple[str, str]]:
         """(direction, cue) pairs of the phrase cues in ``text``, in order, negated cues skipped."""

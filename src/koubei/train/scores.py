@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 from koubei.classify.features import Doc
 from koubei.classify.linear import sigmoid
@@ -44,12 +45,15 @@ def clause_max_logits(c: Components, docs: list[Doc]) -> np.ndarray:
     return max_by_owner(Zc, owner, len(docs))
 
 
-def topic_logits(c: Components, docs: list[Doc], clause_max: np.ndarray | None = None) -> np.ndarray:
+def topic_logits(c: Components, docs: list[Doc], clause_max: np.ndarray | None = None,
+                 X: sparse.csr_matrix | None = None) -> np.ndarray:
     """Final-stage topic logits (reviews × topics), as ``detect_topics`` thresholds them.
 
-    ``clause_max``: :func:`clause_max_logits` of ``docs`` when the caller has it.
+    ``clause_max`` (:func:`clause_max_logits` of ``docs``) and ``X`` (their embedding):
+    pass them when the caller has them, so nothing is embedded twice.
     """
-    X = c.embedder.transform(docs)
+    if X is None:
+        X = c.embedder.transform(docs)
     if clause_max is None:
         clause_max = clause_max_logits(c, docs)
     P = c.topics.predict_proba(c.topic_matrix(X, [d.norm for d in docs]), clause_max)
@@ -61,15 +65,16 @@ def model_scores(c: Components, docs: list[Doc]) -> Scores:
     """Topic logits, P(pos) and polarity margins of the detected topics."""
     if not docs:
         return Scores(np.zeros((0, len(c.taxonomy.topics))), np.zeros(0), [])
-    M = clause_max_logits(c, docs)
-    Z = topic_logits(c, docs, M)
     X = c.embedder.transform(docs)
-    z_rev = c.sentiment.pooled_decision(X)
-    p_pos = sigmoid(c.sentiment.decision_function(X, pooled=z_rev))
     clauses, owner = clause_index(docs)
     clause_texts = [d.norm for d in clauses]
     Xc = c.embedder.transform(clauses)
-    Pc = c.topics.predict_proba_base(c.topic_matrix(Xc, clause_texts))
+    Zc = c.topics.decision_base(c.topic_matrix(Xc, clause_texts))
+    M = max_by_owner(Zc, owner, len(docs))
+    Z = topic_logits(c, docs, M, X)
+    Pc = sigmoid(Zc)  # predict_proba_base of the clauses
+    z_rev = c.sentiment.pooled_decision(X)
+    p_pos = sigmoid(c.sentiment.decision_function(X, pooled=z_rev))
     topic_sets = [[int(j) for j in np.flatnonzero(row)] for row in sigmoid(Z) >= c.topics.thresholds_]
     topic_sets = taste_by_cues(c, topic_sets, [d.norm for d in docs], M)  # as detect_topics does
     ctx = topic_contexts(c, docs, topic_sets, Xc, Pc, owner, clause_texts)
