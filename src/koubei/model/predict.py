@@ -31,7 +31,7 @@ DECISIVE_DIRECTIONS: frozenset[str] = frozenset({"too_bland", "too_salty", "too_
 #: words of relief just before a cue make it no complaint (点的微辣，还好不辣): the
 #: customer is glad of it
 RELIEF = ("还好", "幸好", "好在", "幸亏", "庆幸")
-#: at most this many characters between the word of relief and the cue (还好果然不辣)
+#: at most this many characters between the word of relief and the cue (还好真的不辣)
 RELIEF_WINDOW = 3
 
 #: taste directions whose phrase cues (太淡, 齁咸, 油腻, 不辣...) say that a review talks
