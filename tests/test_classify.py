@@ -33,6 +33,8 @@ CUES = CueMatcher(TAX)
         (["不是很辣"], ["not_spicy_enough"]),  # ...unless the negated form is the cue
         (["一点都不咸", "没什么味道"], ["too_bland"]),
         (["骑手辛苦了", "不好吃"], ["bad_general"]),  # 辛苦 is not 苦
+        (["橙子太苦了"], ["off_flavor"]),  # ...but 苦了 after 太 is (only 辛苦了 is masked)
+        (["谁出的馊主意", "不好吃"], ["bad_general"]),  # 馊主意 is a bad idea, not spoilt food
         (["点的微辣", "难吃"], ["bad_general"]),  # 微辣 is what was ordered
     ],
 )

@@ -247,6 +247,14 @@ def test_not_spicy_enough_makes_the_taste_mention_a_complaint_end_to_end(default
     assert relief.topics.get("taste") != "neg"
 
 
+def test_spoilt_or_bitter_food_is_an_off_flavor_taste_complaint_end_to_end(default_model) -> None:
+    """The shipped detector misses taste in both (freshness alone, bad_general before)."""
+    spoilt, bitter = default_model.predict(["米饭有股馊味，不敢吃", "橙子太苦了，不好吃"])
+    assert spoilt.topics.get("taste") == "neg" and spoilt.taste_detail == ["off_flavor"]
+    assert spoilt.topics.get("freshness_quality") == "neg"
+    assert bitter.topics.get("taste") == "neg" and bitter.taste_detail == ["off_flavor"]
+
+
 def _taste_logits(model: ReviewModel, n: int, p_taste: float):  # type: ignore[no-untyped-def]
     """clause_max for ``n`` reviews whose best clause gives taste ``p_taste`` (and nothing else much)."""
     import numpy as np
@@ -262,6 +270,8 @@ def _taste_logits(model: ReviewModel, n: int, p_taste: float):  # type: ignore[n
     ("鸡块还行，就是菜也油的要命，吃两口就腻", "too_oily"),
     ("说是特辣，结果完全不辣", "not_spicy_enough"),
     ("齁咸，喝了一晚上水", "too_salty"),
+    ("米饭有股馊味，不敢吃", "off_flavor"),  # off_flavor cues only food has (DETECTING_CUES)
+    ("这袋花生有哈喇味", "off_flavor"),
 ])
 def test_a_named_taste_direction_adds_the_taste_topic_the_detector_missed(default_model, text: str,
                                                                           direction: str) -> None:
@@ -281,6 +291,7 @@ def test_a_named_taste_direction_adds_the_taste_topic_the_detector_missed(defaul
 @pytest.mark.parametrize("text", [
     "房间有异味，打扫不够彻底",      # off_flavor cues name smells of rooms and products as often as of food
     "主板用了一个月就坏了",
+    "谁出的馊主意，换了包装还更贵",  # 馊主意 ("a bad idea") is masked, no spoilt food
     "不会太咸，刚刚好",            # a denied cue names no direction
     "咸淡刚好，很好吃",
     "送餐太慢，等了两个小时",       # no taste cue at all

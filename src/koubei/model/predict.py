@@ -40,6 +40,9 @@ RELIEF_WINDOW = 3
 #: room, a phone or a shampoo.
 DETECTING_DIRECTIONS: frozenset[str] = frozenset(
     {"too_bland", "too_salty", "too_heavy", "too_sweet", "too_spicy", "not_spicy_enough", "too_oily"})
+#: ... and these cues of the other directions, which only food has (馊了, 哈喇味: spoilt,
+#: rancid); the default taxonomy masks 馊主意 ("a bad idea") before matching
+DETECTING_CUES: frozenset[str] = frozenset({"馊", "馊味", "哈喇", "哈喇味", "油哈"})
 #: ... unless the detector's best clause puts taste below this probability (a review
 #: plainly about something else: 洗完头发很油)
 TASTE_CUE_FLOOR = 0.02
@@ -205,7 +208,8 @@ def taste_by_cues(c: Components, topic_sets: list[list[int]], texts: list[str],
 
     ``淡而无味，没有虾的香味`` or ``菜也油的要命`` is a taste complaint however few
     labelled reviews used those words. A non-negated phrase cue of one of
-    :data:`DETECTING_DIRECTIONS` adds the taxonomy's taste topic, unless the
+    :data:`DETECTING_DIRECTIONS`, or one of :data:`DETECTING_CUES` (米饭有馊味),
+    adds the taxonomy's taste topic, unless the
     detector's best clause (``clause_max``: first-stage logits, reviews × topics)
     gives taste less than :data:`TASTE_CUE_FLOOR`. A taxonomy without a taste
     topic, or without these direction ids, is left as it is.
@@ -220,7 +224,8 @@ def taste_by_cues(c: Components, topic_sets: list[list[int]], texts: list[str],
     out = []
     for i, (tset, text) in enumerate(zip(topic_sets, texts)):
         if (j not in tset and p[i] >= TASTE_CUE_FLOOR
-                and any(d in DETECTING_DIRECTIONS for d, _ in c.taste.find(text))):
+                and any(d in DETECTING_DIRECTIONS or cue in DETECTING_CUES
+                        for d, cue, _ in c.taste.matches(text))):
             tset = sorted([*tset, j])
         out.append(tset)
     return out
