@@ -212,7 +212,7 @@ def taste_by_cues(c: Components, topic_sets: list[list[int]], texts: list[str],
     adds the taxonomy's taste topic, unless the
     detector's best clause (``clause_max``: first-stage logits, reviews × topics)
     gives taste less than :data:`TASTE_CUE_FLOOR`. A taxonomy without a taste
-    topic, or without these direction ids, is left as it is.
+    topic, or without these direction ids and cues, is left as it is.
 
     What it changes in 5-fold CV on the gold labels (``scripts/evaluate.py``):
     README, "Topics, polarity, taste direction".
