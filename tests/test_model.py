@@ -270,7 +270,7 @@ def _taste_logits(model: ReviewModel, n: int, p_taste: float):  # type: ignore[n
     ("鸡块还行，就是菜也油的要命，吃两口就腻", "too_oily"),
     ("说是特辣，结果完全不辣", "not_spicy_enough"),
     ("齁咸，喝了一晚上水", "too_salty"),
-    ("米饭有股馊味，不敢吃", "off_flavor"),  # off_flavor cues only food has (DETECTING_CUES)
+    ("米饭有股馊味，不敢吃", "off_flavor"),  # off_flavor cues only food has (its detects_topic)
     ("这袋花生有哈喇味", "off_flavor"),
 ])
 def test_a_named_taste_direction_adds_the_taste_topic_the_detector_missed(default_model, text: str,
@@ -311,6 +311,33 @@ def test_taste_cues_change_nothing_in_a_taxonomy_without_a_taste_topic(default_m
     c = copy.copy(default_model.components)
     c.taxonomy = dataclasses.replace(c.taxonomy, taste_topic=None)
     assert taste_by_cues(c, [[]], ["味道太淡了"], _taste_logits(default_model, 1, 0.9)) == [[]]
+
+
+def test_a_custom_taxonomy_sets_which_cues_detect_taste_and_decide_polarity(default_model) -> None:
+    """Rules follow the taxonomy's own direction ids, not the default ones."""
+    import copy
+    import dataclasses
+
+    from koubei.classify.taste import TasteDirector
+    from koubei.model.predict import decisive_taste_cues, taste_by_cues
+
+    def renamed(decides: bool, detects: bool) -> object:
+        return dataclasses.replace(c.taxonomy, taste_directions=tuple(
+            dataclasses.replace(d, id=f"my_{d.id}", decides_polarity=decides and d.id == "too_bland",
+                                detects_topic=d.cues if detects and d.id == "too_bland" else ())
+            for d in c.taxonomy.taste_directions), fallback_direction="my_bad_general")
+
+    c = copy.copy(default_model.components)
+    z, taste = _taste_logits(default_model, 1, 0.1), c.taxonomy.topic_ids.index("taste")
+    c.taxonomy = renamed(decides=True, detects=True)
+    c.taste = TasteDirector(c.taxonomy)
+    assert taste_by_cues(c, [[]], ["虾仁淡而无味"], z) == [[taste]]
+    assert taste_by_cues(c, [[]], ["齁咸，喝了一晚上水"], z) == [[]]  # salty detects nothing here
+    assert decisive_taste_cues(c, ["pos"], [[[0]]], [[taste]], ["吃着没味道"]) == ["neg"]
+    c.taxonomy = renamed(decides=False, detects=False)  # declares nothing: the rules of the default ids,
+    c.taste = TasteDirector(c.taxonomy)
+    assert taste_by_cues(c, [[]], ["虾仁淡而无味"], z) == [[]]  # which these renamed ids do not have
+    assert decisive_taste_cues(c, ["pos"], [[[0]]], [[taste]], ["吃着没味道"]) == ["pos"]
 
 
 def test_a_missed_taste_complaint_comes_out_with_its_direction(default_model) -> None:

@@ -63,6 +63,15 @@ def _minimal(**over: object) -> dict:
         (_minimal(taste_topic="taste", taste_directions=[{"id": "too_bland"}],
                   fallback_direction="meh"), r"fallback_direction 'meh'"),
         (_minimal(taste_directions=[{"id": "too_bland"}]), r"no taste_topic"),
+        (_minimal(taste_topic="taste", taste_directions=[{"id": "salty", "cues": ["太咸"],
+                                                          "decides_polarity": "yes"}]),
+         r"taste direction 'salty': 'decides_polarity' must be true or false"),
+        (_minimal(taste_topic="taste", taste_directions=[{"id": "salty", "cues": ["太咸"],
+                                                          "detects_topic": ["齁咸"]}]),
+         r"taste direction 'salty': 'detects_topic' names 齁咸, which is not among its cues"),
+        (_minimal(taste_topic="taste", taste_directions=[{"id": "salty", "cues": ["太咸"],
+                                                          "detects_topic": "太咸"}]),
+         r"'detects_topic' must be true, false or a list of its cues"),
         ([1, 2], r"a taxonomy is a mapping"),
     ],
 )
@@ -82,3 +91,41 @@ def test_taxonomy_file_errors(tmp_path: Path) -> None:
     js.write_text('{"name": "t", "version": "1", "dimensions": {"product": {"zh": "产品"}}, '
                   '"topics": [{"id": "taste", "zh": "口味", "dimension": "product"}]}', encoding="utf-8")
     assert load_taxonomy(js).topic_ids == ["taste"]
+
+
+def _salty(**rules: object) -> dict:
+    return _minimal(taste_topic="taste", taste_directions=[
+        {"id": "salty", "zh": "咸", "cues": ["太咸", "齁咸"], **rules},
+        {"id": "off", "zh": "怪味", "cues": ["馊", "异味"], **({"detects_topic": ["馊"]} if rules else {})}])
+
+
+def test_taste_rules_read_from_the_file() -> None:
+    tax = taxonomy_from_dict(_salty(decides_polarity=True, detects_topic=True))
+    salty, off = tax.taste_directions
+    assert salty.decides_polarity and salty.detects_topic == ("太咸", "齁咸")  # true: all its cues
+    assert not off.decides_polarity and off.detects_topic == ("馊",)
+    assert tax.declares_taste_rules
+    assert taxonomy_from_dict(tax.to_dict()) == tax  # round trip through a bundle's taxonomy.json
+    plain = taxonomy_from_dict(_salty())
+    assert not plain.declares_taste_rules
+    # absent rules are absent from the dict, so the hashes of taxonomies before 1.3 do not move
+    assert all("decides_polarity" not in d and "detects_topic" not in d
+               for d in plain.to_dict()["taste_directions"])
+
+
+def test_default_taxonomy_declares_what_older_taxonomies_got_from_the_code() -> None:
+    """A bundle trained on taxonomy 1.2 (no rules in its file) predicts as one trained on 1.3."""
+    import dataclasses
+
+    from koubei.model.predict import taste_rules
+
+    tax = load_taxonomy()
+    assert tax.declares_taste_rules and tax.version == "1.3"
+    stripped = dataclasses.replace(tax, taste_directions=tuple(
+        dataclasses.replace(d, decides_polarity=False, detects_topic=()) for d in tax.taste_directions))
+    assert not stripped.declares_taste_rules
+    assert taste_rules(stripped) == taste_rules(tax)
+    rules = taste_rules(tax)
+    assert rules.decisive == {"too_bland", "too_salty", "too_heavy", "not_spicy_enough"}
+    assert rules.detects("off_flavor", "哈喇味") and not rules.detects("off_flavor", "异味")
+    assert rules.detects("too_oily", "油的要命") and not rules.detects("bad_general", "难吃")

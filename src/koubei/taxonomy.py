@@ -48,6 +48,10 @@ class TasteDirection:
 
     ``cues`` are multi-character phrases (``太咸``); ``weak_cues`` are short,
     ambiguous ones (``咸``) read only when no ``cues`` phrase names a direction.
+    ``decides_polarity``: a non-negated phrase cue in a taste clause makes the
+    taste mention negative whatever the polarity head says (没味道, 太咸).
+    ``detects_topic``: the phrase cues that add the taste topic to a review the
+    topic detector missed (淡而无味; the file's ``true`` means all of ``cues``).
     """
 
     id: str
@@ -55,6 +59,8 @@ class TasteDirection:
     en: str
     cues: tuple[str, ...] = ()
     weak_cues: tuple[str, ...] = ()
+    decides_polarity: bool = False
+    detects_topic: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,13 @@ class Taxonomy:
     def direction_ids(self) -> list[str]:
         return [d.id for d in self.taste_directions]
 
+    @property
+    def declares_taste_rules(self) -> bool:
+        """Whether any direction sets ``decides_polarity`` or ``detects_topic`` (taxonomy 1.3
+        on). One that sets neither, as every taxonomy before 1.3, gets the rules of the
+        default direction ids (:data:`koubei.model.predict.LEGACY_TASTE_RULES`)."""
+        return any(d.decides_polarity or d.detects_topic for d in self.taste_directions)
+
     def topic(self, topic_id: str) -> Topic:
         for t in self.topics:
             if t.id == topic_id:
@@ -94,9 +107,10 @@ class Taxonomy:
         d = json.loads(json.dumps(asdict(self), ensure_ascii=False))  # tuples -> lists
         d.pop("source")
         d["dimensions"] = {x["id"]: {"zh": x["zh"], "en": x["en"]} for x in d["dimensions"]}
-        for x in d["taste_directions"]:  # optional field: absent when empty (hashes stay stable)
-            if not x["weak_cues"]:
-                del x["weak_cues"]
+        for x in d["taste_directions"]:  # optional fields: absent when empty (hashes stay stable)
+            for key in ("weak_cues", "decides_polarity", "detects_topic"):
+                if not x[key]:
+                    del x[key]
         return d
 
     def sha256(self) -> str:
@@ -229,9 +243,30 @@ def _directions(raw: Any, where: str) -> tuple[TasteDirection, ...]:
         if did in seen:
             raise TaxonomyError(f"{where}: taste direction '{did}' appears twice")
         seen.add(did)
+        what = f"taste direction '{did}'"
+        cues = _cues(entry, what, where)
+        decides = entry.get("decides_polarity", False)
+        if not isinstance(decides, bool):
+            raise TaxonomyError(f"{where}: {what}: 'decides_polarity' must be true or false")
         out.append(TasteDirection(
-            id=did, zh=str(entry.get("zh", did)), en=str(entry.get("en", did)),
-            cues=_cues(entry, f"taste direction '{did}'", where),
-            weak_cues=_cues(entry, f"taste direction '{did}'", where, "weak_cues"),
+            id=did, zh=str(entry.get("zh", did)), en=str(entry.get("en", did)), cues=cues,
+            weak_cues=_cues(entry, what, where, "weak_cues"), decides_polarity=decides,
+            detects_topic=_detects(entry, cues, what, where),
         ))
     return tuple(out)
+
+
+def _detects(entry: dict, cues: tuple[str, ...], what: str, where: str) -> tuple[str, ...]:
+    """``detects_topic``: absent/false → none, true → all ``cues``, a list → those, each one of ``cues``."""
+    raw = entry.get("detects_topic", False)
+    if isinstance(raw, bool):
+        return cues if raw else ()
+    if not isinstance(raw, list) or not all(isinstance(c, str) and c.strip() for c in raw):
+        raise TaxonomyError(f"{where}: {what}: 'detects_topic' must be true, false or a list of its cues")
+    listed = tuple(c.strip() for c in raw)
+    unknown = [c for c in listed if c not in cues]
+    if unknown:
+        raise TaxonomyError(f"{where}: {what}: 'detects_topic' names {', '.join(unknown)}, which "
+                            f"{'is' if len(unknown) == 1 else 'are'} not among its cues; add "
+                            f"{'it' if len(unknown) == 1 else 'them'} to 'cues' or use true for all")
+    return listed
