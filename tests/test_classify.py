@@ -23,6 +23,8 @@ CUES = CueMatcher(TAX)
         (["这次的瓜子齁咸"], ["too_salty"]),
         (["说是麻辣的", "根本不辣"], ["not_spicy_enough"]),
         (["太甜了", "甜得发腻"], ["too_sweet"]),
+        (["蛋糕又甜又腻"], ["too_sweet"]),  # 腻 of sugar (GUIDELINE), not the oily 腻
+        (["红烧肉太腻了"], ["too_oily"]),
         (["个别还有怪味"], ["off_flavor"]),
         (["腰果有哈喇味"], ["off_flavor"]),
         (["炒饭又黑又咸"], ["too_salty"]),  # single-character cue, second tier
