@@ -117,7 +117,7 @@ def test_default_taxonomy_declares_what_older_taxonomies_got_from_the_code() -> 
     """A bundle trained on taxonomy 1.2 (no rules in its file) predicts as one trained on 1.3."""
     import dataclasses
 
-    from koubei.model.predict import taste_rules
+    from koubei.classify.taste import taste_rules
 
     tax = load_taxonomy()
     assert tax.declares_taste_rules and tax.version == "1.3"

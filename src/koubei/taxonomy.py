@@ -90,7 +90,7 @@ class Taxonomy:
     def declares_taste_rules(self) -> bool:
         """Whether any direction sets ``decides_polarity`` or ``detects_topic`` (taxonomy 1.3
         on). One that sets neither, as every taxonomy before 1.3, gets the rules of the
-        default direction ids (:data:`koubei.model.predict.LEGACY_TASTE_RULES`)."""
+        default direction ids (:func:`koubei.classify.taste.taste_rules`)."""
         return any(d.decides_polarity or d.detects_topic for d in self.taste_directions)
 
     def topic(self, topic_id: str) -> Topic:

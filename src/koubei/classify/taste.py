@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from koubei.taxonomy import Taxonomy
 from koubei.text.clauses import NEGATORS
@@ -34,11 +35,55 @@ def _alternation(words: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(map(re.escape, words))) if words else None
 
 
+@dataclass(frozen=True)
+class TasteRules:
+    """Which taste cues settle a mention's polarity and which add the taste topic.
+
+    A taxonomy declares them per direction (``decides_polarity``, ``detects_topic``);
+    one that declares neither gets the rules older taxonomies got from the code
+    (see :func:`taste_rules`).
+    """
+
+    #: directions whose non-negated phrase cues make a taste mention negative
+    #: (``koubei.model.predict.decisive_taste_cues``)
+    decisive: frozenset[str]
+    #: (direction, cue) pairs whose non-negated match adds the taste topic
+    #: (``koubei.model.predict.taste_by_cues``)
+    detecting: frozenset[tuple[str, str]]
+
+    def detects(self, direction: str, cue: str) -> bool:
+        return (direction, cue) in self.detecting
+
+
+#: The rules taxonomies before 1.3 got from the code, keyed on the default direction
+#: ids and cues (taxonomy 1.3 writes the same rules into its file; a test checks they
+#: agree): too bland, salty, heavy and not spicy enough decide polarity (sweet, spicy
+#: and oily are as often praise); every phrase cue of the seven specific directions
+#: detects taste, and of off flavour only the cues food alone has (馊, 哈喇味: spoilt,
+#: rancid), as its others (坏了, 异味, 臭味, 奇怪) as often describe a room or a phone.
+LEGACY_DECISIVE = frozenset({"too_bland", "too_salty", "too_heavy", "not_spicy_enough"})
+LEGACY_DETECTING_DIRECTIONS = frozenset(
+    {"too_bland", "too_salty", "too_heavy", "too_sweet", "too_spicy", "not_spicy_enough", "too_oily"})
+LEGACY_DETECTING_CUES = frozenset({"馊", "馊味", "哈喇", "哈喇味", "油哈"})
+
+
+def taste_rules(taxonomy: Taxonomy) -> TasteRules:
+    """The taxonomy's taste rules; the legacy ones, by direction id and cue, when it declares none."""
+    dirs = taxonomy.taste_directions
+    if taxonomy.declares_taste_rules:
+        return TasteRules(frozenset(d.id for d in dirs if d.decides_polarity),
+                          frozenset((d.id, cue) for d in dirs for cue in d.detects_topic))
+    return TasteRules(LEGACY_DECISIVE, frozenset(
+        (d.id, cue) for d in dirs for cue in d.cues
+        if d.id in LEGACY_DETECTING_DIRECTIONS or cue in LEGACY_DETECTING_CUES))
+
+
 class TasteDirector:
-    """Find taste directions in clause text."""
+    """Find taste directions in clause text; ``rules``: the taxonomy's :class:`TasteRules`."""
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
+        self.rules = taste_rules(taxonomy)
         self.fallback = taxonomy.fallback_direction
         self._exclude = _alternation(taxonomy.taste_exclude)
         self._cue_dir = {c: d.id for d in taxonomy.taste_directions for c in d.cues}

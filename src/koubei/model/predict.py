@@ -30,59 +30,8 @@ RELIEF = ("还好", "幸好", "好在", "幸亏", "庆幸")
 #: at most this many characters between the word of relief and the cue (还好真的不辣)
 RELIEF_WINDOW = 3
 
-@dataclass(frozen=True)
-class TasteRules:
-    """Which taste cues settle a mention's polarity and which add the taste topic.
-
-    A taxonomy declares them per direction (``decides_polarity``, ``detects_topic``);
-    one that declares neither gets :data:`LEGACY_TASTE_RULES` (see :func:`taste_rules`).
-    """
-
-    #: directions whose non-negated phrase cues make a taste mention negative
-    #: (:func:`decisive_taste_cues`)
-    decisive: frozenset[str]
-    #: (direction, cue) pairs whose non-negated match adds the taste topic (:func:`taste_by_cues`)
-    detecting: frozenset[tuple[str, str]]
-
-    def detects(self, direction: str, cue: str) -> bool:
-        return (direction, cue) in self.detecting
-
-
-def taste_rules(taxonomy: Taxonomy) -> TasteRules:
-    """The taxonomy's taste rules; its default-id equivalent when it declares none."""
-    dirs = taxonomy.taste_directions
-    if not taxonomy.declares_taste_rules:
-        return LEGACY_TASTE_RULES.restricted(taxonomy)
-    return TasteRules(frozenset(d.id for d in dirs if d.decides_polarity),
-                      frozenset((d.id, cue) for d in dirs for cue in d.detects_topic))
-
-
-@dataclass(frozen=True)
-class LegacyTasteRules:
-    """The rules taxonomies before 1.3 got from the code, keyed on the default direction ids
-    and cues. Taxonomy 1.3 writes the same rules into its file (a test checks they agree)."""
-
-    decisive: frozenset[str]
-    detecting_directions: frozenset[str]
-    detecting_cues: frozenset[str]
-
-    def restricted(self, taxonomy: Taxonomy) -> TasteRules:
-        pairs = frozenset((d.id, cue) for d in taxonomy.taste_directions for cue in d.cues
-                          if d.id in self.detecting_directions or cue in self.detecting_cues)
-        return TasteRules(self.decisive, pairs)
-
-
-#: too bland, salty, heavy and not spicy enough decide polarity (sweet, spicy and oily
-#: are as often praise); every phrase cue of the seven specific directions detects
-#: taste, and of off flavour only the cues food alone has (馊, 哈喇味: spoilt, rancid),
-#: as its others (坏了, 异味, 臭味, 奇怪) as often describe a room, a phone or a shampoo
-LEGACY_TASTE_RULES = LegacyTasteRules(
-    decisive=frozenset({"too_bland", "too_salty", "too_heavy", "not_spicy_enough"}),
-    detecting_directions=frozenset(
-        {"too_bland", "too_salty", "too_heavy", "too_sweet", "too_spicy", "not_spicy_enough", "too_oily"}),
-    detecting_cues=frozenset({"馊", "馊味", "哈喇", "哈喇味", "油哈"}))
-#: ... unless the detector's best clause puts taste below this probability (a review
-#: plainly about something else: 洗完头发很油)
+#: a taste cue that ``detects_topic`` adds no taste topic where the detector's best
+#: clause puts taste below this probability (a review plainly about something else: 洗完头发很油)
 TASTE_CUE_FLOOR = 0.02
 
 
@@ -246,7 +195,7 @@ def taste_by_cues(c: Components, topic_sets: list[list[int]], texts: list[str],
 
     ``淡而无味，没有虾的香味`` or ``菜也油的要命`` is a taste complaint however few
     labelled reviews used those words. A non-negated phrase cue that the
-    taxonomy's ``detects_topic`` names (:func:`taste_rules`; 米饭有馊味 but not 房间有异味)
+    taxonomy's ``detects_topic`` names (``TasteDirector.rules``; 米饭有馊味 but not 房间有异味)
     adds the taxonomy's taste topic, unless the
     detector's best clause (``clause_max``: first-stage logits, reviews × topics)
     gives taste less than :data:`TASTE_CUE_FLOOR`. A taxonomy without a taste
@@ -259,7 +208,7 @@ def taste_by_cues(c: Components, topic_sets: list[list[int]], texts: list[str],
         return topic_sets
     j = c.taxonomy.topic_ids.index(c.taxonomy.taste_topic)
     p = sigmoid(clause_max[:, j])
-    rules = taste_rules(c.taxonomy)
+    rules = c.taste.rules
     out = []
     for i, (tset, text) in enumerate(zip(topic_sets, texts)):
         if (j not in tset and p[i] >= TASTE_CUE_FLOOR
@@ -303,29 +252,26 @@ def decisive_taste_cues(c: Components, pol: list[str], ctx: list[list[list[int]]
 
     The polarity head reads the whole context and follows the review's tone, so
     "口感酥脆，但是吃着没味道" came out as taste praise. A non-negated phrase cue of a
-    direction with ``decides_polarity`` (:func:`taste_rules`) settles it, unless a word of relief comes
+    direction with ``decides_polarity`` (``TasteDirector.rules``) settles it, unless a word of relief comes
     just before it (还好不辣). Sweet, spicy and oily are left to the head: 很甜 and
     很辣 are as often praise (fruit, hotpot) as complaint, and 油 of a hotpot broth
     is praised about as often as 油腻 is blamed; too heavy (口味太重, 味道重) and not
     spicy enough (辣锅一点都不辣) are complaints.
     """
     taste = c.taxonomy.topic_ids.index(c.taxonomy.taste_topic) if c.taxonomy.taste_topic else -1
-    decisive = taste_rules(c.taxonomy).decisive
     out, k = list(pol), 0
     for tset, per in zip(topic_sets, ctx):
         for j, rows in zip(tset, per):
             if j == taste:
-                out[k] = _taste_by_cues(c, out[k], [clause_texts[r] for r in rows], decisive)
+                out[k] = _taste_by_cues(c, out[k], [clause_texts[r] for r in rows])
             k += 1
     return out
 
 
-def _taste_by_cues(c: Components, polarity: str, texts: list[str],
-                   decisive: frozenset[str] | None = None) -> str:
-    """A ``decisive`` direction's cue said → negative; only *denied* (不会太咸, 不太淡) and nothing
-    else said → positive. ``decisive``: :func:`taste_rules`' (pass it to save the lookup)."""
-    if decisive is None:
-        decisive = taste_rules(c.taxonomy).decisive
+def _taste_by_cues(c: Components, polarity: str, texts: list[str]) -> str:
+    """A cue of a direction with ``decides_polarity`` said → negative; only *denied* (不会太咸,
+    不太淡) and nothing else said → positive."""
+    decisive = c.taste.rules.decisive
     said = [d for t in texts for d in _said_directions(c, t)]
     if polarity != "neg" and any(d in decisive for d in said):
         return "neg"
