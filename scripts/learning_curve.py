@@ -2,7 +2,8 @@
 
     python scripts/learning_curve.py [--data-dir DIR] [--seeds 5] [--sizes 50,100,200,400,all]
                                      [--nobase-sizes 50,100,200,400] [--al-sizes 100,200,400]
-                                     [--folds 3] [--out scripts/results/learning_curve.json]
+                                     [--al-strategies committee,uncertainty] [--folds 3]
+                                     [--out scripts/results/learning_curve.json]
 
 Data: labels/gold_topics_train.jsonl of ../shared/corpora. Reviews whose key
 (normalized text without punctuation, digits or spaces) repeats are kept once.
@@ -28,17 +29,20 @@ Arms (seed s = 0 .. --seeds-1; one random permutation of the pool per seed):
   one such fit takes minutes.
 - ``random+nobase``: the same samples without ``base`` (a vocabulary and a
   sentiment model fitted on the sample alone); only ``--nobase-sizes``.
-- ``suggest+base``: starts from the same random first ``sizes[0]`` reviews; each
-  step trains on the labels so far, runs ``koubei.train.suggest`` with that model
-  on the rest of the pool (seed s) and adds its picks, up to each of
-  ``--al-sizes`` (labels come from the gold file: a perfect annotator).
+- ``suggest+base`` (``--al-strategies`` committee) and ``uncertainty+base``
+  (uncertainty): start from the same random first ``sizes[0]`` reviews; each
+  step trains on the labels so far, runs ``koubei.train.suggest`` with that
+  model on the rest of the pool (seed s, ``strategy`` committee: what
+  ``koubei suggest`` does with a model ``koubei train`` wrote; or uncertainty:
+  what it does with a model without a committee) and adds its picks, up to
+  each of ``--al-sizes`` (labels come from the gold file: a perfect annotator).
 
 Each bundle scores the dev split (``ReviewModel.predict``): topic micro-F1,
 macro-F1 over the topics with dev support, topic+polarity micro-F1, and topic
 micro-F1 on the dev reviews sampled at random (``selection: random``; the
 rest of the gold file is cue-enriched, not a random sample). Summaries are
-mean ± sd (sd with ddof=1) over seeds; the suggest-vs-random comparison is
-paired by seed.
+mean ± sd (sd with ddof=1) over seeds; each active-learning arm is compared
+with random picks paired by seed (``<arm>_minus_random``).
 
 Leak note (also in the JSON): models/default was trained on all 2,158 gold
 reviews, dev included. ``train_bundle`` with ``base`` reuses its TF-IDF
@@ -167,27 +171,29 @@ def fit_and_score(recs: list[GoldRecord], out: Path, base: str | None, seed: int
             "vocabulary": "base" if base else ("own" if src is None else "default (too few pos/neg)")}
 
 
+AL_ARMS = {"committee": "suggest+base", "uncertainty": "uncertainty+base"}
+
+
 def suggest_next(bundle: Path, pool: list[GoldRecord], labelled: list[int], n: int, seed: int,
-                 rng: np.random.Generator) -> tuple[list[int], dict[str, Any]]:
+                 rng: np.random.Generator, strategy: str) -> tuple[list[int], dict[str, Any]]:
     """Pool indices ``suggest`` picks among the unlabelled (topped up at random if it gives fewer)."""
     done = set(labelled)
     rest = [i for i in range(len(pool)) if i not in done]
     frame = canonicalize(pd.DataFrame({"id": [str(i) for i in rest], "text": [pool[i].text for i in rest]}))
     t = time.time()
-    res = suggest(frame, load_model(bundle), n=n, seed=seed)
+    res = suggest(frame, load_model(bundle), n=n, seed=seed, strategy=strategy)
     picked = [int(x) for x in res.frame["review_id"]][:n]
     short = n - len(picked)
     if short > 0:
         chosen = set(picked)
         left = [i for i in rest if i not in chosen]
         picked += [int(i) for i in rng.choice(left, size=short, replace=False)]
-    kinds = Counter("topic" if str(r).startswith("话题") else "sentiment" if str(r).startswith("整体情感")
-                    else "polarity" for r in res.frame["reason"])
+    kinds = Counter((res.kinds or [])[:n])
     info = {"suggest_seconds": round(time.time() - t, 1), "topped_up_at_random": max(short, 0),
             "picked_sources": dict(Counter(pool[i].source for i in picked)),
             "picked_selection": dict(Counter(pool[i].selection for i in picked)),
             "picked_mean_topics": round(float(np.mean([len(pool[i].topics) for i in picked])), 2),
-            "uncertainty_kind": dict(kinds)}
+            "uncertainty_kind": dict(kinds), "strategy": res.strategy}
     return picked, info
 
 
@@ -202,22 +208,25 @@ def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
         out.setdefault(r["arm"], {}).setdefault(str(r["n_labels"]), []).append(r)
     summary = {arm: {n: {m: mean_sd([r[m] for r in rs]) for m in (*METRICS, "train_seconds")}
                      for n, rs in sizes.items()} for arm, sizes in out.items()}
-    paired: dict[str, Any] = {}
     rnd = {(r["seed"], r["n_labels"]): r for r in runs if r["arm"] == "random+base"}
-    for r in runs:
-        if r["arm"] != "suggest+base" or (r["seed"], r["n_labels"]) not in rnd:
-            continue
-        paired.setdefault(str(r["n_labels"]), []).append((r, rnd[(r["seed"], r["n_labels"])]))
-    comp = {}
-    for n, pairs in paired.items():
-        comp[n] = {}
-        for m in METRICS:
-            d = [a[m] - b[m] for a, b in pairs]
-            comp[n][m] = {"diff_mean": round(statistics.fmean(d), 4),
-                          "diff_sd": round(statistics.stdev(d), 4) if len(d) > 1 else 0.0,
-                          "suggest_wins": sum(x > 0 for x in d), "ties": sum(x == 0 for x in d),
-                          "seeds": len(d)}
-    return {"by_arm": summary, "suggest_minus_random": comp}
+    out2: dict[str, Any] = {"by_arm": summary}
+    for arm in AL_ARMS.values():
+        paired: dict[str, Any] = {}
+        for r in runs:
+            if r["arm"] == arm and (r["seed"], r["n_labels"]) in rnd:
+                paired.setdefault(str(r["n_labels"]), []).append((r, rnd[(r["seed"], r["n_labels"])]))
+        comp: dict[str, Any] = {}
+        for n, pairs in paired.items():
+            comp[n] = {}
+            for m in METRICS:
+                d = [a[m] - b[m] for a, b in pairs]
+                comp[n][m] = {"diff_mean": round(statistics.fmean(d), 4),
+                              "diff_sd": round(statistics.stdev(d), 4) if len(d) > 1 else 0.0,
+                              "suggest_wins": sum(x > 0 for x in d), "ties": sum(x == 0 for x in d),
+                              "seeds": len(d)}
+        if comp:
+            out2[f"{arm.split('+')[0]}_minus_random"] = comp
+    return out2
 
 
 def main() -> int:
@@ -228,6 +237,9 @@ def main() -> int:
     ap.add_argument("--nobase-sizes", default="50,100,200,400",
                     help="sizes of the no-base curve ('' for none; 'all' is slow on 2 loaded cores)")
     ap.add_argument("--al-sizes", default="100,200,400", help="active-learning budgets ('' for none)")
+    ap.add_argument("--al-strategies", default="committee,uncertainty",
+                    help="suggest strategies to run: committee (arm suggest+base), uncertainty "
+                         "(arm uncertainty+base)")
     ap.add_argument("--folds", type=int, default=3)
     ap.add_argument("--dev-share", type=float, default=0.25)
     ap.add_argument("--base", default="models/default")
@@ -253,6 +265,9 @@ def main() -> int:
     sizes = [s for s in args.sizes.split(",") if s]
     nobase = {s for s in args.nobase_sizes.split(",") if s}
     al_sizes = [int(s) for s in args.al_sizes.split(",") if s]
+    strategies = [s for s in args.al_strategies.split(",") if s]
+    if unknown := set(strategies) - set(AL_ARMS):
+        ap.error(f"unknown --al-strategies {', '.join(sorted(unknown))} (choose from {', '.join(AL_ARMS)})")
     start = int(sizes[0])
     log(f"pool {len(pool)}, dev {len(dev)} ({sum(r.selection == 'random' for r in dev)} random), "
         f"{dups} repeated keys dropped")
@@ -262,7 +277,7 @@ def main() -> int:
         "shared with other heavy jobs (timings are from a loaded machine)",
         "seeds": args.seeds, "folds": args.folds, "base": args.base, "pool": args.pool, "sizes": sizes,
         "nobase_sizes": sorted(nobase, key=lambda s: (s == "all", int(s) if s != "all" else 0)),
-        "al_sizes": al_sizes,
+        "al_sizes": al_sizes, "al_strategies": strategies,
         "split": {"dev": len(dev), "pool": len(pool), "repeated_keys_dropped": dups,
                   "dev_random_selection": sum(r.selection == "random" for r in dev),
                   "dev_sources": dict(Counter(r.source for r in dev)),
@@ -286,9 +301,7 @@ def main() -> int:
         return [int(i) for i in np.random.default_rng(seed).permutation(len(pool))]
 
     for seed in range(args.seeds):
-        rng = np.random.default_rng(seed)
         perm = permutation(seed)
-        rng.permutation(len(pool))  # keep rng's later draws (top-ups) apart from the permutation
         tmp = Path(tempfile.mkdtemp(prefix=f"lc{seed}_"))
         try:
             start_bundle = None
@@ -307,17 +320,23 @@ def main() -> int:
                     m = fit_and_score(recs, tmp / f"nobase{s}", None, seed, args.folds, dev, taxonomy)
                     record("random+nobase", seed, n, m)
                     shutil.rmtree(tmp / f"nobase{s}")
-            labelled, bundle = perm[:start], start_bundle
-            for target in al_sizes:
-                assert bundle is not None
-                picked, info = suggest_next(bundle, pool, labelled, target - len(labelled), seed, rng)
-                labelled = labelled + picked
-                new = tmp / f"al{target}"
-                recs = [pool[i] for i in labelled]
-                m = fit_and_score(recs, new, args.base, seed, args.folds, dev, taxonomy)
-                m["seconds"] = round(m["seconds"] + info["suggest_seconds"], 1)
-                record("suggest+base", seed, len(labelled), m, suggest=info)
-                bundle = new
+            for strategy in strategies:
+                # each strategy draws its top-ups from its own generator, seeded alike
+                al_rng = np.random.default_rng([seed, 1])
+                labelled, bundle = perm[:start], start_bundle
+                for target in al_sizes:
+                    assert bundle is not None
+                    picked, info = suggest_next(bundle, pool, labelled, target - len(labelled), seed, al_rng,
+                                                strategy)
+                    labelled = labelled + picked
+                    new = tmp / f"al-{strategy}{target}"
+                    recs = [pool[i] for i in labelled]
+                    m = fit_and_score(recs, new, args.base, seed, args.folds, dev, taxonomy)
+                    m["seconds"] = round(m["seconds"] + info["suggest_seconds"], 1)
+                    record(AL_ARMS[strategy], seed, len(labelled), m, suggest=info)
+                    if bundle != start_bundle:
+                        shutil.rmtree(bundle)
+                    bundle = new
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     last = 0.0

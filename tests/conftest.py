@@ -19,6 +19,24 @@ def default_model():  # type: ignore[no-untyped-def]
     return load_model()
 
 
+SNACK_LABELS = Path(__file__).parent / "data" / "labelled_snacks.csv"
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A bundle ``koubei train`` wrote from the committed snack labels on the default base (3 folds)."""
+    from typer.testing import CliRunner
+
+    from koubei.cli import app
+    from koubei.resources import default_model_path
+
+    out = tmp_path_factory.mktemp("models") / "snacks-v2"
+    res = CliRunner().invoke(app, ["train", str(SNACK_LABELS), "--base", str(default_model_path()), "-o",
+                                   str(out), "--folds", "3", "-q"])
+    assert res.exit_code == 0, res.output
+    return out
+
+
 @pytest.fixture(scope="session")
 def corpora_dir() -> Path:
     """The shared corpora, or skip: a fresh user machine does not have them."""

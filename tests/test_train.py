@@ -32,14 +32,6 @@ def invoke(*args: object):  # type: ignore[no-untyped-def]
     return runner.invoke(app, [str(a) for a in args])
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("models") / "snacks-v2"
-    res = invoke("train", DATA, "--base", BASE, "-o", out, "--folds", 3, "-q")
-    assert res.exit_code == 0, res.output
-    return out
-
-
 def write_labels(path: Path, rows: list[tuple[str, str, str]], taste: bool = False) -> Path:
     df = pd.DataFrame(rows, columns=["text", "sentiment", "topics"])
     if taste:
@@ -180,11 +172,12 @@ def test_rare_topics_stay_cue_only_and_the_card_says_so(trained: Path) -> None:
 def test_training_is_deterministic(trained: Path, tmp_path: Path) -> None:
     res = invoke("train", DATA, "--base", BASE, "-o", tmp_path / "again", "--folds", 3, "-q")
     assert res.exit_code == 0, res.output
-    for name in ("heads.json", "embedder.json", "taxonomy.json"):
+    for name in ("heads.json", "embedder.json", "taxonomy.json", "committee.json"):
         assert (trained / name).read_bytes() == (tmp_path / "again" / name).read_bytes()
-    with np.load(trained / "arrays.npz") as a, np.load(tmp_path / "again" / "arrays.npz") as b:
-        assert sorted(a.files) == sorted(b.files)
-        assert all(np.array_equal(a[k], b[k]) for k in a.files)
+    for name in ("arrays.npz", "committee.npz"):
+        with np.load(trained / name) as a, np.load(tmp_path / "again" / name) as b:
+            assert sorted(a.files) == sorted(b.files)
+            assert all(np.array_equal(a[k], b[k]) for k in a.files)
 
 
 def test_train_without_base_learns_sentiment_from_labels(tmp_path: Path) -> None:

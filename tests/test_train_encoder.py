@@ -113,6 +113,20 @@ def test_heads_read_the_dense_columns(hybrid: Path) -> None:
     assert [p.sentiment_score for p in load_model(hybrid).predict(TEXTS)] == [p.sentiment_score for p in base]
 
 
+def test_committee_reads_the_encoder_columns_too(hybrid: Path) -> None:
+    from koubei.classify.features import prepare_many
+    from koubei.io import canonicalize
+    from koubei.train.suggest import suggest
+
+    model = load_model(hybrid)
+    committee = model.committee()  # folds of a frozen encoder share the final embedder
+    assert committee is not None and len(committee) == 3
+    P = committee.topic_proba(model.components, prepare_many(TEXTS, model.segmenter))
+    assert P.shape == (3, len(TEXTS), len(model.taxonomy.topics))
+    res = suggest(canonicalize(pd.DataFrame({"text": TEXTS})), model, n=2)
+    assert res.strategy == "committee" and len(res.frame) == 2
+
+
 def test_score_round_trip_identical_after_reload(hybrid: Path, tmp_path: Path) -> None:
     first = load_model(hybrid).score(TEXTS)
     again = load_model(hybrid).score(TEXTS)
@@ -178,6 +192,9 @@ def test_finetune_round_trip(tuned: Path, tiny_model: Path, tmp_path: Path) -> N
     ft = manifest["training"]["encoder"]["finetune"]
     assert [r["fit"] for r in ft["runs"]] == ["fold1", "fold2", "final"]  # folds tuned on their own reviews
     assert ft["runs"][-1]["reviews"] == 96 and ft["config"]["max_length"] == 32
+    # each fold tuned its own encoder, which the bundle does not keep: no committee
+    assert manifest["training"]["committee"].startswith("none: each fold fine-tuned its own encoder")
+    assert "committee" not in manifest and not load_model(tuned).has_committee
     assert manifest["embedder"]["encoder"]["in_bundle"]
     files = {p.name for p in (tuned / "encoder").iterdir()}
     assert {"config.json", "model.safetensors"} <= files and files & {"tokenizer.json", "vocab.txt"}

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+
+class Strategy(StrEnum):
+    """How suggestions are scored (koubei.train.suggest)."""
+
+    auto = "auto"
+    committee = "committee"
+    uncertainty = "uncertainty"
 
 
 def suggest(
@@ -16,9 +26,10 @@ def suggest(
     label_studio: Annotated[Path | None, typer.Option("--label-studio", help="Also write Label Studio tasks (JSON, predictions as pre-annotations) and PATH.label_config.xml beside them.")] = None,
     text_col: Annotated[str | None, typer.Option("--text-col", help="Column with the review text (default: detected).")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the clustering.")] = 0,
+    strategy: Annotated[Strategy, typer.Option("--strategy", help="committee: reviews the model's committee (its cross-validation folds' topic detectors) disagree on; uncertainty: topic/polarity/sentiment scores near a decision edge; auto: committee when the model keeps one (koubei train does), else uncertainty.")] = Strategy.auto,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
 ) -> None:
-    """Rank unlabelled reviews by uncertainty, one per cluster of similar reviews, with the reason.
+    """Rank unlabelled reviews by committee disagreement or uncertainty, one per cluster of similar reviews, with the reason.
 
     Correct the pre-filled sentiment/topics/taste_detail, mark the row in the
     `checked` column, then train on the file: only checked rows count.
@@ -29,10 +40,10 @@ def suggest(
     out = output if output is not None or label_studio is not None else \
         input_path.with_name(input_path.stem + ".to_label.csv")
     res = suggest_file(input_path, out, model=load_model(model), n=n, seed=seed, text_col=text_col,
-                       label_studio=label_studio, overwrite=overwrite)
-    kinds = res.frame["reason"].str.extract(r"/ (topic|\S+ polarity|sentiment)")[0].str.split().str[-1]
-    typer.echo(f"{len(res.frame)} of {res.candidates:,} distinct reviews suggested; uncertain on: "
-               + ", ".join(f"{k} {v}" for k, v in kinds.value_counts().items()))
+                       label_studio=label_studio, overwrite=overwrite, strategy=strategy.value)
+    kinds = Counter(res.kinds or [])
+    typer.echo(f"{len(res.frame)} of {res.candidates:,} distinct reviews suggested ({res.strategy}); "
+               "picked for: " + ", ".join(f"{k} {v}" for k, v in kinds.most_common()))
     if out is not None:
         typer.echo(f"wrote {out}")
     if label_studio is not None:

@@ -47,6 +47,7 @@ def train(
     pooling: Annotated[Pooling, typer.Option("--pooling", help="mean (BERT, RoBERTa, MacBERT) or cls (BGE models) pooling of the encoder's token vectors.")] = Pooling.mean,
     max_length: Annotated[int, typer.Option("--max-length", min=8, help="Tokens of a review (or clause) the encoder reads; longer texts are cut.")] = 128,
     epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fine-tuning passes over the labels (with --finetune).")] = 2,
+    committee: Annotated[bool, typer.Option("--committee/--no-committee", help="Keep the cross-validation folds' topic detectors in the bundle, so koubei suggest can pick the reviews they disagree on (query by committee); --no-committee saves their size (about --folds times the topic detector's).")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only warnings and the output path.")] = False,
 ) -> None:
     """Train topics + polarity (and sentiment) on labelled reviews; writes a bundle koubei score --model reads.
@@ -79,7 +80,8 @@ def train(
                        min_examples=min_examples, label_report=report, overwrite=overwrite,
                        encoder=encoder, finetune=finetune, copy_encoder=copy_encoder,
                        pooling=pooling.value, max_length=max_length,
-                       finetune_config=FinetuneConfig(epochs=epochs, seed=seed), log=log)
+                       finetune_config=FinetuneConfig(epochs=epochs, seed=seed), log=log,
+                       committee=committee)
     if not quiet:
         t = res.cv["topics"]
         typer.echo(f"cross-validated ({res.manifest['training']['folds']} folds): topic micro-F1 "

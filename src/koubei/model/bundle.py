@@ -14,6 +14,9 @@ Layout of a bundle directory::
     encoder/          only with ``--finetune`` or ``--copy-encoder``: the encoder
                       itself (config, weights, tokenizer), checked against the
                       content hash in embedder.json before it is loaded
+    committee.json    optional (``koubei train``): the topic detectors of the
+    committee.npz     cross-validation folds, which ``koubei suggest`` asks
+                      where they disagree (:mod:`koubei.model.committee`)
     heads.json        parameters of the sentiment/topic/polarity heads and, from
                       format 1.1, of the word vectors (``wordvec``) when the model has them
     arrays.npz        every numeric array (idf, coefficients, thresholds)
@@ -42,6 +45,7 @@ from koubei.embed.wordvec import DenseView
 from koubei.errors import EncoderError, IncompatibleModelError, ModelNotFoundError, OutputError
 from koubei.io.writers import atomic_dir
 from koubei.model.card import render_card
+from koubei.model.committee import Committee
 from koubei.model.predict import Components
 from koubei.taxonomy import Taxonomy, taxonomy_from_dict
 
@@ -66,8 +70,10 @@ def _write_json(path: Path, data: Any, *, sort_keys: bool = True) -> None:
 
 
 def save_bundle(components: Components, path: str | Path, *, manifest_extra: dict[str, Any],
-                user_dict: Path, overwrite: bool = False) -> Path:
+                user_dict: Path, overwrite: bool = False, committee: Committee | None = None) -> Path:
     """Write a bundle directory atomically (a temp dir renamed into place).
+
+    ``committee``: topic detectors saved beside the model for ``koubei suggest``.
 
     Raises:
         OutputError: ``path`` exists and ``overwrite`` is false, or its parent is missing.
@@ -79,16 +85,19 @@ def save_bundle(components: Components, path: str | Path, *, manifest_extra: dic
         raise OutputError(f"parent directory {dest.parent} does not exist")
     with atomic_dir(dest) as tmp:
         _write_parts(components, tmp, user_dict)
+        extra = {"committee": committee.save(tmp)} if committee is not None else {}
+        hashed = _HASHED + (tuple(extra["committee"]["files"]) if extra else ())
         manifest = {
             "kind": MODEL_KIND, "format_version": BUNDLE_FORMAT,
             "taxonomy": {"name": components.taxonomy.name,
                          "version": components.taxonomy.version,
                          "sha256": components.taxonomy.sha256()},
             "context_threshold": components.context_threshold,
-            "files": {name: _sha256(tmp / name) for name in _HASHED},
+            "files": {name: _sha256(tmp / name) for name in hashed},
             "embedder": embedder_summary(components.embedder),
             **({"word_vectors": {"words": len(components.dense.columns), "dim": components.dense.dim}}
                if components.dense is not None else {}),
+            **extra,
             **manifest_extra,
         }
         _write_json(tmp / "manifest.json", manifest)

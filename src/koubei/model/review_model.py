@@ -15,6 +15,7 @@ import pandas as pd
 
 from koubei.classify.features import prepare_many
 from koubei.model.bundle import load_components
+from koubei.model.committee import Committee, load_committee
 from koubei.model.parallel import predict_batches
 from koubei.model.predict import Components, Prediction, predict_docs
 from koubei.resources import default_model_path
@@ -43,6 +44,24 @@ class ReviewModel:
         self.manifest = manifest
         self.path = path
         self.segmenter = Segmenter(user_dict=str(user_dict) if user_dict else None)
+        self._committee: Committee | None = None
+
+    @property
+    def has_committee(self) -> bool:
+        """Whether the bundle keeps a committee of topic detectors (:mod:`koubei.model.committee`)."""
+        return bool(self.manifest.get("committee")) and self.path is not None
+
+    def committee(self) -> Committee | None:
+        """The bundle's committee, read on first use; None when it has none.
+
+        Raises:
+            IncompatibleModelError: the committee files are damaged or do not fit the model.
+        """
+        if self._committee is None and self.has_committee:
+            assert self.path is not None
+            self._committee = load_committee(self.path, self.manifest,
+                                             int(self.components.topics.n_features_in_))
+        return self._committee
 
     @property
     def taxonomy(self) -> Taxonomy:

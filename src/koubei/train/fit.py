@@ -23,6 +23,9 @@ The bundle is the same kind ``koubei score`` loads. Recipe:
   base's sentiment refitted without them (:mod:`koubei.train.unseen`).
 - **no base**: the polarity head is fed by label sentiments cross-fitted over
   5 folds (:func:`cross_fitted_sentiment`), for the same reason.
+- **committee**: the k folds' topic detectors, calibrated like the final
+  one, are kept in the bundle for ``koubei suggest`` (:mod:`koubei.model.committee`);
+  not with ``finetune`` (each fold has its own fine-tuned encoder).
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ from koubei.errors import EncoderError, IncompatibleModelError, LabelError, Outp
 from koubei.evaluation import sentiment_metrics, taste_direction_accuracy, topic_metrics
 from koubei.model.bundle import load_components, save_bundle
 from koubei.model.card import library_versions, today
+from koubei.model.committee import Committee
 from koubei.model.predict import Components, Prediction, predict_docs, taste_by_cues
 from koubei.model.training import fit_embedder, fit_topic_detector, gold_matrix
 from koubei.resources import default_model_path
@@ -366,7 +370,7 @@ def train_bundle(records: Sequence[GoldRecord], *, taxonomy: Taxonomy, output: s
                  overwrite: bool = False, encoder: str | Path | None = None, finetune: bool = False,
                  pooling: str = "mean", max_length: int = 128, copy_encoder: bool = False,
                  finetune_config: FinetuneConfig | None = None, log: Log = _quiet,
-                 unseen: UnseenCheck | None = None) -> TrainResult:
+                 unseen: UnseenCheck | None = None, committee: bool = True) -> TrainResult:
     """Train, cross-validate and save a bundle on labelled reviews.
 
     Args:
@@ -392,6 +396,8 @@ def train_bundle(records: Sequence[GoldRecord], *, taxonomy: Taxonomy, output: s
         unseen: :func:`koubei.train.unseen.unseen_base_sentiment` of ``base``
             computed on a superset of ``records``, reused instead of refitting
             (for scripts that train many bundles on subsets of one label file).
+        committee: keep the folds' topic detectors in the bundle for ``koubei suggest``
+            (about k times the topic detector's size; never with ``finetune``).
 
     Raises:
         LabelError: fewer than 10 labelled reviews.
@@ -409,7 +415,7 @@ def train_bundle(records: Sequence[GoldRecord], *, taxonomy: Taxonomy, output: s
     plan = _encoder_plan(encoder, finetune, pooling, max_length, copy_encoder, finetune_config, seed, log)
     try:
         return _train(records, taxonomy, output, base, seed, folds, min_examples, label_report, replace,
-                      plan, log, t0, unseen)
+                      plan, log, t0, unseen, committee)
     finally:
         if plan is not None:
             plan.cleanup()
@@ -434,7 +440,8 @@ def _encoder_plan(encoder: str | Path | None, finetune: bool, pooling: str, max_
 
 def _train(records: list[GoldRecord], taxonomy: Taxonomy, output: str | Path, base: str | Path | None,
            seed: int, folds: int, min_examples: int, label_report: LabelReport | None, replace: bool,
-           plan: EncoderPlan | None, log: Log, t0: float, unseen: UnseenCheck | None = None) -> TrainResult:
+           plan: EncoderPlan | None, log: Log, t0: float, unseen: UnseenCheck | None = None,
+           keep_committee: bool = True) -> TrainResult:
     src = resolve_source(taxonomy, records, base, min_examples, log)
     src.embedder = tfidf_part(src.embedder, plan, base)
     segmenter = Segmenter(user_dict=str(src.user_dict))
@@ -461,16 +468,32 @@ def _train(records: list[GoldRecord], taxonomy: Taxonomy, output: str | Path, ba
     cal = calibrate(Z, Y, rule_mask)
     fold_calibration(comps.topics, cal)
     log("final model fitted")
+    committee, why_not = _committee(fold_fits, cal, keep_committee, plan)
     manifest = _manifest(taxonomy, src, records, label_report, rules, cal, cv, k, seed, min_examples,
                          band, time.time() - t0)
     manifest["training"]["encoder"] = plan.describe() if plan is not None else None
     manifest["training"]["base_saw_labels"] = src.unseen.to_dict() if src.unseen is not None else None
+    manifest["training"]["committee"] = (f"{len(committee)} topic detectors of the cross-validation folds"
+                                         if committee is not None else f"none: {why_not}")
     path = save_bundle(comps, output, manifest_extra=manifest, user_dict=src.user_dict,
-                       overwrite=replace)
+                       overwrite=replace, committee=committee)
     write_train_card(path)
     thresholds = dict(zip(taxonomy.topic_ids, (float(x) for x in cal.thresholds)))
     return TrainResult(path, json.loads((path / "manifest.json").read_text(encoding="utf-8")),
                        rules, thresholds, cv, warnings)
+
+
+def _committee(folds: list[_Fold], cal: Calibration, keep: bool, plan: EncoderPlan | None
+               ) -> tuple[Committee | None, str]:
+    """The folds' topic detectors with the final calibration, or None and why not."""
+    if not keep:
+        return None, "not asked for (--no-committee)"
+    if plan is not None and plan.finetune is not None:
+        return None, "each fold fine-tuned its own encoder, which the bundle does not keep"
+    members = [fold.comps.topics for fold in folds]
+    for m in members:
+        fold_calibration(m, cal)
+    return Committee(members, f"the topic detectors of the {len(folds)} cross-validation folds"), ""
 
 
 def _check_unseen(src: Source, records: list[GoldRecord], segmenter: Segmenter, log: Log) -> UnseenCheck:

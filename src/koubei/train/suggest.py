@@ -1,32 +1,43 @@
-"""Which reviews to label next (``koubei suggest``): uncertain, about rarely labelled topics, not all alike.
+"""Which reviews to label next (``koubei suggest``): where models disagree or hesitate, not all alike.
 
-Uncertainty of a review is the largest of three closeness scores in [0, 1]:
+Two ways to score how much a label would teach (``strategy``):
 
-- **topic**: a topic probability near its decision threshold
-  (``1 - |p - t| / t`` below it, ``1 - |p - t| / (1 - t)`` above);
-- **polarity**: a detected topic whose two likeliest polarities are close
-  (``1 - (p1 - p2)``);
-- **sentiment**: P(pos) near an edge of the neutral band (``1 - 2·distance``).
+- **committee** (query by committee; the default for a model that has one,
+  which ``koubei train`` keeps): the bundle's committee is the topic detectors
+  of its k cross-validation folds, each fitted without one fold of the labels
+  (:mod:`koubei.model.committee`). A review's score is the sum over topics of
+  the standard deviation of the members' P(topic): where models that saw
+  different labels disagree, the labels so far do not settle the answer.
+- **uncertainty** (models without a committee, such as the bundled default,
+  or when asked): the largest of three closeness scores in [0, 1]:
 
-Rarity: a topic's two scores are weighted by ``w = 1 / sqrt(1 + n)``, ``n``
-the reviews labelled with that topic in the model's training labels (the
-manifest's ``label_counts``), scaled so the rarest topic weighs 1; the
-sentiment score takes the median topic weight. A model without label counts
-(the bundled default) weighs every topic 1. Whether suggestions beat random
-picks: on the learning curve's randomly sampled pool, only at 400 labels
-(README, "whether `koubei suggest` helps").
+  - *topic*: a topic probability near its decision threshold
+    (``1 - |p - t| / t`` below it, ``1 - |p - t| / (1 - t)`` above);
+  - *polarity*: a detected topic whose two likeliest polarities are close
+    (``1 - (p1 - p2)``);
+  - *sentiment*: P(pos) near an edge of the neutral band (``1 - 2·distance``).
 
-Diversity: the most uncertain candidates (``pool`` of them, ``max(3 n, 500)`` by default)
-are embedded with the model's TF-IDF, reduced by truncated SVD and clustered
-with k-means into ``n`` clusters; each cluster contributes its most uncertain
-review, so 200 suggestions are not 200 near-duplicates. Exact repeats (same
-normalized text) are dropped before anything else.
+  A topic's two scores are weighted by its rarity ``w = 1 / sqrt(1 + n)``,
+  ``n`` the reviews labelled with that topic in the model's training labels
+  (the manifest's ``label_counts``), scaled so the rarest topic weighs 1; the
+  sentiment score takes the median topic weight. A model without label counts
+  (the bundled default) weighs every topic 1.
+
+Whether either beats random picks: README, "whether `koubei suggest` helps".
+
+Diversity: the highest-scoring candidates (``pool`` of them: ``3 n`` for the
+committee, ``max(3 n, 500)`` for uncertainty, by default) are embedded with the
+model's TF-IDF, reduced by truncated SVD and clustered with k-means into ``n``
+clusters; each cluster contributes its highest-scoring review, so 200
+suggestions are not 200 near-duplicates. Exact repeats (same normalized text)
+are dropped before anything else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +48,8 @@ from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize as l2_normalize
 
 from koubei.classify.features import prepare_many
-from koubei.errors import InputError
+from koubei.errors import IncompatibleModelError, InputError
+from koubei.model.committee import disagreement
 from koubei.model.predict import Prediction, predict_docs
 from koubei.model.review_model import ReviewModel
 from koubei.text.normalize import normalize
@@ -47,22 +59,33 @@ BATCH = 2000
 SVD_DIMS = 64
 
 
+class Strategy(StrEnum):
+    """How ``suggest`` scores candidates (module docstring)."""
+
+    auto = "auto"  # committee when the model has one, else uncertainty
+    committee = "committee"
+    uncertainty = "uncertainty"
+
+
 @dataclass
 class Uncertainty:
     """Per-candidate uncertainty and what drives it."""
 
     score: np.ndarray
-    kind: list[str]  # topic / polarity / sentiment
+    kind: list[str]  # committee / topic / polarity / sentiment
     detail: list[dict[str, Any]]
 
 
 @dataclass
 class SuggestResult:
-    """The suggestions (``frame``), their predictions, and how many candidates there were."""
+    """The suggestions (``frame``), their predictions, how many candidates there
+    were, the strategy used and what drove each pick (``kinds``, as in :class:`Uncertainty`)."""
 
     frame: pd.DataFrame
     predictions: list[Prediction]
     candidates: int
+    strategy: str = Strategy.uncertainty.value
+    kinds: list[str] | None = None
 
 
 def candidates(frame: pd.DataFrame) -> pd.DataFrame:
@@ -113,6 +136,38 @@ def uncertainty(model: ReviewModel, s: Scores) -> Uncertainty:
     return Uncertainty(np.asarray(scores), kinds, details)
 
 
+def resolve_strategy(model: ReviewModel, strategy: str | Strategy) -> Strategy:
+    """``auto`` → committee if the model keeps one, else uncertainty; the committee is read here.
+
+    Raises:
+        IncompatibleModelError: ``committee`` asked of a model without one, or a damaged committee.
+    """
+    s = Strategy(strategy)
+    if s is Strategy.auto:
+        s = Strategy.committee if model.has_committee else Strategy.uncertainty
+    if s is Strategy.committee and model.has_committee:
+        model.committee()  # a damaged committee fails before any review is read
+    elif s is Strategy.committee:
+        where = model.path or "this model"
+        raise IncompatibleModelError(
+            f"{where} has no committee to ask (the bundled default has none, nor do models trained with "
+            "--no-committee or --finetune, nor those of a koubei that predates committees); retrain it with "
+            "koubei train, or use --strategy uncertainty")
+    return s
+
+
+def committee_uncertainty(model: ReviewModel, docs: list[Any]) -> Uncertainty:
+    """Disagreement of the model's committee (module docstring), with the most disputed topic."""
+    committee = model.committee()
+    assert committee is not None
+    parts = [committee.topic_proba(model.components, docs[i:i + BATCH]) for i in range(0, len(docs), BATCH)]
+    P = np.concatenate(parts, axis=1) if parts else np.zeros((len(committee), 0, len(model.taxonomy.topics)))
+    score, top = disagreement(P)
+    details = [{"topic": int(j), "lo": float(P[:, i, j].min()), "hi": float(P[:, i, j].max()),
+                "members": len(committee)} for i, j in enumerate(top)]
+    return Uncertainty(score, ["committee"] * len(score), details)
+
+
 def cluster(X: Any, k: int, seed: int) -> np.ndarray:
     """k-means labels of the rows of ``X`` (TF-IDF) after truncated SVD; one row, one cluster if k ≥ rows."""
     n = X.shape[0]
@@ -135,7 +190,11 @@ def pick(u: np.ndarray, labels: np.ndarray) -> list[int]:
 def reason(model: ReviewModel, kind: str, d: dict[str, Any], cl: int, k: int, size: int) -> str:
     """A Chinese + English line saying why a review was picked."""
     tax = model.taxonomy
-    if kind == "topic":
+    if kind == "committee":
+        t = tax.topics[d["topic"]]
+        why = (f"{d['members']} 个模型对「{t.zh}」意见不一 (P={d['lo']:.2f}–{d['hi']:.2f}) / "
+               f"committee of {d['members']} split on {t.id}: P {d['lo']:.2f}-{d['hi']:.2f}")
+    elif kind == "topic":
         t = tax.topics[d["topic"]]
         why = (f"话题「{t.zh}」概率 {d['p']:.2f} 接近阈值 {d['t']:.2f} / "
                f"topic {t.id} p={d['p']:.2f} near threshold {d['t']:.2f}")
@@ -161,14 +220,16 @@ def _scores(model: ReviewModel, docs: list[Any]) -> Scores:
 
 
 def suggest(frame: pd.DataFrame, model: ReviewModel, *, n: int = 200, seed: int = 0,
-            pool: int | None = None) -> SuggestResult:
+            pool: int | None = None, strategy: str | Strategy = Strategy.auto) -> SuggestResult:
     """Rank unlabelled reviews for labelling (see the module docstring).
 
     Args:
         frame: canonical reviews (``koubei.io.read_reviews``).
-        model: the model whose uncertainty counts.
+        model: the model whose committee or uncertainty counts.
         n: how many to suggest.
-        pool: the most uncertain candidates that are clustered (default ``max(3 n, 500)``).
+        pool: the highest-scoring candidates that are clustered (default ``3 n``
+            for the committee, ``max(3 n, 500)`` for uncertainty).
+        strategy: ``auto`` (committee if the model has one), ``committee`` or ``uncertainty``.
 
     Returns:
         ``frame`` with ``rank, review_id, text``, the model's labels pre-filled
@@ -177,13 +238,18 @@ def suggest(frame: pd.DataFrame, model: ReviewModel, *, n: int = 200, seed: int 
 
     Raises:
         InputError: no review to suggest.
+        IncompatibleModelError: ``committee`` asked of a model without one, or a damaged committee.
     """
+    use = resolve_strategy(model, strategy)
     rows = candidates(frame)
     if rows.empty:
         raise InputError("no readable reviews to suggest from (all empty, templated or repeated)")
     docs = prepare_many(rows["text"].astype(str).tolist(), model.segmenter)
-    u = uncertainty(model, _scores(model, docs))
-    top = np.lexsort((np.arange(len(u.score)), -u.score))[: pool or max(3 * n, 500)]
+    if use is Strategy.committee:
+        u, default_pool = committee_uncertainty(model, docs), 3 * n
+    else:
+        u, default_pool = uncertainty(model, _scores(model, docs)), max(3 * n, 500)
+    top = np.lexsort((np.arange(len(u.score)), -u.score))[: pool or default_pool]
     k = min(n, len(top))
     labels = cluster(model.components.embedder.transform([docs[i] for i in top]), k, seed)
     chosen = pick(u.score[top], labels)
@@ -193,7 +259,7 @@ def suggest(frame: pd.DataFrame, model: ReviewModel, *, n: int = 200, seed: int 
     reasons = [reason(model, u.kind[i], u.detail[i], int(labels[c]), k, int(sizes[labels[c]]))
                for i, c in zip(idx, chosen)]
     out = _frame(model, rows.iloc[idx], preds, u.score[idx], labels[chosen], sizes[labels[chosen]], reasons)
-    return SuggestResult(out, preds, len(rows))
+    return SuggestResult(out, preds, len(rows), use.value, [u.kind[i] for i in idx])
 
 
 def _frame(model: ReviewModel, rows: pd.DataFrame, preds: Sequence[Prediction], u: np.ndarray,
@@ -211,12 +277,14 @@ def _frame(model: ReviewModel, rows: pd.DataFrame, preds: Sequence[Prediction], 
 
 def suggest_file(input_path: str | Path, output: str | Path | None, *, model: ReviewModel,
                  n: int = 200, seed: int = 0, text_col: str | None = None,
-                 label_studio: str | Path | None = None, overwrite: bool = False) -> SuggestResult:
+                 label_studio: str | Path | None = None, overwrite: bool = False,
+                 strategy: str | Strategy = Strategy.auto) -> SuggestResult:
     """Read a dump, suggest, write the table (CSV/Excel/...) and/or Label Studio tasks.
 
     Raises:
         OutputError: an output exists without ``overwrite`` (checked before any work).
         InputError: the dump cannot be read, or has nothing to suggest.
+        IncompatibleModelError: ``committee`` asked of a model without one (checked before reading).
     """
     from koubei.io import check_output, read_reviews, write_table
     from koubei.train.labelstudio import build_tasks, check_tasks_output, write_tasks
@@ -225,8 +293,9 @@ def suggest_file(input_path: str | Path, output: str | Path | None, *, model: Re
         check_output(output, overwrite=overwrite)
     if label_studio is not None:
         check_tasks_output(label_studio, overwrite)
+    resolve_strategy(model, strategy)
     frame = read_reviews(input_path, text_col=text_col)
-    res = suggest(frame, model, n=n, seed=seed)
+    res = suggest(frame, model, n=n, seed=seed, strategy=strategy)
     if output is not None:
         write_table(res.frame, output, overwrite=overwrite)
     if label_studio is not None:
