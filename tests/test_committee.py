@@ -45,6 +45,8 @@ def test_train_keeps_the_folds_detectors_on_the_models_scale(trained: Path) -> N
     assert manifest["committee"]["members"] == 3  # --folds 3
     assert set(COMMITTEE_FILES) <= set(manifest["files"])
     assert manifest["training"]["committee"] == "3 topic detectors of the cross-validation folds"
+    card = (trained / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "Committee for `koubei suggest`: 3 topic detectors of the cross-validation folds." in card
     model = load_model(trained)
     assert model.has_committee
     committee = model.committee()

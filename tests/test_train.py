@@ -7,6 +7,7 @@ team to ../shared/corpora/labels/GUIDELINE.md (no corpus rows copied).
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -164,6 +165,9 @@ def test_rare_topics_stay_cue_only_and_the_card_says_so(trained: Path) -> None:
     card = (trained / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert "rule-based: 2 labelled reviews (< 5): cue words only" in card
     assert "libraries" not in card and "scikit-learn" in card
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (trained / "MODEL_CARD.md").stat().st_mode & 0o777 == 0o666 & ~umask  # readable like any file
     [with_cue, without] = load_model(trained).predict(["这个是假货吧", "吃起来还不错"])
     assert "authenticity_description" in with_cue.topics
     assert "authenticity_description" not in without.topics

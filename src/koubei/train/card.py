@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from koubei.io.writers import atomic_write
 from koubei.model.card import render_card
 
 
@@ -27,6 +26,7 @@ def train_section(manifest: dict[str, Any]) -> list[str]:
              *_encoder_lines(tr.get("encoder")),
              *([f"- Base and labels: {tr['base_saw_labels']['detail']}."]
                if tr.get("base_saw_labels") else []),
+             *([f"- Committee for `koubei suggest`: {tr['committee']}."] if tr.get("committee") else []),
              "",
              "| topic | labelled (pos/neg/neu) | threshold | CV F1 | detector |", "|---|---|---|---|---|"]
     per = ((manifest.get("cv_detail") or {}).get("topics") or {}).get("per_topic", {})
@@ -62,7 +62,5 @@ def write_train_card(folder: Path) -> None:
     """Rewrite MODEL_CARD.md of a trained bundle (the card is not hashed), atomically."""
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     text = render_card(manifest) + "\n" + "\n".join(train_section(manifest))
-    fd, tmp = tempfile.mkstemp(prefix=".MODEL_CARD.", dir=folder)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, folder / "MODEL_CARD.md")
+    # atomic_write, not mkstemp: the card gets a plain file's rights (mkstemp's are 0600)
+    atomic_write(folder / "MODEL_CARD.md", lambda tmp: tmp.write_text(text, encoding="utf-8"))
