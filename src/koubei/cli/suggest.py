@@ -20,7 +20,7 @@ class Strategy(StrEnum):
 
 def suggest(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="Unlabelled reviews: .csv .tsv .jsonl .json .xlsx .parquet")],
-    model: Annotated[Path | None, typer.Option("--model", help="Model bundle whose uncertainty counts (default: the bundled models/default).")] = None,
+    model: Annotated[Path | None, typer.Option("--model", help="Model bundle whose committee or uncertainty counts (default: the bundled models/default, which has no committee).")] = None,
     n: Annotated[int, typer.Option("-n", min=1, help="How many reviews to suggest.")] = 200,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Table to label (.csv .xlsx ...), pre-filled with the model's labels and a reason column.")] = None,
     label_studio: Annotated[Path | None, typer.Option("--label-studio", help="Also write Label Studio tasks (JSON, predictions as pre-annotations) and PATH.label_config.xml beside them.")] = None,

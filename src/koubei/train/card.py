@@ -62,5 +62,9 @@ def write_train_card(folder: Path) -> None:
     """Rewrite MODEL_CARD.md of a trained bundle (the card is not hashed), atomically."""
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     text = render_card(manifest) + "\n" + "\n".join(train_section(manifest))
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
     # atomic_write, not mkstemp: the card gets a plain file's rights (mkstemp's are 0600)
-    atomic_write(folder / "MODEL_CARD.md", lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    atomic_write(folder / "MODEL_CARD.md", write)

@@ -157,14 +157,21 @@ def resolve_strategy(model: ReviewModel, strategy: str | Strategy) -> Strategy:
 
 
 def committee_uncertainty(model: ReviewModel, docs: list[Any]) -> Uncertainty:
-    """Disagreement of the model's committee (module docstring), with the most disputed topic."""
+    """Disagreement of the model's committee (module docstring), with the most disputed topic.
+
+    Batch by batch, so only one batch's member probabilities are held at a time.
+    """
     committee = model.committee()
     assert committee is not None
-    parts = [committee.topic_proba(model.components, docs[i:i + BATCH]) for i in range(0, len(docs), BATCH)]
-    P = np.concatenate(parts, axis=1) if parts else np.zeros((len(committee), 0, len(model.taxonomy.topics)))
-    score, top = disagreement(P)
-    details = [{"topic": int(j), "lo": float(P[:, i, j].min()), "hi": float(P[:, i, j].max()),
-                "members": len(committee)} for i, j in enumerate(top)]
+    scores: list[np.ndarray] = []
+    details: list[dict[str, Any]] = []
+    for i in range(0, len(docs), BATCH):
+        P = committee.topic_proba(model.components, docs[i:i + BATCH])
+        score, top = disagreement(P)
+        scores.append(score)
+        details += [{"topic": int(j), "lo": float(P[:, r, j].min()), "hi": float(P[:, r, j].max()),
+                     "members": len(committee)} for r, j in enumerate(top)]
+    score = np.concatenate(scores) if scores else np.zeros(0)
     return Uncertainty(score, ["committee"] * len(score), details)
 
 
