@@ -123,6 +123,13 @@ def test_suggest_cli_names_the_strategy(trained: Path, tmp_path: Path) -> None:
     assert "3 of 12 distinct reviews suggested (committee); picked for: committee 3" in res.output
 
 
+def test_cli_offers_the_strategies_suggest_knows() -> None:
+    from koubei.cli.suggest import Strategy as CliStrategy
+    from koubei.train.suggest import Strategy
+
+    assert [s.value for s in CliStrategy] == [s.value for s in Strategy]
+
+
 def test_no_committee_leaves_it_out(tmp_path: Path) -> None:
     few = tmp_path / "few.csv"
     pd.read_csv(SNACK_LABELS, dtype=str, keep_default_na=False).head(40).to_csv(few, index=False)
