@@ -121,6 +121,7 @@ def test_suggest_cli_names_the_strategy(trained: Path, tmp_path: Path) -> None:
                               "-o", str(tmp_path / "s.csv")])
     assert res.exit_code == 0, res.output
     assert "3 of 12 distinct reviews suggested (committee); picked for: committee 3" in res.output
+    assert "note: the model was trained on 96 labelled reviews" in res.output  # fewer than 100
 
 
 def test_cli_offers_the_strategies_suggest_knows() -> None:

@@ -96,6 +96,7 @@ def test_suggest_cli_writes_a_labelling_file_and_tasks(tmp_path: Path) -> None:
                               "--label-studio", str(tasks)])
     assert res.exit_code == 0, res.output
     assert "5 of 45 distinct reviews suggested" in res.output
+    assert "(uncertainty)" in res.output and "note:" not in res.output  # the default has no committee
     table = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(table.columns[:7]) == ["rank", "review_id", "text", "sentiment", "topics", "taste_detail",
                                        "checked"]

@@ -9,6 +9,9 @@ from typing import Annotated
 
 import typer
 
+#: below this many training labels the README's learning curve found committee picks no better than random
+FEW_LABELS = 100
+
 
 class Strategy(StrEnum):
     """How suggestions are scored (koubei.train.suggest)."""
@@ -39,8 +42,15 @@ def suggest(
 
     out = output if output is not None or label_studio is not None else \
         input_path.with_name(input_path.stem + ".to_label.csv")
-    res = suggest_file(input_path, out, model=load_model(model), n=n, seed=seed, text_col=text_col,
+    loaded = load_model(model)
+    res = suggest_file(input_path, out, model=loaded, n=n, seed=seed, text_col=text_col,
                        label_studio=label_studio, overwrite=overwrite, strategy=strategy.value)
+    labels = sum(int(d.get("rows", 0)) for d in loaded.manifest.get("training_data") or [])
+    if res.strategy == "committee" and labels < FEW_LABELS:
+        typer.echo(f"note: the model was trained on {labels} labelled reviews; in the README's learning "
+                   "curve (\"whether koubei suggest helps\"), picks by a model of 50 labels were no better "
+                   f"than random ones, so until about {FEW_LABELS} labels a random sample serves as well",
+                   err=True)
     kinds = Counter(res.kinds or [])
     typer.echo(f"{len(res.frame)} of {res.candidates:,} distinct reviews suggested ({res.strategy}); "
                "picked for: " + ", ".join(f"{k} {v}" for k, v in kinds.most_common()))
