@@ -188,7 +188,7 @@ def suggest_next(bundle: Path, pool: list[GoldRecord], labelled: list[int], n: i
         chosen = set(picked)
         left = [i for i in rest if i not in chosen]
         picked += [int(i) for i in rng.choice(left, size=short, replace=False)]
-    kinds = Counter((res.kinds or [])[:n])
+    kinds = Counter(res.kinds[:n])
     info = {"suggest_seconds": round(time.time() - t, 1), "topped_up_at_random": max(short, 0),
             "picked_sources": dict(Counter(pool[i].source for i in picked)),
             "picked_selection": dict(Counter(pool[i].selection for i in picked)),

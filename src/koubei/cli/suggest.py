@@ -51,7 +51,7 @@ def suggest(
                    "curve (\"whether koubei suggest helps\"), picks by a model of 50 labels were no better "
                    f"than random ones, so until about {FEW_LABELS} labels a random sample serves as well",
                    err=True)
-    kinds = Counter(res.kinds or [])
+    kinds = Counter(res.kinds)
     typer.echo(f"{len(res.frame)} of {res.candidates:,} distinct reviews suggested ({res.strategy}); "
                "picked for: " + ", ".join(f"{k} {v}" for k, v in kinds.most_common()))
     if out is not None:

@@ -84,8 +84,8 @@ class SuggestResult:
     frame: pd.DataFrame
     predictions: list[Prediction]
     candidates: int
-    strategy: str = Strategy.uncertainty.value
-    kinds: list[str] | None = None
+    strategy: str
+    kinds: list[str]
 
 
 def candidates(frame: pd.DataFrame) -> pd.DataFrame:
