@@ -18,8 +18,10 @@ from koubei.datasets import (
     GOLD_FILE,
     SENTIMENT_FILES,
     UNLABELLED_FILES,
+    aspect_files,
     file_fingerprint,
     find_corpora,
+    load_aspect_records,
     load_gold,
     load_sentiment,
     load_unlabelled,
@@ -51,15 +53,21 @@ def main(argv: list[str] | None = None) -> int:
         corpus = load_sentiment(data)
         gold = load_gold(data)
         unlabelled = {rel: load_unlabelled(data, (rel,)) for rel in UNLABELLED_FILES}
+        aspects = load_aspect_records(data)
         trained = train_default(taxonomy, corpus, gold, seed=args.seed, log=log,
-                                unlabelled=[t for texts in unlabelled.values() for t in texts])
+                                unlabelled=[t for texts in unlabelled.values() for t in texts],
+                                aspects=aspects)
         refs = []
         for src, rel in SENTIMENT_FILES.items():
             refs.append({**file_fingerprint(data / rel), "file": rel,
                          "rows": int((corpus["source"] == src).sum()), "use": "sentiment"})
         for rel in UNLABELLED_FILES:
-            refs.append({**file_fingerprint(data / rel), "file": rel, "use": "word vectors (text only)",
+            refs.append({**file_fingerprint(data / rel), "file": rel,
+                         "use": "word vectors (text only, gold texts left out)",
                          "rows": len(unlabelled[rel])})
+        for rel in aspect_files():
+            refs.append({**file_fingerprint(data / rel), "file": rel,
+                         "use": "topic polarity (aspect labels mapped to topics)"})
         refs.append({**file_fingerprint(data / GOLD_FILE), "file": GOLD_FILE, "rows": len(gold),
                      "use": "sentiment, topics, polarity, neutral band"})
         manifest = {
@@ -72,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
             "training_data": refs,
             "training": {"sentiment_pool": trained.pool_size, "gold_reviews": trained.gold_size,
                          "neutral_band": list(trained.neutral_band),
+                         "aspect_pairs": trained.aspect_pairs,
                          "seconds": round(time.time() - t0, 1)},
             "metrics": {},
         }

@@ -16,6 +16,7 @@ import pandas as pd
 
 from koubei.errors import DataNotFoundError
 from koubei.resources import data_root
+from koubei.text.normalize import normalize
 
 SENTIMENT_FILES = {
     "waimai": "sentiment/waimai_10k.csv",
@@ -62,14 +63,127 @@ def load_sentiment(data_dir: Path, sources: tuple[str, ...] = tuple(SENTIMENT_FI
     return pd.concat(parts, ignore_index=True)
 
 
-def load_unlabelled(data_dir: Path, files: tuple[str, ...] = tuple(UNLABELLED_FILES)) -> list[str]:
-    """Review texts of :data:`UNLABELLED_FILES` (hotpot, cosmetics), empty ones dropped."""
+def load_unlabelled(data_dir: Path, files: tuple[str, ...] = tuple(UNLABELLED_FILES),
+                    exclude: frozenset[str] | set[str] = frozenset()) -> list[str]:
+    """Review texts of :data:`UNLABELLED_FILES` (hotpot, cosmetics), empty ones dropped.
+
+    ``exclude``: normalized texts to leave out. Evaluation passes the gold
+    texts: 388 of them are hotpot or cosmetics reviews, and word vectors that
+    read a test review's text, even without its labels, flatter the score.
+    """
     out: list[str] = []
     for rel in files:
         col = UNLABELLED_FILES[rel]
         df = pd.read_csv(data_dir / rel, usecols=[col], dtype={col: str})
-        out.extend(t for t in df[col].dropna() if t.strip())
+        out.extend(t for t in df[col].dropna() if t.strip() and (not exclude or normalize(t) not in exclude))
     return out
+
+
+#: Aspect-level sets whose (review, category, polarity) labels teach the polarity
+#: head (never the topic detector: their categories cover only some topics and
+#: follow other guidelines). Each maps the set's categories to default taxonomy
+#: topics; categories that fit no topic (tianchi 整体, 其他, 成分; ASAP's waiting,
+#: serving speed, dish look and recommendation) are left out. So is ASAP's
+#: dish_taste: its 284 labels are 12 negative, and with them the head read
+#: fewer taste complaints as negative (taste-direction accuracy 0.796 -> 0.779
+#: on the gold folds), where taste has its own cue rules. AI Challenger 2018
+#: is non-commercial and not used; the car topics fit no source we score.
+TIANCHI_LABELS = "aspects/tianchi2019_cosmetics_labels.csv"
+TIANCHI_REVIEWS = "aspects/tianchi2019_cosmetics_reviews.csv"
+TIANCHI_TOPICS = {
+    "价格": "price_value", "使用体验": "function_performance", "功效": "function_performance",
+    "包装": "packaging", "尺寸": "portion_size", "新鲜度": "freshness_quality",
+    "气味": "freshness_quality",  # the guideline: a cosmetic's smell is mostly freshness_quality
+    "服务": "service_attitude", "物流": "delivery_logistics", "真伪": "authenticity_description",
+}
+ASAP_FILES = ("aspects/asap_sample_train.csv", "aspects/asap_sample_dev.csv",
+              "aspects/asap_sample_test.csv")
+ASAP_TOPICS = {
+    "dish_portion": "portion_size",
+    "price_level": "price_value", "price_cost_effective": "price_value", "price_discount": "price_value",
+    "service_waiters_attitude": "service_attitude",
+    "environment_decoration": "environment_facilities", "environment_noise": "environment_facilities",
+    "environment_space": "environment_facilities", "environment_cleaness": "environment_facilities",
+    "location_traffic": "environment_facilities",
+    "location_distance_from_business_district": "environment_facilities",
+    "location_easy_to_find": "environment_facilities",
+    "service_parking_convenience": "environment_facilities",
+}
+_TIANCHI_POLARITY = {"正面": "pos", "负面": "neg", "中性": "neu"}
+_ASAP_POLARITY = {1: "pos", 0: "neu", -1: "neg"}  # -2: not mentioned
+
+
+@dataclass(frozen=True)
+class AspectRecord:
+    """A review of an aspect-level set, with its labels mapped to taxonomy topics.
+
+    ``topics``: topic → polarity, only the topics the set speaks of (a topic
+    absent here may still be in the text).
+    """
+
+    id: str
+    source: str
+    text: str
+    topics: dict[str, str]
+
+
+def merge_polarities(polarities: list[str]) -> str | None:
+    """One polarity for a topic from its labels in a review: both sides → ``None``
+    (the guideline would take the dominant side, which the labels do not say);
+    one side, with or without neutral mentions → that side; only neutral → ``neu``."""
+    sides = set(polarities) - {"neu"}
+    if len(sides) > 1:
+        return None
+    return sides.pop() if sides else "neu"
+
+
+def _mapped(id_: str, source: str, text: object, labels: list[tuple[str, str]],
+            exclude: frozenset[str] | set[str]) -> AspectRecord | None:
+    if not isinstance(text, str) or not text.strip() or normalize(text) in exclude:
+        return None
+    by_topic: dict[str, list[str]] = {}
+    for topic, pol in labels:
+        by_topic.setdefault(topic, []).append(pol)
+    topics = {t: p for t, ps in by_topic.items() if (p := merge_polarities(ps)) is not None}
+    return AspectRecord(id_, source, text, topics) if topics else None
+
+
+def load_aspect_records(data_dir: Path, exclude: frozenset[str] | set[str] = frozenset()
+                        ) -> list[AspectRecord]:
+    """Tianchi 2019 cosmetics and ASAP reviews with topic polarities (see :data:`TIANCHI_TOPICS`).
+
+    Args:
+        exclude: normalized texts to leave out (the gold reviews: 99 gold
+            cosmetics reviews are tianchi reviews).
+
+    A topic whose labels in a review take both sides is left out of that
+    review; a review left with no topic is skipped.
+    """
+    out: list[AspectRecord] = []
+    reviews = pd.read_csv(data_dir / TIANCHI_REVIEWS, dtype={"Reviews": str})
+    text = dict(zip(reviews["id"], reviews["Reviews"]))
+    labels = pd.read_csv(data_dir / TIANCHI_LABELS, usecols=["id", "Categories", "Polarities"])
+    for rid, g in labels.groupby("id", sort=True):
+        pairs = [(TIANCHI_TOPICS[c], _TIANCHI_POLARITY[p])
+                 for c, p in zip(g["Categories"], g["Polarities"]) if c in TIANCHI_TOPICS]
+        rec = _mapped(f"tianchi-{rid}", "cosmetics", text.get(rid), pairs, exclude)
+        if rec is not None:
+            out.append(rec)
+    for rel in ASAP_FILES:
+        df = pd.read_csv(data_dir / rel, dtype={"reviewbody": str})
+        df.columns = [c.lstrip("\ufeff") for c in df.columns]
+        for row in df.itertuples(index=False):
+            r = row._asdict()
+            pairs = [(t, _ASAP_POLARITY[int(r[c])]) for c, t in ASAP_TOPICS.items() if int(r[c]) != -2]
+            rec = _mapped(f"asap-{r['index']}", "restaurant", r["reviewbody"], pairs, exclude)
+            if rec is not None:
+                out.append(rec)
+    return out
+
+
+def aspect_files() -> tuple[str, ...]:
+    """Files :func:`load_aspect_records` reads (for a manifest's training data)."""
+    return (TIANCHI_REVIEWS, TIANCHI_LABELS, *ASAP_FILES)
 
 
 @dataclass(frozen=True)

@@ -45,10 +45,14 @@ class TopicPolarityClassifier(ArrayState, ClassifierMixin, BaseEstimator):
     def __init__(self, *, C: float = 2.0) -> None:
         self.C = C
 
-    def fit(self, F: sparse.spmatrix, y: np.ndarray) -> TopicPolarityClassifier:
-        """Fit on pair features ``F`` (see :func:`pair_features`) and labels in POLARITIES."""
+    def fit(self, F: sparse.spmatrix, y: np.ndarray, sample_weight: np.ndarray | None = None
+            ) -> TopicPolarityClassifier:
+        """Fit on pair features ``F`` (see :func:`pair_features`) and labels in POLARITIES.
+
+        ``sample_weight``: per pair (e.g. below 1 for pairs of other label sets).
+        """
         lr = LogisticRegression(C=self.C, max_iter=5000)
-        lr.fit(F, np.asarray(y))
+        lr.fit(F, np.asarray(y), sample_weight=sample_weight)
         coef = np.zeros((len(POLARITIES), F.shape[1]), dtype=np.float32)
         b = np.full(len(POLARITIES), -30.0)  # a class never seen in training stays improbable
         classes = list(lr.classes_)

@@ -41,6 +41,15 @@ def word_vector_lines(info: dict[str, Any] | None) -> list[str]:
             "vector feeds the topic detector and the polarity head."]
 
 
+def aspect_lines(info: dict[str, Any] | None) -> list[str]:
+    """Card line for a polarity head that also learnt from aspect-level sets (none otherwise)."""
+    if not info or not info.get("pairs"):
+        return []
+    return [f"- The polarity head also learnt from {info['pairs']:,} (review, topic) pairs of "
+            f"{info['reviews']:,} reviews of aspect-level sets (listed below), their categories "
+            f"mapped to topics, each weighing {info['weight']} against a gold pair."]
+
+
 def encoder_lines(embedder: dict[str, Any]) -> list[str]:
     """Card lines for a model with a transformer encoder (none for TF-IDF only)."""
     enc = embedder.get("encoder")
@@ -75,13 +84,14 @@ def render_card(manifest: dict[str, Any]) -> str:
         "a logistic regression per topic, stacked over the review's clauses; a polarity "
         "head over each topic's own clauses; lexicon rules for taste direction.",
         *word_vector_lines(manifest.get("word_vectors")),
+        *aspect_lines((manifest.get("training") or {}).get("aspect_pairs")),
         *encoder_lines(manifest.get("embedder") or {}),
         "",
         "## Training data",
     ]
     for ref in manifest.get("training_data", []):
-        lines.append(f"- `{ref['file']}` — {ref.get('rows', '?')} rows, sha256 `{ref['sha256'][:12]}…`"
-                     f" ({ref.get('use', '')})")
+        rows = f"{ref['rows']:,} rows, " if isinstance(ref.get("rows"), int) else ""
+        lines.append(f"- `{ref['file']}` — {rows}sha256 `{ref['sha256'][:12]}…` ({ref.get('use', '')})")
     lines += ["", "Sets marked non-commercial in the corpora README were not used for training.", ""]
     metrics = manifest.get("metrics") or {}
     lines.append("## Measured quality")

@@ -17,7 +17,7 @@ The steps (each a function, so evaluation can reuse them fold by fold):
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -25,11 +25,11 @@ import pandas as pd
 from scipy import sparse
 
 from koubei.classify.features import Doc, prepare_many
-from koubei.classify.linear import as_csr
+from koubei.classify.linear import WithDense, as_csr
 from koubei.classify.polarity import TopicPolarityClassifier
 from koubei.classify.sentiment import SentimentClassifier
 from koubei.classify.topics import TopicDetector
-from koubei.datasets import GoldRecord
+from koubei.datasets import AspectRecord, GoldRecord
 from koubei.embed.tfidf import TfidfEmbedder
 from koubei.embed.wordvec import DenseView
 from koubei.model.predict import Components, clause_index, pair_matrix, topic_contexts
@@ -124,7 +124,7 @@ def fit_sentiment(embedder: TfidfEmbedder, docs: Sequence[Doc], labels: np.ndarr
 def fit_topic_parts(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_unseen: SentimentClassifier,
                     docs: Sequence[Doc], gold: Sequence[GoldRecord], *, topic_C: float = 64.0,
                     topic_min_df: int = 2, clause_stack: bool = True, polarity_C: float = 2.0,
-                    seed: int = 0, dense: DenseView | None = None
+                    seed: int = 0, dense: DenseView | None = None, aspects: AspectPairs | None = None
                     ) -> tuple[TopicDetector, TopicPolarityClassifier]:
     """Topic detector and polarity head on gold reviews.
 
@@ -135,12 +135,66 @@ def fit_topic_parts(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_unsee
         clause_stack: stack the topic detector over clause-level logits.
         dense: word vectors bound to ``embedder`` (see :mod:`koubei.embed.wordvec`);
             the model must then be used with the same ``dense``.
+        aspects: pairs of the aspect-level sets the polarity head also learns
+            from, each weighing ``aspects.weight`` against a gold pair; their
+            sentiment logits come from ``sentiment_unseen``, which must not have
+            seen their texts either.
     """
     topics, F, y = fit_topic_detector(taxonomy, embedder, sentiment_unseen, docs, gold,
                                       topic_C=topic_C, topic_min_df=topic_min_df,
                                       clause_stack=clause_stack, seed=seed, dense=dense)
-    polarity = TopicPolarityClassifier(C=polarity_C).fit(F, y)
+    weight = None
+    if aspects is not None and aspects.polarities:
+        probe = Components(taxonomy, embedder, sentiment_unseen, topics, TopicPolarityClassifier(),
+                           dense=dense)
+        F = sparse.vstack([F, as_csr(aspects.pair_features(probe))], format="csr")
+        weight = np.concatenate([np.ones(len(y)), np.full(len(aspects.polarities), aspects.weight)])
+        y = np.concatenate([y, aspects.polarities])
+    polarity = TopicPolarityClassifier(C=polarity_C).fit(F, y, sample_weight=weight)
     return topics, polarity
+
+
+#: Weight of an aspect-set (review, topic) pair next to a gold pair in the
+#: polarity head, chosen on the gold folds (README, "Topics, polarity, taste direction").
+ASPECT_WEIGHT = 0.4
+
+
+@dataclass
+class AspectPairs:
+    """Prepared (review, topic, polarity) pairs of the aspect-level sets, for the polarity head.
+
+    Their contexts are found as for gold reviews (``topic_contexts``, with the
+    fitted detector's clause probabilities), so the head learns from them what
+    it will see when scoring.
+    """
+
+    docs: list[Doc]
+    topic_sets: list[list[int]]
+    polarities: list[str]
+    weight: float = ASPECT_WEIGHT
+
+    @classmethod
+    def build(cls, records: Sequence[AspectRecord], taxonomy: Taxonomy,
+              weight: float = ASPECT_WEIGHT) -> AspectPairs:
+        """Pairs of ``records`` on the topics ``taxonomy`` has (others are left out)."""
+        kept, sets = [], []
+        for r in records:
+            idx = sorted(taxonomy.topic_ids.index(t) for t in r.topics if t in taxonomy.topic_ids)
+            if idx:
+                kept.append(r)
+                sets.append(idx)
+        pol = [r.topics[taxonomy.topic_ids[j]] for r, t in zip(kept, sets) for j in t]
+        return cls(prepare_many([r.text for r in kept]), sets, pol, weight)
+
+    def pair_features(self, probe: Components) -> sparse.csr_matrix | WithDense:
+        """Polarity features of every pair, read with ``probe``'s fitted detector and sentiment."""
+        X = probe.embedder.transform(self.docs)
+        clauses, owner = clause_index(self.docs)
+        texts = [d.norm for d in clauses]
+        Xc = probe.embedder.transform(clauses)
+        Pc = probe.topics.predict_proba_base(probe.topic_matrix(Xc, texts))
+        ctx = topic_contexts(probe, self.docs, self.topic_sets, Xc, Pc, owner, texts)
+        return pair_matrix(probe, X, Xc, ctx, self.topic_sets, probe.sentiment.pooled_decision(X))
 
 
 def fit_topic_detector(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_unseen: SentimentClassifier,
@@ -201,14 +255,19 @@ class TrainedDefault:
     pool_size: int
     gold_size: int
     neutral_band: tuple[float, float]
+    #: what the polarity head read of the aspect sets: reviews, pairs, weight
+    aspect_pairs: dict[str, float] = field(default_factory=dict)
 
 
 def train_default(taxonomy: Taxonomy, corpus: pd.DataFrame, gold: Sequence[GoldRecord],
-                  *, unlabelled: Sequence[str] = (), seed: int = 0, log: Log = _quiet) -> TrainedDefault:
+                  *, unlabelled: Sequence[str] = (), aspects: Sequence[AspectRecord] = (),
+                  seed: int = 0, log: Log = _quiet) -> TrainedDefault:
     """Train every component of the default model.
 
     ``unlabelled``: further review texts (no labels) the word vectors learn from,
-    next to the sentiment corpora.
+    next to the sentiment corpora. ``aspects``: aspect-level records the
+    polarity head also learns from (:class:`AspectPairs`); those whose text is a
+    gold review's are left out, the gold label being the one to learn.
     """
     pool = build_sentiment_pool(corpus, gold).frame
     log(f"sentiment pool: {len(pool):,} deduped texts ({int(pool['gold'].sum())} with gold labels)")
@@ -221,7 +280,7 @@ def train_default(taxonomy: Taxonomy, corpus: pd.DataFrame, gold: Sequence[GoldR
     unseen = ~pool["norm"].isin(gold_norms).to_numpy()
     labels = pool["label"].to_numpy()
     member = domain_membership(pool)
-    extra_docs = prepare_many(list(unlabelled))
+    extra_docs = [d for d in prepare_many(list(unlabelled)) if d.norm not in gold_norms]  # as evaluated
     dense = fit_word_vectors(embedder, [d for d, u in zip(pool_docs, unseen) if u] + extra_docs,
                              seed=seed)
     log(f"word vectors: {len(dense.columns):,} words × {dense.dim} from "
@@ -231,10 +290,14 @@ def train_default(taxonomy: Taxonomy, corpus: pd.DataFrame, gold: Sequence[GoldR
     gold_pos = sent_unseen.proba_pos(embedder.transform(gold_docs))
     band = sent_unseen.tune_band(gold_pos, np.array([r.sentiment for r in gold]))
     log(f"neutral band {band}")
+    pairs = AspectPairs.build([r for r in aspects if normalize(r.text) not in gold_norms], taxonomy)
+    if aspects:
+        log(f"aspect sets: {len(pairs.polarities):,} (review, topic) pairs of {len(pairs.docs):,} reviews")
     topics, polarity = fit_topic_parts(taxonomy, embedder, sent_unseen, gold_docs, gold, seed=seed,
-                                       dense=dense)
+                                       dense=dense, aspects=pairs)
     log("topics and polarity fitted")
     sentiment = fit_sentiment(embedder, pool_docs, labels, member)
     sentiment.band_ = band
     comps = Components(taxonomy, embedder, sentiment, topics, polarity, dense=dense)
-    return TrainedDefault(comps, len(pool), len(gold), band)
+    used = {"reviews": len(pairs.docs), "pairs": len(pairs.polarities), "weight": pairs.weight}
+    return TrainedDefault(comps, len(pool), len(gold), band, used)
