@@ -140,3 +140,12 @@ def test_card_names_the_aspect_pairs() -> None:
     assert f"{info['pairs']:,} (review, topic) pairs" in card
     assert "aspects/asap_sample_train.csv" in card
     assert aspect_lines(None) == [] and aspect_lines({"pairs": 0, "reviews": 0, "weight": 0.4}) == []
+
+
+def test_missing_aspect_files_name_the_files(tmp_path: Path) -> None:
+    from koubei.errors import DataNotFoundError
+
+    (tmp_path / "aspects").mkdir()
+    (tmp_path / "aspects" / "asap_sample_train.csv").write_text("index,reviewbody\n", encoding="utf-8")
+    with pytest.raises(DataNotFoundError, match=r"tianchi2019_cosmetics_labels\.csv.*asap_sample_dev\.csv"):
+        load_aspect_records(tmp_path)

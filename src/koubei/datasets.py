@@ -159,6 +159,10 @@ def load_aspect_records(data_dir: Path, exclude: frozenset[str] | set[str] = fro
     A topic whose labels in a review take both sides is left out of that
     review; a review left with no topic is skipped.
     """
+    missing = [rel for rel in aspect_files() if not (data_dir / rel).is_file()]
+    if missing:
+        raise DataNotFoundError(f"aspect sets missing from {data_dir}: {', '.join(missing)} "
+                                "(the aspects/ folder of the shared corpora; pass them with --data-dir)")
     out: list[AspectRecord] = []
     reviews = pd.read_csv(data_dir / TIANCHI_REVIEWS, dtype={"Reviews": str})
     text = dict(zip(reviews["id"], reviews["Reviews"]))
