@@ -17,7 +17,7 @@ The steps (each a function, so evaluation can reuse them fold by fold):
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -192,7 +192,7 @@ class AspectPairs:
         clauses, owner = clause_index(self.docs)
         texts = [d.norm for d in clauses]
         Xc = probe.embedder.transform(clauses)
-        Pc = probe.topics.predict_proba_base(probe.topic_matrix(Xc, texts))
+        Pc = probe.topics.predict_proba_base(probe.topic_features(Xc, texts))  # as predict_docs reads them
         ctx = topic_contexts(probe, self.docs, self.topic_sets, Xc, Pc, owner, texts)
         return pair_matrix(probe, X, Xc, ctx, self.topic_sets, probe.sentiment.pooled_decision(X))
 
@@ -256,7 +256,7 @@ class TrainedDefault:
     gold_size: int
     neutral_band: tuple[float, float]
     #: what the polarity head read of the aspect sets: reviews, pairs, weight
-    aspect_pairs: dict[str, float] = field(default_factory=dict)
+    aspect_pairs: dict[str, float]
 
 
 def train_default(taxonomy: Taxonomy, corpus: pd.DataFrame, gold: Sequence[GoldRecord],
