@@ -11,6 +11,7 @@ import pytest
 from koubei.classify.features import prepare_many
 from koubei.classify.polarity import TopicPolarityClassifier
 from koubei.datasets import (
+    ASAP_TOPICS,
     TIANCHI_LABELS,
     TIANCHI_TOPICS,
     AspectRecord,
@@ -74,6 +75,9 @@ def test_tianchi_and_asap_records_map_to_topics(corpora_dir: Path) -> None:
     assert 250 < len(restaurant) < 300  # ASAP reviews whose only mapped aspect was taste are skipped
     assert not any("taste" in r.topics for r in recs)  # dish_taste is left out (see ASAP_TOPICS)
     assert any(r.topics.get("service_attitude") == "neg" for r in restaurant)
+    with_taste = load_aspect_records(corpora_dir, asap_topics={**ASAP_TOPICS, "dish_taste": "taste"})
+    assert sum(r.source == "restaurant" for r in with_taste) == 300  # evaluate.py --aspect-taste
+    assert sum("taste" in r.topics for r in with_taste) > 250
     # A tianchi review whose category is praised and criticised keeps no polarity for its topic.
     labels = pd.read_csv(corpora_dir / TIANCHI_LABELS)
     labels = labels[labels["Categories"].isin(list(TIANCHI_TOPICS))]

@@ -86,7 +86,8 @@ def load_unlabelled(data_dir: Path, files: tuple[str, ...] = tuple(UNLABELLED_FI
 #: serving speed, dish look and recommendation) are left out. So is ASAP's
 #: dish_taste: its 284 labels are 12 negative, and with them the head read
 #: fewer taste complaints as negative (taste-direction accuracy 0.796 -> 0.779
-#: on the gold folds), where taste has its own cue rules. AI Challenger 2018
+#: on the gold folds: ``scripts/evaluate.py --aspect-taste``), where taste has
+#: its own cue rules. AI Challenger 2018
 #: is non-commercial and not used; the car topics fit no source we score.
 TIANCHI_LABELS = "aspects/tianchi2019_cosmetics_labels.csv"
 TIANCHI_REVIEWS = "aspects/tianchi2019_cosmetics_reviews.csv"
@@ -148,13 +149,15 @@ def _mapped(id_: str, source: str, text: object, labels: list[tuple[str, str]],
     return AspectRecord(id_, source, text, topics) if topics else None
 
 
-def load_aspect_records(data_dir: Path, exclude: frozenset[str] | set[str] = frozenset()
-                        ) -> list[AspectRecord]:
+def load_aspect_records(data_dir: Path, exclude: frozenset[str] | set[str] = frozenset(),
+                        asap_topics: dict[str, str] | None = None) -> list[AspectRecord]:
     """Tianchi 2019 cosmetics and ASAP reviews with topic polarities (see :data:`TIANCHI_TOPICS`).
 
     Args:
         exclude: normalized texts to leave out (the gold reviews: 99 gold
             cosmetics reviews are tianchi reviews).
+        asap_topics: ASAP aspect → topic (default :data:`ASAP_TOPICS`;
+            ``scripts/evaluate.py --aspect-taste`` adds ``dish_taste``).
 
     A topic whose labels in a review take both sides is left out of that
     review; a review left with no topic is skipped.
@@ -178,7 +181,8 @@ def load_aspect_records(data_dir: Path, exclude: frozenset[str] | set[str] = fro
         df.columns = [c.lstrip("\ufeff") for c in df.columns]
         for row in df.itertuples(index=False):
             r = row._asdict()
-            pairs = [(t, _ASAP_POLARITY[int(r[c])]) for c, t in ASAP_TOPICS.items() if int(r[c]) != -2]
+            pairs = [(t, _ASAP_POLARITY[int(r[c])]) for c, t in (asap_topics or ASAP_TOPICS).items()
+                     if int(r[c]) != -2]
             rec = _mapped(f"asap-{r['index']}", "restaurant", r["reviewbody"], pairs, exclude)
             if rec is not None:
                 out.append(rec)
