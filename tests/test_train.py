@@ -113,7 +113,14 @@ def test_duplicates_are_dropped_and_conflicts_warned(tmp_path: Path) -> None:
     p = write_labels(tmp_path / "l.csv", [("太咸了！", "neg", "taste:neg"), ("太咸了!", "pos", "taste:pos")])
     records, report = read_labels(p, load_taxonomy())
     assert len(records) == 1 and report.skipped == {"duplicate text": 1}
-    assert "other labels" in report.warnings[0]
+    assert records[0].sentiment == "pos" and records[0].topics == {"taste": "pos"}  # the later wins
+    assert "other labels (neg;taste:neg -> pos;taste:pos); the later is kept" in report.warnings[0]
+
+
+def test_identical_duplicates_are_dropped_without_a_warning(tmp_path: Path) -> None:
+    p = write_labels(tmp_path / "l.csv", [("太咸了！", "neg", "taste:neg"), ("太咸了!", "neg", "taste:neg")])
+    records, report = read_labels(p, load_taxonomy())
+    assert len(records) == 1 and report.skipped == {"duplicate text": 1} and not report.warnings
 
 
 def test_multilabel_folds_spread_rare_labels() -> None:

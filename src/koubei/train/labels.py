@@ -397,18 +397,24 @@ def _raise_problems(problems: _Problems, taxonomy: Taxonomy, path: str, known: i
 
 
 def _dedupe(records: list[GoldRecord], report: LabelReport) -> list[GoldRecord]:
+    """One record per normalized text; a later record replaces an earlier one (a relabelling
+    appended to a file wins), and a replacement with other labels is reported."""
     seen: dict[str, GoldRecord] = {}
     for r in records:
         key = normalize(r.text)
         prev = seen.get(key)
+        seen[key] = r
         if prev is None:
-            seen[key] = r
             continue
         _skip(report, "duplicate text")
-        if (prev.topics, prev.sentiment) != (r.topics, r.sentiment):
+        if (prev.topics, prev.sentiment, prev.taste_detail) != (r.topics, r.sentiment, r.taste_detail):
             report.warnings.append(f"{r.selection} repeats the text of {prev.selection} with other "
-                                   "labels; the first is kept")
+                                   f"labels ({_labels(prev)} -> {_labels(r)}); the later is kept")
     return list(seen.values())
+
+
+def _labels(r: GoldRecord) -> str:
+    return ";".join([r.sentiment or "-", *(f"{t}:{p}" for t, p in r.topics.items())])
 
 
 def _count(records: Sequence[GoldRecord], taxonomy: Taxonomy, report: LabelReport) -> None:
