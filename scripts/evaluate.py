@@ -2,7 +2,8 @@
 
     python scripts/evaluate.py [--data-dir DIR] [--folds 5] [--seed 0]
                                [--skip-sentiment] [--update-bundle models/default]
-                               [--no-aspects | --aspect-weight W] [--aspect-taste] [--out FILE]
+                               [--no-aspects | --aspect-weight W] [--aspect-taste]
+                               [--no-lexicon] [--no-gold-head] [--dump-predictions FILE] [--out FILE]
 
 What it measures (never on reviews a model was trained on):
 - sentiment: for each corpus (waimai, online_shopping, hotel), 5 folds grouped
@@ -15,9 +16,13 @@ What it measures (never on reviews a model was trained on):
   aspect sets' pairs (tianchi cosmetics, ASAP; gold texts left out), as the
   default model does (--no-aspects: gold pairs only; --aspect-weight and
   --aspect-taste: the alternatives the shipped choice was picked from).
+  Topic polarities are settled by the polarity lexicon where it is one-sided
+  (--no-lexicon: the head alone); the overall sentiment comes from the 3-class
+  gold head learnt on the training folds (--no-gold-head: the neutral band).
   Reports topic micro/macro-F1, per-topic P/R/F1, topic+polarity micro-F1
   (all, and on reviews whose topics carry different polarities),
-  taste-direction accuracy, gold 3-class sentiment.
+  taste-direction accuracy, gold 3-class sentiment; each also on the
+  `random` records alone (the only random sample of the gold file).
 The TF-IDF vocabulary is fitted once on all texts (no labels involved), the
 word vectors once on the unlabelled texts (sentiment corpora, hotpot and
 cosmetics reviews, each minus every gold text).
@@ -39,6 +44,7 @@ import pandas as pd
 from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
 
 from koubei.classify.features import prepare_many
+from koubei.classify.lexicon import load_lexicon
 from koubei.classify.sentiment import SentimentClassifier
 from koubei.datasets import (
     ASAP_TOPICS,
@@ -58,6 +64,7 @@ from koubei.model.training import (
     build_sentiment_pool,
     domain_membership,
     fit_embedder,
+    fit_gold_sentiment,
     fit_sentiment,
     fit_topic_parts,
     fit_word_vectors,
@@ -99,19 +106,8 @@ def sentiment_cv(corpus: pd.DataFrame, pool: pd.DataFrame, X_pool, embedder, fol
     return out
 
 
-def topic_cv(taxonomy, gold, gold_docs, embedder, sent_unseen, folds: int, seed: int, dense=None,
-             aspects=None) -> dict:
-    groups = pd.factorize(pd.Series([d.norm for d in gold_docs]))[0]
-    preds = [None] * len(gold)
-    cv = GroupKFold(folds, shuffle=True, random_state=seed)
-    for k, (tr, te) in enumerate(cv.split(gold_docs, groups=groups)):
-        topics, polarity = fit_topic_parts(taxonomy, embedder, sent_unseen,
-                                           [gold_docs[i] for i in tr], [gold[i] for i in tr],
-                                           seed=seed, dense=dense, aspects=aspects)
-        comps = Components(taxonomy, embedder, sent_unseen, topics, polarity, dense=dense)
-        for i, p in zip(te, predict_docs(comps, [gold_docs[i] for i in te])):
-            preds[i] = p
-        log(f"topics fold {k + 1} done")
+def score_predictions(gold, preds, taxonomy) -> dict:
+    """Every topic, polarity, taste and sentiment figure of out-of-fold ``preds`` against ``gold``."""
     G = [r.topics for r in gold]
     P = [p.topics for p in preds]
     res = topic_metrics(G, P, taxonomy.topic_ids)
@@ -123,6 +119,38 @@ def topic_cv(taxonomy, gold, gold_docs, embedder, sent_unseen, folds: int, seed:
     res["taste_direction"] = taste_direction_accuracy(G, [r.taste_detail for r in gold],
                                                       [p.taste_detail for p in preds], pred_topics=P)
     res["gold_sentiment"] = sentiment_metrics([r.sentiment for r in gold], [p.sentiment for p in preds])
+    return res
+
+
+def topic_cv(taxonomy, gold, gold_docs, embedder, sent_unseen, folds: int, seed: int, dense=None,
+             aspects=None, dump: str | None = None, lexicon=None, no_gold_head: bool = False) -> dict:
+    groups = pd.factorize(pd.Series([d.norm for d in gold_docs]))[0]
+    preds = [None] * len(gold)
+    cv = GroupKFold(folds, shuffle=True, random_state=seed)
+    for k, (tr, te) in enumerate(cv.split(gold_docs, groups=groups)):
+        topics, polarity = fit_topic_parts(taxonomy, embedder, sent_unseen,
+                                           [gold_docs[i] for i in tr], [gold[i] for i in tr],
+                                           seed=seed, dense=dense, aspects=aspects)
+        sentiment = sent_unseen if no_gold_head else fit_gold_sentiment(
+            sent_unseen, sent_unseen, embedder, [gold_docs[i] for i in tr], [gold[i] for i in tr],
+            lexicon=lexicon)
+        comps = Components(taxonomy, embedder, sentiment, topics, polarity, dense=dense, lexicon=lexicon)
+        for i, p in zip(te, predict_docs(comps, [gold_docs[i] for i in te])):
+            preds[i] = p
+        log(f"topics fold {k + 1} done")
+    res = score_predictions(gold, preds, taxonomy)
+    res["random_only"] = score_predictions(*zip(*[(r, p) for r, p in zip(gold, preds)
+                                                  if r.selection == "random"]), taxonomy)
+    res["random_only"]["n_reviews"] = sum(r.selection == "random" for r in gold)
+    if dump:
+        with open(dump, "w", encoding="utf-8") as f:
+            for r, p in zip(gold, preds):
+                f.write(json.dumps({"id": r.id, "selection": r.selection, "text": r.text,
+                                    "gold": {"sentiment": r.sentiment, "topics": r.topics,
+                                             "taste_detail": list(r.taste_detail)},
+                                    "pred": {"sentiment": p.sentiment, "topics": p.topics,
+                                             "taste_detail": p.taste_detail}},
+                                   ensure_ascii=False) + "\n")
     res["folds"], res["seed"] = folds, seed
     return res
 
@@ -142,6 +170,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--aspect-taste", action="store_true",
                     help="also map ASAP's dish_taste to taste (the shipped model leaves it out)")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "evaluate.json"))
+    ap.add_argument("--no-lexicon", action="store_true",
+                    help="topic polarities from the polarity head alone, not settled by the polarity lexicon")
+    ap.add_argument("--no-gold-head", action="store_true",
+                    help="overall sentiment from the neutral band alone, without the 3-class gold head")
+    ap.add_argument("--dump-predictions", metavar="FILE",
+                    help="write each gold review's out-of-fold prediction beside its labels (JSON lines)")
     ap.add_argument("--update-bundle", help="write the metrics into this bundle's manifest and card")
     args = ap.parse_args(argv)
     data = find_corpora(args.data_dir)
@@ -169,7 +203,9 @@ def main(argv: list[str] | None = None) -> int:
                      "date": time.strftime("%Y-%m-%d"),
                      "machine": f"{platform.machine()}, {os.cpu_count()} cores"}
     results["topics"] = topic_cv(taxonomy, gold, gold_docs, embedder, sent_unseen, args.folds, args.seed,
-                                 dense, aspects)
+                                 dense, aspects, dump=args.dump_predictions,
+                                 lexicon=None if args.no_lexicon else load_lexicon(),
+                                 no_gold_head=args.no_gold_head)
     if not args.skip_sentiment:
         results["sentiment"] = sentiment_cv(corpus, pool, X_pool, embedder, args.folds, args.seed)
     elif Path(args.out).is_file():  # keep the last sentiment figures, saying where they come from
@@ -218,6 +254,13 @@ def report_lines(results: dict) -> str:
                      f"F1 {m['f1']:.3f}  n {m['support']}")
     g = t["gold_sentiment"]
     lines.append(f"gold sentiment (3-class): accuracy {g['accuracy']:.3f}  macro-F1 {g['macro_f1']:.3f}")
+    if "random_only" in t:
+        r = t["random_only"]
+        lines.append(f"random records only (n={r['n_reviews']}): micro-F1 {r['micro_f1']:.3f}  "
+                     f"macro-F1 {r['macro_f1']:.3f}  topic+polarity {r['topic_polarity_micro_f1']:.3f}  "
+                     f"mixed {r['mixed_polarity']['topic_polarity_micro_f1']:.3f}  "
+                     f"taste direction {r['taste_direction']['accuracy']:.3f}  "
+                     f"sentiment {r['gold_sentiment']['accuracy']:.3f}")
     for src, m in results.get("sentiment", {}).items():
         lines.append(f"sentiment {src}: accuracy {m['accuracy']:.4f} ± {m['sd']:.4f} (n={m['n']:,})")
     return "\n".join(lines)

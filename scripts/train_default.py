@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from koubei.classify.lexicon import load_lexicon
 from koubei.datasets import (
     GOLD_FILE,
     SENTIMENT_FILES,
@@ -56,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         aspects = load_aspect_records(data)
         trained = train_default(taxonomy, corpus, gold, seed=args.seed, log=log,
                                 unlabelled=[t for texts in unlabelled.values() for t in texts],
-                                aspects=aspects)
+                                aspects=aspects, lexicon=load_lexicon())
         refs = []
         for src, rel in SENTIMENT_FILES.items():
             refs.append({**file_fingerprint(data / rel), "file": rel,

@@ -18,12 +18,30 @@ import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
 from sklearn.naive_bayes import MultinomialNB
 from sklearn.utils.validation import check_is_fitted
 
 from koubei.classify.linear import ArrayState, decision, sigmoid, softmax
 
 LABELS = ("neg", "neu", "pos")
+#: offsets tried on the gold head's ``neu`` logit (see :meth:`SentimentClassifier.fit_gold`)
+NEU_OFFSETS = np.round(np.arange(0.0, 3.01, 0.125), 3)
+
+
+def _multinomial(F: sparse.spmatrix, labels: np.ndarray, C: float) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficients (LABELS order) of a multinomial regression; a class absent from ``labels``
+    gets an intercept of -30, so it is never said."""
+    lr = LogisticRegression(C=C, max_iter=3000).fit(F, labels)
+    coef = np.zeros((len(LABELS), F.shape[1]), dtype=np.float32)
+    b = np.full(len(LABELS), -30.0)
+    if len(lr.classes_) == 2:
+        lo, hi = (LABELS.index(c) for c in lr.classes_)
+        coef[hi], b[hi], b[lo] = lr.coef_[0], lr.intercept_[0], 0.0
+    else:
+        for j, c in enumerate(lr.classes_):
+            coef[LABELS.index(c)], b[LABELS.index(c)] = lr.coef_[j], lr.intercept_[j]
+    return coef, b
 
 
 class SentimentClassifier(ArrayState, ClassifierMixin, BaseEstimator):
@@ -36,12 +54,18 @@ class SentimentClassifier(ArrayState, ClassifierMixin, BaseEstimator):
     """
 
     _array_attrs = ('coef_', 'intercept_')
-    _optional_arrays = ('expert_coef_', 'expert_intercept_', 'domain_coef_', 'domain_intercept_')
-    _json_attrs = ('band_',)
+    _optional_arrays = ('expert_coef_', 'expert_intercept_', 'domain_coef_', 'domain_intercept_',
+                        'gold_coef_', 'gold_intercept_')
+    _json_attrs = ('band_', 'gold_neu_offset_', 'gold_side_')
     expert_coef_: np.ndarray | None = None
     expert_intercept_: np.ndarray | None = None
     domain_coef_: np.ndarray | None = None
     domain_intercept_: np.ndarray | None = None
+    gold_coef_: np.ndarray | None = None
+    gold_intercept_: np.ndarray | None = None
+    gold_neu_offset_: float = 0.0
+    #: dense columns the gold head reads before the text: the two logits, then ``side``'s
+    gold_side_: int = 2
 
     def __init__(self, *, C: float = 4.0, neutral_band: tuple[float, float] = (0.45, 0.55),
                  domains: tuple[str, ...] = (), expert_weight: float = 0.6) -> None:
@@ -114,13 +138,66 @@ class SentimentClassifier(ArrayState, ClassifierMixin, BaseEstimator):
         """P(pos) per row."""
         return sigmoid(self.decision_function(X))
 
+    def _gold_features(self, X: sparse.spmatrix, pooled: np.ndarray, z: np.ndarray,
+                       side: np.ndarray | None) -> sparse.csr_matrix:
+        """The logits and the ``side`` columns first, then the text (so a model widened to
+        hybrid rows pads at the end). ``side`` missing where the head reads some: zeros."""
+        cols = [np.clip(np.column_stack([pooled, z]), -8, 8) / 4]
+        n_side = self.gold_side_ - 2
+        if n_side:
+            cols.append(np.zeros((X.shape[0], n_side)) if side is None else np.asarray(side, dtype=float))
+        return sparse.hstack([sparse.csr_matrix(np.hstack(cols)), X], format="csr", dtype=np.float32)
+
+    def fit_gold(self, X: sparse.spmatrix, labels: np.ndarray, pooled: np.ndarray, z: np.ndarray,
+                 C: float = 4.0, neu_share: float | None = None, seed: int = 0,
+                 side: np.ndarray | None = None) -> SentimentClassifier:
+        """Learn the 3-class gold head: neg/neu/pos from the text and the binary logits.
+
+        The corpora are binary, so alone the model tells ``neu`` only by a band of
+        uncertainty; hand-labelled reviews say what neutral and mildly positive
+        reviews look like (还行, 一般, X还可以就是Y). ``pooled`` and ``z`` are
+        :meth:`pooled_decision` and :meth:`decision_function` of ``X`` by a model
+        that did not learn from these reviews, as they will be on new ones.
+        Once fitted, :meth:`label_rows` reads this head instead of the band.
+
+        A regression fitted for accuracy all but never says ``neu`` (the rarest
+        class): the head's ``neu`` logit gets an offset, chosen on 3-fold
+        out-of-fold scores, under which the share of reviews said ``neu`` matches
+        ``neu_share`` (default: the share among ``labels``; pass the share of a
+        random sample when the labels are not one). ``side``: further dense
+        columns per row (the polarity lexicon's evidence counts), which
+        :meth:`label_rows` must then be given too.
+        """
+        labels = np.asarray(labels)
+        self.gold_side_ = 2 + (0 if side is None else np.asarray(side).shape[1])
+        F = self._gold_features(X, pooled, z, side)
+        self.gold_coef_, self.gold_intercept_ = _multinomial(F, labels, C)
+        share = float(np.mean(labels == "neu")) if neu_share is None else neu_share
+        oof = np.zeros((len(labels), len(LABELS)))
+        for tr, te in KFold(3, shuffle=True, random_state=seed).split(labels):
+            oof[te] = decision(F[te], *_multinomial(F[tr], labels[tr], C))
+        said = [np.mean((oof + [0.0, b, 0.0]).argmax(axis=1) == 1) for b in NEU_OFFSETS]
+        self.gold_neu_offset_ = float(NEU_OFFSETS[int(np.argmin(np.abs(np.asarray(said) - share)))])
+        return self
+
+    def label_rows(self, X: sparse.spmatrix, pooled: np.ndarray, z: np.ndarray,
+                   side: np.ndarray | None = None) -> np.ndarray:
+        """Labels of rows of ``X`` (``pooled``/``z``: their logits; ``side``: as given to
+        :meth:`fit_gold`): the gold head when the model has one, else the neutral band."""
+        if self.gold_coef_ is None or self.gold_intercept_ is None:
+            return self.label(sigmoid(z))
+        scores = decision(self._gold_features(X, pooled, z, side), self.gold_coef_, self.gold_intercept_)
+        scores[:, LABELS.index("neu")] += self.gold_neu_offset_
+        return np.asarray(LABELS)[scores.argmax(axis=1)]
+
     def label(self, p_pos: np.ndarray) -> np.ndarray:
         """Labels from ``P(pos)`` with the neutral band."""
         lo, hi = self.band_
         return np.where(p_pos >= hi, "pos", np.where(p_pos < lo, "neg", "neu"))
 
     def predict(self, X: sparse.spmatrix) -> np.ndarray:
-        return self.label(self.proba_pos(X))
+        pooled = self.pooled_decision(X)
+        return self.label_rows(X, pooled, self.decision_function(X, pooled=pooled))
 
     def tune_band(self, p_pos: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
         """Pick the neutral band on labelled ``neu``/``pos``/``neg`` data.

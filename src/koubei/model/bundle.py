@@ -17,6 +17,8 @@ Layout of a bundle directory::
     committee.json    optional (``koubei train``): the topic detectors of the
     committee.npz     cross-validation folds, which ``koubei suggest`` asks
                       where they disagree (:mod:`koubei.model.committee`)
+    lexicon.json      from format 1.2, the polarity lexicon (:mod:`koubei.classify.lexicon`)
+                      the model reads its topic polarities with, when it has one
     heads.json        parameters of the sentiment/topic/polarity heads and, from
                       format 1.1, of the word vectors (``wordvec``) when the model has them
     arrays.npz        every numeric array (idf, coefficients, thresholds)
@@ -36,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from koubei.classify.lexicon import lexicon_from_dict
 from koubei.classify.polarity import TopicPolarityClassifier
 from koubei.classify.sentiment import SentimentClassifier
 from koubei.classify.topics import TopicDetector
@@ -49,14 +52,16 @@ from koubei.model.committee import Committee
 from koubei.model.predict import Components
 from koubei.taxonomy import Taxonomy, taxonomy_from_dict
 
-#: 1.1 added word vectors and transformer encoders; a reader takes its own major
+#: 1.1 added word vectors and transformer encoders, 1.2 the polarity lexicon; a reader takes its own major
 #: version up to its own minor one
-BUNDLE_FORMAT = "1.1"
+BUNDLE_FORMAT = "1.2"
 WORDVEC = "wordvec"
 ENCODER_DIR = "encoder"
 MODEL_KIND = "koubei.review-model"
 HEADS: dict[str, Any] = {"sentiment": SentimentClassifier, "topics": TopicDetector,
                          "polarity": TopicPolarityClassifier}
+#: the polarity lexicon the model was trained with (optional: bundles before it have none)
+LEXICON_FILE = "lexicon.json"
 _HASHED = ("taxonomy.json", "user_dict.txt", "embedder.json", "heads.json", "arrays.npz")
 
 
@@ -85,8 +90,16 @@ def save_bundle(components: Components, path: str | Path, *, manifest_extra: dic
         raise OutputError(f"parent directory {dest.parent} does not exist")
     with atomic_dir(dest) as tmp:
         _write_parts(components, tmp, user_dict)
-        extra = {"committee": committee.save(tmp)} if committee is not None else {}
-        hashed = _HASHED + (tuple(extra["committee"]["files"]) if extra else ())
+        extra: dict[str, Any] = {"committee": committee.save(tmp)} if committee is not None else {}
+        hashed = _HASHED + (tuple(extra["committee"]["files"]) if committee is not None else ())
+        if components.lexicon is not None:
+            extra["lexicon"] = {"name": components.lexicon.name, "version": components.lexicon.version,
+                                "sha256": components.lexicon.sha256()}
+            hashed += (LEXICON_FILE,)
+        if components.sentiment.gold_coef_ is not None:
+            extra["sentiment_head"] = {"labels": ["neg", "neu", "pos"],
+                                       "neu_offset": components.sentiment.gold_neu_offset_,
+                                       "side_columns": components.sentiment.gold_side_ - 2}
         manifest = {
             "kind": MODEL_KIND, "format_version": BUNDLE_FORMAT,
             "taxonomy": {"name": components.taxonomy.name,
@@ -124,6 +137,8 @@ def _write_parts(c: Components, folder: Path, user_dict: Path) -> None:
         heads[WORDVEC] = meta
         all_arrays.update({f"{WORDVEC}.{k}": v for k, v in arr.items()})
     _write_json(folder / "heads.json", heads)
+    if c.lexicon is not None:
+        _write_json(folder / LEXICON_FILE, c.lexicon.to_dict(), sort_keys=False)
     np.savez_compressed(folder / "arrays.npz", **all_arrays)  # type: ignore[arg-type]
 
 
@@ -233,9 +248,13 @@ def load_components(path: str | Path, *, expect_taxonomy: Taxonomy | None = None
     heads_meta = json.loads((folder / "heads.json").read_text(encoding="utf-8"))
     heads = {name: cls.from_state(heads_meta[name], part(name)) for name, cls in HEADS.items()}
     dense = DenseView.from_state(heads_meta[WORDVEC], part(WORDVEC)) if WORDVEC in heads_meta else None
+    lexicon = None
+    if "lexicon" in manifest:  # read_manifest has checked the file against its hash
+        lexicon = lexicon_from_dict(json.loads((folder / LEXICON_FILE).read_text(encoding="utf-8")),
+                                    source=str(folder / LEXICON_FILE))
     comps = Components(taxonomy=taxonomy, embedder=embedder,
                        context_threshold=float(manifest.get("context_threshold", 0.5)), dense=dense,
-                       **heads)
+                       lexicon=lexicon, **heads)
     return comps, manifest, folder / "user_dict.txt"
 
 

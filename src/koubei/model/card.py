@@ -50,6 +50,24 @@ def aspect_lines(info: dict[str, Any] | None) -> list[str]:
             f"mapped to topics, each weighing {info['weight']} against a gold pair."]
 
 
+def lexicon_lines(manifest: dict[str, Any]) -> list[str]:
+    """Card lines for the polarity lexicon and the sentiment's gold head (none when absent)."""
+    out = []
+    lex = manifest.get("lexicon")
+    if lex:
+        out.append(f"- Polarity lexicon **{lex['name']} v{lex['version']}** (sha256 `{lex['sha256'][:12]}…`, "
+                   "`lexicon.json`): where a topic's own clauses hold one-sided evidence (a complaint "
+                   "word denied: 没受潮; slang praise: 在线; worse than before: 不如上次) it settles the "
+                   "topic's polarity.")
+    head = manifest.get("sentiment_head")
+    if head:
+        side = " and the polarity lexicon's evidence counts" if head.get("side_columns") else ""
+        out.append("- Overall sentiment label from a 3-class head learnt on hand-labelled reviews (the text, "
+                   f"the binary model's logits{side}; `neu` logit offset {head['neu_offset']}); "
+                   "`sentiment_score` stays the binary model's P(pos).")
+    return out
+
+
 def encoder_lines(embedder: dict[str, Any]) -> list[str]:
     """Card lines for a model with a transformer encoder (none for TF-IDF only)."""
     enc = embedder.get("encoder")
@@ -85,6 +103,7 @@ def render_card(manifest: dict[str, Any]) -> str:
         "head over each topic's own clauses; lexicon rules for taste direction.",
         *word_vector_lines(manifest.get("word_vectors")),
         *aspect_lines((manifest.get("training") or {}).get("aspect_pairs")),
+        *lexicon_lines(manifest),
         *encoder_lines(manifest.get("embedder") or {}),
         "",
         "## Training data",

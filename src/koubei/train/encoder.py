@@ -167,4 +167,8 @@ def widen_sentiment(sentiment: SentimentClassifier | None, width: int) -> Sentim
     """A TF-IDF sentiment model that reads hybrid rows (zero weights on the dense columns)."""
     if sentiment is None or sentiment.n_features_in_ == width:
         return sentiment
-    return pad_width(sentiment, width, SENTIMENT_ARRAYS)  # type: ignore[no-any-return]
+    out = pad_width(sentiment, width, SENTIMENT_ARRAYS)
+    W, side = out.gold_coef_, out.gold_side_
+    if W is not None and W.shape[1] < width + side:  # the gold head reads its side columns, then the text
+        out.gold_coef_ = np.hstack([W, np.zeros((W.shape[0], width + side - W.shape[1]), dtype=W.dtype)])
+    return out  # type: ignore[no-any-return]

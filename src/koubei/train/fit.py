@@ -45,6 +45,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from koubei.classify.features import Doc, prepare_many
+from koubei.classify.lexicon import PolarityLexicon, load_lexicon
 from koubei.classify.linear import sigmoid
 from koubei.classify.polarity import TopicPolarityClassifier
 from koubei.classify.sentiment import SentimentClassifier
@@ -59,7 +60,7 @@ from koubei.model.bundle import load_components, save_bundle
 from koubei.model.card import library_versions, today
 from koubei.model.committee import Committee
 from koubei.model.predict import Components, Prediction, predict_docs, taste_by_cues
-from koubei.model.training import fit_embedder, fit_topic_detector, gold_matrix
+from koubei.model.training import fit_embedder, fit_gold_sentiment, fit_topic_detector, gold_matrix
 from koubei.resources import default_model_path
 from koubei.taxonomy import Taxonomy
 from koubei.text.segment import Segmenter, file_sha256, user_dict_path
@@ -96,6 +97,8 @@ class Source:
     unseen: UnseenCheck | None = None
     #: the base's word vectors (bound to its TF-IDF columns, so only with its vocabulary)
     dense: DenseView | None = None
+    #: the polarity lexicon the trained model reads with: the base's, else the shipped one
+    lexicon: PolarityLexicon | None = field(default_factory=load_lexicon)
 
 
 @dataclass
@@ -167,7 +170,7 @@ def _base_source(path: Path, taxonomy: Taxonomy, check: bool = True) -> Source:
             "taxonomy": manifest["taxonomy"], "files": manifest.get("files", {}),
             "use": "vocabulary, dictionary, sentiment; cue rules of rare topics"}
     return Source(comps.embedder, comps.sentiment, user_dict, comps.context_threshold, info, manifest,
-                  dense=comps.dense)
+                  dense=comps.dense, lexicon=comps.lexicon or load_lexicon())
 
 
 def check_base_taxonomy(base: Taxonomy, taxonomy: Taxonomy, path: Path) -> None:
@@ -235,8 +238,10 @@ def _fit_parts(taxonomy: Taxonomy, src: Source, docs: list[Doc], recs: list[Gold
                                       detector_factory=CueRuleTopicDetector.factory(rule_idx),
                                       dense=src.dense, sentiment_folds=folds)
     polarity = fit_polarity_compact(F, y)
-    return Components(taxonomy, embedder, unseen if cv else sentiment, topics, polarity,
-                      src.context_threshold, dense=src.dense)
+    scorer = fit_gold_sentiment(unseen if cv else sentiment, unseen, embedder, docs, recs,
+                                sentiment_folds=folds, lexicon=src.lexicon)
+    return Components(taxonomy, embedder, scorer, topics, polarity,
+                      src.context_threshold, dense=src.dense, lexicon=src.lexicon)
 
 
 def fit_polarity_compact(F: sparse.spmatrix, y: np.ndarray, C: float = 2.0) -> TopicPolarityClassifier:

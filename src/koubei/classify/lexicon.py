@@ -1,0 +1,200 @@
+"""Clause-level polarity evidence the learned heads misread: denial, comparison, slang.
+
+The TF-IDF polarity head learns word weights from labelled reviews, where
+``受潮`` and ``压坏`` almost always come in complaints. So ``一点都没受潮`` and
+``一点没压坏`` read as complaints, ``味道在线`` (current slang for "the taste
+is right there") as nothing, and ``没有以前好吃`` as praise of 好吃. This module
+reads such phrases with a small, versioned lexicon (``corpora/lexicon/polarity.yaml``):
+
+- a complaint word denied (negator, optional fillers, complaint: 没[有]受潮,
+  一点都不贵, 不会太咸) is evidence of praise;
+- a complaint word said (受潮, 有点软, 踩雷) is evidence of a complaint;
+- a comparison with the past (没有以前好, 不如上次, 越来越少, 比以前快) says
+  worse or better than before;
+- slang and idioms of praise (在线, yyds, 绝绝子, 白菜价) are praise.
+
+:func:`koubei.model.predict.predict_docs` uses the evidence of each topic's
+own clauses to overrule the head where it is one-sided (see
+:meth:`Evidence.settles`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from koubei.errors import TaxonomyError
+from koubei.resources import corpora_path
+
+#: placeholder for a matched or masked span, so that later patterns cannot
+#: match across or inside it
+_GAP = "|"
+
+
+def default_lexicon_path() -> Path:
+    return corpora_path("lexicon", "polarity.yaml")
+
+
+def _alt(words: list[str] | tuple[str, ...]) -> str:
+    """A regex alternation of literal words, longest first (so 没有 wins over 没)."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the lexicon found in some text: matched phrases by kind."""
+
+    praise: tuple[str, ...] = ()  # denied complaints, slang praise, better than before
+    complaint: tuple[str, ...] = ()  # complaint words said
+    worse: tuple[str, ...] = ()  # worse than before
+    denial: tuple[str, ...] = ()  # negators left over (most deny a praise word: 不新鲜)
+
+    @property
+    def positive(self) -> bool:
+        """Praise evidence and nothing against it."""
+        return bool(self.praise) and not (self.complaint or self.worse or self.denial)
+
+    @property
+    def worse_only(self) -> bool:
+        """Worse than before, and no praise evidence."""
+        return bool(self.worse) and not self.praise
+
+    def settles(self, polarity: str) -> str:
+        """The polarity to give a topic whose clauses hold this evidence (``polarity``: the head's).
+
+        One-sided praise evidence makes a mention positive; a comparison that
+        says worse than before, with no praise evidence, makes it negative.
+        Anything else leaves the head's reading.
+        """
+        if self.positive and polarity != "pos":
+            return "pos"
+        if self.worse_only and polarity != "neg":
+            return "neg"
+        return polarity
+
+
+@dataclass
+class PolarityLexicon:
+    """The lists of ``corpora/lexicon/polarity.yaml`` compiled into patterns."""
+
+    name: str
+    version: str
+    negators: tuple[str, ...]
+    fillers: tuple[str, ...]
+    complaints: tuple[str, ...]
+    weak_complaints: tuple[str, ...]
+    degree: tuple[str, ...]
+    praise: tuple[str, ...]
+    past: tuple[str, ...]
+    worse_than_before: tuple[str, ...]
+    better_than_before: tuple[str, ...]
+    mask: tuple[str, ...]
+    _res: dict[str, re.Pattern[str]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        neg, fill = _alt(self.negators), _alt(self.fillers)
+        strong, weak = _alt(self.complaints), _alt(self.weak_complaints)
+        past = _alt(self.past)
+
+        def many(patterns: tuple[str, ...]) -> re.Pattern[str]:
+            return re.compile("|".join(f"(?:{p.replace('PAST', past)})" for p in patterns) or "(?!)")
+
+        self._res = {
+            "mask": many(self.mask),
+            "better": many(self.better_than_before),
+            "worse": many(self.worse_than_before),
+            "praise": many(self.praise),
+            "denied": re.compile(f"(?:{neg})(?:{fill})*(?:{strong}|{weak})"),
+            "complaint": re.compile(f"{strong}|(?:{_alt(self.degree)})(?:{weak})"),
+            "negator": re.compile(neg),
+            # 没有以前那么贵: a complaint right after 那么/这么 (.match(s, pos) anchors at pos)
+            "complaint_ahead": re.compile(f".{{0,4}}?(?:那么|这么|那样|这样)(?:{strong}|{weak})"),
+        }
+
+    def evidence(self, text: str) -> Evidence:
+        """The evidence in one normalized text (a clause, or several joined)."""
+        res = self._res
+        text = res["mask"].sub(lambda m: _GAP * len(m.group()), text)
+        found: dict[str, list[str]] = {"praise": [], "complaint": [], "worse": [], "denial": []}
+
+        def take(kind: str, pattern: str, s: str) -> str:
+            def hit(m: re.Match[str]) -> str:
+                k = kind
+                if kind == "worse" and res["complaint_ahead"].match(s, m.end()):
+                    k = "praise"  # 没有以前那么贵: better, not worse
+                found[k].append(m.group())
+                return _GAP * len(m.group())
+            return res[pattern].sub(hit, s)
+
+        text = take("worse", "worse", text)  # first: 比以前慢了好多 is worse, whatever 好 follows
+        text = take("praise", "better", text)
+        text = take("praise", "praise", text)
+        text = take("praise", "denied", text)
+        text = take("complaint", "complaint", text)
+        take("denial", "negator", text)
+        return Evidence(**{k: tuple(v) for k, v in found.items()})
+
+    def features(self, texts: list[str]) -> np.ndarray:
+        """Rows × 4: praise, complaint, worse-than-before and leftover-negator counts of each
+        text, capped at 3 and scaled to 0-1 (what the sentiment's gold head reads)."""
+        rows = [self.evidence(t) for t in texts]
+        counts = [[len(e.praise), len(e.complaint), len(e.worse), len(e.denial)] for e in rows]
+        return np.minimum(np.asarray(counts, dtype=np.float32).reshape(len(texts), 4), 3) / 3
+
+    # -- persistence as plain data -------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()
+                if not k.startswith("_")}
+
+    def sha256(self) -> str:
+        blob = json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True).encode("utf-8")
+        return hashlib.sha256(blob).hexdigest()
+
+
+_LISTS = ("negators", "fillers", "complaints", "weak_complaints", "degree", "praise", "past",
+          "worse_than_before", "better_than_before", "mask")
+
+
+def lexicon_from_dict(raw: Any, *, source: str = "<memory>") -> PolarityLexicon:
+    """Validate a parsed lexicon file.
+
+    Raises:
+        TaxonomyError: a key is missing, not a list of strings, or a pattern does not compile.
+    """
+    if not isinstance(raw, dict):
+        raise TaxonomyError(f"{source}: a polarity lexicon must be a mapping of lists")
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in _LISTS:
+        value = raw.get(key)
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise TaxonomyError(f"{source}: '{key}' must be a list of non-empty strings")
+        lists[key] = tuple(value)
+    try:
+        return PolarityLexicon(name=str(raw.get("name", "")), version=str(raw.get("version", "")),
+                               **lists)
+    except re.error as e:
+        raise TaxonomyError(f"{source}: a pattern does not compile: {e}") from e
+
+
+def load_lexicon(path: str | Path | None = None) -> PolarityLexicon:
+    """Read the polarity lexicon (default: the shipped ``corpora/lexicon/polarity.yaml``).
+
+    Raises:
+        TaxonomyError: the file is missing or malformed; the message names the key.
+    """
+    import yaml
+
+    p = Path(path) if path else default_lexicon_path()
+    if not p.is_file():
+        raise TaxonomyError(f"polarity lexicon not found: {p}")
+    try:
+        raw = (json.loads if p.suffix.lower() == ".json" else yaml.safe_load)(p.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError, yaml.YAMLError) as e:
+        raise TaxonomyError(f"{p}: cannot parse the polarity lexicon: {e}") from e
+    return lexicon_from_dict(raw, source=str(p))

@@ -1,0 +1,127 @@
+"""The sentiment's 3-class gold head, and the polarity lexicon inside model bundles."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from koubei import load_model
+from koubei.classify.features import prepare_many
+from koubei.classify.sentiment import SentimentClassifier
+from koubei.datasets import GoldRecord
+from koubei.errors import IncompatibleModelError
+from koubei.model.training import GOLD_HEAD_MIN, fit_embedder, fit_gold_sentiment, fit_sentiment
+from koubei.resources import default_model_path
+
+POS = ["味道很好，下次还来", "送得很快，好吃", "非常满意，包装精美", "好吃不贵，推荐", "服务热情，菜也新鲜",
+       "很香很脆，回购", "物流快，东西好", "性价比高，好评", "老板人好，分量足", "口感不错，喜欢"]
+NEG = ["太难吃了，再也不买", "送了两个小时，菜都凉了", "包装破了，洒了一袋", "太咸了，没法吃", "服务员态度很差",
+       "分量太少，不值", "有头发，恶心", "客服不理人，差评", "发霉了，退货", "又贵又难吃"]
+NEU = ["味道一般吧", "还没吃，先评价", "一般般，凑合", "中规中矩", "收到了，还没用",
+       "普普通通", "就那样吧", "看着还行，没尝", "马马虎虎", "东西收到了"]
+
+
+def _records(n: int = 3) -> list[GoldRecord]:
+    rows = [(t, s) for texts, s in ((POS, "pos"), (NEG, "neg"), (NEU, "neu")) for t in texts]
+    return [GoldRecord(f"r{i}-{k}", "test", "random", t + "！" * k, s, {}, ())
+            for k in range(n) for i, (t, s) in enumerate(rows)]
+
+
+@pytest.fixture(scope="module")
+def fitted() -> tuple[SentimentClassifier, object, list, list[GoldRecord]]:
+    recs = _records()
+    docs = prepare_many([r.text for r in recs])
+    emb = fit_embedder(docs, min_df=1)
+    polar = [i for i, r in enumerate(recs) if r.sentiment != "neu"]
+    base = fit_sentiment(emb, [docs[i] for i in polar], np.array([recs[i].sentiment == "pos" for i in polar]))
+    return base, emb, docs, recs
+
+
+def test_the_head_says_all_three_labels_and_replaces_the_band(fitted) -> None:  # type: ignore[no-untyped-def]
+    base, emb, docs, recs = fitted
+    head = fit_gold_sentiment(base, base, emb, docs, recs)
+    assert base.gold_coef_ is None and head.gold_coef_ is not None  # a copy: the base keeps its band
+    X = emb.transform(docs)
+    said = head.predict(X)
+    assert set(said) == {"pos", "neg", "neu"}
+    assert np.mean(said == np.array([r.sentiment for r in recs])) >= 0.9
+    assert set(base.predict(X)) <= {"pos", "neg", "neu"}
+
+
+def test_the_head_round_trips_through_its_state(fitted) -> None:  # type: ignore[no-untyped-def]
+    base, emb, docs, recs = fitted
+    head = fit_gold_sentiment(base, base, emb, docs, recs)
+    meta, arrays = head.to_state()
+    again = SentimentClassifier.from_state(json.loads(json.dumps(meta)), arrays)
+    X = emb.transform(docs)
+    assert again.gold_neu_offset_ == head.gold_neu_offset_
+    assert (again.predict(X) == head.predict(X)).all()
+
+
+def test_the_neu_offset_matches_the_neutral_share(fitted) -> None:  # type: ignore[no-untyped-def]
+    base, emb, docs, recs = fitted
+    X = emb.transform(docs)
+    pooled = base.pooled_decision(X)
+    z = base.decision_function(X, pooled=pooled)
+    labels = np.array([r.sentiment for r in recs])
+    rare = SentimentClassifier().fit_gold(X, labels, pooled, z, neu_share=0.0)
+    many = SentimentClassifier().fit_gold(X, labels, pooled, z, neu_share=0.6)
+    assert rare.gold_neu_offset_ == 0.0 and many.gold_neu_offset_ > 0  # chosen on out-of-fold scores
+
+
+def test_side_columns_are_read_and_missing_ones_are_zeros(fitted) -> None:  # type: ignore[no-untyped-def]
+    base, emb, docs, recs = fitted
+    X = emb.transform(docs)
+    pooled = base.pooled_decision(X)
+    z = base.decision_function(X, pooled=pooled)
+    labels = np.array([r.sentiment for r in recs])
+    side = np.tile([[1.0, 0.0]], (len(recs), 1))
+    head = SentimentClassifier().fit_gold(X, labels, pooled, z, side=side)
+    assert head.gold_side_ == 4 and head.gold_coef_.shape[1] == X.shape[1] + 4
+    zeros = head.label_rows(X, pooled, z, np.zeros_like(side))
+    assert (head.label_rows(X, pooled, z) == zeros).all()
+
+
+def test_too_few_labels_of_a_class_keep_the_band(fitted) -> None:  # type: ignore[no-untyped-def]
+    base, emb, docs, recs = fitted
+    few = [r for r in recs if r.sentiment != "neu"] + [r for r in recs if r.sentiment == "neu"][:GOLD_HEAD_MIN - 1]
+    kept = fit_gold_sentiment(base, base, emb, prepare_many([r.text for r in few]), few)
+    assert kept.gold_coef_ is None
+
+
+def test_default_model_has_the_head_and_the_lexicon() -> None:
+    m = load_model()
+    assert m.components.sentiment.gold_coef_ is not None
+    assert m.components.lexicon is not None
+    manifest = json.loads((default_model_path() / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["lexicon"]["sha256"] == m.components.lexicon.sha256()
+    assert "lexicon.json" in manifest["files"]
+
+
+@pytest.fixture
+def bundle_copy(tmp_path: Path) -> Path:
+    return Path(shutil.copytree(default_model_path(), tmp_path / "m"))
+
+
+def test_an_edited_lexicon_is_caught_by_its_hash(bundle_copy: Path) -> None:
+    with open(bundle_copy / "lexicon.json", "a", encoding="utf-8") as f:
+        f.write(" ")
+    with pytest.raises(IncompatibleModelError, match="lexicon.json does not match its hash"):
+        load_model(bundle_copy)
+
+
+def test_a_bundle_without_a_lexicon_reads_with_the_head_alone(bundle_copy: Path) -> None:
+    """As bundles saved before the lexicon do: 一点没压坏 goes back to the head's reading."""
+    m = json.loads((bundle_copy / "manifest.json").read_text(encoding="utf-8"))
+    del m["lexicon"], m["files"]["lexicon.json"]
+    (bundle_copy / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    (bundle_copy / "lexicon.json").unlink()
+    old = load_model(bundle_copy)
+    assert old.components.lexicon is None
+    [with_lex], [without] = load_model().predict(["一点没压坏"]), old.predict(["一点没压坏"])
+    assert with_lex.topics.get("packaging") == "pos"
+    assert without.topics.get("packaging") == "neg"

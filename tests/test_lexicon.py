@@ -1,0 +1,105 @@
+"""The polarity lexicon: denial, comparison with the past, slang (koubei.classify.lexicon)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from koubei.classify.lexicon import Evidence, lexicon_from_dict, load_lexicon
+from koubei.errors import TaxonomyError
+from koubei.text.normalize import normalize
+
+
+@pytest.fixture(scope="module")
+def lex():  # type: ignore[no-untyped-def]
+    return load_lexicon()
+
+
+@pytest.mark.parametrize("text", ["一点都没受潮", "箱子一点没压坏", "不会太咸", "没有吃出头发", "用了不过敏",
+                                  "衣服洗了没掉色", "一点都不贵", "这次没踩雷", "汤一点都没漏", "还好不辣"])
+def test_a_denied_complaint_is_praise(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    ev = lex.evidence(normalize(text))
+    assert ev.praise and ev.positive, ev
+
+
+@pytest.mark.parametrize("text", ["受潮了", "饼干有点软", "又踩雷了", "太咸了"])
+def test_a_complaint_said_is_a_complaint(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    ev = lex.evidence(normalize(text))
+    assert ev.complaint and not ev.positive, ev
+
+
+@pytest.mark.parametrize("text", ["不新鲜", "没有送餐具", "不是很好吃"])
+def test_a_denied_praise_word_blocks_praise(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    ev = lex.evidence(normalize(text))
+    assert ev.denial and not ev.praise and not ev.positive, ev
+
+
+@pytest.mark.parametrize("text", ["没有以前好吃了", "味道不如上次", "分量越来越少", "比之前慢了好多",
+                                  "质量大不如前", "服务没有前两次好"])
+def test_worse_than_before(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    ev = lex.evidence(normalize(text))
+    assert ev.worse and ev.worse_only, ev
+
+
+@pytest.mark.parametrize("text", ["比以前好吃多了", "比上次发货快", "没有以前那么贵了", "越来越好吃",
+                                  "还是以前的味道"])
+def test_better_than_before(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    ev = lex.evidence(normalize(text))
+    assert ev.positive and not ev.worse, ev
+
+
+@pytest.mark.parametrize("text", ["口感和味道都在线", "这个辣条yyds", "绝绝子", "白菜价"])
+def test_slang_praise(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert lex.evidence(normalize(text)).positive
+
+
+@pytest.mark.parametrize("text", ["价格贵了不少", "是不是假货", "快递隔天没到说坏了"])
+def test_ordinary_phrases_are_not_read_as_denials(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    """不少 (quite a lot), a question (是不是), a negator far from the complaint: no praise."""
+    assert not lex.evidence(normalize(text)).praise
+
+
+@pytest.mark.parametrize("text", ["联系在线客服", "味道差不多", "化妆品"])
+def test_masked_phrases_say_nothing(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert lex.evidence(normalize(text)) == Evidence()
+
+
+@pytest.mark.parametrize(("evidence", "head", "settled"), [
+    (Evidence(praise=("没受潮",)), "neg", "pos"),
+    (Evidence(praise=("没受潮",), complaint=("有点软",)), "neg", "neg"),
+    (Evidence(praise=("没受潮",), denial=("不",)), "neg", "neg"),
+    (Evidence(worse=("不如上次",)), "pos", "neg"),
+    (Evidence(worse=("不如上次",), praise=("在线",)), "pos", "pos"),
+    (Evidence(), "neu", "neu"),
+])
+def test_settles_only_one_sided_evidence(evidence: Evidence, head: str, settled: str) -> None:
+    assert evidence.settles(head) == settled
+
+
+def test_round_trip_and_hash(lex) -> None:  # type: ignore[no-untyped-def]
+    again = lexicon_from_dict(lex.to_dict())
+    assert again.sha256() == lex.sha256()
+    assert again.evidence("一点没压坏") == lex.evidence("一点没压坏")
+
+
+def test_missing_list_is_named(lex) -> None:  # type: ignore[no-untyped-def]
+    raw = lex.to_dict()
+    del raw["fillers"]
+    with pytest.raises(TaxonomyError, match="'fillers' must be a list"):
+        lexicon_from_dict(raw, source="my.yaml")
+
+
+def test_bad_pattern_is_named(lex) -> None:  # type: ignore[no-untyped-def]
+    raw = {**lex.to_dict(), "praise": ["在线("]}
+    with pytest.raises(TaxonomyError, match="my.yaml: a pattern does not compile"):
+        lexicon_from_dict(raw, source="my.yaml")
+
+
+def test_missing_or_unreadable_file(tmp_path: Path) -> None:
+    with pytest.raises(TaxonomyError, match="polarity lexicon not found"):
+        load_lexicon(tmp_path / "nope.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("negators: [没有\n", encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="cannot parse the polarity lexicon"):
+        load_lexicon(bad)
