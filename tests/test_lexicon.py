@@ -103,3 +103,13 @@ def test_missing_or_unreadable_file(tmp_path: Path) -> None:
     bad.write_text("negators: [没有\n", encoding="utf-8")
     with pytest.raises(TaxonomyError, match="cannot parse the polarity lexicon"):
         load_lexicon(bad)
+
+
+@pytest.mark.parametrize(("text", "opinion"), [
+    ("服务真的没的说", "服务态度:服务真的没的说"),  # was cut to 服务真的没
+    ("价格没有以前那么贵了", "价格与性价比:没有以前那么贵"),  # was the bare cue 贵
+    ("一点没压坏，回购", "包装:一点没压坏"),
+])
+def test_opinion_phrases_keep_the_lexicon_phrase_whole(default_model, text: str, opinion: str) -> None:  # type: ignore[no-untyped-def]
+    [p] = default_model.predict([text])
+    assert opinion in p.opinions, p

@@ -31,6 +31,10 @@ RELIEF = ("还好", "幸好", "好在", "幸亏", "庆幸")
 #: at most this many characters between the word of relief and the cue (还好真的不辣)
 RELIEF_WINDOW = 3
 
+#: characters between a lexicon phrase and the opinion phrase after it that still join them
+#: (没有以前[那么]贵)
+LEXICON_REACH = 3
+
 #: a taste cue that ``detects_topic`` adds no taste topic where the detector's best
 #: clause puts taste below this probability (a review plainly about something else: 洗完头发很油)
 TASTE_CUE_FLOOR = 0.02
@@ -329,6 +333,21 @@ def _relieved(text: str, at: int) -> bool:
     return any(w in text[max(0, at - RELIEF_WINDOW - len(w)):at] for w in RELIEF)
 
 
+def _whole(c: Components, phrase: str, clause: str) -> str:
+    """``phrase`` widened to the lexicon phrases it cuts or just follows: the opinion
+    ``服务真的没`` of ``服务真的没的说`` becomes ``服务真的没的说``, ``贵`` of
+    ``价格没有以前那么贵`` becomes ``没有以前那么贵``."""
+    if c.lexicon is None or (i := clause.find(phrase)) < 0:
+        return phrase
+    start, end = i, i + len(phrase)
+    ev = c.lexicon.evidence(clause)
+    for span in (*ev.praise, *ev.complaint, *ev.worse):
+        j = clause.find(span)
+        if 0 <= j < end and j + len(span) >= i - LEXICON_REACH:
+            start, end = min(start, j), max(end, j + len(span))
+    return clause[start:end][:MAX_CHARS + 4]
+
+
 def _describe(c: Components, pred: Prediction, tset: list[int], ctx: list[list[int]],
               review_clauses: list[Doc], base: int) -> None:
     """Fill taste directions and opinion phrases from each topic's clauses.
@@ -347,7 +366,8 @@ def _describe(c: Components, pred: Prediction, tset: list[int], ctx: list[list[i
             if cue:
                 pred.opinions.append(f"{topic.zh}:{cue}")
                 continue
-        phrase = next((p for d in own if (p := opinion_span(d.words, c.cues.pattern(j)))), "")
+        phrase = next((_whole(c, p, d.norm) for d in own if (p := opinion_span(d.words, c.cues.pattern(j)))),
+                      "")
         if not phrase and len(own[0].norm) <= MAX_CHARS:
             phrase = own[0].norm
         if phrase:
