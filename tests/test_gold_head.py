@@ -19,8 +19,8 @@ from koubei.resources import default_model_path
 
 POS = ["味道很好，下次还来", "送得很快，好吃", "非常满意，包装精美", "好吃不贵，推荐", "服务热情，菜也新鲜",
        "很香很脆，回购", "物流快，东西好", "性价比高，好评", "老板人好，分量足", "口感不错，喜欢"]
-NEG = ["太难吃了，再也不买", "送了两个小时，菜都凉了", "包装破了，洒了一袋", "太咸了，没法吃", "服务员态度很差",
-       "分量太少，不值", "有头发，恶心", "客服不理人，差评", "发霉了，退货", "又贵又难吃"]
+NEG = ["太难吃了，再也不买", "送了两个小时，菜都凉了", "包装破了，洒了一袋", "太咸了，没法吃",
+       "服务员态度很差", "分量太少，不值", "有头发，恶心", "客服不理人，差评", "发霉了，退货", "又贵又难吃"]
 NEU = ["味道一般吧", "还没吃，先评价", "一般般，凑合", "中规中矩", "收到了，还没用",
        "普普通通", "就那样吧", "看着还行，没尝", "马马虎虎", "东西收到了"]
 
@@ -62,24 +62,25 @@ def test_the_head_round_trips_through_its_state(fitted) -> None:  # type: ignore
     assert (again.predict(X) == head.predict(X)).all()
 
 
-def test_the_neu_offset_matches_the_neutral_share(fitted) -> None:  # type: ignore[no-untyped-def]
+@pytest.fixture(scope="module")
+def logits(fitted):  # type: ignore[no-untyped-def]
+    """Rows, their binary logits and labels: what ``fit_gold`` takes."""
     base, emb, docs, recs = fitted
     X = emb.transform(docs)
     pooled = base.pooled_decision(X)
-    z = base.decision_function(X, pooled=pooled)
-    labels = np.array([r.sentiment for r in recs])
+    return X, pooled, base.decision_function(X, pooled=pooled), np.array([r.sentiment for r in recs])
+
+
+def test_the_neu_offset_matches_the_neutral_share(logits) -> None:  # type: ignore[no-untyped-def]
+    X, pooled, z, labels = logits
     rare = SentimentClassifier().fit_gold(X, labels, pooled, z, neu_share=0.0)
     many = SentimentClassifier().fit_gold(X, labels, pooled, z, neu_share=0.6)
     assert rare.gold_neu_offset_ == 0.0 and many.gold_neu_offset_ > 0  # chosen on out-of-fold scores
 
 
-def test_side_columns_are_read_and_missing_ones_are_zeros(fitted) -> None:  # type: ignore[no-untyped-def]
-    base, emb, docs, recs = fitted
-    X = emb.transform(docs)
-    pooled = base.pooled_decision(X)
-    z = base.decision_function(X, pooled=pooled)
-    labels = np.array([r.sentiment for r in recs])
-    side = np.tile([[1.0, 0.0]], (len(recs), 1))
+def test_side_columns_are_read_and_missing_ones_are_zeros(logits) -> None:  # type: ignore[no-untyped-def]
+    X, pooled, z, labels = logits
+    side = np.tile([[1.0, 0.0]], (len(labels), 1))
     head = SentimentClassifier().fit_gold(X, labels, pooled, z, side=side)
     assert head.gold_side_ == 4 and head.gold_coef_.shape[1] == X.shape[1] + 4
     zeros = head.label_rows(X, pooled, z, np.zeros_like(side))
@@ -88,7 +89,8 @@ def test_side_columns_are_read_and_missing_ones_are_zeros(fitted) -> None:  # ty
 
 def test_too_few_labels_of_a_class_keep_the_band(fitted) -> None:  # type: ignore[no-untyped-def]
     base, emb, docs, recs = fitted
-    few = [r for r in recs if r.sentiment != "neu"] + [r for r in recs if r.sentiment == "neu"][:GOLD_HEAD_MIN - 1]
+    neutral = [r for r in recs if r.sentiment == "neu"]
+    few = [r for r in recs if r.sentiment != "neu"] + neutral[:GOLD_HEAD_MIN - 1]
     kept = fit_gold_sentiment(base, base, emb, prepare_many([r.text for r in few]), few)
     assert kept.gold_coef_ is None
 

@@ -132,21 +132,29 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     p = Path(path) if path else default_taxonomy_path()
     if not p.is_file():
         raise TaxonomyError(f"taxonomy file not found: {p}")
+    raw = read_yaml_or_json(p, "taxonomy")
+    return taxonomy_from_dict(raw, source=str(p))
+
+
+def read_yaml_or_json(p: Path, what: str) -> Any:
+    """A data file parsed as JSON (``.json``) or YAML (anything else).
+
+    Raises:
+        TaxonomyError: it cannot be decoded or parsed (``{p}: cannot parse {what}: ...``).
+    """
     try:
         text = p.read_text(encoding="utf-8")
         if p.suffix.lower() == ".json":
-            raw = json.loads(text)
-        else:
-            import yaml
+            return json.loads(text)
+        import yaml
 
-            raw = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except (ValueError, UnicodeDecodeError) as e:  # yaml.YAMLError subclasses Exception
-        raise TaxonomyError(f"{p}: cannot parse taxonomy: {e}") from e
+        raise TaxonomyError(f"{p}: cannot parse {what}: {e}") from e
     except Exception as e:  # noqa: BLE001 - yaml raises its own hierarchy
         if type(e).__module__.startswith("yaml"):
-            raise TaxonomyError(f"{p}: cannot parse taxonomy: {e}") from e
+            raise TaxonomyError(f"{p}: cannot parse {what}: {e}") from e
         raise
-    return taxonomy_from_dict(raw, source=str(p))
 
 
 def taxonomy_from_dict(raw: Any, *, source: str = "<memory>") -> Taxonomy:

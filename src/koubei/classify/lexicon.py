@@ -31,6 +31,7 @@ import numpy as np
 
 from koubei.errors import TaxonomyError
 from koubei.resources import corpora_path
+from koubei.taxonomy import read_yaml_or_json
 
 #: placeholder for a matched or masked span, so that later patterns cannot
 #: match across or inside it
@@ -188,13 +189,8 @@ def load_lexicon(path: str | Path | None = None) -> PolarityLexicon:
     Raises:
         TaxonomyError: the file is missing or malformed; the message names the key.
     """
-    import yaml
-
     p = Path(path) if path else default_lexicon_path()
     if not p.is_file():
         raise TaxonomyError(f"polarity lexicon not found: {p}")
-    try:
-        raw = (json.loads if p.suffix.lower() == ".json" else yaml.safe_load)(p.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError, yaml.YAMLError) as e:
-        raise TaxonomyError(f"{p}: cannot parse the polarity lexicon: {e}") from e
+    raw = read_yaml_or_json(p, "the polarity lexicon")
     return lexicon_from_dict(raw, source=str(p))
