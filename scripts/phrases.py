@@ -4,12 +4,11 @@
 
 Counts the phrases whose predicted topics and polarities are exactly the
 expected ones, those whose overall sentiment is (where the row gives one), and
-those right in full; by kind (negated complaint, past comparison, slang...);
-once with the bundle as it is and once with its polarity lexicon taken out
-(``components.lexicon = None``), so what the lexicon does is visible. The
-phrases were written by the team and none is a gold text; they are what the
-lexicon was written against, so they show the mechanism works, not how well
-it generalises (the gold cross-validation of scripts/evaluate.py does that).
+those right in full; by kind (negated complaint, past comparison, slang...).
+Pass --model to score another bundle (e.g. an earlier release). The phrases
+were written by the team and none is a gold text; they are what the lexicon
+was written against, so they show the mechanism works, not how well it
+generalises (the gold cross-validation of scripts/evaluate.py does that).
 """
 
 from __future__ import annotations
@@ -56,14 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     model = load_model(args.model)
     result = {"command": "python scripts/phrases.py " + " ".join(argv or sys.argv[1:]),
               "date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-              "model": str(model.path), "with_lexicon": score(model, phrases)}
-    model.components.lexicon = None
-    result["without_lexicon"] = score(model, phrases)
+              "model": str(model.path), "phrases": score(model, phrases)}
     Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
-    for name in ("with_lexicon", "without_lexicon"):
-        r = result[name]
-        print(f"{name}: topics {r['topics_right']}/{r['n']}, sentiment {r['sentiment_right']}/"
-              f"{r['sentiment_n']}, in full {r['full_right']}/{r['n']}")
+    r = result["phrases"]
+    print(f"topics {r['topics_right']}/{r['n']}, sentiment {r['sentiment_right']}/{r['sentiment_n']}, "
+          f"in full {r['full_right']}/{r['n']}")
     return 0
 
 

@@ -116,14 +116,46 @@ def test_an_edited_lexicon_is_caught_by_its_hash(bundle_copy: Path) -> None:
         load_model(bundle_copy)
 
 
-def test_a_bundle_without_a_lexicon_reads_with_the_head_alone(bundle_copy: Path) -> None:
-    """As bundles saved before the lexicon do: 一点没压坏 goes back to the head's reading."""
+def _drop_lexicon(folder: Path, *, unlist: bool, delete: bool) -> None:
+    m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    if unlist:
+        del m["files"]["lexicon.json"]
+    if delete:
+        del m["lexicon"]
+        (folder / "lexicon.json").unlink()
+    (folder / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+
+
+def test_a_lexicon_not_among_the_hashed_files_is_refused(bundle_copy: Path) -> None:
+    _drop_lexicon(bundle_copy, unlist=True, delete=False)
+    with pytest.raises(IncompatibleModelError, match="does not list lexicon.json among its hashed files"):
+        load_model(bundle_copy)
+
+
+def test_a_head_that_reads_the_lexicon_needs_it(bundle_copy: Path) -> None:
+    _drop_lexicon(bundle_copy, unlist=True, delete=True)
+    with pytest.raises(IncompatibleModelError, match="reads the polarity lexicon, which the bundle lacks"):
+        load_model(bundle_copy)
+
+
+def test_a_bundle_from_before_the_lexicon_still_loads(bundle_copy: Path) -> None:
+    """Format 1.1 bundles have neither a lexicon nor a gold head: they read with the band."""
+    import numpy as np_
+
+    _drop_lexicon(bundle_copy, unlist=True, delete=True)
+    with np_.load(bundle_copy / "arrays.npz") as z:
+        arrays = {k: z[k] for k in z.files if not k.startswith("sentiment.gold_")}
+    np_.savez_compressed(bundle_copy / "arrays.npz", **arrays)
+    heads = json.loads((bundle_copy / "heads.json").read_text(encoding="utf-8"))
+    for key in ("gold_neu_offset_", "gold_side_"):
+        heads["sentiment"]["fitted"].pop(key, None)
+    (bundle_copy / "heads.json").write_text(json.dumps(heads), encoding="utf-8")
     m = json.loads((bundle_copy / "manifest.json").read_text(encoding="utf-8"))
-    del m["lexicon"], m["files"]["lexicon.json"]
+    m["files"] = {k: v for k, v in m["files"].items() if k not in ("arrays.npz", "heads.json")}
+    m.pop("sentiment_head", None)
+    m["format_version"] = "1.1"
     (bundle_copy / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
-    (bundle_copy / "lexicon.json").unlink()
     old = load_model(bundle_copy)
-    assert old.components.lexicon is None
-    [with_lex], [without] = load_model().predict(["一点没压坏"]), old.predict(["一点没压坏"])
-    assert with_lex.topics.get("packaging") == "pos"
-    assert without.topics.get("packaging") == "neg"
+    assert old.components.lexicon is None and old.components.sentiment.gold_coef_ is None
+    [p] = old.predict(["味道太咸了"])
+    assert p.topics == {"taste": "neg"} and p.sentiment in ("neg", "neu", "pos")

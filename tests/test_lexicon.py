@@ -43,7 +43,7 @@ def test_worse_than_before(lex, text: str) -> None:  # type: ignore[no-untyped-d
 
 
 @pytest.mark.parametrize("text", ["比以前好吃多了", "比上次发货快", "没有以前那么贵了", "越来越好吃",
-                                  "还是以前的味道"])
+                                  "还是以前的味道", "衣服洗了不缩水", "一点没缩水", "不比以前差"])
 def test_better_than_before(lex, text: str) -> None:  # type: ignore[no-untyped-def]
     ev = lex.evidence(normalize(text))
     assert ev.positive and not ev.worse, ev
@@ -54,13 +54,22 @@ def test_slang_praise(lex, text: str) -> None:  # type: ignore[no-untyped-def]
     assert lex.evidence(normalize(text)).positive
 
 
-@pytest.mark.parametrize("text", ["价格贵了不少", "是不是假货", "快递隔天没到说坏了"])
+@pytest.mark.parametrize("text", ["价格贵了不少", "是不是假货", "快递隔天没到说坏了", "价格又多了五块",
+                                  "不咸不淡"])
 def test_ordinary_phrases_are_not_read_as_denials(lex, text: str) -> None:  # type: ignore[no-untyped-def]
     """不少 (quite a lot), a question (是不是), a negator far from the complaint: no praise."""
     assert not lex.evidence(normalize(text)).praise
 
 
-@pytest.mark.parametrize("text", ["联系在线客服", "味道差不多", "化妆品"])
+def test_comparisons_stay_inside_their_clause(lex) -> None:  # type: ignore[no-untyped-def]
+    """比以前快，不贵 is better twice, not 比以前...贵; 不如上次，这么贵 stays worse."""
+    assert lex.evidence("比以前快，不贵").positive
+    assert lex.evidence("味道不如上次，这么贵").worse_only
+    merged = lex.evidence_of(["比以前快", "不贵"])
+    assert merged.praise == ("比以前快", "不贵") and merged.positive
+
+
+@pytest.mark.parametrize("text", ["联系在线客服", "味道差不多", "化妆品", "包装不错"])
 def test_masked_phrases_say_nothing(lex, text: str) -> None:  # type: ignore[no-untyped-def]
     assert lex.evidence(normalize(text)) == Evidence()
 

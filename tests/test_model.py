@@ -41,8 +41,7 @@ def test_clear_cases(default_model: ReviewModel, text: str, topic: str, polarity
         assert set(p.taste_detail) == dirs
     if polarity == "neg":
         # Never praise, and always counted as a complaint; the 3-class gold head may call a
-        # bare mild complaint (味道太淡了) neu: on the gold folds, of the reviews it calls neu
-        # whose detected topics are all negative, the annotators said neg for about 40 %.
+        # bare mild complaint (味道太淡了) neu, as annotators sometimes do.
         assert p.sentiment != "pos" and is_complaint(p)
 
 

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from koubei import load_model
 from koubei.cli import app
+from koubei.datasets import GoldRecord
 from koubei.errors import IncompatibleModelError, InputError, LabelError, OutputError
 from koubei.resources import default_model_path
 from koubei.taxonomy import load_taxonomy
@@ -201,6 +202,22 @@ def test_train_without_base_learns_sentiment_from_labels(tmp_path: Path) -> None
     model = load_model(res.path)
     assert model.components.embedder.n_features_out_ < 20_000  # its own small vocabulary
     assert model.predict(["太难吃了，再也不买了"])[0].sentiment == "neg"
+    assert model.components.sentiment.gold_coef_ is None  # 7 neu labels: the band, no 3-class head
+    assert "sentiment_head" not in res.manifest
+
+
+def test_train_with_ten_of_each_sentiment_learns_the_three_class_head(tmp_path: Path) -> None:
+    tax = load_taxonomy()
+    records, report = read_labels(DATA, tax)
+    extra = [GoldRecord(f"neu-{i}", "test", "added", text, "neu", {}, ()) for i, text in enumerate(
+        ["瓜子收到了，还没吃", "还没拆开，先评价", "给家里人买的，不知道怎么样", "第二次买了，看看这次",
+         "中规中矩吧"])]
+    res = train_bundle(records + extra, taxonomy=tax, output=tmp_path / "own", folds=3)
+    model = load_model(res.path)
+    assert model.components.sentiment.gold_coef_ is not None and model.components.lexicon is not None
+    assert res.manifest["sentiment_head"]["labels"] == ["neg", "neu", "pos"]
+    said = {p.sentiment for p in model.predict([r.text for r in records + extra])}
+    assert said == {"pos", "neg", "neu"}
 
 
 def test_train_refuses_bad_outputs_and_bases(trained: Path, tmp_path: Path) -> None:

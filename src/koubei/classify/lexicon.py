@@ -36,6 +36,8 @@ from koubei.taxonomy import read_yaml_or_json
 #: placeholder for a matched or masked span, so that later patterns cannot
 #: match across or inside it
 _GAP = "|"
+#: any character but clause punctuation and the placeholder
+_IN_CLAUSE = "[^,，。.!！?？;；|]"
 
 
 def default_lexicon_path() -> Path:
@@ -115,7 +117,9 @@ class PolarityLexicon:
             "complaint": re.compile(f"{strong}|(?:{_alt(self.degree)})(?:{weak})"),
             "negator": re.compile(neg),
             # 没有以前那么贵: a complaint right after 那么/这么 (.match(s, pos) anchors at pos)
-            "complaint_ahead": re.compile(f".{{0,4}}?(?:那么|这么|那样|这样)(?:{strong}|{weak})"),
+            "complaint_ahead": re.compile(f"{_IN_CLAUSE}{{0,4}}?(?:那么|这么|那样|这样)(?:{strong}|{weak})"),
+            # 一点没缩水, 不比以前差: a worse word or comparison denied is praise
+            "denied_worse": re.compile(f"(?:{neg})(?:{fill})*(?:{many(self.worse_than_before).pattern})"),
         }
 
     def evidence(self, text: str) -> Evidence:
@@ -133,13 +137,20 @@ class PolarityLexicon:
                 return _GAP * len(m.group())
             return res[pattern].sub(hit, s)
 
-        text = take("worse", "worse", text)  # first: 比以前慢了好多 is worse, whatever 好 follows
+        text = take("praise", "denied_worse", text)
+        text = take("worse", "worse", text)  # before better: 比以前慢了好多 is worse, whatever 好 follows
         text = take("praise", "better", text)
         text = take("praise", "praise", text)
         text = take("praise", "denied", text)
         text = take("complaint", "complaint", text)
         take("denial", "negator", text)
         return Evidence(**{k: tuple(v) for k, v in found.items()})
+
+    def evidence_of(self, clauses: list[str]) -> Evidence:
+        """The evidence of several clauses, each read on its own (no pattern spans two)."""
+        parts = [self.evidence(t) for t in clauses]
+        return Evidence(*(tuple(x for e in parts for x in getattr(e, k)) for k in
+                          ("praise", "complaint", "worse", "denial")))
 
     def features(self, texts: list[str]) -> np.ndarray:
         """Rows × 4: praise, complaint, worse-than-before and leftover-negator counts of each

@@ -249,9 +249,15 @@ def load_components(path: str | Path, *, expect_taxonomy: Taxonomy | None = None
     heads = {name: cls.from_state(heads_meta[name], part(name)) for name, cls in HEADS.items()}
     dense = DenseView.from_state(heads_meta[WORDVEC], part(WORDVEC)) if WORDVEC in heads_meta else None
     lexicon = None
-    if "lexicon" in manifest:  # read_manifest has checked the file against its hash
+    if "lexicon" in manifest:
+        if LEXICON_FILE not in (manifest.get("files") or {}):  # listed, so read_manifest checked it
+            raise IncompatibleModelError(f"{folder}: the manifest names a polarity lexicon but does not "
+                                         f"list {LEXICON_FILE} among its hashed files (damaged or edited)")
         lexicon = lexicon_from_dict(json.loads((folder / LEXICON_FILE).read_text(encoding="utf-8")),
                                     source=str(folder / LEXICON_FILE))
+    if lexicon is None and heads["sentiment"].gold_side_ > 2:
+        raise IncompatibleModelError(f"{folder}: its sentiment head reads the polarity lexicon, which the "
+                                     "bundle lacks (damaged or edited); retrain it or restore lexicon.json")
     comps = Components(taxonomy=taxonomy, embedder=embedder,
                        context_threshold=float(manifest.get("context_threshold", 0.5)), dense=dense,
                        lexicon=lexicon, **heads)

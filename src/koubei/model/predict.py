@@ -265,7 +265,7 @@ def settle_by_lexicon(c: Components, pol: list[str], ctx: list[list[list[int]]],
     out, k = list(pol), 0
     for per in ctx:
         for rows in per:
-            out[k] = c.lexicon.evidence("，".join(clause_texts[r] for r in rows)).settles(out[k])
+            out[k] = c.lexicon.evidence_of([clause_texts[r] for r in rows]).settles(out[k])
             k += 1
     return out
 

@@ -414,7 +414,8 @@ def _dedupe(records: list[GoldRecord], report: LabelReport) -> list[GoldRecord]:
 
 
 def _labels(r: GoldRecord) -> str:
-    return ";".join([r.sentiment or "-", *(f"{t}:{p}" for t, p in r.topics.items())])
+    dirs = [f"taste_detail:{'+'.join(r.taste_detail)}"] if r.taste_detail else []
+    return ";".join([r.sentiment or "-", *(f"{t}:{p}" for t, p in r.topics.items()), *dirs])
 
 
 def _count(records: Sequence[GoldRecord], taxonomy: Taxonomy, report: LabelReport) -> None:
