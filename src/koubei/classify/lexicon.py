@@ -82,6 +82,13 @@ class Evidence:
         return polarity
 
 
+def evidence_features(evidence: list[Evidence]) -> np.ndarray:
+    """Rows × 4: praise, complaint, worse-than-before and leftover-negator counts, capped at 3
+    and scaled to 0-1 (what the sentiment's gold head reads)."""
+    counts = [[len(e.praise), len(e.complaint), len(e.worse), len(e.denial)] for e in evidence]
+    return np.minimum(np.asarray(counts, dtype=np.float32).reshape(len(evidence), 4), 3) / 3
+
+
 @dataclass
 class PolarityLexicon:
     """The lists of ``corpora/lexicon/polarity.yaml`` compiled into patterns."""
@@ -153,11 +160,8 @@ class PolarityLexicon:
                           ("praise", "complaint", "worse", "denial")))
 
     def features(self, texts: list[str]) -> np.ndarray:
-        """Rows × 4: praise, complaint, worse-than-before and leftover-negator counts of each
-        text, capped at 3 and scaled to 0-1 (what the sentiment's gold head reads)."""
-        rows = [self.evidence(t) for t in texts]
-        counts = [[len(e.praise), len(e.complaint), len(e.worse), len(e.denial)] for e in rows]
-        return np.minimum(np.asarray(counts, dtype=np.float32).reshape(len(texts), 4), 3) / 3
+        """Rows × 4 of :func:`evidence_features` for each text's :meth:`evidence`."""
+        return evidence_features([self.evidence(t) for t in texts])
 
     # -- persistence as plain data -------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

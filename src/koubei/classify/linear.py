@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,6 +56,28 @@ def decision(X: sparse.spmatrix | np.ndarray | WithDense, coef: np.ndarray, inte
     z = X @ coef.T
     z = z.toarray() if sparse.issparse(z) else np.asarray(z)
     return z.astype(np.float64) + intercept
+
+
+def coefs_in_order(classes: Sequence[str], fitted_classes: Sequence[str], coef: np.ndarray,
+                   intercept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A fitted logistic regression's weights as one row per class of ``classes``.
+
+    With two fitted classes (one logit, the second against the first) the first
+    gets zero weights and intercept; a class the regression never saw gets an
+    intercept of -30, so it is never said.
+    """
+    W = np.zeros((len(classes), coef.shape[1]), dtype=np.float32)
+    b = np.full(len(classes), -30.0)
+    fitted = list(fitted_classes)
+    if len(fitted) == 2:
+        W[classes.index(fitted[1])] = coef[0]
+        b[classes.index(fitted[1])] = intercept[0]
+        b[classes.index(fitted[0])] = 0.0
+    else:
+        for j, c in enumerate(fitted):
+            W[classes.index(c)] = coef[j]
+            b[classes.index(c)] = intercept[j]
+    return W, b
 
 
 def pad_columns(X: sparse.csr_matrix, n: int) -> sparse.csr_matrix:

@@ -16,7 +16,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
-from koubei.classify.linear import ArrayState, decision, softmax
+from koubei.classify.linear import ArrayState, coefs_in_order, decision, softmax
 
 POLARITIES = ("neg", "neu", "pos")
 
@@ -53,17 +53,7 @@ class TopicPolarityClassifier(ArrayState, ClassifierMixin, BaseEstimator):
         """
         lr = LogisticRegression(C=self.C, max_iter=5000)
         lr.fit(F, np.asarray(y), sample_weight=sample_weight)
-        coef = np.zeros((len(POLARITIES), F.shape[1]), dtype=np.float32)
-        b = np.full(len(POLARITIES), -30.0)  # a class never seen in training stays improbable
-        classes = list(lr.classes_)
-        if len(classes) == 2:  # one logit: the second class against the first
-            coef[POLARITIES.index(classes[1])] = lr.coef_[0]
-            b[POLARITIES.index(classes[1])] = lr.intercept_[0]
-            b[POLARITIES.index(classes[0])] = 0.0
-        else:
-            for j, c in enumerate(classes):
-                coef[POLARITIES.index(c)] = lr.coef_[j]
-                b[POLARITIES.index(c)] = lr.intercept_[j]
+        coef, b = coefs_in_order(POLARITIES, lr.classes_, lr.coef_, lr.intercept_)
         self.coef_, self.intercept_ = coef, b
         self.n_features_in_ = F.shape[1]
         return self

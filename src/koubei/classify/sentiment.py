@@ -22,7 +22,7 @@ from sklearn.model_selection import KFold
 from sklearn.naive_bayes import MultinomialNB
 from sklearn.utils.validation import check_is_fitted
 
-from koubei.classify.linear import ArrayState, decision, sigmoid, softmax
+from koubei.classify.linear import ArrayState, coefs_in_order, decision, sigmoid, softmax
 
 LABELS = ("neg", "neu", "pos")
 #: offsets tried on the gold head's ``neu`` logit (see :meth:`SentimentClassifier.fit_gold`)
@@ -30,18 +30,9 @@ NEU_OFFSETS = np.round(np.arange(0.0, 3.01, 0.125), 3)
 
 
 def _multinomial(F: sparse.spmatrix, labels: np.ndarray, C: float) -> tuple[np.ndarray, np.ndarray]:
-    """Coefficients (LABELS order) of a multinomial regression; a class absent from ``labels``
-    gets an intercept of -30, so it is never said."""
+    """Weights (LABELS order) of a multinomial regression of ``labels`` on ``F``."""
     lr = LogisticRegression(C=C, max_iter=3000).fit(F, labels)
-    coef = np.zeros((len(LABELS), F.shape[1]), dtype=np.float32)
-    b = np.full(len(LABELS), -30.0)
-    if len(lr.classes_) == 2:
-        lo, hi = (LABELS.index(c) for c in lr.classes_)
-        coef[hi], b[hi], b[lo] = lr.coef_[0], lr.intercept_[0], 0.0
-    else:
-        for j, c in enumerate(lr.classes_):
-            coef[LABELS.index(c)], b[LABELS.index(c)] = lr.coef_[j], lr.intercept_[j]
-    return coef, b
+    return coefs_in_order(LABELS, lr.classes_, lr.coef_, lr.intercept_)
 
 
 class SentimentClassifier(ArrayState, ClassifierMixin, BaseEstimator):

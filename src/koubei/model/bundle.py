@@ -40,6 +40,7 @@ import numpy as np
 
 from koubei.classify.lexicon import lexicon_from_dict
 from koubei.classify.polarity import TopicPolarityClassifier
+from koubei.classify.sentiment import LABELS as SENTIMENT_LABELS
 from koubei.classify.sentiment import SentimentClassifier
 from koubei.classify.topics import TopicDetector
 from koubei.embed.hybrid import HYBRID_KIND, HybridEmbedder
@@ -97,7 +98,7 @@ def save_bundle(components: Components, path: str | Path, *, manifest_extra: dic
                                 "sha256": components.lexicon.sha256()}
             hashed += (LEXICON_FILE,)
         if components.sentiment.gold_coef_ is not None:
-            extra["sentiment_head"] = {"labels": ["neg", "neu", "pos"],
+            extra["sentiment_head"] = {"labels": list(SENTIMENT_LABELS),
                                        "neu_offset": components.sentiment.gold_neu_offset_,
                                        "side_columns": components.sentiment.gold_side_ - 2}
         manifest = {

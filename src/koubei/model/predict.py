@@ -13,7 +13,7 @@ from scipy import sparse
 
 from koubei.classify.cues import CueMatcher
 from koubei.classify.features import Doc
-from koubei.classify.lexicon import PolarityLexicon
+from koubei.classify.lexicon import Evidence, PolarityLexicon, evidence_features
 from koubei.classify.linear import WithDense, sigmoid
 from koubei.classify.opinions import MAX_CHARS, opinion_span
 from koubei.classify.polarity import TopicPolarityClassifier, pair_features
@@ -158,7 +158,8 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
     z_rev = c.sentiment.pooled_decision(X)  # what the polarity head was trained on
     z = c.sentiment.decision_function(X, pooled=z_rev)
     p_pos = sigmoid(z)
-    labels = c.sentiment.label_rows(X, z_rev, z, None if c.lexicon is None else c.lexicon.features(texts))
+    evidence = None if c.lexicon is None else [c.lexicon.evidence(t) for t in texts]
+    labels = c.sentiment.label_rows(X, z_rev, z, None if evidence is None else evidence_features(evidence))
     clauses, owner = clause_index(docs)
     clause_texts = [d.norm for d in clauses]
     Xc = c.embedder.transform(clauses)
@@ -179,7 +180,8 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
         for j in tset:
             tp[c.taxonomy.topics[j].id] = pol[k]
             k += 1
-        pred = Prediction(sentiment=settled_sentiment(c, str(labels[i]), texts[i], tp),
+        label = str(labels[i]) if evidence is None else settled_sentiment(str(labels[i]), evidence[i], tp)
+        pred = Prediction(sentiment=label,
                           sentiment_score=round(float(p_pos[i]), 4), topics=tp)
         _describe(c, pred, tset, ctx[i], clauses[starts[i]:ends[i]], int(starts[i]))
         preds.append(pred)
@@ -270,15 +272,14 @@ def settle_by_lexicon(c: Components, pol: list[str], ctx: list[list[list[int]]],
     return out
 
 
-def settled_sentiment(c: Components, label: str, text: str, topics: dict[str, str]) -> str:
-    """The review's sentiment, made ``pos`` where its lexicon evidence is one-sided praise and
+def settled_sentiment(label: str, evidence: Evidence, topics: dict[str, str]) -> str:
+    """The review's sentiment, made ``pos`` where its lexicon ``evidence`` is one-sided praise and
     every topic it mentions is praised (一点没压坏: the sentiment model reads 压坏 as a complaint).
 
     Only this direction: a comparison that says worse than before, alone, made
     praised reviews negative about as often as it was right on the gold folds.
     """
-    if (c.lexicon is None or label == "pos" or any(p != "pos" for p in topics.values())
-            or not c.lexicon.evidence(text).positive):
+    if label == "pos" or any(p != "pos" for p in topics.values()) or not evidence.positive:
         return label
     return "pos"
 

@@ -126,7 +126,7 @@ def fit_sentiment(embedder: TfidfEmbedder, docs: Sequence[Doc], labels: np.ndarr
     return SentimentClassifier(**params).fit(X, labels, member)
 
 
-#: labels of each class (pos, neg, neu) below which the sentiment keeps its neutral band
+#: labels of each class (pos, neg, neu) below which no 3-class gold head is fitted
 GOLD_HEAD_MIN = 10
 
 
