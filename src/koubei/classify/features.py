@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from koubei.text.clauses import mark_negation, split_word_clauses
-from koubei.text.normalize import normalize
+from koubei.text.normalize import MAX_REVIEW_CHARS, normalize
 from koubei.text.segment import Segmenter, default_segmenter
 
 
@@ -30,9 +30,10 @@ class Doc:
 
 
 def prepare(text: str, segmenter: Segmenter | None = None) -> Doc:
-    """Normalize, segment and clause-split one raw review text."""
+    """Normalize, segment and clause-split one raw review text (its first
+    :data:`~koubei.text.normalize.MAX_REVIEW_CHARS` characters)."""
     seg = segmenter or default_segmenter()
-    norm = normalize(text or "")
+    norm = normalize((text or "")[:MAX_REVIEW_CHARS])
     raw_words = seg.cut(norm) if norm else []
     words = mark_negation(raw_words)
     clauses = []

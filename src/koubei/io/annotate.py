@@ -25,6 +25,9 @@ Rules:
   short texts such as 好吃 or 很好吃，会回购 are written independently by many
   customers, and dropping them from counts would drop real voices; a long
   text repeated word for word is a paste or an export glitch.
+  ``truncated``: the text is longer than
+  :data:`~koubei.text.normalize.MAX_REVIEW_CHARS` characters, of which the
+  models read the first ones (a pasted log must not stall a nightly job).
 """
 
 from __future__ import annotations
@@ -41,9 +44,10 @@ import pandas as pd
 
 from koubei.errors import InputFormatError
 from koubei.resources import corpora_path
+from koubei.text.normalize import MAX_REVIEW_CHARS
 
 STATUSES: tuple[str, ...] = ("ok", "empty", "non_text")
-ANNOTATOR_FLAGS: tuple[str, ...] = ("duplicate", "duplicate_id", "near_duplicate", "templated")
+ANNOTATOR_FLAGS: tuple[str, ...] = ("duplicate", "duplicate_id", "near_duplicate", "templated", "truncated")
 
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _NON_KEY_RE = re.compile(r"[\W_]+")
@@ -119,6 +123,7 @@ class _TextFacts:
     hash_id: np.ndarray  # object: "r" + 16 hex
     status: np.ndarray  # object
     templated: np.ndarray  # bool
+    long: np.ndarray  # bool: over MAX_REVIEW_CHARS characters
     skeleton_key: np.ndarray  # uint64
     has_skeleton: np.ndarray  # bool
 
@@ -179,6 +184,7 @@ class ReviewAnnotator:
                 "duplicate_id": dup_id,
                 "near_duplicate": near,
                 "templated": facts.templated[codes] & ok,
+                "truncated": facts.long[codes] & ok,
             },
             index=texts.index,
         )
@@ -190,6 +196,7 @@ class ReviewAnnotator:
             hash_id=np.empty(n, dtype=object),
             status=np.empty(n, dtype=object),
             templated=np.zeros(n, dtype=bool),
+            long=np.array([len(u) > MAX_REVIEW_CHARS for u in uniques], dtype=bool),
             skeleton_key=np.zeros(n, dtype=np.uint64),
             has_skeleton=np.zeros(n, dtype=bool),
         )

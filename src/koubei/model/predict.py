@@ -362,7 +362,8 @@ def _describe(c: Components, pred: Prediction, tset: list[int], ctx: list[list[i
         own = [review_clauses[r - base] for r in rows]
         if topic.id == taste_id and pred.topics.get(topic.id) == "neg":
             texts = [d.norm for d in own]
-            others = [d.norm for d in review_clauses if d.norm not in texts]
+            seen = set(texts)  # a set: a list made this quadratic in the clauses of a long review
+            others = [d.norm for d in review_clauses if d.norm not in seen]
             pred.taste_detail, cue = c.taste.directions(texts, others)
             if cue:
                 pred.opinions.append(f"{topic.zh}:{cue}")

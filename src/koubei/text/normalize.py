@@ -16,6 +16,10 @@ Steps, in order (each is its own small function so tests can pin them):
 
 The raw text is never overwritten: callers keep it in the ``text`` column and
 use the normalized form for ids, features and duplicate detection.
+
+The models read at most :data:`MAX_REVIEW_CHARS` characters of a review (a
+pasted log must not stall a nightly job); reading flags longer rows
+``truncated``.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ from __future__ import annotations
 import html
 import re
 from functools import cache
+
+#: Characters of a review the models read (the first ones); longer rows are flagged ``truncated``.
+MAX_REVIEW_CHARS = 5_000
 
 _TAG_RE = re.compile(r"<\s*(br|p|/p|div|/div|li)\b[^>]*>|<[^>]{1,200}>", re.IGNORECASE)
 _URL_RE = re.compile(r"(https?://|www\.)[\w\-./?%&=#:~+@!,;]+", re.IGNORECASE)
