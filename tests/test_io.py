@@ -984,6 +984,15 @@ def test_headerless_workbook_reads_with_no_header(tmp_path: Path) -> None:
     path = write_rows_xlsx(tmp_path / "nohead.xlsx", dump_rows(5))
     with pytest.raises(ColumnError, match=r"first row looks like a review.*--no-header"):
         read_reviews(path)
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    notes = book.create_sheet("说明")
+    for row in (["说明"], ["本表导出于2026年11月，共五条评价"]):
+        notes.append(row)
+    book.save(path)  # a second sheet (with a guessable text column) does not turn this into --sheet advice
+    with pytest.raises(ColumnError, match=r"first row looks like a review.*--no-header"):
+        read_reviews(path)
     assert read_reviews(path, no_header=True)["text"].tolist() == [r[0] for r in dump_rows(5)]
 
 

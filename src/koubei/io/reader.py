@@ -135,15 +135,15 @@ class ReviewReader:
             first = next(chunks, None)
             if first is None:
                 raise no_rows_error(self.path)
-            header_row = info.format in _HEADER_FORMATS and not opts.no_header
-            canon = _canonicalizer(
-                list(first.columns), first.head(_GUESS_ROWS), opts, now, report, info.repeated,
-                check_header=header_row,
-            )
+            header = list(first.columns)
+            mapping = _mapping(header, first.head(_GUESS_ROWS), opts, report.path, info.repeated)
         except (ColumnError, InputFormatError) as err:
             if info.format == "xlsx" and opts.sheet is None:
                 raise _sheet_error(self.path, err, opts) from None
             raise
+        if info.format in _HEADER_FORMATS and not opts.no_header:
+            _check_header(report.path, header, mapping)
+        canon = _canonicalizer_of(mapping, opts, now, report)
         start = 0
         for chunk in chain([first], chunks):
             chunk.index = pd.RangeIndex(start, start + len(chunk))
@@ -160,13 +160,13 @@ def _canonicalizer(
     opts: ReadOptions,
     now: pd.Timestamp | None,
     report: ReadReport,
-    repeated: dict[str, list[str]] | None = None,
-    *,
-    check_header: bool = False,
 ) -> Canonicalizer:
-    mapping = _mapping(header, sample, opts, report.path, repeated)
-    if check_header:
-        _check_header(report.path, header, mapping)
+    return _canonicalizer_of(_mapping(header, sample, opts, report.path), opts, now, report)
+
+
+def _canonicalizer_of(
+    mapping: ColumnMapping, opts: ReadOptions, now: pd.Timestamp | None, report: ReadReport
+) -> Canonicalizer:
     _record_mapping(report, mapping)
     templates = load_templates(str(opts.templates)) if opts.templates else None
     return Canonicalizer(
