@@ -187,3 +187,46 @@ def test_input_format_override(tmp_path: Path) -> None:
     got = pd.read_parquet(out)
     assert got["topic_packaging"].tolist()[0] == "neg"
     assert got["topic_delivery_logistics"].tolist()[1] == "neg"
+
+
+def test_stray_quote_is_refused_and_quoting_none_reads_every_row(tmp_path: Path) -> None:
+    src = write_dump(tmp_path / "stray.csv")
+    lines = src.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[2] = '"' + lines[2]  # the second review starts with a stray quote
+    src.write_text("".join(lines), encoding="utf-8")
+    out = tmp_path / "o.csv"
+    res = invoke("score", src, "-o", out, "-q")
+    assert res.exit_code == 2, res.output
+    assert res.output.startswith("error: ") and "stray.csv: line 3: a quoted field opens here" in res.output
+    assert "--quoting none" in res.output and not out.exists()
+    res = invoke("score", src, "-o", out, "-q", "--quoting", "none")
+    assert res.exit_code == 0, res.output
+    assert "rows: 5" in res.output
+
+
+def test_headerless_dump_is_refused_and_read_with_no_header(tmp_path: Path) -> None:
+    src = tmp_path / "nohead.csv"
+    pd.DataFrame(ROWS).to_csv(src, index=False, header=False)
+    res = invoke("score", src, "-o", tmp_path / "o.csv", "-q")
+    assert res.exit_code == 2 and "first row looks like a review" in res.output
+    assert "--no-header" in res.output
+    res = invoke("score", src, "-o", tmp_path / "o.csv", "-q", "--no-header", "--time-col", "2")
+    assert res.exit_code == 0, res.output
+    assert "rows: 5" in res.output
+
+
+@pytest.mark.parametrize("command", ["score", "suggest", "train", "evaluate"])
+def test_every_command_reading_reviews_takes_the_table_options(command: str) -> None:
+    res = invoke(command, "--help")
+    assert res.exit_code == 0
+    assert "--quoting" in res.output and "--no-header" in res.output
+
+
+def test_suggest_reads_a_headerless_dump(tmp_path: Path) -> None:
+    src = tmp_path / "nohead.csv"
+    pd.DataFrame(ROWS).to_csv(src, index=False, header=False)
+    out = tmp_path / "pick.csv"
+    assert invoke("suggest", src, "-n", "2", "-o", out).exit_code == 2
+    res = invoke("suggest", src, "-n", "2", "-o", out, "--no-header")
+    assert res.exit_code == 0, res.output
+    assert out.is_file()

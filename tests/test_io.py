@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -291,7 +292,7 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
 def test_unknown_extension_lists_formats_and_option(tmp_path: Path) -> None:
     path = tmp_path / "reviews.dat"
     path.write_text("评论\n好\n", encoding="utf-8")
-    with pytest.raises(InputFormatError, match=r"reviews\.dat.*csv, tsv, jsonl.*--format"):
+    with pytest.raises(InputFormatError, match=r"reviews\.dat.*csv, tsv, jsonl.*--input-format NAME"):
         read_reviews(path)
     old = tmp_path / "old.xls"
     old.write_bytes(b"\xd0\xcf\x11\xe0")
@@ -354,7 +355,7 @@ def test_ragged_rows_error_lists_lines(tmp_path: Path) -> None:
     with pytest.raises(
         InputFormatError,
         match=r"ragged\.csv: 2 row\(s\) have more fields than the 3 of the header: "
-        r"line 5 \(4 fields\), line 7 \(4 fields\)\. .*must be quoted",
+        r"line 5 \(4 fields\), line 7 \(4 fields\)\. .*must be quoted.*pass --input-format csv/tsv",
     ):
         read_reviews(path)
 
@@ -865,3 +866,251 @@ def test_csv_output_has_bom_for_excel(tmp_path: Path, small: pd.DataFrame) -> No
     path = write_table(small, tmp_path / "out.csv")
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     assert "read_report" not in pd.read_csv(path).columns
+
+
+# --- reading never merges or drops rows silently (issue 21) ------------------------------
+
+DUMP_REVIEWS = [
+    "这家店的牛肉饭很好吃，分量也足，下次还来",
+    "送餐太慢了，等了一个多小时，饭都凉了",
+    "包装破损，汤洒了一袋子，差评",
+    "瓜子很香，就是有点受潮了，希望改进",
+    "味道一般般吧，价格有点贵，性价比不高",
+    "老板人很热情，服务态度很好，推荐",
+]
+
+
+def dump_rows(n: int) -> list[list[str]]:
+    """``n`` rows of review, time, rating; every review distinct."""
+    return [
+        [
+            f"{DUMP_REVIEWS[i % len(DUMP_REVIEWS)]}（第{i + 1}单）",
+            f"2026-11-{i % 28 + 1:02d} 12:00",
+            str(i % 5 + 1),
+        ]
+        for i in range(n)
+    ]
+
+
+def write_rows_xlsx(path: Path, rows: list[list[str]]) -> Path:
+    """A one-sheet workbook holding ``rows`` as they are (a header only if ``rows`` has one)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
+def with_line_changed(path: Path, line: int, change) -> Path:  # type: ignore[no-untyped-def]
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[line - 1] = change(lines[line - 1])
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+def test_stray_quote_without_a_closing_one_stops_at_its_line(tmp_path: Path) -> None:
+    rows = dump_rows(5000)
+    path = write_csv(tmp_path / "stray.csv", ["评论内容", "评论时间", "评分"], rows)
+    with_line_changed(path, 102, lambda s: '"' + s)  # review 101 starts with a stray quote
+    with pytest.raises(
+        InputFormatError,
+        match=r"stray\.csv: line 102: a quoted field opens here and runs over 4900 lines to line 5001 "
+        r"\(no closing quote before the end of the file\).*--quoting none",
+    ):
+        read_reviews(path)
+    df, report = read_reviews_with_report(path, quoting="none")
+    assert len(df) == 5000 and report.short_rows == 0
+    assert df["评论内容"].iloc[100] == '"' + rows[100][0] and df["评论内容"].iloc[101] == rows[101][0]
+
+
+def test_stray_quote_closed_by_a_later_quote_is_refused(tmp_path: Path) -> None:
+    rows = dump_rows(40)
+    rows[30][0] = '他说"不错"，我也觉得'  # a quote inside a review: plain text when nothing runs away
+    path = write_csv(tmp_path / "closed.csv", ["评论内容", "评论时间", "评分"], rows)
+    assert len(read_reviews(path)) == 40
+    with_line_changed(path, 12, lambda s: '"' + s)
+    with pytest.raises(
+        InputFormatError,
+        match=r"closed\.csv: line 12: .* to line 32 \(its closing quote is followed by more text\)",
+    ):
+        read_reviews(path)
+
+
+def test_runaway_field_closed_before_a_delimiter_is_refused(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "shaped.csv", ["评论内容", "评论时间", "评分"], dump_rows(30))
+    with_line_changed(path, 4, lambda s: '"' + s)
+    with_line_changed(path, 20, lambda s: s.replace(",", '",', 1))  # a review ending in a quote
+    with pytest.raises(
+        InputFormatError, match=r"shaped\.csv: line 4: .*to line 20 \(17 of its lines look like rows"
+    ):
+        read_reviews(path)
+
+
+def test_quoted_multiline_reviews_are_kept(tmp_path: Path) -> None:
+    rows = dump_rows(30)
+    rows[3][0] = "第一段：牛肉饭很好吃,分量足\n第二段：送餐有点慢,但是热的\n第三段,总体满意"
+    rows[9][0] = '他说"好吃"\n我也觉得,下次还来'
+    path = write_csv(tmp_path / "multi.csv", ["评论内容", "评论时间", "评分"], rows)
+    df = read_reviews(path)
+    assert len(df) == 30
+    assert df["评论内容"].iloc[3] == rows[3][0] and df["评论内容"].iloc[9] == rows[9][0]
+
+
+def test_unknown_quoting_is_an_input_error(cn_csv: Path) -> None:
+    with pytest.raises(InputError, match=r"unknown quoting 'off'; use --quoting standard or --quoting none"):
+        read_reviews(cn_csv, quoting="off")
+
+
+def test_headerless_csv_is_refused_then_read_with_no_header(tmp_path: Path) -> None:
+    rows = dump_rows(20)
+    path = tmp_path / "nohead.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+    with pytest.raises(
+        ColumnError,
+        match=r"nohead\.csv: the first row looks like a review, not a header \(column 1 would be named "
+        r"'这家店的牛肉饭很好吃.*--no-header",
+    ):
+        read_reviews(path)
+    df, report = read_reviews_with_report(path, no_header=True)
+    assert len(df) == 20 and report.mapping["text"] == "1"
+    assert df["text"].iloc[0] == rows[0][0]
+    assert read_reviews(path, no_header=True, time_col="2")["time"].notna().all()
+
+
+def test_headerless_workbook_reads_with_no_header(tmp_path: Path) -> None:
+    path = write_rows_xlsx(tmp_path / "nohead.xlsx", dump_rows(5))
+    with pytest.raises(ColumnError, match=r"first row looks like a review.*--no-header"):
+        read_reviews(path)
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    notes = book.create_sheet("说明")
+    for row in (["说明"], ["本表导出于2026年11月，共五条评价"]):
+        notes.append(row)
+    book.save(path)  # a second sheet (with a guessable text column) does not turn this into --sheet advice
+    with pytest.raises(ColumnError, match=r"first row looks like a review.*--no-header"):
+        read_reviews(path)
+    assert read_reviews(path, no_header=True)["text"].tolist() == [r[0] for r in dump_rows(5)]
+
+
+def test_long_header_with_a_named_column_is_no_data_row(tmp_path: Path) -> None:
+    rows = [
+        ["这家店的牛肉面真的很好吃，汤头浓郁", "2026-11-01"],
+        ["送餐速度太慢了，面都坨了，差评", "2026-11-02"],
+    ]
+    path = write_csv(tmp_path / "long.csv", ["您对本次购物的整体评价与建议", "评论时间"], rows)
+    df, report = read_reviews_with_report(path)
+    assert report.mapping["text"] == "您对本次购物的整体评价与建议" and len(df) == 2
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_repeated_text_column_is_ambiguous(tmp_path: Path, fmt: str) -> None:
+    header = ["评论内容", "评论时间", "评论内容"]
+    rows = [["好吃，下次还来", "2026-11-01", "追评：还是好吃"], ["太咸了", "2026-11-02", ""]]
+    if fmt == "csv":
+        path = write_csv(tmp_path / "dup.csv", header, rows)
+    else:
+        path = write_rows_xlsx(tmp_path / "dup.xlsx", [header, *rows])
+    with pytest.raises(
+        ColumnError,
+        match=rf"dup\.{fmt}: several columns could hold the review text: the header repeats '评论内容' "
+        r"\(columns 1, 3, read as '评论内容', '评论内容\.1'\); pass --text-col NAME",
+    ):
+        read_reviews(path)
+    df, report = read_reviews_with_report(path, text_col="评论内容.1")
+    assert df["text"].iloc[0] == "追评：还是好吃"
+    assert any("the header repeats '评论内容'" in n for n in report.notes)
+
+
+def test_repeated_time_column_is_ambiguous(tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "t.csv", ["评论内容", "评论时间", "评论时间"], [["好吃", "2026-11-01", "2026-11-09"]]
+    )
+    with pytest.raises(ColumnError, match=r"t\.csv: several columns could hold the time: .*--time-col NAME"):
+        read_reviews(path)
+
+
+def test_xlsx_saved_as_csv_is_read_as_a_workbook(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    pd.DataFrame({"评论内容": DUMP_REVIEWS[:3], "评分": ["5", "1", "2"]}).to_excel(path, index=False,
+                                                                             engine="openpyxl")
+    df, report = read_reviews_with_report(path)
+    assert df["text"].tolist() == DUMP_REVIEWS[:3] and report.format == "xlsx"
+    assert any("Excel workbook despite its name 'export.csv'" in n for n in report.notes)
+
+
+def test_zip_and_old_xls_named_csv_are_refused(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "reviews.csv"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("reviews.csv", "评论内容\n好吃\n")
+    with pytest.raises(InputFormatError, match=r"reviews\.csv: is a zip archive, not csv text; unzip it"):
+        read_reviews(path)
+    old = tmp_path / "old.csv"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
+    with pytest.raises(InputFormatError, match=r"old\.csv: is an old Excel \.xls.*save the sheet"):
+        read_reviews(old)
+
+
+def test_reviews_on_another_sheet_name_that_sheet(tmp_path: Path) -> None:
+    path = tmp_path / "three.xlsx"
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        summary = pd.DataFrame({"供应商": ["甲", "乙"], "数量": ["1", "2"]})
+        summary.to_excel(xl, sheet_name="汇总", index=False)
+        pd.DataFrame({"评论内容": DUMP_REVIEWS}).to_excel(xl, sheet_name="评价明细", index=False)
+        pd.DataFrame({"说明": ["导出于2026年"]}).to_excel(xl, sheet_name="说明", index=False)
+    with pytest.raises(
+        ColumnError,
+        match=r"three\.xlsx: the first sheet '汇总' has no review text column .* sheet '评价明细' has one "
+        r"\('评论内容'\); pass --sheet 评价明细 \(the workbook's sheets: '汇总' \(read: the first sheet\), "
+        r"'评价明细' \(text column '评论内容'\), '说明' \(text column guessed: '说明'\)\)",
+    ):
+        read_reviews(path)
+    assert len(read_reviews(path, sheet="评价明细")) == len(DUMP_REVIEWS)
+
+
+def test_corrupted_csvs_lose_no_row_silently(tmp_path: Path) -> None:
+    """Randomly corrupted CSVs: either an error naming a line, or every row read (short ones counted)."""
+    import random
+
+    rng = random.Random(21)
+    outcomes = {"read": 0, "refused": 0}
+    for case in range(120):
+        rows = dump_rows(rng.randint(5, 60))
+        lines = [",".join(["评论内容", "评论时间", "评分"]) + "\n"]
+        short = 0
+        for row in rows:
+            cells = list(row)
+            kind = rng.random()
+            if kind < 0.04:
+                cells[0] = '"' + cells[0]  # stray opening quote
+            elif kind < 0.08:
+                cells = cells[: rng.randint(1, 2)]  # short row
+                short += 1
+            elif kind < 0.10:
+                cells.insert(1, "真的")  # an unquoted extra field
+            elif kind < 0.14:
+                # a legit quoted field over two lines
+                cells[0] = '"' + cells[0].replace("，", ",") + '\n追评：还行"'
+            elif kind < 0.16:
+                cells[0] = cells[0][:4] + '"' + cells[0][4:]  # a quote inside a field
+            line = ",".join(cells) + "\n"
+            if rng.random() < 0.03:
+                line += "\n"  # a blank line is no row
+            lines.append(line)
+        path = tmp_path / f"case{case}.csv"
+        path.write_text("".join(lines), encoding="utf-8")
+        try:
+            df, report = read_reviews_with_report(path)
+        except InputFormatError as err:
+            assert re.search(r"case\d+\.csv: (line \d+|\d+ row\(s\) have more fields)", str(err)), str(err)
+            outcomes["refused"] += 1
+            continue
+        assert len(df) == len(rows), f"case {case}: {len(rows)} rows in, {len(df)} out"
+        assert report.short_rows == short
+        outcomes["read"] += 1
+    assert outcomes["read"] > 10 and outcomes["refused"] > 10, outcomes

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from koubei.cli import _render
+from koubei.cli._options import NoHeaderOpt, Quoting, QuotingOpt, table_read_options
 from koubei.engines import Engine
 from koubei.io import ReadReport
 from koubei.model.parallel import available_cores
@@ -48,6 +49,8 @@ def score(
     input_format: Annotated[str | None, typer.Option("--input-format", help="Input format when the extension does not tell (csv, tsv, jsonl, json, xlsx, parquet).")] = None,
     encoding: Annotated[str | None, typer.Option("--encoding", help="Input text encoding, e.g. gb18030 or utf-8 (default: detected).")] = None,
     sheet: Annotated[str | None, typer.Option("--sheet", help="Excel sheet name or 0-based index.")] = None,
+    quoting: QuotingOpt = Quoting.standard,
+    no_header: NoHeaderOpt = False,
     now: Annotated[str | None, typer.Option("--now", help="Reference time for relative dates such as 3天前 (e.g. 2026-12-01T12:00).")] = None,
     tz: Annotated[str, typer.Option("--tz", help="Time zone of naive times and of the output.")] = "Asia/Shanghai",
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")] = False,
@@ -75,7 +78,7 @@ def score(
         channel_col=channel_col).items() if v is not None}
     sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
     read_args: dict[str, Any] = dict(input_format=input_format, encoding=encoding, sheet=sheet_arg,
-                                     now=now, tz=tz, **mapping)
+                                     now=now, tz=tz, **table_read_options(quoting, no_header), **mapping)
     with _render.progress_bar(quiet) as ticker:
 
         def on_read(report: ReadReport) -> None:

@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from koubei.cli._options import NoHeaderOpt, Quoting, QuotingOpt, table_read_options
+
 #: below this many training labels the README's learning curve found committee picks no better than random
 FEW_LABELS = 100
 
@@ -28,6 +30,8 @@ def suggest(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Table to label (.csv .xlsx ...), pre-filled with the model's labels and a reason column.")] = None,
     label_studio: Annotated[Path | None, typer.Option("--label-studio", help="Also write Label Studio tasks (JSON, predictions as pre-annotations) and PATH.label_config.xml beside them.")] = None,
     text_col: Annotated[str | None, typer.Option("--text-col", help="Column with the review text (default: detected).")] = None,
+    quoting: QuotingOpt = Quoting.standard,
+    no_header: NoHeaderOpt = False,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the clustering.")] = 0,
     strategy: Annotated[Strategy, typer.Option("--strategy", help="committee: reviews the model's committee (its cross-validation folds' topic detectors) disagree on; uncertainty: topic/polarity/sentiment scores near a decision edge; auto: committee when the model keeps one (koubei train does), else uncertainty.")] = Strategy.auto,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
@@ -44,7 +48,8 @@ def suggest(
         input_path.with_name(input_path.stem + ".to_label.csv")
     loaded = load_model(model)
     res = suggest_file(input_path, out, model=loaded, n=n, seed=seed, text_col=text_col,
-                       label_studio=label_studio, overwrite=overwrite, strategy=strategy.value)
+                       label_studio=label_studio, overwrite=overwrite, strategy=strategy.value,
+                       read_options=table_read_options(quoting, no_header))
     labels = sum(int(d.get("rows", 0)) for d in loaded.manifest.get("training_data") or [])
     if res.strategy == "committee" and labels < FEW_LABELS:
         typer.echo(f"note: the model was trained on {labels} labelled reviews; in the README's learning "

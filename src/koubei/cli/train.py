@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from koubei.cli._options import NoHeaderOpt, Quoting, QuotingOpt, table_read_options
 from koubei.taxonomy import Taxonomy, load_taxonomy
 
 
@@ -40,6 +41,8 @@ def train(
     folds: Annotated[int, typer.Option("--folds", min=2, help="k of the stratified multi-label k-fold that tunes thresholds and measures the model.")] = 5,
     min_examples: Annotated[int, typer.Option("--min-examples", min=1, help="Topics with fewer labelled reviews stay rule-based (cue words only).")] = 5,
     text_col: Annotated[str | None, typer.Option("--text-col", help="Column with the review text (default: detected).")] = None,
+    quoting: QuotingOpt = Quoting.standard,
+    no_header: NoHeaderOpt = False,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a non-empty output directory.")] = False,
     encoder: Annotated[Path | None, typer.Option("--encoder", help="Local Hugging Face model directory (a Chinese BERT/RoBERTa/BGE you downloaded) whose embeddings join the TF-IDF features; needs pip install \"koubei[transformers]\". The bundle references it (it must stay there) unless --copy-encoder or --finetune.")] = None,
     finetune: Annotated[bool, typer.Option("--finetune", help="Fine-tune the --encoder on the labels (once per fold, then on all); the fine-tuned encoder is saved inside the bundle.")] = False,
@@ -66,7 +69,8 @@ def train(
 
         require_backend()  # the install line before any work
     tax = _taxonomy(taxonomy, base)
-    records, report = read_labels(labels, tax, text_col=text_col, label_studio=from_label_studio)
+    records, report = read_labels(labels, tax, text_col=text_col, label_studio=from_label_studio,
+                                  read_options=table_read_options(quoting, no_header))
     if not quiet:
         for line in report.summary_lines():
             typer.echo(line, err=True)

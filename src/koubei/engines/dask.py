@@ -320,7 +320,7 @@ def count_rows(path: Path, input_format: str | None, read_options: dict[str, Any
         return sum(pq.ParquetFile(p).metadata.num_rows for p in parquet_files(path))
     if detect_format(path, input_format) == "parquet":
         return int(pq.ParquetFile(path).metadata.num_rows)
-    keep = ("encoding", "sheet")
+    keep = ("encoding", "sheet", "quoting", "no_header")
     _, chunks = open_source(path, fmt=input_format, chunksize=100_000,
                             **{k: v for k, v in read_options.items() if k in keep})
     return sum(len(c) for c in chunks)

@@ -4,7 +4,9 @@ Columns the user names (``text_col=`` / ``--text-col``) are taken as given;
 the others are found from the header with the synonym tiers of
 ``corpora/columns.yaml`` (its comment explains the matching steps). When no
 header looks like a text column, a column holding mostly longer Chinese
-strings is taken as a *guess*, and reported as one.
+strings is taken as a *guess*, and reported as one. A column whose header
+name repeats (two ``评论内容`` columns, read as ``评论内容`` and ``评论内容.1``)
+is never picked by detection: that is the same error as two matching names.
 """
 
 from __future__ import annotations
@@ -106,6 +108,7 @@ def resolve_columns(
     sample: pd.DataFrame | None = None,
     synonyms: Mapping[str, Tiers] | None = None,
     source: str = "<memory>",
+    repeated: Mapping[str, list[str]] | None = None,
 ) -> ColumnMapping:
     """Map canonical columns to source columns.
 
@@ -115,13 +118,16 @@ def resolve_columns(
         sample: the first rows, used to guess the text column when no header fits.
         synonyms: tiers per canonical name; the shipped ``columns.yaml`` by default.
         source: the file name for error messages.
+        repeated: a header name that repeats → the unique names its columns
+            were given (``RawInfo.repeated``).
 
     Returns:
         The mapping, with which entries were detected or guessed.
 
     Raises:
-        ColumnError: a given column is missing, or the text column is missing
-            or ambiguous (the message lists the columns and the option to use).
+        ColumnError: a given column is missing, the text column is missing or
+            ambiguous, or a detected column's header name repeats (the message
+            lists the columns and the option to use).
     """
     tiers = load_synonyms() if synonyms is None else synonyms
     mapping = ColumnMapping()
@@ -129,12 +135,21 @@ def resolve_columns(
         name = given.get(canonical)
         if name is not None:
             mapping.columns[canonical] = _given_column(canonical, name, header, source, mapping)
+    groups = {n: (base, names) for base, names in (repeated or {}).items() for n in names}
+    for canonical, name in mapping.columns.items():
+        if name in groups:
+            mapping.notes.append(
+                f"{option_name(canonical)} {name!r}: the header repeats {groups[name][0]!r} "
+                f"(read as {', '.join(map(repr, groups[name][1]))}); check it is the one meant"
+            )
     taken = set(mapping.columns.values())
     for canonical in MAPPABLE:
         if canonical in mapping.columns:
             continue
         free = [h for h in header if h not in taken]
         found = _detect(canonical, free, tiers.get(canonical, []), source, mapping, sample)
+        if found is not None and found in groups:
+            raise _repeated_error(canonical, header, *groups[found], source)
         if found is not None:
             mapping.columns[canonical] = found
             taken.add(found)
@@ -200,6 +215,33 @@ def _ambiguous(
         f"{canonical}: several columns match ({names}), none used; "
         f"pass {option_name(canonical)} NAME"
     )
+
+
+def _repeated_error(
+    canonical: str, header: list[str], base: str, names: list[str], source: str
+) -> ColumnError:
+    what = "the review text" if canonical == "text" else f"the {canonical}"
+    where = ", ".join(str(header.index(n) + 1) for n in names)
+    shown = ", ".join(map(repr, names))
+    return ColumnError(
+        f"{source}: several columns could hold {what}: the header repeats {base!r} "
+        f"(columns {where}, read as {shown}); pass {option_name(canonical)} NAME with one "
+        f"of {shown}, or rename the repeated columns"
+    )
+
+
+def header_as_data(mapping: ColumnMapping) -> str | None:
+    """The text column's name when it looks like a review itself, else None.
+
+    That is: no column was found by its header name, the text column was
+    guessed from the data, and its own header is a Chinese string as long as
+    a review must be for the guess. Such a "header" is most likely the first
+    review of a file without a header row.
+    """
+    if mapping.auto_detected or "text" not in mapping.guessed:
+        return None
+    name = mapping.columns["text"].strip()
+    return name if _CJK_RE.search(name) and len(name) >= _GUESS_MIN_LEN else None
 
 
 def _match(canonical: str, free: list[str], tiers: Tiers) -> list[str]:

@@ -1,7 +1,7 @@
 """Which file format a review dump is, told by its extension or by ``fmt=``.
 
 The formats are named by short strings (``csv``, ``tsv``, ``jsonl``,
-``json``, ``xlsx``, ``parquet``); the CLI exposes them as ``--format``.
+``json``, ``xlsx``, ``parquet``); the CLI exposes them as ``--input-format``.
 ``.txt`` files are read as TSV when their first line holds a tab and as CSV
 otherwise.
 """
@@ -86,7 +86,7 @@ def detect_format(path: Path, fmt: str | None = None) -> str:
 
     Args:
         path: the file to read.
-        fmt: an explicit format name (``--format``), overriding the extension.
+        fmt: an explicit format name (``--input-format``), overriding the extension.
 
     Returns:
         One of :data:`FORMATS`.
@@ -103,7 +103,7 @@ def detect_format(path: Path, fmt: str | None = None) -> str:
     if found is None:
         raise InputFormatError(
             f"{path}: cannot tell the format from the extension {suffix or '(none)'!r}; "
-            f"{supported_formats_text()}; pass --format NAME to choose one"
+            f"{supported_formats_text()}; pass --input-format NAME to choose one"
         )
     if found == "txt":
         return _sniff_txt(path)

@@ -93,7 +93,7 @@ def _records_of(data: Any, path: Path) -> list[dict[str, Any]]:
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
         raise InputFormatError(
             f"{path}: expected a JSON array of objects such as "
-            '[{"text": "..."}, ...]; for one object per line use .jsonl or --format jsonl'
+            '[{"text": "..."}, ...]; for one object per line use .jsonl or --input-format jsonl'
         )
     if not data:
         raise no_rows_error(path)

@@ -26,6 +26,8 @@ class RawInfo:
         short_rows: rows with fewer fields than the header, padded with "".
         notes: one-off remarks, in the order they arose.
         counted_notes: remarks that may repeat, with how often they did.
+        repeated: a header name that appears more than once → the unique
+            names its columns were given (``评论内容``, ``评论内容.1``).
     """
 
     path: Path
@@ -34,6 +36,7 @@ class RawInfo:
     short_rows: int = 0
     notes: list[str] = field(default_factory=list)
     counted_notes: Counter[str] = field(default_factory=Counter)
+    repeated: dict[str, list[str]] = field(default_factory=dict)
 
     def count_note(self, note: str) -> None:
         """Count one more occurrence of a repeatable remark."""
@@ -50,10 +53,18 @@ def no_rows_error(path: Path) -> InputFormatError:
     return InputFormatError(f"{path}: no rows (the file is empty or holds only a header)")
 
 
-def dedupe_header(names: list[Any]) -> list[str]:
-    """Header names as unique strings: blanks become ``Unnamed: i``, repeats ``name.1``."""
+def dedupe_header(names: list[Any], info: RawInfo | None = None) -> list[str]:
+    """Header names as unique strings: blanks become ``Unnamed: i``, repeats ``name.1``.
+
+    Args:
+        names: the header cells.
+        info: when given, its ``repeated`` records each repeated name and the
+            unique names its columns got, so that column detection can refuse
+            to pick one of them silently.
+    """
     out: list[str] = []
     seen: set[str] = set()
+    given: dict[str, list[str]] = {}
     for i, raw in enumerate(names):
         text = cell_text(raw)
         base = text if text.strip() else f"Unnamed: {i}"
@@ -63,7 +74,15 @@ def dedupe_header(names: list[Any]) -> list[str]:
             name = f"{base}.{k}"
         seen.add(name)
         out.append(name)
+        given.setdefault(base, []).append(name)
+    if info is not None:
+        info.repeated = {base: got for base, got in given.items() if len(got) > 1}
     return out
+
+
+def positional_header(width: int) -> list[str]:
+    """Column names of a file without a header row: ``1``, ``2``, ... (1-based positions)."""
+    return [str(i) for i in range(1, width + 1)]
 
 
 def strings_frame(rows: list[list[str]], header: list[str]) -> pd.DataFrame:

@@ -19,16 +19,25 @@ from typing import Any
 
 import pandas as pd
 
-from koubei.errors import ColumnError
+from koubei.errors import ColumnError, InputError, InputFormatError
 from koubei.io.annotate import ReviewAnnotator, load_templates
 from koubei.io.canonical import Canonicalizer
-from koubei.io.columns import MAPPABLE, ColumnMapping, load_synonyms, resolve_columns
+from koubei.io.columns import (
+    MAPPABLE,
+    ColumnMapping,
+    header_as_data,
+    load_synonyms,
+    resolve_columns,
+)
+from koubei.io.excel import sheet_samples
 from koubei.io.rawinfo import no_rows_error
 from koubei.io.report import ReadReport
 from koubei.io.sources import open_source
 from koubei.io.timeparse import DEFAULT_TZ, resolve_now
 
 _GUESS_ROWS = 500
+#: formats whose first row may be a header or data (``no_header``)
+_HEADER_FORMATS = frozenset({"csv", "tsv", "xlsx"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,7 +45,7 @@ class ReadOptions:
     """How to read a dump; every field is also a keyword of the read functions.
 
     Attributes:
-        fmt: format name overriding the extension (``--format``).
+        fmt: format name overriding the extension (``--input-format``).
         encoding: text encoding overriding detection (``--encoding``).
         sheet: Excel sheet name or 0-based index (``--sheet``).
         chunksize: rows per chunk when iterating.
@@ -52,6 +61,10 @@ class ReadOptions:
         channel_col: source column of ``channel``.
         templates: a templates file instead of ``corpora/templates.txt``.
         synonyms: a header synonyms file instead of ``corpora/columns.yaml``.
+        quoting: CSV/TSV quotes: ``standard``, or ``none`` to read ``"`` as a
+            plain character (``--quoting``).
+        no_header: the first row of a CSV/TSV/Excel file is data, not a
+            header; columns are named 1, 2, ... (``--no-header``).
     """
 
     fmt: str | None = None
@@ -70,6 +83,8 @@ class ReadOptions:
     channel_col: str | None = None
     templates: str | os.PathLike[str] | None = None
     synonyms: str | os.PathLike[str] | None = None
+    quoting: str = "standard"
+    no_header: bool = False
 
     def given_columns(self) -> dict[str, str | None]:
         """Canonical column → user-given source column (None when not given)."""
@@ -112,12 +127,23 @@ class ReviewReader:
             encoding=opts.encoding,
             sheet=opts.sheet,
             chunksize=opts.chunksize,
+            quoting=opts.quoting,
+            no_header=opts.no_header,
         )
         report.format, report.encoding = info.format, info.encoding
-        first = next(chunks, None)
-        if first is None:
-            raise no_rows_error(self.path)
-        canon = _canonicalizer(list(first.columns), first.head(_GUESS_ROWS), opts, now, report)
+        try:
+            first = next(chunks, None)
+            if first is None:
+                raise no_rows_error(self.path)
+            header = list(first.columns)
+            mapping = _mapping(header, first.head(_GUESS_ROWS), opts, report.path, info.repeated)
+        except (ColumnError, InputFormatError) as err:
+            if info.format == "xlsx" and opts.sheet is None:
+                raise _sheet_error(self.path, err, opts) from None
+            raise
+        if info.format in _HEADER_FORMATS and not opts.no_header:
+            _check_header(report.path, header, mapping)
+        canon = _canonicalizer_of(mapping, opts, now, report)
         start = 0
         for chunk in chain([first], chunks):
             chunk.index = pd.RangeIndex(start, start + len(chunk))
@@ -135,14 +161,82 @@ def _canonicalizer(
     now: pd.Timestamp | None,
     report: ReadReport,
 ) -> Canonicalizer:
-    synonyms = load_synonyms(str(opts.synonyms)) if opts.synonyms else None
-    mapping = resolve_columns(
-        header, opts.given_columns(), sample=sample, synonyms=synonyms, source=report.path
-    )
+    return _canonicalizer_of(_mapping(header, sample, opts, report.path), opts, now, report)
+
+
+def _canonicalizer_of(
+    mapping: ColumnMapping, opts: ReadOptions, now: pd.Timestamp | None, report: ReadReport
+) -> Canonicalizer:
     _record_mapping(report, mapping)
     templates = load_templates(str(opts.templates)) if opts.templates else None
     return Canonicalizer(
         mapping, annotator=ReviewAnnotator(templates=templates), now=now, tz=opts.tz, report=report
+    )
+
+
+def _mapping(
+    header: list[str],
+    sample: pd.DataFrame,
+    opts: ReadOptions,
+    source: str,
+    repeated: dict[str, list[str]] | None = None,
+) -> ColumnMapping:
+    synonyms = load_synonyms(str(opts.synonyms)) if opts.synonyms else None
+    return resolve_columns(
+        header,
+        opts.given_columns(),
+        sample=sample,
+        synonyms=synonyms,
+        source=source,
+        repeated=repeated,
+    )
+
+
+def _check_header(path: str, header: list[str], mapping: ColumnMapping) -> None:
+    """Raise when the header row looks like the first review of a file without one."""
+    name = header_as_data(mapping)
+    if name is None:
+        return
+    shown = name if len(name) <= 30 else name[:30] + "..."
+    raise ColumnError(
+        f"{path}: the first row looks like a review, not a header (column {header.index(name) + 1} "
+        f"would be named {shown!r}), and that review would be lost; pass --no-header if the file "
+        "has no header row (its columns are then named 1, 2, ...), or --text-col NAME if that row "
+        "is the header"
+    )
+
+
+def _sheet_error(path: Path, err: InputError, opts: ReadOptions) -> InputError:
+    """``err`` (about the first sheet) with the sheets of the workbook and which have a text column.
+
+    A text column found from its header beats one guessed from the data.
+    """
+    found: list[tuple[str, str | None, bool]] = []  # sheet, text column, guessed
+    for index, (name, header, sample) in enumerate(sheet_samples(path, _GUESS_ROWS)):
+        column, guessed = None, False
+        if index and sample is not None:
+            try:
+                mapping = _mapping(header, sample, opts, str(path))
+            except ColumnError:
+                mapping = ColumnMapping()
+            column, guessed = mapping.columns.get("text"), "text" in mapping.guessed
+        found.append((name, column, guessed))
+    if len(found) < 2:
+        return err
+    listed = ", ".join(
+        repr(name)
+        + (" (read: the first sheet)" if i == 0 else "")
+        + (f" (text column {'guessed: ' if guessed else ''}{col!r})" if col else "")
+        for i, (name, col, guessed) in enumerate(found)
+    )
+    hits = sorted((guessed, i) for i, (_, col, guessed) in enumerate(found) if col)
+    if not hits:
+        return type(err)(f"{err}; no other sheet has a text column either (sheets: {listed})")
+    name, column, _ = found[hits[0][1]]
+    return type(err)(
+        f"{path}: the first sheet {found[0][0]!r} has no review text column koubei can tell, "
+        f"but sheet {name!r} has one ({column!r}); pass --sheet {name} "
+        f"(the workbook's sheets: {listed})"
     )
 
 

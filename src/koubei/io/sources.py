@@ -2,17 +2,21 @@
 
 :func:`open_source` does every check that needs no parsing up front (missing
 file, unknown format, encoding of the whole file), so those errors come
-before the first chunk; parsing errors come while iterating.
+before the first chunk; parsing errors come while iterating. A text-format
+name on a file whose bytes are a workbook (an ``.xlsx`` saved as ``.csv``) is
+read as the workbook it is, with a note.
 """
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 
-from koubei.io.delimited import iter_delimited
+from koubei.errors import InputFormatError
+from koubei.io.delimited import iter_delimited, quoting_mode
 from koubei.io.encoding import settle_encoding
 from koubei.io.excel import iter_xlsx
 from koubei.io.formats import TEXT_FORMATS, check_input_path, detect_format
@@ -28,50 +32,105 @@ def open_source(
     encoding: str | None = None,
     sheet: str | int | None = None,
     chunksize: int = 100_000,
+    quoting: str = "standard",
+    no_header: bool = False,
 ) -> tuple[RawInfo, Iterator[pd.DataFrame]]:
     """Check ``path`` and return its facts and an iterator of raw chunks.
 
     Args:
         path: the review dump.
-        fmt: format name overriding the extension (``--format``).
+        fmt: format name overriding the extension (``--input-format``).
         encoding: text encoding overriding detection (``--encoding``).
         sheet: Excel sheet name or 0-based index (``--sheet``).
         chunksize: rows per chunk.
+        quoting: CSV/TSV quoting, ``standard`` or ``none`` (``--quoting``).
+        no_header: the first row is data, not a header (``--no-header``).
 
     Returns:
         The :class:`RawInfo` (filled further while iterating) and the chunks.
 
     Raises:
-        InputError: missing file, directory, unknown encoding name.
-        InputFormatError: unknown format, empty file.
+        InputError: missing file, directory, unknown encoding or quoting name.
+        InputFormatError: unknown format, empty file, a zip or old Excel file
+            named as a text format.
         EncodingError: the file does not decode.
     """
     check_input_path(path)
     name = detect_format(path, fmt)
     if path.stat().st_size == 0:
         raise no_rows_error(path)
-    info = RawInfo(path=path, format=name)
-    if sheet is not None and name != "xlsx":
-        info.notes.append(f"--sheet is ignored for {name} files")
+    quoting_mode(quoting)  # an unknown name is an error whatever the format
+    notes: list[str] = []
+    if name in TEXT_FORMATS and _is_workbook(path, name):
+        name = "xlsx"
+        notes.append(f"read as xlsx: the file is an Excel workbook despite its name {path.name!r}")
+    info = RawInfo(path=path, format=name, notes=notes)
+    for flag, value, formats in (
+        ("--sheet", sheet is not None, ("xlsx",)),
+        ("--quoting", quoting.strip().lower() != "standard", ("csv", "tsv")),
+        ("--no-header", no_header, ("csv", "tsv", "xlsx")),
+    ):
+        if value and name not in formats:
+            info.notes.append(f"{flag} is ignored for {name} files")
     if name in TEXT_FORMATS:
         choice = settle_encoding(path, encoding)
         info.encoding = choice.label
         if choice.detected and encoding is None and choice.codec == "gb18030":
             info.notes.append("read as gb18030 (GBK-compatible); pass --encoding to override")
-        return info, _text_chunks(path, name, choice.codec, chunksize, info)
+        return info, _text_chunks(path, name, choice.codec, chunksize, info, quoting, no_header)
     if encoding:
         info.notes.append(f"--encoding is ignored for {name} files")
     if name == "xlsx":
-        return info, iter_xlsx(path, sheet=sheet, chunksize=chunksize, info=info)
+        return info, iter_xlsx(path, sheet=sheet, chunksize=chunksize, info=info, header=not no_header)
     return info, iter_parquet(path, chunksize=chunksize, info=info)
 
 
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _is_workbook(path: Path, name: str) -> bool:
+    """True for an ``.xlsx`` workbook; raise for other binary files a text reader would garble.
+
+    Raises:
+        InputFormatError: a zip archive that is no workbook, or an old ``.xls``
+            (OLE) file, named as a text format.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(len(_OLE_MAGIC))
+    if head.startswith(_OLE_MAGIC):
+        raise InputFormatError(
+            f"{path}: is an old Excel .xls (or other Office) file, not {name} text; "
+            "open it in Excel or WPS and save the sheet as .xlsx or .csv"
+        )
+    if not head.startswith(_ZIP_MAGIC):
+        return False
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if "xl/workbook.xml" in archive.namelist():
+                return True
+    except zipfile.BadZipFile:
+        pass
+    raise InputFormatError(
+        f"{path}: is a zip archive, not {name} text; unzip it and pass the review file inside"
+    )
+
+
 def _text_chunks(
-    path: Path, name: str, codec: str, chunksize: int, info: RawInfo
+    path: Path,
+    name: str,
+    codec: str,
+    chunksize: int,
+    info: RawInfo,
+    quoting: str,
+    no_header: bool,
 ) -> Iterator[pd.DataFrame]:
     if name in ("csv", "tsv"):
         sep = "\t" if name == "tsv" else ","
-        return iter_delimited(path, sep=sep, codec=codec, chunksize=chunksize, info=info)
+        return iter_delimited(
+            path, sep=sep, codec=codec, chunksize=chunksize, info=info,
+            quoting=quoting, header=not no_header,
+        )
     if name == "jsonl":
         return iter_jsonl(path, codec=codec, chunksize=chunksize, info=info)
     return iter_json(path, codec=codec, chunksize=chunksize, info=info)

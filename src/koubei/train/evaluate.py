@@ -8,7 +8,7 @@ self-contained escaped HTML, JSON).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -26,8 +26,9 @@ REPORT_FORMATS = {".json": "json", ".html": "html", ".htm": "html"}
 
 
 def evaluate_bundle(model_dir: str | Path, labelled_path: str | Path, *, worst: int = 20,
-                    text_col: str | None = None, label_studio: bool = False) -> dict[str, Any]:
-    """Score the labelled reviews with the bundle and compare.
+                    text_col: str | None = None, label_studio: bool = False,
+                    read_options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Score the labelled reviews with the bundle and compare (``read_options``: see ``read_labels``).
 
     Returns:
         ``model``, ``labels`` (file, hash, counts), ``topics`` (micro/macro-F1,
@@ -42,7 +43,8 @@ def evaluate_bundle(model_dir: str | Path, labelled_path: str | Path, *, worst: 
     """
     model = load_model(model_dir)
     tax = model.taxonomy
-    records, report = read_labels(labelled_path, tax, text_col=text_col, label_studio=label_studio)
+    records, report = read_labels(labelled_path, tax, text_col=text_col, label_studio=label_studio,
+                                  read_options=read_options)
     preds = model.predict([r.text for r in records])
     gold_t, pred_t = [r.topics for r in records], [p.topics for p in preds]
     topics = topic_metrics(gold_t, pred_t, tax.topic_ids)

@@ -28,7 +28,7 @@ import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,8 +139,12 @@ def _looks_like_label_studio(path: Path) -> bool:
 
 
 def read_labels(path: str | Path, taxonomy: Taxonomy, *, text_col: str | None = None,
-                label_studio: bool = False) -> tuple[list[GoldRecord], LabelReport]:
+                label_studio: bool = False,
+                read_options: Mapping[str, Any] | None = None) -> tuple[list[GoldRecord], LabelReport]:
     """Read and validate a label file (format from ``label_studio``, extension and content).
+
+    ``read_options`` are further ``koubei.io.ReadOptions`` fields for a CSV/TSV/Excel
+    file (``quoting``, ``no_header``).
 
     Returns:
         The labelled reviews (deduplicated on normalized text) and a report.
@@ -155,7 +159,7 @@ def read_labels(path: str | Path, taxonomy: Taxonomy, *, text_col: str | None = 
     fmt = detect_label_format(p, label_studio)
     report = LabelReport(path=str(p), format=fmt, sha256=file_sha256(p))
     if fmt == "tabular":
-        raws = read_tabular(p, taxonomy, text_col, report)
+        raws = read_tabular(p, taxonomy, text_col, report, read_options)
     elif fmt == "jsonl":
         raws = read_jsonl(p, text_col or "text")
     else:
@@ -170,11 +174,11 @@ def read_labels(path: str | Path, taxonomy: Taxonomy, *, text_col: str | None = 
 # -- tabular ------------------------------------------------------------------------------------
 
 def read_tabular(path: Path, taxonomy: Taxonomy, text_col: str | None,
-                 report: LabelReport) -> list[RawLabel]:
+                 report: LabelReport, read_options: Mapping[str, Any] | None = None) -> list[RawLabel]:
     """RawLabels of a CSV/TSV/Excel file (see the module docstring)."""
     from koubei.io import read_reviews
 
-    df = read_reviews(path, text_col=text_col)
+    df = read_reviews(path, text_col=text_col, **(read_options or {}))
     report.rows = len(df)
     topic_cols = _topic_columns(df.columns, taxonomy)
     if "topics" not in df.columns and not topic_cols:

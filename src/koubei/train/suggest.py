@@ -35,7 +35,7 @@ are dropped before anything else.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -285,8 +285,11 @@ def _frame(model: ReviewModel, rows: pd.DataFrame, preds: Sequence[Prediction], 
 def suggest_file(input_path: str | Path, output: str | Path | None, *, model: ReviewModel,
                  n: int = 200, seed: int = 0, text_col: str | None = None,
                  label_studio: str | Path | None = None, overwrite: bool = False,
-                 strategy: str | Strategy = Strategy.auto) -> SuggestResult:
+                 strategy: str | Strategy = Strategy.auto,
+                 read_options: Mapping[str, Any] | None = None) -> SuggestResult:
     """Read a dump, suggest, write the table (CSV/Excel/...) and/or Label Studio tasks.
+
+    ``read_options`` are further ``koubei.io.ReadOptions`` fields (``quoting``, ``no_header``...).
 
     Raises:
         OutputError: an output exists without ``overwrite`` (checked before any work).
@@ -301,7 +304,7 @@ def suggest_file(input_path: str | Path, output: str | Path | None, *, model: Re
     if label_studio is not None:
         check_tasks_output(label_studio, overwrite)
     resolve_strategy(model, strategy)
-    frame = read_reviews(input_path, text_col=text_col)
+    frame = read_reviews(input_path, text_col=text_col, **(read_options or {}))
     res = suggest(frame, model, n=n, seed=seed, strategy=strategy)
     if output is not None:
         write_table(res.frame, output, overwrite=overwrite)
