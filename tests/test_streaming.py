@@ -173,6 +173,69 @@ def test_a_killed_run_leaves_only_a_hidden_temp_file_that_the_next_run_removes(
     assert len(pd.read_parquet(out)) == res.summary.rows  # type: ignore[attr-defined]
 
 
+# Stops the run from inside, once its worker pool is up: writes the workers' pids, then
+# kill -9 (argv[4] == "kill") or SIGTERM (argv[4] == "term") of this process, the parent.
+STOP_WITH_WORKERS = textwrap.dedent("""
+    import multiprocessing, os, signal, sys
+    from koubei.model.review_model import ReviewModel
+    from koubei.cli import app
+
+    original, calls = ReviewModel.score, []
+    def score(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) > 2:
+            with open(sys.argv[5], "w") as f:
+                f.write(" ".join(str(p.pid) for p in multiprocessing.active_children()))
+            os.kill(os.getpid(), signal.SIGKILL if sys.argv[4] == "kill" else signal.SIGTERM)
+        return original(self, *args, **kwargs)
+    ReviewModel.score = score
+    app(["score", sys.argv[1], "-o", sys.argv[2], "--chunksize", sys.argv[3], "--workers", "2", "-q"])
+""")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/status")  # a zombie is gone for good: it only waits to be reaped
+    return not (status.is_file() and "\tZ" in status.read_text())
+
+
+def _workers_gone(pids: list[int], within: float = 10.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if not any(_alive(p) for p in pids):
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; fork start method")
+@pytest.mark.parametrize("how", ["kill", "term"])
+def test_workers_do_not_outlive_a_killed_or_terminated_run(dump: Path, tmp_path: Path, how: str) -> None:
+    out, pids_file = tmp_path / "out" / "scored.csv", tmp_path / "pids.txt"
+    out.parent.mkdir()
+    proc = subprocess.run([sys.executable, "-c", STOP_WITH_WORKERS, str(dump), str(out), str(CHUNK),
+                           how, str(pids_file)], capture_output=True, timeout=300)
+    pids = [int(p) for p in pids_file.read_text().split()]
+    try:
+        assert len(pids) == 2, proc.stderr.decode()
+        assert _workers_gone(pids), f"workers {pids} still alive after the parent was stopped ({how})"
+    finally:
+        for p in pids:  # never leave them behind, even when the test fails
+            if _alive(p):
+                os.kill(p, 9)
+    if how == "term":  # the clean stop of Ctrl-C: exit 143, one line, no file left (not even a temp)
+        assert proc.returncode == 143, proc.stderr.decode()
+        assert "terminated; no output was written" in proc.stderr.decode()
+        assert os.listdir(out.parent) == []
+    else:
+        assert proc.returncode == -9
+
+
 def test_stale_temp_files_of_other_targets_are_kept(tmp_path: Path) -> None:
     mine, other = tmp_path / ".a.csv.0123abcd.tmp", tmp_path / ".b.csv.0123abcd.tmp"
     mine.write_text("x")

@@ -8,6 +8,8 @@ one line on stderr and the error's exit code; no traceback reaches the user.
 from __future__ import annotations
 
 import functools
+import signal
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -24,19 +26,32 @@ app = typer.Typer(
 )
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the command runs so it unwinds as after Ctrl-C:
+    temporary files removed, worker processes stopped, no output half-written."""
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated
+
+
 def translate_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn a ``KoubeiError`` into ``error: <message>`` on stderr and its exit code."""
+    """Turn a ``KoubeiError`` into ``error: <message>`` on stderr and its exit code;
+    Ctrl-C (exit 130) and SIGTERM (exit 143) into the same clean stop."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _raise_terminated)
         try:
             return fn(*args, **kwargs)
         except KoubeiError as e:
             typer.echo(f"error: {e}", err=True)
             raise typer.Exit(e.exit_code) from None
-        except KeyboardInterrupt:
-            typer.echo("interrupted; no output was written", err=True)
-            raise typer.Exit(130) from None
+        except KeyboardInterrupt as e:
+            term = isinstance(e, Terminated)
+            typer.echo(f"{'terminated' if term else 'interrupted'}; no output was written", err=True)
+            raise typer.Exit(143 if term else 130) from None
 
     return wrapper
 

@@ -9,6 +9,11 @@ predicted once; repeats share its prediction. Batches are predicted with the
 cyclic garbage collector paused (:func:`gc_paused`), and workers freeze what
 they inherited out of its reach.
 
+Workers never outlive the process that started them: each watches its
+parent (:func:`_watch_parent`) and exits when it is gone, even after a
+``kill -9`` that gave the parent no chance to stop them; and each takes
+SIGTERM's default action, so stopping a pool never runs the parent's handler.
+
 By default each :func:`predict_batches` call starts and stops its own pool.
 Inside ``with keep_workers(model, n):`` every call for that model reuses one
 pool, started once: streaming scoring (one ``ReviewModel.score`` call per
@@ -20,6 +25,9 @@ from __future__ import annotations
 import gc
 import multiprocessing as mp
 import os
+import signal
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -66,9 +74,22 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _init_worker(model: Any) -> None:
+#: seconds between a worker's checks that its parent is alive
+PARENT_POLL_S = 0.5
+
+
+def _watch_parent(parent: int, poll: float = PARENT_POLL_S) -> None:
+    """Exit this process once ``parent`` is no longer its parent (it died; we were re-parented)."""
+    while os.getppid() == parent:
+        time.sleep(poll)
+    os._exit(1)  # no cleanup to run: the worker owns no files, its results have no reader
+
+
+def _init_worker(model: Any, parent: int) -> None:
     global _WORKER_MODEL
     _WORKER_MODEL = model
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler (CLI) is not the worker's
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="koubei-parent-watch").start()
     gc.freeze()  # what the worker inherited stays out of every collection (and unshared pages)
 
 
@@ -84,7 +105,7 @@ def _noop() -> None:
 def _executor(model: Any, workers: int) -> ProcessPoolExecutor:
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
     return ProcessPoolExecutor(workers, mp_context=mp.get_context(method),
-                               initializer=_init_worker, initargs=(model,))
+                               initializer=_init_worker, initargs=(model, os.getpid()))
 
 
 @contextmanager
