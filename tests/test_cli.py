@@ -187,3 +187,53 @@ def test_input_format_override(tmp_path: Path) -> None:
     got = pd.read_parquet(out)
     assert got["topic_packaging"].tolist()[0] == "neg"
     assert got["topic_delivery_logistics"].tolist()[1] == "neg"
+
+
+# -- an output that is one of the inputs is refused, --overwrite or not -----------------------------
+
+
+def _same_file_cases(tmp: Path) -> list[tuple[list[object], Path]]:
+    """(command line, the input it would destroy) for every command that reads and writes files."""
+    dump = write_dump(tmp / "reviews.csv")
+    scored = tmp / "scored.parquet"
+    pd.DataFrame({"text": [r[0] for r in ROWS], "supplier": [r[3] for r in ROWS]}).to_parquet(scored)
+    store = tmp / "koubei.duckdb"
+    store.write_bytes(b"not opened: refused before any work")
+    ids_named_store = tmp / "issues.review_ids.csv"
+    ids_named_store.write_bytes(b"not opened either")
+    folder = tmp / "bundle"
+    folder.mkdir()
+    labels = write_dump(folder / "labels.csv")
+    link = tmp / "hardlink.parquet"
+    link.hardlink_to(scored)
+    return [
+        (["score", dump, "-o", dump, "--format", "csv"], dump),
+        (["score", dump, "-o", tmp / "sub" / ".." / "reviews.csv", "--format", "csv"], dump),
+        (["score", dump, "-o", tmp, "--engine", "dask"], dump),
+        (["aggregate", scored, "-o", scored], scored),
+        (["aggregate", scored, "-o", link], scored),
+        (["emerging", scored, "-o", scored], scored),
+        (["emerging", scored, "-o", store, "--store", store, "--format", "csv"], store),
+        (["report", scored, "-o", scored], scored),
+        (["report", scored, "-o", store, "--store", store], store),
+        (["export", "--store", store, "-o", store, "--format", "xlsx"], store),
+        (["export", "--store", ids_named_store, "-o", tmp / "issues.csv"], ids_named_store),
+        (["suggest", dump, "-o", dump], dump),
+        (["suggest", dump, "--label-studio", dump], dump),
+        (["train", labels, "-o", folder], labels),
+        (["evaluate", folder, labels, "-o", labels], labels),
+    ]
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_an_output_that_is_an_input_is_refused(tmp_path: Path, overwrite: bool) -> None:
+    for args, victim in _same_file_cases(tmp_path):
+        before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+        replace = ["--overwrite"] if overwrite and args[0] != "evaluate" else []  # evaluate always replaces
+        res = invoke(*args, *replace)
+        assert res.exit_code == 3, (args, res.output)
+        line = res.output.strip()
+        assert line.startswith("error: ") and "\n" not in line, line
+        assert ("input" in line and str(victim) in line) or "two outputs" in line, line
+        assert "pass another output" in line or "outside it" in line or "for one of them" in line, line
+        assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before, args

@@ -12,6 +12,7 @@ from koubei.aggregate import AggregateReport, AggregateResult, Freq, aggregate_f
 from koubei.cli._options import split_list
 from koubei.cli.score import OutFormat
 from koubei.engines import Engine
+from koubei.io.writers import check_outputs_apart
 
 
 class RatingScale(StrEnum):
@@ -47,6 +48,7 @@ def aggregate(
     reviews count. With --engine dask the parts of a Parquet dataset folder
     are counted on Dask's workers and only the per-group sums come back.
     """
+    check_outputs_apart([output], [scored])
     options: dict[str, Any] = dict(
         by=split_list(by), freq=freq, fmt=fmt.value if fmt else None, overwrite=overwrite, tz=tz,
         rating_scale=int(rating_scale.value) if rating_scale else None, top_opinions=top_opinions,

@@ -13,6 +13,7 @@ from koubei.cli._options import split_list
 from koubei.detect.emerging import EmergingConfig, Windows
 from koubei.detect.run import run_emerging
 from koubei.engines import Engine
+from koubei.io.writers import check_outputs_apart
 
 
 def emerging(
@@ -49,6 +50,7 @@ def emerging(
     Parquet dataset folder are counted on Dask's workers; the issues are the
     same as with --engine local.
     """
+    check_outputs_apart([output, store], [input_path, model])
     if engine is Engine.local and (scheduler or workers):
         raise typer.BadParameter("needs --engine dask", param_hint="--scheduler/--workers")
     windows: Windows = "all" if all_windows else last if last else split_list(window) or "last"

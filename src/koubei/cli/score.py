@@ -11,6 +11,7 @@ import typer
 from koubei.cli import _render
 from koubei.engines import Engine
 from koubei.io import ReadReport
+from koubei.io.writers import check_outputs_apart
 from koubei.model.parallel import available_cores
 from koubei.scoring import DEFAULT_CHUNKSIZE, STREAM_FORMATS, ScoreSummary, score_file
 
@@ -68,6 +69,7 @@ def score(
     Parquet parts with a _SUCCESS file.
     """
     out = output or default_output(input_path)
+    check_outputs_apart([out], [input_path], folder=engine is Engine.dask)
     _check_engine_options(engine, fmt, scheduler, partitions)
     mapping: dict[str, Any] = {k: v for k, v in dict(
         text_col=text_col, id_col=id_col, time_col=time_col, product_col=product_col,

@@ -37,11 +37,15 @@ def suggest(
     Correct the pre-filled sentiment/topics/taste_detail, mark the row in the
     `checked` column, then train on the file: only checked rows count.
     """
+    from koubei.io.writers import check_outputs_apart
     from koubei.model import load_model
+    from koubei.train.labelstudio import config_path
     from koubei.train.suggest import suggest_file
 
     out = output if output is not None or label_studio is not None else \
         input_path.with_name(input_path.stem + ".to_label.csv")
+    check_outputs_apart([out, label_studio, config_path(label_studio) if label_studio else None],
+                        [input_path, model])
     loaded = load_model(model)
     res = suggest_file(input_path, out, model=loaded, n=n, seed=seed, text_col=text_col,
                        label_studio=label_studio, overwrite=overwrite, strategy=strategy.value)

@@ -21,7 +21,7 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -101,6 +101,46 @@ def check_target(target: Path, overwrite: bool) -> None:
     if target.is_dir():
         raise OutputError(f"{target}: is a directory; pass a file name")
     _check_new_entry(target, overwrite)
+
+
+def check_outputs_apart(outputs: Iterable[str | os.PathLike[str] | None],
+                        inputs: Iterable[str | os.PathLike[str] | None], *, folder: bool = False) -> None:
+    """Fail before any work when a command would write over what it reads, or write one path twice.
+
+    An output is refused when it is one of the ``inputs`` (the same path once
+    links are followed, or the same file by :func:`os.path.samefile`), another
+    of the ``outputs``, or, with ``folder`` (the output is a folder that is
+    replaced whole), a folder holding an input. ``None`` entries are skipped.
+    ``--overwrite`` does not lift this: replacing the input destroys it.
+
+    Raises:
+        OutputError: naming the output, the input it would destroy and the fix.
+    """
+    ins = [Path(p) for p in inputs if p is not None]
+    seen: list[Path] = []
+    for out in (Path(p) for p in outputs if p is not None):
+        for inp in ins:
+            if _same_path(out, inp):
+                raise OutputError(f"{out}: is also an input of this command ({inp}); writing it would "
+                                  "destroy the input: pass another output path")
+            if folder and out.resolve() in inp.resolve().parents:
+                raise OutputError(f"{out}: the output folder holds the input {inp}, which writing it "
+                                  "would delete: pass an output folder outside it")
+        for other in seen:
+            if _same_path(out, other):
+                raise OutputError(f"{out}: is given for two outputs of this command; pass another path "
+                                  "for one of them")
+        seen.append(out)
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` name the same file or folder (links followed; hard links too)."""
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # either one missing: only the resolved paths can tell
+        return False
 
 
 def _check_new_entry(target: Path, overwrite: bool) -> None:
