@@ -8,12 +8,13 @@ one line on stderr and the error's exit code; no traceback reaches the user.
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import typer
 
-from koubei.errors import KoubeiError
+from koubei.errors import KoubeiError, KoubeiWarning
 
 app = typer.Typer(
     name="koubei",
@@ -25,12 +26,16 @@ app = typer.Typer(
 
 
 def translate_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn a ``KoubeiError`` into ``error: <message>`` on stderr and its exit code."""
+    """Turn a ``KoubeiError`` into ``error: <message>`` on stderr and its exit code,
+    and each ``KoubeiWarning`` into ``warning: <message>`` on stderr."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", KoubeiWarning)
+                warnings.showwarning = _show_warning(warnings.showwarning)
+                return fn(*args, **kwargs)
         except KoubeiError as e:
             typer.echo(f"error: {e}", err=True)
             raise typer.Exit(e.exit_code) from None
@@ -39,6 +44,18 @@ def translate_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise typer.Exit(130) from None
 
     return wrapper
+
+
+def _show_warning(other: Callable[..., None]) -> Callable[..., None]:
+    """A ``warnings.showwarning`` printing koubei's warnings as one line, others as ``other`` does."""
+
+    def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, KoubeiWarning):
+            typer.echo(f"warning: {message}", err=True)
+        else:
+            other(message, category, *args, **kwargs)
+
+    return show
 
 
 def _register() -> None:

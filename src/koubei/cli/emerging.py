@@ -9,7 +9,7 @@ import typer
 
 from koubei.aggregate.windows import Freq
 from koubei.cli import _issues_view
-from koubei.cli._options import split_list
+from koubei.cli._options import RawOpt, split_list
 from koubei.detect.emerging import EmergingConfig, Windows
 from koubei.detect.run import run_emerging
 from koubei.engines import Engine
@@ -39,6 +39,7 @@ def emerging(
     engine: Annotated[Engine, typer.Option("--engine", help="local: read SCORED into this process; dask: SCORED is a Parquet dataset folder (koubei score --engine dask), counted part by part on Dask's distributed scheduler, only the counts and the flagged issues' rows coming back (needs pip install \"koubei\\[dask]\").")] = Engine.local,
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="With --engine dask: address of a running scheduler, e.g. tcp://host:8786 (default: a local cluster of --workers processes).")] = None,
     workers: Annotated[int, typer.Option("--workers", min=0, help="With --engine dask and no --scheduler: worker processes of the local cluster (0 = one per CPU core).")] = 0,
+    raw: RawOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary lines.")] = False,
 ) -> None:
     """Flag complaint topics (and taste directions) rising in a window, per supplier/product.
@@ -65,7 +66,7 @@ def emerging(
                        trace_extra=split_list(trace), mask=not no_mask, resolve_after=resolve_after,
                        fmt=fmt, overwrite=overwrite, tz=tz, engine=engine,
                        scheduler=scheduler if engine is Engine.dask else None,
-                       n_workers=(workers or None) if engine is Engine.dask else None)
+                       n_workers=(workers or None) if engine is Engine.dask else None, raw=raw)
     res = run.result
     span = ", ".join(w for w, _ in res.evaluated[:3]) + (" ..." if len(res.evaluated) > 3 else "")
     typer.echo(f"windows evaluated: {span} ({res.freq.value}); key-windows tested: {res.tested:,}; "

@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from koubei.cli._options import RawOpt
+
 #: below this many training labels the README's learning curve found committee picks no better than random
 FEW_LABELS = 100
 
@@ -31,6 +33,7 @@ def suggest(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the clustering.")] = 0,
     strategy: Annotated[Strategy, typer.Option("--strategy", help="committee: reviews the model's committee (its cross-validation folds' topic detectors) disagree on; uncertainty: topic/polarity/sentiment scores near a decision edge; auto: committee when the model keeps one (koubei train does), else uncertainty.")] = Strategy.auto,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
+    raw: RawOpt = False,
 ) -> None:
     """Rank unlabelled reviews by committee disagreement or uncertainty, one per cluster of similar reviews, with the reason.
 
@@ -48,7 +51,8 @@ def suggest(
                         [input_path, model])
     loaded = load_model(model)
     res = suggest_file(input_path, out, model=loaded, n=n, seed=seed, text_col=text_col,
-                       label_studio=label_studio, overwrite=overwrite, strategy=strategy.value)
+                       label_studio=label_studio, overwrite=overwrite, strategy=strategy.value,
+                       raw=raw)
     labels = sum(int(d.get("rows", 0)) for d in loaded.manifest.get("training_data") or [])
     if res.strategy == "committee" and labels < FEW_LABELS:
         typer.echo(f"note: the model was trained on {labels} labelled reviews; in the README's learning "

@@ -285,8 +285,11 @@ def _frame(model: ReviewModel, rows: pd.DataFrame, preds: Sequence[Prediction], 
 def suggest_file(input_path: str | Path, output: str | Path | None, *, model: ReviewModel,
                  n: int = 200, seed: int = 0, text_col: str | None = None,
                  label_studio: str | Path | None = None, overwrite: bool = False,
-                 strategy: str | Strategy = Strategy.auto) -> SuggestResult:
+                 strategy: str | Strategy = Strategy.auto, raw: bool = False) -> SuggestResult:
     """Read a dump, suggest, write the table (CSV/Excel/...) and/or Label Studio tasks.
+
+    ``raw`` writes CSV/TSV cells as they are (by default formula-like text gets a
+    leading apostrophe, :mod:`koubei.io.cells`).
 
     Raises:
         OutputError: an output exists without ``overwrite`` (checked before any work).
@@ -304,7 +307,7 @@ def suggest_file(input_path: str | Path, output: str | Path | None, *, model: Re
     frame = read_reviews(input_path, text_col=text_col)
     res = suggest(frame, model, n=n, seed=seed, strategy=strategy)
     if output is not None:
-        write_table(res.frame, output, overwrite=overwrite)
+        write_table(res.frame, output, overwrite=overwrite, raw=raw)
     if label_studio is not None:
         f = res.frame
         tasks = build_tasks(f["text"].tolist(), res.predictions, ids=f["review_id"].tolist(),
