@@ -32,7 +32,7 @@ def emerging(
     resolve_after: Annotated[int, typer.Option("--resolve-after", min=1, help="Clean windows after which an issue is resolved.")] = 2,
     novel: Annotated[bool, typer.Option("--novel/--no-novel", help="Also look for new kinds of complaint (clusters no topic covers).")] = True,
     model: Annotated[Path | None, typer.Option("--model", help="Model bundle whose embedder clusters new complaints (default: bundled).")] = None,
-    no_mask: Annotated[bool, typer.Option("--no-mask", help="Do not mask phone/order/ID numbers and addresses in quotes.")] = False,
+    no_mask: Annotated[bool, typer.Option("--no-mask", help="Do not mask personal data in quotes (phone, ID, bank card, order numbers, e-mail, WeChat/QQ ids, addresses, recipient names).")] = False,
     fmt: Annotated[str | None, typer.Option("--format", help="Output format when the extension does not tell.")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")] = False,
     tz: Annotated[str, typer.Option("--tz", help="Time zone of the windows.")] = "Asia/Shanghai",
