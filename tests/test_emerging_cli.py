@@ -149,3 +149,19 @@ def test_a_window_without_reviews_says_so(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "key-windows tested: 0" in r.output and "no countable reviews in the evaluated window" in r.output
     assert "issues: 0" in r.output
+
+
+def test_csv_issue_table_defuses_a_formula_cell_label_unless_raw(tmp_path: Path) -> None:
+    hostile = '=HYPERLINK("http://evil.example/","乙食品厂")'
+    path = tmp_path / "scored.parquet"
+    wave = bland_wave()
+    wave["supplier"] = wave["supplier"].replace("乙食品厂", hostile)
+    wave.to_parquet(path)
+    out, raw = tmp_path / "issues.csv", tmp_path / "raw.csv"
+    r = emerging(str(path), "--by", "supplier,product", "-o", str(out), "-q")
+    assert r.exit_code == 0, r.output
+    labels = pd.read_csv(out, encoding="utf-8-sig")["cell_label"].tolist()
+    assert labels == ["'" + hostile + " / 原味瓜子"]
+    r = emerging(str(path), "--by", "supplier,product", "-o", str(raw), "-q", "--raw")
+    assert r.exit_code == 0, r.output
+    assert pd.read_csv(raw, encoding="utf-8-sig")["cell_label"].tolist() == [hostile + " / 原味瓜子"]

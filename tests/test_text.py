@@ -182,3 +182,68 @@ def test_clauses_and_negation_equal_the_plain_rules_on_the_corpora(corpora_dir) 
         words = segment(normalize(text))
         assert split_word_clauses(words) == _clauses_reference(words)
         assert mark_negation(words) == _negation_reference(words)
+
+
+# -- jieba's dictionary cache is private to the user ----------------------------------------------
+
+
+def _plant_jieba_cache(folder, words: dict[str, int], name: str = "jieba.cache") -> None:  # type: ignore[no-untyped-def]
+    import marshal
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / name, "wb") as f:
+        marshal.dump((words, sum(words.values())), f)
+
+
+def test_a_planted_tmp_jieba_cache_is_not_read(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    import marshal
+    import stat
+    import tempfile
+
+    import jieba
+
+    shared_tmp, home_cache = tmp_path / "tmp", tmp_path / "home-cache"
+    _plant_jieba_cache(shared_tmp, {"瓜": 1, "子": 1})  # would cut 瓜子 in two if loaded
+    monkeypatch.setattr(tempfile, "tempdir", str(shared_tmp))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home_cache))
+    loaded: list[str] = []
+    real_load = marshal.load
+
+    def spy(f):  # type: ignore[no-untyped-def]
+        loaded.append(f.name)
+        return real_load(f)
+
+    monkeypatch.setattr(jieba.marshal, "load", spy)
+    words = Segmenter(engine="jieba").cut("这次的瓜子太咸了")
+    assert "瓜子" in words
+    assert not any(name.startswith(str(shared_tmp)) for name in loaded)
+    private = home_cache / "koubei"
+    assert stat.S_IMODE(private.stat().st_mode) == 0o700
+    assert list(private.glob("jieba-*.cache"))  # the dictionary is cached there, not in the tempdir
+    assert not any(p.name != "jieba.cache" for p in shared_tmp.iterdir())
+    # the second segmenter reads the private cache
+    assert "瓜子" in Segmenter(engine="jieba").cut("这次的瓜子太咸了")
+    assert loaded and all(name.startswith(str(private)) for name in loaded)
+
+
+def test_a_cache_folder_others_can_write_is_not_used(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    import tempfile
+
+    import jieba
+
+    from koubei.text.segment import cache_dir
+
+    shared = tmp_path / "shared-cache"
+    (shared / "koubei").mkdir(parents=True)
+    (shared / "koubei").chmod(0o777)
+    _plant_jieba_cache(shared / "koubei", {"瓜": 1, "子": 1}, f"jieba-{jieba.__version__}.cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(shared))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "empty-tmp"))
+    assert cache_dir() is None
+    # built in memory; the planted file is not read
+    assert "瓜子" in Segmenter(engine="jieba").cut("这次的瓜子太咸了")
+    assert not (tmp_path / "empty-tmp").exists()
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/path")  # not absolute: ignored, ~/.cache instead
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert cache_dir() == tmp_path / "home" / ".cache" / "koubei"
+    assert not str(cache_dir()).startswith(tempfile.gettempdir() + "/")

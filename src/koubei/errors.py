@@ -7,6 +7,13 @@ non-zero exit code. Every message says what went wrong *and* what to do.
 from __future__ import annotations
 
 
+class KoubeiWarning(UserWarning):
+    """Something the user must know about a result that was still written (e.g. text cut in xlsx).
+
+    Issued with :func:`warnings.warn`; the CLI prints it as ``warning: <message>`` on stderr.
+    """
+
+
 class KoubeiError(Exception):
     """Base class of every error koubei raises on purpose."""
 

@@ -30,6 +30,7 @@ import pandas as pd
 from koubei.errors import OutputError
 from koubei.io import ReadReport, ReviewReader, read_reviews_with_report, write_table
 from koubei.io.canonical import CANONICAL_COLUMNS
+from koubei.io.cells import spreadsheet_cells
 from koubei.io.writers import atomic_write, check_output, remove_stale_temps
 from koubei.model.parallel import gc_paused, keep_workers
 from koubei.model.review_model import TOPIC_PREFIX, ReviewModel, load_model
@@ -141,7 +142,7 @@ def score_file(input_path: str | Path, output: str | Path, *, model: ReviewModel
                model_path: str | Path | None = None, fmt: str | None = None,
                input_format: str | None = None,
                overwrite: bool = False, batch_size: int = 2000, workers: int = 1,
-               chunksize: int | None = DEFAULT_CHUNKSIZE,
+               chunksize: int | None = DEFAULT_CHUNKSIZE, raw: bool = False,
                on_read: Callable[[ReadReport], None] | None = None,
                on_start: Callable[[ReadReport], None] | None = None,
                progress: Callable[[int], None] | None = None, **read_options: Any) -> ScoreResult:
@@ -160,6 +161,8 @@ def score_file(input_path: str | Path, output: str | Path, *, model: ReviewModel
         on_start: streaming only: called with the (partial) read report once
             the first chunk is read, before it is scored.
         progress: called with the number of rows scored after each batch.
+        raw: CSV/TSV cells as they are; by default formula-like text gets a
+            leading apostrophe (:mod:`koubei.io.cells`).
         read_options: column mapping and reading options of ``read_reviews``.
 
     Raises:
@@ -173,19 +176,20 @@ def score_file(input_path: str | Path, output: str | Path, *, model: ReviewModel
     if chunksize and name in STREAM_FORMATS:
         reader = ReviewReader(input_path, fmt=input_format, chunksize=chunksize, **read_options)
         return _score_stream(reader, Path(output), name, model, batch_size=batch_size,
-                             workers=workers, on_read=on_read, on_start=on_start, progress=progress)
+                             workers=workers, on_read=on_read, on_start=on_start, progress=progress,
+                             raw=raw)
     frame, report = read_reviews_with_report(input_path, fmt=input_format, **read_options)
     if on_read:
         on_read(report)
     scored = model.score(frame, batch_size=batch_size, workers=workers, progress=progress)
-    path = write_table(scored, output, fmt, overwrite=overwrite)
+    path = write_table(scored, output, fmt, overwrite=overwrite, raw=raw)
     return ScoreResult(output=path, read_report=report, summary=summarize(scored, model.taxonomy))
 
 
 def _score_stream(reader: ReviewReader, target: Path, fmt: str, model: ReviewModel, *,
                   batch_size: int, workers: int, on_read: Callable[[ReadReport], None] | None,
                   on_start: Callable[[ReadReport], None] | None,
-                  progress: Callable[[int], None] | None) -> ScoreResult:
+                  progress: Callable[[int], None] | None, raw: bool = False) -> ScoreResult:
     counts = SummaryCounts()
 
     def score(chunk: pd.DataFrame) -> pd.DataFrame:
@@ -193,7 +197,7 @@ def _score_stream(reader: ReviewReader, target: Path, fmt: str, model: ReviewMod
             return model.score(chunk, batch_size=batch_size, workers=workers, progress=progress)
 
     def write(tmp: Path) -> None:
-        with keep_workers(model, workers), open_sink(tmp, fmt) as sink:
+        with keep_workers(model, workers), open_sink(tmp, fmt, raw=raw) as sink:
             def put(scored: pd.DataFrame) -> None:
                 sink.write(scored)
                 counts.add(SummaryCounts.of(scored, model.taxonomy))
@@ -274,13 +278,14 @@ class ParquetSink:
 
 class TextSink:
     """Chunks appended to a CSV/TSV (UTF-8 with BOM, one header) or JSON Lines file,
-    byte for byte what :func:`koubei.io.write_table` writes for the whole table."""
+    byte for byte what :func:`koubei.io.write_table` writes for the whole table
+    (formula-like CSV/TSV text defused the same way, unless ``raw``)."""
 
-    def __init__(self, path: Path, fmt: str) -> None:
-        self.path, self.fmt, self._first = path, fmt, True
+    def __init__(self, path: Path, fmt: str, raw: bool = False) -> None:
+        self.path, self.fmt, self.raw, self._first = path, fmt, raw, True
 
     def write(self, frame: pd.DataFrame) -> None:
-        df = _without_attrs(frame)
+        df = spreadsheet_cells(_without_attrs(frame), self.fmt, raw=self.raw)
         mode = "w" if self._first else "a"
         if self.fmt == "jsonl":
             df.to_json(self.path, orient="records", lines=True, force_ascii=False,
@@ -298,9 +303,9 @@ class TextSink:
         return None
 
 
-def open_sink(path: Path, fmt: str) -> ParquetSink | TextSink:
+def open_sink(path: Path, fmt: str, *, raw: bool = False) -> ParquetSink | TextSink:
     """A sink appending scored chunks to ``path`` in ``fmt`` (one of :data:`STREAM_FORMATS`)."""
-    return ParquetSink(path) if fmt == "parquet" else TextSink(path, fmt)
+    return ParquetSink(path) if fmt == "parquet" else TextSink(path, fmt, raw)
 
 
 def _without_attrs(frame: pd.DataFrame) -> pd.DataFrame:

@@ -43,6 +43,7 @@ def aggregate_dataset(
     freq: str | Freq | None = None, fmt: str | None = None, overwrite: bool = False,
     tz: str = "Asia/Shanghai", rating_scale: int | None = None, top_opinions: int = 5,
     taxonomy: Taxonomy | None = None, scheduler: str | None = None, n_workers: int | None = None,
+    raw: bool = False,
 ) -> AggregateResult:
     """:func:`koubei.aggregate.aggregate_file` of a Parquet dataset folder, counted on Dask.
 
@@ -78,7 +79,7 @@ def aggregate_dataset(
                           source=source)
     report = report_of(total, scale)
     count_groups(report, table, by)
-    path = write_table(table, output, name, overwrite=overwrite, sheet_name="summary")
+    path = write_table(table, output, name, overwrite=overwrite, sheet_name="summary", raw=raw)
     return AggregateResult(output=path, table=table, report=report)
 
 

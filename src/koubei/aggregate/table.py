@@ -142,11 +142,13 @@ def aggregate_file(
     top_opinions: int = 5,
     taxonomy: Taxonomy | None = None,
     input_format: str | None = None,
+    raw: bool = False,
 ) -> AggregateResult:
     """Read a scored file, aggregate it (:func:`aggregate`) and write the table atomically.
 
     The output is checked before any work; ``tz`` is the zone the windows are
-    cut in (times are converted to it).
+    cut in (times are converted to it). ``raw`` writes CSV/TSV cells as they
+    are (by default formula-like text gets a leading apostrophe).
 
     Raises:
         OutputError: the output exists (without ``overwrite``), its directory is
@@ -162,7 +164,7 @@ def aggregate_file(
                       rating_scale=scale, source=source)
     report = aggregate_report(scored, rating_scale=scale)
     count_groups(report, table, by)
-    path = write_table(table, output, name, overwrite=overwrite, sheet_name="summary")
+    path = write_table(table, output, name, overwrite=overwrite, sheet_name="summary", raw=raw)
     return AggregateResult(output=path, table=table, report=report)
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 import functools
 import signal
 import threading
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import typer
 
-from koubei.errors import KoubeiError
+from koubei.errors import KoubeiError, KoubeiWarning
 
 app = typer.Typer(
     name="koubei",
@@ -36,15 +37,19 @@ def _raise_terminated(signum: int, frame: Any) -> None:
 
 
 def translate_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn a ``KoubeiError`` into ``error: <message>`` on stderr and its exit code;
-    Ctrl-C (exit 130) and SIGTERM (exit 143) into the same clean stop."""
+    """Turn a ``KoubeiError`` into ``error: <message>`` on stderr and its exit code,
+    each ``KoubeiWarning`` into ``warning: <message>`` on stderr, and Ctrl-C
+    (exit 130) and SIGTERM (exit 143) into the same clean stop."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, _raise_terminated)
         try:
-            return fn(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", KoubeiWarning)
+                warnings.showwarning = _show_warning(warnings.showwarning)
+                return fn(*args, **kwargs)
         except KoubeiError as e:
             typer.echo(f"error: {e}", err=True)
             raise typer.Exit(e.exit_code) from None
@@ -54,6 +59,18 @@ def translate_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             raise typer.Exit(143 if term else 130) from None
 
     return wrapper
+
+
+def _show_warning(other: Callable[..., None]) -> Callable[..., None]:
+    """A ``warnings.showwarning`` printing koubei's warnings as one line, others as ``other`` does."""
+
+    def show(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+        if issubclass(category, KoubeiWarning):
+            typer.echo(f"warning: {message}", err=True)
+        else:
+            other(message, category, *args, **kwargs)
+
+    return show
 
 
 def _register() -> None:

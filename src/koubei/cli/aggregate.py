@@ -9,9 +9,10 @@ from typing import Annotated, Any
 import typer
 
 from koubei.aggregate import AggregateReport, AggregateResult, Freq, aggregate_file
-from koubei.cli._options import split_list
+from koubei.cli._options import RawOpt, split_list
 from koubei.cli.score import OutFormat
 from koubei.engines import Engine
+from koubei.io.writers import check_outputs_apart
 
 
 class RatingScale(StrEnum):
@@ -38,6 +39,7 @@ def aggregate(
     engine: Annotated[Engine, typer.Option("--engine", help="local: read SCORED into this process; dask: count the parts of a Parquet dataset folder (koubei score --engine dask) on Dask's distributed scheduler (needs pip install \"koubei\\[dask]\").")] = Engine.local,
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="With --engine dask: address of a running scheduler, e.g. tcp://host:8786 (default: a local cluster of --workers processes).")] = None,
     workers: Annotated[int, typer.Option("--workers", min=0, help="With --engine dask and no --scheduler: worker processes of the local cluster (0 = one per CPU core).")] = 0,
+    raw: RawOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the output path (and warnings).")] = False,
 ) -> None:
     """Count sentiment, 满意率 and complaint topics per group and time window.
@@ -47,9 +49,11 @@ def aggregate(
     reviews count. With --engine dask the parts of a Parquet dataset folder
     are counted on Dask's workers and only the per-group sums come back.
     """
+    check_outputs_apart([output], [scored])
     options: dict[str, Any] = dict(
         by=split_list(by), freq=freq, fmt=fmt.value if fmt else None, overwrite=overwrite, tz=tz,
         rating_scale=int(rating_scale.value) if rating_scale else None, top_opinions=top_opinions,
+        raw=raw,
     )
     if engine is Engine.dask:
         if input_format not in (None, "parquet"):

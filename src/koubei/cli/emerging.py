@@ -9,10 +9,11 @@ import typer
 
 from koubei.aggregate.windows import Freq
 from koubei.cli import _issues_view
-from koubei.cli._options import split_list
+from koubei.cli._options import RawOpt, split_list
 from koubei.detect.emerging import EmergingConfig, Windows
 from koubei.detect.run import run_emerging
 from koubei.engines import Engine
+from koubei.io.writers import check_outputs_apart
 
 
 def emerging(
@@ -31,13 +32,14 @@ def emerging(
     resolve_after: Annotated[int, typer.Option("--resolve-after", min=1, help="Clean windows after which an issue is resolved.")] = 2,
     novel: Annotated[bool, typer.Option("--novel/--no-novel", help="Also look for new kinds of complaint (clusters no topic covers).")] = True,
     model: Annotated[Path | None, typer.Option("--model", help="Model bundle whose embedder clusters new complaints (default: bundled).")] = None,
-    no_mask: Annotated[bool, typer.Option("--no-mask", help="Do not mask phone/order/ID numbers and addresses in quotes.")] = False,
+    no_mask: Annotated[bool, typer.Option("--no-mask", help="Do not mask personal data in quotes (phone, ID, bank card, order numbers, e-mail, WeChat/QQ ids, addresses, recipient names).")] = False,
     fmt: Annotated[str | None, typer.Option("--format", help="Output format when the extension does not tell.")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")] = False,
     tz: Annotated[str, typer.Option("--tz", help="Time zone of the windows.")] = "Asia/Shanghai",
     engine: Annotated[Engine, typer.Option("--engine", help="local: read SCORED into this process; dask: SCORED is a Parquet dataset folder (koubei score --engine dask), counted part by part on Dask's distributed scheduler, only the counts and the flagged issues' rows coming back (needs pip install \"koubei\\[dask]\").")] = Engine.local,
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="With --engine dask: address of a running scheduler, e.g. tcp://host:8786 (default: a local cluster of --workers processes).")] = None,
     workers: Annotated[int, typer.Option("--workers", min=0, help="With --engine dask and no --scheduler: worker processes of the local cluster (0 = one per CPU core).")] = 0,
+    raw: RawOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary lines.")] = False,
 ) -> None:
     """Flag complaint topics (and taste directions) rising in a window, per supplier/product.
@@ -49,6 +51,7 @@ def emerging(
     Parquet dataset folder are counted on Dask's workers; the issues are the
     same as with --engine local.
     """
+    check_outputs_apart([output, store], [input_path, model])
     if engine is Engine.local and (scheduler or workers):
         raise typer.BadParameter("needs --engine dask", param_hint="--scheduler/--workers")
     windows: Windows = "all" if all_windows else last if last else split_list(window) or "last"
@@ -63,7 +66,7 @@ def emerging(
                        trace_extra=split_list(trace), mask=not no_mask, resolve_after=resolve_after,
                        fmt=fmt, overwrite=overwrite, tz=tz, engine=engine,
                        scheduler=scheduler if engine is Engine.dask else None,
-                       n_workers=(workers or None) if engine is Engine.dask else None)
+                       n_workers=(workers or None) if engine is Engine.dask else None, raw=raw)
     res = run.result
     span = ", ".join(w for w, _ in res.evaluated[:3]) + (" ..." if len(res.evaluated) > 3 else "")
     typer.echo(f"windows evaluated: {span} ({res.freq.value}); key-windows tested: {res.tested:,}; "

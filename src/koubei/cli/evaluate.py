@@ -22,8 +22,10 @@ def evaluate(
     no_header: NoHeaderOpt = False,
 ) -> None:
     """Per-topic P/R/F1, micro/macro-F1, polarity, sentiment and taste-direction accuracy, confusion tables, worst errors."""
+    from koubei.io.writers import check_outputs_apart
     from koubei.train.evaluate import check_report_path, evaluate_bundle, table_lines, write_report
 
+    check_outputs_apart([output], [model, labelled])
     if output is not None:
         check_report_path(output)
     res = evaluate_bundle(model, labelled, worst=worst, text_col=text_col,

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from koubei.cli._options import split_list
+from koubei.io.writers import check_outputs_apart
 
 
 class Lang(StrEnum):
@@ -41,9 +42,11 @@ def export(
     masked quotes, a suggested owner team and a summary line to paste into a
     ticket; the review ids behind each issue come on their own sheet or file.
     """
-    from koubei.export import export_format, export_issues
+    from koubei.export import export_format, export_issues, review_ids_path
 
     target = output or store.with_name(f"issues.{export_format('issues.xlsx', fmt)}")
+    ids_file = review_ids_path(target) if export_format(target, fmt) == "csv" else None
+    check_outputs_apart([target, ids_file], [store, teams])
     res = export_issues(store, target, fmt=fmt, lang=lang.value, mask=not no_mask,
                         status=_statuses(status), min_severity=min_severity, since=since, teams=teams,
                         overwrite=overwrite)

@@ -9,6 +9,7 @@ import typer
 
 from koubei.aggregate.windows import Freq
 from koubei.cli._options import split_list
+from koubei.io.writers import check_outputs_apart
 from koubei.report import DEFAULT_TITLE, write_report
 
 
@@ -27,6 +28,7 @@ def report(
     trend charts and quotes, complaint rate by supplier × topic, sentiment
     over time, taste directions and the top negative opinion phrases.
     """
+    check_outputs_apart([output], [scored, store])
     result = write_report(scored, output, store=store, freq=freq.value, by=split_list(by), title=title,
                           overwrite=overwrite)
     for line in result.warnings:

@@ -9,9 +9,10 @@ from typing import Annotated, Any
 import typer
 
 from koubei.cli import _render
-from koubei.cli._options import NoHeaderOpt, Quoting, QuotingOpt, table_read_options
+from koubei.cli._options import NoHeaderOpt, Quoting, QuotingOpt, RawOpt, table_read_options
 from koubei.engines import Engine
 from koubei.io import ReadReport
+from koubei.io.writers import check_outputs_apart
 from koubei.model.parallel import available_cores
 from koubei.scoring import DEFAULT_CHUNKSIZE, STREAM_FORMATS, ScoreSummary, score_file
 
@@ -60,6 +61,7 @@ def score(
     engine: Annotated[Engine, typer.Option("--engine", help="local: this machine; dask: Dask's distributed scheduler, output a folder of Parquet parts (needs pip install \"koubei\\[dask]\").")] = Engine.local,
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="With --engine dask: address of a running scheduler, e.g. tcp://host:8786 (default: a local cluster of --workers processes).")] = None,
     partitions: Annotated[int | None, typer.Option("--partitions", min=1, help="With --engine dask: cut the dump into this many partitions (default: one per --chunksize rows).")] = None,
+    raw: RawOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or read report.")] = False,
 ) -> None:
     """Score every review: sentiment, topics with polarity, dimensions, taste direction.
@@ -71,6 +73,7 @@ def score(
     Parquet parts with a _SUCCESS file.
     """
     out = output or default_output(input_path)
+    check_outputs_apart([out], [input_path], folder=engine is Engine.dask)
     _check_engine_options(engine, fmt, scheduler, partitions)
     mapping: dict[str, Any] = {k: v for k, v in dict(
         text_col=text_col, id_col=id_col, time_col=time_col, product_col=product_col,
@@ -103,7 +106,7 @@ def score(
                 input_path, out, model_path=model, fmt=fmt.value if fmt else None,
                 overwrite=overwrite, batch_size=batch_size, chunksize=chunksize,
                 on_read=on_done if streaming else on_read, on_start=lambda _r: _open_ended(ticker),
-                workers=workers or available_cores(), progress=ticker.advance, **read_args,
+                workers=workers or available_cores(), progress=ticker.advance, raw=raw, **read_args,
             )
     _print_summary(result.summary)
     typer.echo(f"wrote {result.output}")

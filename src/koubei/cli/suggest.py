@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from koubei.cli._options import NoHeaderOpt, Quoting, QuotingOpt, table_read_options
+from koubei.cli._options import NoHeaderOpt, Quoting, QuotingOpt, RawOpt, table_read_options
 
 #: below this many training labels the README's learning curve found committee picks no better than random
 FEW_LABELS = 100
@@ -35,21 +35,26 @@ def suggest(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the clustering.")] = 0,
     strategy: Annotated[Strategy, typer.Option("--strategy", help="committee: reviews the model's committee (its cross-validation folds' topic detectors) disagree on; uncertainty: topic/polarity/sentiment scores near a decision edge; auto: committee when the model keeps one (koubei train does), else uncertainty.")] = Strategy.auto,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
+    raw: RawOpt = False,
 ) -> None:
     """Rank unlabelled reviews by committee disagreement or uncertainty, one per cluster of similar reviews, with the reason.
 
     Correct the pre-filled sentiment/topics/taste_detail, mark the row in the
     `checked` column, then train on the file: only checked rows count.
     """
+    from koubei.io.writers import check_outputs_apart
     from koubei.model import load_model
+    from koubei.train.labelstudio import config_path
     from koubei.train.suggest import suggest_file
 
     out = output if output is not None or label_studio is not None else \
         input_path.with_name(input_path.stem + ".to_label.csv")
+    check_outputs_apart([out, label_studio, config_path(label_studio) if label_studio else None],
+                        [input_path, model])
     loaded = load_model(model)
     res = suggest_file(input_path, out, model=loaded, n=n, seed=seed, text_col=text_col,
                        label_studio=label_studio, overwrite=overwrite, strategy=strategy.value,
-                       read_options=table_read_options(quoting, no_header))
+                       read_options=table_read_options(quoting, no_header), raw=raw)
     labels = sum(int(d.get("rows", 0)) for d in loaded.manifest.get("training_data") or [])
     if res.strategy == "committee" and labels < FEW_LABELS:
         typer.echo(f"note: the model was trained on {labels} labelled reviews; in the README's learning "

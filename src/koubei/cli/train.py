@@ -60,9 +60,11 @@ def train(
     With --encoder, a transformer encoder's embeddings join the TF-IDF features.
     """
     from koubei.embed.finetune import FinetuneConfig
+    from koubei.io.writers import check_outputs_apart
     from koubei.train.fit import check_output_dir, train_bundle
     from koubei.train.labels import read_labels
 
+    check_outputs_apart([output], [labels, taxonomy, base, encoder], folder=True)
     check_output_dir(output, overwrite, base)
     if encoder is not None:
         from koubei.embed.transformer import require_backend

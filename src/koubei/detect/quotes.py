@@ -1,50 +1,149 @@
 """Representative quotes for an issue, with personal data masked.
 
-Masked (each replaced by a fixed token so the sentence still reads):
-mobile and landline phone numbers → ``[电话]``, 18-digit resident ID numbers
-→ ``[身份证]``, order/waybill numbers (10+ digits or letter-digit codes after
-订单/单号/快递...) → ``[单号]``, e-mail → ``[邮箱]``, street addresses (…路/街/
-道/巷 + 号, 小区/栋/单元/室) → ``[地址]``.
+:func:`mask_personal` replaces each piece of personal data with a fixed token
+so the sentence still reads. What it masks is the table :data:`PATTERNS`, in
+order (one row per kind, each tested on its own):
+
+- mobile numbers (``138 1234 5678``, ``+86-138-1234-5678``, full-width
+  ``１３８１２３４５６７８``) and landlines (``027-87654321``, ``(010)12345678``,
+  extensions) → ``[电话]``
+- 18-digit resident ID numbers, also spaced ``110101 19900307 1233`` → ``[身份证]``
+- bank card numbers (four-digit groups, or 16-19 digits passing the Luhn
+  check) → ``[银行卡]``
+- e-mail addresses → ``[邮箱]``
+- WeChat and QQ ids after 微信/vx/wx/QQ/扣扣... → ``[账号]``
+- order and waybill numbers (letter-digit codes after 订单/单号/运单/快递...,
+  any run of 10+ digits) → ``[单号]``
+- street addresses (…路/街/道/巷 + 弄/号, then 栋/单元/楼/室...; 小区/花园/
+  公寓/大厦 + 栋/单元/室) → ``[地址]``
+- names after 收件人/收货人/联系人/寄件人 → ``[姓名]``
+
+Digits may be ASCII or full-width everywhere. Prices (29.9元), dates
+(2026-11-23), times, quantities (500克, 3天) and batch codes are left alone.
+Masking is idempotent: a masked text masks to itself.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-_ID = re.compile(
-    r"(?<![0-9A-Za-z])[1-9]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])"
-)
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?!\d)")
-_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}[- ]?\d{7,8}(?!\d)")
-_ORDER = re.compile(
-    r"(?:(?<=订单号)|(?<=订单)|(?<=单号)|(?<=运单)|(?<=快递)|(?<=编号)|(?<=order))[:：#\s]*[A-Za-z0-9-]{6,}"
-    r"|(?<![0-9A-Za-z])\d{10,}(?![0-9A-Za-z])",
-    re.IGNORECASE,
-)
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-_ADDRESS = re.compile(
-    r"[\u4e00-\u9fa5]{1,12}(?:路|街|道|巷|大道)\d+号(?:[\u4e00-\u9fa5\d]{0,12}(?:栋|幢|单元|楼|室|号))*"
-    r"|[\u4e00-\u9fa5]{2,10}(?:小区|花园|公寓|大厦)\d*(?:[\d一二三四五六七八九十]+(?:栋|幢|单元|号楼|楼|室))+"
-)
+_D = "[0-9０-９]"  # a digit, ASCII or full-width (not \d, which takes every script's digits)
+_NOT_BEFORE = "(?<![0-9０-９A-Za-zＡ-Ｚａ-ｚ])"
+_NOT_AFTER = "(?![0-9０-９A-Za-zＡ-Ｚａ-ｚ])"
+_SEP = "(?:[ \u3000]?[-－—][ \u3000]?|[ \u3000])"  # one separator between digit groups
+_HAN = "[\u4e00-\u9fa5]"
+_CN_NUM = "[一二三四五六七八九十百零〇两]"
+_SURNAMES = ("欧阳|司马|上官|诸葛|东方|慕容|令狐|皇甫|尉迟|公孙|"
+             "[王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏"
+             "魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万"
+             "钱严覃武戴莫孔向汤]")
+_NAME_END = "(?=$|[^\u4e00-\u9fa5]|电话|手机|联系|地址|先生|女士|小姐)"
 
-_MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (_EMAIL, "[邮箱]"),
-    (_ID, "[身份证]"),
-    (_MOBILE, "[电话]"),
-    (_LANDLINE, "[电话]"),
-    (_ORDER, "[单号]"),
-    (_ADDRESS, "[地址]"),
+
+def _luhn(digits: str) -> bool:
+    """The Luhn check bank card numbers pass."""
+    nums = [int(c) for c in digits]
+    total = sum(nums[-1::-2]) + sum(sum(divmod(2 * d, 10)) for d in nums[-2::-2])
+    return total % 10 == 0
+
+
+@dataclass(frozen=True)
+class PersonalPattern:
+    """One kind of personal data: its regex, its token, and an optional check of the digits found.
+
+    A match's ``keep`` group (a keyword such as 订单号) stays in the text; the rest becomes ``token``.
+    """
+
+    kind: str
+    zh: str
+    token: str
+    regex: re.Pattern[str]
+    check: Callable[[str], bool] | None = None
+
+    def sub(self, text: str) -> str:
+        def replace(m: re.Match[str]) -> str:
+            if self.check is not None and not self.check(_ascii_digits(m.group(0))):
+                return m.group(0)
+            return (m.groupdict().get("keep") or "") + self.token
+
+        return self.regex.sub(replace, text)
+
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def _ascii_digits(text: str) -> str:
+    return "".join(c for c in text.translate(_FULLWIDTH) if c.isascii() and c.isdigit())
+
+
+def _p(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    return re.compile(pattern, flags)
+
+
+_YEAR = "(?:[1１][9９]|[2２][0０])" + _D + "{2}"
+_MONTH = "(?:[0０][1-9１-９]|[1１][0-2０-２])"
+_DAY = "(?:[0０][1-9１-９]|[12１２]" + _D + "|[3３][01０１])"
+_ID = (_NOT_BEFORE + "[1-9１-９]" + _D + "{5}" + _SEP + "?" + _YEAR + _MONTH + _DAY + _SEP + "?"
+       + _D + "{3}[0-9０-９XxＸｘ]" + _NOT_AFTER)
+_MOBILE = (_NOT_BEFORE + "(?:[+＋]?(?:86|８６)" + _SEP + "?)?[1１][3-9３-９]" + _D + _SEP + "?" + _D + "{4}"
+           + _SEP + "?" + _D + "{4}" + _NOT_AFTER)
+_LANDLINE = (_NOT_BEFORE + "(?:[(（][0０]" + _D + "{2,3}[)）][ \u3000]?|[0０]" + _D + "{2,3}" + _SEP + "?)"
+             + _D + "{7,8}(?:" + _SEP + "?(?:转|分机|ext\\.?)" + _D + "{1,5})?" + _NOT_AFTER)
+_CARD_GROUPED = _NOT_BEFORE + _D + "{4}(?:" + _SEP + _D + "{4}){3}(?:" + _SEP + _D + "{1,3})?" + _NOT_AFTER
+_CARD_PLAIN = _NOT_BEFORE + "[3-6３-６]" + _D + "{15,18}" + _NOT_AFTER
+_EMAIL = "[A-Za-z0-9._%+-]+[@＠][A-Za-z0-9-]+(?:[.．][A-Za-z0-9-]+)+"
+_ACCOUNT = ("(?P<keep>(?:微信号?|威信|薇信|[vV]信|(?<![A-Za-z])(?:vx|wx|weixin|wechat)|"
+            "(?<![A-Za-z])qq号?|扣扣号?|企鹅号?)(?:号|id)?)[ \u3000:：]*(?:是|为)?[ \u3000:：]*"
+            "(?:[A-Za-z][-_A-Za-z0-9]{5,19}|[1-9１-９]" + _D + "{4,11})(?![-_A-Za-z0-9０-９])")
+_ORDER_KEYED = ("(?P<keep>(?:订单号?|单号|运单号?|快递单?号?|物流单?号?|编号"
+                "|order(?:[ ]?(?:no\\.?|id|number))?|tracking(?:[ ]?(?:no\\.?|number))?))"
+                "[ \u3000:：#]*(?:是|为)?[ \u3000:：#]*"
+                "(?=[-A-Za-z]*[0-9０-９])[-A-Za-z0-9０-９]{6,}")
+_ORDER_DIGITS = _NOT_BEFORE + _D + "{10,}" + _NOT_AFTER
+_UNIT = "(?:" + _D + "+|" + _CN_NUM + "+|[A-Za-z])(?:支弄|弄|号楼|号院|号|栋|幢|座|单元|楼|层|室|户)"
+_STREET = (_HAN + "{1,12}(?:(?<!一)路|大街|街|大道|(?<![知味])道|巷|胡同)(?:" + _D + "+|" + _CN_NUM
+           + "+)(?:弄|号|巷)(?:" + _SEP + "?" + _UNIT + ")*")
+_ESTATE = (_HAN + "{2,10}(?:小区|花园|公寓|大厦|新村|家园)" + _D + "*(?:" + _SEP + "?" + _UNIT + ")+")
+_NAME_COLON = ("(?P<keep>(?:收件人|收货人|联系人|寄件人|签收人)(?:姓名)?)(?:[:：][ \u3000]*|[ \u3000]+)"
+               + _HAN + "{2,4}?" + _NAME_END)
+_NAME_SURNAME = ("(?P<keep>收件人|收货人|联系人|寄件人|签收人)(?:" + _SURNAMES + ")" + _HAN + "{1,2}?"
+                 + _NAME_END)
+
+#: what :func:`mask_personal` masks, in the order it masks it
+PATTERNS: tuple[PersonalPattern, ...] = (
+    PersonalPattern("email", "邮箱", "[邮箱]", _p(_EMAIL)),
+    PersonalPattern("id_number", "身份证号", "[身份证]", _p(_ID)),
+    PersonalPattern("bank_card", "银行卡号", "[银行卡]", _p(_CARD_GROUPED)),
+    PersonalPattern("bank_card", "银行卡号", "[银行卡]", _p(_CARD_PLAIN), check=_luhn),
+    PersonalPattern("mobile", "手机号", "[电话]", _p(_MOBILE)),
+    PersonalPattern("landline", "座机号", "[电话]", _p(_LANDLINE, re.IGNORECASE)),
+    PersonalPattern("wechat_qq", "微信/QQ号", "[账号]", _p(_ACCOUNT, re.IGNORECASE)),
+    PersonalPattern("order_number", "订单/运单号", "[单号]", _p(_ORDER_KEYED, re.IGNORECASE)),
+    PersonalPattern("order_number", "订单/运单号", "[单号]", _p(_ORDER_DIGITS)),
+    PersonalPattern("address", "地址", "[地址]", _p(_STREET)),
+    PersonalPattern("address", "地址", "[地址]", _p(_ESTATE)),
+    PersonalPattern("name", "收件人姓名", "[姓名]", _p(_NAME_COLON)),
+    PersonalPattern("name", "收件人姓名", "[姓名]", _p(_NAME_SURNAME)),
 )
 
 
 def mask_personal(text: str) -> str:
-    """Mask phone, ID, order numbers, e-mail and street addresses in ``text``."""
-    for pattern, token in _MASKS:
-        text = pattern.sub(token, text)
+    """``text`` with the personal data of :data:`PATTERNS` replaced by their tokens."""
+    for pattern in PATTERNS:
+        text = pattern.sub(text)
     return text
+
+
+def masked_kinds() -> list[tuple[str, str]]:
+    """(Chinese name, token) of each kind masked, once each, in order: for notes in exports."""
+    seen: dict[str, str] = {}
+    for p in PATTERNS:
+        seen.setdefault(p.zh, p.token)
+    return list(seen.items())
 
 
 def representative(texts: Sequence[str], vectors: np.ndarray | None = None, *, n: int = 3,

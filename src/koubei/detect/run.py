@@ -37,7 +37,7 @@ def run_emerging(input_path: str | Path, output: str | Path | None = None, *, fr
                  trace_extra: Sequence[str] = (), mask: bool = True, resolve_after: int = 2,
                  fmt: str | None = None, overwrite: bool = False, tz: str = "Asia/Shanghai",
                  engine: str | Engine = Engine.local, scheduler: str | None = None,
-                 n_workers: int | None = None) -> EmergingRun:
+                 n_workers: int | None = None, raw: bool = False) -> EmergingRun:
     """Find emerging issues in a scored file, record them in ``store``, write ``output``.
 
     Args:
@@ -51,6 +51,7 @@ def run_emerging(input_path: str | Path, output: str | Path | None = None, *, fr
             evidence (:mod:`koubei.detect.dataset`); the issues are the same.
         scheduler: with ``dask``: address of a running scheduler (default: a local cluster).
         n_workers: with ``dask`` and no ``scheduler``: worker processes (default: one per core).
+        raw: CSV/TSV cells as they are (by default formula-like text gets a leading apostrophe).
         The rest: as :func:`koubei.detect.emerging.find_emerging`.
 
     Raises:
@@ -70,7 +71,7 @@ def run_emerging(input_path: str | Path, output: str | Path | None = None, *, fr
         issues = pd.concat([issues, found[list(ISSUE_COLUMNS)]], ignore_index=True)
     if store is not None:
         issues = _record(store, issues, result, by, fingerprint(input_path), resolve_after)
-    path = write_table(_for_file(issues), Path(output), fmt, overwrite=overwrite) if output else None
+    path = write_table(_for_file(issues), Path(output), fmt, overwrite=overwrite, raw=raw) if output else None
     return EmergingRun(result=result, issues=issues, novel=n_novel, output=path,
                        store=Path(store) if store else None)
 

@@ -1,11 +1,7 @@
 """Making cell text safe to open: no formulas in spreadsheets, no markup in Markdown.
 
-Formula injection (CSV injection): text that starts with ``=``, ``+``, ``-``,
-``@``, a tab or a carriage return (or their full-width forms ``＝ ＋ － ＠``) can
-be run as a formula when a spreadsheet opens the file. In CSV such text gets a
-leading apostrophe, as OWASP recommends; in xlsx it is written as a string cell
-with Excel's own "quote prefix" flag (what Excel sets when you type ``'=...``),
-so it shows unchanged and stays text even when edited.
+Formula-like text is defused by the same functions as every other writer's
+(:mod:`koubei.io.cells`): a leading apostrophe in CSV, Excel's quote prefix in xlsx.
 """
 
 from __future__ import annotations
@@ -13,19 +9,12 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+from koubei.io.cells import FORMULA_STARTS, as_text_cell, defuse, looks_like_formula
+
+__all__ = ["FORMULA_STARTS", "as_text_cell", "defuse", "display_width", "looks_like_formula", "md_cell"]
+
 _MD_ESCAPES = str.maketrans({"\\": "\\\\", "|": "\\|", "`": "\\`", "*": "\\*", "_": "\\_",
                              "[": "\\[", "]": "\\]", "<": "&lt;", ">": "&gt;", "&": "&amp;"})
-
-
-def looks_like_formula(value: Any) -> bool:
-    """True for text a spreadsheet could take for a formula."""
-    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
-
-
-def defuse(value: Any) -> Any:
-    """CSV: prefix formula-like text with an apostrophe; other values unchanged."""
-    return "'" + value if looks_like_formula(value) else value
 
 
 def md_cell(value: Any) -> str:

@@ -134,10 +134,11 @@ def _how_rows(zh: bool) -> list[tuple[str, str]]:
 
 def _mask_text(mask: bool, zh: bool) -> str:
     if mask:
-        return ("代表评论中的电话、单号、身份证号、邮箱和地址已遮蔽为 "
-                "[电话] [单号] [身份证] [邮箱] [地址]" if zh else
-                "phone, order and ID numbers, e-mail and addresses in quotes are masked as "
-                "[电话] [单号] [身份证] [邮箱] [地址]")
+        from koubei.detect.quotes import masked_kinds
+
+        kinds = "、".join(f"{name} {token}" for name, token in masked_kinds())
+        return (f"代表评论中的个人信息已遮蔽：{kinds}" if zh else
+                f"personal data in quotes is masked: {kinds}")
     return ("未遮蔽（--no-mask）：评论按问题库中记录的原样输出；"
             "只有用 koubei emerging --no-mask 写入的问题库才含未遮蔽内容"
             if zh else "not masked (--no-mask): quotes as recorded in the store, which holds unmasked text "

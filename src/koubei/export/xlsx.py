@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from koubei.errors import OutputError
-from koubei.export.cells import display_width, looks_like_formula
+from koubei.export.cells import as_text_cell, display_width
 from koubei.export.columns import (
     ISSUE_COLUMNS,
     REVIEW_ID_COLUMNS,
@@ -86,11 +86,8 @@ def _put(cell: Any, value: Any, key: str) -> None:
     from openpyxl.styles import Alignment
 
     if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        cell.value = value
-        if looks_like_formula(value):
-            cell.data_type = "s"  # openpyxl stores "=..." as a formula otherwise
-            cell.quotePrefix = True
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        as_text_cell(cell)
     else:
         cell.value = value
     if key in NUMBER_FORMATS:

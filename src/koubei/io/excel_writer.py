@@ -1,9 +1,11 @@
 """Writing one frame as an ``.xlsx`` sheet with openpyxl's streaming writer.
 
 Cells that would go wrong in Excel are made safe: tz-aware times are written
-as their wall-clock time, missing values as empty cells, text starting with
-``=`` as a text cell (openpyxl would otherwise store a formula), and control
-characters that the file format forbids are dropped.
+as their wall-clock time, missing values as empty cells, formula-like text
+(``=``, ``+``, ``-``, ``@``...) as a quote-prefixed text cell
+(:func:`koubei.io.cells.as_text_cell`), control characters that the file
+format forbids are dropped, and text longer than an Excel cell holds is cut
+(:func:`overlong_cells` counts those cells beforehand, for a warning).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from koubei.io.cells import EXCEL_MAX_CHARS, as_text_cell, cut_for_excel, looks_like_formula
 
 _SHEET_BAD_RE = re.compile(r"[\[\]:*?/\\]")
 
@@ -30,15 +34,33 @@ def write_xlsx(df: pd.DataFrame, path: Path, sheet: str = "reviews") -> None:
     book.save(path)
 
 
+def overlong_cells(df: pd.DataFrame) -> dict[str, int]:
+    """Per column, the cells whose text is longer than an Excel cell holds (cut when written)."""
+    counts: dict[str, int] = {}
+    for i, name in enumerate(df.columns):
+        values = df.iloc[:, i]
+        if _is_text(values):
+            texts = (_plain(v) for v in values.tolist())
+            n = sum(1 for t in texts if isinstance(t, str) and len(t) > EXCEL_MAX_CHARS)
+            if n:
+                counts[str(name)] = counts.get(str(name), 0) + n
+    return counts
+
+
+def _is_text(values: pd.Series) -> bool:
+    """Whether a column is written as text (not times, numbers or booleans)."""
+    return not (isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(values)
+                or pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values))
+
+
 def _column_cells(ws: Any, values: pd.Series) -> list[Any]:
+    if _is_text(values):
+        return _text_cells(ws, [_plain(v) for v in values.tolist()])
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         values = values.dt.tz_localize(None)
     if pd.api.types.is_datetime64_dtype(values):
         return [None if pd.isna(v) else v.to_pydatetime() for v in values]
-    if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
-        return values.astype(object).where(values.notna(), None).tolist()
-    texts = [_plain(v) for v in values.tolist()]
-    return _text_cells(ws, texts)
+    return values.astype(object).where(values.notna(), None).tolist()
 
 
 def _plain(value: Any) -> Any:
@@ -52,17 +74,15 @@ def _plain(value: Any) -> Any:
 
 
 def _text_cells(ws: Any, values: list[Any]) -> list[Any]:
-    """Strings cleaned of forbidden characters; ``=...`` strings as text cells."""
+    """Strings cleaned of forbidden characters and cut to a cell's length; formula-like ones as text cells."""
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     out: list[Any] = []
     for value in values:
         if isinstance(value, str):
-            value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            if value.startswith("="):
-                cell = WriteOnlyCell(ws, value=value)
-                cell.data_type = "s"
-                value = cell
+            value = cut_for_excel(ILLEGAL_CHARACTERS_RE.sub("", value))
+            if looks_like_formula(value):
+                value = as_text_cell(WriteOnlyCell(ws, value=value))
         out.append(value)
     return out

@@ -5,12 +5,16 @@ over the target with ``os.replace`` only when complete, so a crash never
 leaves a half-written file that looks finished; the temporary file is
 removed on any error.
 
-- CSV/TSV: UTF-8 with BOM so Excel opens Chinese text correctly.
+- CSV/TSV: UTF-8 with BOM so Excel opens Chinese text correctly; text that a
+  spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``...) gets a
+  leading apostrophe unless ``raw`` (:mod:`koubei.io.cells`).
 - JSON Lines/JSON: UTF-8, Chinese unescaped, times in ISO 8601 (UTC).
 - Excel: tz-aware times become wall-clock times in their zone (Excel has no
-  time zones); text that starts with ``=`` stays text, never a formula;
-  characters Excel forbids (control characters) are dropped; more than
-  1,048,575 rows is an error suggesting Parquet or CSV.
+  time zones); formula-like text stays text (quote prefix), never a formula;
+  characters Excel forbids (control characters) are dropped; text longer than
+  32,767 characters (a cell's limit) is cut, with a :class:`KoubeiWarning`
+  giving the count and the fix; more than 1,048,575 rows is an error
+  suggesting Parquet or CSV.
 - Parquet: dtypes kept (``time`` stays tz-aware, ``rating`` float).
 """
 
@@ -21,12 +25,14 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Callable, Iterator
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
 
-from koubei.errors import OutputError
+from koubei.errors import KoubeiWarning, OutputError
+from koubei.io.cells import EXCEL_MAX_CHARS, spreadsheet_cells
 
 WRITE_FORMATS: tuple[str, ...] = ("csv", "tsv", "jsonl", "json", "xlsx", "parquet")
 EXCEL_MAX_ROWS = 1_048_576  # including the header row
@@ -68,6 +74,7 @@ def write_table(
     *,
     overwrite: bool = False,
     sheet_name: str = "reviews",
+    raw: bool = False,
 ) -> Path:
     """Write ``df`` to ``path`` atomically.
 
@@ -77,6 +84,8 @@ def write_table(
         fmt: format name overriding the extension (``--format``).
         overwrite: replace an existing file (``--overwrite``).
         sheet_name: the sheet name for Excel output.
+        raw: CSV/TSV cells as they are, formula-like text without its apostrophe
+            (for programs reading the file, ``--raw``).
 
     Returns:
         The path written.
@@ -91,8 +100,10 @@ def write_table(
     name = output_format(target, fmt)
     if name == "xlsx":
         _check_excel_size(df, target)
+        _warn_cut_text(df, target)
     writer = _WRITERS[name]
-    atomic_write(target, lambda tmp: writer(_without_attrs(df), tmp, sheet_name))
+    frame = spreadsheet_cells(_without_attrs(df), name, raw=raw)
+    atomic_write(target, lambda tmp: writer(frame, tmp, sheet_name))
     return target
 
 
@@ -101,6 +112,46 @@ def check_target(target: Path, overwrite: bool) -> None:
     if target.is_dir():
         raise OutputError(f"{target}: is a directory; pass a file name")
     _check_new_entry(target, overwrite)
+
+
+def check_outputs_apart(outputs: Iterable[str | os.PathLike[str] | None],
+                        inputs: Iterable[str | os.PathLike[str] | None], *, folder: bool = False) -> None:
+    """Fail before any work when a command would write over what it reads, or write one path twice.
+
+    An output is refused when it is one of the ``inputs`` (the same path once
+    links are followed, or the same file by :func:`os.path.samefile`), another
+    of the ``outputs``, or, with ``folder`` (the output is a folder that is
+    replaced whole), a folder holding an input. ``None`` entries are skipped.
+    ``--overwrite`` does not lift this: replacing the input destroys it.
+
+    Raises:
+        OutputError: naming the output, the input it would destroy and the fix.
+    """
+    ins = [Path(p) for p in inputs if p is not None]
+    seen: list[Path] = []
+    for out in (Path(p) for p in outputs if p is not None):
+        for inp in ins:
+            if _same_path(out, inp):
+                raise OutputError(f"{out}: is also an input of this command ({inp}); writing it would "
+                                  "destroy the input: pass another output path")
+            if folder and out.resolve() in inp.resolve().parents:
+                raise OutputError(f"{out}: the output folder holds the input {inp}, which writing it "
+                                  "would delete: pass an output folder outside it")
+        for other in seen:
+            if _same_path(out, other):
+                raise OutputError(f"{out}: is given for two outputs of this command; pass another path "
+                                  "for one of them")
+        seen.append(out)
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` name the same file or folder (links followed; hard links too)."""
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # either one missing: only the resolved paths can tell
+        return False
 
 
 def _check_new_entry(target: Path, overwrite: bool) -> None:
@@ -121,6 +172,19 @@ def _check_excel_size(df: pd.DataFrame, target: Path) -> None:
             f"sheet (max {EXCEL_MAX_ROWS - 1:,} rows, {EXCEL_MAX_COLS:,} columns); "
             "write .parquet or .csv instead"
         )
+
+
+def _warn_cut_text(df: pd.DataFrame, target: Path) -> None:
+    """Warn (:class:`KoubeiWarning`) when cells hold more text than an Excel cell keeps."""
+    from koubei.io.excel_writer import overlong_cells
+
+    counts = overlong_cells(df)
+    if counts:
+        where = ", ".join(f"{name} {n:,}" for name, n in counts.items())
+        warnings.warn(KoubeiWarning(
+            f"{target}: {sum(counts.values()):,} cells hold more than the {EXCEL_MAX_CHARS:,} characters "
+            f"an Excel cell keeps and are cut ({where}); write .parquet or .csv to keep the whole text"),
+            stacklevel=3)
 
 
 def atomic_write(target: Path, write: Callable[[Path], None]) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from koubei.aggregate import aggregate, countable
+from koubei.detect.quotes import mask_personal
 from koubei.taxonomy import Taxonomy
 
 #: issue states in the order the report lists them, with their Chinese names
@@ -95,7 +96,8 @@ def _issue_view(row: dict[str, Any]) -> IssueView:
         count=int(_number(row.get("count")) or 0), total=int(_number(row.get("total")) or 0),
         rate=_number(row.get("rate")), lift=_number(row.get("lift")), q_value=_number(row.get("q_value")),
         severity=_number(row.get("severity")), summary=_text(row.get("summary")),
-        quotes=[_text(q) for q in _json_list(row.get("quotes"))][:3],
+        # masked again: a store filled by an older koubei holds quotes its masker let through
+        quotes=[mask_personal(_text(q)) for q in _json_list(row.get("quotes"))][:3],
         trend=[t for t in _json_list(row.get("trend")) if isinstance(t, dict)],
         chart_id="chart-trend-" + re.sub(r"[^A-Za-z0-9_-]", "_", issue_id),
     )

@@ -13,6 +13,13 @@ hands every other block to jieba: token lists identical to plain jieba's on
 99.98 % of the test corpora's reviews (``scripts/bench_segmenters.py``).
 ``auto`` (the default) is ``rjieba`` when it is installed, else ``jieba``;
 the environment variable ``KOUBEI_SEGMENTER`` overrides it.
+
+jieba's prefix dictionary is cached in koubei's per-user cache folder
+(``$XDG_CACHE_HOME/koubei`` or ``~/.cache/koubei``, made ``0o700``), never in
+jieba's default ``/tmp/jieba.cache``: jieba reads that file with
+``marshal.load``, and any local user can plant one in a shared temporary
+folder. When the folder cannot be made private, no cache is used (jieba
+builds the dictionary in memory, about a second).
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -52,6 +60,45 @@ def file_sha256(path: Path) -> str:
     if not path.exists():
         return ""
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def cache_dir() -> Path | None:
+    """koubei's per-user cache folder, created ``0o700``; ``None`` when it is not private.
+
+    ``$XDG_CACHE_HOME/koubei`` (an absolute ``XDG_CACHE_HOME``), else
+    ``~/.cache/koubei``. Private means a real folder (not a link) owned by this
+    user that no one else can write to; a folder others could write to is not
+    trusted, whatever it holds.
+    """
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    root = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache"
+    folder = root / "koubei"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = folder.lstat()
+    except (OSError, RuntimeError):  # RuntimeError: no home directory to expand
+        return None
+    getuid = getattr(os, "getuid", None)
+    if not stat.S_ISDIR(st.st_mode) or (getuid is not None and st.st_uid != getuid()) \
+            or st.st_mode & 0o022:
+        return None
+    return folder
+
+
+def _jieba_tokenizer() -> Any:
+    """A fresh ``jieba.Tokenizer`` with its main dictionary loaded from koubei's private cache (or none)."""
+    import jieba
+
+    tok = jieba.Tokenizer()
+    folder = cache_dir()
+    if folder is None:
+        tok.FREQ, tok.total = tok.gen_pfdict(tok.get_dict_file())  # what initialize() does, uncached
+        tok.initialized = True
+    else:
+        tok.tmp_dir = str(folder)
+        tok.cache_file = f"jieba-{jieba.__version__}.cache"  # a new jieba's dictionary gets its own
+        tok.initialize()
+    return tok
 
 
 ENGINES = ("auto", "jieba", "rjieba")
@@ -106,7 +153,7 @@ class Segmenter:
             import jieba
 
             jieba.setLogLevel(logging.WARNING)
-            tok = jieba.Tokenizer()
+            tok = _jieba_tokenizer()
             path = self._dict_path()
             if path.exists():
                 tok.load_userdict(str(path))

@@ -286,10 +286,12 @@ def suggest_file(input_path: str | Path, output: str | Path | None, *, model: Re
                  n: int = 200, seed: int = 0, text_col: str | None = None,
                  label_studio: str | Path | None = None, overwrite: bool = False,
                  strategy: str | Strategy = Strategy.auto,
-                 read_options: Mapping[str, Any] | None = None) -> SuggestResult:
+                 read_options: Mapping[str, Any] | None = None, raw: bool = False) -> SuggestResult:
     """Read a dump, suggest, write the table (CSV/Excel/...) and/or Label Studio tasks.
 
     ``read_options`` are further ``koubei.io.ReadOptions`` fields (``quoting``, ``no_header``...).
+    ``raw`` writes CSV/TSV cells as they are (by default formula-like text gets a
+    leading apostrophe, :mod:`koubei.io.cells`).
 
     Raises:
         OutputError: an output exists without ``overwrite`` (checked before any work).
@@ -307,7 +309,7 @@ def suggest_file(input_path: str | Path, output: str | Path | None, *, model: Re
     frame = read_reviews(input_path, text_col=text_col, **(read_options or {}))
     res = suggest(frame, model, n=n, seed=seed, strategy=strategy)
     if output is not None:
-        write_table(res.frame, output, overwrite=overwrite)
+        write_table(res.frame, output, overwrite=overwrite, raw=raw)
     if label_studio is not None:
         f = res.frame
         tasks = build_tasks(f["text"].tolist(), res.predictions, ids=f["review_id"].tolist(),
