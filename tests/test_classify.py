@@ -38,6 +38,14 @@ CUES = CueMatcher(TAX)
         (["橙子太苦了"], ["off_flavor"]),  # ...but 苦了 after 太 is (only 辛苦了 is masked)
         (["谁出的馊主意", "不好吃"], ["bad_general"]),  # 馊主意 is a bad idea, not spoilt food
         (["点的微辣", "难吃"], ["bad_general"]),  # 微辣 is what was ordered
+        (["苹果一点都不甜"], ["too_bland"]),  # fruit that is not sweet is too bland (GUIDELINE)
+        (["一点甜味儿也没有"], ["too_bland"]),  # not too_sweet for the 甜 it denies
+        (["面条什么味道都没有"], ["too_bland"]),
+        (["要了中辣", "结果一点辣都没有"], ["not_spicy_enough"]),
+        (["红烧肉不够咸"], ["too_bland"]),
+        (["一点异味都没有", "就是不好吃"], ["bad_general"]),  # no smell is no blandness
+        (["蛋糕不甜不腻", "就是不好吃"], ["bad_general"]),  # 不甜不腻 is praise of a dessert
+        (["怪味也没有", "就是不好吃"], ["bad_general"]),  # a cue denied after it names nothing
     ],
 )
 def test_taste_directions(clauses: list[str], expected: list[str]) -> None:

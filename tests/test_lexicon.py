@@ -54,6 +54,38 @@ def test_slang_praise(lex, text: str) -> None:  # type: ignore[no-untyped-def]
     assert lex.evidence(normalize(text)).positive
 
 
+@pytest.mark.parametrize("text", ["味道还行", "分量还可以吧", "价格还算可以", "环境尚可"])
+def test_mild_praise_is_praise(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    # GUIDELINE, Conventions: 还行 / 还可以 / 尚可 about a topic are pos (mild praise)
+    assert lex.evidence(normalize(text)).positive
+
+
+@pytest.mark.parametrize("text", ["米饭还行，就是菜也油的要命", "味道还可以，但是送得太晚", "还可以，不过分量一般"])
+def test_praise_before_a_contrast_is_not_one_sided(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    # GUIDELINE: mild praise plus a concrete complaint (X还可以，就是Y) is no praise of the whole
+    ev = lex.evidence(normalize(text))
+    assert ev.praise and ev.contrast and not ev.positive
+
+
+def test_a_contrast_word_inside_another_word_is_none(lex) -> None:  # type: ignore[no-untyped-def]
+    ev = lex.evidence(normalize("用了不过敏，还行"))
+    assert ev.contrast == () and ev.positive
+
+
+def test_a_lexicon_without_contrast_words_still_loads(lex) -> None:  # type: ignore[no-untyped-def]
+    raw = lex.to_dict()
+    del raw["contrast"]  # bundles trained with lexicon 1.1
+    old = lexicon_from_dict(raw)
+    assert old.contrast == () and old.evidence(normalize("味道还行，就是有点油")).contrast == ()
+    with pytest.raises(TaxonomyError, match="'contrast'"):
+        lexicon_from_dict({**raw, "contrast": "就是"})
+
+
+def test_mild_praise_beside_a_complaint_is_not_one_sided(lex) -> None:  # type: ignore[no-untyped-def]
+    ev = lex.evidence(normalize("味道还可以，就是太咸了"))
+    assert ev.praise and ev.complaint and not ev.positive
+
+
 @pytest.mark.parametrize("text", ["价格贵了不少", "是不是假货", "快递隔天没到说坏了", "价格又多了五块",
                                   "不咸不淡"])
 def test_ordinary_phrases_are_not_read_as_denials(lex, text: str) -> None:  # type: ignore[no-untyped-def]

@@ -57,11 +57,12 @@ class Evidence:
     complaint: tuple[str, ...] = ()  # complaint words said
     worse: tuple[str, ...] = ()  # worse than before
     denial: tuple[str, ...] = ()  # negators left over (most deny a praise word: 不新鲜)
+    contrast: tuple[str, ...] = ()  # a clause opening on a contrast (还可以，就是...): a complaint follows
 
     @property
     def positive(self) -> bool:
-        """Praise evidence and nothing against it."""
-        return bool(self.praise) and not (self.complaint or self.worse or self.denial)
+        """Praise evidence and nothing against it (a contrast announces something against it)."""
+        return bool(self.praise) and not (self.complaint or self.worse or self.denial or self.contrast)
 
     @property
     def worse_only(self) -> bool:
@@ -105,6 +106,7 @@ class PolarityLexicon:
     worse_than_before: tuple[str, ...]
     better_than_before: tuple[str, ...]
     mask: tuple[str, ...]
+    contrast: tuple[str, ...] = ()
     _res: dict[str, re.Pattern[str]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -123,6 +125,8 @@ class PolarityLexicon:
             "denied": re.compile(f"(?:{neg})(?:{fill})*(?:{strong}|{weak})"),
             "complaint": re.compile(f"{strong}|(?:{_alt(self.degree)})(?:{weak})"),
             "negator": re.compile(neg),
+            # a contrast word opening a clause: 味道还可以，就是有点油
+            "contrast": re.compile(f"(?:^|(?<=[,，。.!！?？;；|~～ ]))(?:{many(self.contrast).pattern})"),
             # 没有以前那么贵: a complaint right after 那么/这么 (.match(s, pos) anchors at pos)
             "complaint_ahead": re.compile(f"{_IN_CLAUSE}{{0,4}}?(?:那么|这么|那样|这样)(?:{strong}|{weak})"),
             # 一点没缩水, 不比以前差: a worse word or comparison denied is praise
@@ -132,8 +136,9 @@ class PolarityLexicon:
     def evidence(self, text: str) -> Evidence:
         """The evidence in one normalized text (a clause, or several joined)."""
         res = self._res
+        found: dict[str, list[str]] = {"praise": [], "complaint": [], "worse": [], "denial": [],
+                                       "contrast": res["contrast"].findall(text)}  # before masking 不过
         text = res["mask"].sub(lambda m: _GAP * len(m.group()), text)
-        found: dict[str, list[str]] = {"praise": [], "complaint": [], "worse": [], "denial": []}
 
         def take(kind: str, pattern: str, s: str) -> str:
             def hit(m: re.Match[str]) -> str:
@@ -157,7 +162,7 @@ class PolarityLexicon:
         """The evidence of several clauses, each read on its own (no pattern spans two)."""
         parts = [self.evidence(t) for t in clauses]
         return Evidence(*(tuple(x for e in parts for x in getattr(e, k)) for k in
-                          ("praise", "complaint", "worse", "denial")))
+                          ("praise", "complaint", "worse", "denial", "contrast")))
 
     def features(self, texts: list[str]) -> np.ndarray:
         """Rows × 4 of :func:`evidence_features` for each text's :meth:`evidence`."""
@@ -191,6 +196,10 @@ def lexicon_from_dict(raw: Any, *, source: str = "<memory>") -> PolarityLexicon:
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise TaxonomyError(f"{source}: '{key}' must be a list of non-empty strings")
         lists[key] = tuple(value)
+    contrast = raw.get("contrast", [])  # optional: lexicons before 1.2 have none
+    if not isinstance(contrast, list) or not all(isinstance(v, str) and v for v in contrast):
+        raise TaxonomyError(f"{source}: 'contrast' must be a list of non-empty strings")
+    lists["contrast"] = tuple(contrast)
     try:
         return PolarityLexicon(name=str(raw.get("name", "")), version=str(raw.get("version", "")),
                                **lists)

@@ -24,10 +24,17 @@ _NEGATED_RE = re.compile(r"(?:不|没|无|未)(?:是|太|很|怎么|那么|这�
 _NOT_NEGATORS = re.compile("特别|个别|区别|分别|差不|无论|毫无|并非|不久")
 
 
-def cue_negated(text: str, start: int, *, window: int = 6) -> bool:
-    """Whether the cue at ``text[start:]`` is in a negator's scope (``不是很咸``)."""
+# A denial right after the cue: 一点异味都没有, 怪味也没, 辣味一点没有.
+_DENIED_AFTER_RE = re.compile(r"(?:味道|味儿|味|儿)?(?:都|也|一点)?(?:没有|没)")
+
+
+def cue_negated(text: str, start: int, end: int | None = None, *, window: int = 6) -> bool:
+    """Whether the cue at ``text[start:end]`` is in a negator's scope: one before it
+    (``不是很咸``) or, given ``end``, a denial right after it (``一点异味都没有``)."""
     left = _NOT_NEGATORS.sub(lambda m: _MASK * len(m.group()), text[max(0, start - window):start])
-    return bool(_NEGATED_RE.search(left))
+    if _NEGATED_RE.search(left):
+        return True
+    return end is not None and _DENIED_AFTER_RE.match(text, end) is not None
 
 
 def _alternation(words: Sequence[str]) -> re.Pattern[str] | None:
@@ -102,7 +109,7 @@ class TasteDirector:
             return []
         masked = self._mask(text)  # same length as ``text``: positions hold
         return [(lexicon[m.group()], m.group(), m.start()) for m in pattern.finditer(masked)
-                if m.group().startswith(NEGATORS) or not cue_negated(masked, m.start())]
+                if m.group().startswith(NEGATORS) or not cue_negated(masked, m.start(), m.end())]
 
     def _scan(self, text: str, pattern: re.Pattern[str] | None, lexicon: dict[str, str]
               ) -> list[tuple[str, str]]:
@@ -131,7 +138,7 @@ class TasteDirector:
             return []
         masked = self._mask(text)
         return [self._cue_dir[m.group()] for m in self._re.finditer(masked)
-                if not m.group().startswith(NEGATORS) and cue_negated(masked, m.start())]
+                if not m.group().startswith(NEGATORS) and cue_negated(masked, m.start(), m.end())]
 
     def strong(self, text: str) -> list[str]:
         """Specific directions (not the fallback) named by phrase cues in ``text``."""
