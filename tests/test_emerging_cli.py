@@ -119,11 +119,17 @@ def test_error_exit_codes(scored: Path, tmp_path: Path) -> None:
     assert r.exit_code == 3
 
 
-def test_a_store_from_a_newer_koubei_is_refused_and_left_alone(scored: Path, tmp_path: Path) -> None:
+def edited_store(scored: Path, tmp_path: Path, sql: str) -> Path:
+    """A store that recorded one run, then was edited by ``sql``."""
     store = tmp_path / "k.duckdb"
     run_emerging(scored, store=store, novel=False)
     with duckdb.connect(str(store)) as con:
-        con.execute("update meta set value = '99' where key = 'schema_version'")
+        con.execute(sql)
+    return store
+
+
+def test_a_store_from_a_newer_koubei_is_refused_and_left_alone(scored: Path, tmp_path: Path) -> None:
+    store = edited_store(scored, tmp_path, "update meta set value = '99' where key = 'schema_version'")
     before = store.read_bytes()
     r = emerging(str(scored), "--store", str(store))
     assert r.exit_code == 7 and "newer" in r.output
@@ -132,10 +138,7 @@ def test_a_store_from_a_newer_koubei_is_refused_and_left_alone(scored: Path, tmp
 
 def test_a_damaged_store_is_refused_before_the_run_and_left_alone(scored: Path, tmp_path: Path) -> None:
     """A table that lost a column used to print a traceback after committing a run row."""
-    store = tmp_path / "k.duckdb"
-    run_emerging(scored, store=store, novel=False)
-    with duckdb.connect(str(store)) as con:
-        con.execute("ALTER TABLE issues DROP COLUMN muted")
+    store = edited_store(scored, tmp_path, "ALTER TABLE issues DROP COLUMN muted")
     before = store.read_bytes()
     out = tmp_path / "issues.csv"
     r = emerging(str(scored), "--store", str(store), "-o", str(out))
