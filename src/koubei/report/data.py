@@ -52,6 +52,7 @@ class IssueView:
     status: str
     topic: str
     cell: str
+    first_window: str
     window: str
     count: int
     total: int
@@ -92,7 +93,8 @@ def _issue_view(row: dict[str, Any]) -> IssueView:
     return IssueView(
         issue_id=issue_id, status=_text(row.get("status")),
         topic=f"{topic_zh} ({topic})" if topic_zh and topic else topic_zh or topic,
-        cell=_text(row.get("cell_label")) or "全部", window=_text(row.get("window")),
+        cell=_text(row.get("cell_label")) or "全部",
+        first_window=_text(row.get("first_window")), window=_text(row.get("window")),
         count=int(_number(row.get("count")) or 0), total=int(_number(row.get("total")) or 0),
         rate=_number(row.get("rate")), lift=_number(row.get("lift")), q_value=_number(row.get("q_value")),
         severity=_number(row.get("severity")), summary=_text(row.get("summary")),
