@@ -177,8 +177,21 @@ def test_out_of_order_recording_gives_the_same_states(tmp_path: Path) -> None:
 
 
 def test_one_run_over_several_windows(store: IssueStore) -> None:
+    """Every row of an issue carries its state now; the state in each window is history()'s."""
     out = run(store, ["2026-W46", "2026-W47", "2026-W48"], issue(BLAND, "2026-W46"), issue(BLAND, "2026-W48"))
-    assert out["status"].tolist() == ["new", "ongoing"]
+    assert out["status"].tolist() == ["ongoing", "ongoing"] == store.list()["status"].tolist()[:1] * 2
+    assert out["first_window"].tolist() == ["2026-W46", "2026-W46"]
+    assert store.history(BLAND)["status"].tolist() == ["new", "ongoing"]
+
+
+def test_first_window_is_the_current_episodes(store: IssueStore) -> None:
+    """A flag after a resolution starts a new episode: its first window is not the old one's."""
+    early = issue(BLAND, "2026-W47") | {"first_window": "2026-W46"}
+    run(store, ["2026-W46", "2026-W47", "2026-W48", "2026-W49"], early)
+    assert store.list()[["status", "first_window"]].values.tolist() == [["resolved", "2026-W46"]]
+    out = run(store, ["2026-W50", "2026-W51"], issue(BLAND, "2026-W50"), issue(BLAND, "2026-W51"))
+    assert out[["status", "first_window"]].values.tolist() == [["ongoing", "2026-W50"]] * 2
+    assert store.list()[["status", "first_window"]].values.tolist() == [["ongoing", "2026-W50"]]
 
 
 def test_failed_write_leaves_the_store_as_before(store: IssueStore, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -202,13 +215,13 @@ def test_a_failure_after_the_writes_records_nothing(store: IssueStore,
     run(store, ["2026-W46"], issue(BLAND, "2026-W46"))
     before, rows = store.list(), counts(store)
 
-    def broken(*args: object) -> list[str]:
+    def broken(*args: object) -> dict:
         raise duckdb.BinderException('Referenced column "muted" not found')
 
-    monkeypatch.setattr(IssueStore, "_row_statuses", broken)
+    monkeypatch.setattr(IssueStore, "_issue_states", broken)
     with pytest.raises(StoreError, match="nothing was recorded"):
         run(store, ["2026-W47"], issue(BLAND, "2026-W47"))
-    monkeypatch.setattr(IssueStore, "_row_statuses", lambda *a: [][0])  # not a DuckDB error: rolled back too
+    monkeypatch.setattr(IssueStore, "_issue_states", lambda *a: [][0])  # not a DuckDB error: rolled back too
     with pytest.raises(IndexError):
         run(store, ["2026-W47"], issue(BLAND, "2026-W47"))
     monkeypatch.undo()

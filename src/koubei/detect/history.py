@@ -14,9 +14,10 @@ Tables (schema version :data:`SCHEMA_VERSION`):
 - ``issues``: one row per issue_id: key fields, first_seen / last_seen (window
   starts), times_flagged, muted, mute_reason, muted_at.
 
-Statuses are derived from the whole recorded history each time they are asked
-for (see :func:`walk_states`), so recording windows out of order, or twice,
-gives the same answer. ``muted`` wins over every derived state until unmuted.
+Statuses and first windows are derived from the whole recorded history each
+time they are asked for (see :mod:`koubei.detect.state`), so recording windows
+out of order, or twice, gives the same answer. ``muted`` wins over every
+derived state until unmuted.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import contextlib
 import difflib
 import functools
 import json
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -33,6 +34,7 @@ from typing import Any, TypeVar
 import duckdb
 import pandas as pd
 
+from koubei.detect.state import IssueState, issue_states, walk_states, with_states
 from koubei.errors import NotFoundError, StoreError, first_line
 
 SCHEMA_VERSION = 1
@@ -73,33 +75,6 @@ _DDL = (
 #: what to do about a damaged store, at the end of every message saying it is one
 DAMAGED_FIX = ("restore it from a backup, or give another --store file (a new file starts an empty "
                "history)")
-
-
-def walk_states(evaluated: Sequence[str], flagged: Collection[str],
-                resolve_after: int) -> tuple[dict[str, str], str]:
-    """Derive an issue's state window by window.
-
-    Args:
-        evaluated: the evaluated window labels of one frequency, in time order.
-        flagged: the labels of the windows the issue was flagged in.
-        resolve_after: clean evaluated windows after the last flag that resolve it.
-
-    Returns:
-        The state in each flagged window (``new`` or ``ongoing``) and the state
-        after the last evaluated window (``""`` when never flagged). An issue keeps
-        its state through fewer than ``resolve_after`` clean windows.
-    """
-    at: dict[str, str] = {}
-    state, clean = "", 0
-    for window in evaluated:
-        if window in flagged:
-            state = "ongoing" if state in ("new", "ongoing") else "new"
-            at[window], clean = state, 0
-        elif state in ("new", "ongoing"):
-            clean += 1
-            if clean >= resolve_after:
-                state = "resolved"
-    return at, state
 
 
 def open_store(path: str | Path, *, create: bool = True, read_only: bool = False) -> IssueStore:
@@ -377,7 +352,9 @@ class IssueStore:
                 default: the levels of ``issues`` for the log and every level for replacing.
 
         Returns:
-            ``issues`` with a ``status`` column: ``new``, ``ongoing`` (in its window) or ``muted``.
+            ``issues`` with each issue's ``status`` and ``first_window`` as ``list()`` gives
+            them after this run (:mod:`koubei.detect.state`): every row of an issue says
+            the same, whichever window it is about.
 
         Raises:
             ValueError: a column is missing, or rows of another freq.
@@ -393,7 +370,7 @@ class IssueStore:
                 pd.Timestamp.now(tz="UTC"), freq, json.dumps(run_levels, ensure_ascii=False),
                 json.dumps(windows["window"].tolist(), ensure_ascii=False), fingerprint, _version(),
                 resolve_after, len(rows)])
-            return issues.assign(status=self._row_statuses(issues, freq, resolve_after))
+            return with_states(issues, self._issue_states(freq, resolve_after))
 
     @staticmethod
     def _windows_frame(rows: pd.DataFrame, evaluated: Sequence[tuple[str, pd.Timestamp]]) -> pd.DataFrame:
@@ -532,29 +509,14 @@ class IssueStore:
                                 [freq]).fetchone()
         return 2 if row is None else int(row[0])
 
-    def _states(self, freq: str, resolve_after: int) -> tuple[dict[tuple[str, str], str], dict[str, str]]:
-        """Per (issue_id, window) and current derived state of every issue flagged in ``freq``."""
-        evaluated = self._evaluated(freq)
-        sql = 'SELECT issue_id, "window" FROM issue_windows WHERE freq = ?'
+    def _issue_states(self, freq: str, resolve_after: int) -> dict[str, IssueState]:
+        """The status and first window of every issue flagged in ``freq`` (:mod:`koubei.detect.state`)."""
+        sql = 'SELECT issue_id, "window", first_window FROM issue_windows WHERE freq = ?'
         flags = self._con.execute(sql, [freq]).fetchall()
-        by_issue: dict[str, set[str]] = {}
-        for issue_id, window in flags:
-            by_issue.setdefault(issue_id, set()).add(window)
-        at: dict[tuple[str, str], str] = {}
-        current: dict[str, str] = {}
-        for issue_id, flagged in by_issue.items():
-            per_window, current[issue_id] = walk_states(evaluated, flagged, resolve_after)
-            at.update({(issue_id, w): s for w, s in per_window.items()})
-        return at, current
+        return issue_states(self._evaluated(freq), flags, resolve_after, muted=self._muted())
 
     def _muted(self) -> set[str]:
         return {r[0] for r in self._con.execute("SELECT issue_id FROM issues WHERE muted").fetchall()}
-
-    def _row_statuses(self, rows: pd.DataFrame, freq: str, resolve_after: int) -> list[str]:
-        at, _ = self._states(freq, resolve_after)
-        muted = self._muted()
-        keys = zip(rows["issue_id"].astype(str), rows["window"].astype(str))
-        return ["muted" if i in muted else at[(i, w)] for i, w in keys]
 
     @_reading
     def list(self, status: str | None = None, freq: str | None = None) -> pd.DataFrame:
@@ -563,8 +525,10 @@ class IssueStore:
         With ``freq``, only that frequency's history counts; without, each issue is
         shown in the frequency of its latest flagged window (ties: M, then W, then D).
         ``first_seen`` / ``last_seen`` are window labels of that frequency and
-        ``times_flagged`` counts its flagged windows. Statuses use the
-        ``resolve_after`` of the latest run of each frequency.
+        ``times_flagged`` counts its flagged windows. ``status`` (now) and
+        ``first_window`` (where its current episode began) are
+        :func:`koubei.detect.state.issue_states`'s, with the ``resolve_after`` of
+        the latest run of each frequency; the other metrics are the latest window's.
 
         Args:
             status: keep only ``new``, ``ongoing``, ``resolved`` or ``muted``.
@@ -578,13 +542,10 @@ class IssueStore:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
         if freq is not None and freq not in FREQS:
             raise ValueError(f"freq must be one of {', '.join(FREQS)}, not {freq!r}")
-        df = self._latest(freq)
-        current: dict[tuple[str, str], str] = {}
-        for f in df["freq"].unique():
-            _, states = self._states(str(f), self._resolve_after(str(f)))
-            current.update({(i, str(f)): s for i, s in states.items()})
-        df["status"] = [current[(i, str(f))] for i, f in zip(df["issue_id"], df["freq"])]
-        df.loc[df.pop("muted").astype(bool), "status"] = "muted"
+        df = self._latest(freq).drop(columns="muted")
+        parts = [with_states(part, self._issue_states(str(f), self._resolve_after(str(f))))
+                 for f, part in df.groupby("freq", sort=False)]
+        df = pd.concat(parts) if parts else df.assign(status=pd.Series(dtype=object))
         if status is not None:
             df = df[df["status"] == status]
         order = df["status"].map(STATUSES.index)

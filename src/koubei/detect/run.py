@@ -14,6 +14,7 @@ from koubei.aggregate.windows import Freq
 from koubei.detect.emerging import EmergingConfig, EmergingResult, Windows, detect_emerging
 from koubei.detect.schema import ISSUE_COLUMNS
 from koubei.detect.source import ScoredRows, open_scored
+from koubei.detect.state import without_store
 from koubei.engines import Engine
 from koubei.errors import ColumnError
 from koubei.io import write_table
@@ -22,7 +23,12 @@ from koubei.io.writers import check_output
 
 @dataclass
 class EmergingRun:
-    """A finished run: the issues (with ``status`` when a store was given) and what was written."""
+    """A finished run: the issues and what was written.
+
+    Each issue's ``status`` (only with a store) and ``first_window`` are
+    :mod:`koubei.detect.state`'s, the same on every row of the issue and the same
+    as ``koubei issues list`` and ``koubei export`` give.
+    """
 
     result: EmergingResult
     issues: pd.DataFrame
@@ -76,6 +82,7 @@ def run_emerging(input_path: str | Path, output: str | Path | None = None, *, fr
     if found is not None and n_novel:
         issues = pd.concat([issues, found[list(ISSUE_COLUMNS)]], ignore_index=True)
     if store is None:
+        issues = without_store(issues, [w for w, _ in result.evaluated], resolve_after)
         path = _write(issues, output, fmt, overwrite, raw)
     else:
         from koubei.detect.history import open_store
