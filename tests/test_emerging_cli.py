@@ -119,15 +119,69 @@ def test_error_exit_codes(scored: Path, tmp_path: Path) -> None:
     assert r.exit_code == 3
 
 
-def test_a_store_from_a_newer_koubei_is_refused_and_left_alone(scored: Path, tmp_path: Path) -> None:
+def edited_store(scored: Path, tmp_path: Path, sql: str) -> Path:
+    """A store that recorded one run, then was edited by ``sql``."""
     store = tmp_path / "k.duckdb"
     run_emerging(scored, store=store, novel=False)
     with duckdb.connect(str(store)) as con:
-        con.execute("update meta set value = '99' where key = 'schema_version'")
+        con.execute(sql)
+    return store
+
+
+def test_a_store_from_a_newer_koubei_is_refused_and_left_alone(scored: Path, tmp_path: Path) -> None:
+    store = edited_store(scored, tmp_path, "update meta set value = '99' where key = 'schema_version'")
     before = store.read_bytes()
     r = emerging(str(scored), "--store", str(store))
     assert r.exit_code == 7 and "newer" in r.output
     assert store.read_bytes() == before
+
+
+def test_a_damaged_store_is_refused_before_the_run_and_left_alone(scored: Path, tmp_path: Path) -> None:
+    """A table that lost a column used to print a traceback after committing a run row."""
+    store = edited_store(scored, tmp_path, "ALTER TABLE issues DROP COLUMN muted")
+    before = store.read_bytes()
+    out = tmp_path / "issues.csv"
+    r = emerging(str(scored), "--store", str(store), "-o", str(out))
+    assert r.exit_code == 7 and "Traceback" not in r.output and isinstance(r.exception, SystemExit)
+    [line] = [x for x in r.output.splitlines() if x.startswith("error: ")]
+    assert line == r.output.strip().splitlines()[-1]
+    assert f"{store} is a damaged issue store (table issues: lacks column muted)" in line
+    assert "restore it from a backup, or give another --store file" in line
+    assert "windows evaluated" not in r.output  # refused up front, not after the detection
+    assert store.read_bytes() == before and not out.exists()
+    with duckdb.connect(str(store), read_only=True) as con:
+        assert con.execute("select count(*) from runs").fetchone() == (1,)
+
+
+def test_a_store_cut_short_is_one_line_exit_7(scored: Path, tmp_path: Path) -> None:
+    store = tmp_path / "k.duckdb"
+    run_emerging(scored, store=store, novel=False)
+    data = store.read_bytes()
+    store.write_bytes(data[: len(data) // 2])
+    r = emerging(str(scored), "--store", str(store))
+    assert r.exit_code == 7 and "Traceback" not in r.output and isinstance(r.exception, SystemExit)
+    assert f"error: {store} is a damaged issue store (IO Error" in r.output
+    assert store.read_bytes() == data[: len(data) // 2]
+
+
+def test_a_run_whose_output_fails_records_nothing(scored: Path, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Recording and writing the output are one transaction."""
+    import koubei.detect.run as run_module
+    from koubei.errors import OutputError
+
+    store = tmp_path / "k.duckdb"
+    run_emerging(scored, store=store, novel=False, windows=["2026-W35"])
+
+    def full_disk(*args: object, **kwargs: object) -> Path:
+        raise OutputError("cannot write issues.csv: no space left on device")
+
+    monkeypatch.setattr(run_module, "write_table", full_disk)
+    r = emerging(str(scored), "--store", str(store), "-o", str(tmp_path / "issues.csv"))
+    assert r.exit_code == 3 and "no space left" in r.output
+    with duckdb.connect(str(store), read_only=True) as con:
+        assert con.execute("select count(*) from runs").fetchone() == (1,)
+        assert con.execute("select count(*) from evaluations").fetchone() == (1,)
 
 
 def test_unparseable_times_are_reported(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from koubei.cli import app
 from koubei.detect.history import IssueStore, open_store, walk_states
 from koubei.detect.schema import ISSUE_COLUMNS
-from koubei.errors import StoreError
+from koubei.errors import NotFoundError, StoreError
 
 TZ = "Asia/Shanghai"
 WEEKS = {f"2026-W{n}": pd.Timestamp("2026-11-09", tz=TZ) + pd.Timedelta(weeks=n - 46) for n in range(46, 52)}
@@ -177,8 +177,21 @@ def test_out_of_order_recording_gives_the_same_states(tmp_path: Path) -> None:
 
 
 def test_one_run_over_several_windows(store: IssueStore) -> None:
+    """Every row of an issue carries its state now; the state in each window is history()'s."""
     out = run(store, ["2026-W46", "2026-W47", "2026-W48"], issue(BLAND, "2026-W46"), issue(BLAND, "2026-W48"))
-    assert out["status"].tolist() == ["new", "ongoing"]
+    assert out["status"].tolist() == ["ongoing", "ongoing"] == store.list()["status"].tolist()[:1] * 2
+    assert out["first_window"].tolist() == ["2026-W46", "2026-W46"]
+    assert store.history(BLAND)["status"].tolist() == ["new", "ongoing"]
+
+
+def test_first_window_is_the_current_episodes(store: IssueStore) -> None:
+    """A flag after a resolution starts a new episode: its first window is not the old one's."""
+    early = issue(BLAND, "2026-W47") | {"first_window": "2026-W46"}
+    run(store, ["2026-W46", "2026-W47", "2026-W48", "2026-W49"], early)
+    assert store.list()[["status", "first_window"]].values.tolist() == [["resolved", "2026-W46"]]
+    out = run(store, ["2026-W50", "2026-W51"], issue(BLAND, "2026-W50"), issue(BLAND, "2026-W51"))
+    assert out[["status", "first_window"]].values.tolist() == [["ongoing", "2026-W50"]] * 2
+    assert store.list()[["status", "first_window"]].values.tolist() == [["ongoing", "2026-W50"]]
 
 
 def test_failed_write_leaves_the_store_as_before(store: IssueStore, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -194,6 +207,89 @@ def test_failed_write_leaves_the_store_as_before(store: IssueStore, monkeypatch:
     pd.testing.assert_frame_equal(store.list(), before)
     assert counts(store) == rows
     assert store._con.execute("SELECT count(*) FROM runs").fetchone() == (1,)
+
+
+def test_a_failure_after_the_writes_records_nothing(store: IssueStore,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """The statuses are read in the same transaction: failing there commits no run row either."""
+    run(store, ["2026-W46"], issue(BLAND, "2026-W46"))
+    before, rows = store.list(), counts(store)
+
+    def broken(*args: object) -> dict:
+        raise duckdb.BinderException('Referenced column "muted" not found')
+
+    monkeypatch.setattr(IssueStore, "_issue_states", broken)
+    with pytest.raises(StoreError, match="nothing was recorded"):
+        run(store, ["2026-W47"], issue(BLAND, "2026-W47"))
+    monkeypatch.setattr(IssueStore, "_issue_states", lambda *a: [][0])  # not a DuckDB error: rolled back too
+    with pytest.raises(IndexError):
+        run(store, ["2026-W47"], issue(BLAND, "2026-W47"))
+    monkeypatch.undo()
+    pd.testing.assert_frame_equal(store.list(), before)
+    assert counts(store) == rows
+    assert store._con.execute("SELECT count(*) FROM runs").fetchone() == (1,)
+
+
+def test_a_transaction_keeps_other_work_with_the_record(store: IssueStore) -> None:
+    """What fails inside ``transaction()`` after ``record`` takes the record back with it."""
+    with pytest.raises(OSError, match="output"), store.transaction():
+        run(store, ["2026-W46"], issue(BLAND, "2026-W46"))
+        raise OSError("output cannot be written")
+    assert counts(store) == {"evaluations": 0, "issue_windows": 0, "issues": 0}
+    with store.transaction():
+        run(store, ["2026-W46"], issue(BLAND, "2026-W46"))
+    assert counts(store) == {"evaluations": 1, "issue_windows": 1, "issues": 1}
+
+
+DAMAGES = {
+    "issues lost a column": ('ALTER TABLE issues DROP COLUMN muted', r"table issues: lacks column muted"),
+    "metrics lost a column": ('ALTER TABLE issue_windows DROP COLUMN severity',
+                              r"table issue_windows: lacks column severity"),
+    "meta lost a column": ("ALTER TABLE meta DROP COLUMN value", r"table meta: lacks column value"),
+    "a column of another type": ("ALTER TABLE runs ALTER n_issues TYPE VARCHAR",
+                                 r"table runs: column n_issues is VARCHAR, not BIGINT"),
+    "an extra column": ("ALTER TABLE evaluations ADD COLUMN note VARCHAR",
+                        r"table evaluations: has unknown column note"),
+    "a table missing": ("DROP TABLE evaluations", r"no table evaluations"),
+    "a view for a table": ("DROP TABLE runs; CREATE VIEW runs AS SELECT 1 AS run_id",
+                           r"runs is a view, not a table"),
+}
+
+
+def damage(path: Path, sql: str) -> None:
+    with duckdb.connect(str(path)) as con:
+        con.execute(sql)
+
+
+@pytest.mark.parametrize("sql, problem", DAMAGES.values(), ids=DAMAGES.keys())
+def test_a_damaged_schema_is_refused_before_anything_is_written(tmp_path: Path, sql: str,
+                                                                problem: str) -> None:
+    path = tmp_path / "koubei.duckdb"
+    with open_store(path) as s:
+        run(s, ["2026-W46"], issue(BLAND, "2026-W46"))
+    damage(path, sql)
+    before = path.read_bytes()
+    for opened in (lambda: open_store(path), lambda: open_store(path, create=False),
+                   lambda: open_store(path, read_only=True)):
+        with pytest.raises(StoreError, match=rf"koubei.duckdb is a damaged issue store \({problem}.*\); "
+                                             "restore it from a backup, or give another --store file"):
+            opened()
+    assert path.read_bytes() == before
+
+
+def cut_in_half(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def test_a_store_cut_short_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "koubei.duckdb"
+    with open_store(path) as s:
+        run(s, ["2026-W46"], issue(BLAND, "2026-W46"))
+    cut_in_half(path)
+    damaged = r"koubei.duckdb is a damaged issue store \(IO Error: [^\n]*\); restore"
+    with pytest.raises(StoreError, match=damaged), open_store(path, create=False) as s:
+        s.list()
 
 
 def test_bad_issue_table_is_refused(store: IssueStore) -> None:
@@ -248,13 +344,15 @@ def test_missing_store_without_create(tmp_path: Path) -> None:
 
 
 def test_unknown_issue_id_lists_close_ids(store: IssueStore) -> None:
+    """Not found is the user's input (exit 2), not a damaged store (exit 7)."""
     run(store, ["2026-W46"], issue(BLAND, "2026-W46"))
-    with pytest.raises(StoreError, match=f"no issue KB-1a2b3c4d5f .*did you mean {BLAND}"):
+    with pytest.raises(NotFoundError, match=f"no issue KB-1a2b3c4d5f .*did you mean {BLAND}"):
         store.mute("KB-1a2b3c4d5f")
-    with pytest.raises(StoreError, match="koubei issues list"):
+    with pytest.raises(NotFoundError, match="`koubei issues list --store .*koubei.duckdb` lists the ids"):
         store.unmute("nothing-like-it")
-    with pytest.raises(StoreError, match="no issue"):
+    with pytest.raises(NotFoundError, match="no issue"):
         store.history("KB-0000000000")
+    assert NotFoundError.exit_code == 2 and not issubclass(NotFoundError, StoreError)
 
 
 def test_reopened_store_keeps_everything(tmp_path: Path) -> None:
@@ -311,5 +409,31 @@ def test_cli_errors(store_file: Path, tmp_path: Path) -> None:
     assert res.exit_code == 7
     assert "run `koubei emerging --store" in res.output and "Traceback" not in res.output
     res = cli("issues", "mute", "KB-1a2b3c4d5f", "--store", store_file)
-    assert res.exit_code == 7 and f"did you mean {BLAND}" in res.output
+    assert res.exit_code == 2 and f"did you mean {BLAND}" in res.output
+    assert f"`koubei issues list --store {store_file}` lists the ids" in res.output
+    assert cli("issues", "unmute", "KB-0000000000", "--store", store_file).exit_code == 2
     assert cli("issues", "unmute", BLAND, "--store", tmp_path / "missing.duckdb").exit_code == 7
+
+
+def assert_one_line_error(res, code: int, *needles: str) -> None:  # type: ignore[no-untyped-def]
+    """Exit ``code``, one ``error:`` line holding every needle, and no traceback."""
+    assert res.exit_code == code, res.output
+    assert isinstance(res.exception, SystemExit), res.exception
+    assert "Traceback" not in res.output
+    errors = [line for line in res.output.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and res.output.strip().splitlines()[-1] == errors[0], res.output
+    for needle in needles:
+        assert needle in errors[0], (needle, errors[0])
+
+
+@pytest.mark.parametrize("how", ["schema", "cut"])
+def test_cli_damaged_store_is_one_line_exit_7(store_file: Path, how: str) -> None:
+    if how == "schema":
+        damage(store_file, "ALTER TABLE issues DROP COLUMN muted")
+    else:
+        cut_in_half(store_file)
+    before = store_file.read_bytes()
+    for args in (["list"], ["mute", BLAND], ["unmute", BLAND]):
+        res = cli("issues", *args, "--store", store_file)
+        assert_one_line_error(res, 7, str(store_file), "damaged issue store", "restore it from a backup")
+    assert store_file.read_bytes() == before

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from koubei import load_model
+from koubei.cli import app
 from koubei.errors import IncompatibleModelError, ModelNotFoundError
 from koubei.model.bundle import load_components, save_bundle
 from koubei.model.review_model import ReviewModel, is_complaint
@@ -156,6 +159,134 @@ def test_missing_file(bundle_copy: Path) -> None:
     (bundle_copy / "arrays.npz").unlink()
     with pytest.raises(IncompatibleModelError, match="arrays.npz is missing"):
         load_model(bundle_copy)
+
+
+# -- damaged bundles through the CLI: one line, exit 5, no traceback -------------------------
+
+runner = CliRunner()
+
+
+def _rehash(folder: Path, name: str) -> None:
+    """Edit the manifest as if ``name`` had been saved as it is now (so the hash check passes)."""
+    m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    m["files"][name] = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+    (folder / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+
+
+def _score_with(bundle: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
+    src = tmp_path / "reviews.csv"
+    src.write_text("评论内容\n味道太淡了\n", encoding="utf-8")
+    out = tmp_path / "scored.parquet"
+    res = runner.invoke(app, ["score", str(src), "--model", str(bundle), "-o", str(out), "-q"])
+    assert res.exit_code == IncompatibleModelError.exit_code == 5, res.output
+    assert isinstance(res.exception, SystemExit) and "Traceback" not in res.output
+    [line] = [x for x in res.output.splitlines() if x.startswith("error: ")]
+    assert line == res.output.strip().splitlines()[-1] and str(bundle) in line
+    assert not out.exists()
+    return line
+
+
+@pytest.mark.parametrize("files", ["absent", {}, []])
+def test_a_manifest_without_file_hashes_is_refused(bundle_copy: Path, tmp_path: Path, files: object) -> None:
+    """Without ``files`` no hash was checked: a damaged heads.json loaded silently."""
+    m = json.loads((bundle_copy / "manifest.json").read_text(encoding="utf-8"))
+    if files == "absent":
+        del m["files"]
+    else:
+        m["files"] = files
+    (bundle_copy / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    with open(bundle_copy / "heads.json", "a", encoding="utf-8") as f:
+        f.write(" ")
+    line = _score_with(bundle_copy, tmp_path)
+    assert "manifest.json has no list of files and their hashes" in line
+    assert "retrain the model, or restore the bundle" in line
+
+
+@pytest.mark.parametrize("rehash", [False, True], ids=["hash-checked", "hash-updated"])
+def test_a_truncated_arrays_npz_is_one_line(bundle_copy: Path, tmp_path: Path, rehash: bool) -> None:
+    npz = bundle_copy / "arrays.npz"
+    data = npz.read_bytes()
+    npz.write_bytes(data[: len(data) // 2])
+    if rehash:
+        _rehash(bundle_copy, "arrays.npz")
+    line = _score_with(bundle_copy, tmp_path)
+    if rehash:
+        assert "arrays.npz cannot be read (BadZipFile" in line and "restore the bundle" in line
+    else:
+        assert "arrays.npz does not match its hash" in line
+
+
+def _unpickled(marker: str) -> None:
+    Path(marker).write_text("unpickled", encoding="utf-8")
+
+
+class _Payload:
+    """Unpickling this runs :func:`_unpickled`: proof that a loader unpickled."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = str(marker)
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return _unpickled, (self.marker,)
+
+
+def test_an_npz_with_pickled_object_arrays_is_refused_unopened(bundle_copy: Path, tmp_path: Path) -> None:
+    import numpy as np
+
+    marker = tmp_path / "unpickled.txt"
+    with np.load(bundle_copy / "arrays.npz") as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["embedder.payload"] = np.array([_Payload(marker)], dtype=object)
+    np.savez(bundle_copy / "arrays.npz", **arrays)  # type: ignore[arg-type]
+    _rehash(bundle_copy, "arrays.npz")
+    line = _score_with(bundle_copy, tmp_path)
+    assert "arrays.npz holds object arrays, which koubei never loads" in line
+    assert not marker.exists()
+
+
+def test_weights_refused_by_torch_weights_only_are_a_bundle_error(tmp_path: Path) -> None:
+    """transformers re-raises torch's weights_only refusal (an UnpicklingError) as OSError."""
+    import pickle
+
+    from koubei.embed.transformer import load_pretrained
+
+    class Transformers:  # what transformers does with a refused pytorch_model.bin
+        class AutoTokenizer:
+            @staticmethod
+            def from_pretrained(*args: object, **kwargs: object) -> object:
+                return object()
+
+        class AutoModel:
+            @staticmethod
+            def from_pretrained(*args: object, **kwargs: object) -> object:
+                try:
+                    raise pickle.UnpicklingError("Weights only load failed.\nUnsupported global: GLOBAL x.y")
+                except pickle.UnpicklingError as e:
+                    raise OSError("Unable to load weights from pytorch checkpoint file") from e
+
+    with pytest.raises(IncompatibleModelError) as info:
+        load_pretrained(Transformers, tmp_path)
+    msg = str(info.value)
+    assert "\n" not in msg and msg.startswith(f"{tmp_path}: torch refused to load the weights")
+    assert "(Weights only load failed.)" in msg and "restore the bundle" in msg
+
+
+def test_a_real_pytorch_model_bin_refused_by_weights_only(tmp_path: Path) -> None:
+    """The same with torch and transformers themselves (skipped where they are not installed)."""
+    for module in ("torch", "transformers"):
+        pytest.importorskip(module, reason=f"{module} not installed: pip install \"koubei[transformers]\"")
+    import torch
+    from tiny_bert import build_tiny_bert
+
+    from koubei.embed.transformer import TransformerEmbedder
+
+    model = build_tiny_bert(tmp_path / "bert")
+    (model / "model.safetensors").unlink()
+    marker = tmp_path / "unpickled.txt"
+    torch.save({"payload": _Payload(marker)}, model / "pytorch_model.bin")
+    with pytest.raises(IncompatibleModelError, match="torch refused to load the weights"):
+        TransformerEmbedder(model).embed(["味道太淡了"])
+    assert not marker.exists()
 
 
 def test_other_taxonomy_is_refused(bundle_copy: Path) -> None:

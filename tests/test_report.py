@@ -239,3 +239,40 @@ def test_plotly_json_cannot_close_the_script() -> None:
     fig = go.Figure(go.Bar(x=[BREAKOUT], y=[1], name=BREAKOUT))
     div = pio.to_html(fig, full_html=False, include_plotlyjs=False, div_id="x")
     assert BREAKOUT not in div and div.count("</script") == 1  # only its own closing tag
+
+
+HEADLINE_DUMP = [
+    "味道很好，分量也足，下次还来！", "送餐太慢了，等了一个多小时，饭都凉了。",
+    "送餐太慢了，等了一个多小时，饭都凉了。", "包装破损，汤洒了一袋子，差评", "此用户没有填写评价内容",
+    "瓜子很香，就是有点受潮了", "瓜子很香，就是有点受潮了",
+    "服务态度很好，老板人很热情", "服务态度很好，老板人很热情！！", "", "。。。",
+    "牛肉不新鲜，有异味，吃完肚子疼", "價格實惠，環境乾淨",
+]
+
+
+def test_headline_equals_the_score_summary_and_says_what_was_left_out(tmp_path: Path) -> None:
+    """koubei score's summary and the report head with the same figures (issue 21, item 13)."""
+    dump, scored = tmp_path / "dump.csv", tmp_path / "scored.parquet"
+    pd.DataFrame({"评论内容": HEADLINE_DUMP, "评论时间": "2026-11-10 12:00"}).to_csv(dump, index=False)
+    printed = runner.invoke(app, ["score", str(dump), "-o", str(scored), "--quiet", "--workers", "1"])
+    assert printed.exit_code == 0, printed.output
+    cli = re.search(r"rows: ([\d,]+)\s+scored: ([\d,]+)\s+counted: ([\d,]+)", printed.output)
+    complaints = re.search(r"complaints: ([\d,]+) \(\d+% of counted\)", printed.output)
+    left_out = re.search(r"left out of the counts: (.*?) \(", printed.output)
+    assert cli and complaints and left_out, printed.output
+    assert left_out.group(1) == "duplicate 2, empty 1, near_duplicate 1, non_text 1, templated 1"
+
+    out = tmp_path / "report.html"
+    res = runner.invoke(app, ["report", str(scored), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    page = out.read_text(encoding="utf-8")
+
+    def shown(element_id: str) -> str:
+        m = re.search(rf'id="{element_id}">([^<]*)<', page)
+        assert m, element_id
+        return m.group(1).strip()
+
+    assert [shown(i) for i in ("headline-rows", "headline-scored", "headline-counted")] == list(cli.groups())
+    assert shown("headline-complaints") == complaints.group(1)
+    assert shown("headline-left-out").startswith(f"未计入 left out of the counts: {left_out.group(1)}")
+    assert (int(cli.group(1)), int(cli.group(3))) == (len(HEADLINE_DUMP), len(HEADLINE_DUMP) - 6)

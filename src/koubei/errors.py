@@ -7,6 +7,16 @@ non-zero exit code. Every message says what went wrong *and* what to do.
 from __future__ import annotations
 
 
+def first_line(e: BaseException) -> str:
+    """The first line of an exception's message (its class name when it has none).
+
+    DuckDB's, torch's and transformers' messages run over several lines (hints,
+    the query, advice): the first says what failed, and fits in a one-line error.
+    """
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
 class KoubeiWarning(UserWarning):
     """Something the user must know about a result that was still written (e.g. text cut in xlsx).
 
@@ -36,6 +46,10 @@ class EncodingError(InputError):
 
 class ColumnError(InputError):
     """A mapped column is missing, or the text column cannot be told."""
+
+
+class NotFoundError(InputError):
+    """A name the user gave (an issue id...) is not there; the message says how to list the names."""
 
 
 class OutputError(KoubeiError):

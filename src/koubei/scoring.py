@@ -27,16 +27,17 @@ from typing import Any
 
 import pandas as pd
 
+from koubei.aggregate.headline import HeadlineCounts, by_count
+from koubei.aggregate.scored import scorable as scorable  # re-exported: the model calls it from here
 from koubei.errors import OutputError
 from koubei.io import ReadReport, ReviewReader, read_reviews_with_report, write_table
 from koubei.io.canonical import CANONICAL_COLUMNS
 from koubei.io.cells import spreadsheet_cells
 from koubei.io.writers import atomic_write, check_output, remove_stale_temps
 from koubei.model.parallel import gc_paused, keep_workers
-from koubei.model.review_model import TOPIC_PREFIX, ReviewModel, load_model
+from koubei.model.review_model import ReviewModel, load_model
 from koubei.taxonomy import Taxonomy
 
-UNSCORED_FLAGS = ("templated",)
 #: output formats written chunk by chunk; the others are scored in memory
 STREAM_FORMATS = ("parquet", "csv", "tsv", "jsonl")
 DEFAULT_CHUNKSIZE = 50_000
@@ -44,11 +45,18 @@ DEFAULT_CHUNKSIZE = 50_000
 
 @dataclass
 class ScoreSummary:
-    """What a scoring run did, for the terminal and for tests."""
+    """What a scoring run did, for the terminal and for tests.
+
+    ``rows``, ``scored``, ``counted``, ``left_out``, ``sentiment``, ``complaints`` and
+    ``top_complaints`` are :class:`koubei.aggregate.headline.HeadlineCounts`'s, the
+    figures ``koubei report`` heads its page with: sentiment, complaints and topics are
+    of the counted rows (scored, not templated, not a duplicate or near duplicate).
+    """
 
     rows: int
     scored: int
-    skipped: dict[str, int] = field(default_factory=dict)
+    counted: int = 0
+    left_out: dict[str, int] = field(default_factory=dict)
     flagged: dict[str, int] = field(default_factory=dict)
     sentiment: dict[str, int] = field(default_factory=dict)
     complaints: int = 0
@@ -62,75 +70,42 @@ class ScoreResult:
     summary: ScoreSummary
 
 
-def scorable(frame: pd.DataFrame) -> pd.Series:
-    """Rows the model scores: status ``ok`` and not system-generated (templated)."""
-    flags = frame["flags"].fillna("").astype(str)
-    templated = flags.str.contains("|".join(UNSCORED_FLAGS), regex=True)
-    return (frame["status"] == "ok") & ~templated
-
-
 @dataclass
 class SummaryCounts:
     """The counts behind a :class:`ScoreSummary`, added up chunk by chunk (or partition)."""
 
-    rows: int = 0
-    scored: int = 0
-    skipped: Counter[str] = field(default_factory=Counter)
-    templated: int = 0
+    head: HeadlineCounts = field(default_factory=HeadlineCounts)
     flagged: Counter[str] = field(default_factory=Counter)
-    sentiment: Counter[str] = field(default_factory=Counter)
-    complaints: int = 0
-    topic_neg: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def rows(self) -> int:
+        """Rows counted so far."""
+        return self.head.rows
 
     @classmethod
     def of(cls, scored: pd.DataFrame, taxonomy: Taxonomy) -> SummaryCounts:
         """The counts of one scored frame."""
-        mask = scorable(scored)
         flagged: Counter[str] = Counter()
         for value, n in scored["flags"].fillna("").astype(str).value_counts().items():
             for flag in str(value).split(";"):  # per distinct flags string, not per row
                 if flag:
                     flagged[flag] += int(n)
-        return cls(
-            rows=len(scored), scored=int(mask.sum()),
-            skipped=_counts(scored.loc[scored["status"] != "ok", "status"]),
-            templated=int(((scored["status"] == "ok") & ~mask).sum()),
-            flagged=flagged,
-            sentiment=_counts(scored.loc[mask, "sentiment"]),
-            complaints=int(scored["is_complaint"].sum()),
-            topic_neg=Counter({t: int((scored[TOPIC_PREFIX + t] == "neg").sum())
-                               for t in taxonomy.topic_ids}),
-        )
+        return cls(head=HeadlineCounts.of(scored), flagged=flagged)
 
     def add(self, other: SummaryCounts) -> SummaryCounts:
         """Add ``other`` into this one; returns self."""
-        self.rows += other.rows
-        self.scored += other.scored
-        self.templated += other.templated
-        self.complaints += other.complaints
-        for mine, theirs in ((self.skipped, other.skipped), (self.flagged, other.flagged),
-                             (self.sentiment, other.sentiment), (self.topic_neg, other.topic_neg)):
-            mine.update(theirs)
+        self.head.add(other.head)
+        self.flagged.update(other.flagged)
         return self
 
     def summary(self, taxonomy: Taxonomy, *, top: int = 5) -> ScoreSummary:
         """The summary: dicts by decreasing count, top complaint topics in taxonomy order on ties."""
-        skipped = _by_count(self.skipped)
-        if self.templated:
-            skipped["templated"] = self.templated
-        topics = [(t.id, t.zh, self.topic_neg[t.id]) for t in taxonomy.topics if self.topic_neg[t.id]]
+        h = self.head
+        topics = [(t.id, t.zh, h.topic_neg[t.id]) for t in taxonomy.topics if h.topic_neg[t.id]]
         topics.sort(key=lambda x: -x[2])
-        return ScoreSummary(rows=self.rows, scored=self.scored, skipped=skipped,
-                            flagged=_by_count(self.flagged), sentiment=_by_count(self.sentiment),
-                            complaints=self.complaints, top_complaints=topics[:top])
-
-
-def _counts(values: pd.Series) -> Counter[str]:
-    return Counter({str(k): int(v) for k, v in values.value_counts().items()})
-
-
-def _by_count(counts: Counter[str]) -> dict[str, int]:
-    return {k: v for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if v}
+        return ScoreSummary(rows=h.rows, scored=h.scored, counted=h.counted, left_out=h.left_out_by_count(),
+                            flagged=by_count(self.flagged), sentiment=by_count(h.sentiment),
+                            complaints=h.complaints, top_complaints=topics[:top])
 
 
 def summarize(scored: pd.DataFrame, taxonomy: Taxonomy, *, top: int = 5) -> ScoreSummary:

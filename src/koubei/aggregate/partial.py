@@ -197,7 +197,7 @@ def indicators(rows: pd.DataFrame, tax: Taxonomy) -> pd.DataFrame:
         **{p: _flag(rows["sentiment"], p) for p in ("pos", "neu", "neg")},
         "_score_sum": score.fillna(0.0).to_numpy(dtype=float) if score is not None else np.zeros(len(rows)),
         "_score_n": score.notna().to_numpy(dtype=np.int64) if score is not None else np.zeros(len(rows), int),
-        **_satisfaction(rows), "complaints": _complaints(rows),
+        **_satisfaction(rows), "complaints": complaint_flags(rows),
     }
     for tid in topic_ids(rows):
         cols[f"{tid}_complaints"] = _flag(rows[TOPIC_PREFIX + tid], "neg")
@@ -222,7 +222,8 @@ def _satisfaction(rows: pd.DataFrame) -> dict[str, np.ndarray]:
     return out
 
 
-def _complaints(rows: pd.DataFrame) -> np.ndarray:
+def complaint_flags(rows: pd.DataFrame) -> np.ndarray:
+    """Per row: 1 for a complaint (``is_complaint``; else negative overall or on a topic), else 0."""
     if "is_complaint" in rows:
         return rows["is_complaint"].fillna(False).astype(bool).to_numpy(dtype=np.int64)
     neg = rows["sentiment"].astype("string").fillna("").eq("neg")

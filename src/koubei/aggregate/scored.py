@@ -18,6 +18,8 @@ from koubei.model.review_model import TOPIC_PREFIX
 REQUIRED = ("review_id", "status", "flags", "sentiment", "topics")
 #: flags that keep a row out of every count (system text, repeated reviews)
 UNCOUNTED_FLAGS = ("templated", "duplicate", "near_duplicate")
+#: flags of rows the model does not score (system-generated text)
+UNSCORED_FLAGS = ("templated",)
 
 
 def load_scored(path: str | Path, *, tz: str = "Asia/Shanghai", fmt: str | None = None) -> pd.DataFrame:
@@ -108,6 +110,13 @@ def _as_times(values: pd.Series, tz: str, source: str) -> pd.Series:
 def topic_ids(frame: pd.DataFrame) -> list[str]:
     """Topic ids of a scored frame, in column order (``topic_taste`` → ``taste``)."""
     return [c[len(TOPIC_PREFIX):] for c in frame.columns if c.startswith(TOPIC_PREFIX)]
+
+
+def scorable(frame: pd.DataFrame) -> pd.Series:
+    """Rows the model scores: status ``ok`` and not system-generated (templated)."""
+    flags = frame["flags"].fillna("").astype(str)
+    templated = flags.str.contains("|".join(UNSCORED_FLAGS), regex=True)
+    return (frame["status"] == "ok") & ~templated
 
 
 def countable(frame: pd.DataFrame) -> pd.Series:

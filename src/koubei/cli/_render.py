@@ -16,6 +16,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from koubei.aggregate.headline import left_out_text
 from koubei.io import ReadReport
 from koubei.scoring import ScoreSummary
 
@@ -56,17 +57,17 @@ def read_report(report: ReadReport, quiet: bool) -> None:
 
 
 def summary(s: ScoreSummary) -> list[str]:
-    """Lines of a scoring summary."""
-    lines = [f"rows: {s.rows:,}   scored: {s.scored:,}"]
-    if s.skipped:
-        lines.append("not scored: " + ", ".join(f"{k} {v:,}" for k, v in s.skipped.items())
-                     + " (kept in the output with empty predictions)")
+    """Lines of a scoring summary: the headline counts ``koubei report`` shows too."""
+    lines = [f"rows: {s.rows:,}   scored: {s.scored:,}   counted: {s.counted:,}"]
+    if s.left_out:
+        lines.append(f"left out of the counts: {left_out_text(s.left_out)} "
+                     "(rows not scored are kept in the output with empty predictions)")
     if s.flagged:
         lines.append("flagged: " + ", ".join(f"{k} {v:,}" for k, v in s.flagged.items()))
     total = max(1, sum(s.sentiment.values()))
-    lines.append("sentiment: " + ", ".join(
+    lines.append("sentiment (counted): " + ", ".join(
         f"{k} {v:,} ({v / total:.0%})" for k, v in sorted(s.sentiment.items())))
-    lines.append(f"complaints: {s.complaints:,} ({s.complaints / max(1, s.scored):.0%} of scored)")
+    lines.append(f"complaints: {s.complaints:,} ({s.complaints / max(1, s.counted):.0%} of counted)")
     if s.top_complaints:
         lines.append("top complaint topics: " + ", ".join(
             f"{zh} {tid} {n:,}" for tid, zh, n in s.top_complaints))

@@ -41,7 +41,7 @@ def list_issues(
     status: Annotated[Status | None, typer.Option("--status", help="Only issues in this state.")] = None,
     freq: Annotated[Freq | None, typer.Option("--freq", help="Only this window frequency's history (D, W, M).")] = None,
 ) -> None:
-    """List every recorded issue with its state and its latest flagged window."""
+    """List every recorded issue: its state, where its current episode began, its latest flagged window."""
     from koubei.detect.history import open_store  # duckdb only when a store is used
 
     with open_store(store, create=False) as s:
@@ -83,15 +83,15 @@ def unmute(issue_id: IssueArg, store: StoreOpt) -> None:
 def issue_table(df: pd.DataFrame) -> Table:
     """The rich table of ``IssueStore.list()`` rows."""
     table = Table()
-    for name in ("id", "status", "topic", "direction", "cell", "window"):
-        table.add_column(name, no_wrap=name in ("id", "status", "window"), min_width=4)
+    for name in ("id", "status", "topic", "direction", "cell", "first window", "window"):
+        table.add_column(name, no_wrap=name in ("id", "status", "first window", "window"), min_width=4)
     for name in ("count", "lift", "q", "severity"):
         table.add_column(name, justify="right", no_wrap=True)
     table.add_column("summary", overflow="fold", ratio=1, min_width=16)
     for r in df.itertuples(index=False):
         table.add_row(r.issue_id, r.status, _text(r.topic_zh), _text(r.direction) or "-", _text(r.cell_label),
-                      r.window, _num(r.count, "{:.0f}"), _num(r.lift, "{:.1f}×"), _num(r.q_value, "{:.2g}"),
-                      _num(r.severity, "{:.0f}"), _text(r.summary))
+                      _text(r.first_window), r.window, _num(r.count, "{:.0f}"), _num(r.lift, "{:.1f}×"),
+                      _num(r.q_value, "{:.2g}"), _num(r.severity, "{:.0f}"), _text(r.summary))
     return table
 
 

@@ -14,24 +14,28 @@ Tables (schema version :data:`SCHEMA_VERSION`):
 - ``issues``: one row per issue_id: key fields, first_seen / last_seen (window
   starts), times_flagged, muted, mute_reason, muted_at.
 
-Statuses are derived from the whole recorded history each time they are asked
-for (see :func:`walk_states`), so recording windows out of order, or twice,
-gives the same answer. ``muted`` wins over every derived state until unmuted.
+Statuses and first windows are derived from the whole recorded history each
+time they are asked for (see :mod:`koubei.detect.state`), so recording windows
+out of order, or twice, gives the same answer. ``muted`` wins over every
+derived state until unmuted.
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import functools
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pandas as pd
 
-from koubei.errors import StoreError
+from koubei.detect.state import IssueState, issue_states, walk_states, with_states
+from koubei.errors import NotFoundError, StoreError, first_line
 
 SCHEMA_VERSION = 1
 STATUSES: tuple[str, ...] = ("new", "ongoing", "resolved", "muted")
@@ -68,64 +72,60 @@ _DDL = (
 )
 
 
-def walk_states(evaluated: Sequence[str], flagged: Collection[str],
-                resolve_after: int) -> tuple[dict[str, str], str]:
-    """Derive an issue's state window by window.
-
-    Args:
-        evaluated: the evaluated window labels of one frequency, in time order.
-        flagged: the labels of the windows the issue was flagged in.
-        resolve_after: clean evaluated windows after the last flag that resolve it.
-
-    Returns:
-        The state in each flagged window (``new`` or ``ongoing``) and the state
-        after the last evaluated window (``""`` when never flagged). An issue keeps
-        its state through fewer than ``resolve_after`` clean windows.
-    """
-    at: dict[str, str] = {}
-    state, clean = "", 0
-    for window in evaluated:
-        if window in flagged:
-            state = "ongoing" if state in ("new", "ongoing") else "new"
-            at[window], clean = state, 0
-        elif state in ("new", "ongoing"):
-            clean += 1
-            if clean >= resolve_after:
-                state = "resolved"
-    return at, state
+#: what to do about a damaged store, at the end of every message saying it is one
+DAMAGED_FIX = ("restore it from a backup, or give another --store file (a new file starts an empty "
+               "history)")
 
 
-def open_store(path: str | Path, *, create: bool = True) -> IssueStore:
+def open_store(path: str | Path, *, create: bool = True, read_only: bool = False) -> IssueStore:
     """Open (or create) an issue-history store.
 
     Args:
         path: the DuckDB file.
         create: create the file when missing; otherwise a missing file is an error.
+        read_only: open without taking the write lock (:func:`check_store`); a
+            store opened so cannot be written.
 
     Raises:
         StoreError: missing (with ``create=False``), not a DuckDB database, not a
-            koubei store, locked by another process, or written by a newer koubei.
+            koubei store, damaged (unreadable, a table or column missing or of
+            another type), locked by another process, or written by a newer koubei.
     """
     path = Path(path)
-    if not create and not path.exists():
+    if not path.exists() and (read_only or not create):
         raise StoreError(f"no issue store at {path}; run `koubei emerging --store {path}` first")
-    con = _connect(path)
+    con = _connect(path, read_only)
     try:
-        _prepare(con, path)
+        _prepare(con, path, read_only)
+    except duckdb.Error as e:
+        con.close()
+        raise _damaged(path, e) from None
     except BaseException:
         con.close()
         raise
     return IssueStore(path, con)
 
 
-def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+def check_store(path: str | Path) -> None:
+    """Refuse, before a long run, a store that :meth:`IssueStore.record` could not record into.
+
+    A missing file passes (recording creates it); nothing is written either way.
+
+    Raises:
+        StoreError: as :func:`open_store`.
+    """
+    if Path(path).exists():
+        open_store(path, read_only=True).close()
+
+
+def _connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     not_duckdb = StoreError(f"{path} is not an issue store (not a DuckDB database); "
                             "give another --store file")
     # DuckDB >= 2 opens a .csv or .parquet path as an in-memory database over it: check the header.
     if path.is_file() and not _has_duckdb_header(path):
         raise not_duckdb
     try:
-        return duckdb.connect(str(path))
+        return duckdb.connect(str(path), read_only=read_only)
     except duckdb.Error as e:
         msg = str(e)
         if "not a valid DuckDB database" in msg:
@@ -133,7 +133,7 @@ def _connect(path: Path) -> duckdb.DuckDBPyConnection:
         if "lock" in msg.lower():
             raise StoreError(f"{path} is locked by another process (another koubei run?); "
                              "wait for it to finish and try again") from None
-        raise StoreError(f"cannot open issue store {path}: {msg}") from None
+        raise _damaged(path, e) from None
 
 
 def _has_duckdb_header(path: Path) -> bool:
@@ -142,13 +142,25 @@ def _has_duckdb_header(path: Path) -> bool:
         return f.read(12)[8:12] == b"DUCK"
 
 
-def _prepare(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    """Create the tables of a new store, or check the schema version of an existing one."""
+def _damaged(path: Path, detail: BaseException | str) -> StoreError:
+    why = first_line(detail) if isinstance(detail, BaseException) else detail
+    return StoreError(f"{path} is a damaged issue store ({why}); {DAMAGED_FIX}")
+
+
+def _prepare(con: duckdb.DuckDBPyConnection, path: Path, read_only: bool = False) -> None:
+    """Create the tables of a new store, or check the schema of an existing one.
+
+    The ``meta`` table is checked before it is read, the version before the
+    other tables (a newer koubei may have changed them), then every table and
+    column, so a damaged store is refused before anything is written to it.
+    """
     from koubei import __version__
 
-    tables = {r[0] for r in con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+    tables = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables "
+                              "WHERE table_schema = 'main'").fetchall())
     if not tables:
+        if read_only:  # an empty DuckDB file: recording makes it a store
+            return
         for ddl in _DDL:
             con.execute(ddl)
         con.executemany("INSERT INTO meta VALUES (?, ?)",
@@ -157,16 +169,63 @@ def _prepare(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     if "meta" not in tables:
         raise StoreError(f"{path} is a DuckDB database but not a koubei issue store; "
                          "give another --store file")
+    _check_tables(con, path, tables, ["meta"])
     row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     if row is None or not str(row[0]).isdigit():
-        raise StoreError(f"{path} is a damaged issue store (no schema_version in meta); "
-                         "give another --store file")
+        raise _damaged(path, "no schema_version in meta")
     if int(row[0]) > SCHEMA_VERSION:
         raise StoreError(f"{path} was written by a newer koubei (issue store schema {row[0]}, "
                          f"this koubei reads {SCHEMA_VERSION}); upgrade koubei (pip install -U koubei)")
-    if int(row[0]) < SCHEMA_VERSION or not {"runs", "evaluations", "issue_windows", "issues"} <= tables:
-        raise StoreError(f"{path} is a damaged or unsupported issue store (schema {row[0]}); "
-                         "give another --store file")
+    if int(row[0]) < SCHEMA_VERSION:
+        raise _damaged(path, f"schema {row[0]}, which this koubei does not read")
+    _check_tables(con, path, tables, list(_expected_columns()))
+
+
+@functools.cache
+def _expected_columns() -> dict[str, list[tuple[str, str]]]:
+    """(column, type) of every table of a store this koubei writes, from :data:`_DDL` itself."""
+    with duckdb.connect(":memory:") as con:
+        for ddl in _DDL:
+            con.execute(ddl)
+        return _columns(con)
+
+
+def _columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, str]]]:
+    rows = con.execute("SELECT table_name, column_name, data_type FROM information_schema.columns "
+                       "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position").fetchall()
+    out: dict[str, list[tuple[str, str]]] = {}
+    for table, column, dtype in rows:
+        out.setdefault(table, []).append((column, dtype))
+    return out
+
+
+def _check_tables(con: duckdb.DuckDBPyConnection, path: Path, tables: dict[str, str],
+                  names: Sequence[str]) -> None:
+    """Every table in ``names`` is a table with exactly the columns and types this koubei writes.
+
+    ``record`` inserts by position, so a missing, extra or retyped column would
+    fail half-way through a run, or store values under the wrong names.
+    """
+    found = _columns(con)
+    problems: list[str] = []
+    for table in names:
+        want, have = _expected_columns()[table], found.get(table, [])
+        if table not in tables:
+            problems.append(f"no table {table}")
+        elif tables[table] != "BASE TABLE":
+            problems.append(f"{table} is a {tables[table].lower()}, not a table")
+        elif have != want:
+            have_types = dict(have)
+            missing = [c for c, _ in want if c not in have_types]
+            extra = [c for c, _ in have if c not in dict(want)]
+            retyped = [f"column {c} is {have_types[c]}, not {t}" for c, t in want
+                       if c in have_types and have_types[c] != t]
+            what = ([f"lacks column {', '.join(missing)}"] if missing else []) \
+                + ([f"has unknown column {', '.join(extra)}"] if extra else []) \
+                + retyped + ([] if missing or extra or retyped else ["columns out of order"])
+            problems.append(f"table {table}: {', '.join(what)}")
+    if problems:
+        raise _damaged(path, "; ".join(problems))
 
 
 def _json_text(value: Any) -> Any:
@@ -198,7 +257,23 @@ def _check_issues(issues: pd.DataFrame, freq: str) -> pd.DataFrame:
 
 def _closest(issue_id: str, known: Sequence[str]) -> str:
     close = difflib.get_close_matches(issue_id, known, n=5, cutoff=0.6)
-    return f"; did you mean {', '.join(close)}?" if close else "; `koubei issues list` shows the ids"
+    return f"did you mean {', '.join(close)}? " if close else ""
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _reading(method: _F) -> _F:
+    """A DuckDB error while reading the store (a file cut short, a damaged block) is a StoreError."""
+
+    @functools.wraps(method)
+    def wrapper(self: IssueStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except duckdb.Error as e:
+            raise _damaged(self.path, e) from None
+
+    return wrapper  # type: ignore[return-value]
 
 
 class IssueStore:
@@ -210,6 +285,7 @@ class IssueStore:
     def __init__(self, path: Path, con: duckdb.DuckDBPyConnection) -> None:
         self.path = path
         self._con = con
+        self._in_transaction = False
 
     def __enter__(self) -> IssueStore:
         return self
@@ -221,6 +297,37 @@ class IssueStore:
     def close(self) -> None:
         """Close the DuckDB connection (releases the file lock)."""
         self._con.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[IssueStore]:
+        """Everything written inside is committed together when the block ends, or nothing.
+
+        Any exception rolls back every write made inside, so a caller can keep a
+        run's other work (writing its output file) in the same all-or-nothing
+        step as :meth:`record`. Nested blocks join the outer one.
+
+        Raises:
+            StoreError: DuckDB failed to write (the store is left as it was).
+        """
+        if self._in_transaction:
+            yield self
+            return
+        con = self._con
+        self._in_transaction = True
+        try:
+            con.begin()
+            yield self
+            con.commit()
+        except BaseException as e:
+            with contextlib.suppress(duckdb.Error):
+                con.rollback()
+            if isinstance(e, duckdb.Error):
+                raise StoreError(f"cannot write to issue store {self.path}: {first_line(e)}; nothing was "
+                                 "recorded: check free disk space and that the file is writable, then run "
+                                 f"again, or if the store is damaged, {DAMAGED_FIX}") from None
+            raise
+        finally:
+            self._in_transaction = False
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -245,7 +352,9 @@ class IssueStore:
                 default: the levels of ``issues`` for the log and every level for replacing.
 
         Returns:
-            ``issues`` with a ``status`` column: ``new``, ``ongoing`` (in its window) or ``muted``.
+            ``issues`` with each issue's ``status`` and ``first_window`` as ``list()`` gives
+            them after this run (:mod:`koubei.detect.state`): every row of an issue says
+            the same, whichever window it is about.
 
         Raises:
             ValueError: a column is missing, or rows of another freq.
@@ -256,11 +365,12 @@ class IssueStore:
         rows = _check_issues(issues, freq)
         windows = self._windows_frame(rows, evaluated_windows)
         run_levels = sorted(set(levels) if levels is not None else set(rows["level"].astype(str)))
-        self._write(rows, windows, freq=freq, levels=levels, run=[
-            pd.Timestamp.now(tz="UTC"), freq, json.dumps(run_levels, ensure_ascii=False),
-            json.dumps(windows["window"].tolist(), ensure_ascii=False), fingerprint, _version(),
-            resolve_after, len(rows)])
-        return issues.assign(status=self._row_statuses(issues, freq, resolve_after))
+        with self.transaction():  # the statuses are read inside: a failure there records nothing either
+            self._write(rows, windows, freq=freq, levels=levels, run=[
+                pd.Timestamp.now(tz="UTC"), freq, json.dumps(run_levels, ensure_ascii=False),
+                json.dumps(windows["window"].tolist(), ensure_ascii=False), fingerprint, _version(),
+                resolve_after, len(rows)])
+            return with_states(issues, self._issue_states(freq, resolve_after))
 
     @staticmethod
     def _windows_frame(rows: pd.DataFrame, evaluated: Sequence[tuple[str, pd.Timestamp]]) -> pd.DataFrame:
@@ -272,9 +382,9 @@ class IssueStore:
 
     def _write(self, rows: pd.DataFrame, windows: pd.DataFrame, *, freq: str,
                levels: Sequence[str] | None, run: list[Any]) -> None:
+        """The run's rows; called inside :meth:`transaction`, which commits or rolls back."""
         con = self._con
         try:
-            con.begin()
             self._set_tz(windows)
             con.execute("INSERT INTO runs SELECT coalesce(max(run_id), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ? "
                         "FROM runs", run)
@@ -283,13 +393,6 @@ class IssueStore:
                         '(SELECT "window" FROM _windows)', [freq])
             con.execute('INSERT INTO evaluations SELECT ?, "window", window_start FROM _windows', [freq])
             self._replace_flags(rows, freq, levels)
-            con.commit()
-        except duckdb.Error as e:
-            con.rollback()
-            raise StoreError(f"cannot write to issue store {self.path}: {e}; nothing was recorded") from None
-        except BaseException:
-            con.rollback()
-            raise
         finally:
             for view in ("_windows", "_rows"):
                 con.unregister(view)
@@ -330,21 +433,23 @@ class IssueStore:
                           "FROM (SELECT issue_id, min(window_start) f, max(window_start) l, count(*) n "
                           "FROM issue_windows GROUP BY issue_id) a WHERE issues.issue_id = a.issue_id")
 
+    @_reading
     def mute(self, issue_id: str, reason: str = "") -> None:
         """Mute an issue: its status is ``muted`` until :meth:`unmute`, whatever is recorded.
 
         Raises:
-            StoreError: unknown issue id (the message lists close ids).
+            NotFoundError: unknown issue id (the message lists close ids).
         """
         self._known(issue_id)
         self._con.execute("UPDATE issues SET muted = TRUE, mute_reason = ?, muted_at = ? WHERE issue_id = ?",
                           [reason, pd.Timestamp.now(tz="UTC"), issue_id])
 
+    @_reading
     def unmute(self, issue_id: str) -> str:
         """Unmute an issue and return the status it has from its history again.
 
         Raises:
-            StoreError: unknown issue id (the message lists close ids).
+            NotFoundError: unknown issue id (the message lists close ids).
         """
         self._known(issue_id)
         self._con.execute("UPDATE issues SET muted = FALSE, mute_reason = NULL, muted_at = NULL "
@@ -355,6 +460,7 @@ class IssueStore:
 
     # -- reading ---------------------------------------------------------------------------
 
+    @_reading
     def history(self, issue_id: str) -> pd.DataFrame:
         """The windows an issue was flagged in, by freq then time, with its ``status`` in each.
 
@@ -362,7 +468,7 @@ class IssueStore:
         muting is a current state and is not shown per window.
 
         Raises:
-            StoreError: unknown issue id (the message lists close ids).
+            NotFoundError: unknown issue id (the message lists close ids).
         """
         self._known(issue_id)
         rows = self._frame("SELECT * FROM issue_windows WHERE issue_id = ? "
@@ -377,7 +483,8 @@ class IssueStore:
     def _known(self, issue_id: str) -> None:
         ids = [r[0] for r in self._con.execute("SELECT issue_id FROM issues ORDER BY issue_id").fetchall()]
         if issue_id not in ids:
-            raise StoreError(f"no issue {issue_id} in {self.path}{_closest(issue_id, ids)}")
+            raise NotFoundError(f"no issue {issue_id} in {self.path}; {_closest(issue_id, ids)}"
+                                f"`koubei issues list --store {self.path}` lists the ids")
 
     def _frame(self, sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
         """Run a query; timestamps come back in the zone the window starts were recorded in."""
@@ -402,38 +509,26 @@ class IssueStore:
                                 [freq]).fetchone()
         return 2 if row is None else int(row[0])
 
-    def _states(self, freq: str, resolve_after: int) -> tuple[dict[tuple[str, str], str], dict[str, str]]:
-        """Per (issue_id, window) and current derived state of every issue flagged in ``freq``."""
-        evaluated = self._evaluated(freq)
-        sql = 'SELECT issue_id, "window" FROM issue_windows WHERE freq = ?'
+    def _issue_states(self, freq: str, resolve_after: int) -> dict[str, IssueState]:
+        """The status and first window of every issue flagged in ``freq`` (:mod:`koubei.detect.state`)."""
+        sql = 'SELECT issue_id, "window", first_window FROM issue_windows WHERE freq = ?'
         flags = self._con.execute(sql, [freq]).fetchall()
-        by_issue: dict[str, set[str]] = {}
-        for issue_id, window in flags:
-            by_issue.setdefault(issue_id, set()).add(window)
-        at: dict[tuple[str, str], str] = {}
-        current: dict[str, str] = {}
-        for issue_id, flagged in by_issue.items():
-            per_window, current[issue_id] = walk_states(evaluated, flagged, resolve_after)
-            at.update({(issue_id, w): s for w, s in per_window.items()})
-        return at, current
+        return issue_states(self._evaluated(freq), flags, resolve_after, muted=self._muted())
 
     def _muted(self) -> set[str]:
         return {r[0] for r in self._con.execute("SELECT issue_id FROM issues WHERE muted").fetchall()}
 
-    def _row_statuses(self, rows: pd.DataFrame, freq: str, resolve_after: int) -> list[str]:
-        at, _ = self._states(freq, resolve_after)
-        muted = self._muted()
-        keys = zip(rows["issue_id"].astype(str), rows["window"].astype(str))
-        return ["muted" if i in muted else at[(i, w)] for i, w in keys]
-
+    @_reading
     def list(self, status: str | None = None, freq: str | None = None) -> pd.DataFrame:
         """Every issue with its current status and the metrics of its latest flagged window.
 
         With ``freq``, only that frequency's history counts; without, each issue is
         shown in the frequency of its latest flagged window (ties: M, then W, then D).
         ``first_seen`` / ``last_seen`` are window labels of that frequency and
-        ``times_flagged`` counts its flagged windows. Statuses use the
-        ``resolve_after`` of the latest run of each frequency.
+        ``times_flagged`` counts its flagged windows. ``status`` (now) and
+        ``first_window`` (where its current episode began) are
+        :func:`koubei.detect.state.issue_states`'s, with the ``resolve_after`` of
+        the latest run of each frequency; the other metrics are the latest window's.
 
         Args:
             status: keep only ``new``, ``ongoing``, ``resolved`` or ``muted``.
@@ -447,13 +542,10 @@ class IssueStore:
             raise ValueError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
         if freq is not None and freq not in FREQS:
             raise ValueError(f"freq must be one of {', '.join(FREQS)}, not {freq!r}")
-        df = self._latest(freq)
-        current: dict[tuple[str, str], str] = {}
-        for f in df["freq"].unique():
-            _, states = self._states(str(f), self._resolve_after(str(f)))
-            current.update({(i, str(f)): s for i, s in states.items()})
-        df["status"] = [current[(i, str(f))] for i, f in zip(df["issue_id"], df["freq"])]
-        df.loc[df.pop("muted").astype(bool), "status"] = "muted"
+        df = self._latest(freq).drop(columns="muted")
+        parts = [with_states(part, self._issue_states(str(f), self._resolve_after(str(f))))
+                 for f, part in df.groupby("freq", sort=False)]
+        df = pd.concat(parts) if parts else df.assign(status=pd.Series(dtype=object))
         if status is not None:
             df = df[df["status"] == status]
         order = df["status"].map(STATUSES.index)

@@ -14,6 +14,7 @@ from koubei.aggregate.windows import Freq
 from koubei.detect.emerging import EmergingConfig, EmergingResult, Windows, detect_emerging
 from koubei.detect.schema import ISSUE_COLUMNS
 from koubei.detect.source import ScoredRows, open_scored
+from koubei.detect.state import without_store
 from koubei.engines import Engine
 from koubei.errors import ColumnError
 from koubei.io import write_table
@@ -22,7 +23,12 @@ from koubei.io.writers import check_output
 
 @dataclass
 class EmergingRun:
-    """A finished run: the issues (with ``status`` when a store was given) and what was written."""
+    """A finished run: the issues and what was written.
+
+    Each issue's ``status`` (only with a store) and ``first_window`` are
+    :mod:`koubei.detect.state`'s, the same on every row of the issue and the same
+    as ``koubei issues list`` and ``koubei export`` give.
+    """
 
     result: EmergingResult
     issues: pd.DataFrame
@@ -56,10 +62,16 @@ def run_emerging(input_path: str | Path, output: str | Path | None = None, *, fr
 
     Raises:
         EngineError: ``dask`` without Dask installed, or an unreachable scheduler.
-        InputError, OutputError, StoreError: the input, output or store cannot be used.
+        InputError, OutputError, StoreError: the input, output or store cannot be used. A
+            damaged store is refused before the input is read; a run that fails leaves the
+            store as it was (recording and writing ``output`` are one transaction).
     """
     if output is not None:
         check_output(output, fmt, overwrite=overwrite)
+    if store is not None:
+        from koubei.detect.history import check_store
+
+        check_store(store)  # a damaged store is refused before the detection, not after it
     cfg = config or EmergingConfig()
     with open_scored(input_path, engine=engine, tz=tz, scheduler=scheduler, n_workers=n_workers) as rows:
         result = detect_emerging(rows, freq=freq, by=by, config=cfg, windows=windows,
@@ -69,9 +81,19 @@ def run_emerging(input_path: str | Path, output: str | Path | None = None, *, fr
     n_novel = 0 if found is None else len(found)
     if found is not None and n_novel:
         issues = pd.concat([issues, found[list(ISSUE_COLUMNS)]], ignore_index=True)
-    if store is not None:
-        issues = _record(store, issues, result, by, fingerprint(input_path), resolve_after)
-    path = write_table(_for_file(issues), Path(output), fmt, overwrite=overwrite, raw=raw) if output else None
+    if store is None:
+        issues = without_store(issues, [w for w, _ in result.evaluated], resolve_after)
+        path = _write(issues, output, fmt, overwrite, raw)
+    else:
+        from koubei.detect.history import open_store
+
+        levels = [",".join(by[:i]) for i in range(len(by) + 1)]
+        # one transaction: an output that cannot be written records nothing either
+        with open_store(store) as db, db.transaction():
+            issues = db.record(issues, freq=result.freq.value, evaluated_windows=result.evaluated,
+                               fingerprint=fingerprint(input_path), resolve_after=resolve_after,
+                               levels=levels)
+            path = _write(issues, output, fmt, overwrite, raw)
     return EmergingRun(result=result, issues=issues, novel=n_novel, output=path,
                        store=Path(store) if store else None)
 
@@ -126,14 +148,9 @@ def _novel(rows: ScoredRows, result: EmergingResult, model: Any, mask: bool,
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(ISSUE_COLUMNS))
 
 
-def _record(store: str | Path, issues: pd.DataFrame, result: EmergingResult, by: Sequence[str],
-            digest: str, resolve_after: int) -> pd.DataFrame:
-    from koubei.detect.history import open_store
-
-    levels = [",".join(by[:i]) for i in range(len(by) + 1)]
-    with open_store(store) as db:
-        return db.record(issues, freq=result.freq.value, evaluated_windows=result.evaluated,
-                         fingerprint=digest, resolve_after=resolve_after, levels=levels)
+def _write(issues: pd.DataFrame, output: str | Path | None, fmt: str | None, overwrite: bool,
+           raw: bool) -> Path | None:
+    return write_table(_for_file(issues), Path(output), fmt, overwrite=overwrite, raw=raw) if output else None
 
 
 def _for_file(issues: pd.DataFrame) -> pd.DataFrame:

@@ -18,6 +18,7 @@ import hashlib
 import importlib.util
 import inspect
 import json
+import pickle
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -27,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from koubei.errors import EncoderError, IncompatibleModelError, ModelNotFoundError
+from koubei.errors import EncoderError, IncompatibleModelError, ModelNotFoundError, first_line
 
 INSTALL_LINE = 'pip install "koubei[transformers]"'
 INSTALL_HINT = (f"the transformer encoder needs torch and transformers; install them with {INSTALL_LINE} "
@@ -387,13 +388,42 @@ class TransformerEmbedder:
 
 
 def load_pretrained(transformers: Any, folder: Path) -> tuple[Any, Any]:
-    """(tokenizer, model) of a checked model directory, from local files only."""
+    """(tokenizer, model) of a checked model directory, from local files only.
+
+    Raises:
+        IncompatibleModelError: torch refused the pickled weights (``pytorch_model.bin``)
+            under ``weights_only``: they hold more than tensors, and are never run.
+        EncoderError: transformers cannot load the directory otherwise.
+    """
     try:
         tokenizer = transformers.AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
         model = transformers.AutoModel.from_pretrained(str(folder), local_files_only=True)
-    except _load_errors() as e:
-        raise EncoderError(f"transformers cannot load the model in {folder} ({e}); {GET_MODEL_HINT}") from e
+    except Exception as e:
+        refused = _refused_pickle(e)
+        if refused is not None:
+            raise IncompatibleModelError(
+                f"{folder}: torch refused to load the weights (pytorch_model.bin) with weights_only "
+                f"({first_line(refused)}): they hold pickled objects besides tensors, which koubei never "
+                "runs; retrain the model, or restore the bundle and its encoder from a trusted copy "
+                "(or save the encoder's weights as model.safetensors)") from None
+        if isinstance(e, _load_errors()):
+            raise EncoderError(f"transformers cannot load the model in {folder} ({first_line(e)}); "
+                               f"{GET_MODEL_HINT}") from e
+        raise
     return tokenizer, model
+
+
+def _refused_pickle(e: BaseException) -> BaseException | None:
+    """The ``pickle.UnpicklingError`` behind ``e`` (torch's ``weights_only`` refusal, which
+    transformers may re-raise as ``OSError``/``ValueError``), if any."""
+    seen: set[int] = set()
+    cur: BaseException | None = e
+    while cur is not None and id(cur) not in seen:
+        if isinstance(cur, pickle.UnpicklingError):
+            return cur
+        seen.add(id(cur))
+        cur = cur.__cause__ or cur.__context__
+    return None
 
 
 def _load_errors() -> tuple[type[BaseException], ...]:

@@ -187,7 +187,7 @@ def table_row(rec: dict[str, Any], lang: Lang) -> dict[str, Any]:
         "product": placed_label(rec, "product", lang), "supplier": placed_label(rec, "supplier", lang),
         "cell_label": rec["cell_label"], "window": rec["window"],
         **{k: rec[k] for k in ("count", "total", "rate", "baseline_rate", "lift", "q_value", "severity")},
-        "first_seen": rec["first_seen"], "trend": ",".join(str(t["count"]) for t in rec["trend"]),
+        "first_window": rec["first_window"], "trend": ",".join(str(t["count"]) for t in rec["trend"]),
         "quote_1": quotes[0], "quote_2": quotes[1], "quote_3": quotes[2],
         "team": rec["team"], "summary": rec["summary"],
     }

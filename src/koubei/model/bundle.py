@@ -24,8 +24,9 @@ Layout of a bundle directory::
     arrays.npz        every numeric array (idf, coefficients, thresholds)
     MODEL_CARD.md     what it is, what it was trained on, how good it is
 
-Loading runs no code from the bundle (``np.load(allow_pickle=False)``) and
-checks each file's hash and the format version first.
+Loading runs no code from the bundle (``np.load(allow_pickle=False)``: an
+object array is refused) and checks the format version and each file's hash
+first; a manifest without its ``files`` hashes is refused.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from koubei.errors import EncoderError, IncompatibleModelError, ModelNotFoundErr
 from koubei.io.writers import atomic_dir
 from koubei.model.card import render_card
 from koubei.model.committee import Committee
+from koubei.model.npz import RESTORE_FIX, read_npz
 from koubei.model.predict import Components
 from koubei.taxonomy import Taxonomy, taxonomy_from_dict
 
@@ -168,7 +170,8 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
 
     Raises:
         ModelNotFoundError: no bundle at ``path``.
-        IncompatibleModelError: another kind, format version, or damaged files.
+        IncompatibleModelError: another kind, format version, damaged files, or no
+            ``files`` hashes to check them by.
     """
     folder = Path(path)
     mpath = folder / "manifest.json"
@@ -182,15 +185,21 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
         manifest = json.loads(mpath.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as e:
         raise IncompatibleModelError(f"{mpath}: manifest is not valid JSON ({e})") from e
-    if manifest.get("kind") != MODEL_KIND:
-        raise IncompatibleModelError(f"{folder}: not a koubei review model (kind={manifest.get('kind')!r})")
+    if not isinstance(manifest, dict) or manifest.get("kind") != MODEL_KIND:
+        kind = manifest.get("kind") if isinstance(manifest, dict) else None
+        raise IncompatibleModelError(f"{folder}: not a koubei review model (kind={kind!r})")
     fmt = str(manifest.get("format_version", ""))
     if not _readable(fmt):
         raise IncompatibleModelError(
             f"{folder}: bundle format {fmt or '?'} cannot be read by koubei (reads {BUNDLE_FORMAT}); "
             "retrain it with this version"
         )
-    for name, digest in (manifest.get("files") or {}).items():
+    files = manifest.get("files")
+    if not isinstance(files, dict) or not files:
+        # without it no file would be checked: a damaged or swapped file would load silently
+        raise IncompatibleModelError(f"{folder}: manifest.json has no list of files and their hashes, so the "
+                                     f"bundle cannot be checked (damaged or edited); {RESTORE_FIX}")
+    for name, digest in files.items():
         f = folder / name
         if not f.is_file():
             raise IncompatibleModelError(f"{folder}: file {name} is missing from the bundle")
@@ -238,8 +247,7 @@ def load_components(path: str | Path, *, expect_taxonomy: Taxonomy | None = None
             f"{folder} was trained on taxonomy {taxonomy.name} v{taxonomy.version}, not "
             f"{expect_taxonomy.name} v{expect_taxonomy.version}; train a model on your taxonomy"
         )
-    with np.load(folder / "arrays.npz", allow_pickle=False) as z:
-        arrays = {k: z[k] for k in z.files}
+    arrays = read_npz(folder / "arrays.npz")
 
     def part(prefix: str) -> dict[str, np.ndarray]:
         return {k[len(prefix) + 1:]: v for k, v in arrays.items() if k.startswith(prefix + ".")}

@@ -33,11 +33,14 @@ import numpy as np
 from koubei.classify.features import Doc
 from koubei.classify.topics import TopicDetector, max_by_owner
 from koubei.errors import IncompatibleModelError
+from koubei.model.npz import NPZ_ERRORS, load_npz
 from koubei.model.predict import Components, clause_index
 
 COMMITTEE_JSON = "committee.json"
 COMMITTEE_NPZ = "committee.npz"
 COMMITTEE_FILES = (COMMITTEE_JSON, COMMITTEE_NPZ)
+#: what reading a damaged, cut-short or edited committee raises
+_READ_ERRORS: tuple[type[Exception], ...] = (*NPZ_ERRORS, TypeError)
 
 
 @dataclass
@@ -111,14 +114,13 @@ def load_committee(folder: Path, manifest: dict[str, Any], width: int) -> Commit
         return None
     try:
         metas = json.loads((folder / COMMITTEE_JSON).read_text(encoding="utf-8"))["members"]
-        with np.load(folder / COMMITTEE_NPZ, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
+        arrays = load_npz(folder / COMMITTEE_NPZ)
         members = []
         for i, meta in enumerate(metas):
             prefix = f"m{i}."
             members.append(TopicDetector.from_state(
                 meta, {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}))
-    except (OSError, ValueError, KeyError, TypeError) as e:
+    except _READ_ERRORS as e:
         raise IncompatibleModelError(f"{folder}: the committee ({', '.join(COMMITTEE_FILES)}) cannot be "
                                      f"read ({e}); retrain the model") from e
     bad = [i for i, m in enumerate(members) if m.n_features_in_ != width]

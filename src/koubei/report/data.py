@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from koubei.aggregate import aggregate, countable
+from koubei.aggregate.headline import HeadlineCounts, left_out_text
 from koubei.detect.quotes import mask_personal
 from koubei.taxonomy import Taxonomy
 
@@ -31,7 +32,11 @@ _COUNT = re.compile(r"(.*)\((\d+)\)")
 
 @dataclass
 class Headline:
-    """The numbers at the top of the report."""
+    """The numbers at the top of the report.
+
+    ``rows``, ``scored``, ``reviews`` (counted), ``left_out`` and ``complaints`` are
+    :class:`koubei.aggregate.headline.HeadlineCounts`'s, the figures ``koubei score`` prints.
+    """
 
     rows: int
     reviews: int
@@ -39,6 +44,13 @@ class Headline:
     satisfaction_rate: float | None
     complaints: int
     issues: int
+    scored: int = 0
+    left_out: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def left_out_line(self) -> str:
+        """The left-out rows by reason, as ``koubei score`` prints them."""
+        return left_out_text(self.left_out)
     by_status: dict[str, int] = field(default_factory=dict)
     first_time: str = ""
     last_time: str = ""
@@ -52,6 +64,7 @@ class IssueView:
     status: str
     topic: str
     cell: str
+    first_window: str
     window: str
     count: int
     total: int
@@ -66,16 +79,18 @@ class IssueView:
 
 
 def headline(scored: pd.DataFrame, issues: Sequence[IssueView]) -> Headline:
-    """Reviews read and counted, negative rate, 满意率, complaints and issues by status."""
+    """Reviews read, scored and counted, what was left out, negative rate, 满意率, complaints, issues."""
     overall = aggregate(scored, top_opinions=0).iloc[0]
+    counts = HeadlineCounts.of(scored)
     times = scored.loc[countable(scored), "time"].dropna() if "time" in scored else pd.Series([])
     by_status: dict[str, int] = {}
     for issue in issues:
         by_status[issue.status] = by_status.get(issue.status, 0) + 1
     order = list(STATUS_ZH)
     return Headline(
-        rows=len(scored), reviews=int(overall["reviews"]), neg_rate=_number(overall["neg_rate"]),
-        satisfaction_rate=_number(overall["satisfaction_rate"]), complaints=int(overall["complaints"]),
+        rows=counts.rows, reviews=counts.counted, neg_rate=_number(overall["neg_rate"]),
+        satisfaction_rate=_number(overall["satisfaction_rate"]), complaints=counts.complaints,
+        scored=counts.scored, left_out=counts.left_out_by_count(),
         issues=len(issues), by_status=dict(sorted(by_status.items(), key=lambda kv: _rank(order, kv[0]))),
         first_time=_day(times.min()) if len(times) else "", last_time=_day(times.max()) if len(times) else "",
     )
@@ -92,7 +107,8 @@ def _issue_view(row: dict[str, Any]) -> IssueView:
     return IssueView(
         issue_id=issue_id, status=_text(row.get("status")),
         topic=f"{topic_zh} ({topic})" if topic_zh and topic else topic_zh or topic,
-        cell=_text(row.get("cell_label")) or "全部", window=_text(row.get("window")),
+        cell=_text(row.get("cell_label")) or "全部",
+        first_window=_text(row.get("first_window")), window=_text(row.get("window")),
         count=int(_number(row.get("count")) or 0), total=int(_number(row.get("total")) or 0),
         rate=_number(row.get("rate")), lift=_number(row.get("lift")), q_value=_number(row.get("q_value")),
         severity=_number(row.get("severity")), summary=_text(row.get("summary")),

@@ -204,9 +204,11 @@ def _issues(frame: pd.DataFrame, stored: pd.DataFrame | None, store: str | Path 
         return pd.DataFrame(), "none", ["评论没有时间，未检测问题 (reviews have no times: no issue "
                                         "detection); score with --time-col"]
     from koubei.detect.emerging import find_emerging
+    from koubei.detect.state import without_store
 
     res = find_emerging(frame, freq=freq, by=by, taxonomy=taxonomy, source=source)
-    issues = res.issues.sort_values("severity", ascending=False, kind="stable").assign(status="")
+    found = without_store(res.issues, [w for w, _ in res.evaluated])
+    issues = found.sort_values("severity", ascending=False, kind="stable").assign(status="")
     last = res.evaluated[-1][0] if res.evaluated else ""
     return issues, "detected", [f"问题由本次检测得出，窗口 {last}，未记录 (issues detected by this run "
                                 f"in {last}, not recorded; pass --store for their history)"]
