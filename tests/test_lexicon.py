@@ -60,7 +60,8 @@ def test_mild_praise_is_praise(lex, text: str) -> None:  # type: ignore[no-untyp
     assert lex.evidence(normalize(text)).positive
 
 
-@pytest.mark.parametrize("text", ["米饭还行，就是菜也油的要命", "味道还可以，但是送得太晚", "还可以，不过分量一般"])
+@pytest.mark.parametrize("text", ["米饭还行，就是菜也油的要命", "味道还可以，但是送得太晚",
+                                  "还可以，不过分量一般"])
 def test_praise_before_a_contrast_is_not_one_sided(lex, text: str) -> None:  # type: ignore[no-untyped-def]
     # GUIDELINE: mild praise plus a concrete complaint (X还可以，就是Y) is no praise of the whole
     ev = lex.evidence(normalize(text))
