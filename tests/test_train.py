@@ -223,8 +223,12 @@ def test_train_with_ten_of_each_sentiment_learns_the_three_class_head(tmp_path: 
 def test_train_refuses_bad_outputs_and_bases(trained: Path, tmp_path: Path) -> None:
     res = invoke("train", DATA, "--base", BASE, "-o", trained)
     assert res.exit_code == OutputError.exit_code and "not empty; pass --overwrite" in res.output
-    res = invoke("train", DATA, "--base", BASE, "-o", BASE, "--overwrite")
-    assert res.exit_code == OutputError.exit_code and "bundled default" in res.output
+    res = invoke("train", DATA, "--base", BASE, "-o", BASE, "--overwrite")  # the base is an input
+    assert res.exit_code == OutputError.exit_code and "is also an input of this command" in res.output
+    from koubei.train.fit import check_output_dir
+
+    with pytest.raises(OutputError, match="bundled default"):  # not an input, still never overwritten
+        check_output_dir(default_model_path(), True)
     (tmp_path / "empty").mkdir()
     tax = load_taxonomy()
     records, _ = read_labels(DATA, tax)

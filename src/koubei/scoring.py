@@ -82,6 +82,11 @@ class SummaryCounts:
         """Rows counted so far."""
         return self.head.rows
 
+    @property
+    def scored(self) -> int:
+        """Rows scored so far (what a progress bar advances by)."""
+        return self.head.scored
+
     @classmethod
     def of(cls, scored: pd.DataFrame, taxonomy: Taxonomy) -> SummaryCounts:
         """The counts of one scored frame."""
