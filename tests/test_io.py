@@ -996,6 +996,14 @@ def test_headerless_workbook_reads_with_no_header(tmp_path: Path) -> None:
     assert read_reviews(path, no_header=True)["text"].tolist() == [r[0] for r in dump_rows(5)]
 
 
+def test_headerless_workbook_keeps_a_column_the_first_row_leaves_empty(tmp_path: Path) -> None:
+    rows = [["这家的卤味太咸了，吃完一直喝水", None], ["薯片一点都没受潮，回购了", 5], ["分量比上次少了一半", 3]]
+    path = write_rows_xlsx(tmp_path / "nohead.xlsx", rows)
+    df = read_reviews(path, no_header=True, rating_col="2")
+    assert df["text"].tolist() == [r[0] for r in rows]
+    assert df["rating"].tolist()[1:] == [5, 3]  # the first review's empty rating narrowed nothing
+
+
 def test_long_header_with_a_named_column_is_no_data_row(tmp_path: Path) -> None:
     rows = [
         ["这家店的牛肉面真的很好吃，汤头浓郁", "2026-11-01"],

@@ -117,7 +117,7 @@ def _pick_sheet(book: Any, sheet: str | int | None, path: Path) -> Any:
 def _chunks(
     rows: Iterator[tuple[Any, ...]], path: Path, chunksize: int, info: RawInfo, header: bool = True
 ) -> Iterator[pd.DataFrame]:
-    first = _first_row(rows, path)
+    first = _first_row(rows, path, trim=header)
     names = dedupe_header(first, info) if header else positional_header(len(first))
     chunk: list[list[str]] = [] if header else [first]
     width = len(names)
@@ -139,14 +139,17 @@ def _chunks(
         raise no_rows_error(path)
 
 
-def _first_row(rows: Iterator[tuple[Any, ...]], path: Path) -> list[str]:
-    """The cells of the first row with a value, up to its last value."""
+def _first_row(rows: Iterator[tuple[Any, ...]], path: Path, *, trim: bool = True) -> list[str]:
+    """The cells of the first row with a value, up to its last value; with ``trim=False``
+    every cell of the row (as wide as the sheet): a first data row's empty last cell
+    must not narrow every row after it."""
     for values in rows:
         cells = [cell_text(v) for v in values]
-        while cells and not cells[-1].strip():
+        if not any(c.strip() for c in cells):
+            continue
+        while trim and cells and not cells[-1].strip():
             cells.pop()
-        if cells:
-            return cells
+        return cells
     raise no_rows_error(path)
 
 
