@@ -1004,6 +1004,14 @@ def test_headerless_workbook_keeps_a_column_the_first_row_leaves_empty(tmp_path:
     assert df["rating"].tolist()[1:] == [5, 3]  # the first review's empty rating narrowed nothing
 
 
+@pytest.mark.parametrize("question", ["您对本产品的口味有什么意见或建议？", "请描述您这次购物遇到的问题",
+                                      "本次用餐的整体感受与评价："])
+def test_a_survey_question_as_header_is_no_data_row(tmp_path: Path, question: str) -> None:
+    rows = [["这家店的牛肉面真的很好吃，汤头浓郁"], ["送餐速度太慢了，面都坨了，差评"]]
+    path = write_csv(tmp_path / "survey.csv", [question], rows)
+    assert read_reviews(path)["text"].tolist() == [r[0] for r in rows]
+
+
 def test_long_header_with_a_named_column_is_no_data_row(tmp_path: Path) -> None:
     rows = [
         ["这家店的牛肉面真的很好吃，汤头浓郁", "2026-11-01"],

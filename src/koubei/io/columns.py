@@ -236,12 +236,19 @@ def header_as_data(mapping: ColumnMapping) -> str | None:
     That is: no column was found by its header name, the text column was
     guessed from the data, and its own header is a Chinese string as long as
     a review must be for the guess. Such a "header" is most likely the first
-    review of a file without a header row.
+    review of a file without a header row, unless it reads as a survey's
+    question (您对…有什么建议？, 评价内容：), the header of many exports.
     """
     if mapping.auto_detected or "text" not in mapping.guessed:
         return None
     name = mapping.columns["text"].strip()
+    if _SURVEY_QUESTION_RE.search(name):
+        return None
     return name if _CJK_RE.search(name) and len(name) >= _GUESS_MIN_LEN else None
+
+
+# A question or a label put to the respondent: a header, not a review.
+_SURVEY_QUESTION_RE = re.compile(r"[?？:：]\s*$|您|请(?:问|填写|输入|描述)")
 
 
 def _match(canonical: str, free: list[str], tiers: Tiers) -> list[str]:
