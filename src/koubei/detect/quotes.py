@@ -89,13 +89,19 @@ _MONTH = "(?:[0０][1-9１-９]|[1１][0-2０-２])"
 _DAY = "(?:[0０][1-9１-９]|[12１２]" + _D + "|[3３][01０１])"
 _ID = (_NOT_BEFORE + "[1-9１-９]" + _D + "{5}" + _SEP + "?" + _YEAR + _MONTH + _DAY + _SEP + "?"
        + _D + "{3}[0-9０-９XxＸｘ]" + _NOT_AFTER)
-_MOBILE = (_NOT_BEFORE + "(?:[+＋]?(?:86|８６)" + _SEP + "?)?[1１][3-9３-９]" + _D + _SEP + "?" + _D + "{4}"
-           + _SEP + "?" + _D + "{4}" + _NOT_AFTER)
+# A mobile may follow a letter (加v13812345678, tel13812345678): only a digit before or after
+# makes it part of a longer number. Its groups may be split by dots too (138.1234.5678).
+_NOT_DIGIT_BEFORE, _NOT_DIGIT_AFTER = "(?<![0-9０-９])", "(?![0-9０-９])"
+_MOBILE_SEP = "(?:[ \u3000]?[-－—.．][ \u3000]?|[ \u3000])"
+_MOBILE = (_NOT_DIGIT_BEFORE + "(?:[+＋]?(?:86|８６)" + _SEP + "?)?[1１][3-9３-９]" + _D + _MOBILE_SEP + "?"
+           + _D + "{4}" + _MOBILE_SEP + "?" + _D + "{4}" + _NOT_DIGIT_AFTER)
+# The local number whole (87654321) or in two groups (8888 8888, 6888-8888).
 _LANDLINE = (_NOT_BEFORE + "(?:[(（][0０]" + _D + "{2,3}[)）][ \u3000]?|[0０]" + _D + "{2,3}" + _SEP + "?)"
-             + _D + "{7,8}(?:" + _SEP + "?(?:转|分机|ext\\.?)" + _D + "{1,5})?" + _NOT_AFTER)
+             + "(?:" + _D + "{7,8}|" + _D + "{3,4}" + _SEP + _D + "{4})"
+             + "(?:" + _SEP + "?(?:转|分机|ext\\.?)" + _D + "{1,5})?" + _NOT_AFTER)
 _CARD_GROUPED = _NOT_BEFORE + _D + "{4}(?:" + _SEP + _D + "{4}){3}(?:" + _SEP + _D + "{1,3})?" + _NOT_AFTER
 _CARD_PLAIN = _NOT_BEFORE + "[3-6３-６]" + _D + "{15,18}" + _NOT_AFTER
-_EMAIL = "[A-Za-z0-9._%+-]+[@＠][A-Za-z0-9-]+(?:[.．][A-Za-z0-9-]+)+"
+_EMAIL = "(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+[@＠][A-Za-z0-9-]+(?:[.．][A-Za-z0-9-]+)+"
 _ACCOUNT = ("(?P<keep>(?:微信号?|威信|薇信|[vV]信|(?<![A-Za-z])(?:vx|wx|weixin|wechat)|"
             "(?<![A-Za-z])qq号?|扣扣号?|企鹅号?)(?:号|id)?)[ \u3000:：]*(?:是|为)?[ \u3000:：]*"
             "(?:[A-Za-z][-_A-Za-z0-9]{5,19}|[1-9１-９]" + _D + "{4,11})(?![-_A-Za-z0-9０-９])")
