@@ -202,6 +202,21 @@ def test_a_manifest_without_file_hashes_is_refused(bundle_copy: Path, tmp_path: 
     assert "retrain the model, or restore the bundle" in line
 
 
+def test_a_manifest_that_leaves_a_file_out_of_its_hashes_is_refused(bundle_copy: Path, tmp_path: Path) -> None:
+    m = json.loads((bundle_copy / "manifest.json").read_text(encoding="utf-8"))
+    del m["files"]["heads.json"]  # the others still listed: heads.json alone would load unchecked
+    (bundle_copy / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    line = _score_with(bundle_copy, tmp_path)
+    assert "lists no hash for heads.json" in line and "restore the bundle" in line
+
+
+def test_a_manifest_without_the_taxonomy_hash_is_one_line(bundle_copy: Path, tmp_path: Path) -> None:
+    m = json.loads((bundle_copy / "manifest.json").read_text(encoding="utf-8"))
+    del m["taxonomy"]["sha256"]
+    (bundle_copy / "manifest.json").write_text(json.dumps(m), encoding="utf-8")
+    assert "records no taxonomy hash" in _score_with(bundle_copy, tmp_path)
+
+
 @pytest.mark.parametrize("rehash", [False, True], ids=["hash-checked", "hash-updated"])
 def test_a_truncated_arrays_npz_is_one_line(bundle_copy: Path, tmp_path: Path, rehash: bool) -> None:
     npz = bundle_copy / "arrays.npz"

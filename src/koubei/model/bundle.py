@@ -199,6 +199,10 @@ def read_manifest(path: str | Path) -> dict[str, Any]:
         # without it no file would be checked: a damaged or swapped file would load silently
         raise IncompatibleModelError(f"{folder}: manifest.json has no list of files and their hashes, so the "
                                      f"bundle cannot be checked (damaged or edited); {RESTORE_FIX}")
+    unlisted = [name for name in _HASHED if name not in files]
+    if unlisted:  # a file left out of the list would load unchecked
+        raise IncompatibleModelError(f"{folder}: manifest.json lists no hash for {', '.join(unlisted)}, so "
+                                     f"the bundle cannot be checked (damaged or edited); {RESTORE_FIX}")
     for name, digest in files.items():
         f = folder / name
         if not f.is_file():
@@ -240,7 +244,11 @@ def load_components(path: str | Path, *, expect_taxonomy: Taxonomy | None = None
     manifest = read_manifest(folder)
     taxonomy = taxonomy_from_dict(json.loads((folder / "taxonomy.json").read_text(encoding="utf-8")),
                                   source=str(folder / "taxonomy.json"))
-    if taxonomy.sha256() != manifest["taxonomy"]["sha256"]:
+    recorded = manifest.get("taxonomy")
+    if not isinstance(recorded, dict) or "sha256" not in recorded:
+        raise IncompatibleModelError(f"{folder}: manifest.json records no taxonomy hash (damaged or "
+                                     f"edited); {RESTORE_FIX}")
+    if taxonomy.sha256() != recorded["sha256"]:
         raise IncompatibleModelError(f"{folder}: taxonomy.json does not match the manifest's taxonomy hash")
     if expect_taxonomy is not None and expect_taxonomy.sha256() != taxonomy.sha256():
         raise IncompatibleModelError(
