@@ -384,3 +384,17 @@ def test_xlsx_text_over_an_excel_cell_is_cut_with_a_warning(tmp_path: Path) -> N
     res = invoke("score", src, "-o", csv_out, "-q", "--workers", "1")
     assert res.exit_code == 0 and "warning" not in res.output
     assert pd.read_csv(csv_out, encoding="utf-8-sig")["评论内容"].str.len().max() == len(long_review)
+
+
+def test_a_command_puts_back_the_callers_sigterm_handler(tmp_path: Path) -> None:
+    import signal
+
+    def mine(signum: int, frame: object) -> None:
+        pass
+
+    previous = signal.signal(signal.SIGTERM, mine)
+    try:
+        invoke("score", tmp_path / "missing.csv", "-o", tmp_path / "o.csv")  # fails fast: no such file
+        assert signal.getsignal(signal.SIGTERM) is mine
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -997,7 +997,8 @@ def test_headerless_workbook_reads_with_no_header(tmp_path: Path) -> None:
 
 
 def test_headerless_workbook_keeps_a_column_the_first_row_leaves_empty(tmp_path: Path) -> None:
-    rows = [["这家的卤味太咸了，吃完一直喝水", None], ["薯片一点都没受潮，回购了", 5], ["分量比上次少了一半", 3]]
+    rows = [["这家的卤味太咸了，吃完一直喝水", None], ["薯片一点都没受潮，回购了", 5],
+            ["分量比上次少了一半", 3]]
     path = write_rows_xlsx(tmp_path / "nohead.xlsx", rows)
     df = read_reviews(path, no_header=True, rating_col="2")
     assert df["text"].tolist() == [r[0] for r in rows]

@@ -202,7 +202,8 @@ def test_a_manifest_without_file_hashes_is_refused(bundle_copy: Path, tmp_path: 
     assert "retrain the model, or restore the bundle" in line
 
 
-def test_a_manifest_that_leaves_a_file_out_of_its_hashes_is_refused(bundle_copy: Path, tmp_path: Path) -> None:
+def test_a_manifest_that_leaves_a_file_out_of_its_hashes_is_refused(bundle_copy: Path,
+                                                                    tmp_path: Path) -> None:
     m = json.loads((bundle_copy / "manifest.json").read_text(encoding="utf-8"))
     del m["files"]["heads.json"]  # the others still listed: heads.json alone would load unchecked
     (bundle_copy / "manifest.json").write_text(json.dumps(m), encoding="utf-8")

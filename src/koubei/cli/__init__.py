@@ -43,8 +43,9 @@ def translate_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        previous = None
         if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, _raise_terminated)
+            previous = signal.signal(signal.SIGTERM, _raise_terminated)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("always", KoubeiWarning)
@@ -57,6 +58,9 @@ def translate_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             term = isinstance(e, Terminated)
             typer.echo(f"{'terminated' if term else 'interrupted'}; no output was written", err=True)
             raise typer.Exit(143 if term else 130) from None
+        finally:
+            if previous is not None:  # a caller in-process (tests, a library user) keeps its own
+                signal.signal(signal.SIGTERM, previous)
 
     return wrapper
 
