@@ -27,3 +27,11 @@ def test_a_long_review_is_scored_from_its_first_part(default_model) -> None:  # 
     pred = default_model.predict([LONG])[0]
     assert pred.topics.get("taste") == "neg" and "too_salty" in pred.taste_detail
     assert pred.topics.get("delivery_logistics") == "neg"
+
+
+def test_new_kinds_of_complaint_read_the_same_first_characters() -> None:
+    from koubei.detect.novel import keyword_tokens
+
+    tail = "包装盒里有一只蟑螂" * 2_000  # past the cap: words the models never read
+    assert keyword_tokens(LONG + tail) == keyword_tokens(LONG[:MAX_REVIEW_CHARS])
+    assert "蟑螂" not in keyword_tokens(LONG + tail)

@@ -164,3 +164,15 @@ def test_export_and_report_mask_a_store_filled_without_the_new_rules(tmp_path: P
     assert doc["issues"] and not any(s in json.dumps(doc, ensure_ascii=False) for s in SECRETS)
     html = write_report(scored, tmp_path / "report.html", store=store).output.read_text(encoding="utf-8")
     assert not any(s in html for s in SECRETS)
+
+
+def test_a_quote_of_a_pasted_log_is_cut_and_only_its_start_is_masked() -> None:
+    from koubei.detect.quotes import shown_quote
+
+    log = "电话13812345678，薯片太咸了。" + "a1" * 500_000  # a megabyte pasted into the review box
+    quote = shown_quote(log)
+    assert quote.startswith("电话[电话]，薯片太咸了。") and len(quote) <= 160 and quote.endswith("…")
+    read: list[int] = []
+    shown_quote(log, mask=lambda t: read.append(len(t)) or t)
+    assert read and read[0] < 1_000  # the masker sees the start, not the megabyte
+    assert shown_quote("好吃  不贵\n会回购", mask=False) == "好吃 不贵 会回购"

@@ -38,8 +38,9 @@ from sklearn.utils.validation import check_is_fitted
 from koubei.aggregate.scored import countable, topic_ids
 from koubei.aggregate.stats import bh_qvalues
 from koubei.aggregate.windows import window_label, window_range, window_start
+from koubei.detect.quotes import shown_quote
 from koubei.detect.schema import ISSUE_COLUMNS
-from koubei.text.normalize import normalize
+from koubei.text.normalize import MAX_REVIEW_CHARS, normalize
 from koubei.text.segment import Segmenter, default_segmenter, load_stopwords
 
 NOVEL_TOPIC = "novel"
@@ -71,7 +72,7 @@ def keyword_tokens(text: str, segmenter: Segmenter | None = None,
     letter or Chinese character, stopwords (``corpora/dict/stopwords.txt``) removed."""
     seg = segmenter or default_segmenter()
     stop = load_stopwords() if stopwords is None else stopwords
-    norm = normalize(text or "")
+    norm = normalize((text or "")[:MAX_REVIEW_CHARS])  # as the models read it
     words = seg.cut(norm) if norm else []
     return [w for w in words if len(w) >= 2 and w not in stop and _WORD.search(w)]
 
@@ -419,7 +420,7 @@ class _Context:
             if not key or key in seen:
                 continue
             seen.add(key)
-            out.append(self.mask(text) if self.mask else text)
+            out.append(shown_quote(text, mask=self.mask or False))
             if len(out) == self.n_quotes:
                 break
         return out

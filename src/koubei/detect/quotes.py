@@ -152,6 +152,17 @@ def masked_kinds() -> list[tuple[str, str]]:
     return list(seen.items())
 
 
+def shown_quote(text: str, *, max_chars: int = 160, mask: bool | Callable[[str], str] = True) -> str:
+    """``text`` as a quote: whitespace collapsed, personal data masked (``mask``: True for
+    :func:`mask_personal`, or another masker), at most ``max_chars`` characters (``…``
+    marks a cut). Only the start is masked, a margin past the cut included so a number
+    there is masked whole: a pasted log costs no more than a review."""
+    text = " ".join(text[: 4 * max_chars + 64].split())
+    masker = mask_personal if mask is True else (mask or None)
+    quote = masker(text[: max_chars + 64]) if masker else text
+    return quote if len(quote) <= max_chars else quote[: max_chars - 1] + "…"
+
+
 def representative(texts: Sequence[str], vectors: np.ndarray | None = None, *, n: int = 3,
                    max_chars: int = 160, mask: bool = True) -> list[str]:
     """Up to ``n`` typical, distinct quotes.
@@ -172,8 +183,7 @@ def representative(texts: Sequence[str], vectors: np.ndarray | None = None, *, n
         if not key or key in seen:
             continue
         seen.add(key)
-        quote = mask_personal(text) if mask else text
-        out.append(quote if len(quote) <= max_chars else quote[: max_chars - 1] + "…")
+        out.append(shown_quote(text, max_chars=max_chars, mask=mask))
         if len(out) == n:
             break
     return out
