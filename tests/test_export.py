@@ -383,3 +383,14 @@ def test_export_of_a_real_emerging_run(tmp_path: Path) -> None:
     assert (top["product"], top["supplier"], top["status"]) == ("原味瓜子", "乙食品厂", "new")
     assert top["team"] == "研发部（口味配方）" and len(top["review_ids"]) == top["count"]
     assert top["quotes"] and all("[电话]" in q for q in top["quotes"])
+
+
+def test_a_categorical_text_column_is_defused_too() -> None:
+    import pandas as pd
+
+    from koubei.io.cells import defuse_frame
+
+    df = pd.DataFrame({"渠道": pd.Categorical(["=HYPERLINK(\"http://x\")", "微信"]), "分数": [-5, 3]})
+    out = defuse_frame(df)
+    assert out["渠道"].tolist() == ["'=HYPERLINK(\"http://x\")", "微信"]
+    assert out["分数"].tolist() == [-5, 3]  # a numeric column is left alone

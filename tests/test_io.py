@@ -1090,6 +1090,16 @@ def test_reviews_on_another_sheet_name_that_sheet(tmp_path: Path) -> None:
     assert len(read_reviews(path, sheet="评价明细")) == len(DUMP_REVIEWS)
 
 
+def test_a_sheet_name_with_a_space_is_quoted_in_the_advice(tmp_path: Path) -> None:
+    path = tmp_path / "two.xlsx"
+    with pd.ExcelWriter(path, engine="openpyxl") as xl:
+        summary = pd.DataFrame({"供应商": ["甲", "乙"], "数量": ["1", "2"]})
+        summary.to_excel(xl, sheet_name="汇总", index=False)
+        pd.DataFrame({"评论内容": DUMP_REVIEWS}).to_excel(xl, sheet_name="11月 评价", index=False)
+    with pytest.raises(ColumnError, match=r"pass --sheet '11月 评价' "):  # copied to a shell, it works
+        read_reviews(path)
+
+
 def test_corrupted_csvs_lose_no_row_silently(tmp_path: Path) -> None:
     """Randomly corrupted CSVs: either an error naming a line, or every row read (short ones counted)."""
     import random

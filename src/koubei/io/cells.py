@@ -45,13 +45,16 @@ def defuse_frame(df: pd.DataFrame) -> pd.DataFrame:
         out = out.set_axis(names, axis=1)
     for i in range(df.shape[1]):
         col = df.iloc[:, i]
-        if not (pd.api.types.is_object_dtype(col.dtype) or pd.api.types.is_string_dtype(col.dtype)):
+        categorical = isinstance(col.dtype, pd.CategoricalDtype)  # its categories are the text written
+        if not (categorical or pd.api.types.is_object_dtype(col.dtype)
+                or pd.api.types.is_string_dtype(col.dtype)):
             continue
         values = col.tolist()
         if any(looks_like_formula(v) for v in values):
             if out is df:
                 out = df.copy(deep=False)
-            out.isetitem(i, pd.Series([defuse(v) for v in values], index=col.index, dtype=col.dtype))
+            out.isetitem(i, pd.Series([defuse(v) for v in values], index=col.index,
+                                      dtype=object if categorical else col.dtype))
     return out
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+import shlex
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from itertools import chain
@@ -235,7 +237,7 @@ def _sheet_error(path: Path, err: InputError, opts: ReadOptions) -> InputError:
     name, column, _ = found[hits[0][1]]
     return type(err)(
         f"{path}: the first sheet {found[0][0]!r} has no review text column koubei can tell, "
-        f"but sheet {name!r} has one ({column!r}); pass --sheet {name} "
+        f"but sheet {name!r} has one ({column!r}); pass --sheet {_shell_word(name)} "
         f"(the workbook's sheets: {listed})"
     )
 
@@ -345,3 +347,9 @@ def _as_frame(data: pd.DataFrame | pd.Series | Sequence[str]) -> pd.DataFrame:
     if isinstance(data, str):
         raise TypeError("canonicalize() takes a list of texts, not one string; wrap it in [...]")
     return pd.DataFrame({"text": list(data)})
+
+
+def _shell_word(name: str) -> str:
+    """``name`` as a shell reads it back: quoted only when it holds spaces or shell characters
+    (a sheet named 评价明细 stays as it is, one named "11月 评价" is quoted)."""
+    return name if re.fullmatch(r"[^\s'\"$`\\;&|<>()*?!#~{}\[\]]+", name) else shlex.quote(name)
