@@ -19,10 +19,11 @@ from koubei.detect.run import run_emerging
 from koubei.detect.schema import ISSUE_COLUMNS
 from koubei.errors import InputError, OutputError, StoreError
 from koubei.export import export_issues, load_teams
-from koubei.export.cells import defuse, display_width, md_cell
+from koubei.export.cells import display_width, md_cell
 from koubei.export.columns import ISSUE_COLUMNS as EXPORT_COLUMNS
 from koubei.export.columns import headers
 from koubei.export.rows import parse_since
+from koubei.io.cells import defuse
 from koubei.resources import corpora_path
 
 TZ = "Asia/Shanghai"

@@ -13,8 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from koubei.cli import app
-from koubei.detect.history import IssueStore, open_store, walk_states
+from koubei.detect.history import IssueStore, open_store
 from koubei.detect.schema import ISSUE_COLUMNS
+from koubei.detect.state import walk_states
 from koubei.errors import NotFoundError, StoreError
 
 TZ = "Asia/Shanghai"
@@ -194,40 +195,45 @@ def test_first_window_is_the_current_episodes(store: IssueStore) -> None:
     assert store.list()[["status", "first_window"]].values.tolist() == [["ongoing", "2026-W50"]]
 
 
-def test_failed_write_leaves_the_store_as_before(store: IssueStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def _one_run_recorded(store: IssueStore) -> tuple[pd.DataFrame, object]:
+    """Record a first run; returns what the store must still hold after a failed second one."""
     run(store, ["2026-W46"], issue(BLAND, "2026-W46"))
-    before, rows = store.list(), counts(store)
+    return store.list(), counts(store)
 
-    def broken(*args: object) -> None:
-        raise duckdb.IOException("disk full")
 
-    monkeypatch.setattr(IssueStore, "_replace_flags", broken)
-    with pytest.raises(StoreError, match="nothing was recorded"):
-        run(store, ["2026-W47"], issue(BLAND, "2026-W47"))
+def _still_as_before(store: IssueStore, before: pd.DataFrame, rows: object) -> None:
     pd.testing.assert_frame_equal(store.list(), before)
     assert counts(store) == rows
     assert store._con.execute("SELECT count(*) FROM runs").fetchone() == (1,)
 
 
+def _fails_with(exc: Exception) -> object:
+    def broken(*args: object) -> None:
+        raise exc
+    return broken
+
+
+def test_failed_write_leaves_the_store_as_before(store: IssueStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    before, rows = _one_run_recorded(store)
+    monkeypatch.setattr(IssueStore, "_replace_flags", _fails_with(duckdb.IOException("disk full")))
+    with pytest.raises(StoreError, match="nothing was recorded"):
+        run(store, ["2026-W47"], issue(BLAND, "2026-W47"))
+    _still_as_before(store, before, rows)
+
+
 def test_a_failure_after_the_writes_records_nothing(store: IssueStore,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """The statuses are read in the same transaction: failing there commits no run row either."""
-    run(store, ["2026-W46"], issue(BLAND, "2026-W46"))
-    before, rows = store.list(), counts(store)
-
-    def broken(*args: object) -> dict:
-        raise duckdb.BinderException('Referenced column "muted" not found')
-
-    monkeypatch.setattr(IssueStore, "_issue_states", broken)
+    before, rows = _one_run_recorded(store)
+    missing = duckdb.BinderException('Referenced column "muted" not found')
+    monkeypatch.setattr(IssueStore, "_issue_states", _fails_with(missing))
     with pytest.raises(StoreError, match="nothing was recorded"):
         run(store, ["2026-W47"], issue(BLAND, "2026-W47"))
     monkeypatch.setattr(IssueStore, "_issue_states", lambda *a: [][0])  # not a DuckDB error: rolled back too
     with pytest.raises(IndexError):
         run(store, ["2026-W47"], issue(BLAND, "2026-W47"))
     monkeypatch.undo()
-    pd.testing.assert_frame_equal(store.list(), before)
-    assert counts(store) == rows
-    assert store._con.execute("SELECT count(*) FROM runs").fetchone() == (1,)
+    _still_as_before(store, before, rows)
 
 
 def test_a_transaction_keeps_other_work_with_the_record(store: IssueStore) -> None:

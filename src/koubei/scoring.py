@@ -28,7 +28,6 @@ from typing import Any
 import pandas as pd
 
 from koubei.aggregate.headline import HeadlineCounts, by_count
-from koubei.aggregate.scored import scorable as scorable  # re-exported: the model calls it from here
 from koubei.errors import OutputError
 from koubei.io import ReadReport, ReviewReader, read_reviews_with_report, write_table
 from koubei.io.canonical import CANONICAL_COLUMNS

@@ -1,17 +1,13 @@
-"""Making cell text safe to open: no formulas in spreadsheets, no markup in Markdown.
+"""Markdown cells and on-screen widths of the exported issue lists.
 
-Formula-like text is defused by the same functions as every other writer's
-(:mod:`koubei.io.cells`): a leading apostrophe in CSV, Excel's quote prefix in xlsx.
+Formula-like text is defused where every writer defuses it, :mod:`koubei.io.cells`
+(a leading apostrophe in CSV, Excel's quote prefix in xlsx).
 """
 
 from __future__ import annotations
 
 import unicodedata
 from typing import Any
-
-from koubei.io.cells import FORMULA_STARTS, as_text_cell, defuse, looks_like_formula
-
-__all__ = ["FORMULA_STARTS", "as_text_cell", "defuse", "display_width", "looks_like_formula", "md_cell"]
 
 _MD_ESCAPES = str.maketrans({"\\": "\\\\", "|": "\\|", "`": "\\`", "*": "\\*", "_": "\\_",
                              "[": "\\[", "]": "\\]", "<": "&lt;", ">": "&gt;", "&": "&amp;"})

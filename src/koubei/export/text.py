@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from koubei.export.cells import defuse, md_cell
+from koubei.export.cells import md_cell
 from koubei.export.columns import (
     ISSUE_COLUMNS,
     REVIEW_ID_COLUMNS,
@@ -19,6 +19,7 @@ from koubei.export.columns import (
 )
 from koubei.export.document import ExportDoc, filters_text, method_rows, summary_rows
 from koubei.export.rows import table_row
+from koubei.io.cells import defuse
 
 #: decimals kept in CSV cells (JSON keeps full precision)
 CSV_DECIMALS = {"rate": 4, "baseline_rate": 4, "lift": 2, "severity": 1, "max_severity": 1}

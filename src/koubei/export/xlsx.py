@@ -3,7 +3,7 @@
 Every sheet has a bold filled header, panes frozen below it, an autofilter and
 column widths fitted to the text (CJK characters count double); long text
 wraps. Formula-like text is a quote-prefixed string cell (see
-:mod:`koubei.export.cells`).
+:mod:`koubei.io.cells`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from koubei.errors import OutputError
-from koubei.export.cells import as_text_cell, display_width
+from koubei.export.cells import display_width
 from koubei.export.columns import (
     ISSUE_COLUMNS,
     REVIEW_ID_COLUMNS,
@@ -25,6 +25,7 @@ from koubei.export.columns import (
 )
 from koubei.export.document import ExportDoc, method_rows, summary_rows
 from koubei.export.rows import table_row
+from koubei.io.cells import as_text_cell
 from koubei.io.writers import EXCEL_MAX_ROWS
 
 HEADER_FILL = "DDEBF7"

@@ -102,7 +102,7 @@ class ReviewModel:
             One row per input row (none dropped); rows whose ``status`` is not
             ``ok``, and system-generated (``templated``) rows, get empty predictions.
         """
-        from koubei.scoring import scorable
+        from koubei.aggregate.scored import scorable
 
         frame = _canonical(data, mapping)
         if self.uses_encoder:
