@@ -164,24 +164,85 @@ def test_a_store_cut_short_is_one_line_exit_7(scored: Path, tmp_path: Path) -> N
     assert store.read_bytes() == data[: len(data) // 2]
 
 
+def _store_counts(store: Path) -> tuple[object, ...]:
+    with duckdb.connect(str(store), read_only=True) as con:
+        return tuple(con.execute(f"select count(*) from {t}").fetchone() for t in
+                     ("runs", "evaluations", "issue_windows", "issues"))
+
+
+def _left_beside(out: Path) -> list[str]:
+    """Files a run left in the output's folder under its name (the output, its temporary files)."""
+    return sorted(p.name for p in out.parent.iterdir() if out.name in p.name)
+
+
 def test_a_run_whose_output_fails_records_nothing(scored: Path, tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """Recording and writing the output are one transaction."""
+    """Recording and writing the output are all or nothing: a write failing half-way records nothing."""
     import koubei.detect.run as run_module
     from koubei.errors import OutputError
 
     store = tmp_path / "k.duckdb"
     run_emerging(scored, store=store, novel=False, windows=["2026-W35"])
+    before = _store_counts(store)
 
-    def full_disk(*args: object, **kwargs: object) -> Path:
-        raise OutputError("cannot write issues.csv: no space left on device")
+    def full_disk(*args: object, **kwargs: object) -> object:
+        def write(tmp: Path) -> None:
+            tmp.write_text("issue_id,topic\nKB-半行", encoding="utf-8")  # half a table, then the disk is full
+            raise OutputError("cannot write issues.csv: no space left on device")
+        return write
 
-    monkeypatch.setattr(run_module, "write_table", full_disk)
-    r = emerging(str(scored), "--store", str(store), "-o", str(tmp_path / "issues.csv"))
-    assert r.exit_code == 3 and "no space left" in r.output
-    with duckdb.connect(str(store), read_only=True) as con:
-        assert con.execute("select count(*) from runs").fetchone() == (1,)
-        assert con.execute("select count(*) from evaluations").fetchone() == (1,)
+    monkeypatch.setattr(run_module, "table_writer", full_disk)
+    out = tmp_path / "issues.csv"
+    r = emerging(str(scored), "--store", str(store), "-o", str(out))
+    assert r.exit_code == 3 and "no space left" in r.output and "Traceback" not in r.output
+    assert _store_counts(store) == before
+    assert _left_beside(out) == []  # neither the output nor its temporary file
+
+
+class _CommitFails:
+    """A DuckDB connection whose commit fails (a full disk at the last moment); the rest is the real one."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._con, name)
+
+    def commit(self) -> None:
+        raise duckdb.IOException("Could not write file: No space left on device")
+
+
+@pytest.mark.parametrize("existing", [None, "issue_id\nKB-上一次的结果\n"])
+def test_a_failed_commit_leaves_no_output_and_the_store_as_it_was(
+        scored: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, existing: str | None) -> None:
+    """The output is moved in place only after the store committed: a failed commit leaves neither."""
+    import koubei.detect.history as history
+
+    store, out = tmp_path / "k.duckdb", tmp_path / "issues.csv"
+    run_emerging(scored, store=store, novel=False, windows=["2026-W35"])
+    before = _store_counts(store)
+    if existing is not None:
+        out.write_text(existing, encoding="utf-8")
+    connect = history._connect
+    monkeypatch.setattr(history, "_connect",
+                        lambda path, read_only=False: _CommitFails(connect(path, read_only)))
+    r = emerging(str(scored), "--store", str(store), "-o", str(out), "--overwrite")
+    assert r.exit_code == 7 and "Traceback" not in r.output and isinstance(r.exception, SystemExit)
+    [line] = [x for x in r.output.splitlines() if x.startswith("error: ")]
+    assert line.startswith(f"error: cannot write to issue store {store}: Could not write file") and \
+        "nothing was recorded" in line
+    assert "wrote" not in r.output
+    monkeypatch.undo()
+    assert _store_counts(store) == before
+    if existing is None:
+        assert _left_beside(out) == []
+    else:
+        assert _left_beside(out) == [out.name] and out.read_text(encoding="utf-8") == existing
+    # the same run, once the store can commit: both written
+    r = emerging(str(scored), "--store", str(store), "-o", str(out), "--overwrite")
+    assert r.exit_code == 0, r.output
+    assert _store_counts(store)[0] == (2,) and _left_beside(out) == [out.name]
+    assert pd.read_csv(out, encoding="utf-8-sig")["status"].tolist() == ["new"]
 
 
 def test_unparseable_times_are_reported(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from koubei.detect.state import without_store
 from koubei.engines import Engine
 from koubei.errors import ColumnError
 from koubei.io import write_table
-from koubei.io.writers import check_output
+from koubei.io.writers import atomic_file, check_output, table_writer
 
 
 @dataclass
@@ -63,8 +64,11 @@ def run_emerging(input_path: str | Path, output: str | Path | None = None, *, fr
     Raises:
         EngineError: ``dask`` without Dask installed, or an unreachable scheduler.
         InputError, OutputError, StoreError: the input, output or store cannot be used. A
-            damaged store is refused before the input is read; a run that fails leaves the
-            store as it was (recording and writing ``output`` are one transaction).
+            damaged store is refused before the input is read. With a store, recording and
+            writing ``output`` are all or nothing: the output is written to a temporary file
+            beside it, the store commits, and only then is the file moved in place, so a run
+            that fails (writing, recording or committing) leaves the store and ``output`` as
+            they were.
     """
     if output is not None:
         check_output(output, fmt, overwrite=overwrite)
@@ -88,12 +92,17 @@ def run_emerging(input_path: str | Path, output: str | Path | None = None, *, fr
         from koubei.detect.history import open_store
 
         levels = [",".join(by[:i]) for i in range(len(by) + 1)]
-        # one transaction: an output that cannot be written records nothing either
-        with open_store(store) as db, db.transaction():
+        path = Path(output) if output is not None else None
+        # The output goes to a temporary file inside the transaction and is moved in place
+        # only after the commit: a failure up to the commit leaves neither the file nor the
+        # run, and the rename after it is the one step that cannot be taken back.
+        with atomic_file(path) if path else contextlib.nullcontext() as tmp, \
+                open_store(store) as db, db.transaction():
             issues = db.record(issues, freq=result.freq.value, evaluated_windows=result.evaluated,
                                fingerprint=fingerprint(input_path), resolve_after=resolve_after,
                                levels=levels)
-            path = _write(issues, output, fmt, overwrite, raw)
+            if path is not None:
+                table_writer(_for_file(issues), path, fmt, raw=raw)(tmp)
     return EmergingRun(result=result, issues=issues, novel=n_novel, output=path,
                        store=Path(store) if store else None)
 

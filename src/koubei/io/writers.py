@@ -97,14 +97,27 @@ def write_table(
     """
     target = Path(path)
     check_target(target, overwrite)
+    atomic_write(target, table_writer(df, target, fmt, sheet_name=sheet_name, raw=raw))
+    return target
+
+
+def table_writer(df: pd.DataFrame, target: Path, fmt: str | None = None, *, sheet_name: str = "reviews",
+                 raw: bool = False) -> Callable[[Path], None]:
+    """What :func:`write_table` runs on its temporary file: ``write(tmp)`` writes ``df`` as ``target``.
+
+    For a caller that puts the file in place itself (:func:`atomic_file`), e.g.
+    only once a store has committed. The format and the Excel size are checked now.
+
+    Raises:
+        OutputError: the format is unknown, or the table does not fit in an Excel sheet.
+    """
     name = output_format(target, fmt)
     if name == "xlsx":
         _check_excel_size(df, target)
         _warn_cut_text(df, target)
     writer = _WRITERS[name]
     frame = spreadsheet_cells(_without_attrs(df), name, raw=raw)
-    atomic_write(target, lambda tmp: writer(frame, tmp, sheet_name))
-    return target
+    return lambda tmp: writer(frame, tmp, sheet_name)
 
 
 def check_target(target: Path, overwrite: bool) -> None:
@@ -184,7 +197,7 @@ def _warn_cut_text(df: pd.DataFrame, target: Path) -> None:
         warnings.warn(KoubeiWarning(
             f"{target}: {sum(counts.values()):,} cells hold more than the {EXCEL_MAX_CHARS:,} characters "
             f"an Excel cell keeps and are cut ({where}); write .parquet or .csv to keep the whole text"),
-            stacklevel=3)
+            stacklevel=4)
 
 
 def atomic_write(target: Path, write: Callable[[Path], None]) -> None:
@@ -192,11 +205,24 @@ def atomic_write(target: Path, write: Callable[[Path], None]) -> None:
 
     Any error removes the temporary file and leaves ``target`` as it was.
     """
+    with atomic_file(target) as tmp:
+        write(tmp)
+
+
+@contextlib.contextmanager
+def atomic_file(target: Path) -> Iterator[Path]:
+    """Yield a fresh temporary file beside ``target``; move it over ``target`` when the block ends.
+
+    The block writes the file and may finish other work that must succeed
+    first (commit a store): ``target`` changes only after all of it did. Any
+    error removes the temporary file and leaves ``target`` as it was; an
+    ``OSError`` becomes an :class:`OutputError`.
+    """
     tmp = temp_beside(target)
     try:
         # O_EXCL: never clobber; mode 0o666 & umask: the same rights as a plain open().
         os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-        write(tmp)
+        yield tmp
         os.replace(tmp, target)
     except OSError as err:
         _remove(tmp)
