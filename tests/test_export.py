@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import jsonschema
 import pandas as pd
 import pytest
@@ -366,6 +367,67 @@ def test_cli_exit_codes(store: Path, tmp_path: Path) -> None:
 def test_cli_empty_store(empty_store: Path, tmp_path: Path) -> None:
     r = cli("--store", str(empty_store), "-o", str(tmp_path / "i.json"))
     assert r.exit_code == 0 and "no issues" in r.output
+
+
+def _damaged_copy(store: Path, tmp_path: Path, sql: str, name: str = "damaged.duckdb") -> Path:
+    copy = tmp_path / name
+    copy.write_bytes(store.read_bytes())
+    with duckdb.connect(str(copy)) as con:
+        con.execute(sql)
+    return copy
+
+
+def _one_line_exit_7(r: Any, store: Path, why: str) -> None:
+    """The error every store command gives for a damaged store: one line, exit 7, no traceback."""
+    assert r.exit_code == 7 and isinstance(r.exception, SystemExit) and "Traceback" not in r.output
+    assert r.output.strip().splitlines() == [
+        f"error: {store} is a damaged issue store ({why}); restore it from a backup, or give another "
+        "--store file (a new file starts an empty history)"]
+
+
+@pytest.mark.parametrize(("sql", "why"), [
+    ("ALTER TABLE runs DROP COLUMN resolve_after", "table runs: lacks column resolve_after"),
+    ("DROP TABLE runs", "no table runs"),
+    ("UPDATE runs SET levels = '供应商,产品' WHERE run_id = 2",
+     "runs.levels holds '供应商,产品', not a JSON list"),
+])
+def test_cli_a_store_whose_runs_table_is_damaged_is_one_line_exit_7(store: Path, tmp_path: Path,
+                                                                    sql: str, why: str) -> None:
+    damaged = _damaged_copy(store, tmp_path, sql)
+    before = damaged.read_bytes()
+    r = cli("--store", str(damaged), "-o", str(tmp_path / "i.csv"))
+    _one_line_exit_7(r, damaged, why)
+    assert damaged.read_bytes() == before and not list(tmp_path.glob("*i.*"))  # nothing written
+
+
+def test_cli_a_store_cut_short_is_one_line_exit_7_wherever_it_was_cut(tmp_path: Path) -> None:
+    """Cut at any point, an export fails with the store error (reading ``runs`` used to be a traceback)."""
+    whole = tmp_path / "whole.duckdb"
+    record(whole, "2026-W48", bland())
+    data, cut, out = whole.read_bytes(), tmp_path / "cut.duckdb", tmp_path / "i.csv"
+    failed = 0
+    for k in range(1, 40):
+        cut.write_bytes(data[: len(data) * k // 40])
+        r = cli("--store", str(cut), "-o", str(out), "--overwrite")
+        if r.exit_code == 0:  # what was cut off held nothing the export reads
+            assert "1 issue, 6 review ids" in r.output
+            continue
+        failed += 1
+        [line] = r.output.strip().splitlines()
+        assert r.exit_code == 7 and isinstance(r.exception, SystemExit), (k, r.output, r.exception)
+        assert line.startswith(f"error: {cut} is a damaged issue store (")
+        assert line.endswith("restore it from a backup, or give another --store file (a new file starts an "
+                             "empty history)")
+    assert failed >= 20
+
+
+def test_store_runs_reader(store: Path) -> None:
+    with open_store(store, read_only=True) as s:
+        runs = s.runs()
+    assert runs["run_id"].tolist() == [1, 2, 3] and runs["n_issues"].tolist() == [1, 1, 4]
+    assert runs["levels"].tolist() == [[""], ["supplier"], ["", "supplier", "supplier,product"]]
+    assert runs["windows"].tolist() == [["2026-W46"], ["2026-W47"], ["2026-W48"]]
+    assert str(runs["recorded_at"].dt.tz) == TZ
 
 
 def test_export_of_a_real_emerging_run(tmp_path: Path) -> None:

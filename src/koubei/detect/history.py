@@ -6,7 +6,7 @@ Tables (schema version :data:`SCHEMA_VERSION`):
   ``tz`` of the recorded window starts.
 - ``runs``: one row per :meth:`IssueStore.record` call (run_id, recorded_at, freq,
   levels and evaluated windows as JSON lists, data fingerprint, koubei version,
-  resolve_after, number of issues).
+  resolve_after, number of issues); read with :meth:`IssueStore.runs`.
 - ``evaluations`` (freq, window, window_start): every window of every frequency a
   run evaluated, flagged or not, so "not flagged for N windows" is known.
 - ``issue_windows``: one row per issue_id × freq × window it was flagged in, with
@@ -50,6 +50,9 @@ LIST_COLUMNS: tuple[str, ...] = (
     "issue_id", "status", *KEY_COLUMNS, "freq", "window", "window_start", "first_seen", "last_seen",
     "times_flagged", *METRIC_COLUMNS, "mute_reason", "muted_at",
 )
+#: the columns of :meth:`IssueStore.runs`, those of the ``runs`` table
+RUN_COLUMNS: tuple[str, ...] = ("run_id", "recorded_at", "freq", "levels", "windows", "fingerprint",
+                                "koubei_version", "resolve_after", "n_issues")
 _TYPES = {"count": "BIGINT", "total": "BIGINT", "test": "VARCHAR", "first_window": "VARCHAR",
           "summary": "VARCHAR", **{c: "VARCHAR" for c in JSON_COLUMNS}}
 
@@ -517,6 +520,34 @@ class IssueStore:
 
     def _muted(self) -> set[str]:
         return {r[0] for r in self._con.execute("SELECT issue_id FROM issues WHERE muted").fetchall()}
+
+    @_reading
+    def runs(self) -> pd.DataFrame:
+        """Every recorded run (the ``runs`` table), oldest first.
+
+        Returns:
+            One row per :meth:`record` call, columns :data:`RUN_COLUMNS`: ``recorded_at``
+            in the zone the window starts were recorded in, ``levels`` and ``windows``
+            as lists.
+
+        Raises:
+            StoreError: the table cannot be read, or a run's levels or windows are not
+                a JSON list (the store is damaged).
+        """
+        cols = ", ".join(f'"{c}"' for c in RUN_COLUMNS)
+        df = self._frame(f"SELECT {cols} FROM runs ORDER BY run_id")
+        for col in ("levels", "windows"):
+            df[col] = [self._json_list(v, col) for v in df[col]]
+        return df
+
+    def _json_list(self, text: str, column: str) -> list[Any]:
+        try:
+            value = json.loads(text)
+        except (TypeError, ValueError):
+            value = None
+        if not isinstance(value, list):
+            raise _damaged(self.path, f"runs.{column} holds {str(text)[:40]!r}, not a JSON list")
+        return value
 
     @_reading
     def list(self, status: str | None = None, freq: str | None = None) -> pd.DataFrame:

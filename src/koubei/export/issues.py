@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -26,6 +25,9 @@ from koubei.export.rows import build_records, check_statuses, parse_since, selec
 from koubei.export.teams import Teams, load_teams
 from koubei.io.writers import atomic_write, check_target
 from koubei.taxonomy import Taxonomy, load_taxonomy
+
+if TYPE_CHECKING:
+    from koubei.detect.history import IssueStore
 
 EXPORT_FORMATS: tuple[str, ...] = ("xlsx", "csv", "md", "json")
 _EXTENSIONS = {".xlsx": "xlsx", ".csv": "csv", ".md": "md", ".markdown": "md", ".json": "json"}
@@ -158,15 +160,12 @@ def _document(store: str | os.PathLike[str], *, lang: str, mask: bool, status: s
                      store=str(Path(store)), runs=runs)
 
 
-def _runs(store: Any) -> list[dict[str, Any]]:
-    """The store's ``runs`` table, oldest first (``IssueStore`` has no public reader for it)."""
-    df = store._con.execute(
-        "SELECT run_id, recorded_at, freq, levels, windows, koubei_version, resolve_after, n_issues "
-        "FROM runs ORDER BY run_id").df()
-    rows = df.to_dict(orient="records")
+def _runs(store: IssueStore) -> list[dict[str, Any]]:
+    """The store's recorded runs, oldest first, as the method notes show them."""
+    rows = store.runs().drop(columns="fingerprint").to_dict(orient="records")
     for r in rows:
         r["recorded_at"] = pd.Timestamp(r["recorded_at"]).isoformat(timespec="seconds")
-        r["levels"] = "; ".join(lv or "全部" for lv in json.loads(r["levels"]))
+        r["levels"] = "; ".join(lv or "全部" for lv in r["levels"])
     return rows
 
 
