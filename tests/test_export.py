@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +190,47 @@ def test_csv_has_a_bom_defused_formulas_and_a_review_id_file(store: Path, tmp_pa
     ids = pd.read_csv(tmp_path / "out.review_ids.csv", encoding="utf-8-sig")
     assert list(ids.columns) == ["问题编号", "评论编号"] and len(ids) == res.review_ids
     assert ids.groupby("问题编号").size()[BLAND] == 6
+
+
+HOSTILE = '=HYPERLINK("http://evil.example/","乙食品厂")'
+
+
+def test_raw_writes_formula_like_cells_as_they_are(tmp_path: Path) -> None:
+    """Defused by default in both CSV files; ``--raw`` writes them as recorded; xlsx, md, json the same."""
+    store = tmp_path / "k.duckdb"
+    row = issue(BLAND, "2026-W48", topic="taste", topic_zh="口味·太咸", direction="too_salty",
+                cell={"supplier": HOSTILE, "product": "薯片"}, severity=50.0, count=2,
+                quotes=["=1+2 薯片太咸了", "薯片太咸了"])
+    record(store, "2026-W48", {**row, "review_ids": json.dumps(["-3", "@r2"])})
+    label = HOSTILE + " / 薯片"
+    for raw in (False, True):
+        out = tmp_path / f"{'raw' if raw else 'safe'}.csv"
+        r = cli("--store", str(store), "-o", str(out), *(["--raw"] if raw else []))
+        assert r.exit_code == 0, r.output
+        df = pd.read_csv(out, encoding="utf-8-sig", keep_default_na=False, dtype=str)
+        ids = pd.read_csv(out.with_name(f"{out.stem}.review_ids.csv"), encoding="utf-8-sig", dtype=str)
+        fix = "" if raw else "'"
+        assert (df.loc[0, "分组"], df.loc[0, "供应商"]) == (fix + label, fix + HOSTILE)
+        assert (df.loc[0, "代表评论1"], df.loc[0, "代表评论2"]) == (fix + "=1+2 薯片太咸了", "薯片太咸了")
+        assert ids["评论编号"].tolist() == [fix + "-3", fix + "@r2"]
+    for fmt in ("xlsx", "md", "json"):  # these never changed the text: --raw leaves them as they were
+        plain, raw_out = tmp_path / f"p.{fmt}", tmp_path / f"r.{fmt}"
+        assert cli("--store", str(store), "-o", str(plain)).exit_code == 0
+        assert cli("--store", str(store), "-o", str(raw_out), "--raw").exit_code == 0
+        if fmt == "xlsx":
+            both = [[(c.value, c.data_type, c.quotePrefix)
+                     for c in column(load_workbook(p)["问题列表"], "分组")] for p in (plain, raw_out)]
+            assert both[0] == both[1] == [(label, "s", True)]
+        else:
+            assert _untimed(plain) == _untimed(raw_out)
+            assert (md_cell(label) if fmt == "md" else json.dumps(label, ensure_ascii=False)) in \
+                raw_out.read_text(encoding="utf-8")
+
+
+def _untimed(path: Path) -> list[str]:
+    """The lines of an export without those giving when it was made."""
+    when = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d")
+    return [x for x in path.read_text(encoding="utf-8").splitlines() if not when.search(x)]
 
 
 def test_markdown_has_one_escaped_table_row_per_issue(store: Path, tmp_path: Path) -> None:

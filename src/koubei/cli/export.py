@@ -34,6 +34,7 @@ def export(
     since: Annotated[str | None, typer.Option("--since", help="Only issues flagged in a window ending after this window label (2026-W40, 2026-11) or date (2026-11-23).")] = None,
     teams: Annotated[Path | None, typer.Option("--teams", help="Topic → team mapping file (default: corpora/teams.yaml).")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
+    raw: Annotated[bool, typer.Option("--raw", help="CSV output (the issue file and its review-id file): write text cells as they are, for programs reading the files. By default text starting with = + - @ gets a leading ' so Excel shows it instead of running it as a formula. xlsx cells always hold the text as it is (quote-prefixed text, never a formula); md and json are never changed.")] = False,
 ) -> None:
     """Export the recorded issues as a file for product teams (Excel, CSV, Markdown, JSON).
 
@@ -49,7 +50,7 @@ def export(
     check_outputs_apart([target, ids_file], [store, teams])
     res = export_issues(store, target, fmt=fmt, lang=lang.value, mask=not no_mask,
                         status=_statuses(status), min_severity=min_severity, since=since, teams=teams,
-                        overwrite=overwrite)
+                        overwrite=overwrite, raw=raw)
     if not res.issues:
         typer.echo(f"no issues in {store} with these filters; {res.path} says so")
     else:

@@ -90,6 +90,7 @@ def export_issues(
     teams: str | os.PathLike[str] | Teams | None = None,
     overwrite: bool = False,
     taxonomy: Taxonomy | None = None,
+    raw: bool = False,
 ) -> ExportResult:
     """Write the issues of an issue store as one file for people who do not run Python.
 
@@ -110,6 +111,10 @@ def export_issues(
         teams: a teams file or :class:`Teams` (default ``corpora/teams.yaml``).
         overwrite: replace existing output files.
         taxonomy: the taxonomy naming topics in English (default: the shipped one).
+        raw: CSV cells (both files) as they are, for programs reading them; by default
+            formula-like text (``=`` ``+`` ``-`` ``@``...) gets a leading apostrophe
+            (:mod:`koubei.io.cells`). xlsx cells always hold the text as it is, as
+            quote-prefixed text that Excel never runs; Markdown and JSON never change it.
 
     Returns:
         What was written. With no issue left the file still is valid and says so.
@@ -127,7 +132,7 @@ def export_issues(
         check_target(t, overwrite)
     doc = _document(store, lang=lang, mask=mask, status=status, min_severity=min_severity, since=since,
                     teams=teams, taxonomy=taxonomy)
-    for t, write in zip(targets, _writers(name)):
+    for t, write in zip(targets, _writers(name, raw)):
         atomic_write(t, functools.partial(write, doc))
     return ExportResult(path=target, fmt=name, issues=len(doc.records),
                         review_ids=sum(len(r["review_ids"]) for r in doc.records),
@@ -169,8 +174,8 @@ def _runs(store: IssueStore) -> list[dict[str, Any]]:
     return rows
 
 
-def _writers(name: str) -> list[Callable[[ExportDoc, Path], None]]:
-    """The writer of each target (the CSV's review-id file first)."""
+def _writers(name: str, raw: bool = False) -> list[Callable[[ExportDoc, Path], None]]:
+    """The writer of each target (the CSV's review-id file first); ``raw``: CSV cells as they are."""
     from koubei.export import text
 
     if name == "xlsx":
@@ -178,5 +183,6 @@ def _writers(name: str) -> list[Callable[[ExportDoc, Path], None]]:
 
         return [write_xlsx]
     if name == "csv":
-        return [text.write_review_ids_csv, text.write_csv]
+        return [functools.partial(text.write_review_ids_csv, raw=raw),
+                functools.partial(text.write_csv, raw=raw)]
     return [text.write_md if name == "md" else text.write_json]

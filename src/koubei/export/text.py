@@ -27,18 +27,27 @@ _MD_FORMATS = {"rate": "{:.1%}", "baseline_rate": "{:.1%}", "lift": "{:.1f}", "q
                "severity": "{:.0f}", "max_severity": "{:.0f}"}
 
 
-def write_csv(doc: ExportDoc, path: Path) -> None:
-    """The issue table, headers in ``doc.lang``; the no-issues note as the only row when empty."""
-    rows = [[_csv_value(k, table_row(r, doc.lang)[k]) for k in keys(ISSUE_COLUMNS)] for r in doc.records]
+def write_csv(doc: ExportDoc, path: Path, *, raw: bool = False) -> None:
+    """The issue table, headers in ``doc.lang``; the no-issues note as the only row when empty.
+
+    Formula-like text gets a leading apostrophe (:func:`koubei.io.cells.defuse`) unless ``raw``.
+    """
+    rows = [[_csv_value(k, table_row(r, doc.lang)[k], raw) for k in keys(ISSUE_COLUMNS)]
+            for r in doc.records]
     if not rows:
         rows = [[doc.no_issues] + [""] * (len(ISSUE_COLUMNS) - 1)]
     _csv(path, headers(ISSUE_COLUMNS, doc.lang), rows)
 
 
-def write_review_ids_csv(doc: ExportDoc, path: Path) -> None:
-    """One row per issue × review_id."""
-    rows = [[defuse(r["issue_id"]), defuse(i)] for r in doc.records for i in r["review_ids"]]
+def write_review_ids_csv(doc: ExportDoc, path: Path, *, raw: bool = False) -> None:
+    """One row per issue × review_id (defused as :func:`write_csv` is, unless ``raw``)."""
+    cell = _as_is if raw else defuse
+    rows = [[cell(r["issue_id"]), cell(i)] for r in doc.records for i in r["review_ids"]]
     _csv(path, headers(REVIEW_ID_COLUMNS, doc.lang), rows)
+
+
+def _as_is(value: Any) -> Any:
+    return value
 
 
 def _csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
@@ -48,14 +57,14 @@ def _csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
         writer.writerows(rows)
 
 
-def _csv_value(key: str, value: Any) -> Any:
+def _csv_value(key: str, value: Any, raw: bool = False) -> Any:
     if value is None:
         return ""
     if isinstance(value, float) and key in CSV_DECIMALS:
         return round(value, CSV_DECIMALS[key])
     if isinstance(value, float) and key == "q_value":
         return float(f"{value:.3g}")
-    return defuse(value)
+    return value if raw else defuse(value)
 
 
 def write_md(doc: ExportDoc, path: Path) -> None:
