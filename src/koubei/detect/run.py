@@ -101,7 +101,7 @@ def run_emerging(input_path: str | Path, output: str | Path | None = None, *, fr
             issues = db.record(issues, freq=result.freq.value, evaluated_windows=result.evaluated,
                                fingerprint=fingerprint(input_path), resolve_after=resolve_after,
                                levels=levels)
-            if path is not None:
+            if path is not None and tmp is not None:
                 table_writer(_for_file(issues), path, fmt, raw=raw)(tmp)
     return EmergingRun(result=result, issues=issues, novel=n_novel, output=path,
                        store=Path(store) if store else None)
