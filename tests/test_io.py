@@ -948,6 +948,38 @@ def test_runaway_field_closed_before_a_delimiter_is_refused(tmp_path: Path) -> N
         read_reviews(path)
 
 
+def test_long_quoted_review_with_a_comma_per_line_is_kept(tmp_path: Path) -> None:
+    """A genuine review over 12 lines, one comma on each, in an id,review file: a review, not a runaway."""
+    review = "\n".join(f"第{i + 1}段：{DUMP_REVIEWS[i % len(DUMP_REVIEWS)].replace('，', ',', 1)}"
+                       for i in range(12))
+    assert all(line.count(",") == 1 for line in review.splitlines())
+    rows = [[str(1000 + i), DUMP_REVIEWS[i % len(DUMP_REVIEWS)]] for i in range(20)]
+    rows[7][1] = review
+    path = write_csv(tmp_path / "long.csv", ["编号", "评论内容"], rows)
+    assert path.read_text(encoding="utf-8").count("\n") == 21 + 11  # the review's lines are in the file
+    df, report = read_reviews_with_report(path)
+    assert len(df) == 20 and report.short_rows == 0
+    assert df["评论内容"].tolist() == [r[1] for r in rows]
+
+
+def test_stray_quote_closed_at_a_line_end_in_an_id_review_file_is_refused(tmp_path: Path) -> None:
+    """The near miss of the genuine review above: the same quoting, but the lines it holds are rows."""
+    rows = [[str(1000 + i), DUMP_REVIEWS[i % len(DUMP_REVIEWS)]] for i in range(30)]
+    path = write_csv(tmp_path / "ids.csv", ["编号", "评论内容"], rows)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert all(line.count(",") == 1 for line in lines[1:])  # the writer quoted none of them
+    with_line_changed(path, 6, lambda s: s.replace(",", ',"', 1))  # review 1004 opens with a stray quote
+    with_line_changed(path, 20, lambda s: s.rstrip("\r\n") + '"\n')  # review 1018 ends with one
+    with pytest.raises(
+        InputFormatError,
+        match=r"ids\.csv: line 6: a quoted field opens here and runs over 15 lines to line 20 "
+        r"\(15 of its lines look like rows of their own\)",
+    ):
+        read_reviews(path)
+    df, report = read_reviews_with_report(path, quoting="none")
+    assert len(df) == 30 and report.short_rows == 0
+
+
 def test_quoted_multiline_reviews_are_kept(tmp_path: Path) -> None:
     rows = dump_rows(30)
     rows[3][0] = "第一段：牛肉饭很好吃,分量足\n第二段：送餐有点慢,但是热的\n第三段,总体满意"
