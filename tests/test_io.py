@@ -1091,6 +1091,25 @@ def test_xlsx_saved_as_csv_is_read_as_a_workbook(tmp_path: Path) -> None:
     assert any("Excel workbook despite its name 'export.csv'" in n for n in report.notes)
 
 
+@pytest.mark.parametrize("name", ["export.txt", "export", "export.dat", "评价导出"])
+def test_xlsx_named_txt_or_without_extension_is_read_as_a_workbook(tmp_path: Path, name: str) -> None:
+    book = tmp_path / "book.xlsx"
+    pd.DataFrame({"评论内容": DUMP_REVIEWS, "评分": ["5", "1", "2", "4", "3", "5"]}).to_excel(
+        book, index=False, engine="openpyxl")
+    path = tmp_path / name
+    book.rename(path)
+    df, report = read_reviews_with_report(path)
+    assert df["text"].tolist() == DUMP_REVIEWS and report.format == "xlsx" and report.encoding is None
+    assert any(f"Excel workbook despite its name {name!r}" in n for n in report.notes), report.notes
+    import zipfile
+
+    zipped = tmp_path / "archive"
+    with zipfile.ZipFile(zipped, "w") as archive:  # a zip that is no workbook stays refused
+        archive.writestr("reviews.csv", "评论内容\n好吃\n")
+    with pytest.raises(InputFormatError, match=r"archive: cannot tell the format from the extension"):
+        read_reviews(zipped)
+
+
 def test_zip_and_old_xls_named_csv_are_refused(tmp_path: Path) -> None:
     import zipfile
 
