@@ -909,18 +909,25 @@ def with_line_changed(path: Path, line: int, change) -> Path:  # type: ignore[no
     return path
 
 
+def refused_then_read_with_quoting_none(path: Path, match: str, rows: int) -> pd.DataFrame:
+    """Check ``path`` is refused as a runaway quote (``match``), then read whole with --quoting none."""
+    with pytest.raises(InputFormatError, match=match):
+        read_reviews(path)
+    df, report = read_reviews_with_report(path, quoting="none")
+    assert len(df) == rows and report.short_rows == 0
+    return df
+
+
 def test_stray_quote_without_a_closing_one_stops_at_its_line(tmp_path: Path) -> None:
     rows = dump_rows(5000)
     path = write_csv(tmp_path / "stray.csv", ["评论内容", "评论时间", "评分"], rows)
     with_line_changed(path, 102, lambda s: '"' + s)  # review 101 starts with a stray quote
-    with pytest.raises(
-        InputFormatError,
-        match=r"stray\.csv: line 102: a quoted field opens here and runs over 4900 lines to line 5001 "
+    df = refused_then_read_with_quoting_none(
+        path,
+        r"stray\.csv: line 102: a quoted field opens here and runs over 4900 lines to line 5001 "
         r"\(no closing quote before the end of the file\).*--quoting none",
-    ):
-        read_reviews(path)
-    df, report = read_reviews_with_report(path, quoting="none")
-    assert len(df) == 5000 and report.short_rows == 0
+        5000,
+    )
     assert df["评论内容"].iloc[100] == '"' + rows[100][0] and df["评论内容"].iloc[101] == rows[101][0]
 
 
@@ -969,14 +976,12 @@ def test_stray_quote_closed_at_a_line_end_in_an_id_review_file_is_refused(tmp_pa
     assert all(line.count(",") == 1 for line in lines[1:])  # the writer quoted none of them
     with_line_changed(path, 6, lambda s: s.replace(",", ',"', 1))  # review 1004 opens with a stray quote
     with_line_changed(path, 20, lambda s: s.rstrip("\r\n") + '"\n')  # review 1018 ends with one
-    with pytest.raises(
-        InputFormatError,
-        match=r"ids\.csv: line 6: a quoted field opens here and runs over 15 lines to line 20 "
+    refused_then_read_with_quoting_none(
+        path,
+        r"ids\.csv: line 6: a quoted field opens here and runs over 15 lines to line 20 "
         r"\(15 of its lines look like rows of their own\)",
-    ):
-        read_reviews(path)
-    df, report = read_reviews_with_report(path, quoting="none")
-    assert len(df) == 30 and report.short_rows == 0
+        30,
+    )
 
 
 def test_quoted_multiline_reviews_are_kept(tmp_path: Path) -> None:
