@@ -236,6 +236,63 @@ def test_workers_do_not_outlive_a_killed_or_terminated_run(dump: Path, tmp_path:
         assert proc.returncode == -9
 
 
+def _children(pid: int) -> list[int]:
+    return [int(c) for task in Path(f"/proc/{pid}/task").iterdir()
+            for c in (task / "children").read_text().split()]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; fork start method")
+@pytest.mark.parametrize(("how", "code", "line"), [
+    ("group", 143, "terminated; no output was written"),
+    ("worker", 8, "error: a scoring worker process died (killed from outside, e.g. by the out-of-memory "
+                  "killer); rerun, with fewer --workers or a smaller --chunksize if memory is short"),
+])
+def test_a_run_stopped_with_its_workers_is_one_line_and_leaves_nothing(
+        dump: Path, tmp_path: Path, how: str, code: int, line: str) -> None:
+    """``kill -- -PGID`` (systemd's stop) reaches the workers too: they die at once, yet the run
+    stops as after a SIGTERM of the parent alone. A worker killed alone (the out-of-memory killer)
+    is an error of one line, not a BrokenProcessPool traceback. Either way nothing is written and
+    no worker is left."""
+    import signal
+    import time
+
+    big = tmp_path / "big.csv"
+    frame = pd.read_csv(dump, dtype=str, keep_default_na=False)
+    pd.concat([frame] * 15).to_csv(big, index=False)  # ~54,000 rows: still scoring when the signal comes
+    out = tmp_path / "out" / "scored.csv"
+    out.parent.mkdir()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1] / "src"),
+                                                         os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-m", "koubei", "score", str(big), "-o", str(out),
+                             "--workers", "2", "--chunksize", "2000", "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        while len(workers) < 2 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+            workers = _children(proc.pid)
+        assert len(workers) == 2 and proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+        time.sleep(0.3)  # batches in flight
+        assert proc.poll() is None, "the run ended before the signal; make the dump bigger"
+        if how == "group":
+            os.killpg(proc.pid, signal.SIGTERM)
+        else:
+            os.kill(workers[0], signal.SIGKILL)
+        _, err = proc.communicate(timeout=60)
+        assert _workers_gone(workers), f"workers {workers} still alive after the run stopped ({how})"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        for p in workers:
+            if _alive(p):
+                os.kill(p, signal.SIGKILL)
+    assert proc.returncode == code, err.decode()
+    assert err.decode().splitlines() == [line], err.decode()
+    assert os.listdir(out.parent) == []  # neither the output nor its temp file
+
+
 def test_stale_temp_files_of_other_targets_are_kept(tmp_path: Path) -> None:
     mine, other = tmp_path / ".a.csv.0123abcd.tmp", tmp_path / ".b.csv.0123abcd.tmp"
     mine.write_text("x")

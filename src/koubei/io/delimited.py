@@ -12,8 +12,11 @@ that one field, until the next quote or the end of the file. Such a record is
 an error naming the line where the quote opens, never rows merged silently.
 It is told by its quoting (a closing quote followed by more text, or no
 closing quote before the end of the file) or by a quoted field holding many
-lines shaped like rows of the file. ``quoting="none"`` reads quotes as plain
-characters instead.
+lines shaped like rows of the file: as many delimiters as a row, and, in the
+columns the record also fills, cells of the record's kind (digits for its
+id, text for text). A genuine multi-line review with a delimiter per line is
+kept: its lines are prose where the record holds an id, a time or a rating.
+``quoting="none"`` reads quotes as plain characters instead.
 """
 
 from __future__ import annotations
@@ -135,7 +138,7 @@ def _first_row(reader: _Records, src: _Source) -> list[str]:
     """The first non-blank row (the header, or the first data row)."""
     start = 1
     for row in reader:
-        _check_record(0, start, reader, src)
+        _check_record(0, start, reader, src, row)
         start = reader.line_num + 1
         if any(cell.strip() for cell in row):
             row[0] = row[0].lstrip("\ufeff")
@@ -157,7 +160,7 @@ def _iter_rows(
     path = src.path
     try:
         for row in reader:
-            _check_record(width, start, reader, src)
+            _check_record(width, start, reader, src, row)
             if row and len(row) != width:
                 row = _fix_width(row, width, start, reader, src, info)
             start = reader.line_num + 1
@@ -221,18 +224,18 @@ def _ragged_error(path: Path, width: int, sep: str, ragged: _Ragged) -> InputFor
     )
 
 
-def _check_record(width: int, start: int, reader: _Records, src: _Source) -> None:
+def _check_record(width: int, start: int, reader: _Records, src: _Source, row: list[str]) -> None:
     """Raise if a record spanning several lines is a runaway quoted field; clear the tap."""
     end = reader.line_num
     if end > start and src.quoting != csv.QUOTE_NONE:
-        why = _runaway(src, width)
+        why = _runaway(src, width, row)
         if why:
             raise _runaway_error(src.path, start, end, why)
     src.lines.clear()
 
 
-def _runaway(src: _Source, width: int) -> str | None:
-    """Why the multi-line record in ``src.lines`` is a runaway quoted field, or None."""
+def _runaway(src: _Source, width: int, row: list[str]) -> str | None:
+    """Why the multi-line record ``row`` (its lines in ``src.lines``) is a runaway quoted field, or None."""
     raw = "".join(src.lines)
     strict = csv.reader(io.StringIO(raw, newline=""), delimiter=src.sep, strict=True)
     try:
@@ -244,10 +247,29 @@ def _runaway(src: _Source, width: int) -> str | None:
         return "its closing quote is followed by more text"
     if width < 2:
         return None
-    shaped = sum(line.count(src.sep) == width - 1 for line in src.lines)
+    # the record's own single-line cells are real values of their columns: a swallowed row has
+    # cells of the same kind there, a line of a genuine review has prose
+    kinds = {c: _kind(cell) for c, cell in enumerate(row[:width]) if "\n" not in cell and "\r" not in cell}
+    shaped = sum(_row_shaped(line, src.sep, width, kinds) for line in src.lines)
     if shaped >= _RUNAWAY_ROWS and shaped * 2 >= len(src.lines):
         return f"{shaped} of its lines look like rows of their own"
     return None
+
+
+def _row_shaped(line: str, sep: str, width: int, kinds: dict[int, str]) -> bool:
+    """True when ``line`` splits into ``width`` cells whose kinds agree with ``kinds`` (empty ones agree)."""
+    cells = line.rstrip("\r\n").split(sep)
+    if len(cells) != width:
+        return False
+    return all(k == "" or _kind(cells[c]) in ("", k) for c, k in kinds.items())
+
+
+def _kind(cell: str) -> str:
+    """``text`` if the cell has letters beyond ASCII (Chinese), ``code`` (id, time, rating), "" if empty"""
+    cell = cell.strip().strip('"')
+    if not cell:
+        return ""
+    return "text" if any(ch.isalpha() and not ch.isascii() for ch in cell) else "code"
 
 
 def _runaway_error(path: Path, start: int, end: int, why: str) -> InputFormatError:

@@ -3,11 +3,14 @@
 The formats are named by short strings (``csv``, ``tsv``, ``jsonl``,
 ``json``, ``xlsx``, ``parquet``); the CLI exposes them as ``--input-format``.
 ``.txt`` files are read as TSV when their first line holds a tab and as CSV
-otherwise.
+otherwise. A file with no extension or an unknown one is read as the Excel
+workbook its bytes are (:func:`binary_kind`, the sniff that also catches a
+workbook named ``.csv`` or ``.txt``), and refused otherwise.
 """
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 from koubei.errors import InputError, InputFormatError
@@ -100,6 +103,8 @@ def detect_format(path: Path, fmt: str | None = None) -> str:
     if suffix in _OLD_FORMATS:
         raise InputFormatError(f"{path}: {_OLD_FORMATS[suffix]}")
     found = _EXTENSIONS.get(suffix)
+    if found is None and binary_kind(path) == "xlsx":
+        return "xlsx"
     if found is None:
         raise InputFormatError(
             f"{path}: cannot tell the format from the extension {suffix or '(none)'!r}; "
@@ -115,3 +120,28 @@ def _sniff_txt(path: Path) -> str:
     with path.open("rb") as handle:
         first = handle.readline(1 << 16)
     return "tsv" if b"\t" in first else "csv"
+
+
+def extension_format(path: Path) -> str | None:
+    """The format the extension of ``path`` names (``txt`` for ``.txt``), None for an unknown one."""
+    return _EXTENSIONS.get(path.suffix.lower())
+
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def binary_kind(path: Path) -> str | None:
+    """What the first bytes of ``path`` say it is: ``xlsx`` (a zip holding ``xl/workbook.xml``),
+    ``zip`` (another or a broken zip), ``ole`` (old ``.xls`` and other Office files), or None."""
+    with path.open("rb") as handle:
+        head = handle.read(len(_OLE_MAGIC))
+    if head.startswith(_OLE_MAGIC):
+        return "ole"
+    if not head.startswith(_ZIP_MAGIC):
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "xlsx" if "xl/workbook.xml" in archive.namelist() else "zip"
+    except zipfile.BadZipFile:
+        return "zip"

@@ -3,13 +3,13 @@
 :func:`open_source` does every check that needs no parsing up front (missing
 file, unknown format, encoding of the whole file), so those errors come
 before the first chunk; parsing errors come while iterating. A text-format
-name on a file whose bytes are a workbook (an ``.xlsx`` saved as ``.csv``) is
-read as the workbook it is, with a note.
+name on a file whose bytes are a workbook (an ``.xlsx`` saved as ``.csv`` or
+``.txt``), or a file with no extension or an unknown one holding a workbook,
+is read as the workbook it is, with a note.
 """
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from koubei.errors import InputFormatError
 from koubei.io.delimited import iter_delimited, quoting_mode
 from koubei.io.encoding import settle_encoding
 from koubei.io.excel import iter_xlsx
-from koubei.io.formats import TEXT_FORMATS, check_input_path, detect_format
+from koubei.io.formats import TEXT_FORMATS, binary_kind, check_input_path, detect_format, extension_format
 from koubei.io.jsonfmt import iter_json, iter_jsonl
 from koubei.io.parquet import iter_parquet
 from koubei.io.rawinfo import RawInfo, no_rows_error
@@ -61,7 +61,8 @@ def open_source(
         raise no_rows_error(path)
     quoting_mode(quoting)  # an unknown name is an error whatever the format
     notes: list[str] = []
-    if name in TEXT_FORMATS and _is_workbook(path, name):
+    unnamed = not fmt and extension_format(path) is None  # told a workbook by its bytes alone
+    if unnamed or (name in TEXT_FORMATS and _is_workbook(path, name)):
         name = "xlsx"
         notes.append(f"read as xlsx: the file is an Excel workbook despite its name {path.name!r}")
     info = RawInfo(path=path, format=name, notes=notes)
@@ -85,10 +86,6 @@ def open_source(
     return info, iter_parquet(path, chunksize=chunksize, info=info)
 
 
-_ZIP_MAGIC = b"PK\x03\x04"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-
 def _is_workbook(path: Path, name: str) -> bool:
     """True for an ``.xlsx`` workbook; raise for other binary files a text reader would garble.
 
@@ -96,24 +93,17 @@ def _is_workbook(path: Path, name: str) -> bool:
         InputFormatError: a zip archive that is no workbook, or an old ``.xls``
             (OLE) file, named as a text format.
     """
-    with path.open("rb") as handle:
-        head = handle.read(len(_OLE_MAGIC))
-    if head.startswith(_OLE_MAGIC):
+    kind = binary_kind(path)
+    if kind == "ole":
         raise InputFormatError(
             f"{path}: is an old Excel .xls (or other Office) file, not {name} text; "
             "open it in Excel or WPS and save the sheet as .xlsx or .csv"
         )
-    if not head.startswith(_ZIP_MAGIC):
-        return False
-    try:
-        with zipfile.ZipFile(path) as archive:
-            if "xl/workbook.xml" in archive.namelist():
-                return True
-    except zipfile.BadZipFile:
-        pass
-    raise InputFormatError(
-        f"{path}: is a zip archive, not {name} text; unzip it and pass the review file inside"
-    )
+    if kind == "zip":
+        raise InputFormatError(
+            f"{path}: is a zip archive, not {name} text; unzip it and pass the review file inside"
+        )
+    return kind == "xlsx"
 
 
 def _text_chunks(

@@ -13,6 +13,9 @@ Workers never outlive the process that started them: each watches its
 parent (:func:`_watch_parent`) and exits when it is gone, even after a
 ``kill -9`` that gave the parent no chance to stop them; and each takes
 SIGTERM's default action, so stopping a pool never runs the parent's handler.
+A worker that dies while scoring (the out-of-memory killer, a ``kill`` of its
+pid) is an :class:`~koubei.errors.EngineError`, one line at the command line,
+not a ``BrokenProcessPool`` traceback.
 
 By default each :func:`predict_batches` call starts and stops its own pool.
 Inside ``with keep_workers(model, n):`` every call for that model reuses one
@@ -30,10 +33,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
+
+from koubei.errors import EngineError
 
 _WORKER_MODEL: Any = None
 
@@ -164,7 +170,7 @@ def predict_batches(model: Any, batches: Sequence[list[str]], workers: int,
 def _predict_distinct(model: Any, batches: list[list[str]], workers: int) -> Iterator[list[Any]]:
     kept = _KEPT.get()
     if kept is not None and kept.model is model and workers > 1 and batches:
-        yield from kept.executor.map(_predict_batch, batches)
+        yield from _pool_map(kept.executor, batches)
         return
     if workers <= 1 or len(batches) <= 1:
         for b in batches:
@@ -173,4 +179,19 @@ def _predict_distinct(model: Any, batches: list[list[str]], workers: int) -> Ite
             yield preds
         return
     with _executor(model, min(workers, len(batches))) as pool:
+        yield from _pool_map(pool, batches)
+
+
+def _pool_map(pool: Executor, batches: list[list[str]]) -> Iterator[list[Any]]:
+    """The predictions of ``batches`` on ``pool``, in order.
+
+    Raises:
+        EngineError: a worker died (killed from outside, e.g. by the out-of-memory killer).
+    """
+    try:
         yield from pool.map(_predict_batch, batches)
+    except BrokenProcessPool:
+        raise EngineError(
+            "a scoring worker process died (killed from outside, e.g. by the out-of-memory killer); "
+            "rerun, with fewer --workers or a smaller --chunksize if memory is short"
+        ) from None
