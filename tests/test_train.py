@@ -64,6 +64,18 @@ def test_per_topic_columns_aliases_and_checked_rows(tmp_path: Path) -> None:
     assert report.skipped == {"not checked": 1}
 
 
+def test_a_label_workbook_without_extension_is_read_and_other_files_are_refused(tmp_path: Path) -> None:
+    df = pd.DataFrame({"评论内容": ["太咸了", "包装破了"], "topics": ["taste:neg", "packaging:neg"],
+                       "sentiment": ["neg", "neg"]})
+    df.to_excel(tmp_path / "labels.xlsx", index=False)
+    (tmp_path / "labels.xlsx").rename(tmp_path / "标注导出")
+    records, _ = read_labels(tmp_path / "标注导出", load_taxonomy())
+    assert [r.topics for r in records] == [{"taste": "neg"}, {"packaging": "neg"}]
+    (tmp_path / "notes").write_text("太咸了,neg\n", encoding="utf-8")
+    with pytest.raises(LabelError, match=r"notes: cannot read labels from a file without extension; use .csv"):
+        read_labels(tmp_path / "notes", load_taxonomy())
+
+
 def test_jsonl_gold_format(tmp_path: Path) -> None:
     p = tmp_path / "l.jsonl"
     p.write_text(json.dumps({"id": "a", "text": "味道太淡了", "sentiment": "neg", "topics": {"taste": "neg"},

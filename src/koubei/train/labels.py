@@ -37,6 +37,7 @@ import pandas as pd
 
 from koubei.datasets import GoldRecord
 from koubei.errors import InputError, LabelError
+from koubei.io.formats import binary_kind
 from koubei.taxonomy import Taxonomy
 from koubei.text.normalize import normalize
 
@@ -129,6 +130,8 @@ def detect_label_format(path: Path, label_studio: bool = False) -> str:
         return "jsonl"
     if ext == ".json":
         return "labelstudio" if _looks_like_label_studio(path) else "jsonl"
+    if path.is_file() and binary_kind(path) == "xlsx":  # a workbook saved without its extension
+        return "tabular"
     raise LabelError(f"{path}: cannot read labels from {ext or 'a file without extension'}; "
                      "use .csv .tsv .xlsx .jsonl or a Label Studio .json export")
 
