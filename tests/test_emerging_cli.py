@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -88,6 +89,20 @@ def test_all_windows_backfill_and_excel_output(scored: Path, tmp_path: Path) -> 
     assert r.exit_code == 0, r.output
     assert "windows evaluated: 2026-W24, 2026-W25, 2026-W26 ..." in r.output
     assert len(pd.read_excel(out)) >= 1
+
+
+def test_a_quiet_latest_window_says_what_was_evaluated_and_how_to_look_back(tmp_path: Path) -> None:
+    path = tmp_path / "s.parquet"
+    bland_wave(weeks_after=3).to_parquet(path)  # the wave of 太淡 is three weeks before the last week
+    r = emerging(str(path), "--no-novel")
+    assert r.exit_code == 0, r.output
+    assert "issues: 0 (0 new kinds of complaint)" in r.output
+    assert re.search(r"only the latest window, 2026-W\d\d \([\d,]+ countable reviews\), was evaluated; "
+                     r"the data span 2026-W\d\d to 2026-W\d\d \(16 windows\): add --last N", r.output)
+    back = emerging(str(path), "--no-novel", "--last", "4")
+    assert back.exit_code == 0, back.output
+    assert "issues: 1 " in back.output and "too_bland" in back.output.replace("太淡", "too_bland")
+    assert "only the latest window" not in back.output
 
 
 def test_novel_clusters_run_with_the_bundled_model(scored: Path) -> None:

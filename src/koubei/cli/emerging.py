@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from koubei.aggregate.windows import Freq
+from koubei.aggregate.windows import Freq, window_label
 from koubei.cli import _issues_view
 from koubei.cli._options import RawOpt, split_list
-from koubei.detect.emerging import EmergingConfig, Windows
+from koubei.detect.emerging import EmergingConfig, EmergingResult, Windows
 from koubei.detect.run import run_emerging
 from koubei.engines import Engine
 from koubei.io.writers import check_outputs_apart
@@ -78,7 +78,24 @@ def emerging(
     typer.echo(f"issues: {len(run.issues)} ({run.novel} new kinds of complaint)")
     if not quiet:
         _issues_view.print_issues(run.issues)
+    if run.issues.empty and windows == "last" and (hint := _earlier_windows_hint(res)):
+        typer.echo(hint)
     if run.output:
         typer.echo(f"wrote {run.output}")
     if run.store:
         typer.echo(f"recorded in {run.store}; see `koubei issues list --store {run.store}`")
+
+
+def _earlier_windows_hint(res: EmergingResult) -> str | None:
+    """Where a run of the latest window alone found nothing in data that spans more windows:
+    what it looked at, and how to look further back (a new user's dump of 2014-2021 reviews
+    got "no emerging issues" from its last week and stopped there)."""
+    totals = res.window_totals
+    if len(totals) < 2 or not res.evaluated:
+        return None
+    label, start = res.evaluated[-1]
+    first = window_label(totals.index[0], res.freq)
+    n = int(totals.get(start, 0))
+    return (f"only the latest window, {label} ({n:,} countable reviews), was evaluated; the data span "
+            f"{first} to {label} ({len(totals):,} windows): add --last N for the last N windows "
+            f"or --all-windows for every one")
