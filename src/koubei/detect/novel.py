@@ -177,6 +177,8 @@ class NovelClusterer(BaseEstimator):
         if len(raw) == 0:
             return np.zeros((0, 0))
         X = self._features(texts, raw, tokens)
+        if sparse.issparse(X):  # the model's vocabulary has 240k columns, a window's texts use a few
+            X = X[:, np.unique(X.tocsr().indices)]  # thousand: the SVD's cost grows with the columns
         k = min(self.n_components, X.shape[1] - 1, X.shape[0] - 1)
         if k >= 2:
             X = TruncatedSVD(k, random_state=self.random_state).fit_transform(X)
