@@ -156,9 +156,13 @@ def bench_bundle(data: Path, gold: list[GoldRecord], holdout: frozenset[str], se
 
 
 def scored_stream(data: Path, model, holdout: frozenset[str]) -> pd.DataFrame:  # noqa: ANN001
-    """The hotpot stream scored by ``model``, held-out texts removed (they are the plants)."""
-    digest = "".join(sorted(model.manifest["files"].values()))[:16]
-    cache = CACHE / f"hotpot-{digest}.parquet"
+    """The hotpot stream scored by ``model``, held-out texts removed (they are the plants).
+
+    Cached per bundle: the key hashes every file hash of the bundle (two bundles
+    share some files, the taxonomy's for one, so no single hash tells them apart).
+    """
+    files = json.dumps(sorted(model.manifest["files"].items()))
+    cache = CACHE / f"hotpot-{hashlib.sha256(files.encode()).hexdigest()[:16]}.parquet"
     if not cache.exists():
         raw = pd.read_csv(data / HOTPOT, dtype=str).dropna(subset=["review"])
         frame = raw[["id", "shop_id", "shop_area", "review", "review_time"]]
@@ -454,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
                     "rule": "hotpot/waimai gold reviews with a bench topic neg, "
                             "half by sha256(seed, normalized text)"},
         "stream": {"reviews": len(stream), "shops": int(stream["shop_id"].nunique()),
-                   "held_out_removed": True},
+                   "held_out_removed": True, "scored_by": "the bench bundle"},
         "pool_sizes": {t: {src: len(p) for src, p in by.items()} for t, by in pools.items()},
         "pool_tag_rate": {t: {src: round(float(is_tagged(p, t).mean()), 3) if len(p) else None
                               for src, p in by.items()} for t, by in pools.items()},
