@@ -15,10 +15,10 @@ scripts/train_default.py) trained without the held-out texts: they are left
 out of the gold records, the sentiment corpora (the waimai gold texts are also
 waimai sentiment rows), the unlabelled texts and the aspect records. Training
 takes about 10 minutes; the bundle is cached under ~/.cache/koubei-bench/,
-keyed by the gold file, the taxonomy, the holdout seed, koubei's version and
-the training code (src/koubei/model/training.py, scripts/train_default.py).
-The key does not see the rest of the recipe (the lexicon, the dictionary,
-koubei.classify): after changing those, pass ``--retrain``. The shipped
+keyed by the gold file, the holdout seed, koubei's version and every file of
+the recipe (koubei's code; the taxonomy, lexicon and dictionaries under
+corpora/; scripts/train_default.py), so a change to any of them trains a new
+one; ``--retrain`` forces it anyway. The shipped
 models/default saw the held-out reviews: it only scores the plants once, for
 its tag rate beside the bench bundle's (``pool_tag_rate_shipped_model``).
 
@@ -93,7 +93,6 @@ import koubei
 from koubei.aggregate.windows import window_label, window_range, window_start
 from koubei.datasets import GOLD_FILE, GoldRecord, find_corpora, load_gold
 from koubei.detect.emerging import EmergingConfig, find_emerging
-from koubei.model import training
 from koubei.model.review_model import TOPIC_PREFIX, load_model
 from koubei.taxonomy import default_taxonomy_path
 from koubei.text.normalize import normalize
@@ -124,12 +123,16 @@ def held_out(gold: list[GoldRecord], seed: int, share: float = 0.5) -> frozenset
 
 
 def bundle_digest(data: Path, seed: int) -> str:
-    """Key of the bench bundle: the gold file, the taxonomy, the holdout seed, koubei's
-    version and the training code (src/koubei/model/training.py, scripts/train_default.py)."""
+    """Key of the bench bundle: the gold file, the holdout seed, koubei's version, and every
+    file of the recipe: koubei's code, the taxonomy, lexicon and dictionaries under corpora/,
+    scripts/train_default.py."""
+    recipe = sorted([*Path(koubei.__file__).parent.rglob("*.py"),
+                     *(p for p in default_taxonomy_path().parents[1].rglob("*")
+                       if p.is_file() and p.parent.name in ("taxonomy", "lexicon", "dict")),
+                     Path(__file__).with_name("train_default.py")])
     h = hashlib.sha256()
-    for part in (file_sha256(data / GOLD_FILE), file_sha256(default_taxonomy_path()), str(seed),
-                 koubei.__version__, file_sha256(Path(training.__file__)),
-                 file_sha256(Path(__file__).with_name("train_default.py"))):
+    for part in (file_sha256(data / GOLD_FILE), str(seed), koubei.__version__,
+                 *(f"{p.name}:{file_sha256(p)}" for p in recipe)):
         h.update(part.encode() + b"\0")
     return h.hexdigest()[:16]
 
