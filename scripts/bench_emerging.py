@@ -148,7 +148,7 @@ def recipe_digest() -> str:
                      Path(__file__).with_name("train_default.py")])
     h = hashlib.sha256(koubei.__version__.encode())
     for p in recipe:
-        h.update(f"{p.relative_to(p.parents[2])}:{file_sha256(p)}\0".encode())
+        h.update(f"{p.parent.name}/{p.name}:{file_sha256(p)}\0".encode())  # the same in any checkout
     return h.hexdigest()
 
 
