@@ -46,6 +46,12 @@ CUES = CueMatcher(TAX)
         (["一点异味都没有", "就是不好吃"], ["bad_general"]),  # no smell is no blandness
         (["蛋糕不甜不腻", "就是不好吃"], ["bad_general"]),  # 不甜不腻 is praise of a dessert
         (["怪味也没有", "就是不好吃"], ["bad_general"]),  # a cue denied after it names nothing
+        (["不辣不咸刚刚好", "就是不好吃"], ["bad_general"]),  # neither...nor, just right: praise
+        (["苹果不酸不甜没味道"], ["too_bland"]),  # without the "just right" a complaint
+        (["糖放太多了"], ["too_sweet"]),  # too much of a seasoning put in names its direction
+        (["盐放得太多", "没法吃"], ["too_salty"]),
+        (["辣椒放太多了吧"], ["too_spicy"]),
+        (["油放太多", "腻得慌"], ["too_oily"]),
     ],
 )
 def test_taste_directions(clauses: list[str], expected: list[str]) -> None:
@@ -127,5 +133,6 @@ def test_taste_director_lists_denied_cues_apart_from_said_ones() -> None:
     from koubei.taxonomy import load_taxonomy
 
     director = TasteDirector(load_taxonomy())
-    assert director.negated("不会太咸，刚刚好") == ["too_salty"] and director.find("不会太咸，刚刚好") == []
+    assert director.negated("不会太咸，刚刚好") == [("too_salty", "太咸")]
+    assert director.find("不会太咸，刚刚好") == []
     assert director.negated("太咸了") == [] and director.find("太咸了") == [("too_salty", "太咸")]

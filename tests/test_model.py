@@ -472,7 +472,8 @@ def test_a_custom_taxonomy_sets_which_cues_detect_taste_and_decide_polarity(defa
 
     def renamed(decides: bool, detects: bool) -> object:
         return dataclasses.replace(c.taxonomy, taste_directions=tuple(
-            dataclasses.replace(d, id=f"my_{d.id}", decides_polarity=decides and d.id == "too_bland",
+            dataclasses.replace(d, id=f"my_{d.id}",
+                                decides_polarity=d.cues if decides and d.id == "too_bland" else (),
                                 detects_topic=d.cues if detects and d.id == "too_bland" else ())
             for d in c.taxonomy.taste_directions), fallback_direction="my_bad_general")
 
@@ -487,6 +488,20 @@ def test_a_custom_taxonomy_sets_which_cues_detect_taste_and_decide_polarity(defa
     c.taste = TasteDirector(c.taxonomy)
     assert taste_by_cues(c, [[]], ["虾仁淡而无味"], z) == [[]]  # which these renamed ids do not have
     assert decisive_taste_cues(c, ["pos"], [[[0]]], [[taste]], ["吃着没味道"]) == ["pos"]
+
+
+@pytest.mark.parametrize(("clause", "polarity"), [
+    ("这款酸奶不甜", "pos"),      # 不甜 of a yogurt is as often praise: the head decides
+    ("薯片一点都不咸", "pos"),
+    ("西瓜甜度不够", "neg"),      # not sweet enough, and 没味道, settle a complaint
+    ("吃着没味道", "neg"),
+])
+def test_which_cues_settle_a_taste_complaint(default_model, clause: str, polarity: str) -> None:
+    from koubei.model.predict import decisive_taste_cues
+
+    c = default_model.components
+    taste = c.taxonomy.topic_ids.index("taste")
+    assert decisive_taste_cues(c, ["pos"], [[[0]]], [[taste]], [clause]) == [polarity]
 
 
 def test_a_missed_taste_complaint_comes_out_with_its_direction(default_model) -> None:

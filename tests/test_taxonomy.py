@@ -65,7 +65,10 @@ def _minimal(**over: object) -> dict:
         (_minimal(taste_directions=[{"id": "too_bland"}]), r"no taste_topic"),
         (_minimal(taste_topic="taste", taste_directions=[{"id": "salty", "cues": ["太咸"],
                                                           "decides_polarity": "yes"}]),
-         r"taste direction 'salty': 'decides_polarity' must be true or false"),
+         r"taste direction 'salty': 'decides_polarity' must be true, false or a list of its cues"),
+        (_minimal(taste_topic="taste", taste_directions=[{"id": "salty", "cues": ["太咸"],
+                                                          "decides_polarity": ["咸死"]}]),
+         r"taste direction 'salty': 'decides_polarity' names 咸死, which is not among its cues"),
         (_minimal(taste_topic="taste", taste_directions=[{"id": "salty", "cues": ["太咸"],
                                                           "detects_topic": ["齁咸"]}]),
          r"taste direction 'salty': 'detects_topic' names 齁咸, which is not among its cues"),
@@ -102,10 +105,16 @@ def _salty(**rules: object) -> dict:
 def test_taste_rules_read_from_the_file() -> None:
     tax = taxonomy_from_dict(_salty(decides_polarity=True, detects_topic=True))
     salty, off = tax.taste_directions
-    assert salty.decides_polarity and salty.detects_topic == ("太咸", "齁咸")  # true: all its cues
+    assert salty.decides_polarity == salty.detects_topic == ("太咸", "齁咸")  # true: all its cues
     assert not off.decides_polarity and off.detects_topic == ("馊",)
     assert tax.declares_taste_rules
     assert taxonomy_from_dict(tax.to_dict()) == tax  # round trip through a bundle's taxonomy.json
+    # true is written back as true, so a bundle's taxonomy hash does not move with the reader
+    assert tax.to_dict()["taste_directions"][0]["decides_polarity"] is True
+    some = taxonomy_from_dict(_salty(decides_polarity=["齁咸"]))
+    assert some.taste_directions[0].decides_polarity == ("齁咸",)
+    assert some.to_dict()["taste_directions"][0]["decides_polarity"] == ["齁咸"]
+    assert taxonomy_from_dict(some.to_dict()) == some
     plain = taxonomy_from_dict(_salty())
     assert not plain.declares_taste_rules
     # absent rules are absent from the dict, so the hashes of taxonomies before 1.3 do not move
@@ -120,12 +129,17 @@ def test_default_taxonomy_declares_what_older_taxonomies_got_from_the_code() -> 
     from koubei.classify.taste import taste_rules
 
     tax = load_taxonomy()
-    assert tax.declares_taste_rules and tax.version == "1.4"
+    assert tax.declares_taste_rules and tax.version == "1.5"
     stripped = dataclasses.replace(tax, taste_directions=tuple(
-        dataclasses.replace(d, decides_polarity=False, detects_topic=()) for d in tax.taste_directions))
+        dataclasses.replace(d, decides_polarity=(), detects_topic=()) for d in tax.taste_directions))
     assert not stripped.declares_taste_rules
-    assert taste_rules(stripped) == taste_rules(tax)
-    rules = taste_rules(tax)
-    assert rules.decisive == {"too_bland", "too_salty", "too_heavy", "not_spicy_enough"}
+    legacy, rules = taste_rules(stripped), taste_rules(tax)
+    assert legacy.detecting == rules.detecting
+    # 1.5 takes four too-bland cues out of the deciding ones: 不甜, 不咸 are as often praise
+    taken_out = {("too_bland", c) for c in ("不甜", "没有甜味", "没甜味", "不咸")}
+    assert legacy.decisive - rules.decisive == taken_out
+    assert rules.decisive <= legacy.decisive
+    assert {d for d, _ in rules.decisive} == {"too_bland", "too_salty", "too_heavy", "not_spicy_enough"}
+    assert rules.decides("too_bland", "甜度不够") and not rules.decides("too_bland", "不甜")
     assert rules.detects("off_flavor", "哈喇味") and not rules.detects("off_flavor", "异味")
     assert rules.detects("too_oily", "油的要命") and not rules.detects("bad_general", "难吃")

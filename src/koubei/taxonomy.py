@@ -48,8 +48,9 @@ class TasteDirection:
 
     ``cues`` are multi-character phrases (``太咸``); ``weak_cues`` are short,
     ambiguous ones (``咸``) read only when no ``cues`` phrase names a direction.
-    ``decides_polarity``: a non-negated phrase cue in a taste clause makes the
-    taste mention negative whatever the polarity head says (没味道, 太咸).
+    ``decides_polarity``: the phrase cues whose non-negated match in a taste clause
+    makes the taste mention negative whatever the polarity head says (没味道, 太咸;
+    the file's ``true`` means all of ``cues``).
     ``detects_topic``: the phrase cues that add the taste topic to a review the
     topic detector missed (淡而无味; the file's ``true`` means all of ``cues``).
     """
@@ -59,7 +60,7 @@ class TasteDirection:
     en: str
     cues: tuple[str, ...] = ()
     weak_cues: tuple[str, ...] = ()
-    decides_polarity: bool = False
+    decides_polarity: tuple[str, ...] = ()
     detects_topic: tuple[str, ...] = ()
 
 
@@ -108,6 +109,8 @@ class Taxonomy:
         d.pop("source")
         d["dimensions"] = {x["id"]: {"zh": x["zh"], "en": x["en"]} for x in d["dimensions"]}
         for x in d["taste_directions"]:  # optional fields: absent when empty (hashes stay stable)
+            if x["decides_polarity"] and x["decides_polarity"] == x["cues"]:
+                x["decides_polarity"] = True  # all its cues, written as files before 1.5 wrote it
             for key in ("weak_cues", "decides_polarity", "detects_topic"):
                 if not x[key]:
                     del x[key]
@@ -253,28 +256,27 @@ def _directions(raw: Any, where: str) -> tuple[TasteDirection, ...]:
         seen.add(did)
         what = f"taste direction '{did}'"
         cues = _cues(entry, what, where)
-        decides = entry.get("decides_polarity", False)
-        if not isinstance(decides, bool):
-            raise TaxonomyError(f"{where}: {what}: 'decides_polarity' must be true or false")
         out.append(TasteDirection(
             id=did, zh=str(entry.get("zh", did)), en=str(entry.get("en", did)), cues=cues,
-            weak_cues=_cues(entry, what, where, "weak_cues"), decides_polarity=decides,
-            detects_topic=_detects(entry, cues, what, where),
+            weak_cues=_cues(entry, what, where, "weak_cues"),
+            decides_polarity=_some_cues(entry, "decides_polarity", cues, what, where),
+            detects_topic=_some_cues(entry, "detects_topic", cues, what, where),
         ))
     return tuple(out)
 
 
-def _detects(entry: dict, cues: tuple[str, ...], what: str, where: str) -> tuple[str, ...]:
-    """``detects_topic``: absent/false → none, true → all ``cues``, a list → those, each one of ``cues``."""
-    raw = entry.get("detects_topic", False)
+def _some_cues(entry: dict, key: str, cues: tuple[str, ...], what: str, where: str) -> tuple[str, ...]:
+    """``decides_polarity`` / ``detects_topic``: absent/false → none, true → all ``cues``,
+    a list → those, each one of ``cues``."""
+    raw = entry.get(key, False)
     if isinstance(raw, bool):
         return cues if raw else ()
     if not isinstance(raw, list) or not all(isinstance(c, str) and c.strip() for c in raw):
-        raise TaxonomyError(f"{where}: {what}: 'detects_topic' must be true, false or a list of its cues")
+        raise TaxonomyError(f"{where}: {what}: '{key}' must be true, false or a list of its cues")
     listed = tuple(c.strip() for c in raw)
     unknown = [c for c in listed if c not in cues]
     if unknown:
-        raise TaxonomyError(f"{where}: {what}: 'detects_topic' names {', '.join(unknown)}, which "
+        raise TaxonomyError(f"{where}: {what}: '{key}' names {', '.join(unknown)}, which "
                             f"{'is' if len(unknown) == 1 else 'are'} not among its cues; add "
                             f"{'it' if len(unknown) == 1 else 'them'} to 'cues' or use true for all")
     return listed

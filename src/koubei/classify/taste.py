@@ -24,6 +24,12 @@ _NEGATED_RE = re.compile(r"(?:不|没|无|未)(?:是|太|很|怎么|那么|这�
 _NOT_NEGATORS = re.compile("特别|个别|区别|分别|差不|无论|毫无|并非|不久")
 
 
+# Neither X nor Y, then "just right", is praise of a balance (不辣不咸刚刚好, 不油不腻正合适):
+# masked like the taxonomy's taste_exclude, whatever the taxonomy. Without the "just right"
+# it is as often a complaint (苹果不酸不甜没味道: too bland).
+_BALANCED_RE = re.compile(r"不(?:太|很|会)?[咸淡辣甜油腻酸苦]不(?:太|很|会)?[咸淡辣甜油腻酸苦]"
+                          r"(?=[，,、 ]?(?:都)?(?:刚刚好|刚好|正好|适中|适宜|合适|正合适|恰到好处|恰好))")
+
 # A denial right after the cue: 一点异味都没有, 怪味也没, 辣味一点没有.
 _DENIED_AFTER_RE = re.compile(r"(?:味道|味儿|味|儿)?(?:都|也|一点)?(?:没有|没)")
 
@@ -51,12 +57,15 @@ class TasteRules:
     (see :func:`taste_rules`).
     """
 
-    #: directions whose non-negated phrase cues make a taste mention negative
+    #: (direction, cue) pairs whose non-negated match makes a taste mention negative
     #: (``koubei.model.predict.decisive_taste_cues``)
-    decisive: frozenset[str]
+    decisive: frozenset[tuple[str, str]]
     #: (direction, cue) pairs whose non-negated match adds the taste topic
     #: (``koubei.model.predict.taste_by_cues``)
     detecting: frozenset[tuple[str, str]]
+
+    def decides(self, direction: str, cue: str) -> bool:
+        return (direction, cue) in self.decisive
 
     def detects(self, direction: str, cue: str) -> bool:
         return (direction, cue) in self.detecting
@@ -78,9 +87,10 @@ def taste_rules(taxonomy: Taxonomy) -> TasteRules:
     """The taxonomy's taste rules; the legacy ones, by direction id and cue, when it declares none."""
     dirs = taxonomy.taste_directions
     if taxonomy.declares_taste_rules:
-        return TasteRules(frozenset(d.id for d in dirs if d.decides_polarity),
+        return TasteRules(frozenset((d.id, cue) for d in dirs for cue in d.decides_polarity),
                           frozenset((d.id, cue) for d in dirs for cue in d.detects_topic))
-    return TasteRules(LEGACY_DECISIVE, frozenset(
+    return TasteRules(frozenset((d.id, cue) for d in dirs if d.id in LEGACY_DECISIVE for cue in d.cues),
+                      frozenset(
         (d.id, cue) for d in dirs for cue in d.cues
         if d.id in LEGACY_DETECTING_DIRECTIONS or cue in LEGACY_DETECTING_CUES))
 
@@ -99,9 +109,11 @@ class TasteDirector:
         self._weak_re = _alternation(list(self._weak_dir))
 
     def _mask(self, text: str) -> str:
-        if self._exclude is None:
-            return text
-        return self._exclude.sub(lambda m: _MASK * len(m.group()), text)
+        def blank(m: re.Match[str]) -> str:
+            return _MASK * len(m.group())
+
+        text = _BALANCED_RE.sub(blank, text)
+        return text if self._exclude is None else self._exclude.sub(blank, text)
 
     def _matches(self, text: str, pattern: re.Pattern[str] | None, lexicon: dict[str, str]
                  ) -> list[tuple[str, str, int]]:
@@ -132,12 +144,12 @@ class TasteDirector:
         """Like :meth:`find` for the short second-tier cues."""
         return self._scan(text, self._weak_re, self._weak_dir)
 
-    def negated(self, text: str) -> list[str]:
-        """Directions whose phrase cues appear negated in ``text`` (不淡, 不会太咸)."""
+    def negated(self, text: str) -> list[tuple[str, str]]:
+        """(direction, cue) pairs of the phrase cues that appear negated in ``text`` (不淡, 不会太咸)."""
         if self._re is None:
             return []
         masked = self._mask(text)
-        return [self._cue_dir[m.group()] for m in self._re.finditer(masked)
+        return [(self._cue_dir[m.group()], m.group()) for m in self._re.finditer(masked)
                 if not m.group().startswith(NEGATORS) and cue_negated(masked, m.start(), m.end())]
 
     def strong(self, text: str) -> list[str]:

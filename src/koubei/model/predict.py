@@ -313,20 +313,20 @@ def decisive_taste_cues(c: Components, pol: list[str], ctx: list[list[list[int]]
 def _taste_by_cues(c: Components, polarity: str, texts: list[str]) -> str:
     """A cue of a direction with ``decides_polarity`` said → negative; only *denied* (不会太咸,
     不太淡) and nothing else said → positive."""
-    decisive = c.taste.rules.decisive
-    said = [d for t in texts for d in _said_directions(c, t)]
-    if polarity != "neg" and any(d in decisive for d in said):
+    rules = c.taste.rules
+    said = [m for t in texts for m in _said_cues(c, t)]
+    if polarity != "neg" and any(rules.decides(d, cue) for d, cue in said):
         return "neg"
     if polarity == "neg" and not said and any(
-            d in decisive for t in texts for d in c.taste.negated(t)):
+            rules.decides(d, cue) for t in texts for d, cue in c.taste.negated(t)):
         return "pos"
     return polarity
 
 
-def _said_directions(c: Components, text: str) -> list[str]:
-    """Directions of the non-negated phrase cues in ``text`` that do not follow a word of
-    relief (还好不辣); a later cue of the same direction still counts (还好不辣，辣锅也不辣)."""
-    return list(dict.fromkeys(d for d, _, at in c.taste.matches(text) if not _relieved(text, at)))
+def _said_cues(c: Components, text: str) -> list[tuple[str, str]]:
+    """(direction, cue) of the non-negated phrase cues in ``text`` that do not follow a word
+    of relief (还好不辣); a later cue of the same direction still counts (还好不辣，辣锅也不辣)."""
+    return [(d, cue) for d, cue, at in c.taste.matches(text) if not _relieved(text, at)]
 
 
 def _relieved(text: str, at: int) -> bool:
