@@ -63,7 +63,7 @@ class EmergingConfig:
             confirm it (0.06 monthly, 0.03 weekly; all 21: 0.03, 0.02). Real streams hold
             real bursts, so these are upper bounds. Weekly alone would allow 0.2 there, but
             a synthetic null stream with few cells a window (tests/test_emerging.py) reaches
-            0.14-0.18 at q = 0.2, so one default serves both.
+            0.07-0.18 at q = 0.2 (three seeds), so one default serves both.
         prior_strength: pseudo-reviews shrinking a cell's baseline toward the key's overall rate.
         max_dispersion: cap on the over-dispersion factor.
         seasonal: also compare with the same season a year earlier (when history has it).
