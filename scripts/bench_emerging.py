@@ -67,7 +67,8 @@ Results go to scripts/results/bench_emerging.json.
 ``--scale N``: the scored demo dump replicated to N rows (ids made unique,
 times spread over 104 weeks, its 4 suppliers x 8 products), written as
 Parquet, then `koubei emerging --by supplier,product` timed in a child
-process with and without new-kind clustering (scripts/results/bench_emerging_scale.json).
+process with and without new-kind clustering, on the latest window and with
+--all-windows (a backfill of all 104 weeks; scripts/results/bench_emerging_scale.json).
 With ``--parts K`` the same rows are also written as a folder of K Parquet
 parts and `koubei emerging DIR --engine dask --workers W` is timed (a local
 cluster of W worker processes, started by the command and counted in its
@@ -403,7 +404,9 @@ def scale(rows: int, seed: int, parts: int = 0, workers: int = 2) -> dict[str, o
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "big.parquet"
         big.to_parquet(path)
-        for label, extra in (("with_novel", []), ("no_novel", ["--no-novel"])):
+        for label, extra in (("with_novel", []), ("no_novel", ["--no-novel"]),
+                             ("all_windows_with_novel", ["--all-windows"]),
+                             ("all_windows_no_novel", ["--all-windows", "--no-novel"])):
             cmd = [sys.executable, "-m", "koubei.cli", "emerging", str(path), "--by", "supplier,product",
                    "-q", *extra]
             t0 = time.perf_counter()
