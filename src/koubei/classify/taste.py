@@ -102,18 +102,16 @@ class TasteDirector:
         self.taxonomy = taxonomy
         self.rules = taste_rules(taxonomy)
         self.fallback = taxonomy.fallback_direction
-        self._exclude = _alternation(taxonomy.taste_exclude)
+        # one pass masks the taxonomy's non-cues and the balance of 不辣不咸刚刚好
+        exclude = _alternation(taxonomy.taste_exclude)
+        self._exclude = re.compile(_BALANCED_RE.pattern + (f"|{exclude.pattern}" if exclude else ""))
         self._cue_dir = {c: d.id for d in taxonomy.taste_directions for c in d.cues}
         self._weak_dir = {c: d.id for d in taxonomy.taste_directions for c in d.weak_cues}
         self._re = _alternation(list(self._cue_dir))
         self._weak_re = _alternation(list(self._weak_dir))
 
     def _mask(self, text: str) -> str:
-        def blank(m: re.Match[str]) -> str:
-            return _MASK * len(m.group())
-
-        text = _BALANCED_RE.sub(blank, text)
-        return text if self._exclude is None else self._exclude.sub(blank, text)
+        return self._exclude.sub(lambda m: _MASK * len(m.group()), text)
 
     def _matches(self, text: str, pattern: re.Pattern[str] | None, lexicon: dict[str, str]
                  ) -> list[tuple[str, str, int]]:
