@@ -24,6 +24,8 @@ import argparse
 import dataclasses
 import hashlib
 import json
+import os
+import platform
 import time
 from pathlib import Path
 
@@ -78,7 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     freqs = args.freqs.split(",")
     report: dict[str, object] = {
         "command": "python scripts/calibrate_emerging.py " + " ".join(argv or []),
-        "date": time.strftime("%Y-%m-%d"), "budget_per_100": BUDGET, "margin": MARGIN,
+        "date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "budget_per_100": BUDGET, "margin": MARGIN,
         "split_seed": args.split_seed,
         "shops": {"tune": sorted(tune["shop_id"].astype(str).unique()),
                   "confirm": sorted(confirm["shop_id"].astype(str).unique())},
