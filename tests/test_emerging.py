@@ -177,6 +177,37 @@ def test_issue_quotes_are_masked_unless_asked_not_to() -> None:
     assert any("13912345" in q for q in raw)
 
 
+PREAMBLE = "国庆节前在超市看到这个牌子的瓜子在做活动，想着家里人都爱吃就顺手买了两大包，" * 5
+
+
+def test_a_long_review_is_quoted_from_the_clause_that_carries_the_complaint() -> None:
+    from koubei.detect.keys import key_cues
+    from koubei.detect.quotes import shown_quote
+    from koubei.taxonomy import load_taxonomy
+
+    text = PREAMBLE + "结果这批瓜子太淡了，几乎没有咸味，电话13812345678。"
+    bland = key_cues(Key("taste", "too_bland"), load_taxonomy())
+    quote = shown_quote(text, max_chars=60, anchor=bland)
+    assert quote == "…结果这批瓜子太淡了，几乎没有咸味，电话[电话]。"
+    assert shown_quote(text, max_chars=60).startswith("国庆节前")  # no anchor: the start, cut
+    # already in view, or not said at all: the quote starts where the review does
+    assert shown_quote("瓜子太淡了", anchor=bland) == "瓜子太淡了"
+    assert shown_quote(PREAMBLE, max_chars=60, anchor=bland).startswith("国庆节前")
+    # masked before it is cut: a number just before the clause is masked whole
+    cut = shown_quote("a" * 80 + "订单JD20261123001太淡", max_chars=40, anchor=bland)
+    assert "JD2026" not in cut and "[单号]太淡" in cut
+    assert key_cues(Key("nonexistent"), load_taxonomy()) is None
+
+
+def test_issue_quotes_show_the_complaint_of_a_long_review() -> None:
+    rows = weekly(10, 30, 0.03, seed=13)
+    last = MONDAY + pd.Timedelta(days=70)
+    rows += [review(9500 + j, last + pd.Timedelta(hours=j), topic="taste", direction="too_bland",
+                    text=f"{PREAMBLE}买的第{j}包瓜子太淡了") for j in range(15)]
+    quotes = json.loads(find_emerging(frame(rows)).issues.iloc[0]["quotes"])
+    assert len(quotes) == 3 and all(q.startswith("…") and "太淡了" in q for q in quotes)
+
+
 FALSE_ALARM_BUDGET = 0.2  # issues per 100 key-windows on a stream without bursts (issue 22)
 
 

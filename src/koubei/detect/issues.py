@@ -13,7 +13,7 @@ from koubei.aggregate.windows import window_label
 from koubei.detect.counts import Cubes
 from koubei.detect.cube import Cube
 from koubei.detect.evidence import Evidence, IssueRequest
-from koubei.detect.keys import Key, key_labels
+from koubei.detect.keys import Key, key_cues, key_labels
 from koubei.detect.quotes import representative
 from koubei.detect.trace import TraceEntry, headline, rank_values, trace_columns
 from koubei.taxonomy import Taxonomy
@@ -85,7 +85,7 @@ class IssueBuilder:
             "trend": json.dumps(self._trend(cube, hit), ensure_ascii=False),
             "trace": json.dumps([e.as_dict() for e in entries], ensure_ascii=False),
             "summary": self._summary(zh, key, label, window, hit, lift, entries),
-            "quotes": json.dumps(self._quotes(evidence.texts), ensure_ascii=False),
+            "quotes": json.dumps(self._quotes(evidence.texts, key), ensure_ascii=False),
             "review_ids": json.dumps(evidence.review_ids, ensure_ascii=False),
         }
 
@@ -106,11 +106,13 @@ class IssueBuilder:
                  "count": int(cube.counts[hit.cell, t, hit.key]), "total": int(cube.totals[hit.cell, t])}
                 for t in range(a, hit.t + 1)]
 
-    def _quotes(self, texts: list[str]) -> list[str]:
+    def _quotes(self, texts: list[str], key: Key) -> list[str]:
+        """Typical quotes of the issue's complaints, each shown from the clause with its cue."""
+        anchor = key_cues(key, self.tax)
         if len(texts) < 2:
-            return representative(texts, n=self.cfg.n_quotes, mask=self.mask)
+            return representative(texts, n=self.cfg.n_quotes, mask=self.mask, anchor=anchor)
         vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), min_df=1).fit_transform(texts)
-        return representative(texts, vec.toarray(), n=self.cfg.n_quotes, mask=self.mask)
+        return representative(texts, vec.toarray(), n=self.cfg.n_quotes, mask=self.mask, anchor=anchor)
 
     def _summary(self, zh: str, key: Key, label: str, window: str, hit: Hit, lift: float,
                  entries: list[TraceEntry]) -> str:

@@ -7,6 +7,7 @@ fallback direction (taste bad, no direction) is the taste key itself.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,3 +67,17 @@ def key_labels(key: Key, taxonomy: Taxonomy) -> tuple[str, str]:
         names = {d.id: d.zh for d in taxonomy.taste_directions}
         zh = f"{zh}·{names.get(key.direction, key.direction)}"
     return zh, dim
+
+
+def key_cues(key: Key, taxonomy: Taxonomy) -> re.Pattern[str] | None:
+    """The words a review raising ``key`` most likely says it with: the direction's cues
+    (太淡, 没味道), then the topic's (味道, 口味), longest first; None when the taxonomy
+    knows neither (a scored frame from another taxonomy)."""
+    cues: list[str] = []
+    for d in taxonomy.taste_directions:
+        if key.direction and d.id == key.direction:
+            cues += sorted(d.cues, key=len, reverse=True) + sorted(d.weak_cues, key=len, reverse=True)
+    topic = next((t for t in taxonomy.topics if t.id == key.topic), None)
+    if topic is not None:
+        cues += sorted(topic.cues, key=len, reverse=True)
+    return re.compile("|".join(re.escape(c) for c in cues)) if cues else None

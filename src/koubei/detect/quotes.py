@@ -152,25 +152,56 @@ def masked_kinds() -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-def shown_quote(text: str, *, max_chars: int = 160, mask: bool | Callable[[str], str] = True) -> str:
+#: where a clause ends: a quote centred on a clause starts just after one of these
+_CLAUSE_END = re.compile(r"[。！？!?；;，,、…~～\s]")
+#: how far past the start of a quote its anchor is looked for (a pasted log costs no more
+#: than a long review)
+_ANCHOR_REACH = 2000
+
+
+def shown_quote(text: str, *, max_chars: int = 160, mask: bool | Callable[[str], str] = True,
+                anchor: re.Pattern[str] | None = None) -> str:
     """``text`` as a quote: whitespace collapsed, personal data masked (``mask``: True for
     :func:`mask_personal`, or another masker), at most ``max_chars`` characters (``…``
-    marks a cut). Only the start is masked, a margin past the cut included so a number
-    there is masked whole: a pasted log costs no more than a review."""
-    text = " ".join(text[: 4 * max_chars + 64].split())
+    marks a cut). Only what is shown is masked, a margin past the cut included so a
+    number there is masked whole: a pasted log costs no more than a review.
+
+    ``anchor``: what the quote is about (an issue's cue words). When its first match
+    would fall past the cut, the quote starts at the clause that holds it, after a
+    ``…``: a long review's complaint is shown, not its preamble.
+    """
+    flat = " ".join(text[: 4 * max_chars + 64 + (_ANCHOR_REACH if anchor else 0)].split())
+    m = anchor.search(flat) if anchor is not None else None
+    past = m.end() if m is not None and m.end() > max_chars - 1 else 0  # 0: the start shows it
+    body = flat[: past + max_chars + 64]
     masker = mask_personal if mask is True else (mask or None)
-    quote = masker(text[: max_chars + 64]) if masker else text
-    return quote if len(quote) <= max_chars else quote[: max_chars - 1] + "…"
+    quote = masker(body) if masker else body
+    start = _clause_start(quote, anchor, max_chars) if past and anchor is not None else 0
+    lead = "…" if start else ""
+    room, shown = max_chars - len(lead), quote[start:]
+    return lead + (shown if len(shown) <= room and len(flat) == len(body) else shown[: room - 1] + "…")
+
+
+def _clause_start(quote: str, anchor: re.Pattern[str], max_chars: int) -> int:
+    """Where the shown part of ``quote`` (masked already) starts: the clause that holds
+    ``anchor``'s first match, at most a third of ``max_chars`` before it."""
+    m = anchor.search(quote)
+    if m is None:
+        return 0
+    floor = max(0, m.start() - max_chars // 3)
+    ends = [e.end() for e in _CLAUSE_END.finditer(quote, floor, m.start())]
+    return ends[-1] if ends else floor
 
 
 def representative(texts: Sequence[str], vectors: np.ndarray | None = None, *, n: int = 3,
-                   max_chars: int = 160, mask: bool = True) -> list[str]:
-    """Up to ``n`` typical, distinct quotes.
+                   max_chars: int = 160, mask: bool = True,
+                   anchor: re.Pattern[str] | None = None) -> list[str]:
+    """Up to ``n`` typical, distinct quotes, each centred on ``anchor`` (see :func:`shown_quote`).
 
     With ``vectors`` (one row per text, L2-normalized), quotes closest to the
     centroid come first; without, the texts nearest the median length. Near
-    repeats (same first 12 characters once spaces and punctuation are gone) are
-    kept once.
+    repeats (quotes with the same first 12 characters once spaces and punctuation
+    are gone) are kept once.
     """
     if not texts:
         return []
@@ -178,12 +209,12 @@ def representative(texts: Sequence[str], vectors: np.ndarray | None = None, *, n
     out: list[str] = []
     seen: set[str] = set()
     for i in order:
-        text = " ".join(str(texts[i]).split())
-        key = re.sub(r"[\W_]+", "", text)[:12]
+        quote = shown_quote(str(texts[i]), max_chars=max_chars, mask=mask, anchor=anchor)
+        key = re.sub(r"[\W_]+", "", quote)[:12]  # what is shown: reviews with one preamble differ after it
         if not key or key in seen:
             continue
         seen.add(key)
-        out.append(shown_quote(text, max_chars=max_chars, mask=mask))
+        out.append(quote)
         if len(out) == n:
             break
     return out
