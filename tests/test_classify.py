@@ -6,7 +6,7 @@ import pytest
 
 from koubei.classify.cues import CueMatcher
 from koubei.classify.features import prepare
-from koubei.classify.opinions import opinion_span
+from koubei.classify.opinions import best_opinion, opinion_span
 from koubei.classify.taste import TasteDirector
 from koubei.taxonomy import load_taxonomy
 from koubei.text.clauses import split_word_clauses
@@ -78,6 +78,7 @@ def _span(text: str, topic: str) -> list[str]:
         ("包装很精致", "packaging", "包装很精致"),
         ("一点都不新鲜", "freshness_quality", "不新鲜"),
         ("房间很干净", "environment_facilities", "很干净"),
+        ("客服回复很及时", "service_attitude", "客服回复"),  # not 客服回复很: 很 needs its word
     ],
 )
 def test_opinion_span_keeps_whole_words(text: str, topic: str, phrase: str) -> None:
@@ -86,6 +87,21 @@ def test_opinion_span_keeps_whole_words(text: str, topic: str, phrase: str) -> N
 
 def test_opinion_span_without_cue_is_empty() -> None:
     assert _span("第三次买了", "packaging") == [""]
+
+
+@pytest.mark.parametrize(
+    ("text", "topic", "phrase"),
+    [
+        ("30元一份，太贵了", "price_value", "太贵"),  # a judgement, not 元一份
+        ("花了50元，不值", "price_value", "不值"),  # a two-character cue, not the bare 元
+        ("包装很精致，包装盒也结实", "packaging", "包装很精致"),  # a tie: the first clause
+    ],
+)
+def test_best_opinion_takes_the_clause_that_judges(text: str, topic: str, phrase: str) -> None:
+    clauses = [c.words for c in prepare(text).clauses]
+    got, at = best_opinion(clauses, CUES.pattern(TAX.topic_ids.index(topic)))
+    assert got == phrase and phrase.removeprefix("不") in "".join(clauses[at])
+    assert best_opinion(clauses, CUES.pattern(TAX.topic_ids.index("hygiene_safety"))) == ("", -1)
 
 
 def test_cue_matcher_finds_topic_cues() -> None:

@@ -36,6 +36,11 @@ def test_hash_is_stable_and_content_based() -> None:
     c = taxonomy_from_dict({**a.to_dict(), "version": "9"})
     assert c.sha256() != a.sha256()
     assert taxonomy_from_dict(a.to_dict()) == a
+    # an optional field left empty is not written, so older taxonomies keep their hash
+    plain = _minimal()
+    assert "yields_to" not in taxonomy_from_dict(plain).to_dict()["topics"][0]
+    serving = ["上菜", "出菜", "上餐", "等菜", "菜上", "传菜"]
+    assert a.to_dict()["topics"][5]["yields_to"] == {"service_attitude": serving}
 
 
 def _minimal(**over: object) -> dict:
@@ -76,6 +81,23 @@ def _minimal(**over: object) -> dict:
                                                           "detects_topic": "太咸"}]),
          r"'detects_topic' must be true, false or a list of its cues"),
         ([1, 2], r"a taxonomy is a mapping"),
+        (_minimal(topics=[{"id": "delivery", "zh": "配送", "dimension": "product", "cues": ["慢"],
+                           "yields_to": ["service"]}]),
+         r"topic 'delivery': 'yields_to' must map a topic id to a list of context words"),
+        (_minimal(topics=[{"id": "delivery", "zh": "配送", "dimension": "product", "cues": ["慢"],
+                           "yields_to": {"service": ["上菜"]}}]),
+         r"topic 'delivery': 'yields_to' names 'service', which is not another topic"),
+        (_minimal(topics=[{"id": "delivery", "zh": "配送", "dimension": "product", "cues": ["慢"],
+                           "yields_to": {"delivery": ["上菜"]}}]),
+         r"'yields_to' names 'delivery', which is not another topic"),
+        (_minimal(topics=[{"id": "delivery", "zh": "配送", "dimension": "product", "cues": ["慢"],
+                           "yields_to": {"service": "上菜"}},
+                          {"id": "service", "zh": "服务", "dimension": "product"}]),
+         r"topic 'delivery': 'yields_to': 'service' must be a list of non-empty strings"),
+        (_minimal(topics=[{"id": "delivery", "zh": "配送", "dimension": "product", "cues": ["慢"],
+                           "yields_to": {"service": []}},
+                          {"id": "service", "zh": "服务", "dimension": "product"}]),
+         r"'yields_to' 'service' needs at least one context word"),
     ],
 )
 def test_malformed_taxonomy_names_the_entry(raw: object, match: str) -> None:
@@ -129,7 +151,7 @@ def test_default_taxonomy_declares_what_older_taxonomies_got_from_the_code() -> 
     from koubei.classify.taste import taste_rules
 
     tax = load_taxonomy()
-    assert tax.declares_taste_rules and tax.version == "1.5"
+    assert tax.declares_taste_rules and tax.version == "1.6"
     stripped = dataclasses.replace(tax, taste_directions=tuple(
         dataclasses.replace(d, decides_polarity=(), detects_topic=()) for d in tax.taste_directions))
     assert not stripped.declares_taste_rules

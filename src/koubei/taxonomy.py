@@ -40,6 +40,10 @@ class Topic:
     dimension: str
     description: str = ""
     cues: tuple[str, ...] = ()
+    #: (other topic id, context words): where every clause holding this topic's cues
+    #: also holds one of the context words, the mention is the other topic's (a
+    #: restaurant's 上菜太慢 is service, not delivery)
+    yields_to: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,11 @@ class Taxonomy:
         d = json.loads(json.dumps(asdict(self), ensure_ascii=False))  # tuples -> lists
         d.pop("source")
         d["dimensions"] = {x["id"]: {"zh": x["zh"], "en": x["en"]} for x in d["dimensions"]}
+        for x in d["topics"]:  # optional: absent when empty (hashes stay stable)
+            if x["yields_to"]:
+                x["yields_to"] = {other: words for other, words in x["yields_to"]}
+            else:
+                del x["yields_to"]
         for x in d["taste_directions"]:  # optional fields: absent when empty (hashes stay stable)
             if x["decides_polarity"] and x["decides_polarity"] == x["cues"]:
                 x["decides_polarity"] = True  # all its cues, written as files before 1.5 wrote it
@@ -171,6 +180,7 @@ def taxonomy_from_dict(raw: Any, *, source: str = "<memory>") -> Taxonomy:
     polarities = tuple(raw.get("polarities") or ("pos", "neg", "neu"))
     dims = _dimensions(raw["dimensions"], where)
     topics = _topics(raw["topics"], {d.id for d in dims}, where)
+    _check_yields(topics, where)
     directions = _directions(raw.get("taste_directions") or [], where)
     taste_topic = raw.get("taste_topic")
     if taste_topic is not None and taste_topic not in {t.id for t in topics}:
@@ -238,8 +248,30 @@ def _topics(raw: Any, dim_ids: set[str], where: str) -> tuple[Topic, ...]:
         out.append(Topic(
             id=tid, zh=str(entry["zh"]), en=str(entry.get("en", tid)), dimension=dim,
             description=str(entry.get("description", "")), cues=_cues(entry, what, where),
+            yields_to=_yields_to(entry, what, where),
         ))
     return tuple(out)
+
+
+def _yields_to(entry: dict, what: str, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``yields_to``: a mapping other topic id -> its context words (absent: none)."""
+    raw = entry.get("yields_to") or {}
+    if not isinstance(raw, dict):
+        raise TaxonomyError(f"{where}: {what}: 'yields_to' must map a topic id to a list of "
+                            f"context words, e.g. {{service_attitude: [上菜]}}")
+    return tuple((str(other), _cues(raw, f"{what}: 'yields_to'", where, other)) for other in raw)
+
+
+def _check_yields(topics: tuple[Topic, ...], where: str) -> None:
+    ids = {t.id for t in topics}
+    for t in topics:
+        for other, words in t.yields_to:
+            if other not in ids or other == t.id:
+                raise TaxonomyError(f"{where}: topic '{t.id}': 'yields_to' names '{other}', which is "
+                                    f"not another topic of this taxonomy")
+            if not words:
+                raise TaxonomyError(f"{where}: topic '{t.id}': 'yields_to' '{other}' needs at least "
+                                    f"one context word")
 
 
 def _directions(raw: Any, where: str) -> tuple[TasteDirection, ...]:

@@ -28,12 +28,34 @@ def opinion_span(words: Sequence[str], cue_re: re.Pattern[str] | None) -> str:
         words: a clause's words (``NOT_`` negation marks allowed).
         cue_re: the topic's (or taste direction's) cue pattern.
     """
+    return _span(words, cue_re)[0]
+
+
+def best_opinion(clauses: Sequence[Sequence[str]], cue_re: re.Pattern[str] | None) -> tuple[str, int]:
+    """The opinion phrase of the clause (its words) that says most: a cue with a degree
+    adverb or negator (太贵) before a cue of two or more characters (不值) before a cue
+    with words after it (元一份) before a bare one-character cue (元); the first such
+    clause wins a tie. ``30元一份，太贵了`` → ``太贵``, not ``元一份``.
+
+    Returns:
+        the phrase and the index of its clause; ``("", -1)`` when no clause holds a cue.
+    """
+    best, at, rank = "", -1, -1
+    for i, words in enumerate(clauses):
+        phrase, strength = _span(words, cue_re)
+        if phrase and strength > rank:
+            best, at, rank = phrase, i, strength
+    return best, at
+
+
+def _span(words: Sequence[str], cue_re: re.Pattern[str] | None) -> tuple[str, int]:
+    """:func:`opinion_span` and its strength (see :func:`best_opinion`)."""
     plain = [w.removeprefix("NOT_") for w in words]
     if cue_re is None:
-        return ""
+        return "", -1
     hits = [i for i, w in enumerate(plain) if cue_re.search(w)]
     if not hits:
-        return ""
+        return "", -1
     k = hits[-1]
     start = k
     while start > 0 and plain[start - 1] in MODIFIERS and k - start < 2:
@@ -45,5 +67,8 @@ def opinion_span(words: Sequence[str], cue_re: re.Pattern[str] | None) -> str:
         if w in PARTICLES:
             continue
         after.append(w)
+    while after and after[-1] in MODIFIERS:  # a degree adverb needs the word it modifies (客服回复很)
+        after.pop()
     phrase = "".join(plain[start:k + 1] + after)
-    return phrase[:MAX_CHARS]
+    strength = 4 * (start < k) + 2 * (len(plain[k]) >= 2) + bool(after)
+    return phrase[:MAX_CHARS], strength

@@ -15,7 +15,7 @@ from koubei.classify.cues import CueMatcher
 from koubei.classify.features import Doc
 from koubei.classify.lexicon import Evidence, PolarityLexicon, evidence_features
 from koubei.classify.linear import WithDense, sigmoid
-from koubei.classify.opinions import MAX_CHARS, opinion_span
+from koubei.classify.opinions import MAX_CHARS, best_opinion
 from koubei.classify.polarity import TopicPolarityClassifier, pair_features
 from koubei.classify.sentiment import SentimentClassifier
 from koubei.classify.taste import TasteDirector
@@ -167,6 +167,7 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
     Pc = sigmoid(Zc)
     if topic_sets is None:
         topic_sets = detect_topics(c, X, texts, max_by_owner(Zc, owner, len(docs)))
+        topic_sets = yield_by_context(c, topic_sets, clause_texts, owner)
     ctx = topic_contexts(c, docs, topic_sets, Xc, Pc, owner, clause_texts)
     pol = decisive_taste_cues(c, _polarities(c, X, Xc, ctx, topic_sets, z_rev), ctx, topic_sets,
                               clause_texts)
@@ -226,6 +227,33 @@ def taste_by_cues(c: Components, topic_sets: list[list[int]], texts: list[str],
         if (j not in tset and p[i] >= TASTE_CUE_FLOOR
                 and any(rules.detects(d, cue) for d, cue, _ in c.taste.matches(text))):
             tset = sorted([*tset, j])
+        out.append(tset)
+    return out
+
+
+def yield_by_context(c: Components, topic_sets: list[list[int]], clause_texts: list[str],
+                     owner: np.ndarray) -> list[list[int]]:
+    """Hand a detected topic to the one its taxonomy ``yields_to`` where the context says so.
+
+    A restaurant's ``上菜太慢`` holds delivery's cue 慢, but the guideline calls dishes
+    served slowly service: when every clause of a review that holds one of the
+    topic's cues also holds one of the context words (上菜, 出菜...), the topic is
+    replaced by the other one. A topic detected with no cue in any clause is left
+    as it is.
+    """
+    rules = [(j, c.taxonomy.topic_ids.index(other), words)
+             for j, t in enumerate(c.taxonomy.topics) for other, words in t.yields_to]
+    if not rules:
+        return topic_sets
+    starts = np.searchsorted(owner, np.arange(len(topic_sets)))
+    ends = np.searchsorted(owner, np.arange(len(topic_sets)), side="right")
+    out = []
+    for i, tset in enumerate(topic_sets):
+        for j, other, words in rules:
+            if j in tset:
+                cued = [clause_texts[r] for r in range(starts[i], ends[i]) if c.cues.has(clause_texts[r], j)]
+                if cued and all(any(w in t for w in words) for t in cued):
+                    tset = sorted({*tset, other} - {j})
         out.append(tset)
     return out
 
@@ -368,8 +396,9 @@ def _describe(c: Components, pred: Prediction, tset: list[int], ctx: list[list[i
             if cue:
                 pred.opinions.append(f"{topic.zh}:{cue}")
                 continue
-        phrase = next((_whole(c, p, d.norm) for d in own if (p := opinion_span(d.words, c.cues.pattern(j)))),
-                      "")
+        phrase, at = best_opinion([d.words for d in own], c.cues.pattern(j))
+        if phrase:
+            phrase = _whole(c, phrase, own[at].norm)
         if not phrase and len(own[0].norm) <= MAX_CHARS:
             phrase = own[0].norm
         if phrase:
