@@ -253,6 +253,7 @@ def _help_blocks(text: str, options: set[str]) -> list[str]:
 
 
 _CODE = re.compile(r"(`[^`]*`)")
+_OPTION = re.compile(r"(?<![\w`-])(-{1,2}[a-zA-Z][\w-]*)")
 
 
 def _inline(text: str, options: set[str]) -> str:
@@ -262,8 +263,7 @@ def _inline(text: str, options: set[str]) -> str:
     for i in range(0, len(parts), 2):  # outside code spans
         s = parts[i].replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_")
         s = s.replace("<", "&lt;").replace(">", "&gt;")
-        s = re.sub(r"(?<![\w`-])(-{1,2}[a-zA-Z][\w-]*)", lambda m: f"`{m[1]}`" if m[1] in options else m[1], s)
-        parts[i] = s
+        parts[i] = _OPTION.sub(lambda m: f"`{m[1]}`" if m[1] in options else m[1], s)
     return "".join(parts)
 
 
