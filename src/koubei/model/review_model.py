@@ -131,7 +131,7 @@ class ReviewModel:
         return out
 
     def prediction_columns(self, preds: Sequence[Prediction]) -> dict[str, pd.Series]:
-        """Output columns for a list of predictions (see README, "Output columns")."""
+        """Output columns for a list of predictions (docs/reference/output-columns.md, `koubei score`)."""
         tax = self.taxonomy
         cols: dict[str, Any] = {
             "sentiment": pd.Series([p.sentiment for p in preds], dtype="string"),
