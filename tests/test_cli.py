@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 
 from koubei.cli import app
 
-ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
 
 ROWS = [
@@ -138,19 +137,6 @@ def test_help_for_every_command() -> None:
         assert cmd in res.output
         sub = invoke(cmd, "--help")
         assert sub.exit_code == 0 and len(sub.output) > 100
-
-
-def test_readme_documents_every_command_and_option() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    import typer.main
-
-    group = typer.main.get_command(app)
-    for name, cmd in group.commands.items():  # type: ignore[attr-defined]
-        assert f"koubei {name}" in readme, name
-        for param in cmd.params:
-            for opt in param.opts:
-                if opt.startswith("--"):
-                    assert opt in readme, f"{name} {opt} missing from README"
 
 
 def test_demo_folder_that_cannot_be_created(tmp_path: Path) -> None:

@@ -64,6 +64,14 @@ class ScoreSummary:
 
 @dataclass
 class ScoreResult:
+    """What :func:`score_file` wrote.
+
+    Attributes:
+        output: the file written.
+        read_report: what was read (column mapping, encoding, row statuses, flags).
+        summary: the counts ``koubei score`` prints.
+    """
+
     output: Path
     read_report: ReadReport
     summary: ScoreSummary

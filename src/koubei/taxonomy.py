@@ -70,7 +70,20 @@ class TasteDirection:
 
 @dataclass(frozen=True)
 class Taxonomy:
-    """A validated label schema. Build one with :func:`load_taxonomy`."""
+    """A validated label schema. Build one with :func:`load_taxonomy`.
+
+    Attributes:
+        name: the taxonomy's name (``koubei-default``).
+        version: its version, bumped on any change.
+        polarities: the values a topic can take (``pos``, ``neg``, ``neu``).
+        dimensions: the service dimensions.
+        topics: the topics, in file order.
+        taste_topic: the topic whose negative mentions get a direction (``taste``).
+        taste_directions: the taste directions, in file order.
+        fallback_direction: the direction when no cue names one (``bad_general``).
+        taste_exclude: words masked before taste cues are matched.
+        source: where it was read from.
+    """
 
     name: str
     version: str
@@ -85,10 +98,12 @@ class Taxonomy:
 
     @property
     def topic_ids(self) -> list[str]:
+        """The topic ids, in file order (``taste``, ``freshness_quality``, ...)."""
         return [t.id for t in self.topics]
 
     @property
     def direction_ids(self) -> list[str]:
+        """The taste direction ids, in file order (``too_bland``, ``too_salty``, ...)."""
         return [d.id for d in self.taste_directions]
 
     @property
@@ -137,6 +152,9 @@ def default_taxonomy_path() -> Path:
 
 def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     """Read and validate a taxonomy file (YAML or JSON).
+
+    Args:
+        path: the file (default: the shipped ``corpora/taxonomy/default.yaml``).
 
     Raises:
         TaxonomyError: the file is missing or malformed; the message names the entry.

@@ -47,12 +47,13 @@ def aggregate_dataset(
 ) -> AggregateResult:
     """:func:`koubei.aggregate.aggregate_file` of a Parquet dataset folder, counted on Dask.
 
+    The arguments not listed below are those of :func:`koubei.aggregate.aggregate_file`.
+
     Args:
         input: a folder of Parquet parts (``koubei score --engine dask``), on a
             file system every worker sees at the same path.
         scheduler: address of a running scheduler; None starts a local cluster
             of ``n_workers`` processes (default: one per core) for the call.
-        Others: as :func:`koubei.aggregate.aggregate_file`.
 
     Raises:
         EngineError: Dask is not installed, or the scheduler cannot be reached.

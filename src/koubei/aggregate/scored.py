@@ -29,6 +29,11 @@ def load_scored(path: str | Path, *, tz: str = "Asia/Shanghai", fmt: str | None 
     dask``), read with ``pyarrow.dataset`` in file-name order; files whose
     names start with ``.`` or ``_`` (``_SUCCESS``, temporary files) are left out.
 
+    Args:
+        path: the scored file or folder.
+        tz: the time zone the ``time`` column is given in.
+        fmt: the file's format when its extension does not tell.
+
     Raises:
         InputError: the file is missing or unreadable (naming the file), or
             the folder holds no readable Parquet part.

@@ -37,7 +37,8 @@ class AggregateReport:
             are left out of the table.
         untimed_examples: the first of them as (1-based data row, review_id).
         rating_scale: the rating scale used for 满意率 (None: no ratings).
-        groups: distinct groups in the table; windows: distinct windows.
+        groups: distinct groups in the table.
+        windows: distinct windows in the table.
     """
 
     rows_read: int
@@ -52,7 +53,13 @@ class AggregateReport:
 
 @dataclass
 class AggregateResult:
-    """The output written, the table and the report."""
+    """The output written, the table and the report.
+
+    Attributes:
+        output: the file written.
+        table: the table written (one row per group × window).
+        report: what was read and counted.
+    """
 
     output: Path
     table: pd.DataFrame
@@ -94,7 +101,8 @@ def aggregate(
         source: how errors name the data (the file name).
 
     Returns:
-        The tidy table; the columns are described in the README (``koubei aggregate``).
+        The tidy table; its columns are listed in the docs' output-columns
+        reference (``koubei aggregate``).
 
     Raises:
         ColumnError: a grouping column is missing, or ``freq`` without a time column.
@@ -146,9 +154,22 @@ def aggregate_file(
 ) -> AggregateResult:
     """Read a scored file, aggregate it (:func:`aggregate`) and write the table atomically.
 
-    The output is checked before any work; ``tz`` is the zone the windows are
-    cut in (times are converted to it). ``raw`` writes CSV/TSV cells as they
-    are (by default formula-like text gets a leading apostrophe).
+    The output is checked before any work. The arguments not listed below are
+    those of :func:`aggregate`.
+
+    Args:
+        input: a file written by ``koubei score`` (any of its formats), or a
+            folder of Parquet parts (``koubei score --engine dask``).
+        output: the table to write; its format from ``fmt`` or the extension.
+        fmt: output format overriding the extension.
+        overwrite: replace an existing output file.
+        tz: the zone the windows are cut in (times are converted to it).
+        input_format: the input's format when its extension does not tell.
+        raw: CSV/TSV cells as they are (by default formula-like text gets a
+            leading apostrophe).
+
+    Returns:
+        The path written, the table and what was counted.
 
     Raises:
         OutputError: the output exists (without ``overwrite``), its directory is

@@ -46,8 +46,16 @@ def aggregate(
 
     One row per group × window (e.g. --by supplier,product --freq W); without
     --by and --freq, one overall row. Only scored, non-templated, non-repeated
-    reviews count. With --engine dask the parts of a Parquet dataset folder
-    are counted on Dask's workers and only the per-group sums come back.
+    reviews count. With --freq every group gets every window from the first to
+    the last: a window without reviews is a row of zeros. 满意率 (satisfaction
+    rate) is the share of ratings 4-5 of 5 (8-10 of 10, 40-50 of 10-50).
+    With --engine dask the parts of a Parquet dataset folder are counted on
+    Dask's workers and only the per-group sums come back.
+
+    Examples:
+      koubei aggregate scored.parquet -o summary.xlsx --by supplier,product --freq W
+      koubei aggregate scored.parquet -o overall.csv
+      koubei aggregate scored/ -o summary.xlsx --by supplier --freq M --engine dask
     """
     check_outputs_apart([output], [scored])
     options: dict[str, Any] = dict(

@@ -16,7 +16,16 @@ def demo(
     out_dir: Annotated[Path, typer.Option("-o", "--out-dir", help="Folder for the demo outputs (created if missing).")] = Path("koubei-demo"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or read report.")] = False,
 ) -> None:
-    """Run the whole chain on the bundled demo dump: score, summarize, flag issues, export, report."""
+    """Run the whole chain on the bundled demo dump: score, summarize, flag issues, export, report.
+
+    Writes scored.parquet, summary.xlsx (supplier × product × week),
+    issues.csv and the history koubei.duckdb (the latest week), issues.xlsx
+    and report.html into OUT_DIR, replacing them on each run, and prints the
+    issues it found.
+
+    Examples:
+      koubei demo -o koubei-demo
+    """
     with _render.progress_bar(quiet) as ticker:
 
         def on_read(report: ReadReport) -> None:

@@ -26,10 +26,10 @@ def emerging(
     last: Annotated[int | None, typer.Option("--last", min=1, help="Evaluate the last N windows.")] = None,
     all_windows: Annotated[bool, typer.Option("--all-windows", help="Evaluate every window (a backfill).")] = False,
     trace: Annotated[str | None, typer.Option("--trace", help="More columns to trace issues over, e.g. region,shop.")] = None,
-    min_count: Annotated[int, typer.Option("--min-count", min=1, help="Fewest complaints in a window to flag.")] = EmergingConfig.min_count,
+    min_count: Annotated[int, typer.Option("--min-count", min=1, help="Fewest complaints in a window (or the pooled drift windows) to flag.")] = EmergingConfig.min_count,
     max_q: Annotated[float, typer.Option("--max-q", min=0.0, max=1.0, help="False-discovery rate (Benjamini-Hochberg q).")] = EmergingConfig.max_q,
     baseline_windows: Annotated[int, typer.Option("--baseline-windows", min=1, help="Past windows in the baseline.")] = EmergingConfig.baseline_windows,
-    resolve_after: Annotated[int, typer.Option("--resolve-after", min=1, help="Clean windows after which an issue is resolved.")] = 2,
+    resolve_after: Annotated[int, typer.Option("--resolve-after", min=1, help="With --store: clean evaluated windows after which an issue is resolved.")] = 2,
     novel: Annotated[bool, typer.Option("--novel/--no-novel", help="Also look for new kinds of complaint (clusters no topic covers).")] = True,
     model: Annotated[Path | None, typer.Option("--model", help="Model bundle whose embedder clusters new complaints (default: bundled).")] = None,
     no_mask: Annotated[bool, typer.Option("--no-mask", help="Do not mask personal data in quotes (phone, ID, bank card, order numbers, e-mail, WeChat/QQ ids, addresses, recipient names).")] = False,
@@ -44,12 +44,21 @@ def emerging(
 ) -> None:
     """Flag complaint topics (and taste directions) rising in a window, per supplier/product.
 
-    Each complaint key in each cell is tested against its own past windows
-    (spike and drift tests, false-discovery controlled), traced to the batch,
-    product or channel where it concentrates, and, with --store, given a
-    status: new, ongoing, resolved or muted. With --engine dask the parts of a
-    Parquet dataset folder are counted on Dask's workers; the issues are the
-    same as with --engine local.
+    A complaint key is a topic criticised (topic_<id> negative) or a taste
+    direction (口味·太淡, taste/too_bland). Each key is tested in every cell:
+    everything (全部), then each prefix of --by (each supplier, each supplier ×
+    product), against its own past windows (spike and drift tests,
+    false-discovery controlled), traced to the batch, product or channel where
+    it concentrates, and, with --store, given a status: new, ongoing, resolved
+    or muted. The scored file needs a time column (koubei score --time-col).
+
+    A run that fails records nothing and writes nothing. With --engine dask
+    the parts of a Parquet dataset folder are counted on Dask's workers; the
+    issues are the same as with --engine local.
+
+    Examples:
+      koubei emerging scored.parquet --by supplier,product --store koubei.duckdb -o issues.csv
+      koubei emerging scored.parquet --by supplier,product --all-windows
     """
     check_outputs_apart([output, store], [input_path, model])
     if engine is Engine.local and (scheduler or workers):

@@ -21,7 +21,14 @@ def evaluate(
     quoting: QuotingOpt = Quoting.standard,
     no_header: NoHeaderOpt = False,
 ) -> None:
-    """Per-topic P/R/F1, micro/macro-F1, polarity, sentiment and taste-direction accuracy, confusion tables, worst errors."""
+    """Per-topic P/R/F1, micro/macro-F1, polarity, sentiment and taste-direction accuracy, confusion tables, worst errors.
+
+    The labels must follow the bundle's taxonomy. A pos↔neg sentiment flip
+    counts double among the worst errors.
+
+    Examples:
+      koubei evaluate models/snacks-v2 holdout.csv -o eval.html
+    """
     from koubei.io.writers import check_outputs_apart
     from koubei.train.evaluate import check_report_path, evaluate_bundle, table_lines, write_report
 

@@ -42,6 +42,11 @@ def export(
     supplier, window, counts, lift, significance, severity, trend, three
     masked quotes, a suggested owner team and a summary line to paste into a
     ticket; the review ids behind each issue come on their own sheet or file.
+    The output is checked before the store is read and written atomically.
+
+    Examples:
+      koubei export --store koubei.duckdb -o issues.xlsx
+      koubei export --store koubei.duckdb -o new.csv --status new --min-severity 40 --since 2026-W40 --lang en
     """
     from koubei.export import export_format, export_issues, review_ids_path
 

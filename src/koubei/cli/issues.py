@@ -39,9 +39,17 @@ IssueArg = Annotated[str, typer.Argument(metavar="ID", help="Issue id (KB-...), 
 def list_issues(
     store: StoreOpt,
     status: Annotated[Status | None, typer.Option("--status", help="Only issues in this state.")] = None,
-    freq: Annotated[Freq | None, typer.Option("--freq", help="Only this window frequency's history (D, W, M).")] = None,
+    freq: Annotated[Freq | None, typer.Option("--freq", help="Only this window frequency's history (D, W, M); without it, each issue at the frequency of its latest flag.")] = None,
 ) -> None:
-    """List every recorded issue: its state, where its current episode began, its latest flagged window."""
+    """List every recorded issue: its state, where its current episode began, its latest flagged window.
+
+    One row per issue, sorted by state (new, ongoing, resolved, muted), then
+    by severity, highest first; then a count per state.
+
+    Examples:
+      koubei issues list --store koubei.duckdb
+      koubei issues list --store koubei.duckdb --status new --freq W
+    """
     from koubei.detect.history import open_store  # duckdb only when a store is used
 
     with open_store(store, create=False) as s:
@@ -61,7 +69,11 @@ def mute(
     store: StoreOpt,
     reason: Annotated[str, typer.Option("--reason", help="Why it is muted (kept in the store).")] = "",
 ) -> None:
-    """Mute an issue: it stays `muted` whatever later runs find, until unmuted."""
+    """Mute an issue: it stays `muted` whatever later runs find, until unmuted.
+
+    Examples:
+      koubei issues mute KB-1a2b3c4d5e --store koubei.duckdb --reason "供应商已换配方"
+    """
     from koubei.detect.history import open_store
 
     with open_store(store, create=False) as s:
@@ -72,7 +84,11 @@ def mute(
 @app.command("unmute")
 @translate_errors
 def unmute(issue_id: IssueArg, store: StoreOpt) -> None:
-    """Unmute an issue: its state is derived from its history again."""
+    """Unmute an issue: its state is derived from its history again.
+
+    Examples:
+      koubei issues unmute KB-1a2b3c4d5e --store koubei.duckdb
+    """
     from koubei.detect.history import open_store
 
     with open_store(store, create=False) as s:

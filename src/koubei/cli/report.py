@@ -26,7 +26,12 @@ def report(
 
     The file opens offline (plotly.js is inside it): the issue list with
     trend charts and quotes, complaint rate by supplier × topic, sentiment
-    over time, taste directions and the top negative opinion phrases.
+    over time, taste directions and the top negative opinion phrases. With
+    --store the issues are the store's, with their states; without it the
+    latest window is checked here, and nothing is recorded.
+
+    Examples:
+      koubei report scored.parquet --store koubei.duckdb -o report.html
     """
     check_outputs_apart([output], [scored, store])
     result = write_report(scored, output, store=store, freq=freq.value, by=split_list(by), title=title,

@@ -31,32 +31,29 @@ def default_output(input_path: Path) -> Path:
     return input_path.with_name(input_path.stem + ".scored.parquet")
 
 
-Col = Annotated[str | None, typer.Option(show_default=False)]
-
-
 def score(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="Review dump: .csv .tsv .jsonl .json .xlsx .parquet")],
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (default: INPUT.scored.parquet beside the input).")] = None,
     fmt: Annotated[OutFormat | None, typer.Option("--format", help="Output format (default: from the output's extension).")] = None,
     model: Annotated[Path | None, typer.Option("--model", help="Model bundle directory (default: the bundled models/default).")] = None,
-    text_col: Col = None,
-    id_col: Col = None,
-    time_col: Col = None,
-    product_col: Col = None,
-    supplier_col: Col = None,
-    batch_col: Col = None,
-    rating_col: Col = None,
-    channel_col: Col = None,
+    text_col: Annotated[str | None, typer.Option(show_default=False, help="Column with the review text (default: detected from the header).")] = None,
+    id_col: Annotated[str | None, typer.Option(show_default=False, help="Column with a review id (default: detected; else an id is made from the text).")] = None,
+    time_col: Annotated[str | None, typer.Option(show_default=False, help="Column with the review time (default: detected).")] = None,
+    product_col: Annotated[str | None, typer.Option(show_default=False, help="Column with the product (default: detected).")] = None,
+    supplier_col: Annotated[str | None, typer.Option(show_default=False, help="Column with the supplier, shop or vendor (default: detected).")] = None,
+    batch_col: Annotated[str | None, typer.Option(show_default=False, help="Column with the production batch (default: detected).")] = None,
+    rating_col: Annotated[str | None, typer.Option(show_default=False, help="Column with the star rating (default: detected).")] = None,
+    channel_col: Annotated[str | None, typer.Option(show_default=False, help="Column with the channel or platform (default: detected).")] = None,
     input_format: Annotated[str | None, typer.Option("--input-format", help="Input format when the extension does not tell (csv, tsv, jsonl, json, xlsx, parquet).")] = None,
     encoding: Annotated[str | None, typer.Option("--encoding", help="Input text encoding, e.g. gb18030 or utf-8 (default: detected).")] = None,
     sheet: Annotated[str | None, typer.Option("--sheet", help="Excel sheet name or 0-based index.")] = None,
     quoting: QuotingOpt = Quoting.standard,
     no_header: NoHeaderOpt = False,
-    now: Annotated[str | None, typer.Option("--now", help="Reference time for relative dates such as 3天前 (e.g. 2026-12-01T12:00).")] = None,
+    now: Annotated[str | None, typer.Option("--now", help="Reference time for relative dates such as 3天前 (e.g. 2026-12-01T12:00); without it they are left empty.")] = None,
     tz: Annotated[str, typer.Option("--tz", help="Time zone of naive times and of the output.")] = "Asia/Shanghai",
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")] = False,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Reviews scored per batch.")] = 2000,
-    workers: Annotated[int, typer.Option("--workers", min=0, help="Worker processes (0 = one per CPU core).")] = 0,
+    workers: Annotated[int, typer.Option("--workers", min=0, help="Worker processes (0 = one per CPU core); the output is the same for any number.")] = 0,
     chunksize: Annotated[int, typer.Option("--chunksize", min=0, help="Rows read, scored and written at a time (Parquet, CSV, TSV, JSON Lines output; with --engine dask: rows per partition); 0 = the whole dump in memory.")] = DEFAULT_CHUNKSIZE,
     engine: Annotated[Engine, typer.Option("--engine", help="local: this machine; dask: Dask's distributed scheduler, output a folder of Parquet parts (needs pip install \"koubei\\[dask]\").")] = Engine.local,
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="With --engine dask: address of a running scheduler, e.g. tcp://host:8786 (default: a local cluster of --workers processes).")] = None,
@@ -66,11 +63,24 @@ def score(
 ) -> None:
     """Score every review: sentiment, topics with polarity, dimensions, taste direction.
 
+    Writes every input row with its own columns plus koubei's (review_id,
+    status, flags, sentiment, topic_<id>, topics, taste_detail, is_complaint...).
     Columns are found from common Chinese/English headers (评论内容, 评论时间, 商品,
-    供应商, 批次, 评分, 渠道, review, time...) unless given with --text-col etc.
+    供应商, 批次, 评分, 渠道, review, time...; the list is corpora/columns.yaml)
+    unless given with --text-col etc.; the mapping used is printed. No row is
+    merged or dropped silently: a file that does not read as its format says
+    is an error naming the line.
+
     Parquet, CSV, TSV and JSON Lines outputs are written chunk by chunk (memory
-    bounded by --chunksize). With --engine dask the output is a folder of
-    Parquet parts with a _SUCCESS file.
+    bounded by --chunksize) to a hidden temporary file, renamed onto the output
+    after the last chunk: an interrupted run leaves no output that looks
+    complete, and running the same command again recovers. With --engine dask
+    the output is a folder of Parquet parts with a _SUCCESS file.
+
+    Examples:
+      koubei score reviews.xlsx --text-col 评论内容 --time-col 评论时间 -o scored.parquet
+      koubei score dump.csv --encoding gb18030 --now 2026-12-01T12:00 -o scored.csv
+      koubei score reviews.csv -o scored/ --engine dask
     """
     out = output or default_output(input_path)
     check_outputs_apart([out], [input_path], folder=engine is Engine.dask)

@@ -41,6 +41,10 @@ def suggest(
 
     Correct the pre-filled sentiment/topics/taste_detail, mark the row in the
     `checked` column, then train on the file: only checked rows count.
+
+    Examples:
+      koubei suggest unlabelled.csv --model models/snacks-v2 -n 200 -o to_label.csv
+      koubei suggest unlabelled.csv --model models/snacks-v2 --label-studio tasks.json
     """
     from koubei.io.writers import check_outputs_apart
     from koubei.model import load_model

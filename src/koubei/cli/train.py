@@ -58,6 +58,11 @@ def train(
     Thresholds per topic are tuned on out-of-fold predictions and stored in the
     bundle; MODEL_CARD.md lists data hashes, label counts, CV metrics, versions.
     With --encoder, a transformer encoder's embeddings join the TF-IDF features.
+
+    Examples:
+      koubei train labelled.xlsx --base models/default -o models/snacks-v2
+      koubei train export.json --from-label-studio --base models/default -o models/snacks-v3
+      koubei train labelled.xlsx --base models/default --encoder bge-small-zh-v1.5 --pooling cls -o models/snacks-bge
     """
     from koubei.embed.finetune import FinetuneConfig
     from koubei.io.writers import check_outputs_apart

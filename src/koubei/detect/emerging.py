@@ -90,6 +90,14 @@ class EmergingResult:
     """What :func:`find_emerging` found and what it looked at.
 
     Attributes:
+        issues: the issue table (columns ``koubei.detect.schema.ISSUE_COLUMNS``).
+        freq: the window frequency.
+        evaluated: (label, start) of each window evaluated, oldest first.
+        tested: cell × key × window combinations tested.
+        rows: rows read.
+        counted: countable reviews (scored, not templated, not repeated).
+        no_time: countable reviews left out for want of a parseable time.
+        no_time_ids: the first of their review_ids.
         window_totals: countable reviews per window start, every window from the first to the last.
     """
 
@@ -121,6 +129,9 @@ def find_emerging(frame: pd.DataFrame, *, freq: str | Freq = "W", by: Sequence[s
         trace_extra: more attribute columns to trace over.
         mask: mask personal data in quotes.
         source: how messages name the data.
+
+    Returns:
+        The issues and what was looked at.
 
     Raises:
         ColumnError: no time column / no parseable time, a missing grouping column, or an

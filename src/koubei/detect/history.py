@@ -440,6 +440,10 @@ class IssueStore:
     def mute(self, issue_id: str, reason: str = "") -> None:
         """Mute an issue: its status is ``muted`` until :meth:`unmute`, whatever is recorded.
 
+        Args:
+            issue_id: the issue's id (``KB-...``).
+            reason: why it is muted, kept in the store.
+
         Raises:
             NotFoundError: unknown issue id (the message lists close ids).
         """
@@ -450,6 +454,9 @@ class IssueStore:
     @_reading
     def unmute(self, issue_id: str) -> str:
         """Unmute an issue and return the status it has from its history again.
+
+        Args:
+            issue_id: the issue's id (``KB-...``).
 
         Raises:
             NotFoundError: unknown issue id (the message lists close ids).
@@ -469,6 +476,9 @@ class IssueStore:
 
         The status column is the derived state in that window (``new``/``ongoing``);
         muting is a current state and is not shown per window.
+
+        Args:
+            issue_id: the issue's id (``KB-...``).
 
         Raises:
             NotFoundError: unknown issue id (the message lists close ids).

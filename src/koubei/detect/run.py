@@ -29,6 +29,14 @@ class EmergingRun:
     Each issue's ``status`` (only with a store) and ``first_window`` are
     :mod:`koubei.detect.state`'s, the same on every row of the issue and the same
     as ``koubei issues list`` and ``koubei export`` give.
+
+    Attributes:
+        result: what the detection found and looked at.
+        issues: the issue table as written (with ``status`` when there is a store,
+            and the new kinds of complaint).
+        novel: how many of the issues are new kinds of complaint.
+        output: the issue table written, if any.
+        store: the issue store recorded in, if any.
     """
 
     result: EmergingResult
@@ -47,6 +55,8 @@ def run_emerging(input_path: str | Path, output: str | Path | None = None, *, fr
                  n_workers: int | None = None, raw: bool = False) -> EmergingRun:
     """Find emerging issues in a scored file, record them in ``store``, write ``output``.
 
+    The arguments not listed below are those of :func:`koubei.detect.emerging.find_emerging`.
+
     Args:
         input_path: a file written by ``koubei score``, or a folder of Parquet parts.
         output: the issue table to write (csv, xlsx, parquet, jsonl, json), or None.
@@ -59,7 +69,6 @@ def run_emerging(input_path: str | Path, output: str | Path | None = None, *, fr
         scheduler: with ``dask``: address of a running scheduler (default: a local cluster).
         n_workers: with ``dask`` and no ``scheduler``: worker processes (default: one per core).
         raw: CSV/TSV cells as they are (by default formula-like text gets a leading apostrophe).
-        The rest: as :func:`koubei.detect.emerging.find_emerging`.
 
     Raises:
         EngineError: ``dask`` without Dask installed, or an unreachable scheduler.

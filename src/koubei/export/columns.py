@@ -39,7 +39,7 @@ ISSUE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("summary", "摘要", "Summary"),
 )
 
-#: what each column means, for the method sheet and the README
+#: what each column means, for the method sheet of the export (readers: docs/reference/output-columns.md)
 COLUMN_NOTES: dict[str, tuple[str, str]] = {
     "issue_id": ("问题的稳定编号（KB- 加 10 位十六进制），跨运行不变",
                  "stable id (KB- + 10 hex digits), the same across runs"),

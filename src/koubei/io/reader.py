@@ -257,6 +257,11 @@ def iter_reviews(
     Chunk indexes continue from one chunk to the next (0..n-1 over the file).
     Use :class:`ReviewReader` directly to get the report after iterating.
 
+    Args:
+        path: the file.
+        options: a :class:`ReadOptions`; keyword arguments (its field names,
+            ``chunksize`` among them) override it.
+
     Raises:
         InputError: and its subclasses, as :func:`read_reviews`.
     """

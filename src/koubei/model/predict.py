@@ -42,7 +42,15 @@ TASTE_CUE_FLOOR = 0.02
 
 @dataclass
 class Prediction:
-    """What the model says about one review."""
+    """What the model says about one review.
+
+    Attributes:
+        sentiment: overall sentiment, ``pos``, ``neu`` or ``neg``.
+        sentiment_score: P(pos), 0-1.
+        topics: polarity per topic mentioned (``{"taste": "neg"}``); topics not mentioned are absent.
+        taste_detail: directions of a negative taste mention (``["too_bland"]``).
+        opinions: opinion phrases, ``中文topic:phrase`` (``口味:太淡``).
+    """
 
     sentiment: str
     sentiment_score: float

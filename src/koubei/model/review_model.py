@@ -65,6 +65,7 @@ class ReviewModel:
 
     @property
     def taxonomy(self) -> Taxonomy:
+        """The taxonomy the model speaks (its topics, dimensions and taste directions)."""
         return self.components.taxonomy
 
     @property
@@ -80,7 +81,14 @@ class ReviewModel:
         return [*OUTPUT_COLUMNS[:2], *self.topic_columns(), *OUTPUT_COLUMNS[2:]]
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
-        """Predictions for raw texts (normalized and segmented here)."""
+        """Predictions for raw texts (normalized and segmented here).
+
+        Args:
+            texts: review texts as written.
+
+        Returns:
+            One prediction per text, in order.
+        """
         return predict_docs(self.components, prepare_many(list(texts), self.segmenter))
 
     def score(self, data: pd.DataFrame | pd.Series | Sequence[str], *, batch_size: int = 2000,
@@ -123,7 +131,7 @@ class ReviewModel:
         return out
 
     def prediction_columns(self, preds: Sequence[Prediction]) -> dict[str, pd.Series]:
-        """Output columns for a list of predictions (see README, "Output columns")."""
+        """Output columns for a list of predictions (docs/reference/output-columns.md, `koubei score`)."""
         tax = self.taxonomy
         cols: dict[str, Any] = {
             "sentiment": pd.Series([p.sentiment for p in preds], dtype="string"),
@@ -178,6 +186,7 @@ def load_model(path: str | Path | None = None, *, taxonomy: Taxonomy | None = No
     """Load a model bundle (the bundled default when ``path`` is None).
 
     Args:
+        path: the bundle directory (``models/default``, or one ``koubei train`` wrote).
         taxonomy: when given, the bundle must speak exactly this taxonomy.
         encoder_dir: for a model trained with ``--encoder``, where its encoder
             directory is now, if it moved (it must be the same model, checked by hash).

@@ -28,7 +28,15 @@ REPORT_FORMATS = {".json": "json", ".html": "html", ".htm": "html"}
 def evaluate_bundle(model_dir: str | Path, labelled_path: str | Path, *, worst: int = 20,
                     text_col: str | None = None, label_studio: bool = False,
                     read_options: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Score the labelled reviews with the bundle and compare (``read_options``: see ``read_labels``).
+    """Score the labelled reviews with the bundle and compare.
+
+    Args:
+        model_dir: the model bundle.
+        labelled_path: held-out labelled reviews, in any format :func:`read_labels` reads.
+        worst: how many of the worst errors (with their text) to keep.
+        text_col: the text column of a table (default: detected).
+        label_studio: read ``labelled_path`` as a Label Studio export.
+        read_options: as :func:`read_labels`'s.
 
     Returns:
         ``model``, ``labels`` (file, hash, counts), ``topics`` (micro/macro-F1,

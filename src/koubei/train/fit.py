@@ -115,7 +115,16 @@ class Calibration:
 
 @dataclass
 class TrainResult:
-    """What ``train_bundle`` did."""
+    """What ``train_bundle`` did.
+
+    Attributes:
+        path: the bundle written.
+        manifest: its ``manifest.json``.
+        rule_based: topics left rule-based (cue words only), with the reason.
+        thresholds: the tuned decision threshold of each topic.
+        cv: the cross-validated metrics (``cv["topics"]["micro_f1"]``...).
+        warnings: what the training warned about.
+    """
 
     path: Path
     manifest: dict[str, Any]

@@ -146,8 +146,13 @@ def read_labels(path: str | Path, taxonomy: Taxonomy, *, text_col: str | None = 
                 read_options: Mapping[str, Any] | None = None) -> tuple[list[GoldRecord], LabelReport]:
     """Read and validate a label file (format from ``label_studio``, extension and content).
 
-    ``read_options`` are further ``koubei.io.ReadOptions`` fields for a CSV/TSV/Excel
-    file (``quoting``, ``no_header``).
+    Args:
+        path: a CSV, TSV, Excel, JSON Lines or Label Studio JSON file.
+        taxonomy: the taxonomy the labels must follow.
+        text_col: the text column of a table (default: detected as ``koubei score`` does).
+        label_studio: read ``path`` as a Label Studio export (a ``.json`` one is told from its content).
+        read_options: further ``koubei.io.ReadOptions`` fields for a CSV/TSV/Excel
+            file (``quoting``, ``no_header``).
 
     Returns:
         The labelled reviews (deduplicated on normalized text) and a report.

@@ -289,9 +289,24 @@ def suggest_file(input_path: str | Path, output: str | Path | None, *, model: Re
                  read_options: Mapping[str, Any] | None = None, raw: bool = False) -> SuggestResult:
     """Read a dump, suggest, write the table (CSV/Excel/...) and/or Label Studio tasks.
 
-    ``read_options`` are further ``koubei.io.ReadOptions`` fields (``quoting``, ``no_header``...).
-    ``raw`` writes CSV/TSV cells as they are (by default formula-like text gets a
-    leading apostrophe, :mod:`koubei.io.cells`).
+    Args:
+        input_path: unlabelled reviews, in any format ``koubei score`` reads.
+        output: the table to label (pre-filled with the model's labels), or None.
+        model: the model whose committee or uncertainty ranks the reviews.
+        n: how many reviews to suggest.
+        seed: seed of the clustering.
+        text_col: the text column (default: detected).
+        label_studio: also write Label Studio tasks to this JSON file, and their
+            labelling config beside it.
+        overwrite: replace existing output files.
+        strategy: ``auto`` (``committee`` when the model keeps one, else
+            ``uncertainty``), ``committee`` or ``uncertainty``.
+        read_options: further ``koubei.io.ReadOptions`` fields (``quoting``, ``no_header``...).
+        raw: CSV/TSV cells as they are (by default formula-like text gets a
+            leading apostrophe, :mod:`koubei.io.cells`).
+
+    Returns:
+        The suggestions and what was written.
 
     Raises:
         OutputError: an output exists without ``overwrite`` (checked before any work).
