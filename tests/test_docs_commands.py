@@ -14,6 +14,7 @@ import io
 import re
 import shlex
 import shutil
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from koubei.cli import app
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = Path("corpora/demo/snack_reviews.csv")
 RUN_PAGES = ["README.md", "docs/tutorial.md"]
-FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```[ \t]*$", re.S | re.M)
+FENCE = re.compile(r"^[ \t]*```(\w*)[^\n]*\n(.*?)^[ \t]*```[ \t]*$", re.S | re.M)  # fences may be indented
 INLINE = re.compile(r"`(koubei [^`]+)`")
 runner = CliRunner()
 
@@ -48,7 +49,8 @@ def blocks(text: str) -> list[Block]:
             continue  # an output, attached to the block before it
         nxt = found[i + 1] if i + 1 < len(found) else None
         follows = nxt is not None and nxt.group(1) == "text" and not text[m.end():nxt.start()].strip()
-        out.append(Block(m.group(1), m.group(2), nxt.group(2) if follows and nxt else None))
+        output = textwrap.dedent(nxt.group(2)) if follows and nxt else None
+        out.append(Block(m.group(1), textwrap.dedent(m.group(2)), output))
     return out
 
 
