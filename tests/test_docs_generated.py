@@ -1,4 +1,4 @@
-"""The generated benchmark page and README figures match scripts/results/*.json (scripts/gen_benchmarks.py)."""
+"""The generated benchmark page and README figures match scripts/results/*.json (gen_benchmarks.py)."""
 
 from __future__ import annotations
 
@@ -84,8 +84,8 @@ def test_every_results_file_is_on_the_page_with_command_machine_and_date() -> No
 def test_a_file_without_machine_or_date_says_not_recorded() -> None:
     results = {"bench_new": {"command": "python scripts/bench_new.py", "rows": 3}}
     page = gen.benchmarks_page(results)
-    assert "`scripts/results/bench_new.json` · command: `python scripts/bench_new.py` · machine: not recorded · " \
-           "date: not recorded" in page
+    assert ("`scripts/results/bench_new.json` · command: `python scripts/bench_new.py` · "
+            "machine: not recorded · date: not recorded") in page
     assert "| rows | 3 |" in page
 
 
