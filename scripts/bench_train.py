@@ -72,7 +72,7 @@ def log(msg: str) -> None:
 
 
 def label_csv(records: list[GoldRecord], path: Path) -> Path:
-    """The tabular label format of ``koubei train`` (README "Label formats")."""
+    """The tabular label format of ``koubei train`` (docs/reference/label-formats.md)."""
     pd.DataFrame({
         "id": [r.id for r in records], "text": [r.text for r in records],
         "sentiment": [r.sentiment for r in records],

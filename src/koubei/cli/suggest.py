@@ -11,7 +11,7 @@ import typer
 
 from koubei.cli._options import NoHeaderOpt, Quoting, QuotingOpt, RawOpt, table_read_options
 
-#: below this many training labels the README's learning curve found committee picks no better than random
+#: below this many training labels the learning curves (docs/benchmarks.md) found committee picks no better than random
 FEW_LABELS = 100
 
 
@@ -61,9 +61,10 @@ def suggest(
                        read_options=table_read_options(quoting, no_header), raw=raw)
     labels = sum(int(d.get("rows", 0)) for d in loaded.manifest.get("training_data") or [])
     if res.strategy == "committee" and labels < FEW_LABELS:
-        typer.echo(f"note: the model was trained on {labels} labelled reviews; in the README's learning "
-                   "curve (\"whether koubei suggest helps\"), picks by a model of 50 labels were no better "
-                   f"than random ones, so until about {FEW_LABELS} labels a random sample serves as well",
+        typer.echo(f"note: the model was trained on {labels} labelled reviews; in the learning curves "
+                   "(docs/benchmarks.md, \"Learning curves and koubei suggest\"), picks by a model of 50 "
+                   f"labels were no better than random ones, so until about {FEW_LABELS} labels a random "
+                   "sample serves as well",
                    err=True)
     kinds = Counter(res.kinds)
     typer.echo(f"{len(res.frame)} of {res.candidates:,} distinct reviews suggested ({res.strategy}); "

@@ -223,7 +223,7 @@ def taste_by_cues(c: Components, topic_sets: list[list[int]], texts: list[str],
     topic, or whose directions detect nothing, is left as it is.
 
     What it changes in 5-fold CV on the gold labels (``scripts/evaluate.py``):
-    README, "Topics, polarity, taste direction".
+    docs/benchmarks.md and CHANGELOG.md.
     """
     if not c.taxonomy.taste_topic or c.taxonomy.taste_topic not in c.taxonomy.topic_ids:
         return topic_sets

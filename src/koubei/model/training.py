@@ -199,7 +199,7 @@ def fit_topic_parts(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_unsee
 
 
 #: Weight of an aspect-set (review, topic) pair next to a gold pair in the
-#: polarity head, chosen on the gold folds (README, "Topics, polarity, taste direction").
+#: polarity head, chosen on the gold folds (docs/benchmarks.md and CHANGELOG.md).
 ASPECT_WEIGHT = 0.4
 
 

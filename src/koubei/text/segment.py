@@ -129,7 +129,7 @@ class Segmenter:
             go first). The default 20,000 still keeps every text of a dump
             whose repeats are of a few thousand distinct reviews; 200,000 let
             the scoring workers grow by hundreds of MB on distinct text
-            (``scripts/bench_score.py --memory-series ... --unique``, README).
+            (``scripts/bench_score.py --memory-series ... --unique``, docs/benchmarks.md).
         engine: ``auto``, ``jieba`` or ``rjieba`` (see the module docstring).
     """
 

@@ -23,7 +23,7 @@ Two ways to score how much a label would teach (``strategy``):
   sentiment score takes the median topic weight. A model without label counts
   (the bundled default) weighs every topic 1.
 
-Whether either beats random picks: README, "whether `koubei suggest` helps".
+Whether either beats random picks: docs/benchmarks.md, "Learning curves and `koubei suggest`".
 
 Diversity: the highest-scoring candidates (``pool`` of them: ``3 n`` for the
 committee, ``max(3 n, 500)`` for uncertainty, by default) are embedded with the
