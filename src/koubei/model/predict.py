@@ -380,7 +380,7 @@ def _whole(c: Components, phrase: str, clause: str) -> str:
     ev = c.lexicon.evidence(clause)
     for span in (*ev.praise, *ev.complaint, *ev.worse):
         j = clause.find(span)
-        if 0 <= j < end and j + len(span) >= i - LEXICON_REACH:
+        if 0 <= j <= end and j + len(span) >= i - LEXICON_REACH:  # adjacent too: 服务真的|没的说
             start, end = min(start, j), max(end, j + len(span))
     return clause[start:end][:MAX_CHARS + 4]
 
