@@ -111,7 +111,7 @@ def _root(
     version: bool = typer.Option(False, "--version", help="Print the version and exit."),
 ) -> None:
     if version:
-        from koubei import __version__
+        from koubei.version import __version__
 
         typer.echo(f"koubei {__version__}")
         raise typer.Exit()

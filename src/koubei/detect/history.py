@@ -157,7 +157,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, path: Path, read_only: bool = False
     other tables (a newer koubei may have changed them), then every table and
     column, so a damaged store is refused before anything is written to it.
     """
-    from koubei import __version__
+    from koubei.version import __version__
 
     tables = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables "
                               "WHERE table_schema = 'main'").fetchall())
@@ -613,6 +613,6 @@ class IssueStore:
 
 
 def _version() -> str:
-    from koubei import __version__
+    from koubei.version import __version__
 
     return __version__

@@ -248,7 +248,7 @@ def connect(distributed: Any, scheduler: str | None, n_workers: int | None) -> I
 
 
 def _write_success(folder: Path, rows: int, partitions: int) -> None:
-    from koubei import __version__
+    from koubei.version import __version__
 
     marker = {"rows": rows, "partitions": partitions, "koubei": __version__}
     (folder / SUCCESS).write_text(json.dumps(marker) + "\n", encoding="utf-8")
