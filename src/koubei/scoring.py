@@ -30,11 +30,11 @@ import pandas as pd
 from koubei.aggregate.headline import HeadlineCounts, by_count
 from koubei.errors import OutputError
 from koubei.io import ReadReport, ReviewReader, read_reviews_with_report, write_table
-from koubei.io.canonical import CANONICAL_COLUMNS
 from koubei.io.cells import spreadsheet_cells
 from koubei.io.writers import atomic_write, check_output, remove_stale_temps
 from koubei.model.parallel import gc_paused, keep_workers
 from koubei.model.review_model import ReviewModel, load_model
+from koubei.schema import CANONICAL_COLUMNS
 from koubei.taxonomy import Taxonomy
 
 #: output formats written chunk by chunk; the others are scored in memory

@@ -25,16 +25,16 @@ import pandas as pd
 
 from koubei.aggregate.combine import finish, no_time_column
 from koubei.aggregate.partial import PartialCounts, count_partition
-from koubei.aggregate.scored import REQUIRED, check_group_columns, restore_scored
+from koubei.aggregate.scored import check_group_columns, restore_scored
 from koubei.aggregate.table import AggregateResult, _prepared, count_groups, report_of
 from koubei.aggregate.windows import Freq, parse_freq
 from koubei.errors import InputError, InputFormatError
 from koubei.io import write_table
 from koubei.io.writers import check_output
-from koubei.model.review_model import TOPIC_PREFIX
+from koubei.schema import REQUIRED_SCORED_COLUMNS, TOPIC_PREFIX
 from koubei.taxonomy import Taxonomy, load_taxonomy
 
-#: the columns the table reads besides ``REQUIRED``, the topics and the ``--by`` columns
+#: the columns the table reads besides ``REQUIRED_SCORED_COLUMNS``, the topics and the ``--by`` columns
 OPTIONAL = ("time", "rating", "sentiment_score", "is_complaint", "taste_detail", "opinions")
 
 
@@ -160,5 +160,5 @@ def _check_columns(schema: Any, by: list[str], f: Freq | None, tz: str, source: 
     check_group_columns(empty, by, source)
     if f is not None and "time" not in empty:
         raise no_time_column(source)
-    wanted = {*REQUIRED, *OPTIONAL, *by}
+    wanted = {*REQUIRED_SCORED_COLUMNS, *OPTIONAL, *by}
     return [c for c in schema.names if c in wanted or c.startswith(TOPIC_PREFIX)]

@@ -1,7 +1,7 @@
 """The summary table: sentiment, 满意率 and complaints per group and time window.
 
 One row per group × window, sorted by the group columns and then the window.
-Only countable rows (:func:`koubei.aggregate.scored.countable`) are counted.
+Only countable rows (:func:`koubei.schema.countable`) are counted.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ import numpy as np
 import pandas as pd
 
 from koubei.aggregate.combine import finish
-from koubei.aggregate.partial import EXAMPLES, PartialCounts, count_partition, exclusions, no_time
+from koubei.aggregate.partial import EXAMPLES, PartialCounts, count_partition, no_time
 from koubei.aggregate.satisfaction import resolve_rating_scale
-from koubei.aggregate.scored import check_group_columns, countable, load_scored, restore_scored
+from koubei.aggregate.scored import check_group_columns, load_scored, restore_scored
 from koubei.aggregate.windows import Freq, parse_freq
 from koubei.io import write_table
 from koubei.io.writers import check_output
+from koubei.schema import countable, exclusions
 from koubei.taxonomy import Taxonomy, load_taxonomy
 
 

@@ -36,16 +36,16 @@ from typing import Any
 import pandas as pd
 
 from koubei.aggregate.dataset import dataset_parts, read_part
-from koubei.aggregate.scored import REQUIRED, restore_scored
+from koubei.aggregate.scored import restore_scored
 from koubei.aggregate.windows import Freq
 from koubei.detect.counts import EmergingCounts, count_scored
 from koubei.detect.evidence import Evidence, IssueRequest, gather_evidence, novel_rows
 from koubei.detect.keys import Key
 from koubei.detect.trace import PAIR
 from koubei.engines.dask import released_result
-from koubei.model.review_model import TOPIC_PREFIX
+from koubei.schema import REQUIRED_SCORED_COLUMNS, TOPIC_PREFIX
 
-#: what every step reads besides ``REQUIRED`` and the topics
+#: what every step reads besides ``REQUIRED_SCORED_COLUMNS`` and the topics
 BASE_COLUMNS = ("time", "taste_detail")
 
 
@@ -116,7 +116,7 @@ class DatasetRows:
 
     def _read(self, extra: set[str]) -> PartReader:
         """A reader of the columns every step needs (scored columns, topics) and of ``extra``, if there."""
-        wanted = {*REQUIRED, *BASE_COLUMNS, *extra}
+        wanted = {*REQUIRED_SCORED_COLUMNS, *BASE_COLUMNS, *extra}
         columns = [c for c in self.schema.names if c in wanted or c.startswith(TOPIC_PREFIX)]
         return PartReader(columns=columns, schema=self.schema, tz=self.tz, source=self.name)
 

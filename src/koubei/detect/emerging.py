@@ -2,7 +2,7 @@
 
 :func:`find_emerging` takes a scored frame (see
 :func:`koubei.aggregate.scored.load_scored`) and returns one row per issue
-with the columns of :mod:`koubei.detect.schema`. Per window it tests every
+with the columns of :data:`koubei.schema.ISSUE_COLUMNS`. Per window it tests every
 complaint key (13 topics and the taste directions) in every cell of every
 level (everything, then each prefix of ``by``: supplier, supplier × product),
 controls the false-discovery rate (Benjamini–Hochberg) over those with enough
@@ -34,10 +34,10 @@ from koubei.detect.cube import Cube
 from koubei.detect.issues import IssueBuilder
 from koubei.detect.keys import Key, complaint_keys
 from koubei.detect.rise import RiseParams, rise_at
-from koubei.detect.schema import ISSUE_COLUMNS
 from koubei.detect.source import FrameRows, ScoredRows
 from koubei.detect.trace import trace_candidates
 from koubei.errors import ColumnError
+from koubei.schema import ISSUE_COLUMNS
 from koubei.taxonomy import Taxonomy, load_taxonomy
 
 Windows = str | int | Sequence[str]

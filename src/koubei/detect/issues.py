@@ -35,7 +35,7 @@ def severity(excess: float, lift: float, q: float) -> float:
 
 
 class IssueBuilder:
-    """Builds issue rows (the columns of :mod:`koubei.detect.schema`) from hits.
+    """Builds issue rows (the columns of :data:`koubei.schema.ISSUE_COLUMNS`) from hits.
 
     A hit says what to read (:meth:`request`); the rows' answer
     (:class:`koubei.detect.evidence.Evidence`) and the cubes make the row (:meth:`build`).

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from koubei.aggregate.scored import topic_ids
-from koubei.model.review_model import TOPIC_PREFIX
+from koubei.schema import TOPIC_PREFIX, topic_ids
 from koubei.taxonomy import Taxonomy
 
 

@@ -13,13 +13,13 @@ import pandas as pd
 
 from koubei.aggregate.windows import Freq
 from koubei.detect.emerging import EmergingConfig, EmergingResult, Windows, detect_emerging
-from koubei.detect.schema import ISSUE_COLUMNS
 from koubei.detect.source import ScoredRows, open_scored
 from koubei.detect.state import without_store
 from koubei.engines import Engine
 from koubei.errors import ColumnError
 from koubei.io import write_table
 from koubei.io.writers import atomic_file, check_output, table_writer
+from koubei.schema import ISSUE_COLUMNS
 
 
 @dataclass

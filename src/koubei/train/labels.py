@@ -38,6 +38,7 @@ import pandas as pd
 from koubei.datasets import GoldRecord
 from koubei.errors import InputError, LabelError
 from koubei.io.formats import binary_kind
+from koubei.schema import TOPIC_PREFIX
 from koubei.taxonomy import Taxonomy
 from koubei.text.normalize import normalize
 
@@ -218,8 +219,8 @@ def _topic_columns(columns: Sequence[Any], taxonomy: Taxonomy) -> dict[str, str]
     for c in map(str, columns):
         if c in ids:
             out[c] = c
-        elif c.startswith("topic_") and c != "topic_":
-            out[c] = c[len("topic_"):]
+        elif c.startswith(TOPIC_PREFIX) and c != TOPIC_PREFIX:
+            out[c] = c[len(TOPIC_PREFIX):]
     return out
 
 

@@ -40,12 +40,12 @@ from typing import TYPE_CHECKING, Any
 
 from koubei.errors import LabelError, OutputError
 from koubei.model.predict import Prediction
+from koubei.schema import TOPIC_PREFIX
 from koubei.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
     from koubei.train.labels import LabelReport, RawLabel
 
-TOPIC_PREFIX = "topic_"
 _META = frozenset({"id", "annotator", "annotation_id", "created_at", "updated_at", "lead_time",
                    "text", "review_id"})
 
