@@ -37,6 +37,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from koubei.aggregate.stats import bh_qvalues
 from koubei.aggregate.windows import window_label, window_range, window_start
+from koubei.detect.hits import severity
 from koubei.detect.quotes import shown_quote
 from koubei.schema import ISSUE_COLUMNS, TOPIC_PREFIX, countable, topic_ids
 from koubei.text.normalize import MAX_REVIEW_CHARS, normalize
@@ -368,8 +369,6 @@ def _mask_fn(mask: bool | Mask) -> Mask | None:
 
 
 def _severity(r: Any) -> float:
-    from koubei.detect.issues import severity
-
     return severity(max(r.count - r.expected, 0.0), r.lift, r.q_value)
 
 

@@ -12,7 +12,8 @@ from typing import Any
 import pandas as pd
 
 from koubei.aggregate.windows import Freq
-from koubei.detect.emerging import EmergingConfig, EmergingResult, Windows, detect_emerging
+from koubei.detect.config import EmergingConfig
+from koubei.detect.emerging import EmergingResult, Windows, detect_emerging
 from koubei.detect.source import ScoredRows, open_scored
 from koubei.detect.state import without_store
 from koubei.engines import Engine
