@@ -60,7 +60,7 @@ def aggregate_dataset(
         OutputError: as :func:`koubei.aggregate.aggregate_file`.
         InputError: not a folder of Parquet parts, not scored, or as :func:`koubei.aggregate.aggregate`.
     """
-    from koubei.engines.dask import connect, released_result, require_distributed
+    from koubei.engines.cluster import connect, released_result, require_distributed
 
     distributed = require_distributed()
     f = parse_freq(freq) if freq is not None else None
@@ -118,7 +118,7 @@ def dataset_parts(input: str | Path) -> tuple[list[Path], Any, list[int]]:
         InputError: not a folder, or no Parquet part in it.
         InputFormatError: a part that cannot be read.
     """
-    from koubei.engines.dask import parquet_files
+    from koubei.engines.cluster import parquet_files
 
     folder, source = Path(input), str(input)
     if not folder.is_dir():

@@ -42,7 +42,7 @@ from koubei.detect.counts import EmergingCounts, count_scored
 from koubei.detect.evidence import Evidence, IssueRequest, gather_evidence, novel_rows
 from koubei.detect.keys import Key
 from koubei.detect.trace import PAIR
-from koubei.engines.dask import released_result
+from koubei.engines.cluster import released_result
 from koubei.schema import REQUIRED_SCORED_COLUMNS, TOPIC_PREFIX
 
 #: what every step reads besides ``REQUIRED_SCORED_COLUMNS`` and the topics
@@ -65,7 +65,7 @@ def open_dataset(folder: str | Path, *, tz: str = "Asia/Shanghai", scheduler: st
         InputError: not a folder, no Parquet part, a part that cannot be read or lacks
             the first part's columns, or parts that are not scored.
     """
-    from koubei.engines.dask import connect, require_distributed
+    from koubei.engines.cluster import connect, require_distributed
     from koubei.io.parquet import _nullable_type
 
     distributed = require_distributed()

@@ -130,7 +130,7 @@ def fingerprint(path: str | Path) -> str:
     if not p.is_dir():
         _hash_file(h, p)
         return h.hexdigest()
-    from koubei.engines.dask import parquet_files
+    from koubei.engines.cluster import parquet_files
 
     for part in parquet_files(p):
         h.update(f"{part.name}\0{part.stat().st_size}\0".encode())
