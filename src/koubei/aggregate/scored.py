@@ -45,7 +45,7 @@ def _load_parquet_folder(folder: Path) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.dataset as ds
 
-    from koubei.io.parquet import _nullable_type  # the dtypes a single Parquet file gets
+    from koubei.io.parquet import nullable_type  # the dtypes a single Parquet file gets
 
     parts = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in (".parquet", ".pq")
                    and not p.name.startswith((".", "_")))
@@ -56,7 +56,7 @@ def _load_parquet_folder(folder: Path) -> pd.DataFrame:
         table = ds.dataset([str(p) for p in parts], format="parquet").to_table()
     except (pa.ArrowException, OSError) as err:
         raise InputFormatError(f"{folder}: not a readable Parquet dataset ({err})") from None
-    return table.to_pandas(types_mapper=_nullable_type)
+    return table.to_pandas(types_mapper=nullable_type)
 
 
 def restore_scored(frame: pd.DataFrame, *, source: str = "the frame",

@@ -111,7 +111,7 @@ def aggregate(
         InputError: ratings beyond the rating scale.
     """
     f = parse_freq(freq) if freq is not None else None
-    scored = _prepared(frame, source)
+    scored = prepare_scored(frame, source)
     by = list(dict.fromkeys(by))
     check_group_columns(scored, by, source)
     parts = count_partition(scored, by=by, freq=f, taxonomy=taxonomy or load_taxonomy(),
@@ -204,7 +204,7 @@ def count_groups(report: AggregateReport, table: pd.DataFrame, by: Sequence[str]
     report.windows = int(table["window"].nunique())
 
 
-def _prepared(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+def prepare_scored(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     """Columns checked, dtypes restored, times kept in their zone, a fresh RangeIndex."""
     tz = "Asia/Shanghai"
     if "time" in frame.columns:

@@ -66,12 +66,12 @@ def open_dataset(folder: str | Path, *, tz: str = "Asia/Shanghai", scheduler: st
             the first part's columns, or parts that are not scored.
     """
     from koubei.engines.cluster import connect, require_distributed
-    from koubei.io.parquet import _nullable_type
+    from koubei.io.parquet import nullable_type
 
     distributed = require_distributed()
     source = str(folder)
     files, schema, offsets = dataset_parts(folder)
-    template = restore_scored(schema.empty_table().to_pandas(types_mapper=_nullable_type),
+    template = restore_scored(schema.empty_table().to_pandas(types_mapper=nullable_type),
                               source=source, tz=tz)
     with connect(distributed, scheduler, n_workers) as client:
         yield DatasetRows(client, distributed, files, offsets, schema, template, tz, source)

@@ -44,7 +44,7 @@ from koubei.engines.cluster import connect, parquet_files, released_result, requ
 from koubei.errors import InputFormatError
 from koubei.io import ReadOptions, ReadReport, ReviewReader
 from koubei.io.formats import detect_format
-from koubei.io.reader import _canonicalizer, make_options
+from koubei.io.reader import make_canonicalizer, make_options
 from koubei.io.sources import open_source
 from koubei.io.timeparse import resolve_now
 from koubei.io.writers import atomic_dir, check_target_dir, remove_stale_temps
@@ -234,7 +234,7 @@ class DatasetReader:
             for chunk in chunks:
                 if canon is None:
                     header = list(chunk.columns)
-                    canon = _canonicalizer(header, chunk.head(500), opts, now, report)
+                    canon = make_canonicalizer(header, chunk.head(500), opts, now, report)
                 elif list(chunk.columns) != header:
                     raise InputFormatError(f"{path}: its columns differ from the first file's "
                                            f"({', '.join(map(str, header or []))})")
