@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import typer
 
-from koubei.cli._errors import translate_errors
+from koubei.cli._errors import Terminated, translate_errors
+
+__all__ = ["Terminated", "app", "main", "translate_errors"]
 
 app = typer.Typer(
     name="koubei",

@@ -48,7 +48,7 @@ class EmergingResult:
     """What :func:`find_emerging` found and what it looked at.
 
     Attributes:
-        issues: the issue table (columns ``koubei.detect.schema.ISSUE_COLUMNS``).
+        issues: the issue table (columns ``koubei.schema.ISSUE_COLUMNS``).
         freq: the window frequency.
         evaluated: (label, start) of each window evaluated, oldest first.
         tested: cell × key × window combinations tested.
