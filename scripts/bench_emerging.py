@@ -94,8 +94,10 @@ import pandas as pd
 import koubei
 from koubei.aggregate.windows import window_label, window_range, window_start
 from koubei.datasets import GOLD_FILE, GoldRecord, find_corpora, load_gold
-from koubei.detect.emerging import EmergingConfig, find_emerging
-from koubei.model.review_model import TOPIC_PREFIX, load_model
+from koubei.detect.config import EmergingConfig
+from koubei.detect.emerging import find_emerging
+from koubei.model.review_model import load_model
+from koubei.schema import TOPIC_PREFIX
 from koubei.taxonomy import default_taxonomy_path
 from koubei.text.normalize import normalize
 from koubei.text.segment import file_sha256

@@ -33,7 +33,7 @@ import pandas as pd
 from bench_emerging import bench_bundle, detect, held_out, scored_stream  # scripts/ is on sys.path
 
 from koubei.datasets import find_corpora, load_gold
-from koubei.detect.emerging import EmergingConfig
+from koubei.detect.config import EmergingConfig
 from koubei.model.review_model import load_model
 
 GRID = (0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)

@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from koubei.aggregate import aggregate, aggregate_file, load_scored, parse_freq
 from koubei.aggregate.combine import finish
 from koubei.aggregate.partial import count_partition
-from koubei.aggregate.table import _prepared
+from koubei.aggregate.table import prepare_scored
 from koubei.cli import app
 from koubei.errors import ColumnError, EngineError, InputError
 from koubei.resources import corpora_path
@@ -76,7 +76,7 @@ def test_counts_of_chunks_added_and_finished_equal_one_pass(scored: Path, by: li
                                                             freq: str | None, scale: int | None) -> None:
     whole = load_scored(scored)
     expected = aggregate(whole, by=by, freq=freq, rating_scale=scale)
-    prepared = _prepared(whole, "x")
+    prepared = prepare_scored(whole, "x")
     f = parse_freq(freq) if freq else None
     parts = [count_partition(prepared.iloc[a:a + 700].reset_index(drop=True), by=by, freq=f,
                              taxonomy=TAX, first_row=a)

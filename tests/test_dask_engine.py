@@ -25,7 +25,7 @@ needs_dask = pytest.mark.skipif(not HAS_DASK, reason='dask is not installed: pip
 
 def test_without_dask_the_engine_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch,
                                                         tmp_path: Path) -> None:
-    from koubei.engines.dask import require_distributed
+    from koubei.engines.cluster import require_distributed
 
     monkeypatch.setitem(sys.modules, "distributed", None)  # import fails as if not installed
     with pytest.raises(EngineError, match=r'pip install "koubei\[dask\]"'):

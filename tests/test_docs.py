@@ -118,10 +118,7 @@ def _section(page: str, heading: str) -> str:
 
 
 def test_output_columns_of_score() -> None:
-    from koubei.io.annotate import STATUSES
-    from koubei.io.canonical import CANONICAL_COLUMNS
-    from koubei.io.report import FLAGS
-    from koubei.model.review_model import OUTPUT_COLUMNS
+    from koubei.schema import CANONICAL_COLUMNS, FLAGS, OUTPUT_COLUMNS, STATUSES
     from koubei.taxonomy import load_taxonomy
 
     page = _section(_page("output-columns.md"), "koubei score")

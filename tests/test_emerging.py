@@ -10,8 +10,9 @@ import pytest
 from scored_frames import MONDAY, frame, review, weekly
 
 from koubei.aggregate.windows import Freq
-from koubei.detect.emerging import EmergingConfig, find_emerging, issue_id
-from koubei.detect.keys import Key
+from koubei.detect.config import EmergingConfig
+from koubei.detect.emerging import find_emerging
+from koubei.detect.keys import Key, issue_id
 from koubei.detect.quotes import mask_personal, representative
 from koubei.errors import ColumnError
 

@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 from koubei.cli import app
 from koubei.detect.history import IssueStore, open_store
-from koubei.detect.schema import ISSUE_COLUMNS
 from koubei.detect.state import walk_states
 from koubei.errors import NotFoundError, StoreError
+from koubei.schema import ISSUE_COLUMNS
 
 TZ = "Asia/Shanghai"
 WEEKS = {f"2026-W{n}": pd.Timestamp("2026-11-09", tz=TZ) + pd.Timedelta(weeks=n - 46) for n in range(46, 52)}

@@ -17,9 +17,10 @@ from typer.testing import CliRunner
 from koubei.cli import app
 from koubei.errors import OutputError
 from koubei.io import iter_reviews, read_reviews
+from koubei.io.writers import remove_stale_temps
 from koubei.model.review_model import ReviewModel
 from koubei.resources import corpora_path
-from koubei.scoring import ParquetSink, remove_stale_temps, score_file
+from koubei.scoring import ParquetSink, score_file
 
 DEMO = corpora_path("demo/snack_reviews.csv")
 CHUNK = 700  # several chunks over the 3,000-row dump, boundaries inside runs of repeats

@@ -13,7 +13,7 @@ from koubei.aggregate.satisfaction import (
     detect_rating_scale,
     resolve_rating_scale,
 )
-from koubei.aggregate.scored import countable, load_scored, restore_scored
+from koubei.aggregate.scored import load_scored, restore_scored
 from koubei.aggregate.stats import wilson_interval
 from koubei.aggregate.table import (
     AggregateReport,
@@ -23,6 +23,7 @@ from koubei.aggregate.table import (
     aggregate_report,
 )
 from koubei.aggregate.windows import Freq, parse_freq
+from koubei.schema import countable
 
 __all__ = [
     "RATING_SCALES",

@@ -25,16 +25,16 @@ import pandas as pd
 
 from koubei.aggregate.combine import finish, no_time_column
 from koubei.aggregate.partial import PartialCounts, count_partition
-from koubei.aggregate.scored import REQUIRED, check_group_columns, restore_scored
-from koubei.aggregate.table import AggregateResult, _prepared, count_groups, report_of
+from koubei.aggregate.scored import check_group_columns, restore_scored
+from koubei.aggregate.table import AggregateResult, count_groups, prepare_scored, report_of
 from koubei.aggregate.windows import Freq, parse_freq
 from koubei.errors import InputError, InputFormatError
 from koubei.io import write_table
 from koubei.io.writers import check_output
-from koubei.model.review_model import TOPIC_PREFIX
+from koubei.schema import REQUIRED_SCORED_COLUMNS, TOPIC_PREFIX
 from koubei.taxonomy import Taxonomy, load_taxonomy
 
-#: the columns the table reads besides ``REQUIRED``, the topics and the ``--by`` columns
+#: the columns the table reads besides ``REQUIRED_SCORED_COLUMNS``, the topics and the ``--by`` columns
 OPTIONAL = ("time", "rating", "sentiment_score", "is_complaint", "taste_detail", "opinions")
 
 
@@ -60,7 +60,7 @@ def aggregate_dataset(
         OutputError: as :func:`koubei.aggregate.aggregate_file`.
         InputError: not a folder of Parquet parts, not scored, or as :func:`koubei.aggregate.aggregate`.
     """
-    from koubei.engines.dask import connect, released_result, require_distributed
+    from koubei.engines.cluster import connect, released_result, require_distributed
 
     distributed = require_distributed()
     f = parse_freq(freq) if freq is not None else None
@@ -88,7 +88,7 @@ def count_file(path: str, first_row: int, *, columns: list[str], schema: Any, by
                freq: Freq | None, taxonomy: Taxonomy, opinions: bool, tz: str,
                source: str) -> PartialCounts:
     """On a worker: the counts of one Parquet part (``first_row``: its first row's position)."""
-    scored = _prepared(read_part(path, columns=columns, schema=schema, tz=tz, source=source), source)
+    scored = prepare_scored(read_part(path, columns=columns, schema=schema, tz=tz, source=source), source)
     return count_partition(scored, by=by, freq=freq, taxonomy=taxonomy, opinions=opinions,
                            first_row=first_row)
 
@@ -102,13 +102,13 @@ def read_part(path: str, *, columns: list[str], schema: Any, tz: str, source: st
     import pyarrow as pa
     import pyarrow.dataset as ds
 
-    from koubei.io.parquet import _nullable_type
+    from koubei.io.parquet import nullable_type
 
     try:
         table = ds.dataset(path, format="parquet", schema=schema).to_table(columns=columns)
     except (pa.ArrowException, OSError) as err:
         raise InputFormatError(f"{path}: not a readable Parquet part ({err})") from None
-    return restore_scored(table.to_pandas(types_mapper=_nullable_type), source=source, tz=tz)
+    return restore_scored(table.to_pandas(types_mapper=nullable_type), source=source, tz=tz)
 
 
 def dataset_parts(input: str | Path) -> tuple[list[Path], Any, list[int]]:
@@ -118,7 +118,7 @@ def dataset_parts(input: str | Path) -> tuple[list[Path], Any, list[int]]:
         InputError: not a folder, or no Parquet part in it.
         InputFormatError: a part that cannot be read.
     """
-    from koubei.engines.dask import parquet_files
+    from koubei.engines.cluster import parquet_files
 
     folder, source = Path(input), str(input)
     if not folder.is_dir():
@@ -153,12 +153,12 @@ def _layout(files: list[Path], source: str) -> tuple[Any, list[int]]:
 
 def _check_columns(schema: Any, by: list[str], f: Freq | None, tz: str, source: str) -> list[str]:
     """The columns to read, after the checks a whole-frame run makes on them."""
-    from koubei.io.parquet import _nullable_type
+    from koubei.io.parquet import nullable_type
 
-    empty = schema.empty_table().to_pandas(types_mapper=_nullable_type)
+    empty = schema.empty_table().to_pandas(types_mapper=nullable_type)
     restore_scored(empty, source=source, tz=tz)
     check_group_columns(empty, by, source)
     if f is not None and "time" not in empty:
         raise no_time_column(source)
-    wanted = {*REQUIRED, *OPTIONAL, *by}
+    wanted = {*REQUIRED_SCORED_COLUMNS, *OPTIONAL, *by}
     return [c for c in schema.names if c in wanted or c.startswith(TOPIC_PREFIX)]

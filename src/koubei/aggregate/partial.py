@@ -18,9 +18,8 @@ import numpy as np
 import pandas as pd
 
 from koubei.aggregate.satisfaction import SATISFIED_FROM, valid_ratings
-from koubei.aggregate.scored import UNCOUNTED_FLAGS, countable, topic_ids
 from koubei.aggregate.windows import Freq, window_start
-from koubei.model.review_model import TOPIC_PREFIX
+from koubei.schema import EXCLUSION_ORDER, TOPIC_PREFIX, complaint_flags, countable, exclusions, topic_ids
 from koubei.taxonomy import Taxonomy
 
 #: review_ids of rows without a time that a report lists
@@ -83,9 +82,6 @@ class PartialCounts:
             has_time=self.has_time or other.has_time,
             timed=self.timed + other.timed, bad_time=self.bad_time + other.bad_time,
         )
-
-
-EXCLUSION_ORDER = ("non_ok_status", *UNCOUNTED_FLAGS, "unscored")
 
 
 def _union_cols(a: list[str], b: list[str], known: list[str]) -> list[str]:
@@ -156,22 +152,6 @@ def no_time(frame: pd.DataFrame) -> pd.Series:
     return frame["time"].isna()
 
 
-def exclusions(frame: pd.DataFrame, counted: pd.Series) -> dict[str, int]:
-    """Rows not counted, each under its first reason (status, then the flags in order)."""
-    left = ~counted
-    out: dict[str, int] = {}
-    non_ok = left & (frame["status"] != "ok")
-    out["non_ok_status"] = int(non_ok.sum())
-    left &= ~non_ok
-    flags = frame["flags"].fillna("").astype(str)
-    for flag in UNCOUNTED_FLAGS:
-        hit = left & flags.str.contains(rf"(?:^|;){flag}(?:;|$)", regex=True)
-        out[flag] = int(hit.sum())
-        left &= ~hit
-    out["unscored"] = int(left.sum())
-    return {k: v for k, v in out.items() if v}
-
-
 def _keys(rows: pd.DataFrame, by: list[str], f: Freq | None) -> pd.DataFrame:
     """Per counted row: its group values (text, missing → "") and window start."""
     keys = pd.DataFrame(index=rows.index)
@@ -220,16 +200,6 @@ def _satisfaction(rows: pd.DataFrame) -> dict[str, np.ndarray]:
         for scale, least in SATISFIED_FROM.items():
             out[f"_satisfied_{scale}"] = (rated & (values >= least)).astype(np.int64)
     return out
-
-
-def complaint_flags(rows: pd.DataFrame) -> np.ndarray:
-    """Per row: 1 for a complaint (``is_complaint``; else negative overall or on a topic), else 0."""
-    if "is_complaint" in rows:
-        return rows["is_complaint"].fillna(False).astype(bool).to_numpy(dtype=np.int64)
-    neg = rows["sentiment"].astype("string").fillna("").eq("neg")
-    for tid in topic_ids(rows):
-        neg |= rows[TOPIC_PREFIX + tid].astype("string").fillna("").eq("neg")
-    return neg.to_numpy(dtype=np.int64)
 
 
 def _directions(details: pd.Series | None, tax: Taxonomy) -> list[str]:

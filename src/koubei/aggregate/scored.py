@@ -13,13 +13,7 @@ import pandas as pd
 
 from koubei.errors import ColumnError, InputError, InputFormatError
 from koubei.io.sources import open_source
-from koubei.model.review_model import TOPIC_PREFIX
-
-REQUIRED = ("review_id", "status", "flags", "sentiment", "topics")
-#: flags that keep a row out of every count (system text, repeated reviews)
-UNCOUNTED_FLAGS = ("templated", "duplicate", "near_duplicate")
-#: flags of rows the model does not score (system-generated text)
-UNSCORED_FLAGS = ("templated",)
+from koubei.schema import REQUIRED_SCORED_COLUMNS, topic_ids
 
 
 def load_scored(path: str | Path, *, tz: str = "Asia/Shanghai", fmt: str | None = None) -> pd.DataFrame:
@@ -51,7 +45,7 @@ def _load_parquet_folder(folder: Path) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.dataset as ds
 
-    from koubei.io.parquet import _nullable_type  # the dtypes a single Parquet file gets
+    from koubei.io.parquet import nullable_type  # the dtypes a single Parquet file gets
 
     parts = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in (".parquet", ".pq")
                    and not p.name.startswith((".", "_")))
@@ -62,13 +56,13 @@ def _load_parquet_folder(folder: Path) -> pd.DataFrame:
         table = ds.dataset([str(p) for p in parts], format="parquet").to_table()
     except (pa.ArrowException, OSError) as err:
         raise InputFormatError(f"{folder}: not a readable Parquet dataset ({err})") from None
-    return table.to_pandas(types_mapper=_nullable_type)
+    return table.to_pandas(types_mapper=nullable_type)
 
 
 def restore_scored(frame: pd.DataFrame, *, source: str = "the frame",
                    tz: str = "Asia/Shanghai") -> pd.DataFrame:
     """Check a scored frame's columns and restore their dtypes (a copy)."""
-    missing = [c for c in REQUIRED if c not in frame.columns]
+    missing = [c for c in REQUIRED_SCORED_COLUMNS if c not in frame.columns]
     if missing:
         raise ColumnError(
             f"{source}: not a scored file, it lacks {', '.join(missing)}; "
@@ -110,26 +104,6 @@ def _as_times(values: pd.Series, tz: str, source: str) -> pd.Series:
     except (ValueError, TypeError) as e:
         raise InputFormatError(f"{source}: column time does not hold times ({e})") from e
     return out
-
-
-def topic_ids(frame: pd.DataFrame) -> list[str]:
-    """Topic ids of a scored frame, in column order (``topic_taste`` → ``taste``)."""
-    return [c[len(TOPIC_PREFIX):] for c in frame.columns if c.startswith(TOPIC_PREFIX)]
-
-
-def scorable(frame: pd.DataFrame) -> pd.Series:
-    """Rows the model scores: status ``ok`` and not system-generated (templated)."""
-    flags = frame["flags"].fillna("").astype(str)
-    templated = flags.str.contains("|".join(UNSCORED_FLAGS), regex=True)
-    return (frame["status"] == "ok") & ~templated
-
-
-def countable(frame: pd.DataFrame) -> pd.Series:
-    """Rows that count: scored text (status ``ok``), not templated, not a repeat."""
-    flags = frame["flags"].fillna("").astype(str)
-    pattern = r"(?:^|;)(?:" + "|".join(UNCOUNTED_FLAGS) + r")(?:;|$)"
-    hit = flags.str.contains(pattern, regex=True)
-    return (frame["status"] == "ok") & ~hit & frame["sentiment"].notna()
 
 
 def check_group_columns(frame: pd.DataFrame, by: list[str], source: str = "the scored file") -> None:

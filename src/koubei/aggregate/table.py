@@ -1,7 +1,7 @@
 """The summary table: sentiment, 满意率 and complaints per group and time window.
 
 One row per group × window, sorted by the group columns and then the window.
-Only countable rows (:func:`koubei.aggregate.scored.countable`) are counted.
+Only countable rows (:func:`koubei.schema.countable`) are counted.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ import numpy as np
 import pandas as pd
 
 from koubei.aggregate.combine import finish
-from koubei.aggregate.partial import EXAMPLES, PartialCounts, count_partition, exclusions, no_time
+from koubei.aggregate.partial import EXAMPLES, PartialCounts, count_partition, no_time
 from koubei.aggregate.satisfaction import resolve_rating_scale
-from koubei.aggregate.scored import check_group_columns, countable, load_scored, restore_scored
+from koubei.aggregate.scored import check_group_columns, load_scored, restore_scored
 from koubei.aggregate.windows import Freq, parse_freq
 from koubei.io import write_table
 from koubei.io.writers import check_output
+from koubei.schema import countable, exclusions
 from koubei.taxonomy import Taxonomy, load_taxonomy
 
 
@@ -110,7 +111,7 @@ def aggregate(
         InputError: ratings beyond the rating scale.
     """
     f = parse_freq(freq) if freq is not None else None
-    scored = _prepared(frame, source)
+    scored = prepare_scored(frame, source)
     by = list(dict.fromkeys(by))
     check_group_columns(scored, by, source)
     parts = count_partition(scored, by=by, freq=f, taxonomy=taxonomy or load_taxonomy(),
@@ -203,7 +204,7 @@ def count_groups(report: AggregateReport, table: pd.DataFrame, by: Sequence[str]
     report.windows = int(table["window"].nunique())
 
 
-def _prepared(frame: pd.DataFrame, source: str) -> pd.DataFrame:
+def prepare_scored(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     """Columns checked, dtypes restored, times kept in their zone, a fresh RangeIndex."""
     tz = "Asia/Shanghai"
     if "time" in frame.columns:

@@ -16,9 +16,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from koubei.aggregate.headline import left_out_text
 from koubei.io import ReadReport
 from koubei.scoring import ScoreSummary
+from koubei.scoring.headline import left_out_text
 
 err = Console(stderr=True)
 

@@ -10,7 +10,8 @@ import typer
 from koubei.aggregate.windows import Freq, window_label
 from koubei.cli import _issues_view
 from koubei.cli._options import RawOpt, split_list
-from koubei.detect.emerging import EmergingConfig, EmergingResult, Windows
+from koubei.detect.config import EmergingConfig
+from koubei.detect.emerging import EmergingResult, Windows
 from koubei.detect.run import run_emerging
 from koubei.engines import Engine
 from koubei.io.writers import check_outputs_apart

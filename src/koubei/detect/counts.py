@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from koubei.aggregate.scored import countable
 from koubei.aggregate.windows import Freq, window_range, window_start
 from koubei.detect.cube import Cube, add_sums, dense_cube, level_sums
 from koubei.detect.keys import Key, key_matrix
 from koubei.errors import ColumnError
+from koubei.schema import countable
 
 #: review_ids of countable rows without a time that a result lists
 NO_TIME_IDS = 20

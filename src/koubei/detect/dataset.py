@@ -36,16 +36,16 @@ from typing import Any
 import pandas as pd
 
 from koubei.aggregate.dataset import dataset_parts, read_part
-from koubei.aggregate.scored import REQUIRED, restore_scored
+from koubei.aggregate.scored import restore_scored
 from koubei.aggregate.windows import Freq
 from koubei.detect.counts import EmergingCounts, count_scored
 from koubei.detect.evidence import Evidence, IssueRequest, gather_evidence, novel_rows
 from koubei.detect.keys import Key
 from koubei.detect.trace import PAIR
-from koubei.engines.dask import released_result
-from koubei.model.review_model import TOPIC_PREFIX
+from koubei.engines.cluster import released_result
+from koubei.schema import REQUIRED_SCORED_COLUMNS, TOPIC_PREFIX
 
-#: what every step reads besides ``REQUIRED`` and the topics
+#: what every step reads besides ``REQUIRED_SCORED_COLUMNS`` and the topics
 BASE_COLUMNS = ("time", "taste_detail")
 
 
@@ -65,13 +65,13 @@ def open_dataset(folder: str | Path, *, tz: str = "Asia/Shanghai", scheduler: st
         InputError: not a folder, no Parquet part, a part that cannot be read or lacks
             the first part's columns, or parts that are not scored.
     """
-    from koubei.engines.dask import connect, require_distributed
-    from koubei.io.parquet import _nullable_type
+    from koubei.engines.cluster import connect, require_distributed
+    from koubei.io.parquet import nullable_type
 
     distributed = require_distributed()
     source = str(folder)
     files, schema, offsets = dataset_parts(folder)
-    template = restore_scored(schema.empty_table().to_pandas(types_mapper=_nullable_type),
+    template = restore_scored(schema.empty_table().to_pandas(types_mapper=nullable_type),
                               source=source, tz=tz)
     with connect(distributed, scheduler, n_workers) as client:
         yield DatasetRows(client, distributed, files, offsets, schema, template, tz, source)
@@ -116,7 +116,7 @@ class DatasetRows:
 
     def _read(self, extra: set[str]) -> PartReader:
         """A reader of the columns every step needs (scored columns, topics) and of ``extra``, if there."""
-        wanted = {*REQUIRED, *BASE_COLUMNS, *extra}
+        wanted = {*REQUIRED_SCORED_COLUMNS, *BASE_COLUMNS, *extra}
         columns = [c for c in self.schema.names if c in wanted or c.startswith(TOPIC_PREFIX)]
         return PartReader(columns=columns, schema=self.schema, tz=self.tz, source=self.name)
 

@@ -2,7 +2,7 @@
 
 :func:`find_emerging` takes a scored frame (see
 :func:`koubei.aggregate.scored.load_scored`) and returns one row per issue
-with the columns of :mod:`koubei.detect.schema`. Per window it tests every
+with the columns of :data:`koubei.schema.ISSUE_COLUMNS`. Per window it tests every
 complaint key (13 topics and the taste directions) in every cell of every
 level (everything, then each prefix of ``by``: supplier, supplier × product),
 controls the false-discovery rate (Benjamini–Hochberg) over those with enough
@@ -18,8 +18,6 @@ rows are (:mod:`koubei.detect.source`: a frame, or a Parquet dataset on Dask).
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -29,60 +27,20 @@ import pandas as pd
 from koubei.aggregate.scored import check_group_columns
 from koubei.aggregate.stats import bh_qvalues
 from koubei.aggregate.windows import Freq, parse_freq, season_lag, window_label
+from koubei.detect.config import EmergingConfig
 from koubei.detect.counts import Cubes, cubes_of, no_times
 from koubei.detect.cube import Cube
+from koubei.detect.hits import Hit
 from koubei.detect.issues import IssueBuilder
-from koubei.detect.keys import Key, complaint_keys
+from koubei.detect.keys import complaint_keys
 from koubei.detect.rise import RiseParams, rise_at
-from koubei.detect.schema import ISSUE_COLUMNS
 from koubei.detect.source import FrameRows, ScoredRows
 from koubei.detect.trace import trace_candidates
 from koubei.errors import ColumnError
+from koubei.schema import ISSUE_COLUMNS
 from koubei.taxonomy import Taxonomy, load_taxonomy
 
 Windows = str | int | Sequence[str]
-
-
-@dataclass(frozen=True)
-class EmergingConfig:
-    """Detection settings; the defaults are the ones ``scripts/bench_emerging.py`` measured.
-
-    Attributes:
-        baseline_windows: past windows the current one is compared with.
-        drift_windows: windows pooled by the drift test.
-        min_count: complaints a cell needs in the window (or pooled drift windows) to be flagged.
-        min_lift: rate / baseline rate needed to be flagged.
-        max_q: false-discovery rate (Benjamini–Hochberg q) at which a rise is flagged,
-            over the window's key-cells with ``min_count`` complaints. Calibrated on clean
-            streams against a budget of 0.2 false alarms per 100 key-windows, the default
-            using at most half of it (``scripts/calibrate_emerging.py``, results in
-            scripts/results/calibrate_emerging.json): on the bench's hotpot stream, run by
-            shop over every window, the tuning half of the shops (10) gives 0.08 issues per
-            100 key-windows monthly and 0.02 weekly at q = 0.05 but 0.17 monthly at 0.1, so
-            0.05 is the largest q of the grid within half the budget; the other 11 shops
-            confirm it (0.06 monthly, 0.03 weekly; all 21: 0.03, 0.02). Real streams hold
-            real bursts, so these are upper bounds. Weekly alone would allow 0.2 there, but
-            a synthetic null stream with few cells a window (tests/test_emerging.py) reaches
-            0.07-0.18 at q = 0.2 (three seeds), so one default serves both.
-        prior_strength: pseudo-reviews shrinking a cell's baseline toward the key's overall rate.
-        max_dispersion: cap on the over-dispersion factor.
-        seasonal: also compare with the same season a year earlier (when history has it).
-        fold_share: a flagged key folds into a finer flagged one holding this share of its excess.
-        trend_windows: windows in the trend series.
-        n_quotes: representative quotes per issue.
-    """
-
-    baseline_windows: int = 8
-    drift_windows: int = 3
-    min_count: int = 5
-    min_lift: float = 1.5
-    max_q: float = 0.05
-    prior_strength: float = 20.0
-    max_dispersion: float = 10.0
-    seasonal: bool = True
-    fold_share: float = 0.5
-    trend_windows: int = 12
-    n_quotes: int = 3
 
 
 @dataclass
@@ -90,7 +48,7 @@ class EmergingResult:
     """What :func:`find_emerging` found and what it looked at.
 
     Attributes:
-        issues: the issue table (columns ``koubei.detect.schema.ISSUE_COLUMNS``).
+        issues: the issue table (columns ``koubei.schema.ISSUE_COLUMNS``).
         freq: the window frequency.
         evaluated: (label, start) of each window evaluated, oldest first.
         tested: cell × key × window combinations tested.
@@ -179,12 +137,6 @@ def detect_emerging(rows: ScoredRows, *, freq: str | Freq = "W", by: Sequence[st
     )
 
 
-def issue_id(freq: Freq, key: Key, cell: dict[str, str]) -> str:
-    """Stable id of a key in a cell: the same across runs and windows."""
-    raw = json.dumps([freq.value, key.name, sorted(cell.items())], ensure_ascii=False)
-    return "KB-" + hashlib.sha1(raw.encode("utf-8")).hexdigest()[:10]
-
-
 def _levels(by: tuple[str, ...]) -> list[tuple[str, ...]]:
     """Everything, then each prefix of ``by``."""
     return [by[:i] for i in range(len(by) + 1)]
@@ -219,30 +171,6 @@ def _params(cfg: EmergingConfig, freq: Freq) -> RiseParams:
     return RiseParams(baseline=cfg.baseline_windows, drift=cfg.drift_windows, season_lag=lag,
                       season_halfwidth=half, prior_strength=cfg.prior_strength,
                       max_dispersion=cfg.max_dispersion)
-
-
-@dataclass
-class Hit:
-    """One flagged key in one cell and window, before it becomes an issue row."""
-
-    t: int
-    level: int
-    cell: int
-    key: int
-    test: str
-    count: float
-    total: float
-    baseline_rate: float
-    p: float
-    q: float = 1.0
-
-    @property
-    def expected(self) -> float:
-        return self.total * self.baseline_rate
-
-    @property
-    def excess(self) -> float:
-        return max(self.count - self.expected, 0.0)
 
 
 def _flag_window(cubes: Cubes, t: int, params: RiseParams, cfg: EmergingConfig) -> tuple[list[Hit], int]:

@@ -157,7 +157,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, path: Path, read_only: bool = False
     other tables (a newer koubei may have changed them), then every table and
     column, so a damaged store is refused before anything is written to it.
     """
-    from koubei import __version__
+    from koubei.version import __version__
 
     tables = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables "
                               "WHERE table_schema = 'main'").fetchall())
@@ -247,7 +247,7 @@ def _check_issues(issues: pd.DataFrame, freq: str) -> pd.DataFrame:
     required = ("issue_id", "window", "window_start", *KEY_COLUMNS, *METRIC_COLUMNS)
     missing = [c for c in required if c not in issues.columns]
     if missing:
-        raise ValueError(f"issue table lacks columns: {', '.join(missing)} (see koubei.detect.schema)")
+        raise ValueError(f"issue table lacks columns: {', '.join(missing)} (see koubei.schema.ISSUE_COLUMNS)")
     if "freq" in issues.columns and len(issues) and not (issues["freq"] == freq).all():
         raise ValueError(f"issue table has rows of another freq than {freq!r}")
     rows = issues.loc[:, list(required)].copy()
@@ -346,7 +346,7 @@ class IssueStore:
         failure leaves the store as it was.
 
         Args:
-            issues: the issue table (columns of ``koubei.detect.schema.ISSUE_COLUMNS``).
+            issues: the issue table (columns of ``koubei.schema.ISSUE_COLUMNS``).
             freq: window frequency, ``D``, ``W`` or ``M``.
             evaluated_windows: (label, start) of every window the run evaluated.
             fingerprint: a hash of the scored data the run read (logged in ``runs``).
@@ -613,6 +613,6 @@ class IssueStore:
 
 
 def _version() -> str:
-    from koubei import __version__
+    from koubei.version import __version__
 
     return __version__

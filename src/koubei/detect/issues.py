@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -13,29 +12,23 @@ from koubei.aggregate.windows import window_label
 from koubei.detect.counts import Cubes
 from koubei.detect.cube import Cube
 from koubei.detect.evidence import Evidence, IssueRequest
-from koubei.detect.keys import Key, key_cues, key_labels
+from koubei.detect.hits import severity
+from koubei.detect.keys import Key, issue_id, key_cues, key_labels
 from koubei.detect.quotes import representative
 from koubei.detect.trace import TraceEntry, headline, rank_values, trace_columns
 from koubei.taxonomy import Taxonomy
 
 if TYPE_CHECKING:
-    from koubei.detect.emerging import EmergingConfig, Hit
+    from koubei.detect.config import EmergingConfig
+    from koubei.detect.hits import Hit
 
 COLUMN_ZH = {"supplier": "供应商", "product": "商品", "batch": "批次", "channel": "渠道",
              "supplier+product": "供应商/商品"}
 ALL_LABEL = "全部"
 
 
-def severity(excess: float, lift: float, q: float) -> float:
-    """0-100: half from excess complaints (saturating near 45), 30 from lift (×16 = full), 20 from q."""
-    s_excess = 1 - math.exp(-excess / 15)
-    s_lift = min(1.0, max(0.0, math.log2(max(lift, 1e-9)) / 4))
-    s_q = min(1.0, -math.log10(max(q, 1e-300)) / 6)
-    return round(100 * (0.5 * s_excess + 0.3 * s_lift + 0.2 * s_q), 1)
-
-
 class IssueBuilder:
-    """Builds issue rows (the columns of :mod:`koubei.detect.schema`) from hits.
+    """Builds issue rows (the columns of :data:`koubei.schema.ISSUE_COLUMNS`) from hits.
 
     A hit says what to read (:meth:`request`); the rows' answer
     (:class:`koubei.detect.evidence.Evidence`) and the cubes make the row (:meth:`build`).
@@ -62,8 +55,6 @@ class IssueBuilder:
 
     def build(self, hit: Hit, evidence: Evidence) -> dict[str, object]:
         """The issue row of ``hit``, given the :meth:`request`'s evidence."""
-        from koubei.detect.emerging import issue_id
-
         cube = self.cubes[hit.level]
         key = self.keys[hit.key]
         cell = cube.cell_value(hit.cell)

@@ -7,14 +7,16 @@ fallback direction (taste bad, no direction) is the taste key itself.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from koubei.aggregate.scored import topic_ids
-from koubei.model.review_model import TOPIC_PREFIX
+from koubei.aggregate.windows import Freq
+from koubei.schema import TOPIC_PREFIX, topic_ids
 from koubei.taxonomy import Taxonomy
 
 
@@ -32,6 +34,12 @@ class Key:
     @property
     def parent(self) -> Key | None:
         return Key(self.topic) if self.direction else None
+
+
+def issue_id(freq: Freq, key: Key, cell: dict[str, str]) -> str:
+    """Stable id of a key in a cell: the same across runs and windows."""
+    raw = json.dumps([freq.value, key.name, sorted(cell.items())], ensure_ascii=False)
+    return "KB-" + hashlib.sha1(raw.encode("utf-8")).hexdigest()[:10]
 
 
 def complaint_keys(frame: pd.DataFrame, taxonomy: Taxonomy) -> list[Key]:

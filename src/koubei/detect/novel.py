@@ -9,7 +9,7 @@ names each cluster by class-based TF-IDF over its jieba words (as BERTopic's
 c-TF-IDF). :func:`find_novel` clusters the uncovered negatives of the current
 window together with those of the baseline windows and reports each cluster
 whose share of reviews grew (one-sided binomial test) as an issue row
-(:mod:`koubei.detect.schema`) with ``topic="novel"``.
+(:data:`koubei.schema.ISSUE_COLUMNS`) with ``topic="novel"``.
 
     issues = find_novel(scored, freq="W")             # latest week vs the 8 before
 
@@ -35,11 +35,11 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize as l2_normalize
 from sklearn.utils.validation import check_is_fitted
 
-from koubei.aggregate.scored import countable, topic_ids
 from koubei.aggregate.stats import bh_qvalues
 from koubei.aggregate.windows import window_label, window_range, window_start
+from koubei.detect.hits import severity
 from koubei.detect.quotes import shown_quote
-from koubei.detect.schema import ISSUE_COLUMNS
+from koubei.schema import ISSUE_COLUMNS, TOPIC_PREFIX, countable, topic_ids
 from koubei.text.normalize import MAX_REVIEW_CHARS, normalize
 from koubei.text.segment import Segmenter, default_segmenter, load_stopwords
 
@@ -61,7 +61,7 @@ def uncovered(frame: pd.DataFrame) -> pd.Series:
     """
     neg_topic = pd.Series(False, index=frame.index)
     for t in topic_ids(frame):
-        neg_topic |= frame[f"topic_{t}"].astype("string").fillna("").eq("neg").to_numpy()
+        neg_topic |= frame[TOPIC_PREFIX + t].astype("string").fillna("").eq("neg").to_numpy()
     sentiment = frame["sentiment"].astype("string").fillna("")
     return (countable(frame) & sentiment.eq("neg") & ~neg_topic).astype(bool)
 
@@ -369,8 +369,6 @@ def _mask_fn(mask: bool | Mask) -> Mask | None:
 
 
 def _severity(r: Any) -> float:
-    from koubei.detect.issues import severity
-
     return severity(max(r.count - r.expected, 0.0), r.lift, r.q_value)
 
 

@@ -12,14 +12,15 @@ from typing import Any
 import pandas as pd
 
 from koubei.aggregate.windows import Freq
-from koubei.detect.emerging import EmergingConfig, EmergingResult, Windows, detect_emerging
-from koubei.detect.schema import ISSUE_COLUMNS
+from koubei.detect.config import EmergingConfig
+from koubei.detect.emerging import EmergingResult, Windows, detect_emerging
 from koubei.detect.source import ScoredRows, open_scored
 from koubei.detect.state import without_store
 from koubei.engines import Engine
 from koubei.errors import ColumnError
 from koubei.io import write_table
 from koubei.io.writers import atomic_file, check_output, table_writer
+from koubei.schema import ISSUE_COLUMNS
 
 
 @dataclass
@@ -129,7 +130,7 @@ def fingerprint(path: str | Path) -> str:
     if not p.is_dir():
         _hash_file(h, p)
         return h.hexdigest()
-    from koubei.engines.dask import parquet_files
+    from koubei.engines.cluster import parquet_files
 
     for part in parquet_files(p):
         h.update(f"{part.name}\0{part.stat().st_size}\0".encode())

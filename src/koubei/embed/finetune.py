@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 
-from koubei import __version__
 from koubei.embed.head import EmbeddingHead, split_indices
 from koubei.embed.transformer import (
     ProgressFn,
@@ -38,6 +37,7 @@ from koubei.embed.transformer import (
 )
 from koubei.errors import OutputError
 from koubei.io.writers import atomic_dir
+from koubei.version import __version__
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,11 @@ from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from koubei import __version__
 from koubei.classify.linear import ArrayState, decision, sigmoid, softmax
 from koubei.classify.topics import best_f1_threshold
 from koubei.errors import IncompatibleModelError, ModelNotFoundError, OutputError
 from koubei.io.writers import atomic_dir
+from koubei.version import __version__
 
 HEAD_KIND = "koubei.embedding-head"
 HEAD_FORMAT = "1.0"

@@ -7,6 +7,10 @@
   dataset (:func:`koubei.engines.dask.score_dataset`). Needs the optional
   extra: ``pip install "koubei[dask]"``; importing this package does not
   import Dask.
+
+The Dask helpers that aggregation and detection use as well (the optional
+import, a client, dataset parts) are :mod:`koubei.engines.cluster`, apart from
+the Dask scoring so that reading scored data never imports the scorer.
 """
 
 from __future__ import annotations

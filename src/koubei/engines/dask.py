@@ -14,7 +14,7 @@ How the work is split:
 - Each chunk is one partition, sent to a worker, scored there by
   :meth:`ReviewModel.score` (the code path of ``koubei score``) and written
   as ``part-00000.parquet``, ``part-00001.parquet``... under one schema (the
-  first partition's, see :func:`koubei.scoring.stream_schema`).
+  first partition's, see :func:`koubei.scoring.local.stream_schema`).
 - The model is never pickled: each worker process loads it once from
   ``model_path`` (the same path on every worker; the bundled default when
   None) and keeps it for every later task.
@@ -34,22 +34,22 @@ import math
 import os
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from koubei.errors import EngineError, InputError, InputFormatError
+from koubei.engines.cluster import connect, parquet_files, released_result, require_distributed
+from koubei.errors import InputFormatError
 from koubei.io import ReadOptions, ReadReport, ReviewReader
 from koubei.io.formats import detect_format
-from koubei.io.reader import _canonicalizer, make_options
+from koubei.io.reader import make_canonicalizer, make_options
 from koubei.io.sources import open_source
 from koubei.io.timeparse import resolve_now
 from koubei.io.writers import atomic_dir, check_target_dir, remove_stale_temps
 from koubei.model.review_model import ReviewModel, load_model
-from koubei.scoring import (
+from koubei.scoring.local import (
     DEFAULT_CHUNKSIZE,
     ScoreSummary,
     SummaryCounts,
@@ -58,7 +58,6 @@ from koubei.scoring import (
     stream_schema,
 )
 
-INSTALL = 'pip install "koubei[dask]"'
 SUCCESS = "_SUCCESS"
 PART_NAME = "part-{:05d}.parquet"
 IN_FLIGHT_PER_WORKER = 2
@@ -75,18 +74,6 @@ class DatasetResult:
     partitions: int
     read_report: ReadReport
     summary: ScoreSummary
-
-
-def require_distributed() -> Any:
-    """The ``distributed`` module, or an EngineError with the install line."""
-    try:
-        import distributed
-    except ImportError:
-        raise EngineError(
-            f"the dask engine needs Dask's distributed scheduler, which is not installed; "
-            f"install it with: {INSTALL}"
-        ) from None
-    return distributed
 
 
 def score_dataset(
@@ -205,13 +192,6 @@ def _score_parts(distributed: Any, client: Any, chunks: Iterator[pd.DataFrame] |
     return counts, n
 
 
-def released_result(fut: Any) -> Any:
-    """A finished future's result, its memory on the cluster released at once."""
-    out = fut.result()
-    fut.release()
-    return out
-
-
 def _collect(fut: Any, counts: SummaryCounts, progress: Callable[[int], None] | None) -> Any:
     part_counts, schema = released_result(fut)
     counts.add(part_counts)
@@ -220,54 +200,14 @@ def _collect(fut: Any, counts: SummaryCounts, progress: Callable[[int], None] | 
     return schema
 
 
-@contextmanager
-def connect(distributed: Any, scheduler: str | None, n_workers: int | None) -> Iterator[Any]:
-    """A client of the scheduler at ``scheduler``, or of a local cluster started for the call.
-
-    Raises:
-        EngineError: the scheduler cannot be reached.
-    """
-    if scheduler is None:
-        from koubei.model.parallel import available_cores
-
-        with distributed.LocalCluster(n_workers=n_workers or available_cores(), threads_per_worker=1,
-                                      processes=True, dashboard_address=None) as cluster, \
-                distributed.Client(cluster) as client:
-            yield client
-        return
-    try:
-        client = distributed.Client(scheduler, timeout="20s")
-    except (OSError, TimeoutError) as err:
-        raise EngineError(
-            f"cannot reach the Dask scheduler at {scheduler} ({err}); start one with "
-            "`dask scheduler` and its workers with `dask worker ADDRESS`, or drop --scheduler "
-            "to use a local cluster"
-        ) from None
-    with client:
-        yield client
-
-
 def _write_success(folder: Path, rows: int, partitions: int) -> None:
-    from koubei import __version__
+    from koubei.version import __version__
 
     marker = {"rows": rows, "partitions": partitions, "koubei": __version__}
     (folder / SUCCESS).write_text(json.dumps(marker) + "\n", encoding="utf-8")
 
 
 # --- reading ---------------------------------------------------------------------------------
-
-
-def parquet_files(folder: Path) -> list[Path]:
-    """The Parquet files of a dataset folder, by name (hidden and ``_`` files left out).
-
-    Raises:
-        InputError: the folder holds no Parquet file.
-    """
-    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in (".parquet", ".pq")
-                   and not p.name.startswith((".", "_")))
-    if not files:
-        raise InputError(f"{folder}: no .parquet files in this folder")
-    return files
 
 
 class DatasetReader:
@@ -294,7 +234,7 @@ class DatasetReader:
             for chunk in chunks:
                 if canon is None:
                     header = list(chunk.columns)
-                    canon = _canonicalizer(header, chunk.head(500), opts, now, report)
+                    canon = make_canonicalizer(header, chunk.head(500), opts, now, report)
                 elif list(chunk.columns) != header:
                     raise InputFormatError(f"{path}: its columns differ from the first file's "
                                            f"({', '.join(map(str, header or []))})")

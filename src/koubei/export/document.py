@@ -105,7 +105,7 @@ def _runs_rows(runs: list[dict[str, Any]], zh: bool) -> list[tuple[str, str]]:
 
 
 def _how_rows(zh: bool) -> list[tuple[str, str]]:
-    from koubei.detect.emerging import EmergingConfig
+    from koubei.detect.config import EmergingConfig
 
     c = EmergingConfig()
     if zh:

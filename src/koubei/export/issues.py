@@ -143,8 +143,8 @@ def _document(store: str | os.PathLike[str], *, lang: str, mask: bool, status: s
               min_severity: float | None, since: str | dt.date | pd.Timestamp | None,
               teams: str | os.PathLike[str] | Teams | None, taxonomy: Taxonomy | None) -> ExportDoc:
     """Read, filter and name the issues (options checked before the store is opened)."""
-    from koubei import __version__
     from koubei.detect.history import open_store
+    from koubei.version import __version__
 
     if lang not in LANGS:
         raise InputError(f"--lang {lang!r}: use one of {', '.join(LANGS)}")

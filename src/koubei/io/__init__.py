@@ -19,7 +19,6 @@ Excel with formula-safe text).
 """
 
 from koubei.io.annotate import ReviewAnnotator, TemplateMatcher, load_templates
-from koubei.io.canonical import CANONICAL_COLUMNS
 from koubei.io.columns import ColumnMapping, load_synonyms, resolve_columns
 from koubei.io.formats import FORMATS, detect_format
 from koubei.io.reader import (
@@ -30,9 +29,10 @@ from koubei.io.reader import (
     read_reviews,
     read_reviews_with_report,
 )
-from koubei.io.report import FLAGS, ReadReport
+from koubei.io.report import ReadReport
 from koubei.io.timeparse import DEFAULT_TZ, parse_times, resolve_now
 from koubei.io.writers import WRITE_FORMATS, check_output, write_table
+from koubei.schema import CANONICAL_COLUMNS, FLAGS
 
 __all__ = [
     "CANONICAL_COLUMNS",

@@ -46,9 +46,6 @@ from koubei.errors import InputFormatError
 from koubei.resources import corpora_path
 from koubei.text.normalize import MAX_REVIEW_CHARS
 
-STATUSES: tuple[str, ...] = ("ok", "empty", "non_text")
-ANNOTATOR_FLAGS: tuple[str, ...] = ("duplicate", "duplicate_id", "near_duplicate", "templated", "truncated")
-
 _LETTER_RE = re.compile(r"[^\W\d_]")
 _NON_KEY_RE = re.compile(r"[\W_]+")
 _NON_SKELETON_RE = re.compile(r"[\W\d_]+")
@@ -162,7 +159,7 @@ class ReviewAnnotator:
 
         Returns:
             A frame on the index of ``texts`` with ``review_id``, ``status`` and
-            one bool column per flag in :data:`ANNOTATOR_FLAGS`.
+            one bool column per flag in :data:`koubei.schema.ANNOTATOR_FLAGS`.
         """
         codes, uniques = pd.factorize(texts)
         facts = self._facts([str(u) for u in uniques])

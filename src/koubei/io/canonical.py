@@ -31,21 +31,10 @@ import pandas as pd
 
 from koubei.io.annotate import ReviewAnnotator
 from koubei.io.columns import ColumnMapping
-from koubei.io.report import FLAGS, ReadReport
+from koubei.io.report import ReadReport
 from koubei.io.timeparse import parse_times
+from koubei.schema import CANONICAL_COLUMNS, FLAGS
 
-CANONICAL_COLUMNS: tuple[str, ...] = (
-    "text",
-    "review_id",
-    "time",
-    "product",
-    "supplier",
-    "batch",
-    "channel",
-    "rating",
-    "status",
-    "flags",
-)
 _OPTIONAL_TEXT = ("product", "supplier", "batch", "channel")
 _DERIVED = ("status", "flags")
 

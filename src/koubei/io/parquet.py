@@ -43,13 +43,13 @@ def iter_parquet(path: Path, *, chunksize: int, info: RawInfo) -> Iterator[pd.Da
 
 
 def _to_pandas(batch: Any) -> pd.DataFrame:
-    frame = batch.to_pandas(types_mapper=_nullable_type)
+    frame = batch.to_pandas(types_mapper=nullable_type)
     if not isinstance(frame.index, pd.RangeIndex):
         frame = frame.reset_index()
     return frame
 
 
-def _nullable_type(arrow_type: Any) -> Any:
+def nullable_type(arrow_type: Any) -> Any:
     """Integers and booleans as pandas' nullable dtypes (no float64 for a null)."""
     import pyarrow as pa
 

@@ -156,13 +156,15 @@ class ReviewReader:
         report.notes.extend(info.all_notes())
 
 
-def _canonicalizer(
+def make_canonicalizer(
     header: list[str],
     sample: pd.DataFrame,
     opts: ReadOptions,
     now: pd.Timestamp | None,
     report: ReadReport,
 ) -> Canonicalizer:
+    """The canonicalizer of a dump whose header and first rows are these (columns mapped and
+    recorded in ``report``); every chunk of the dump then goes through its ``transform``."""
     return _canonicalizer_of(_mapping(header, sample, opts, report.path), opts, now, report)
 
 
@@ -338,7 +340,7 @@ def canonicalize(
     if repeated:
         raise ColumnError(f"{source}: repeated column names {repeated}; rename them first")
     frame = frame.set_axis(header, axis=1)
-    canon = _canonicalizer(header, frame.head(_GUESS_ROWS), opts, now, report)
+    canon = make_canonicalizer(header, frame.head(_GUESS_ROWS), opts, now, report)
     out = canon.transform(frame)
     out.attrs["read_report"] = report
     return out

@@ -5,10 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from koubei.io.annotate import ANNOTATOR_FLAGS, STATUSES
-
-#: Every flag a row can carry, in the (sorted) order they are joined.
-FLAGS: tuple[str, ...] = tuple(sorted(("bad_time", *ANNOTATOR_FLAGS)))
+from koubei.schema import FLAGS, STATUSES
 
 _EXAMPLES = 5
 

@@ -9,13 +9,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import koubei
+from koubei.version import __version__
 
 LIBRARIES = ("jieba", "scikit-learn", "numpy", "scipy", "pandas", "opencc")
 
 
 def library_versions() -> dict[str, str]:
-    out = {"python": platform.python_version(), "koubei": koubei.__version__}
+    out = {"python": platform.python_version(), "koubei": __version__}
     for lib in LIBRARIES:
         try:
             out[lib] = metadata.version(lib)

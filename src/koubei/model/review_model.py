@@ -19,12 +19,10 @@ from koubei.model.committee import Committee, load_committee
 from koubei.model.parallel import predict_batches
 from koubei.model.predict import Components, Prediction, predict_docs
 from koubei.resources import default_model_path
+from koubei.schema import OUTPUT_COLUMNS, TOPIC_PREFIX, scorable
 from koubei.taxonomy import Taxonomy
 from koubei.text.segment import Segmenter
 
-OUTPUT_COLUMNS = ("sentiment", "sentiment_score", "topics", "dimensions", "taste_detail",
-                  "opinions", "is_complaint")
-TOPIC_PREFIX = "topic_"
 Progress = Callable[[int], None]
 
 
@@ -110,8 +108,6 @@ class ReviewModel:
             One row per input row (none dropped); rows whose ``status`` is not
             ``ok``, and system-generated (``templated``) rows, get empty predictions.
         """
-        from koubei.aggregate.scored import scorable
-
         frame = _canonical(data, mapping)
         if self.uses_encoder:
             workers = 1

@@ -16,8 +16,8 @@ from typing import Any
 import pandas as pd
 
 from koubei.aggregate import aggregate, countable
-from koubei.aggregate.headline import HeadlineCounts, left_out_text
 from koubei.detect.quotes import mask_personal
+from koubei.scoring.headline import HeadlineCounts, left_out_text
 from koubei.taxonomy import Taxonomy
 
 #: issue states in the order the report lists them, with their Chinese names
@@ -35,7 +35,7 @@ class Headline:
     """The numbers at the top of the report.
 
     ``rows``, ``scored``, ``reviews`` (counted), ``left_out`` and ``complaints`` are
-    :class:`koubei.aggregate.headline.HeadlineCounts`'s, the figures ``koubei score`` prints.
+    :class:`koubei.scoring.headline.HeadlineCounts`'s, the figures ``koubei score`` prints.
     """
 
     rows: int

@@ -8,7 +8,8 @@
 
 from koubei.train.evaluate import evaluate_bundle
 from koubei.train.fit import TrainResult, train_bundle
-from koubei.train.labels import LabelReport, read_labels
+from koubei.train.label_file import LabelReport
+from koubei.train.labels import read_labels
 from koubei.train.suggest import SuggestResult, suggest, suggest_file
 
 __all__ = ["LabelReport", "SuggestResult", "TrainResult", "evaluate_bundle", "read_labels", "suggest",

@@ -66,7 +66,7 @@ from koubei.taxonomy import Taxonomy
 from koubei.text.segment import Segmenter, file_sha256, user_dict_path
 from koubei.train.card import write_train_card
 from koubei.train.encoder import EncoderPlan, tfidf_part, widen_sentiment
-from koubei.train.labels import LabelReport
+from koubei.train.label_file import LabelReport
 from koubei.train.rules import CueRuleTopicDetector, rule_topics
 from koubei.train.scores import clause_max_logits, topic_logits
 from koubei.train.split import multilabel_folds

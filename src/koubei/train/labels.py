@@ -29,7 +29,6 @@ import json
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +37,10 @@ import pandas as pd
 from koubei.datasets import GoldRecord
 from koubei.errors import InputError, LabelError
 from koubei.io.formats import binary_kind
+from koubei.schema import TOPIC_PREFIX
 from koubei.taxonomy import Taxonomy
 from koubei.text.normalize import normalize
+from koubei.train.label_file import LabelReport, RawLabel
 
 POLARITY_ALIASES = {
     "pos": "pos", "positive": "pos", "正面": "pos", "好评": "pos", "1": "pos", "+1": "pos",
@@ -51,64 +52,6 @@ LABEL_FORMATS = ("tabular", "jsonl", "labelstudio")
 _ITEM_SEP = re.compile(r"[;；,，|、]\s*")
 _PAIR_SEP = re.compile(r"\s*[:：=]\s*")
 _MAX_PLACES = 5
-
-
-@dataclass
-class RawLabel:
-    """One labelled review as written in its file, before validation.
-
-    Attributes:
-        where: its place in the file, for messages (``row 5``, ``line 3``, ``task 7``).
-        id: the review id, if the file has one.
-        text: the review text.
-        sentiment: overall sentiment as written ("" when absent).
-        topics: topic label → polarity as written ("" when the polarity is missing).
-        taste_detail: taste directions as written.
-    """
-
-    where: str
-    id: str
-    text: str
-    sentiment: str = ""
-    topics: dict[str, str] = field(default_factory=dict)
-    taste_detail: list[str] = field(default_factory=list)
-
-
-@dataclass
-class LabelReport:
-    """What a label file held: counts per label, skipped rows, warnings."""
-
-    path: str
-    format: str
-    sha256: str
-    rows: int = 0
-    records: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)
-    topic_counts: dict[str, dict[str, int]] = field(default_factory=dict)
-    sentiment_counts: dict[str, int] = field(default_factory=dict)
-    taste_counts: dict[str, int] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data for a manifest or a JSON report."""
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
-
-    def topic_support(self, topic_id: str) -> int:
-        """Reviews labelled with a topic (any polarity)."""
-        return sum(self.topic_counts.get(topic_id, {}).values())
-
-    def summary_lines(self) -> list[str]:
-        """Human-readable lines (the CLI prints them)."""
-        lines = [f"{self.path}: {self.rows} rows ({self.format}), {self.records} labelled reviews"]
-        if self.skipped:
-            lines.append("  skipped: " + ", ".join(f"{k} {v}" for k, v in self.skipped.items()))
-        if self.sentiment_counts:
-            lines.append("  sentiment: " + ", ".join(f"{k} {v}" for k, v in self.sentiment_counts.items()))
-        for t, counts in self.topic_counts.items():
-            if counts:
-                lines.append(f"  {t}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-        lines += [f"  warning: {w}" for w in self.warnings]
-        return lines
 
 
 def file_sha256(path: Path) -> str:
@@ -218,8 +161,8 @@ def _topic_columns(columns: Sequence[Any], taxonomy: Taxonomy) -> dict[str, str]
     for c in map(str, columns):
         if c in ids:
             out[c] = c
-        elif c.startswith("topic_") and c != "topic_":
-            out[c] = c[len("topic_"):]
+        elif c.startswith(TOPIC_PREFIX) and c != TOPIC_PREFIX:
+            out[c] = c[len(TOPIC_PREFIX):]
     return out
 
 

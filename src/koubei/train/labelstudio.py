@@ -36,16 +36,14 @@ import json
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from koubei.errors import LabelError, OutputError
 from koubei.model.predict import Prediction
+from koubei.schema import TOPIC_PREFIX
 from koubei.taxonomy import Taxonomy
+from koubei.train.label_file import LabelReport, RawLabel
 
-if TYPE_CHECKING:
-    from koubei.train.labels import LabelReport, RawLabel
-
-TOPIC_PREFIX = "topic_"
 _META = frozenset({"id", "annotator", "annotation_id", "created_at", "updated_at", "lead_time",
                    "text", "review_id"})
 
@@ -132,8 +130,6 @@ def _from_min(path: Path, where: str, task: dict[str, Any]) -> RawLabel | None:
 
 
 def _raw(where: str, rid: str, text: str, choices: dict[str, list[str]]) -> RawLabel:
-    from koubei.train.labels import RawLabel
-
     raw = RawLabel(where=where, id=rid, text=text)
     for name, values in choices.items():
         if name == "sentiment":

@@ -27,14 +27,14 @@ from typing import Any
 
 import pandas as pd
 
-from koubei.aggregate.headline import HeadlineCounts, by_count
 from koubei.errors import OutputError
 from koubei.io import ReadReport, ReviewReader, read_reviews_with_report, write_table
-from koubei.io.canonical import CANONICAL_COLUMNS
 from koubei.io.cells import spreadsheet_cells
 from koubei.io.writers import atomic_write, check_output, remove_stale_temps
 from koubei.model.parallel import gc_paused, keep_workers
 from koubei.model.review_model import ReviewModel, load_model
+from koubei.schema import CANONICAL_COLUMNS
+from koubei.scoring.headline import HeadlineCounts, by_count
 from koubei.taxonomy import Taxonomy
 
 #: output formats written chunk by chunk; the others are scored in memory
@@ -47,7 +47,7 @@ class ScoreSummary:
     """What a scoring run did, for the terminal and for tests.
 
     ``rows``, ``scored``, ``counted``, ``left_out``, ``sentiment``, ``complaints`` and
-    ``top_complaints`` are :class:`koubei.aggregate.headline.HeadlineCounts`'s, the
+    ``top_complaints`` are :class:`koubei.scoring.headline.HeadlineCounts`'s, the
     figures ``koubei report`` heads its page with: sentiment, complaints and topics are
     of the counted rows (scored, not templated, not a duplicate or near duplicate).
     """

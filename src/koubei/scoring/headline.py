@@ -1,6 +1,6 @@
 """The headline counts of a scored frame: one definition for ``koubei score``'s summary and the report.
 
-Every figure is about the same rows the analysis counts (:func:`koubei.aggregate.countable`:
+Every figure is about the same rows the analysis counts (:func:`koubei.schema.countable`:
 scored, not templated, not a duplicate or near duplicate), and what is left out is
 counted by reason, so the terminal and the page print the same numbers for the same
 file. The counts add up over chunks (:meth:`HeadlineCounts.add`), as ``score`` streams.
@@ -13,9 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from koubei.aggregate.partial import complaint_flags, exclusions
-from koubei.aggregate.scored import countable, scorable
-from koubei.model.review_model import TOPIC_PREFIX
+from koubei.schema import TOPIC_PREFIX, complaint_flags, countable, exclusions, scorable
 
 #: the reason exclusions() gives every row whose status is not ok; shown as the statuses
 _NON_OK = "non_ok_status"
