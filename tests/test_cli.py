@@ -201,11 +201,42 @@ def test_headerless_dump_is_refused_and_read_with_no_header(tmp_path: Path) -> N
     assert "rows: 5" in res.output
 
 
+READING_OPTIONS = {"--text-col", "--id-col", "--time-col", "--product-col", "--supplier-col", "--batch-col",
+                   "--rating-col", "--channel-col", "--input-format", "--encoding", "--sheet", "--quoting",
+                   "--no-header"}
+
+
 @pytest.mark.parametrize("command", ["score", "suggest", "train", "evaluate"])
-def test_every_command_reading_reviews_takes_the_table_options(command: str) -> None:
-    res = invoke(command, "--help")
-    assert res.exit_code == 0
-    assert "--quoting" in res.output and "--no-header" in res.output
+def test_every_command_reading_reviews_takes_the_same_reading_options(command: str) -> None:
+    import typer.main
+
+    cmd = typer.main.get_command(app).commands[command]  # type: ignore[attr-defined]
+    opts = {o for p in cmd.params for o in p.opts}
+    assert READING_OPTIONS <= opts, READING_OPTIONS - opts
+    helps = {p.opts[0]: p.help for p in cmd.params if p.opts[0] in READING_OPTIONS}
+    assert all(helps.values())
+    # one wording per option on every command
+    score = typer.main.get_command(app).commands["score"]  # type: ignore[attr-defined]
+    assert helps == {p.opts[0]: p.help for p in score.params if p.opts[0] in READING_OPTIONS}
+
+
+def test_suggest_maps_an_id_column_of_a_gbk_workbook_export(tmp_path: Path) -> None:
+    """suggest --id-col was an error; it now reads the same options as score."""
+    src = tmp_path / "gbk.csv"
+    df = pd.DataFrame(ROWS, columns=["评论内容", "评论时间", "商品", "供应商"])
+    df.insert(0, "单号", [f"D{i:03d}" for i in range(len(df))])
+    df.to_csv(src, index=False, encoding="gb18030")
+    out = tmp_path / "pick.csv"
+    res = invoke("suggest", src, "-n", "3", "-o", out, "--id-col", "单号", "--encoding", "gb18030")
+    assert res.exit_code == 0, res.output
+    picked = pd.read_csv(out, dtype=str)
+    assert set(picked["review_id"]) <= {f"D{i:03d}" for i in range(len(df))} and len(picked) == 3
+
+
+def test_demo_still_reads_its_old_folder_option(tmp_path: Path) -> None:
+    res = invoke("demo", "--out-dir", tmp_path / "d", "-q")
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "d" / "report.html").is_file()
 
 
 def test_suggest_reads_a_headerless_dump(tmp_path: Path) -> None:
@@ -250,7 +281,7 @@ def _same_file_cases(tmp: Path) -> list[tuple[list[object], Path]]:
         (["suggest", dump, "-o", dump], dump),
         (["suggest", dump, "--label-studio", dump], dump),
         (["train", labels, "-o", folder], labels),
-        (["evaluate", folder, labels, "-o", labels], labels),
+        (["evaluate", labels, "--model", folder, "-o", labels], labels),
     ]
 
 

@@ -298,15 +298,15 @@ def test_evaluate_bundle_metrics_and_worst_errors(trained: Path, tmp_path: Path)
 
 
 def test_evaluate_cli_outputs(trained: Path, tmp_path: Path) -> None:
-    res = invoke("evaluate", trained, DATA, "-o", tmp_path / "eval.html", "--worst", 3)
+    res = invoke("evaluate", DATA, "--model", trained, "-o", tmp_path / "eval.html", "--worst", 3)
     assert res.exit_code == 0, res.output
     assert "taste" in res.output
     assert (tmp_path / "eval.html").read_text(encoding="utf-8").startswith("<!doctype")
-    res = invoke("evaluate", trained, DATA, "--json", "-o", tmp_path / "eval.json")
+    res = invoke("evaluate", DATA, "--model", trained, "--json", "-o", tmp_path / "eval.json")
     assert res.exit_code == 0
     data = json.loads((tmp_path / "eval.json").read_text(encoding="utf-8"))
     assert data["topics"]["micro_f1"] > 0.8  # its own training labels
-    res = invoke("evaluate", trained, DATA, "-o", tmp_path / "eval.txt")
+    res = invoke("evaluate", DATA, "--model", trained, "-o", tmp_path / "eval.txt")
     assert res.exit_code == OutputError.exit_code and ".html or .json" in res.output
-    res = invoke("evaluate", tmp_path / "nomodel", DATA)
+    res = invoke("evaluate", DATA, "--model", tmp_path / "nomodel")
     assert res.exit_code == 5

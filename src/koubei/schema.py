@@ -56,6 +56,9 @@ if TYPE_CHECKING:
 # -- a read dump (koubei.io) ---------------------------------------------------------------------
 
 #: the columns every read dump gets, after its source columns, in this order
+#: the time zone of naive review times and of the windows, unless ``--tz`` names another
+DEFAULT_TZ = "Asia/Shanghai"
+
 CANONICAL_COLUMNS: tuple[str, ...] = (
     "text",
     "review_id",

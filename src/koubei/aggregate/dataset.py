@@ -31,7 +31,7 @@ from koubei.aggregate.windows import Freq, parse_freq
 from koubei.errors import InputError, InputFormatError
 from koubei.io import write_table
 from koubei.io.writers import check_output
-from koubei.schema import REQUIRED_SCORED_COLUMNS, TOPIC_PREFIX
+from koubei.schema import DEFAULT_TZ, REQUIRED_SCORED_COLUMNS, TOPIC_PREFIX
 from koubei.taxonomy import Taxonomy, load_taxonomy
 
 #: the columns the table reads besides ``REQUIRED_SCORED_COLUMNS``, the topics and the ``--by`` columns
@@ -41,7 +41,7 @@ OPTIONAL = ("time", "rating", "sentiment_score", "is_complaint", "taste_detail",
 def aggregate_dataset(
     input: str | Path, output: str | Path, *, by: Sequence[str] = (),
     freq: str | Freq | None = None, fmt: str | None = None, overwrite: bool = False,
-    tz: str = "Asia/Shanghai", rating_scale: int | None = None, top_opinions: int = 5,
+    tz: str = DEFAULT_TZ, rating_scale: int | None = None, top_opinions: int = 5,
     taxonomy: Taxonomy | None = None, scheduler: str | None = None, n_workers: int | None = None,
     raw: bool = False,
 ) -> AggregateResult:

@@ -13,10 +13,10 @@ import pandas as pd
 
 from koubei.errors import ColumnError, InputError, InputFormatError
 from koubei.io.sources import open_source
-from koubei.schema import REQUIRED_SCORED_COLUMNS, topic_ids
+from koubei.schema import DEFAULT_TZ, REQUIRED_SCORED_COLUMNS, topic_ids
 
 
-def load_scored(path: str | Path, *, tz: str = "Asia/Shanghai", fmt: str | None = None) -> pd.DataFrame:
+def load_scored(path: str | Path, *, tz: str = DEFAULT_TZ, fmt: str | None = None) -> pd.DataFrame:
     """Read a file written by ``koubei score`` into a frame with its dtypes restored.
 
     ``path`` may also be a folder of Parquet parts (``koubei score --engine
@@ -60,7 +60,7 @@ def _load_parquet_folder(folder: Path) -> pd.DataFrame:
 
 
 def restore_scored(frame: pd.DataFrame, *, source: str = "the frame",
-                   tz: str = "Asia/Shanghai") -> pd.DataFrame:
+                   tz: str = DEFAULT_TZ) -> pd.DataFrame:
     """Check a scored frame's columns and restore their dtypes (a copy)."""
     missing = [c for c in REQUIRED_SCORED_COLUMNS if c not in frame.columns]
     if missing:

@@ -20,7 +20,7 @@ from koubei.aggregate.scored import check_group_columns, load_scored, restore_sc
 from koubei.aggregate.windows import Freq, parse_freq
 from koubei.io import write_table
 from koubei.io.writers import check_output
-from koubei.schema import countable, exclusions
+from koubei.schema import DEFAULT_TZ, countable, exclusions
 from koubei.taxonomy import Taxonomy, load_taxonomy
 
 
@@ -146,7 +146,7 @@ def aggregate_file(
     freq: str | Freq | None = None,
     fmt: str | None = None,
     overwrite: bool = False,
-    tz: str = "Asia/Shanghai",
+    tz: str = DEFAULT_TZ,
     rating_scale: int | None = None,
     top_opinions: int = 5,
     taxonomy: Taxonomy | None = None,
@@ -206,7 +206,7 @@ def count_groups(report: AggregateReport, table: pd.DataFrame, by: Sequence[str]
 
 def prepare_scored(frame: pd.DataFrame, source: str) -> pd.DataFrame:
     """Columns checked, dtypes restored, times kept in their zone, a fresh RangeIndex."""
-    tz = "Asia/Shanghai"
+    tz = DEFAULT_TZ
     if "time" in frame.columns:
         t = frame["time"]
         if isinstance(t.dtype, pd.DatetimeTZDtype):

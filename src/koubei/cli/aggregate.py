@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from koubei.aggregate import AggregateReport, AggregateResult, Freq, aggregate_file
-from koubei.cli._options import RawOpt, split_list
+from koubei.cli._options import FREQ_HELP, TZ_DEFAULT, RawOpt, TzOpt, flag, split_list
 from koubei.cli.score import OutFormat
 from koubei.engines import Engine
 from koubei.io.writers import check_outputs_apart
@@ -29,10 +29,10 @@ def aggregate(
     scored: Annotated[Path, typer.Argument(metavar="SCORED", help="A file written by koubei score (.parquet .csv .tsv .jsonl .json .xlsx).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Output table; format from its extension (.csv .tsv .parquet .jsonl .json .xlsx).")],
     by: Annotated[str | None, typer.Option("--by", help="Grouping columns, comma-separated: supplier,product,batch,channel or any other column.")] = None,
-    freq: Annotated[Freq | None, typer.Option("--freq", case_sensitive=False, help="Time windows: D (day), W (week from Monday), M (month); needs a time column.")] = None,
+    freq: Annotated[Freq | None, typer.Option("--freq", case_sensitive=False, help=f"Time windows: {FREQ_HELP}; needs a time column.")] = None,
     fmt: Annotated[OutFormat | None, typer.Option("--format", help="Output format (default: from the output's extension).")] = None,
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")] = False,
-    tz: Annotated[str, typer.Option("--tz", help="Time zone the windows are cut in.")] = "Asia/Shanghai",
+    overwrite: Annotated[bool, flag("--overwrite", help="Replace an existing output file.")] = False,
+    tz: TzOpt = TZ_DEFAULT,
     rating_scale: Annotated[RatingScale | None, typer.Option("--rating-scale", help="Rating scale for 满意率: 5 (1-5), 10 (1-10), 50 (10-50, Meituan/Dianping); default: told from the largest rating.")] = None,
     top_opinions: Annotated[int, typer.Option("--top-opinions", min=0, help="Opinion phrases of negative topics listed per row (0: none).")] = 5,
     input_format: Annotated[str | None, typer.Option("--input-format", help="Input format when the extension does not tell (csv, tsv, jsonl, json, xlsx, parquet).")] = None,
@@ -40,7 +40,7 @@ def aggregate(
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="With --engine dask: address of a running scheduler, e.g. tcp://host:8786 (default: a local cluster of --workers processes).")] = None,
     workers: Annotated[int, typer.Option("--workers", min=0, help="With --engine dask and no --scheduler: worker processes of the local cluster (0 = one per CPU core).")] = 0,
     raw: RawOpt = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the output path (and warnings).")] = False,
+    quiet: Annotated[bool, flag("--quiet", "-q", help="Print only the output path (and warnings).")] = False,
 ) -> None:
     """Count sentiment, 满意率 and complaint topics per group and time window.
 

@@ -8,24 +8,27 @@ from typing import Annotated
 import typer
 
 from koubei.cli import _issues_view, _render
+from koubei.cli._options import flag
 from koubei.demo import run_demo
 from koubei.io import ReadReport
 
 
 def demo(
-    out_dir: Annotated[Path, typer.Option("-o", "--out-dir", help="Folder for the demo outputs (created if missing).")] = Path("koubei-demo"),
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or read report.")] = False,
+    out_dir: Annotated[Path, typer.Option("-o", "--output", help="Folder for the demo outputs (created if missing).")] = Path("koubei-demo"),
+    old_out_dir: Annotated[Path | None, typer.Option("--out-dir", hidden=True, help="Old name of --output, still read.")] = None,
+    quiet: Annotated[bool, flag("--quiet", "-q", help="No progress bar or read report.")] = False,
 ) -> None:
     """Run the whole chain on the bundled demo dump: score, summarize, flag issues, export, report.
 
     Writes scored.parquet, summary.xlsx (supplier × product × week),
     issues.csv and the history koubei.duckdb (the latest week), issues.xlsx
-    and report.html into OUT_DIR, replacing them on each run, and prints the
+    and report.html into the --output folder, replacing them on each run, and prints the
     issues it found.
 
     Examples:
       koubei demo -o koubei-demo
     """
+    out_dir = old_out_dir or out_dir
     with _render.progress_bar(quiet) as ticker:
 
         def on_read(report: ReadReport) -> None:

@@ -9,7 +9,7 @@ import typer
 
 from koubei.aggregate.windows import Freq, window_label
 from koubei.cli import _issues_view
-from koubei.cli._options import RawOpt, split_list
+from koubei.cli._options import FREQ_HELP, TZ_DEFAULT, RawOpt, TzOpt, flag, split_list
 from koubei.detect.config import EmergingConfig
 from koubei.detect.emerging import EmergingResult, Windows
 from koubei.detect.run import run_emerging
@@ -20,28 +20,28 @@ from koubei.io.writers import check_outputs_apart
 def emerging(
     input_path: Annotated[Path, typer.Argument(metavar="SCORED", help="A file written by koubei score, or the folder of Parquet parts koubei score --engine dask writes.")],
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Issue table to write (.csv .xlsx .parquet .jsonl .json).")] = None,
-    freq: Annotated[Freq, typer.Option("--freq", help="Window: D day, W Monday-start week, M month.")] = Freq.W,
+    freq: Annotated[Freq, typer.Option("--freq", case_sensitive=False, help=f"Windows: {FREQ_HELP}.")] = Freq.W,
     by: Annotated[str | None, typer.Option("--by", help="Grouping columns, coarse to fine: supplier,product.")] = None,
     store: Annotated[Path | None, typer.Option("--store", help="Issue-history DuckDB file (created if missing); gives each issue a status.")] = None,
     window: Annotated[str | None, typer.Option("--window", help="Window(s) to evaluate, e.g. 2026-W47 or 2026-W46,2026-W47 (default: the latest).")] = None,
     last: Annotated[int | None, typer.Option("--last", min=1, help="Evaluate the last N windows.")] = None,
-    all_windows: Annotated[bool, typer.Option("--all-windows", help="Evaluate every window (a backfill).")] = False,
+    all_windows: Annotated[bool, flag("--all-windows", help="Evaluate every window (a backfill).")] = False,
     trace: Annotated[str | None, typer.Option("--trace", help="More columns to trace issues over, e.g. region,shop.")] = None,
     min_count: Annotated[int, typer.Option("--min-count", min=1, help="Fewest complaints in a window (or the pooled drift windows) to flag.")] = EmergingConfig.min_count,
     max_q: Annotated[float, typer.Option("--max-q", min=0.0, max=1.0, help="False-discovery rate (Benjamini-Hochberg q).")] = EmergingConfig.max_q,
     baseline_windows: Annotated[int, typer.Option("--baseline-windows", min=1, help="Past windows in the baseline.")] = EmergingConfig.baseline_windows,
     resolve_after: Annotated[int, typer.Option("--resolve-after", min=1, help="With --store: clean evaluated windows after which an issue is resolved.")] = 2,
-    novel: Annotated[bool, typer.Option("--novel/--no-novel", help="Also look for new kinds of complaint (clusters no topic covers).")] = True,
+    novel: Annotated[bool, flag("--novel/--no-novel", help="Also look for new kinds of complaint (clusters no topic covers).")] = True,
     model: Annotated[Path | None, typer.Option("--model", help="Model bundle whose embedder clusters new complaints (default: bundled).")] = None,
-    no_mask: Annotated[bool, typer.Option("--no-mask", help="Do not mask personal data in quotes (phone, ID, bank card, order numbers, e-mail, WeChat/QQ ids, addresses, recipient names).")] = False,
+    no_mask: Annotated[bool, flag("--no-mask", help="Do not mask personal data in quotes (phone, ID, bank card, order numbers, e-mail, WeChat/QQ ids, addresses, recipient names).")] = False,
     fmt: Annotated[str | None, typer.Option("--format", help="Output format when the extension does not tell.")] = None,
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")] = False,
-    tz: Annotated[str, typer.Option("--tz", help="Time zone of the windows.")] = "Asia/Shanghai",
+    overwrite: Annotated[bool, flag("--overwrite", help="Replace an existing output file.")] = False,
+    tz: TzOpt = TZ_DEFAULT,
     engine: Annotated[Engine, typer.Option("--engine", help="local: read SCORED into this process; dask: SCORED is a Parquet dataset folder (koubei score --engine dask), counted part by part on Dask's distributed scheduler, only the counts and the flagged issues' rows coming back (needs pip install \"koubei\\[dask]\").")] = Engine.local,
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="With --engine dask: address of a running scheduler, e.g. tcp://host:8786 (default: a local cluster of --workers processes).")] = None,
     workers: Annotated[int, typer.Option("--workers", min=0, help="With --engine dask and no --scheduler: worker processes of the local cluster (0 = one per CPU core).")] = 0,
     raw: RawOpt = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the summary lines.")] = False,
+    quiet: Annotated[bool, flag("--quiet", "-q", help="Print only the summary lines.")] = False,
 ) -> None:
     """Flag complaint topics (and taste directions) rising in a window, per supplier/product.
 

@@ -8,16 +8,43 @@ from typing import Annotated
 
 import typer
 
-from koubei.cli._options import NoHeaderOpt, Quoting, QuotingOpt, table_read_options
+from koubei.cli._options import (
+    BatchColOpt,
+    ChannelColOpt,
+    EncodingOpt,
+    IdColOpt,
+    InputFormatOpt,
+    NoHeaderOpt,
+    ProductColOpt,
+    Quoting,
+    QuotingOpt,
+    RatingColOpt,
+    SheetOpt,
+    SupplierColOpt,
+    TextColOpt,
+    TimeColOpt,
+    flag,
+    reading_options,
+)
 
 
 def evaluate(
-    model: Annotated[Path, typer.Argument(metavar="MODEL", help="Model bundle directory (e.g. models/snacks-v2).")],
     labelled: Annotated[Path, typer.Argument(metavar="LABELLED", help="Held-out labelled reviews (.csv .tsv .xlsx .jsonl or a Label Studio .json export).")],
+    model: Annotated[Path | None, typer.Option("--model", help="Model bundle directory, e.g. models/snacks-v2 (default: the bundled models/default).")] = None,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Report file: .html or .json (replaced if it exists).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the full result as JSON instead of the table.")] = False,
+    as_json: Annotated[bool, flag("--json", help="Print the full result as JSON instead of the table.")] = False,
     worst: Annotated[int, typer.Option("--worst", min=0, help="How many of the worst errors (with their text) to keep.")] = 20,
-    text_col: Annotated[str | None, typer.Option("--text-col", help="Column with the review text (default: detected).")] = None,
+    text_col: TextColOpt = None,
+    id_col: IdColOpt = None,
+    time_col: TimeColOpt = None,
+    product_col: ProductColOpt = None,
+    supplier_col: SupplierColOpt = None,
+    batch_col: BatchColOpt = None,
+    rating_col: RatingColOpt = None,
+    channel_col: ChannelColOpt = None,
+    input_format: InputFormatOpt = None,
+    encoding: EncodingOpt = None,
+    sheet: SheetOpt = None,
     quoting: QuotingOpt = Quoting.standard,
     no_header: NoHeaderOpt = False,
 ) -> None:
@@ -27,7 +54,7 @@ def evaluate(
     counts double among the worst errors.
 
     Examples:
-      koubei evaluate models/snacks-v2 holdout.csv -o eval.html
+      koubei evaluate holdout.csv --model models/snacks-v2 -o eval.html
     """
     from koubei.io.writers import check_outputs_apart
     from koubei.train.evaluate import check_report_path, evaluate_bundle, table_lines, write_report
@@ -35,8 +62,9 @@ def evaluate(
     check_outputs_apart([output], [model, labelled])
     if output is not None:
         check_report_path(output)
+    reading = reading_options(locals())
     res = evaluate_bundle(model, labelled, worst=worst, text_col=text_col,
-                          read_options=table_read_options(quoting, no_header))
+                          read_options=reading)
     if as_json:
         typer.echo(json.dumps(res, ensure_ascii=False, indent=1))
     else:

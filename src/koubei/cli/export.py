@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from koubei.cli._options import split_list
+from koubei.cli._options import flag, split_list
 from koubei.io.writers import check_outputs_apart
 
 
@@ -28,13 +28,13 @@ def export(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (.xlsx .csv .md .json); default issues.<format> beside the store.")] = None,
     fmt: Annotated[str | None, typer.Option("--format", help="xlsx, csv, md or json, when the extension does not tell (an unknown one is exit 3, like other output errors).")] = None,
     lang: Annotated[Lang, typer.Option("--lang", help="Language of headers, sheet names and labels.")] = Lang.zh,
-    no_mask: Annotated[bool, typer.Option("--no-mask", help="Do not mask personal data in quotes again (they are unmasked only if the store was filled with `koubei emerging --no-mask`).")] = False,
+    no_mask: Annotated[bool, flag("--no-mask", help="Do not mask personal data in quotes again (they are unmasked only if the store was filled with `koubei emerging --no-mask`).")] = False,
     status: Annotated[list[str] | None, typer.Option("--status", help="Only issues in these states: new, ongoing, resolved, muted (repeat or comma-separate; default: all but muted).")] = None,
     min_severity: Annotated[float | None, typer.Option("--min-severity", min=0.0, max=100.0, help="Only issues with at least this severity (0-100).")] = None,
     since: Annotated[str | None, typer.Option("--since", help="Only issues flagged in a window ending after this window label (2026-W40, 2026-11) or date (2026-11-23).")] = None,
     teams: Annotated[Path | None, typer.Option("--teams", help="Topic → team mapping file (default: corpora/teams.yaml).")] = None,
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
-    raw: Annotated[bool, typer.Option("--raw", help="CSV output (the issue file and its review-id file): write text cells as they are, for programs reading the files. By default text starting with = + - @ gets a leading ' so Excel shows it instead of running it as a formula. xlsx cells always hold the text as it is (quote-prefixed text, never a formula); md and json are never changed.")] = False,
+    overwrite: Annotated[bool, flag("--overwrite", help="Replace existing output files.")] = False,
+    raw: Annotated[bool, flag("--raw", help="CSV output (the issue file and its review-id file): write text cells as they are, for programs reading the files. By default text starting with = + - @ gets a leading ' so Excel shows it instead of running it as a formula. xlsx cells always hold the text as it is (quote-prefixed text, never a formula); md and json are never changed.")] = False,
 ) -> None:
     """Export the recorded issues as a file for product teams (Excel, CSV, Markdown, JSON).
 

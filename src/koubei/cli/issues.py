@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from koubei.cli._errors import translate_errors
+from koubei.cli._options import FREQ_HELP
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False, add_completion=False)
 
@@ -39,7 +40,7 @@ IssueArg = Annotated[str, typer.Argument(metavar="ID", help="Issue id (KB-...), 
 def list_issues(
     store: StoreOpt,
     status: Annotated[Status | None, typer.Option("--status", help="Only issues in this state.")] = None,
-    freq: Annotated[Freq | None, typer.Option("--freq", help="Only this window frequency's history (D, W, M); without it, each issue at the frequency of its latest flag.")] = None,
+    freq: Annotated[Freq | None, typer.Option("--freq", case_sensitive=False, help=f"Only this window frequency's history: {FREQ_HELP}; without it, each issue at the frequency of its latest flag.")] = None,
 ) -> None:
     """List every recorded issue: its state, where its current episode began, its latest flagged window.
 

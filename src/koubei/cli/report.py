@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from koubei.aggregate.windows import Freq
-from koubei.cli._options import split_list
+from koubei.cli._options import FREQ_HELP, flag, split_list
 from koubei.io.writers import check_outputs_apart
 from koubei.report import DEFAULT_TITLE, write_report
 
@@ -17,10 +17,10 @@ def report(
     scored: Annotated[Path, typer.Argument(metavar="SCORED", help="A file written by koubei score.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="HTML file to write (one self-contained file).")],
     store: Annotated[Path | None, typer.Option("--store", help="Issue-history DuckDB file written by koubei emerging --store; without it the latest window is checked here.")] = None,
-    freq: Annotated[Freq, typer.Option("--freq", help="Window: D day, W Monday-start week, M month.")] = Freq.W,
+    freq: Annotated[Freq, typer.Option("--freq", case_sensitive=False, help=f"Windows: {FREQ_HELP}.")] = Freq.W,
     by: Annotated[str, typer.Option("--by", help="Grouping columns, coarse to fine: the first rows the heat map, the last splits the taste chart.")] = "supplier,product",
     title: Annotated[str, typer.Option("--title", help="Title of the report.")] = DEFAULT_TITLE,
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")] = False,
+    overwrite: Annotated[bool, flag("--overwrite", help="Replace an existing output file.")] = False,
 ) -> None:
     """Write one self-contained HTML report: headline numbers, issues and charts.
 

@@ -9,7 +9,27 @@ from typing import Annotated, Any
 import typer
 
 from koubei.cli import _render
-from koubei.cli._options import NoHeaderOpt, Quoting, QuotingOpt, RawOpt, table_read_options
+from koubei.cli._options import (
+    TZ_DEFAULT,
+    BatchColOpt,
+    ChannelColOpt,
+    EncodingOpt,
+    IdColOpt,
+    InputFormatOpt,
+    NoHeaderOpt,
+    ProductColOpt,
+    Quoting,
+    QuotingOpt,
+    RatingColOpt,
+    RawOpt,
+    SheetOpt,
+    SupplierColOpt,
+    TextColOpt,
+    TimeColOpt,
+    TzOpt,
+    flag,
+    read_options,
+)
 from koubei.engines import Engine
 from koubei.io import ReadReport
 from koubei.io.writers import check_outputs_apart
@@ -36,22 +56,22 @@ def score(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (default: INPUT.scored.parquet beside the input).")] = None,
     fmt: Annotated[OutFormat | None, typer.Option("--format", help="Output format (default: from the output's extension).")] = None,
     model: Annotated[Path | None, typer.Option("--model", help="Model bundle directory (default: the bundled models/default).")] = None,
-    text_col: Annotated[str | None, typer.Option(show_default=False, help="Column with the review text (default: detected from the header).")] = None,
-    id_col: Annotated[str | None, typer.Option(show_default=False, help="Column with a review id (default: detected; else an id is made from the text).")] = None,
-    time_col: Annotated[str | None, typer.Option(show_default=False, help="Column with the review time (default: detected).")] = None,
-    product_col: Annotated[str | None, typer.Option(show_default=False, help="Column with the product (default: detected).")] = None,
-    supplier_col: Annotated[str | None, typer.Option(show_default=False, help="Column with the supplier, shop or vendor (default: detected).")] = None,
-    batch_col: Annotated[str | None, typer.Option(show_default=False, help="Column with the production batch (default: detected).")] = None,
-    rating_col: Annotated[str | None, typer.Option(show_default=False, help="Column with the star rating (default: detected).")] = None,
-    channel_col: Annotated[str | None, typer.Option(show_default=False, help="Column with the channel or platform (default: detected).")] = None,
-    input_format: Annotated[str | None, typer.Option("--input-format", help="Input format when the extension does not tell (csv, tsv, jsonl, json, xlsx, parquet).")] = None,
-    encoding: Annotated[str | None, typer.Option("--encoding", help="Input text encoding, e.g. gb18030 or utf-8 (default: detected).")] = None,
-    sheet: Annotated[str | None, typer.Option("--sheet", help="Excel sheet name or 0-based index.")] = None,
+    text_col: TextColOpt = None,
+    id_col: IdColOpt = None,
+    time_col: TimeColOpt = None,
+    product_col: ProductColOpt = None,
+    supplier_col: SupplierColOpt = None,
+    batch_col: BatchColOpt = None,
+    rating_col: RatingColOpt = None,
+    channel_col: ChannelColOpt = None,
+    input_format: InputFormatOpt = None,
+    encoding: EncodingOpt = None,
+    sheet: SheetOpt = None,
     quoting: QuotingOpt = Quoting.standard,
     no_header: NoHeaderOpt = False,
     now: Annotated[str | None, typer.Option("--now", help="Reference time for relative dates such as 3天前 (e.g. 2026-12-01T12:00); without it they are left empty.")] = None,
-    tz: Annotated[str, typer.Option("--tz", help="Time zone of naive times and of the output.")] = "Asia/Shanghai",
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")] = False,
+    tz: TzOpt = TZ_DEFAULT,
+    overwrite: Annotated[bool, flag("--overwrite", help="Replace an existing output file.")] = False,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Reviews scored per batch.")] = 2000,
     workers: Annotated[int, typer.Option("--workers", min=0, help="Worker processes (0 = one per CPU core); the output is the same for any number.")] = 0,
     chunksize: Annotated[int, typer.Option("--chunksize", min=0, help="Rows read, scored and written at a time (Parquet, CSV, TSV, JSON Lines output; with --engine dask: rows per partition); 0 = the whole dump in memory.")] = DEFAULT_CHUNKSIZE,
@@ -59,7 +79,7 @@ def score(
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="With --engine dask: address of a running scheduler, e.g. tcp://host:8786 (default: a local cluster of --workers processes).")] = None,
     partitions: Annotated[int | None, typer.Option("--partitions", min=1, help="With --engine dask: cut the dump into this many partitions (default: one per --chunksize rows).")] = None,
     raw: RawOpt = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or read report.")] = False,
+    quiet: Annotated[bool, flag("--quiet", "-q", help="No progress bar or read report.")] = False,
 ) -> None:
     """Score every review: sentiment, topics with polarity, dimensions, taste direction.
 
@@ -85,13 +105,10 @@ def score(
     out = output or default_output(input_path)
     check_outputs_apart([out], [input_path], folder=engine is Engine.dask)
     _check_engine_options(engine, fmt, scheduler, partitions)
-    mapping: dict[str, Any] = {k: v for k, v in dict(
-        text_col=text_col, id_col=id_col, time_col=time_col, product_col=product_col,
-        supplier_col=supplier_col, batch_col=batch_col, rating_col=rating_col,
-        channel_col=channel_col).items() if v is not None}
-    sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
-    read_args: dict[str, Any] = dict(input_format=input_format, encoding=encoding, sheet=sheet_arg,
-                                     now=now, tz=tz, **table_read_options(quoting, no_header), **mapping)
+    read_args = read_options(quoting=quoting, no_header=no_header, encoding=encoding, sheet=sheet,
+                             text_col=text_col, id_col=id_col, time_col=time_col,
+                             product_col=product_col, supplier_col=supplier_col, batch_col=batch_col,
+                             rating_col=rating_col, channel_col=channel_col, now=now, tz=tz)
     with _render.progress_bar(quiet) as ticker:
 
         def on_read(report: ReadReport) -> None:
@@ -108,12 +125,13 @@ def score(
             result: Any = score_dataset(
                 input_path, out, scheduler=scheduler, partitions=partitions,
                 chunksize=chunksize or DEFAULT_CHUNKSIZE, model_path=model, overwrite=overwrite,
+                input_format=input_format,
                 batch_size=batch_size, n_workers=workers or None, on_read=on_done,
                 progress=ticker.advance, **read_args)
         else:
             streaming = chunksize > 0 and (fmt.value if fmt else _out_format(out)) in STREAM_FORMATS
             result = score_file(
-                input_path, out, model_path=model, fmt=fmt.value if fmt else None,
+                input_path, out, model_path=model, fmt=fmt.value if fmt else None, input_format=input_format,
                 overwrite=overwrite, batch_size=batch_size, chunksize=chunksize,
                 on_read=on_done if streaming else on_read, on_start=lambda _r: _open_ended(ticker),
                 workers=workers or available_cores(), progress=ticker.advance, raw=raw, **read_args,

@@ -9,7 +9,25 @@ from typing import Annotated
 
 import typer
 
-from koubei.cli._options import NoHeaderOpt, Quoting, QuotingOpt, RawOpt, table_read_options
+from koubei.cli._options import (
+    BatchColOpt,
+    ChannelColOpt,
+    EncodingOpt,
+    IdColOpt,
+    InputFormatOpt,
+    NoHeaderOpt,
+    ProductColOpt,
+    Quoting,
+    QuotingOpt,
+    RatingColOpt,
+    RawOpt,
+    SheetOpt,
+    SupplierColOpt,
+    TextColOpt,
+    TimeColOpt,
+    flag,
+    reading_options,
+)
 
 #: below this many training labels the learning curves (docs/benchmarks.md) found committee picks no better than random
 FEW_LABELS = 100
@@ -29,12 +47,22 @@ def suggest(
     n: Annotated[int, typer.Option("-n", min=1, help="How many reviews to suggest.")] = 200,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Table to label (.csv .xlsx ...), pre-filled with the model's labels and a reason column.")] = None,
     label_studio: Annotated[Path | None, typer.Option("--label-studio", help="Also write Label Studio tasks (JSON, predictions as pre-annotations) and PATH.label_config.xml beside them.")] = None,
-    text_col: Annotated[str | None, typer.Option("--text-col", help="Column with the review text (default: detected).")] = None,
+    text_col: TextColOpt = None,
+    id_col: IdColOpt = None,
+    time_col: TimeColOpt = None,
+    product_col: ProductColOpt = None,
+    supplier_col: SupplierColOpt = None,
+    batch_col: BatchColOpt = None,
+    rating_col: RatingColOpt = None,
+    channel_col: ChannelColOpt = None,
+    input_format: InputFormatOpt = None,
+    encoding: EncodingOpt = None,
+    sheet: SheetOpt = None,
     quoting: QuotingOpt = Quoting.standard,
     no_header: NoHeaderOpt = False,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the clustering.")] = 0,
     strategy: Annotated[Strategy, typer.Option("--strategy", help="committee: reviews the model's committee (its cross-validation folds' topic detectors) disagree on; uncertainty: topic/polarity/sentiment scores near a decision edge; auto: committee when the model keeps one (koubei train does), else uncertainty.")] = Strategy.auto,
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace existing output files.")] = False,
+    overwrite: Annotated[bool, flag("--overwrite", help="Replace existing output files.")] = False,
     raw: RawOpt = False,
 ) -> None:
     """Rank unlabelled reviews by committee disagreement or uncertainty, one per cluster of similar reviews, with the reason.
@@ -56,9 +84,10 @@ def suggest(
     check_outputs_apart([out, label_studio, config_path(label_studio) if label_studio else None],
                         [input_path, model])
     loaded = load_model(model)
+    reading = reading_options(locals())
     res = suggest_file(input_path, out, model=loaded, n=n, seed=seed, text_col=text_col,
                        label_studio=label_studio, overwrite=overwrite, strategy=strategy.value,
-                       read_options=table_read_options(quoting, no_header), raw=raw)
+                       read_options=reading, raw=raw)
     labels = sum(int(d.get("rows", 0)) for d in loaded.manifest.get("training_data") or [])
     if res.strategy == "committee" and labels < FEW_LABELS:
         typer.echo(f"note: the model was trained on {labels} labelled reviews; in the learning curves "

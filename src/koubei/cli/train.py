@@ -9,7 +9,24 @@ from typing import Annotated
 
 import typer
 
-from koubei.cli._options import NoHeaderOpt, Quoting, QuotingOpt, table_read_options
+from koubei.cli._options import (
+    BatchColOpt,
+    ChannelColOpt,
+    EncodingOpt,
+    IdColOpt,
+    InputFormatOpt,
+    NoHeaderOpt,
+    ProductColOpt,
+    Quoting,
+    QuotingOpt,
+    RatingColOpt,
+    SheetOpt,
+    SupplierColOpt,
+    TextColOpt,
+    TimeColOpt,
+    flag,
+    reading_options,
+)
 from koubei.taxonomy import Taxonomy, load_taxonomy
 
 
@@ -36,22 +53,32 @@ def train(
     output: Annotated[Path, typer.Option("-o", "--output", help="Model bundle directory to write (refused if it exists and is not empty, unless --overwrite).")],
     taxonomy: Annotated[Path | None, typer.Option("--taxonomy", help="Taxonomy YAML/JSON the labels follow (default: the base's, else corpora/taxonomy/default.yaml).")] = None,
     base: Annotated[Path | None, typer.Option("--base", help="Reuse this bundle's vocabulary, dictionary and sentiment model (e.g. models/default); only topics and polarity are trained.")] = None,
-    from_label_studio: Annotated[bool, typer.Option("--from-label-studio", help="LABELS is a Label Studio JSON export (detected for .json files anyway).")] = False,
+    from_label_studio: Annotated[bool, flag("--from-label-studio", help="LABELS is a Label Studio JSON export (detected for .json files anyway).")] = False,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the folds and regressions; same labels + seed = same model.")] = 0,
     folds: Annotated[int, typer.Option("--folds", min=2, help="k of the stratified multi-label k-fold that tunes thresholds and measures the model.")] = 5,
     min_examples: Annotated[int, typer.Option("--min-examples", min=1, help="Topics with fewer labelled reviews stay rule-based (cue words only).")] = 5,
-    text_col: Annotated[str | None, typer.Option("--text-col", help="Column with the review text (default: detected).")] = None,
+    text_col: TextColOpt = None,
+    id_col: IdColOpt = None,
+    time_col: TimeColOpt = None,
+    product_col: ProductColOpt = None,
+    supplier_col: SupplierColOpt = None,
+    batch_col: BatchColOpt = None,
+    rating_col: RatingColOpt = None,
+    channel_col: ChannelColOpt = None,
+    input_format: InputFormatOpt = None,
+    encoding: EncodingOpt = None,
+    sheet: SheetOpt = None,
     quoting: QuotingOpt = Quoting.standard,
     no_header: NoHeaderOpt = False,
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace a non-empty output directory.")] = False,
+    overwrite: Annotated[bool, flag("--overwrite", help="Replace a non-empty output directory.")] = False,
     encoder: Annotated[Path | None, typer.Option("--encoder", help="Local Hugging Face model directory (a Chinese BERT/RoBERTa/BGE you downloaded) whose embeddings join the TF-IDF features; needs pip install \"koubei[transformers]\". The bundle references it (it must stay there) unless --copy-encoder or --finetune.")] = None,
-    finetune: Annotated[bool, typer.Option("--finetune", help="Fine-tune the --encoder on the labels (once per fold, then on all); the fine-tuned encoder is saved inside the bundle.")] = False,
-    copy_encoder: Annotated[bool, typer.Option("--copy-encoder", help="Copy the (frozen) --encoder into the bundle, so the bundle works on its own.")] = False,
+    finetune: Annotated[bool, flag("--finetune", help="Fine-tune the --encoder on the labels (once per fold, then on all); the fine-tuned encoder is saved inside the bundle.")] = False,
+    copy_encoder: Annotated[bool, flag("--copy-encoder", help="Copy the (frozen) --encoder into the bundle, so the bundle works on its own.")] = False,
     pooling: Annotated[Pooling, typer.Option("--pooling", help="mean (BERT, RoBERTa, MacBERT) or cls (BGE models) pooling of the encoder's token vectors.")] = Pooling.mean,
     max_length: Annotated[int, typer.Option("--max-length", min=8, help="Tokens of a review (or clause) the encoder reads; longer texts are cut.")] = 128,
     epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fine-tuning passes over the labels (with --finetune).")] = 2,
-    committee: Annotated[bool, typer.Option("--committee/--no-committee", help="Keep the cross-validation folds' topic detectors in the bundle, so koubei suggest can pick the reviews they disagree on (query by committee); --no-committee saves their size (about --folds times the topic detector's).")] = True,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only warnings and the output path.")] = False,
+    committee: Annotated[bool, flag("--committee/--no-committee", help="Keep the cross-validation folds' topic detectors in the bundle, so koubei suggest can pick the reviews they disagree on (query by committee); --no-committee saves their size (about --folds times the topic detector's).")] = True,
+    quiet: Annotated[bool, flag("--quiet", "-q", help="Print only warnings and the output path.")] = False,
 ) -> None:
     """Train topics + polarity (and sentiment) on labelled reviews; writes a bundle koubei score --model reads.
 
@@ -76,8 +103,9 @@ def train(
 
         require_backend()  # the install line before any work
     tax = _taxonomy(taxonomy, base)
+    reading = reading_options(locals())
     records, report = read_labels(labels, tax, text_col=text_col, label_studio=from_label_studio,
-                                  read_options=table_read_options(quoting, no_header))
+                                  read_options=reading)
     if not quiet:
         for line in report.summary_lines():
             typer.echo(line, err=True)

@@ -43,14 +43,14 @@ from koubei.detect.evidence import Evidence, IssueRequest, gather_evidence, nove
 from koubei.detect.keys import Key
 from koubei.detect.trace import PAIR
 from koubei.engines.cluster import released_result
-from koubei.schema import REQUIRED_SCORED_COLUMNS, TOPIC_PREFIX
+from koubei.schema import DEFAULT_TZ, REQUIRED_SCORED_COLUMNS, TOPIC_PREFIX
 
 #: what every step reads besides ``REQUIRED_SCORED_COLUMNS`` and the topics
 BASE_COLUMNS = ("time", "taste_detail")
 
 
 @contextmanager
-def open_dataset(folder: str | Path, *, tz: str = "Asia/Shanghai", scheduler: str | None = None,
+def open_dataset(folder: str | Path, *, tz: str = DEFAULT_TZ, scheduler: str | None = None,
                  n_workers: int | None = None) -> Iterator[DatasetRows]:
     """The rows of a Parquet dataset folder, kept on Dask's workers while the block runs.
 

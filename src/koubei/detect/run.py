@@ -20,7 +20,7 @@ from koubei.engines import Engine
 from koubei.errors import ColumnError
 from koubei.io import write_table
 from koubei.io.writers import atomic_file, check_output, table_writer
-from koubei.schema import ISSUE_COLUMNS
+from koubei.schema import DEFAULT_TZ, ISSUE_COLUMNS
 
 
 @dataclass
@@ -51,7 +51,7 @@ def run_emerging(input_path: str | Path, output: str | Path | None = None, *, fr
                  by: Sequence[str] = (), store: str | Path | None = None, windows: Windows = "last",
                  config: EmergingConfig | None = None, novel: bool = True, model: Any = None,
                  trace_extra: Sequence[str] = (), mask: bool = True, resolve_after: int = 2,
-                 fmt: str | None = None, overwrite: bool = False, tz: str = "Asia/Shanghai",
+                 fmt: str | None = None, overwrite: bool = False, tz: str = DEFAULT_TZ,
                  engine: str | Engine = Engine.local, scheduler: str | None = None,
                  n_workers: int | None = None, raw: bool = False) -> EmergingRun:
     """Find emerging issues in a scored file, record them in ``store``, write ``output``.

@@ -28,6 +28,7 @@ from koubei.detect.counts import EmergingCounts, count_scored
 from koubei.detect.evidence import Evidence, IssueRequest, gather_evidence, novel_rows
 from koubei.detect.keys import Key
 from koubei.engines import Engine
+from koubei.schema import DEFAULT_TZ
 
 
 class ScoredRows(Protocol):
@@ -74,7 +75,7 @@ class FrameRows:
 
 
 @contextmanager
-def open_scored(path: str | Path, *, engine: str | Engine = Engine.local, tz: str = "Asia/Shanghai",
+def open_scored(path: str | Path, *, engine: str | Engine = Engine.local, tz: str = DEFAULT_TZ,
                 scheduler: str | None = None, n_workers: int | None = None) -> Iterator[ScoredRows]:
     """The rows of a scored file or folder, for as long as the ``with`` block runs.
 

@@ -20,8 +20,7 @@ import pandas as pd
 
 from koubei.errors import InputError
 from koubei.io.reltime import looks_relative, parse_absolute, parse_relative
-
-DEFAULT_TZ = "Asia/Shanghai"
+from koubei.schema import DEFAULT_TZ
 
 _AWARE = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 _CN_REWRITES: list[tuple[str, str]] = [

@@ -30,6 +30,7 @@ from koubei.report.data import (
     taste_table,
     top_opinions,
 )
+from koubei.schema import DEFAULT_TZ
 from koubei.taxonomy import Taxonomy, load_taxonomy
 
 DEFAULT_TITLE = "口碑报告 · koubei report"
@@ -152,7 +153,7 @@ def render(page: ReportPage) -> str:
 
 def write_report(scored_path: str | Path, output: str | Path, *, store: str | Path | None = None,
                  freq: str = "W", by: Sequence[str] = DEFAULT_BY, title: str = DEFAULT_TITLE,
-                 overwrite: bool = False, tz: str = "Asia/Shanghai",
+                 overwrite: bool = False, tz: str = DEFAULT_TZ,
                  taxonomy: Taxonomy | None = None) -> ReportResult:
     """Read a scored file (and an issue store), build the report and write it atomically.
 

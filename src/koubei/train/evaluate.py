@@ -25,13 +25,13 @@ ABSENT = "-"
 REPORT_FORMATS = {".json": "json", ".html": "html", ".htm": "html"}
 
 
-def evaluate_bundle(model_dir: str | Path, labelled_path: str | Path, *, worst: int = 20,
+def evaluate_bundle(model_dir: str | Path | None, labelled_path: str | Path, *, worst: int = 20,
                     text_col: str | None = None, label_studio: bool = False,
                     read_options: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Score the labelled reviews with the bundle and compare.
 
     Args:
-        model_dir: the model bundle.
+        model_dir: the model bundle (None: the bundled models/default).
         labelled_path: held-out labelled reviews, in any format :func:`read_labels` reads.
         worst: how many of the worst errors (with their text) to keep.
         text_col: the text column of a table (default: detected).
@@ -59,7 +59,7 @@ def evaluate_bundle(model_dir: str | Path, labelled_path: str | Path, *, worst: 
     supported = [m["f1"] for m in topics["per_topic"].values() if m["support"]]
     topics["macro_f1_supported"] = round(sum(supported) / len(supported), 4) if supported else 0.0
     out: dict[str, Any] = {
-        "model": {"path": str(model_dir), "name": model.manifest.get("name", ""),
+        "model": {"path": str(model.path), "name": model.manifest.get("name", ""),
                   "taxonomy": model.manifest["taxonomy"]},
         "labels": {"path": str(labelled_path), "sha256": report.sha256, "records": len(records),
                    "skipped": report.skipped, "warnings": report.warnings},
