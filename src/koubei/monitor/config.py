@@ -252,8 +252,9 @@ def _issue_files(t: Entries, base: Path) -> tuple[Path, ...]:
 
 def _alert_settings(t: Entries, lang: str) -> AlertSettings:
     url = t.str("report_url", None)
-    if url is not None and not url.startswith(("http://", "https://")):
-        raise t.error("report_url", "must be an http(s) address where report.html is published")
+    if url is not None and (not url.startswith(("http://", "https://")) or any(c in url for c in " ()[]<>\"'")):
+        raise t.error("report_url", "must be an http(s) address where report.html is published "
+                                    "(no spaces, brackets or quotes)")
     return AlertSettings(
         lang=t.choice("lang", LANGS, lang), min_severity=t.number("min_severity", 0.0, min=0, max=100),
         escalate_by=t.number("escalate_by", 10.0, min=0, max=100), retries=t.int("retries", 3, min=0),

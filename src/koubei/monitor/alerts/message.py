@@ -34,9 +34,10 @@ SUMMARY_CHARS = 300
 _URL = re.compile(r"(?:https?://|ftp://|www\.)\S+", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 # Markdown, HTML and mention syntax of WeChat, DingTalk, Feishu and Slack → full-width look-alikes
-_MD_SAFE = str.maketrans({"*": "＊", "_": "＿", "`": "｀", "[": "［", "]": "］", "(": "（", ")": "）",
-                          "#": "＃", ">": "＞", "<": "＜", "&": "＆", "~": "～", "|": "｜", "@": "＠",
-                          "!": "！", "\\": "＼", "$": "＄"})
+# (``_`` only at a word's edge: inside snake_case it makes no emphasis, and ids keep reading as ids)
+_MD_SAFE = str.maketrans({"*": "＊", "`": "｀", "[": "［", "]": "］", "#": "＃", ">": "＞", "<": "＜",
+                          "&": "＆", "~": "～", "|": "｜", "@": "＠", "\\": "＼", "$": "＄"})
+_EDGE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 
 _TEXTS = {
     "zh": {"brand": "口碑预警", "new": "新问题", "escalated": "问题升级", "severity": "严重度",
@@ -187,7 +188,7 @@ def plain(text: Any) -> str:
 
 def md(text: Any) -> str:
     """:func:`plain`, with Markdown, HTML and mention characters made inert."""
-    return plain(text).translate(_MD_SAFE)
+    return _EDGE_UNDERSCORE.sub("＿", plain(text).translate(_MD_SAFE))
 
 
 def _severity_text(f: Mapping[str, Any], kind: str, markdown: bool) -> str:
@@ -201,7 +202,7 @@ def _severity_text(f: Mapping[str, Any], kind: str, markdown: bool) -> str:
 
 def _report(where: str, markdown: bool) -> str:
     if where.startswith(("http://", "https://")):
-        return f"[{md(where)}]({where})" if markdown else where
+        return f"[{where}]({where})" if markdown else where  # from the config, checked there
     return f"`{where}`" if markdown else where
 
 
