@@ -27,6 +27,7 @@ from koubei.monitor.alerts import Channel, channel_from_entries
 COLUMN_KEYS: tuple[str, ...] = ("text", "id", "time", "product", "supplier", "batch", "rating", "channel")
 ISSUE_FORMATS: tuple[str, ...] = ("xlsx", "csv", "md", "json")
 LANGS: tuple[str, ...] = ("zh", "en")
+TABLES: tuple[str, ...] = ("input", "model", "detect", "history", "store", "outputs", "alerts")
 
 
 @dataclass(frozen=True)
@@ -131,11 +132,10 @@ def load_config(path: str | Path, *, env: Mapping[str, str] | None = None) -> Mo
         raise ConfigError(f"{p}: cannot read it ({getattr(e, 'strerror', None) or e})") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{p}: not valid TOML ({e})") from None
-    top = Entries(raw, file=p.name, table="", env=env)
-    base = p.resolve().parent
-    cfg = _parse(top, base, p)
+    top = Entries(raw, file=str(p), table="", env=env)
+    top.taken.update(TABLES)  # an unknown table (a typo) is reported before anything else
     top.done()
-    return cfg
+    return _parse(top, p.resolve().parent, p)
 
 
 def _parse(top: Entries, base: Path, path: Path) -> MonitorConfig:
