@@ -133,8 +133,7 @@ class Ingest:
         self.cfg, self.state, self.history, self.base = cfg, state, cfg.history, cfg.path.parent
         self._load_model, self.progress = load_model, progress
         self.result = IngestResult()
-        self._seen = np.sort(np.asarray([r[0] for r in state.execute("SELECT row_key FROM history_rows")],
-                                        dtype=np.uint64))
+        self._seen = np.zeros(0, dtype=np.uint64)  # the history's row keys, read after recovery
         self._buffer: list[pd.DataFrame] = []
         self._keys: list[np.ndarray] = []
         self._done: list[tuple[FeedFile, str, int, int]] = []  # files read to the end, waiting for a part
@@ -146,6 +145,8 @@ class Ingest:
     def run(self) -> IngestResult:
         """Recover, read the feed, append the new rows; the outcome."""
         self.result.recovered = recover(self.state, self.history)
+        self._seen = np.sort(np.asarray([r[0] for r in self.state.execute("SELECT row_key FROM history_rows")],
+                                        dtype=np.uint64))
         cfg = self.cfg
         own = [cfg.path, cfg.history, cfg.store, *cfg.issues, *(p.with_suffix(".review_ids.csv") for p in cfg.issues),
                *([cfg.report] if cfg.report else [])]
