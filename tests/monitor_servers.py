@@ -178,7 +178,8 @@ class PlatformServer:
     def _hook(self, r: Received) -> list[str]:
         problems = []
         ts, sig = r.headers.get("x-koubei-timestamp"), r.headers.get("x-koubei-signature")
-        want = "sha256=" + hmac.new(HOOK_SECRET.encode(), f"{ts}.".encode() + r.raw, hashlib.sha256).hexdigest()
+        mac = hmac.new(HOOK_SECRET.encode(), f"{ts}.".encode() + r.raw, hashlib.sha256)
+        want = "sha256=" + mac.hexdigest()
         if sig != want:
             problems.append("bad signature")
         if r.headers.get("authorization") != f"Bearer {HOOK_TOKEN}":
@@ -263,7 +264,8 @@ class SMTPServer:
 class _SMTPSession:
     def __init__(self, server: SMTPServer, handler: socketserver.StreamRequestHandler) -> None:
         self.s, self.h = server, handler
-        self.sock, self.tls, self.login = handler.request, False, None
+        self.sock, self.tls = handler.request, False
+        self.login: tuple[str, str] | None = None
         self.rfile, self.sender, self.rcpt = handler.rfile, "", []  # type: ignore[var-annotated]
 
     def send(self, line: str) -> None:

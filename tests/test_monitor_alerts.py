@@ -10,11 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from koubei.errors import AlertError
-from koubei.monitor._entries import Entries
-from koubei.monitor.alerts import AlertMessage, channel_from_entries, deliver, issue_facts, mask_url
-from koubei.monitor.alerts.chat import slack_mrkdwn
 from monitor_servers import (
     DINGTALK_SECRET,
     FEISHU_SECRET,
@@ -24,6 +19,11 @@ from monitor_servers import (
     PlatformServer,
     SMTPServer,
 )
+
+from koubei.errors import AlertError
+from koubei.monitor._entries import Entries
+from koubei.monitor.alerts import AlertMessage, channel_from_entries, deliver, issue_facts, mask_url
+from koubei.monitor.alerts.chat import slack_mrkdwn
 
 # An issue row as the issue store lists it, with the demo dump's story (乙食品厂's batch B2611-02 of
 # 原味瓜子 tastes of nothing) and quotes holding personal data and chat markup.
@@ -42,12 +42,13 @@ ROW = {
 }
 
 
-def message(kind: str = "new", lang: str = "zh", report: str | None = "/srv/koubei/report.html") -> AlertMessage:
+def message(kind: str = "new", lang: str = "zh",
+            report: str | None = "/srv/koubei/report.html") -> AlertMessage:
+    import pandas as pd
+
     from koubei.export.rows import build_records
     from koubei.export.teams import load_teams
     from koubei.taxonomy import load_taxonomy
-
-    import pandas as pd
 
     df = pd.DataFrame([ROW])
     tax, teams = load_taxonomy(), load_teams()
@@ -66,7 +67,8 @@ TABLES: dict[str, dict[str, Any]] = {
     "slack": {"webhook_env": "SLACK"},
     "webhook": {"url_env": "HOOK", "secret_env": "HOOK_SECRET", "token_env": "HOOK_TOKEN"},
 }
-PLATFORM = {"wechat": "wechat", "dingtalk": "dingtalk", "feishu": "feishu", "slack": "slack", "webhook": "hook"}
+PLATFORM = {"wechat": "wechat", "dingtalk": "dingtalk", "feishu": "feishu", "slack": "slack",
+            "webhook": "hook"}
 
 
 @pytest.fixture
@@ -119,8 +121,8 @@ def test_a_wrong_secret_is_refused_and_the_error_shows_no_secret(server: Platfor
 
 def test_an_error_code_in_a_200_reply_is_an_error(server: PlatformServer) -> None:
     server.fail("wechat", "code")
-    with pytest.raises(AlertError, match=r"wechat \(http://127\.0\.0\.1:\d+/\*\*\*\): the platform refused the "
-                                         r"message \(code 310000: scripted error\)"):
+    refused = r"wechat \(http://127\.0\.0\.1:\d+/\*\*\*\): the platform refused the message"
+    with pytest.raises(AlertError, match=refused + r" \(code 310000: scripted error\)"):
         channel("wechat", env_for(server)).send(message())
     server.fail("slack", "code")
     with pytest.raises(AlertError, match="channel_is_archived"):
@@ -130,7 +132,8 @@ def test_an_error_code_in_a_200_reply_is_an_error(server: PlatformServer) -> Non
 def test_failed_tries_are_retried_with_backoff_until_one_succeeds(server: PlatformServer) -> None:
     server.fail("dingtalk", "500", "code", "429")
     waits: list[float] = []
-    done = deliver(message(), channel("dingtalk", env_for(server)), retries=3, backoff=1.5, sleep=waits.append)
+    ch = channel("dingtalk", env_for(server))
+    done = deliver(message(), ch, retries=3, backoff=1.5, sleep=waits.append)
     assert (done.state, done.attempts, done.error) == ("sent", 4, None)
     assert waits == [1.5, 3.0, 0.0]  # doubling; a 429's Retry-After: 0 wins
     assert len(server.received("dingtalk")) == 4
@@ -190,7 +193,8 @@ def test_mask_url_keeps_scheme_and_host_only(url: str, masked: str) -> None:
 def test_chinese_message_has_every_part() -> None:
     text = message("escalated").text()
     assert text.splitlines()[0] == "口碑预警｜问题升级：口味·太淡｜乙食品厂 / 原味瓜子"
-    for part in ("严重度：50 → 81", "窗口：2026-W48（始于 2026-W46）", "15 条 / 61 条评论（24.6%），基线 0.9%",
+    for part in ("严重度：50 → 81", "窗口：2026-W48（始于 2026-W46）",
+                 "15 条 / 61 条评论（24.6%），基线 0.9%",
                  "追溯：100% 来自批次 B2611-02", "「日期是最近的，就是没味道，像没炒过的。」",
                  "报告：/srv/koubei/report.html", "问题编号：KB-e01336da1c"):
         assert part in text, part
@@ -215,8 +219,8 @@ def test_customer_text_cannot_post_links_ping_or_format() -> None:
 
 def test_report_address_is_a_link_where_markdown_renders() -> None:
     msg = message(report="https://intranet.example.com/koubei/report.html")
-    assert "[https://intranet.example.com/koubei/report.html](https://intranet.example.com/koubei/report.html)" \
-        in msg.markdown()
+    url = "https://intranet.example.com/koubei/report.html"
+    assert f"[{url}]({url})" in msg.markdown()
     assert "<https://intranet.example.com/koubei/report.html|" in slack_mrkdwn(msg.markdown())
 
 
@@ -239,7 +243,8 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> tuple[ssl.SSLContext, Path]
     d = tmp_path_factory.mktemp("tls")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                     "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                    "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem")], check=True, capture_output=True)
+                    "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem")],
+                   check=True, capture_output=True)
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(d / "cert.pem", d / "key.pem")
     return ctx, d / "cert.pem"
@@ -247,10 +252,12 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> tuple[ssl.SSLContext, Path]
 
 def email_channel(port: int, ca: Path | None, **table: Any) -> Any:
     env = {"SMTP_USER": "qa-bot", "SMTP_PASSWORD": "pw-Secret-42"}
-    t = {"host": "localhost", "port": port, "from": "koubei@example.com", "to": ["qa@example.com", "pm@example.com"],
+    t = {"host": "localhost", "port": port, "from": "koubei@example.com",
+         "to": ["qa@example.com", "pm@example.com"],
          "username_env": "SMTP_USER", "password_env": "SMTP_PASSWORD", **({"ca_file": str(ca)} if ca else {}),
          **table}
-    return channel_from_entries("email", Entries(t, file="monitor.toml", table="alerts.email", env=env), timeout=5)
+    entries = Entries(t, file="monitor.toml", table="alerts.email", env=env)
+    return channel_from_entries("email", entries, timeout=5)
 
 
 def test_email_goes_over_starttls_with_login(tls: tuple[ssl.SSLContext, Path]) -> None:
@@ -265,9 +272,10 @@ def test_email_goes_over_starttls_with_login(tls: tuple[ssl.SSLContext, Path]) -
     msg = mail.message
     from email.header import decode_header, make_header
 
-    assert str(make_header(decode_header(msg["Subject"]))) == "口碑预警｜问题升级：口味·太淡｜乙食品厂 / 原味瓜子"
+    subject = str(make_header(decode_header(msg["Subject"])))
+    assert subject == "口碑预警｜问题升级：口味·太淡｜乙食品厂 / 原味瓜子"
     assert msg["X-Koubei-Idempotency-Key"] == "KB-e01336da1c:e1:escalated"
-    body = msg.get_payload(decode=True).decode("utf-8")
+    body = bytes(msg.get_payload(decode=True)).decode("utf-8")
     assert "追溯：100% 来自批次 B2611-02" in body and "13812345678" not in body
 
 

@@ -39,7 +39,8 @@ def test_the_template_loads_with_its_defaults(tmp_path: Path) -> None:
     cfg = load(tmp_path, TEMPLATE, env={})
     assert cfg.input.paths == ("feed",) and cfg.input.tz == "Asia/Shanghai"
     assert cfg.detect.freq == "W" and cfg.detect.by == ("supplier", "product") and cfg.detect.last == 2
-    assert cfg.history == tmp_path / "koubei-history" and cfg.state == tmp_path / "koubei-history/_monitor.duckdb"
+    assert cfg.history == tmp_path / "koubei-history"
+    assert cfg.state == tmp_path / "koubei-history/_monitor.duckdb"
     assert cfg.issues == (tmp_path / "issues.xlsx",) and cfg.report == tmp_path / "report.html"
     assert cfg.channels == () and cfg.alerts.escalate_by == 10
 
@@ -69,8 +70,8 @@ def test_secret_env_names_the_missing_variable(tmp_path: Path) -> None:
     env = {k: v for k, v in ENV.items() if k != "DINGTALK_SECRET"}
     with pytest.raises(ConfigError) as e:
         load(tmp_path, text, env)
-    assert str(e.value) == ("monitor.toml: [alerts.dingtalk] secret_env: environment variable DINGTALK_SECRET "
-                            "is not set")
+    assert str(e.value) == ("monitor.toml: [alerts.dingtalk] secret_env: "
+                            "environment variable DINGTALK_SECRET is not set")
 
 
 DING = '[alerts.dingtalk]\nwebhook_env = "DINGTALK_WEBHOOK"\n'
@@ -85,7 +86,8 @@ EMAIL = ('[alerts.email]\nhost = "smtp.example.com"\nfrom = "koubei@example.com"
     ('[input]\nformat = "csv"', r"\[input\] path: is required"),
     ("[input]\npath = 3", r"\[input\] path: must be a list of non-empty strings, not int 3"),
     ('[input]\npth = "feed"\npath = "feed"', r"\[input\] pth: unknown entry; did you mean path\?"),
-    ('[input]\npath = "feed"\n[input.columns]\ntxt = "评论"', r"\[input\.columns\] txt: unknown entry; did you mean text"),
+    ('[input]\npath = "feed"\n[input.columns]\ntxt = "评论"',
+     r"\[input\.columns\] txt: unknown entry; did you mean text"),
     ('[input]\npath = "feed"\ntz = "Mars/Olympus"', r"\[input\] tz: unknown time zone 'Mars/Olympus'"),
     ('[input]\npath = "feed"\nsettle_seconds = -1', r"\[input\] settle_seconds: must be at least 0"),
     ('[input]\npath = "feed"\nquoting = "double"', r"\[input\] quoting: must be one of 'standard', 'none'"),
@@ -97,24 +99,27 @@ EMAIL = ('[alerts.email]\nhost = "smtp.example.com"\nfrom = "koubei@example.com"
     (BASE + "[detect]\nmax_q = 2", r"\[detect\] max_q: must be between 0 and 1, not 2"),
     (BASE + "[detect]\nnovel = 1", r"\[detect\] novel: must be true or false"),
     (BASE + '[detect]\nscheduler = "tcp://h:8786"', r'\[detect\] scheduler: needs engine = "dask"'),
-    (BASE + '[outputs]\nissues = ["issues.pdf"]', r"\[outputs\] issues: issues\.pdf: the issue list is written as "
-                                                   r"\.xlsx, \.csv, \.md, \.json"),
+    (BASE + '[outputs]\nissues = ["issues.pdf"]',
+     r"\[outputs\] issues: issues\.pdf: the issue list is written as \.xlsx, \.csv, \.md, \.json"),
     (BASE + '[outputs]\nlang = "fr"', r"\[outputs\] lang: must be one of 'zh', 'en', not 'fr'"),
     (BASE + "[alerts]\nescalate_by = 200", r"\[alerts\] escalate_by: must be between 0 and 100, not 200"),
     (BASE + "[alerts]\nretries = -1", r"\[alerts\] retries: must be at least 0"),
-    (BASE + '[alerts]\nreport_url = "ftp://x/r.html"', r"\[alerts\] report_url: must be an http\(s\) address"),
+    (BASE + '[alerts]\nreport_url = "ftp://x/r.html"',
+     r"\[alerts\] report_url: must be an http\(s\) address"),
     (BASE + "[alerts.dingtalk]\nlang = 'zh'", r"\[alerts\.dingtalk\] webhook_env: is required"),
     (BASE + '[alerts.dingtalk]\nwebhook_env = "NOT_A_URL"',
      r"\[alerts\.dingtalk\] webhook_env: environment variable NOT_A_URL is not an http\(s\) URL"),
     (BASE + '[alerts.slack]\nwebhook_env = "FILE_URL"',
      r"\[alerts\.slack\] webhook_env: environment variable FILE_URL is not an http\(s\) URL"),
-    (BASE + DING + 'webhok_env = "X"', r"\[alerts\.dingtalk\] webhok_env: unknown entry; did you mean webhook_env"),
+    (BASE + DING + 'webhok_env = "X"',
+     r"\[alerts\.dingtalk\] webhok_env: unknown entry; did you mean webhook_env"),
     (BASE + DING + 'lang = "de"', r"\[alerts\.dingtalk\] lang: must be one of 'zh', 'en'"),
     (BASE + DING + "min_severity = 101", r"\[alerts\.dingtalk\] min_severity: must be between 0 and 100"),
     (BASE + '[alerts.pager]\nwebhook_env = "DINGTALK_WEBHOOK"',
      r"\[alerts\.pager\] type: is required \(one of wechat, dingtalk, feishu, slack, webhook, email\)"),
     (BASE + '[alerts.qa]\ntype = "teams"', r"\[alerts\.qa\] type: must be one of 'wechat', 'dingtalk'"),
-    (BASE + '[alerts.hook]\ntype = "webhook"\nwebhook_env = "DINGTALK_WEBHOOK"', r"\[alerts\.hook\] url_env: is required"),
+    (BASE + '[alerts.hook]\ntype = "webhook"\nwebhook_env = "DINGTALK_WEBHOOK"',
+     r"\[alerts\.hook\] url_env: is required"),
     (BASE + EMAIL.replace('host = "smtp.example.com"\n', ""), r"\[alerts\.email\] host: is required"),
     (BASE + EMAIL.replace('["qa@example.com"]', '["qa.example.com"]'),
      r"\[alerts\.email\] to: 'qa\.example\.com' is not an e-mail address"),
@@ -135,7 +140,8 @@ def test_a_bad_entry_is_refused_naming_it(tmp_path: Path, text: str, match: str)
     ('secret_env = "SEC0123456789abcdef0123456789abcdef"', "SEC0123456789abcdef0123456789abcdef"),
     ('secret_env = "https://oapi.dingtalk.com/robot/send?access_token=tok-888"', "tok-888"),
 ])
-def test_a_secret_written_into_the_file_is_refused_without_echoing_it(tmp_path: Path, entry: str, secret: str) -> None:
+def test_a_secret_written_into_the_file_is_refused_without_echoing_it(tmp_path: Path, entry: str,
+                                                                    secret: str) -> None:
     with pytest.raises(ConfigError, match=r"\[alerts\.dingtalk\] (webhook|secret|secret_env): ") as e:
         load(tmp_path, BASE + DING + entry)
     assert secret not in str(e.value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ ROWS = [  # (text, time, product) written by customers, two of them the same sho
 ]
 
 
-def keys_of(rows: list[tuple[str, ...]], tmp_path: Path, name: str, chunk: int = 100) -> np.ndarray:
+def keys_of(rows: Sequence[tuple[str, ...]], tmp_path: Path, name: str, chunk: int = 100) -> np.ndarray:
     path = tmp_path / name
     pd.DataFrame(rows, columns=["评论内容", "评论时间", "商品"]).to_csv(path, index=False)
     counts = KeyCounts()
@@ -46,7 +47,8 @@ def test_keys_survive_a_reexport_in_another_order_and_chunking(tmp_path: Path) -
 
 
 def test_a_source_id_is_the_key_whatever_else_changes(tmp_path: Path) -> None:
-    a = pd.DataFrame({"评论ID": ["JD1", "JD2"], "评论内容": ["好吃", "好吃"], "评论时间": ["2026-11-02", "2026-11-03"]})
+    a = pd.DataFrame({"评论ID": ["JD1", "JD2"], "评论内容": ["好吃", "好吃"],
+                      "评论时间": ["2026-11-02", "2026-11-03"]})
     b = a.assign(评论时间=["2026-11-05", "2026-11-06"])  # re-exported with other times
     keys = []
     for name, df in (("a.csv", a), ("b.csv", b)):

@@ -24,13 +24,13 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from monitor_servers import DINGTALK_SECRET, HOOK_SECRET, HOOK_TOKEN, TOKENS, PlatformServer
 from typer.testing import CliRunner
 
 from koubei.cli import app
 from koubei.monitor import load_config, run_once
 from koubei.monitor.state import open_state
 from koubei.resources import corpora_path
-from monitor_servers import DINGTALK_SECRET, HOOK_SECRET, HOOK_TOKEN, TOKENS, PlatformServer
 
 BLAND = "KB-e01336da1c"
 RUN1_KEYS = {f"{BLAND}:e1:new", "KB-4379c5ea4d:e1:new", "KB-76492bb50f:e1:new"}
@@ -89,8 +89,8 @@ def _fresh_server(server: PlatformServer) -> None:
 
 
 def env_of(server: PlatformServer) -> dict[str, str]:
-    return {"T_DINGTALK": server.url("dingtalk"), "T_DING_SECRET": DINGTALK_SECRET, "T_HOOK": server.url("hook"),
-            "T_HOOK_SECRET": HOOK_SECRET, "T_HOOK_TOKEN": HOOK_TOKEN}
+    return {"T_DINGTALK": server.url("dingtalk"), "T_DING_SECRET": DINGTALK_SECRET,
+            "T_HOOK": server.url("hook"), "T_HOOK_SECRET": HOOK_SECRET, "T_HOOK_TOKEN": HOOK_TOKEN}
 
 
 def new_monitor(folder: Path, config: str = CONFIG) -> Path:
@@ -109,7 +109,8 @@ def cycle(folder: Path, server: PlatformServer, model: Any, **kwargs: Any) -> An
 
 
 @pytest.fixture(scope="module")
-def run1(tmp_path_factory: pytest.TempPathFactory, server: PlatformServer, default_model: Any) -> dict[str, Any]:
+def run1(tmp_path_factory: pytest.TempPathFactory, server: PlatformServer,
+         default_model: Any) -> dict[str, Any]:
     """Run 1 on reviews up to W47, and what the platforms received; tests copy its folder."""
     folder = new_monitor(tmp_path_factory.mktemp("monitor") / "m")
     feed(folder, "2026-11-23.csv", demo_until(W47))
@@ -140,7 +141,8 @@ def test_run_one_scores_detects_writes_and_alerts_each_new_issue(run1: dict[str,
     assert {x.headers["idempotency-key"] for x in got if x.platform == "hook"} == RUN1_KEYS
     [bland] = [x for x in got if x.platform == "dingtalk" and "太淡" in x.body["markdown"]["title"]]
     text = bland.body["markdown"]["text"]
-    assert "口碑预警｜新问题：口味·太淡｜乙食品厂 / 原味瓜子" in text and "追溯：100% 来自批次 B2611-02" in text
+    assert "口碑预警｜新问题：口味·太淡｜乙食品厂 / 原味瓜子" in text
+    assert "追溯：100% 来自批次 B2611-02" in text
     assert str(folder / "report.html") in text
 
 
@@ -159,7 +161,8 @@ def test_the_history_is_what_score_engine_dask_writes(mon: Path, default_model: 
     # the same scores as `koubei score` gives the dump's rows
     from koubei.io import read_reviews
 
-    dump = read_reviews(mon / "feed" / "2026-11-23.csv", text_col="评论内容", id_col="评论ID", time_col="评论时间")
+    dump = read_reviews(mon / "feed" / "2026-11-23.csv", text_col="评论内容", id_col="评论ID",
+                        time_col="评论时间")
     want = default_model.score(dump.iloc[:80], workers=1).set_index("review_id")
     got = df.set_index("review_id").loc[want.index]
     for col in ("sentiment", "topics", "taste_detail", "flags"):
@@ -287,7 +290,8 @@ def test_a_reexport_without_ids_keeps_repeated_short_texts(tmp_path: Path, serve
     feed(folder, "a.csv", first)
     r = cycle(folder, server, default_model)
     assert r.ingest.new_rows == 151
-    again = pd.concat([rows.iloc[150:], first.iloc[::-1], first.iloc[[0]].assign(评论内容="好吃", 评论时间="2026-08-20")])
+    another_day = first.iloc[[0]].assign(评论内容="好吃", 评论时间="2026-08-20")
+    again = pd.concat([rows.iloc[150:], first.iloc[::-1], another_day])
     feed(folder, "b.csv", again)
     r = cycle(folder, server, default_model)
     assert (r.ingest.new_rows, r.ingest.known_rows) == (len(rows) - 150 + 1, 151)
@@ -367,8 +371,8 @@ def test_kill_9_mid_run_then_a_clean_run_leaves_each_review_once_and_each_alert_
     assert done.returncode == -signal.SIGKILL, done.stderr[-2000:]
     r = cycle(folder, server, default_model)
     if point == "after_rename":
-        assert r.ingest.recovered == ["part-00000.parquet: written by a run that was stopped before recording "
-                                      "it; recorded"] and r.ingest.new_rows == 0
+        assert r.ingest.recovered == ["part-00000.parquet: written by a run that was stopped before "
+                                      "recording it; recorded"] and r.ingest.new_rows == 0
     if point == "before_rename":
         assert any("its rows are read again" in n for n in r.ingest.recovered) and r.ingest.new_rows == 2224
     hist = folder / "koubei-history"

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from koubei.cli.run import ConfigArg, LangOpt, QuietOpt, result_lines
 from koubei.errors import KoubeiError
+
+if TYPE_CHECKING:
+    from koubei.monitor import RunResult
 
 
 def watch(
@@ -34,13 +38,13 @@ def watch(
         raise typer.BadParameter(str(e), param_hint="--every") from None
     models = ModelCache()
 
-    def cycle() -> object:
+    def cycle() -> tuple[Path, RunResult]:
         cfg = load_config(config)
         result = run_once(cfg, lang=lang.value if lang else None, models=models)
         return cfg.history, result
 
-    def show(done: object) -> None:
-        history, result = done  # type: ignore[misc]
+    def show(done: tuple[Path, RunResult]) -> None:
+        history, result = done
         typer.echo(f"[{_now()}] run finished")
         for line in result_lines(result, history, quiet=quiet):
             typer.echo(f"  {line}")

@@ -76,7 +76,7 @@ class Entries:
             raise self.error(key, "is required")
         return default
 
-    def str(self, key: str, default: Any = _MISSING) -> Any:
+    def text(self, key: str, default: Any = _MISSING) -> Any:
         """A non-empty string (or ``default`` when absent)."""
         value = self.get(key, default)
         if value is default and key not in self.raw:
@@ -87,7 +87,7 @@ class Entries:
 
     def choice(self, key: str, choices: Sequence[str], default: Any = _MISSING) -> Any:
         """One of ``choices`` (case-insensitive)."""
-        value = self.str(key, default)
+        value = self.text(key, default)
         if value is default and key not in self.raw:
             return value
         low = value.lower()
@@ -96,7 +96,7 @@ class Entries:
                 return c
         raise self.error(key, f"must be one of {', '.join(map(repr, choices))}, not {value!r}")
 
-    def int(self, key: str, default: Any = _MISSING, *, min: int | None = None) -> Any:
+    def whole(self, key: str, default: Any = _MISSING, *, min: int | None = None) -> Any:
         """An integer, at least ``min``."""
         value = self.get(key, default)
         if value is default and key not in self.raw:
@@ -121,7 +121,7 @@ class Entries:
             raise self.error(key, f"must be {span}, not {value}")
         return float(value)
 
-    def bool(self, key: str, default: Any = _MISSING) -> Any:
+    def flag(self, key: str, default: Any = _MISSING) -> Any:
         """``true`` or ``false``."""
         value = self.get(key, default)
         if not isinstance(value, bool):

@@ -149,8 +149,8 @@ def _parse(top: Entries, base: Path, path: Path) -> MonitorConfig:
     cfg = MonitorConfig(
         path=path.resolve(), input=_input(inp), model=_model(_table(top, "model"), base),
         detect=_detect(_table(top, "detect")),
-        history=base / history.str("path", "koubei-history"),
-        store=base / store.str("path", "koubei.duckdb"),
+        history=base / history.text("path", "koubei-history"),
+        store=base / store.text("path", "koubei.duckdb"),
         issues=_issue_files(outputs, base), report=_optional_path(outputs, "report", base),
         lang=lang, alerts=settings, channels=_channels(alerts, settings.timeout_seconds, base),
         teams=_optional_path(outputs, "teams", base),
@@ -173,7 +173,7 @@ def _required_table(top: Entries, key: str) -> Entries:
 
 
 def _optional_path(t: Entries, key: str, base: Path) -> Path | None:
-    value = t.str(key, None)
+    value = t.text(key, None)
     return None if value is None else base / value
 
 
@@ -186,21 +186,21 @@ def _input(t: Entries) -> InputConfig:
     columns: dict[str, str] = {}
     if cols is not None:
         for key in COLUMN_KEYS:
-            name = cols.str(key, None)
+            name = cols.text(key, None)
             if name is not None:
                 columns[key] = name
         cols.done()
     return InputConfig(
-        paths=paths, columns=columns, format=t.str("format", None), encoding=t.str("encoding", None),
+        paths=paths, columns=columns, format=t.text("format", None), encoding=t.text("encoding", None),
         sheet=sheet, tz=_tz(t), quoting=t.choice("quoting", ("standard", "none"), "standard"),
-        no_header=t.bool("no_header", False), settle_seconds=t.number("settle_seconds", 60.0, min=0),
+        no_header=t.flag("no_header", False), settle_seconds=t.number("settle_seconds", 60.0, min=0),
     )
 
 
 def _tz(t: Entries) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-    tz = t.str("tz", "Asia/Shanghai")
+    tz = t.text("tz", "Asia/Shanghai")
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
@@ -209,9 +209,9 @@ def _tz(t: Entries) -> str:
 
 
 def _model(t: Entries, base: Path) -> ModelConfig:
-    cfg = ModelConfig(path=_optional_path(t, "path", base), workers=t.int("workers", 0, min=0),
-                      batch_size=t.int("batch_size", 2000, min=1),
-                      chunksize=t.int("chunksize", 50_000, min=100))
+    cfg = ModelConfig(path=_optional_path(t, "path", base), workers=t.whole("workers", 0, min=0),
+                      batch_size=t.whole("batch_size", 2000, min=1),
+                      chunksize=t.whole("chunksize", 50_000, min=100))
     t.done()
     return cfg
 
@@ -219,19 +219,19 @@ def _model(t: Entries, base: Path) -> ModelConfig:
 def _detect(t: Entries) -> DetectConfig:
     d = EmergingConfig()
     emerging = EmergingConfig(
-        baseline_windows=t.int("baseline_windows", d.baseline_windows, min=1),
-        min_count=t.int("min_count", d.min_count, min=1),
+        baseline_windows=t.whole("baseline_windows", d.baseline_windows, min=1),
+        min_count=t.whole("min_count", d.min_count, min=1),
         max_q=t.number("max_q", d.max_q, min=0, max=1),
         min_lift=t.number("min_lift", d.min_lift, min=1),
     )
     engine = t.choice("engine", ("local", "dask"), "local")
-    scheduler = t.str("scheduler", None)
+    scheduler = t.text("scheduler", None)
     if scheduler is not None and engine != "dask":
         raise t.error("scheduler", 'needs engine = "dask"')
     cfg = DetectConfig(freq=t.choice("freq", ("D", "W", "M"), "W"), by=t.strings("by", ()),
-                       trace=t.strings("trace", ()), last=t.int("last", 2, min=1),
-                       novel=t.bool("novel", True), mask=t.bool("mask", True),
-                       resolve_after=t.int("resolve_after", 2, min=1), emerging=emerging,
+                       trace=t.strings("trace", ()), last=t.whole("last", 2, min=1),
+                       novel=t.flag("novel", True), mask=t.flag("mask", True),
+                       resolve_after=t.whole("resolve_after", 2, min=1), emerging=emerging,
                        engine=engine, scheduler=scheduler)
     t.done()
     return cfg
@@ -251,13 +251,14 @@ def _issue_files(t: Entries, base: Path) -> tuple[Path, ...]:
 
 
 def _alert_settings(t: Entries, lang: str) -> AlertSettings:
-    url = t.str("report_url", None)
-    if url is not None and (not url.startswith(("http://", "https://")) or any(c in url for c in " ()[]<>\"'")):
+    url = t.text("report_url", None)
+    bad = url is not None and any(c in url for c in " ()[]<>\"'")
+    if url is not None and (bad or not url.startswith(("http://", "https://"))):
         raise t.error("report_url", "must be an http(s) address where report.html is published "
                                     "(no spaces, brackets or quotes)")
     return AlertSettings(
         lang=t.choice("lang", LANGS, lang), min_severity=t.number("min_severity", 0.0, min=0, max=100),
-        escalate_by=t.number("escalate_by", 10.0, min=0, max=100), retries=t.int("retries", 3, min=0),
+        escalate_by=t.number("escalate_by", 10.0, min=0, max=100), retries=t.whole("retries", 3, min=0),
         backoff_seconds=t.number("backoff_seconds", 2.0, min=0, max=300),
         timeout_seconds=t.number("timeout_seconds", 10.0, min=0.1, max=300), report_url=url,
     )

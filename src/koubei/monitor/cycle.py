@@ -20,6 +20,7 @@ before). Two runs on one history cannot overlap: the second stops with a StoreEr
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,9 +160,9 @@ def _detect(cfg: MonitorConfig, cache: ModelCache) -> DetectOutcome:
     out = DetectOutcome(ran=True, windows=[w for w, _ in run.result.evaluated],
                         flagged=int(run.issues["issue_id"].nunique()) if len(run.issues) else 0)
     for path in cfg.issues:
-        _output(out, lambda p=path: _export(cfg, p))
+        _output(out, functools.partial(_export, cfg, path))
     if cfg.report is not None:
-        _output(out, lambda: _report(cfg))
+        _output(out, functools.partial(_report, cfg))
     return out
 
 
@@ -174,8 +175,10 @@ def _output(out: DetectOutcome, write: Callable[[], list[Path]]) -> None:
 
 def _export(cfg: MonitorConfig, path: Path) -> list[Path]:
     from koubei.export import export_issues
+    from koubei.export.columns import Lang
 
-    return list(export_issues(cfg.store, path, lang=cfg.lang, overwrite=True, teams=cfg.teams).files)
+    lang: Lang = "en" if cfg.lang == "en" else "zh"
+    return list(export_issues(cfg.store, path, lang=lang, overwrite=True, teams=cfg.teams).files)
 
 
 def _report(cfg: MonitorConfig) -> list[Path]:

@@ -145,11 +145,10 @@ class Ingest:
     def run(self) -> IngestResult:
         """Recover, read the feed, append the new rows; the outcome."""
         self.result.recovered = recover(self.state, self.history)
-        self._seen = np.sort(np.asarray([r[0] for r in self.state.execute("SELECT row_key FROM history_rows")],
-                                        dtype=np.uint64))
+        self._seen = np.sort(self.state.column("SELECT row_key FROM history_rows").astype(np.uint64))
         cfg = self.cfg
-        own = [cfg.path, cfg.history, cfg.store, *cfg.issues, *(p.with_suffix(".review_ids.csv") for p in cfg.issues),
-               *([cfg.report] if cfg.report else [])]
+        own = [cfg.path, cfg.history, cfg.store, *cfg.issues, *([cfg.report] if cfg.report else []),
+               *(p.with_suffix(".review_ids.csv") for p in cfg.issues)]
         files, settling = list_feed(cfg.input.paths, cfg.path.parent, settle_seconds=cfg.input.settle_seconds,
                                     exclude=own)
         self.result.files += [FileOutcome(p, "settling") for p in settling]
@@ -190,7 +189,8 @@ class Ingest:
             return
         outcome = FileOutcome(f.path, "read")
         counts = KeyCounts()
-        for chunk in ReviewReader(f.path, chunksize=self.cfg.model.chunksize, **self.cfg.input.read_options()):
+        reader = ReviewReader(f.path, chunksize=self.cfg.model.chunksize, **self.cfg.input.read_options())
+        for chunk in reader:
             keys = row_keys(chunk, counts)
             new = ~_in_sorted(keys, self._seen) & ~_in_sorted(keys, self._pending_keys())
             outcome.rows += len(chunk)
@@ -295,13 +295,15 @@ class Ingest:
         schema = self._schema
         dropped = [c for c in table.column_names if c not in schema.names]
         self.result.dropped_columns += [c for c in dropped if c not in self.result.dropped_columns]
-        cols = [table[f.name] if f.name in table.column_names else pa.nulls(len(table), f.type) for f in schema]
+        cols = [table[f.name] if f.name in table.column_names else pa.nulls(len(table), f.type)
+                for f in schema]
         return conform(pa.table(cols, names=schema.names), schema)
 
     def _next_part(self) -> str:
         used = [r[0] for r in self.state.execute("SELECT part FROM history_parts")]
         used += [p.name for p in self.history.glob(f"{_PART}*.parquet")]
-        numbers = [int(n[len(_PART):-len(".parquet")]) for n in used if n[len(_PART):-len(".parquet")].isdigit()]
+        digits = [n[len(_PART):-len(".parquet")] for n in used]
+        numbers = [int(d) for d in digits if d.isdigit()]
         return PART_NAME.format(max(numbers, default=-1) + 1)
 
     def _record_files(self, done: list[tuple[FeedFile, str, int, int]]) -> None:
@@ -362,7 +364,11 @@ def write_success(state: MonitorState, history: Path) -> None:
     rows, parts = state.execute("SELECT coalesce(sum(rows), 0), count(*) FROM history_parts "
                                 "WHERE state = 'committed'")[0]
     text = json.dumps({"rows": int(rows), "partitions": int(parts), "koubei": __version__}) + "\n"
-    atomic_write(history / SUCCESS, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    atomic_write(history / SUCCESS, write)
 
 
 def _in_sorted(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:

@@ -178,20 +178,20 @@ def send_queued(state: MonitorState, items: Sequence[Queued], channels: Sequence
     for item in items:
         ch = by_name.get(item.channel)
         msg = AlertMessage.from_json(item.message)
-        base = dict(key=item.key, issue_id=item.issue_id, kind=msg.kind, channel=item.channel)
+        head = (item.key, item.issue_id, msg.kind, item.channel, ch.target if ch else "")
         if item.issue_id in muted:
             if not dry_run:
                 _finish(state, item, "cancelled", 0, "muted before it was sent")
-            out.append(Delivery(**base, target=ch.target if ch else "", state="cancelled"))
+            out.append(Delivery(*head, state="cancelled"))
             continue
         if ch is None:
-            out.append(Delivery(**base, target="", state="skipped",
+            out.append(Delivery(*head, state="skipped",
                                 error=f"no channel {item.channel!r} in the config any more; kept"))
             continue
         msg = AlertMessage(msg.key, msg.kind, msg.facts, lang or ch.lang or settings.lang)
         if dry_run:
             preview = ch.preview(msg) if hasattr(ch, "preview") else msg.text()
-            out.append(Delivery(**base, target=ch.target, state="dry_run", preview=preview))
+            out.append(Delivery(*head, state="dry_run", preview=preview))
             continue
         done = deliver(msg, ch, retries=settings.retries, backoff=settings.backoff_seconds,
                        **({"sleep": sleep} if sleep else {}))
@@ -206,8 +206,8 @@ def _finish(state: MonitorState, item: Queued, outcome: str, attempts: int, erro
             state.execute("UPDATE outbox SET state = 'sent', attempts = attempts + ?, sent_at = now() "
                           "WHERE key = ? AND channel = ?", [attempts, item.key, item.channel])
         elif outcome == "cancelled":
-            state.execute("UPDATE outbox SET state = 'cancelled', last_error = ? WHERE key = ? AND channel = ?",
-                          [error, item.key, item.channel])
+            state.execute("UPDATE outbox SET state = 'cancelled', last_error = ? WHERE key = ? AND "
+                          "channel = ?", [error, item.key, item.channel])
         else:
             state.execute("UPDATE outbox SET attempts = attempts + ?, last_error = ? WHERE key = ? AND "
                           "channel = ?", [attempts, error, item.key, item.channel])

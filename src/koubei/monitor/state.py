@@ -112,7 +112,7 @@ class MonitorState:
         missing = [t for t in _TABLES if t not in have]
         if missing:
             raise StoreError(f"{self.path} is not a koubei monitor store (no table {', '.join(missing)})")
-        version = self.meta("schema_version", "0")
+        version = self.meta("schema_version") or "0"
         if int(version) > SCHEMA_VERSION:
             raise StoreError(f"{self.path} was written by a newer koubei (monitor store schema {version}); "
                              "upgrade koubei (pip install -U koubei)")
@@ -162,6 +162,11 @@ class MonitorState:
         with self.registered("_insert", frame):
             self._con.execute(f"INSERT INTO {table} SELECT * FROM _insert")
 
+    def column(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first column of a query as a numpy array."""
+        result = self._con.execute(sql, list(params)).fetchnumpy()
+        return next(iter(result.values()))
+
     def meta(self, key: str, default: str | None = None) -> str | None:
         row = self._con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
         return default if row is None else str(row[0])
@@ -171,4 +176,4 @@ class MonitorState:
 
     def version(self, key: str) -> int:
         """``history_version`` or ``detected_version`` (0 when never set)."""
-        return int(self.meta(key, "0") or 0)
+        return int(self.meta(key) or "0")

@@ -128,5 +128,9 @@ def write_template(path: str | Path, *, force: bool = False) -> Path:
     if target.exists() and not force:
         raise OutputError(f"{target}: exists; pass --force to replace it")
     check_target(target, True)
-    atomic_write(target, lambda tmp: tmp.write_text(TEMPLATE, encoding="utf-8"))
+    atomic_write(target, _write)
     return target
+
+
+def _write(tmp: Path) -> None:
+    tmp.write_text(TEMPLATE, encoding="utf-8")

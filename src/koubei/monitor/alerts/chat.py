@@ -52,7 +52,8 @@ class WeChatWork(JsonWebhook):
     type = "wechat"
 
     def payload(self, message: AlertMessage) -> dict[str, Any]:
-        return {"msgtype": "markdown", "markdown": {"content": _cut_bytes(message.markdown(), WECHAT_MAX_BYTES)}}
+        content = _cut_bytes(message.markdown(), WECHAT_MAX_BYTES)
+        return {"msgtype": "markdown", "markdown": {"content": content}}
 
     def check(self, reply: Reply) -> None:
         if (err := error_code(reply, "errcode")) is not None:
@@ -128,8 +129,8 @@ class Slack(JsonWebhook):
     type = "slack"
 
     def payload(self, message: AlertMessage) -> dict[str, Any]:
-        return {"text": message.title(),
-                "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": slack_mrkdwn(message.markdown())}}]}
+        section = {"type": "mrkdwn", "text": slack_mrkdwn(message.markdown())}
+        return {"text": message.title(), "blocks": [{"type": "section", "text": section}]}
 
     def check(self, reply: Reply) -> None:
         if reply.body.strip() != "ok":

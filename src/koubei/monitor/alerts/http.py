@@ -112,7 +112,7 @@ def post_json(url: str, payload: Any, *, timeout: float, where: str, secrets: It
         err = AlertError(scrub(f"{where}: HTTP {e.code} {e.reason}{detail}", hide))
         err.retry_after = _retry_after(e.headers.get("Retry-After") if e.headers else None)
         raise err from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise AlertError(f"{where}: no answer within {timeout:g} s") from None
     except urllib.error.URLError as e:
         if isinstance(e.reason, TimeoutError | socket.timeout):

@@ -72,8 +72,8 @@ class Email:
             raise AlertError(scrub(f"{self.where}: TLS failed ({e.reason or e}); for a company CA give "
                                    "ca_file", secrets)) from None
         except (smtplib.SMTPException, OSError) as e:
-            detail = e.smtp_error.decode("utf-8", "replace") if isinstance(
-                getattr(e, "smtp_error", None), bytes) else str(e)
+            reply = getattr(e, "smtp_error", None)
+            detail = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(e)
             raise AlertError(scrub(f"{self.where}: {type(e).__name__}: {' '.join(detail.split())[:200]}",
                                    secrets)) from None
 

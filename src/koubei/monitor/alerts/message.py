@@ -113,13 +113,15 @@ class AlertMessage:
         bullet = "- " if markdown else ""
         sev = _severity_text(f, self.kind, markdown)
         lines = [f"{bullet}{t['severity']}{t['sep']}{sev}"] if sev else []
-        since = f"（{t['since']} {f['first_window']}）" if lang == "zh" else f" ({t['since']} {f['first_window']})"
+        since = f"{t['since']} {f['first_window']}"
+        since = f"（{since}）" if lang == "zh" else f" ({since})"
         lines.append(f"{bullet}{t['window']}{t['sep']}{f['window']}"
                      + (since if f.get("first_window") and f["first_window"] != f["window"] else ""))
         if f.get("count") is not None and f.get("total"):
             lift = t["lift"].format(lift=f["lift"]) if _finite(f.get("lift")) else ""
-            lines.append(bullet + t["count"].format(count=f["count"], total=f["total"], rate=_pct(f.get("rate")),
-                                                    base=_pct(f.get("baseline_rate"))) + lift)
+            counts = t["count"].format(count=f["count"], total=f["total"], rate=_pct(f.get("rate")),
+                                       base=_pct(f.get("baseline_rate")))
+            lines.append(bullet + counts + lift)
         if f.get("trace"):
             tr = f["trace"]
             column = COLUMN_ZH.get(tr["column"], tr["column"]) if lang == "zh" else \
@@ -131,7 +133,8 @@ class AlertMessage:
             lines.append(f"{bullet}{t['team']}{t['sep']}{esc(team)}")
         quotes = [esc(q) for q in f.get("quotes", [])[:MAX_QUOTES]]
         if quotes:
-            lines += ["", f"{t['quotes']}{t['sep']}"] + [f"> {q}" if markdown else f"  「{q}」" for q in quotes]
+            lines += ["", f"{t['quotes']}{t['sep']}"]
+            lines += [f"> {q}" if markdown else f"  「{q}」" for q in quotes]
         if f.get("summary") and lang == "zh":
             lines += ["", f"{t['summary']}{t['sep']}{esc(f['summary'])}"]
         lines.append("")
@@ -170,7 +173,7 @@ def issue_facts(row: Mapping[str, Any], record: Mapping[str, Any], record_en: Ma
 
 
 def trace_headline(trace: Any) -> dict[str, Any] | None:
-    """The trace's headline value holding at least half of the complaints (:func:`koubei.detect.trace.headline`)."""
+    """The trace's value holding at least half of the complaints (:func:`koubei.detect.trace.headline`)."""
     try:
         entries = json.loads(trace) if isinstance(trace, str) else trace
         found = headline([TraceEntry(**e) for e in entries or []])

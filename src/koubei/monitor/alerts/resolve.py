@@ -29,7 +29,8 @@ _ALIASES = {"wecom": "wechat", "weixin": "wechat", "lark": "feishu", "smtp": "em
 _LITERAL = ("webhook", "url", "secret", "token", "password", "username")
 
 
-def channel_from_entries(name: str, t: Entries, *, timeout: float = 10.0, base: Path | None = None) -> Channel:
+def channel_from_entries(name: str, t: Entries, *, timeout: float = 10.0,
+                         base: Path | None = None) -> Channel:
     """The channel a ``[alerts.NAME]`` table describes (the caller calls ``t.done()``).
 
     Args:
@@ -86,7 +87,7 @@ def _webhook(name: str, t: Entries, common: dict[str, Any]) -> Channel:
 
 def _email(name: str, t: Entries, common: dict[str, Any], base: Path) -> Channel:
     security = t.choice("security", SECURITY, "starttls")
-    port = t.int("port", {"starttls": 587, "ssl": 465, "none": 25}[security], min=1)
+    port = t.whole("port", {"starttls": 587, "ssl": 465, "none": 25}[security], min=1)
     if port > 65535:
         raise t.error("port", f"must be at most 65535, not {port}")
     username, password = t.env("username_env", required=False), t.env("password_env", required=False)
@@ -96,15 +97,15 @@ def _email(name: str, t: Entries, common: dict[str, Any], base: Path) -> Channel
     if security == "none" and password is not None:
         raise t.error("security", '"none" sends the password in clear; use "starttls" or "ssl"')
     to = t.strings("to")
-    sender = t.str("from")
+    sender = t.text("from")
     for addr in (sender, *to):
         if "@" not in addr or any(c in addr for c in "\r\n"):
             raise t.error("from" if addr == sender else "to", f"{addr!r} is not an e-mail address")
-    ca = t.str("ca_file", None)
+    ca = t.text("ca_file", None)
     ca_file = base / ca if ca is not None else None
     if ca_file is not None and not ca_file.is_file():
         raise t.error("ca_file", f"no file {ca_file}")
-    return Email(name, host=t.str("host"), port=port, sender=sender, to=to, security=security,
+    return Email(name, host=t.text("host"), port=port, sender=sender, to=to, security=security,
                  username=username, password=password, ca_file=ca_file, **common)
 
 
