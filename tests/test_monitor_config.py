@@ -102,6 +102,8 @@ EMAIL = ('[alerts.email]\nhost = "smtp.example.com"\nfrom = "koubei@example.com"
     (BASE + '[outputs]\nissues = ["issues.pdf"]',
      r"\[outputs\] issues: issues\.pdf: the issue list is written as \.xlsx, \.csv, \.md, \.json"),
     (BASE + '[outputs]\nlang = "fr"', r"\[outputs\] lang: must be one of 'zh', 'en', not 'fr'"),
+    (BASE + '[outputs]\nreport_every = "soon"',
+     r"\[outputs\] report_every: 'soon' is not a duration such as 30m"),
     (BASE + "[alerts]\nescalate_by = 200", r"\[alerts\] escalate_by: must be between 0 and 100, not 200"),
     (BASE + "[alerts]\nretries = -1", r"\[alerts\] retries: must be at least 0"),
     (BASE + '[alerts]\nreport_url = "ftp://x/r.html"',

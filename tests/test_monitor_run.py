@@ -390,3 +390,29 @@ def test_kill_9_mid_run_then_a_clean_run_leaves_each_review_once_and_each_alert_
     assert len(df) == 2224 and df["review_id"].is_unique
     assert sorted(x.headers["idempotency-key"] for x in server.received("hook")) == sorted(RUN1_KEYS)
     assert len(server.received("dingtalk")) == 3
+
+
+def test_a_dump_that_cannot_be_read_is_left_out_and_read_again_once_fixed(
+        mon: Path, server: PlatformServer, default_model: Any) -> None:
+    feed(mon, "2026-11-30.csv", pd.DataFrame({"评论": ["没有评论内容这一列"], "时间": ["2026-11-30"]}))
+    r = cycle(mon, server, default_model)
+    [bad] = [f for f in r.ingest.files if f.state == "error"]
+    assert "评论内容" in (bad.error or "") and r.ingest.new_rows == 0 and r.deliveries == []
+    from koubei.cli.run import exit_code
+
+    assert exit_code(r) == 2
+    feed(mon, "2026-11-30.csv", demo_until(W48))  # fixed: the re-export
+    r = cycle(mon, server, default_model)
+    assert r.ingest.new_rows == 186 and [d.kind for d in r.deliveries] == ["escalated", "escalated"]
+
+
+def test_report_every_keeps_a_recent_report(mon: Path, server: PlatformServer, default_model: Any) -> None:
+    config = mon / "monitor.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'report = "report.html"', 'report = "report.html"\nreport_every = "1d"'), encoding="utf-8")
+    before = (mon / "report.html").stat().st_mtime_ns
+    feed(mon, "2026-11-30.csv", demo_until(W48))
+    r = cycle(mon, server, default_model)
+    assert r.detect.ran and "report.html" not in {p.name for p in r.detect.outputs}
+    assert "issues.xlsx" in {p.name for p in r.detect.outputs}
+    assert (mon / "report.html").stat().st_mtime_ns == before

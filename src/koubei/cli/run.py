@@ -30,7 +30,8 @@ def run(
     Scores the feed's new reviews into the history, looks for emerging issues, rewrites
     the issue list and report, and alerts the team about new and escalated issues. Only rows the history does not hold are scored; a run with nothing new changes nothing
     and sends nothing. Exit code 10 when an alert could not be sent (it is kept and sent by
-    the next run), 3 when an output could not be written.
+    the next run), 3 when an output could not be written, 2 when a dump could not be read
+    (the others are still read; it is tried again by the next run).
     """
     from koubei.monitor import load_config, run_once
 
@@ -52,9 +53,12 @@ def _advance(ticker: _render.Ticker, n: int) -> None:
 
 
 def exit_code(result: RunResult) -> int:
-    """3 when an output could not be written, 10 when an alert could not be sent, else 0."""
-    from koubei.errors import AlertError, OutputError
+    """2 when a dump could not be read, 3 when an output could not be written, 10 when an alert
+    could not be sent, else 0."""
+    from koubei.errors import AlertError, InputError, OutputError
 
+    if any(f.state == "error" for f in result.ingest.files):
+        return InputError.exit_code
     if result.detect.errors:
         return OutputError.exit_code
     return AlertError.exit_code if result.failed else 0
@@ -82,6 +86,7 @@ def result_lines(r: RunResult, history: Path, *, quiet: bool = False) -> list[st
     if det.by_status:
         lines.append("issues now: " + ", ".join(f"{k} {v}" for k, v in det.by_status.items()))
     lines += [f"error: {e} (written again by the next run)" for e in det.errors]
+    lines += [f"error: {f.error} (left out; the next run reads it again)" for f in ing.files if f.state == "error"]
     lines += _alert_lines(r, quiet)
     return lines
 

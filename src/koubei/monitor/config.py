@@ -100,6 +100,7 @@ class MonitorConfig:
     alerts: AlertSettings
     channels: tuple[Channel, ...] = ()
     teams: Path | None = None
+    report_every: float | None = None
 
     @property
     def state(self) -> Path:
@@ -153,7 +154,7 @@ def _parse(top: Entries, base: Path, path: Path) -> MonitorConfig:
         store=base / store.text("path", "koubei.duckdb"),
         issues=_issue_files(outputs, base), report=_optional_path(outputs, "report", base),
         lang=lang, alerts=settings, channels=_channels(alerts, settings.timeout_seconds, base),
-        teams=_optional_path(outputs, "teams", base),
+        teams=_optional_path(outputs, "teams", base), report_every=_duration(outputs, "report_every"),
     )
     for t in (inp, history, store, outputs, alerts):
         t.done()
@@ -175,6 +176,16 @@ def _required_table(top: Entries, key: str) -> Entries:
 def _optional_path(t: Entries, key: str, base: Path) -> Path | None:
     value = t.text(key, None)
     return None if value is None else base / value
+
+
+def _duration(t: Entries, key: str) -> float | None:
+    from koubei.monitor.watch import parse_interval
+
+    value = t.text(key, None)
+    try:
+        return None if value is None else parse_interval(value)
+    except ValueError as e:
+        raise t.error(key, str(e)) from None
 
 
 def _input(t: Entries) -> InputConfig:

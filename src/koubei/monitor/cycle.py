@@ -21,6 +21,7 @@ before). Two runs on one history cannot overlap: the second stops with a StoreEr
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,13 +61,17 @@ class DetectOutcome:
 
 @dataclass
 class RunResult:
-    """What one cycle did (the CLI renders it; nothing is printed here)."""
+    """What one cycle did (the CLI renders it; nothing is printed here).
+
+    ``seconds``: wall time of each step (``ingest``, ``detect`` with the outputs, ``alerts``).
+    """
 
     ingest: IngestResult
     detect: DetectOutcome
     queued: int
     deliveries: list[Delivery]
     dry_run: bool = False
+    seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[Delivery]:
@@ -120,14 +125,17 @@ def run_once(cfg: MonitorConfig, *, dry_run: bool = False, lang: str | None = No
         InputError, ConfigError, OutputError, ModelNotFoundError: as the steps raise them.
     """
     cache = models or ModelCache(model)
+    clock = _Clock()
     with open_state(cfg.state) as state:
         ingest = Ingest(cfg, state, lambda: cache.get(cfg.model.path), progress).run()
+        clock.lap("ingest")
         detect = DetectOutcome()
         if ingest.history_parts and state.version("history_version") != state.version("detected_version"):
             detect = _detect(cfg, cache)
             if not detect.errors:
                 with state.transaction():
                     state.set_meta("detected_version", str(state.version("history_version")))
+        clock.lap("detect")
         issues = current_issues(cfg.store)
         detect.by_status = {str(k): int(v) for k, v in issues["status"].value_counts().items()}
         threshold = min([cfg.alerts.min_severity, *(c.min_severity for c in cfg.channels
@@ -146,7 +154,20 @@ def run_once(cfg: MonitorConfig, *, dry_run: bool = False, lang: str | None = No
             items = queued(state)
         deliveries = send_queued(state, items, cfg.channels, settings=cfg.alerts, lang=lang, muted=muted,
                                  dry_run=dry_run, sleep=sleep)
-    return RunResult(ingest=ingest, detect=detect, queued=added, deliveries=deliveries, dry_run=dry_run)
+        clock.lap("alerts")
+    return RunResult(ingest=ingest, detect=detect, queued=added, deliveries=deliveries, dry_run=dry_run,
+                     seconds=clock.laps)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._t, 3)
+        self._t = now
 
 
 def _detect(cfg: MonitorConfig, cache: ModelCache) -> DetectOutcome:
@@ -161,9 +182,16 @@ def _detect(cfg: MonitorConfig, cache: ModelCache) -> DetectOutcome:
                         flagged=int(run.issues["issue_id"].nunique()) if len(run.issues) else 0)
     for path in cfg.issues:
         _output(out, functools.partial(_export, cfg, path))
-    if cfg.report is not None:
+    if cfg.report is not None and _report_due(cfg.report, cfg.report_every):
         _output(out, functools.partial(_report, cfg))
     return out
+
+
+def _report_due(path: Path, every: float | None) -> bool:
+    """Whether the HTML report is to be written: every run with new rows, or once ``every`` seconds."""
+    if every is None or not path.exists():
+        return True
+    return time.time() - path.stat().st_mtime >= every
 
 
 def _output(out: DetectOutcome, write: Callable[[], list[Path]]) -> None:

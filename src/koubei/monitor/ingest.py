@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from koubei.engines.dask import PART_NAME, SUCCESS
-from koubei.errors import StoreError
+from koubei.errors import InputError, StoreError
 from koubei.io import ReviewReader
 from koubei.io.annotate import KeyCounts
 from koubei.io.writers import atomic_file, atomic_write
@@ -55,12 +55,14 @@ _PART = "part-"
 @dataclass
 class FileOutcome:
     """What the run did with one dump: ``read`` (rows, of them new), ``unchanged`` (same size
-    and mtime), ``known`` (same bytes as a file read before) or ``settling`` (changed just now)."""
+    and mtime), ``known`` (same bytes as a file read before), ``settling`` (changed just now)
+    or ``error`` (it cannot be read: ``error`` says why; the next run tries it again)."""
 
     path: Path
     state: str
     rows: int = 0
     new_rows: int = 0
+    error: str | None = None
 
 
 @dataclass
@@ -188,6 +190,26 @@ class Ingest:
             self.result.files.append(FileOutcome(f.path, "known"))
             return
         outcome = FileOutcome(f.path, "read")
+        mark, parts = len(self._buffer), len(self.result.parts)
+        try:
+            self._read(f, outcome)
+        except InputError as e:
+            # A dump that cannot be read does not stop the feed: its rows wait in no buffer, it is
+            # not recorded, and the next run reads it again (fixed, or still failing with this).
+            keep = mark if len(self.result.parts) == parts else 0
+            del self._buffer[keep:], self._keys[keep:]
+            self._sources.pop(feed_name(f.path, self.base), None)
+            self.result.files.append(FileOutcome(f.path, "error", error=str(e)))
+            return
+        self.result.files.append(outcome)
+        self.result.new_rows += outcome.new_rows
+        self.result.known_rows += outcome.rows - outcome.new_rows
+        self._done.append((f, digest, outcome.rows, outcome.new_rows))
+        if not self._buffer:  # nothing waiting: the file is read to the end now
+            self._record_files(self._done)
+            self._done = []
+
+    def _read(self, f: FeedFile, outcome: FileOutcome) -> None:
         counts = KeyCounts()
         reader = ReviewReader(f.path, chunksize=self.cfg.model.chunksize, **self.cfg.input.read_options())
         for chunk in reader:
@@ -201,20 +223,12 @@ class Ingest:
                 self._sources[feed_name(f.path, self.base)] = None
             if sum(len(b) for b in self._buffer) >= self.cfg.model.chunksize:
                 self._flush()
-        self.result.files.append(outcome)
-        self.result.new_rows += outcome.new_rows
-        self.result.known_rows += outcome.rows - outcome.new_rows
-        self._done.append((f, digest, outcome.rows, outcome.new_rows))
-        if not self._buffer:  # nothing waiting: the file is read to the end now
-            self._record_files(self._done)
-            self._done = []
 
     def _pending_keys(self) -> np.ndarray:
+        """The keys of the rows waiting in the buffer, sorted."""
         if not self._keys:
             return np.zeros(0, dtype=np.uint64)
-        if len(self._keys) > 1:
-            self._keys = [np.concatenate(self._keys)]
-        return np.sort(self._keys[0])
+        return np.sort(np.concatenate(self._keys))
 
     # -- writing ----------------------------------------------------------------------------
 

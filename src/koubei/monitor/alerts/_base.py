@@ -43,14 +43,15 @@ class Channel(Protocol):
 class JsonWebhook:
     """A channel that POSTs a JSON payload to a webhook URL held in an environment variable.
 
-    Subclasses say what to send (:meth:`payload`) and what a good reply is (:meth:`check`).
+    Subclasses say what to send (:meth:`payload`) and what a good reply is (:meth:`check`);
+    ``secret`` is the signing secret of the platforms that sign (kept out of every message).
     """
 
     type = "webhook"
 
-    def __init__(self, name: str, url: Secret, *, timeout: float = 10.0, lang: str | None = None,
-                 min_severity: float | None = None) -> None:
-        self.name, self._url, self.timeout = name, url, timeout
+    def __init__(self, name: str, url: Secret, *, secret: Secret | None = None, timeout: float = 10.0,
+                 lang: str | None = None, min_severity: float | None = None) -> None:
+        self.name, self._url, self._secret, self.timeout = name, url, secret, timeout
         self.lang, self.min_severity = lang, min_severity
         self.target = mask_url(url.reveal())
 
@@ -61,7 +62,7 @@ class JsonWebhook:
 
     def secrets(self) -> list[str]:
         """Every value to keep out of messages."""
-        return [self._url.reveal()]
+        return [self._url.reveal(), *([self._secret.reveal()] if self._secret else [])]
 
     def payload(self, message: AlertMessage) -> dict[str, Any]:
         raise NotImplementedError

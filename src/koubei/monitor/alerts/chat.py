@@ -26,7 +26,6 @@ import time
 import urllib.parse
 from typing import Any
 
-from koubei.monitor._entries import Secret
 from koubei.monitor.alerts._base import JsonWebhook, error_code
 from koubei.monitor.alerts.http import Reply
 from koubei.monitor.alerts.message import AlertMessage
@@ -65,13 +64,6 @@ class DingTalk(JsonWebhook):
 
     type = "dingtalk"
 
-    def __init__(self, name: str, url: Secret, *, secret: Secret | None = None, **kwargs: Any) -> None:
-        super().__init__(name, url, **kwargs)
-        self._secret = secret
-
-    def secrets(self) -> list[str]:
-        return [*super().secrets(), *([self._secret.reveal()] if self._secret else [])]
-
     def url(self) -> str:
         base = super().url()
         if self._secret is None:
@@ -92,13 +84,6 @@ class Feishu(JsonWebhook):
     """飞书/Lark custom bot (``https://open.feishu.cn/open-apis/bot/v2/hook/…``), 签名校验 optional."""
 
     type = "feishu"
-
-    def __init__(self, name: str, url: Secret, *, secret: Secret | None = None, **kwargs: Any) -> None:
-        super().__init__(name, url, **kwargs)
-        self._secret = secret
-
-    def secrets(self) -> list[str]:
-        return [*super().secrets(), *([self._secret.reveal()] if self._secret else [])]
 
     def payload(self, message: AlertMessage) -> dict[str, Any]:
         color = "red" if message.kind == "escalated" else "orange"

@@ -37,13 +37,12 @@ class Webhook(JsonWebhook):
 
     type = "webhook"
 
-    def __init__(self, name: str, url: Secret, *, secret: Secret | None = None, token: Secret | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, name: str, url: Secret, *, token: Secret | None = None, **kwargs: Any) -> None:
         super().__init__(name, url, **kwargs)
-        self._secret, self._token = secret, token
+        self._token = token
 
     def secrets(self) -> list[str]:
-        return [*super().secrets(), *(s.reveal() for s in (self._secret, self._token) if s)]
+        return [*super().secrets(), *([self._token.reveal()] if self._token else [])]
 
     def payload(self, message: AlertMessage) -> dict[str, Any]:
         return {"event": f"koubei.issue.{message.kind}", "idempotency_key": message.key, "lang": message.lang,
