@@ -300,6 +300,8 @@ def test_a_reexport_without_ids_keeps_repeated_short_texts(tmp_path: Path, serve
     hist = load_scored(folder / "koubei-history")
     assert len(hist) == len(rows) + 2 and hist["review_id"].is_unique
     assert (hist["text"] == "好吃").sum() >= 2
+    with open_state(folder / "koubei-history" / "_monitor.duckdb") as st:  # no channel, nothing remembered
+        assert st.execute("SELECT count(*) FROM alert_issues") == [(0,)]
 
 
 def test_a_run_while_another_holds_the_history_is_refused(mon: Path, server: PlatformServer) -> None:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from koubei.monitor.cycle import RunResult
 
 ConfigArg = Annotated[Path, typer.Argument(metavar="CONFIG", help="Monitor config file (write one with `koubei init`).")]
-LangOpt = Annotated[Lang | None, typer.Option("--lang", help="Language of every alert: zh or en (default: each channel's lang, else [alerts] lang).")]
+LangOpt = Annotated[Lang | None, typer.Option("--lang", help="Language of every alert: zh or en (default: each channel's lang, else \\[alerts] lang).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar; print only the summary lines.")]
 
 
@@ -37,7 +37,6 @@ def run(
 
     cfg = load_config(config)
     with _render.progress_bar(quiet) as ticker:
-        ticker.start(0)
         result = run_once(cfg, dry_run=dry_run, lang=lang.value if lang else None,
                           progress=lambda n: _advance(ticker, n))
     for line in result_lines(result, cfg.history, quiet=quiet):
@@ -48,8 +47,10 @@ def run(
 
 
 def _advance(ticker: _render.Ticker, n: int) -> None:
-    if ticker.bar is not None and ticker.task is not None:
-        ticker.bar.update(ticker.task, advance=n, total=None)
+    """Advance the bar, started open-ended on the first rows scored (a run may score none)."""
+    if ticker.bar is not None and ticker.task is None:
+        ticker.task = ticker.bar.add_task(ticker.label, total=None)
+    ticker.advance(n)
 
 
 def exit_code(result: RunResult) -> int:

@@ -140,8 +140,9 @@ def run_once(cfg: MonitorConfig, *, dry_run: bool = False, lang: str | None = No
         detect.by_status = {str(k): int(v) for k, v in issues["status"].value_counts().items()}
         threshold = min([cfg.alerts.min_severity, *(c.min_severity for c in cfg.channels
                                                      if c.min_severity is not None)])
+        # No channel, no memory kept: the first channel added hears of every active issue.
         plans, memory = plan_alerts(issues, load_memory(state), threshold=threshold,
-                                    escalate_by=cfg.alerts.escalate_by)
+                                    escalate_by=cfg.alerts.escalate_by) if cfg.channels else ([], {})
         messages = messages_for(plans, issues, taxonomy=_taxonomy(cfg, cache), teams=_teams(cfg),
                                 report=cfg.alerts.report_url or (str(cfg.report) if cfg.report else None))
         muted = set(issues.loc[issues["status"] == "muted", "issue_id"].astype(str))
