@@ -5,9 +5,11 @@ The feed receives slices of corpora/demo/snack_reviews.csv, whose planted story 
 
 - run 1, reviews up to 2026-W47: three issues are new (KB-e01336da1c too bland at severity 50,
   a delivery and a price issue): three alerts on each channel;
-- run 2, nothing new: nothing changes, nothing is sent;
+- run 2, the same dump again (re-exported in another order), or nothing new: nothing changes,
+  nothing is sent;
 - run 3, the dump re-exported up to 2026-W48 (old rows and new): only the 186 new rows are
-  scored; too bland is ongoing at severity 81: one escalation alert, nothing else.
+  scored; too bland is ongoing at severity 81: one escalation alert, nothing else;
+- a muted issue is never alerted, even one already queued.
 """
 
 from __future__ import annotations
@@ -184,6 +186,10 @@ def test_nothing_new_changes_nothing_and_sends_nothing(mon: Path, server: Platfo
 
 def test_a_reexport_scores_only_its_new_rows_and_an_escalation_alerts_once(
         mon: Path, server: PlatformServer, default_model: Any) -> None:
+    feed(mon, "2026-11-23-again.csv", demo_until(W47).sample(frac=1, random_state=3))  # the same, reordered
+    r = cycle(mon, server, default_model)
+    assert (r.ingest.new_rows, r.ingest.known_rows) == (0, 2224)
+    assert not r.detect.ran and r.deliveries == [] and server.requests == []  # the same issues: no alert
     feed(mon, "2026-11-30.csv", demo_until(W48))  # old rows and new ones
     r = cycle(mon, server, default_model)
     assert (r.ingest.new_rows, r.ingest.known_rows, r.ingest.history_rows) == (186, 2224, 2410)
