@@ -108,3 +108,23 @@ class EngineError(KoubeiError):
     """
 
     exit_code = 8
+
+
+class ConfigError(KoubeiError):
+    """A monitor config file is missing, not TOML, or has a bad entry; the message names file and key."""
+
+    exit_code = 9
+
+
+class AlertError(KoubeiError):
+    """An alert could not be delivered (timeout, HTTP error, an error code in the platform's reply).
+
+    The message names the channel and its masked address, never a secret. ``koubei run`` keeps the
+    alert and sends it again on the next run; the run's exit code is this one.
+
+    Attributes:
+        retry_after: seconds the platform asked to wait before the next try (HTTP 429), if it said.
+    """
+
+    exit_code = 10
+    retry_after: float | None = None

@@ -48,6 +48,12 @@ def _register() -> None:
     from koubei.cli import aggregate
 
     app.command("aggregate")(translate_errors(aggregate.aggregate))
+    # monitoring (koubei.monitor)
+    from koubei.cli import init, run, watch
+
+    app.command("init")(translate_errors(init.init))
+    app.command("run")(translate_errors(run.run))
+    app.command("watch")(translate_errors(watch.watch))
 
 
 @app.callback(invoke_without_command=True)
