@@ -212,7 +212,7 @@ def test_every_command_reading_reviews_takes_the_same_reading_options(command: s
 
     cmd = typer.main.get_command(app).commands[command]  # type: ignore[attr-defined]
     opts = {o for p in cmd.params for o in p.opts}
-    assert READING_OPTIONS <= opts, READING_OPTIONS - opts
+    assert opts >= READING_OPTIONS, READING_OPTIONS - opts
     helps = {p.opts[0]: p.help for p in cmd.params if p.opts[0] in READING_OPTIONS}
     assert all(helps.values())
     # one wording per option on every command

@@ -185,7 +185,8 @@ def test_the_option_check_catches_a_wrong_option() -> None:
     assert unknown_options(["issues", "mute", "KB-1", "--store", "k.duckdb", "--reason", "x"]) == []
     assert unknown_options(["score", "in.csv", "--text-column", "x"]) == ["--text-column"]
     assert unknown_options(["issues", "delete", "KB-1"]) == ["issues delete"]
-    assert unknown_options(["run", "monitor.toml"]) == ["run"]
+    assert unknown_options(["run", "monitor.toml", "--dry-run"]) == []
+    assert unknown_options(["monitor", "monitor.toml"]) == ["monitor"]
 
 
 def test_blocks_pair_code_with_its_output_and_lines_match_in_order() -> None:
