@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from koubei.detect.emerging import EmergingConfig
+from koubei.detect.config import EmergingConfig
 from koubei.errors import ConfigError
 from koubei.monitor._entries import Entries
 from koubei.monitor.alerts import Channel, channel_from_entries

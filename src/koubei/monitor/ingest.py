@@ -47,7 +47,7 @@ from koubei.io.writers import atomic_file, atomic_write
 from koubei.monitor.config import MonitorConfig
 from koubei.monitor.feed import FeedFile, fsync_dir, is_hash_id, list_feed, row_keys, sha256_file
 from koubei.monitor.state import MonitorState
-from koubei.scoring import arrow_table, conform, stream_schema
+from koubei.scoring.local import arrow_table, conform, stream_schema
 
 _PART = "part-"
 
