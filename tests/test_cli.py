@@ -220,6 +220,20 @@ def test_every_command_reading_reviews_takes_the_same_reading_options(command: s
     assert helps == {p.opts[0]: p.help for p in score.params if p.opts[0] in READING_OPTIONS}
 
 
+def test_format_choices_are_the_formats_the_library_reads_and_writes() -> None:
+    from koubei.cli._options import InputFormat, TableFormat
+    from koubei.cli.export import ExportFormat
+    from koubei.export import EXPORT_FORMATS
+    from koubei.io.formats import FORMATS
+    from koubei.io.writers import WRITE_FORMATS
+
+    assert {f.value for f in TableFormat} == set(WRITE_FORMATS)
+    assert {f.value for f in InputFormat} == set(FORMATS)
+    assert {f.value for f in ExportFormat} == set(EXPORT_FORMATS)
+    res = invoke("score", "x.csv", "--format", "pdf")
+    assert res.exit_code == 2 and "parquet" in res.output  # the choices are named
+
+
 def test_suggest_maps_an_id_column_of_a_gbk_workbook_export(tmp_path: Path) -> None:
     """suggest --id-col was an error; it now reads the same options as score."""
     src = tmp_path / "gbk.csv"

@@ -384,7 +384,7 @@ def test_cli_writes_each_format(store: Path, tmp_path: Path) -> None:
                 "--status", "ongoing", "--lang", "en")
         assert r.exit_code == 0, r.output
         assert "3 issues, 18 review ids" in r.output and f"out.{fmt}" in r.output
-    r = cli("--store", str(store), "--format", "markdown", "--no-mask", "--min-severity", "50",
+    r = cli("--store", str(store), "--format", "MD", "--no-mask", "--min-severity", "50",
             "--since", "2026-W48")
     assert r.exit_code == 0, r.output
     text = (store.parent / "issues.md").read_text(encoding="utf-8")  # default: beside the store
@@ -397,8 +397,11 @@ def test_cli_exit_codes(store: Path, tmp_path: Path) -> None:
     assert cli("--store", str(store), "-o", str(tmp_path / "no" / "i.xlsx")).exit_code == 3
     assert cli("--store", str(tmp_path / "none.duckdb"), "-o", out).exit_code == 7
     assert cli("--store", str(store), "-o", str(tmp_path / "i.pdf")).exit_code == 3
-    assert cli("--store", str(store), "-o", out, "--format", "pdf").exit_code == 3
-    assert cli("--store", str(store), "--format", "pdf").exit_code == 3
+    # an unknown --format is a bad option value (exit 2), named with its choices; an unknown
+    # extension is an output error (exit 3)
+    bad = cli("--store", str(store), "-o", out, "--format", "pdf")
+    assert bad.exit_code == 2 and "xlsx" in bad.output and "md" in bad.output
+    assert cli("--store", str(store), "--format", "pdf").exit_code == 2
     assert cli("--store", str(store), "-o", out, "--since", "soon").exit_code == 2
     assert cli("--store", str(store), "-o", out).exit_code == 0
     r = cli("--store", str(store), "-o", out)

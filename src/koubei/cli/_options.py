@@ -31,6 +31,32 @@ class Quoting(StrEnum):
     none = "none"
 
 
+class TableFormat(StrEnum):
+    """A table's format: ``--format`` of score, aggregate and emerging (koubei.io.writers)."""
+
+    csv = "csv"
+    tsv = "tsv"
+    parquet = "parquet"
+    jsonl = "jsonl"
+    json = "json"
+    xlsx = "xlsx"
+
+
+class InputFormat(StrEnum):
+    """``--input-format``: what a dump is when its extension does not tell (koubei.io.formats)."""
+
+    csv = "csv"
+    tsv = "tsv"
+    jsonl = "jsonl"
+    json = "json"
+    xlsx = "xlsx"
+    parquet = "parquet"
+
+
+#: ``--format`` of the commands that write a table
+TableFormatOpt = Annotated[TableFormat | None, typer.Option("--format", case_sensitive=False, help="Output format (default: from the output's extension).")]
+
+
 # Options of every command that reads a table of reviews (score, suggest, train, evaluate):
 # the column mapping, the input format and encoding, quoting and header; read_options() turns
 # them into koubei.io.ReadOptions fields.
@@ -42,7 +68,7 @@ SupplierColOpt = Annotated[str | None, typer.Option("--supplier-col", show_defau
 BatchColOpt = Annotated[str | None, typer.Option("--batch-col", show_default=False, help="Column with the production batch (default: detected).")]
 RatingColOpt = Annotated[str | None, typer.Option("--rating-col", show_default=False, help="Column with the star rating (default: detected).")]
 ChannelColOpt = Annotated[str | None, typer.Option("--channel-col", show_default=False, help="Column with the channel or platform (default: detected).")]
-InputFormatOpt = Annotated[str | None, typer.Option("--input-format", help="Input format when the extension does not tell (csv, tsv, jsonl, json, xlsx, parquet).")]
+InputFormatOpt = Annotated[InputFormat | None, typer.Option("--input-format", case_sensitive=False, help="Input format when the extension does not tell.")]
 EncodingOpt = Annotated[str | None, typer.Option("--encoding", help="Input text encoding, e.g. gb18030 or utf-8 (default: detected).")]
 SheetOpt = Annotated[str | None, typer.Option("--sheet", help="Excel sheet name or 0-based index.")]
 QuotingOpt = Annotated[Quoting, typer.Option("--quoting", help="CSV/TSV input quotes: standard (\"...\" holds commas and line breaks), or none to read \" as an ordinary character (for a dump whose reviews start with a stray quote).")]

@@ -9,8 +9,16 @@ from typing import Annotated, Any
 import typer
 
 from koubei.aggregate import AggregateReport, AggregateResult, Freq, aggregate_file
-from koubei.cli._options import FREQ_HELP, TZ_DEFAULT, RawOpt, TzOpt, flag, split_list
-from koubei.cli.score import OutFormat
+from koubei.cli._options import (
+    FREQ_HELP,
+    TZ_DEFAULT,
+    InputFormatOpt,
+    RawOpt,
+    TableFormatOpt,
+    TzOpt,
+    flag,
+    split_list,
+)
 from koubei.engines import Engine
 from koubei.io.writers import check_outputs_apart
 
@@ -30,12 +38,12 @@ def aggregate(
     output: Annotated[Path, typer.Option("-o", "--output", help="Output table; format from its extension (.csv .tsv .parquet .jsonl .json .xlsx).")],
     by: Annotated[str | None, typer.Option("--by", help="Grouping columns, comma-separated: supplier,product,batch,channel or any other column.")] = None,
     freq: Annotated[Freq | None, typer.Option("--freq", case_sensitive=False, help=f"Time windows: {FREQ_HELP}; needs a time column.")] = None,
-    fmt: Annotated[OutFormat | None, typer.Option("--format", help="Output format (default: from the output's extension).")] = None,
+    fmt: TableFormatOpt = None,
     overwrite: Annotated[bool, flag("--overwrite", help="Replace an existing output file.")] = False,
     tz: TzOpt = TZ_DEFAULT,
     rating_scale: Annotated[RatingScale | None, typer.Option("--rating-scale", help="Rating scale for 满意率: 5 (1-5), 10 (1-10), 50 (10-50, Meituan/Dianping); default: told from the largest rating.")] = None,
     top_opinions: Annotated[int, typer.Option("--top-opinions", min=0, help="Opinion phrases of negative topics listed per row (0: none).")] = 5,
-    input_format: Annotated[str | None, typer.Option("--input-format", help="Input format when the extension does not tell (csv, tsv, jsonl, json, xlsx, parquet).")] = None,
+    input_format: InputFormatOpt = None,
     engine: Annotated[Engine, typer.Option("--engine", help="local: read SCORED into this process; dask: count the parts of a Parquet dataset folder (koubei score --engine dask) on Dask's distributed scheduler (needs pip install \"koubei\\[dask]\").")] = Engine.local,
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="With --engine dask: address of a running scheduler, e.g. tcp://host:8786 (default: a local cluster of --workers processes).")] = None,
     workers: Annotated[int, typer.Option("--workers", min=0, help="With --engine dask and no --scheduler: worker processes of the local cluster (0 = one per CPU core).")] = 0,

@@ -9,7 +9,7 @@ import typer
 
 from koubei.aggregate.windows import Freq, window_label
 from koubei.cli import _issues_view
-from koubei.cli._options import FREQ_HELP, TZ_DEFAULT, RawOpt, TzOpt, flag, split_list
+from koubei.cli._options import FREQ_HELP, TZ_DEFAULT, RawOpt, TableFormatOpt, TzOpt, flag, split_list
 from koubei.detect.config import EmergingConfig
 from koubei.detect.emerging import EmergingResult, Windows
 from koubei.detect.run import run_emerging
@@ -34,7 +34,7 @@ def emerging(
     novel: Annotated[bool, flag("--novel/--no-novel", help="Also look for new kinds of complaint (clusters no topic covers).")] = True,
     model: Annotated[Path | None, typer.Option("--model", help="Model bundle whose embedder clusters new complaints (default: bundled).")] = None,
     no_mask: Annotated[bool, flag("--no-mask", help="Do not mask personal data in quotes (phone, ID, bank card, order numbers, e-mail, WeChat/QQ ids, addresses, recipient names).")] = False,
-    fmt: Annotated[str | None, typer.Option("--format", help="Output format when the extension does not tell.")] = None,
+    fmt: TableFormatOpt = None,
     overwrite: Annotated[bool, flag("--overwrite", help="Replace an existing output file.")] = False,
     tz: TzOpt = TZ_DEFAULT,
     engine: Annotated[Engine, typer.Option("--engine", help="local: read SCORED into this process; dask: SCORED is a Parquet dataset folder (koubei score --engine dask), counted part by part on Dask's distributed scheduler, only the counts and the flagged issues' rows coming back (needs pip install \"koubei\\[dask]\").")] = Engine.local,

@@ -17,6 +17,15 @@ class Lang(StrEnum):
     en = "en"
 
 
+class ExportFormat(StrEnum):
+    """``--format`` of export (koubei.export.EXPORT_FORMATS)."""
+
+    xlsx = "xlsx"
+    csv = "csv"
+    md = "md"
+    json = "json"
+
+
 def _statuses(values: list[str] | None) -> list[str] | None:
     """``--status new --status ongoing`` or ``--status new,ongoing`` → ``["new", "ongoing"]``."""
     out = [s for v in values or [] for s in split_list(v)]
@@ -26,7 +35,7 @@ def _statuses(values: list[str] | None) -> list[str] | None:
 def export(
     store: Annotated[Path, typer.Option("--store", help="Issue store file written by `koubei emerging --store FILE`.")],
     output: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (.xlsx .csv .md .json); default issues.<format> beside the store.")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", help="xlsx, csv, md or json, when the extension does not tell (an unknown one is exit 3, like other output errors).")] = None,
+    fmt: Annotated[ExportFormat | None, typer.Option("--format", case_sensitive=False, help="Issue list format when the extension does not tell (default: xlsx).")] = None,
     lang: Annotated[Lang, typer.Option("--lang", help="Language of headers, sheet names and labels.")] = Lang.zh,
     no_mask: Annotated[bool, flag("--no-mask", help="Do not mask personal data in quotes again (they are unmasked only if the store was filled with `koubei emerging --no-mask`).")] = False,
     status: Annotated[list[str] | None, typer.Option("--status", help="Only issues in these states: new, ongoing, resolved, muted (repeat or comma-separate; default: all but muted).")] = None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,6 +23,8 @@ from koubei.cli._options import (
     RawOpt,
     SheetOpt,
     SupplierColOpt,
+    TableFormat,
+    TableFormatOpt,
     TextColOpt,
     TimeColOpt,
     TzOpt,
@@ -37,15 +38,6 @@ from koubei.model.parallel import available_cores
 from koubei.scoring import DEFAULT_CHUNKSIZE, STREAM_FORMATS, ScoreSummary, score_file
 
 
-class OutFormat(StrEnum):
-    csv = "csv"
-    tsv = "tsv"
-    parquet = "parquet"
-    jsonl = "jsonl"
-    json = "json"
-    xlsx = "xlsx"
-
-
 def default_output(input_path: Path) -> Path:
     """``reviews.xlsx`` → ``reviews.scored.parquet`` beside it."""
     return input_path.with_name(input_path.stem + ".scored.parquet")
@@ -54,7 +46,7 @@ def default_output(input_path: Path) -> Path:
 def score(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="Review dump: .csv .tsv .jsonl .json .xlsx .parquet")],
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Output file (default: INPUT.scored.parquet beside the input).")] = None,
-    fmt: Annotated[OutFormat | None, typer.Option("--format", help="Output format (default: from the output's extension).")] = None,
+    fmt: TableFormatOpt = None,
     model: Annotated[Path | None, typer.Option("--model", help="Model bundle directory (default: the bundled models/default).")] = None,
     text_col: TextColOpt = None,
     id_col: IdColOpt = None,
@@ -157,9 +149,9 @@ def _open_ended(ticker: _render.Ticker) -> None:
         ticker.task = ticker.bar.add_task(ticker.label, total=None)
 
 
-def _check_engine_options(engine: Engine, fmt: OutFormat | None, scheduler: str | None,
+def _check_engine_options(engine: Engine, fmt: TableFormat | None, scheduler: str | None,
                           partitions: int | None) -> None:
-    if engine is Engine.dask and fmt not in (None, OutFormat.parquet):
+    if engine is Engine.dask and fmt not in (None, TableFormat.parquet):
         raise typer.BadParameter(f"--engine dask writes a folder of Parquet parts, not {fmt}",
                                  param_hint="--format")
     if engine is Engine.local and (scheduler or partitions):
