@@ -107,6 +107,7 @@ def test_gbk_dump_is_detected(tmp_path: Path) -> None:
     assert "太咸" in out.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_demo_tells_the_story_end_to_end(tmp_path: Path) -> None:
     res = invoke("demo", "-o", tmp_path / "d", "-q")
     assert res.exit_code == 0, res.output
@@ -248,9 +249,10 @@ def test_suggest_maps_an_id_column_of_a_gbk_workbook_export(tmp_path: Path) -> N
 
 
 def test_demo_still_reads_its_old_folder_option(tmp_path: Path) -> None:
-    res = invoke("demo", "--out-dir", tmp_path / "d", "-q")
-    assert res.exit_code == 0, res.output
-    assert (tmp_path / "d" / "report.html").is_file()
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    res = invoke("demo", "--out-dir", blocker / "sub", "-q")  # the folder it names is the one it tries
+    assert res.exit_code == 3 and "cannot create demo folder" in res.output and "file" in res.output
 
 
 def test_suggest_reads_a_headerless_dump(tmp_path: Path) -> None:

@@ -131,6 +131,7 @@ def test_cli_offers_the_strategies_suggest_knows() -> None:
     assert [s.value for s in CliStrategy] == [s.value for s in Strategy]
 
 
+@pytest.mark.slow
 def test_no_committee_leaves_it_out(tmp_path: Path) -> None:
     few = tmp_path / "few.csv"
     pd.read_csv(SNACK_LABELS, dtype=str, keep_default_na=False).head(40).to_csv(few, index=False)

@@ -198,6 +198,7 @@ CASES = [
 ]
 
 
+@pytest.mark.slow
 @needs_dask
 @pytest.mark.parametrize("options", CASES)
 def test_dataset_on_two_workers_equals_the_local_engine(cluster: Any, data: tuple[Path, Path],
@@ -211,6 +212,7 @@ def test_dataset_on_two_workers_equals_the_local_engine(cluster: Any, data: tupl
         assert dask.novel == 1
 
 
+@pytest.mark.slow
 @needs_dask
 def test_the_demo_scored_on_dask_gives_the_issues_of_its_concatenation(cluster: Any, tmp_path: Path) -> None:
     from koubei.engines import score_dataset
@@ -323,7 +325,9 @@ def test_a_part_that_is_not_scored_or_not_readable(cluster: Any, data: tuple[Pat
 
 
 @needs_dask
-def test_an_unreachable_scheduler_is_an_engine_error(data: tuple[Path, Path], tmp_path: Path) -> None:
+def test_an_unreachable_scheduler_is_an_engine_error(data: tuple[Path, Path], tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("koubei.engines.cluster.CONNECT_TIMEOUT", "1s")  # nothing listens: why wait 20 s
     res = runner.invoke(app, ["emerging", str(data[1]), "--engine", "dask", "--scheduler", "tcp://127.0.0.1:9",
                               "-o", str(tmp_path / "o.csv"), "--no-novel"])
     assert res.exit_code == EngineError.exit_code

@@ -193,6 +193,7 @@ def test_rare_topics_stay_cue_only_and_the_card_says_so(trained: Path) -> None:
     assert "authenticity_description" not in without.topics
 
 
+@pytest.mark.slow
 def test_training_is_deterministic(trained: Path, tmp_path: Path) -> None:
     res = invoke("train", DATA, "--base", BASE, "-o", tmp_path / "again", "--folds", 3, "-q")
     assert res.exit_code == 0, res.output

@@ -39,6 +39,10 @@ def released_result(fut: Any) -> Any:
     return out
 
 
+#: how long to try reaching a scheduler named by --scheduler before saying it cannot be reached
+CONNECT_TIMEOUT = "20s"
+
+
 @contextmanager
 def connect(distributed: Any, scheduler: str | None, n_workers: int | None) -> Iterator[Any]:
     """A client of the scheduler at ``scheduler``, or of a local cluster started for the call.
@@ -55,7 +59,7 @@ def connect(distributed: Any, scheduler: str | None, n_workers: int | None) -> I
             yield client
         return
     try:
-        client = distributed.Client(scheduler, timeout="20s")
+        client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError) as err:
         raise EngineError(
             f"cannot reach the Dask scheduler at {scheduler} ({err}); start one with "
