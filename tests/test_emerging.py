@@ -76,6 +76,24 @@ def test_a_rise_that_comes_every_summer_does_not_alarm() -> None:
     assert set(naive.issues["topic"]) == {"freshness_quality"}
 
 
+def test_a_quiet_shop_whose_last_year_was_sparse_keeps_its_own_baseline() -> None:
+    """A season a year back with two reviews says little: it must not lift the quiet shop's
+    baseline (1 %) to the rate of all shops (乙 complains 12 % of the time) and hide 12 in 80."""
+    weeks = 60
+    start = pd.Timestamp("2024-01-01", tz="Asia/Shanghai")
+    quiet = [2 if w < 10 else 80 for w in range(weeks)]
+    rows = []
+    for w in range(weeks):
+        rows += weekly(1, quiet[w], 0.0125 if w < weeks - 1 else 0.15, start=start + pd.Timedelta(weeks=w),
+                       seed=w, offset=10_000 * w, supplier="甲食品厂")
+        rows += weekly(1, 80, 0.12, start=start + pd.Timedelta(weeks=w), seed=100 + w,
+                       offset=10_000 * w + 5_000, supplier="乙食品厂")
+    res = find_emerging(frame(rows), freq="W", by=["supplier"], windows=1)
+    hits = res.issues[res.issues["topic"] == "taste"]
+    assert hits["cell_label"].tolist() == ["甲食品厂"]
+    assert hits.iloc[0]["count"] == 12 and hits.iloc[0]["baseline_rate"] < 0.05
+
+
 def test_a_tiny_supplier_with_two_complaints_does_not_alarm() -> None:
     rows = weekly(10, 30, 0.03, seed=7)
     last = MONDAY + pd.Timedelta(days=70)

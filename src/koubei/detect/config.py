@@ -20,10 +20,10 @@ class EmergingConfig:
             using at most half of it (``scripts/calibrate_emerging.py``, results in
             scripts/results/calibrate_emerging.json): on the bench's hotpot stream, run by
             shop over every window, the tuning half of the shops (10) gives 0.08 issues per
-            100 key-windows monthly and 0.02 weekly at q = 0.05 but 0.17 monthly at 0.1, so
-            0.05 is the largest q of the grid within half the budget; the other 11 shops
-            confirm it (0.06 monthly, 0.03 weekly; all 21: 0.03, 0.02). Real streams hold
-            real bursts, so these are upper bounds. Weekly alone would allow 0.2 there, but
+            100 key-windows monthly and 0.01 weekly at q = 0.02 but 0.15 monthly at 0.05, so
+            0.02 is the largest q of the grid within half the budget; the other 11 shops
+            confirm it (0.05 monthly, 0.02 weekly; all 21: 0.05, 0.02). Real streams hold
+            real bursts, so these are upper bounds. Weekly alone would allow more, but
             a synthetic null stream with few cells a window (tests/test_emerging.py) reaches
             0.07-0.18 at q = 0.2 (three seeds), so one default serves both.
         prior_strength: pseudo-reviews shrinking a cell's baseline toward the key's overall rate.
@@ -38,7 +38,7 @@ class EmergingConfig:
     drift_windows: int = 3
     min_count: int = 5
     min_lift: float = 1.5
-    max_q: float = 0.05
+    max_q: float = 0.02
     prior_strength: float = 20.0
     max_dispersion: float = 10.0
     seasonal: bool = True

@@ -14,7 +14,8 @@ not held to the same certainty as one with 40,000):
 The baseline rate is shrunk toward the key's rate over all cells
 (``prior_strength`` pseudo-reviews), and raised to the same season's rate a
 year earlier when that is higher, so a complaint that rises every summer does
-not alarm every summer. Over-dispersion -- real complaint shares vary more
+not alarm every summer; the seasonal rate is shrunk toward the cell's own
+recent rate, so a season with few reviews does not raise it. Over-dispersion -- real complaint shares vary more
 between windows than a binomial allows -- is estimated per key from the
 baseline windows of all cells (Pearson χ² / df, at least 1, each window's
 residual capped so one past burst does not count as noise) and deflates the
@@ -101,7 +102,10 @@ def _baseline_rate(cube: Cube, t: int, prior: np.ndarray, params: RiseParams) ->
     if t - lag - h < 0:
         return recent
     ns, cs = cube.span(t - lag - h, t - lag + h + 1)
-    seasonal = (cs + m * prior[None, :]) / (ns[:, None] + m)
+    # shrunk toward the cell's own recent rate, not the prior over all cells: a season with few
+    # reviews a year ago says little, and must not lift a quiet shop's baseline to the average
+    # shop's (a burst of 12 taste complaints in 80 reviews was missed so)
+    seasonal = (cs + m * recent) / (ns[:, None] + m)
     return np.maximum(recent, seasonal)
 
 
