@@ -15,8 +15,9 @@ The baseline rate is shrunk toward the key's rate over all cells
 (``prior_strength`` pseudo-reviews), and raised to the same season's rate a
 year earlier when that is higher, so a complaint that rises every summer does
 not alarm every summer; the seasonal rate is shrunk toward the cell's own
-recent rate, so a season with few reviews does not raise it. Over-dispersion -- real complaint shares vary more
-between windows than a binomial allows -- is estimated per key from the
+recent rate, so a season with few reviews does not raise it. Over-dispersion
+-- real complaint shares vary more between windows than a binomial allows --
+is estimated per key from the
 baseline windows of all cells (Pearson χ² / df, at least 1, each window's
 residual capped so one past burst does not count as noise) and deflates the
 effective sample sizes (quasi-likelihood).
