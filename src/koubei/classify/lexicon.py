@@ -24,6 +24,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -38,15 +39,23 @@ from koubei.taxonomy import read_yaml_or_json
 _GAP = "|"
 #: any character but clause punctuation and the placeholder
 _IN_CLAUSE = "[^,，。.!！?？;；|]"
+#: distinct texts whose evidence each lexicon remembers: clauses repeat within a batch (a
+#: clause read for several topics, the opinion phrase's clause) and across reviews (好评, 味道不错)
+MEMO_SIZE = 20_000
 
 
 def default_lexicon_path() -> Path:
     return corpora_path("lexicon", "polarity.yaml")
 
 
+def _by_length(words: list[str] | tuple[str, ...]) -> list[str]:
+    """Distinct words, longest first (so 没有 wins over 没)."""
+    return sorted(set(words), key=len, reverse=True)
+
+
 def _alt(words: list[str] | tuple[str, ...]) -> str:
     """A regex alternation of literal words, longest first (so 没有 wins over 没)."""
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    return "|".join(map(re.escape, _by_length(words)))
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,10 @@ class Evidence:
         return polarity
 
 
+#: the evidence of a text in which no pattern matches (most clauses)
+NO_EVIDENCE = Evidence()
+
+
 def evidence_features(evidence: list[Evidence]) -> np.ndarray:
     """Rows × 4: praise, complaint, worse-than-before and leftover-negator counts, capped at 3
     and scaled to 0-1 (what the sentiment's gold head reads)."""
@@ -108,6 +121,8 @@ class PolarityLexicon:
     mask: tuple[str, ...]
     contrast: tuple[str, ...] = ()
     _res: dict[str, re.Pattern[str]] = field(init=False, repr=False, compare=False)
+    _any: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _memo: Any = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         neg, fill = _alt(self.negators), _alt(self.fillers)
@@ -123,7 +138,10 @@ class PolarityLexicon:
             "worse": many(self.worse_than_before),
             "praise": many(self.praise),
             "denied": re.compile(f"(?:{neg})(?:{fill})*(?:{strong}|{weak})"),
-            "complaint": re.compile(f"{strong}|(?:{_alt(self.degree)})(?:{weak})"),
+            # strong | (?:degree)(?:weak), spelt with each branch opening on a literal: the
+            # same matches, but the regex engine then skips positions no branch can start at
+            "complaint": re.compile("|".join([strong, *(f"{re.escape(d)}(?:{weak})"
+                                                        for d in _by_length(self.degree))])),
             "negator": re.compile(neg),
             # a contrast word opening a clause: 味道还可以，就是有点油
             "contrast": re.compile(f"(?:^|(?<=[,，。.!！?？;；|~～ ]))(?:{many(self.contrast).pattern})"),
@@ -132,9 +150,23 @@ class PolarityLexicon:
             # 一点没缩水, 不比以前差: a worse word or comparison denied is praise
             "denied_worse": re.compile(f"(?:{neg})(?:{fill})*(?:{many(self.worse_than_before).pattern})"),
         }
+        self._any = _union(list(self._res.values()))
+        self._memo = lru_cache(maxsize=MEMO_SIZE)(self._evidence)
+
+    def __getstate__(self) -> dict[str, Any]:  # the memo (a cache of a bound method) is not picklable
+        return {k: v for k, v in self.__dict__.items() if k != "_memo"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._memo = lru_cache(maxsize=MEMO_SIZE)(self._evidence)
 
     def evidence(self, text: str) -> Evidence:
         """The evidence in one normalized text (a clause, or several joined)."""
+        return self._memo(text)  # type: ignore[no-any-return]
+
+    def _evidence(self, text: str) -> Evidence:
+        if self._any is not None and not self._any.search(text):
+            return NO_EVIDENCE  # no pattern matches: nothing is masked, so no later pass can match
         res = self._res
         found: dict[str, list[str]] = {"praise": [], "complaint": [], "worse": [], "denial": [],
                                        "contrast": res["contrast"].findall(text)}  # before masking 不过
@@ -156,11 +188,15 @@ class PolarityLexicon:
         text = take("praise", "denied", text)
         text = take("complaint", "complaint", text)
         take("denial", "negator", text)
+        if not any(found.values()):
+            return NO_EVIDENCE
         return Evidence(**{k: tuple(v) for k, v in found.items()})
 
     def evidence_of(self, clauses: list[str]) -> Evidence:
         """The evidence of several clauses, each read on its own (no pattern spans two)."""
-        parts = [self.evidence(t) for t in clauses]
+        parts = [e for e in map(self.evidence, clauses) if e is not NO_EVIDENCE]
+        if len(parts) <= 1:
+            return parts[0] if parts else NO_EVIDENCE
         return Evidence(*(tuple(x for e in parts for x in getattr(e, k)) for k in
                           ("praise", "complaint", "worse", "denial", "contrast")))
 
@@ -176,6 +212,15 @@ class PolarityLexicon:
     def sha256(self) -> str:
         blob = json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()
+
+
+def _union(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One pattern that matches wherever any of ``patterns`` does; None when they cannot be
+    joined (a pattern with global inline flags)."""
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns))
+    except re.error:
+        return None
 
 
 _LISTS = ("negators", "fillers", "complaints", "weak_complaints", "degree", "praise", "past",
