@@ -115,10 +115,14 @@ def dump(out: Path, data: Path, per_source: int) -> int:
                         cues_clauses=c.cues.matrix(clause_norms).toarray())
     lex = c.lexicon
     assert lex is not None, "the bundled model has a lexicon"
+    # the whole batch at once where the lexicon reads batches (evidence_many), else text by text
+    many = getattr(lex, "evidence_many", lambda texts: [lex.evidence(t) for t in texts])
+    doc_ev, clause_ev = iter(many(doc_norms)), iter(many([k.norm for d in docs for k in d.clauses]))
+    features = iter(lex.features(doc_norms).tolist())
     _write_jsonl(out / "evidence.jsonl", (
-        {"doc": _ev(lex.evidence(d.norm)), "clauses": [_ev(lex.evidence(k.norm)) for k in d.clauses],
-         "of": _ev(lex.evidence_of([k.norm for k in d.clauses])),
-         "features": lex.features([d.norm]).tolist()} for d in docs))
+        {"doc": _ev(next(doc_ev)), "clauses": [_ev(next(clause_ev)) for _ in d.clauses],
+         "of": _ev(lex.evidence_of([k.norm for k in d.clauses])), "features": [next(features)]}
+        for d in docs))
     _write_jsonl(out / "predictions.jsonl", (dataclasses.asdict(p) for p in model.predict(texts)))
     _write_jsonl(out / "score.jsonl", _frame_rows(model.score(texts)))
     with tempfile.TemporaryDirectory() as tmp:

@@ -14,6 +14,7 @@ import numpy as np
 from scipy import sparse
 
 from koubei.taxonomy import Taxonomy
+from koubei.text.batch import Joined
 
 #: joins a batch's texts for :meth:`CueMatcher.counts`; no cue may hold it
 _SEP = "\x00"
@@ -47,18 +48,15 @@ class CueMatcher:
     def counts(self, texts: Sequence[str]) -> np.ndarray:
         """Cue hits per text (rows) and topic (columns): ``len(hits(text)[j])`` for every text.
 
-        Each topic's pattern scans the whole batch once, the texts joined by a
-        character no cue holds: no match spans two texts, and the scan takes up
-        each text afresh, as ``findall`` on it alone would.
+        Each topic's pattern (literal words) scans the whole batch once, the
+        texts joined by a character no cue holds (:mod:`koubei.text.batch`).
         """
-        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        starts = np.cumsum(lengths + 1) - lengths - 1
-        joined = _SEP.join(texts)
+        joined = Joined(texts, _SEP)
         out = np.zeros((len(texts), len(self._res)), dtype=np.int64)
         for j, r in enumerate(self._res):
             if r is not None:
-                at = np.fromiter((m.start() for m in r.finditer(joined)), dtype=np.int64)
-                out[:, j] = np.bincount(np.searchsorted(starts, at, side="right") - 1, minlength=len(texts))
+                at = np.fromiter((m.start() for m in r.finditer(joined.text)), dtype=np.int64)
+                out[:, j] = np.bincount(joined.owners(at), minlength=len(texts))
         return out
 
     def matrix(self, texts: Sequence[str], counts: np.ndarray | None = None) -> sparse.csr_matrix:

@@ -23,8 +23,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +33,15 @@ import numpy as np
 from koubei.errors import TaxonomyError
 from koubei.resources import corpora_path
 from koubei.taxonomy import read_yaml_or_json
+from koubei.text.batch import Joined, scans_alike
 
 #: placeholder for a matched or masked span, so that later patterns cannot
 #: match across or inside it
 _GAP = "|"
 #: any character but clause punctuation and the placeholder
 _IN_CLAUSE = "[^,，。.!！?？;；|]"
+#: what an empty list compiles to
+_NEVER = "(?!)"
 #: distinct texts whose evidence each lexicon remembers: clauses repeat within a batch (a
 #: clause read for several topics, the opinion phrase's clause) and across reviews (好评, 味道不错)
 MEMO_SIZE = 20_000
@@ -122,7 +125,8 @@ class PolarityLexicon:
     contrast: tuple[str, ...] = ()
     _res: dict[str, re.Pattern[str]] = field(init=False, repr=False, compare=False)
     _any: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
-    _memo: Any = field(init=False, repr=False, compare=False)
+    _joinable: bool = field(init=False, repr=False, compare=False)
+    _memo: dict[str, Evidence] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         neg, fill = _alt(self.negators), _alt(self.fillers)
@@ -130,7 +134,7 @@ class PolarityLexicon:
         past = _alt(self.past)
 
         def many(patterns: tuple[str, ...]) -> re.Pattern[str]:
-            return re.compile("|".join(f"(?:{p.replace('PAST', past)})" for p in patterns) or "(?!)")
+            return re.compile("|".join(f"(?:{p.replace('PAST', past)})" for p in patterns) or _NEVER)
 
         self._res = {
             "mask": many(self.mask),
@@ -151,25 +155,55 @@ class PolarityLexicon:
             "denied_worse": re.compile(f"(?:{neg})(?:{fill})*(?:{many(self.worse_than_before).pattern})"),
         }
         self._any = _union(list(self._res.values()))
-        self._memo = lru_cache(maxsize=MEMO_SIZE)(self._evidence)
+        # a batch is read joined by the placeholder when every pattern reads it as the edge of a
+        # text; the contrast's own anchor (^, or a mark before it: the placeholder is one) does
+        parts = [p.pattern for k, p in self._res.items() if k != "contrast"] + [many(self.contrast).pattern]
+        self._joinable = all(p == _NEVER or scans_alike(p, _GAP) for p in parts)
+        self._memo = {}
 
-    def __getstate__(self) -> dict[str, Any]:  # the memo (a cache of a bound method) is not picklable
-        return {k: v for k, v in self.__dict__.items() if k != "_memo"}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._memo = lru_cache(maxsize=MEMO_SIZE)(self._evidence)
+    def __getstate__(self) -> dict[str, Any]:  # a worker process gets no copy of the memo
+        return {**self.__dict__, "_memo": {}}
 
     def evidence(self, text: str) -> Evidence:
         """The evidence in one normalized text (a clause, or several joined)."""
-        return self._memo(text)  # type: ignore[no-any-return]
+        ev = self._memo.get(text)
+        return self.evidence_many([text])[0] if ev is None else ev
 
-    def _evidence(self, text: str) -> Evidence:
+    def evidence_many(self, texts: Sequence[str]) -> list[Evidence]:
+        """:meth:`evidence` of each text; texts not read before are read together, in one pass
+        per pattern where the lexicon's patterns allow it (:mod:`koubei.text.batch`)."""
+        memo = self._memo
+        found = {t: memo.get(t) for t in texts}
+        todo = [t for t, e in found.items() if e is None]
+        if todo:
+            if self._joinable and len(todo) > 1:
+                joined = Joined(todo, _GAP)
+                read = self._read(joined.text, joined.owner, len(todo))
+            else:
+                read = [self._read_one(t) for t in todo]
+            found.update(zip(todo, read))
+            if len(memo) + len(todo) > MEMO_SIZE:
+                memo.clear()
+            memo.update(zip(todo, read))
+        return [found[t] for t in texts]  # type: ignore[misc]
+
+    def _read_one(self, text: str) -> Evidence:
         if self._any is not None and not self._any.search(text):
             return NO_EVIDENCE  # no pattern matches: nothing is masked, so no later pass can match
+        return self._read(text, lambda pos: 0, 1)[0]
+
+    def _read(self, text: str, owner: Callable[[int], int], n: int) -> list[Evidence]:
+        """The evidence of the ``n`` texts in ``text`` (one text, or several joined); ``owner``
+        tells which text holds a position."""
         res = self._res
-        found: dict[str, list[str]] = {"praise": [], "complaint": [], "worse": [], "denial": [],
-                                       "contrast": res["contrast"].findall(text)}  # before masking 不过
+        found: list[dict[str, list[Any]]] = [{} for _ in range(n)]
+
+        def add(kind: str, m: re.Match[str], what: Any) -> None:
+            found[owner(m.start())].setdefault(kind, []).append(what)
+
+        groups = res["contrast"].groups
+        for m in res["contrast"].finditer(text):  # before masking 不过
+            add("contrast", m, _found_item(m, groups))
         text = res["mask"].sub(lambda m: _GAP * len(m.group()), text)
 
         def take(kind: str, pattern: str, s: str) -> str:
@@ -177,7 +211,7 @@ class PolarityLexicon:
                 k = kind
                 if kind == "worse" and res["complaint_ahead"].match(s, m.end()):
                     k = "praise"  # 没有以前那么贵: better, not worse
-                found[k].append(m.group())
+                add(k, m, m.group())
                 return _GAP * len(m.group())
             return res[pattern].sub(hit, s)
 
@@ -188,9 +222,7 @@ class PolarityLexicon:
         text = take("praise", "denied", text)
         text = take("complaint", "complaint", text)
         take("denial", "negator", text)
-        if not any(found.values()):
-            return NO_EVIDENCE
-        return Evidence(**{k: tuple(v) for k, v in found.items()})
+        return [Evidence(**{k: tuple(v) for k, v in f.items()}) if f else NO_EVIDENCE for f in found]
 
     def evidence_of(self, clauses: list[str]) -> Evidence:
         """The evidence of several clauses, each read on its own (no pattern spans two)."""
@@ -202,7 +234,7 @@ class PolarityLexicon:
 
     def features(self, texts: list[str]) -> np.ndarray:
         """Rows × 4 of :func:`evidence_features` for each text's :meth:`evidence`."""
-        return evidence_features([self.evidence(t) for t in texts])
+        return evidence_features(self.evidence_many(texts))
 
     # -- persistence as plain data -------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -212,6 +244,14 @@ class PolarityLexicon:
     def sha256(self) -> str:
         blob = json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()
+
+
+def _found_item(m: re.Match[str], groups: int) -> Any:
+    """What ``findall`` lists for match ``m`` of a pattern with ``groups`` groups."""
+    if not groups:
+        return m.group()
+    got = m.groups(default="")
+    return got[0] if groups == 1 else got
 
 
 def _union(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:

@@ -171,7 +171,7 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
     z_rev = c.sentiment.pooled_decision(X)  # what the polarity head was trained on
     z = c.sentiment.decision_function(X, pooled=z_rev)
     p_pos = sigmoid(z)
-    evidence = None if c.lexicon is None else [c.lexicon.evidence(t) for t in texts]
+    evidence = None if c.lexicon is None else c.lexicon.evidence_many(texts)
     labels = c.sentiment.label_rows(X, z_rev, z, None if evidence is None else evidence_features(evidence))
     clauses, owner = clause_index(docs)
     clause_texts = [d.norm for d in clauses]
@@ -309,6 +309,7 @@ def settle_by_lexicon(c: Components, pol: list[str], ctx: list[list[list[int]]],
     """
     if c.lexicon is None:
         return pol
+    c.lexicon.evidence_many([clause_texts[r] for per in ctx for rows in per for r in rows])  # together, once
     out, k = list(pol), 0
     for per in ctx:
         for rows in per:
