@@ -7,7 +7,7 @@ import re
 import pytest
 
 from koubei.classify.lexicon import load_lexicon
-from koubei.text.batch import Joined, scans_alike
+from koubei.text.batch import Joined, scans_alike, with_first_chars
 
 
 @pytest.mark.parametrize(("pattern", "alike"), [
@@ -39,3 +39,23 @@ def test_the_shipped_lexicon_reads_a_batch_as_each_text_alone() -> None:
     lex, alone = load_lexicon(), load_lexicon()
     assert lex._joinable
     assert lex.evidence_many(texts) == [alone._read_one(t) for t in texts]
+
+
+@pytest.mark.parametrize(("pattern", "starts"), [
+    ("(还行|还可以(?!开始))|在线(?![客支])|\\bnice\\b", "还在n"),  # a group, a literal, an assertion first
+    ("(?:^|(?<=[,，]))(?:就是|但是)", "就但"),  # zero-width first: the next item gives the first character
+    ("x?(?:ab|[c-e])", "xace"),  # an optional item adds its first characters to the next one's
+])
+def test_first_chars_prefilter_finds_the_same_matches(pattern: str, starts: str) -> None:
+    plain = re.compile(pattern)
+    fast = with_first_chars(plain)
+    assert fast.pattern.startswith("(?=[") and set(starts) <= set(fast.pattern[4:fast.pattern.index("]")])
+    text = "还行，就是在线nice,但是还可以开始 xab c 在线客服 nicer e"
+    assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)]
+    assert fast.groups == plain.groups
+
+
+@pytest.mark.parametrize("pattern", ["没有|没", "[ab]x", "x*", "[^,]x|y", "a.b|c", "(?i:ab)|(c)"])
+def test_first_chars_leaves_quick_or_unknown_patterns(pattern: str) -> None:
+    plain = re.compile(pattern)
+    assert with_first_chars(plain) is plain

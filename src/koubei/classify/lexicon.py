@@ -33,7 +33,7 @@ import numpy as np
 from koubei.errors import TaxonomyError
 from koubei.resources import corpora_path
 from koubei.taxonomy import read_yaml_or_json
-from koubei.text.batch import Joined, scans_alike
+from koubei.text.batch import Joined, scans_alike, with_first_chars
 
 #: placeholder for a matched or masked span, so that later patterns cannot
 #: match across or inside it
@@ -154,11 +154,13 @@ class PolarityLexicon:
             # 一点没缩水, 不比以前差: a worse word or comparison denied is praise
             "denied_worse": re.compile(f"(?:{neg})(?:{fill})*(?:{many(self.worse_than_before).pattern})"),
         }
-        self._any = _union(list(self._res.values()))
+        any_ = _union([p for k, p in self._res.items() if k != "complaint_ahead"])  # only read after worse
+        self._any = None if any_ is None else with_first_chars(any_)
         # a batch is read joined by the placeholder when every pattern reads it as the edge of a
         # text; the contrast's own anchor (^, or a mark before it: the placeholder is one) does
         parts = [p.pattern for k, p in self._res.items() if k != "contrast"] + [many(self.contrast).pattern]
         self._joinable = all(p == _NEVER or scans_alike(p, _GAP) for p in parts)
+        self._res = {k: with_first_chars(p) for k, p in self._res.items()}  # the same matches, sooner
         self._memo = {}
 
     def __getstate__(self) -> dict[str, Any]:  # a worker process gets no copy of the memo
@@ -176,16 +178,25 @@ class PolarityLexicon:
         found = {t: memo.get(t) for t in texts}
         todo = [t for t, e in found.items() if e is None]
         if todo:
-            if self._joinable and len(todo) > 1:
-                joined = Joined(todo, _GAP)
-                read = self._read(joined.text, joined.owner, len(todo))
-            else:
-                read = [self._read_one(t) for t in todo]
+            read = self._read_many(todo)
             found.update(zip(todo, read))
             if len(memo) + len(todo) > MEMO_SIZE:
                 memo.clear()
             memo.update(zip(todo, read))
         return [found[t] for t in texts]  # type: ignore[misc]
+
+    def _read_many(self, texts: list[str]) -> list[Evidence]:
+        """Evidence of each text: texts where no pattern matches at all have none (most clauses);
+        the others are read joined, where the lexicon's patterns allow it."""
+        if not self._joinable or self._any is None:
+            return [self._read_one(t) for t in texts]
+        some = [i for i, t in enumerate(texts) if self._any.search(t)]
+        out = [NO_EVIDENCE] * len(texts)
+        if some:
+            joined = Joined([texts[i] for i in some], _GAP)
+            for i, ev in zip(some, self._read(joined.text, joined.owner, len(some))):
+                out[i] = ev
+        return out
 
     def _read_one(self, text: str) -> Evidence:
         if self._any is not None and not self._any.search(text):

@@ -1,4 +1,4 @@
-"""One regular-expression pass over a batch of texts, finding what each text alone gives.
+"""Regular expressions over many texts: one pass over a batch, and a faster start for alternations.
 
 Scanning texts one at a time costs a call per text and pattern, a few
 microseconds on a short review, more than the scan itself. Joined by a
@@ -10,6 +10,10 @@ where the string starts or ends (``^``, ``$``, ``\\A``, ``\\Z``), and every matc
 takes at least one character. :func:`scans_alike` checks that on the parsed
 pattern, for patterns read from data files; where it cannot tell, it says no and
 callers scan text by text.
+
+:func:`with_first_chars` puts before an alternation the characters a match can
+start with, so the regex engine skips positions no branch can start at (it
+does so by itself only when every branch opens on a literal).
 """
 
 from __future__ import annotations
@@ -108,3 +112,65 @@ def _in_class(items: Any, sep: int) -> bool:
         else:
             return True
     return hit != negate
+
+
+def with_first_chars(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` behind a lookahead for the characters its matches start with: the same
+    matches, found faster where the regex engine would otherwise try every branch at every
+    position. ``pattern`` itself where that is already quick (it opens on a literal or a class,
+    or every branch does) or the characters cannot be told."""
+    try:
+        items = _parser.parse(pattern.pattern, pattern.flags)
+        if pattern.flags & re.IGNORECASE or _opens_quickly(items):
+            return pattern
+        first = _first_chars(items)
+    except (re.error, AttributeError, TypeError, ValueError, IndexError):
+        return pattern
+    if first is None or first[1]:  # unknown, or the pattern may match nothing
+        return pattern
+    return re.compile(f"(?=[{''.join(dict.fromkeys(first[0]))}])(?:{pattern.pattern})", pattern.flags)
+
+
+def _opens_quickly(items: Any) -> bool:
+    """What re's compiler turns into a scan for the first character (its ``_get_charset_prefix``)."""
+    while len(items) and items[0][0] is C.SUBPATTERN:
+        items = items[0][1][3]
+    if not len(items):
+        return False
+    op, av = items[0]
+    return op in (C.LITERAL, C.IN) or (op is C.BRANCH and all(len(b) and b[0][0] is C.LITERAL for b in av[1]))
+
+
+def _first_chars(items: Any) -> tuple[list[str], bool] | None:
+    """Character-class pieces for the first character of a match of ``items``, and whether
+    ``items`` may match nothing; None when unsure (a negated class, ``.``, a back-reference...)."""
+    out: list[str] = []
+    for op, av in items:
+        if op is C.LITERAL:
+            return [*out, re.escape(chr(av))], False
+        if op is C.IN:
+            for iop, iav in av:
+                if iop is C.LITERAL:
+                    out.append(re.escape(chr(iav)))
+                elif iop is C.RANGE:
+                    out.append(f"{re.escape(chr(iav[0]))}-{re.escape(chr(iav[1]))}")
+                else:
+                    return None
+            return out, False
+        if op in (C.AT, C.ASSERT, C.ASSERT_NOT):  # takes no character: the next item gives the first
+            continue
+        if op is C.BRANCH:
+            parts = [_first_chars(b) for b in av[1]]
+        elif op is C.SUBPATTERN and not av[1] and not av[2]:
+            parts = [_first_chars(av[3])]
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
+            inner = _first_chars(av[2])
+            parts = [inner if inner is None or av[0] else (inner[0], True)]
+        else:
+            return None
+        if any(p is None for p in parts):
+            return None
+        out += [c for p in parts for c in p[0]]  # type: ignore[index]
+        if not any(p[1] for p in parts):  # type: ignore[index]
+            return out, False
+    return out, True
