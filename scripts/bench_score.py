@@ -3,6 +3,7 @@
     python scripts/bench_score.py [--rows 100000] [--data-dir DIR] [--keep DIR]
     python scripts/bench_score.py --memory-series 100000,1000000,5000000 [--unique]
     python scripts/bench_score.py --stages [--rows N] [--unique]   # CPU per stage, in process
+    python scripts/bench_score.py --mixed [--rows 100000] [--repeat 3] [--baseline ../main/src]
 
 Replicates sentiment/waimai_10k.csv's reviews to --rows rows (a CSV in a temp
 folder; with --unique each copy gets a distinct suffix such as " 第12345单", so
@@ -19,6 +20,19 @@ process or one of its workers) and the peak of the whole process tree's
 PSS (proportional set size: shared pages split between the processes that
 share them), sampled every 0.2 s from /proc; written to
 scripts/results/bench_score_scale.json.
+
+--mixed instead scores --rows distinct real reviews (no text repeated, no
+suffix): every distinct text of online_shopping, waimai, hotel and the hotpot
+reviews, topped up with cosmetics reviews and car-forum comments when --rows
+asks for more, shuffled with a fixed seed. `koubei score` runs end to end in a
+child process (default options: one worker per core, Parquet) --repeat times,
+alternating with plain `jieba.lcut` over the same texts in this process; the
+medians, their ratio, the largest process's peak RSS, and the start-up times
+(`import koubei`, `koubei --help`, `koubei score --help`; median of 5 child
+runs each) go to scripts/results/bench_score_mixed.json. With --baseline SRC
+(another checkout's src, e.g. main's) that checkout's `koubei score` runs too,
+in the same turns (this, baseline, jieba; repeated), so that both meet the same
+load on a shared machine; its figures go under "baseline".
 """
 
 from __future__ import annotations
@@ -33,10 +47,20 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from koubei.datasets import SENTIMENT_FILES, find_corpora
+from koubei.datasets import SENTIMENT_FILES, UNLABELLED_FILES, find_corpora
+
+#: --mixed: the issue's four sources first, then the top-ups, file -> text column
+MIXED_SOURCES = {
+    SENTIMENT_FILES["shopping"]: "review", SENTIMENT_FILES["waimai"]: "review",
+    SENTIMENT_FILES["hotel"]: "review", "timed/meituan_wuhan_hotpot_reviews.csv": "review",
+    **{k: v for k, v in UNLABELLED_FILES.items() if "cosmetics" in k},
+    "aspects/bdci2018_car_topics.csv": "content",
+}
 
 
 def make_dump(data: Path, rows: int, folder: Path, unique: bool = False) -> tuple[Path, list[str]]:
@@ -69,13 +93,14 @@ _RUSAGE_WRAPPER = ("import resource, subprocess, sys; rc = subprocess.call(sys.a
                    "print(u.ru_maxrss, u.ru_utime + u.ru_stime, file=sys.stderr); sys.exit(rc)")
 
 
-def run_score(dump: Path, out: Path, extra: list[str] | None = None) -> dict[str, float]:
+def run_score(dump: Path, out: Path, extra: list[str] | None = None,
+              env: dict[str, str] | None = None) -> dict[str, float]:
     cmd = [sys.executable, "-m", "koubei.cli", "score", str(dump), "-o", str(out), "-q", "--overwrite",
            *(extra or [])]
     t0 = time.perf_counter()
     with tempfile.TemporaryFile() as log:  # a file, not a pipe: a full pipe would block the child
         proc = subprocess.Popen([sys.executable, "-c", _RUSAGE_WRAPPER, *cmd],
-                                stdout=subprocess.DEVNULL, stderr=log)
+                                stdout=subprocess.DEVNULL, stderr=log, env=env)
         tree_peak = sample_tree_pss(proc)
         wall = time.perf_counter() - t0
         log.seek(0)
@@ -210,6 +235,110 @@ def stage_split(dump: Path, rows: int, model_path: str | None) -> dict[str, obje
             "cpu_s_load_and_score_file": round(whole, 2), "stages": stages}
 
 
+def mixed_texts(data: Path, rows: int, seed: int = 0) -> tuple[list[str], dict[str, int]]:
+    """``rows`` distinct real review texts (see --mixed), shuffled; and how many came from each file.
+
+    Raises:
+        SystemExit: the corpora hold fewer distinct texts than ``rows``.
+    """
+    source: dict[str, str] = {}  # text -> the first file it is in, files in MIXED_SOURCES order
+    for rel, col in MIXED_SOURCES.items():
+        s = pd.read_csv(data / rel, usecols=[col], dtype={col: str})[col].dropna()
+        for t in s[s.str.strip() != ""]:
+            source.setdefault(t, rel)
+    if len(source) < rows:
+        raise SystemExit(f"only {len(source)} distinct texts in the corpora; ask for fewer --rows")
+    picked = list(source)[:rows]  # the four named sources whole, then as many top-ups as needed
+    texts = [picked[i] for i in np.random.default_rng(seed).permutation(rows)]
+    by_source: dict[str, int] = {}
+    for t in texts:
+        by_source[source[t]] = by_source.get(source[t], 0) + 1
+    return texts, by_source
+
+
+def startup_times(runs: int = 5, env: dict[str, str] | None = None) -> dict[str, float]:
+    """Median wall seconds of ``import koubei``, ``koubei --help`` and ``koubei score --help`` (children)."""
+    cmds = {"import_koubei_s": ["-c", "import koubei"], "koubei_help_s": ["-m", "koubei.cli", "--help"],
+            "koubei_score_help_s": ["-m", "koubei.cli", "score", "--help"]}
+    out = {}
+    for name, args in cmds.items():
+        times = []
+        for _ in range(runs + 1):  # the first run warms the file cache and is not counted
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, *args], check=True, stdout=subprocess.DEVNULL, env=env)
+            times.append(time.perf_counter() - t0)
+        out[name] = round(float(np.median(times[1:])), 3)
+    return out
+
+
+def mixed_bench(data: Path, rows: int, repeat: int, extra: list[str], keep: str | None,
+                baseline: str | None = None) -> dict[str, Any]:
+    """--mixed: ``koubei score`` end to end and plain jieba on the same distinct texts, in turn; with
+    ``baseline`` (another checkout's ``src``), its ``koubei score`` too, in the same turns."""
+    texts, by_source = mixed_texts(data, rows)
+    envs: dict[str, dict[str, str] | None] = {"koubei": None}
+    if baseline:
+        envs["baseline"] = {**os.environ, "PYTHONPATH": str(Path(baseline).resolve())}
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in envs}
+    jieba_s = []
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(keep or tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        dump = folder / f"mixed_{rows}.csv"
+        pd.DataFrame({"评论内容": texts}).to_csv(dump, index=False)
+        jieba_only(texts[:2000])  # load jieba's dictionary once, outside the timings
+        for _ in range(repeat):
+            for name, env in envs.items():
+                runs[name].append(run_score(dump, folder / "scored.parquet", extra, env))
+            jieba_s.append(jieba_only(texts))
+    seg = float(np.median(jieba_s))
+    res: dict[str, Any] = {"rows": rows, "distinct_texts": len(set(texts)), "texts_by_source": by_source,
+                           "mean_chars": round(float(np.mean([len(t) for t in texts])), 1),
+                           "jieba_lcut_seconds": round(seg, 2), "jieba_lcut_reviews_per_s": round(rows / seg)}
+    for name, env in envs.items():
+        part = _score_figures(runs[name], rows, seg)
+        part["startup"] = startup_times(env=env)
+        if name == "koubei":
+            res.update(part)
+        else:
+            res["baseline"] = {"koubei": _koubei_source(baseline), **part}
+    res["jieba_lcut_runs_seconds"] = [round(j, 2) for j in jieba_s]
+    return res
+
+
+def _score_figures(runs: list[dict[str, float]], rows: int, jieba_seconds: float) -> dict[str, Any]:
+    """Medians of ``run_score``'s runs as the results file names them, and the ratio to jieba."""
+    med = {k: float(np.median([r[k] for r in runs])) for k in runs[0]}
+    rate = rows / med["seconds"]
+    return {"koubei_score_seconds": round(med["seconds"], 2), "koubei_score_reviews_per_s": round(rate),
+            "koubei_score_cpu_seconds": round(med["cpu_seconds"], 2),
+            "koubei_score_peak_rss_mb": round(med["peak_rss_mb"], 1),
+            "koubei_score_peak_tree_pss_mb": round(med["peak_tree_pss_mb"], 1),
+            "ratio_score_to_jieba": round(rate / (rows / jieba_seconds), 3), "runs": runs}
+
+
+def _koubei_source(src: str | None = None) -> str:
+    """Where koubei comes from (this process's, or the checkout of ``src``), with its git commit."""
+    import koubei
+
+    root = Path(src).resolve().parent if src else Path(koubei.__file__).resolve().parents[2]
+    try:
+        rev = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], check=True,
+                             capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "src"], check=True,
+                               capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return str(root)
+    return f"{root} @ {rev}{' (+ uncommitted changes)' if dirty else ''}"
+
+
+def _machine() -> str:
+    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                if ln.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() \
+        else platform.processor()
+    return f"{platform.machine()}, {os.cpu_count()} cores ({cpu}), Python {platform.python_version()}"
+
+
 def jieba_only(texts: list[str]) -> float:
     import logging
 
@@ -265,6 +394,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--model", help="model bundle for koubei score (default: the bundled one)")
     ap.add_argument("--stages", action="store_true",
                     help="instead: CPU seconds per stage of one in-process run (1 worker) of the dump")
+    ap.add_argument("--mixed", action="store_true",
+                    help="instead: --rows distinct real reviews of the corpora, score vs jieba, "
+                    "to scripts/results/bench_score_mixed.json")
+    ap.add_argument("--repeat", type=int, default=3, help="with --mixed: runs of each (medians reported)")
+    ap.add_argument("--baseline", metavar="SRC",
+                    help="with --mixed: another checkout's src folder (e.g. main's), whose koubei score "
+                    "runs in the same turns, so both meet the same machine load")
     ap.add_argument("--snownlp", type=int, default=0, metavar="N",
                     help="compare speed with SnowNLP's sentiment on N waimai reviews (pip install snownlp)")
     args = ap.parse_args(argv)
@@ -283,6 +419,16 @@ def main(argv: list[str] | None = None) -> int:
         return memory_series(data, sizes, args.unique, args.keep,
                              args.out or str(results / "bench_score_scale.json"))
     extra = ["--model", args.model] if args.model else []
+    if args.mixed:
+        load_before = os.getloadavg()[0]
+        res = {"command": "python scripts/bench_score.py " + " ".join(argv or sys.argv[1:]),
+               "date": time.strftime("%Y-%m-%d %H:%M"), "machine": _machine(), "koubei": _koubei_source(),
+               **mixed_bench(data, args.rows, args.repeat, extra, args.keep, args.baseline),
+               "load_average_1min_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)]}
+        target = Path(args.out or results / "bench_score_mixed.json")
+        target.write_text(json.dumps(res, indent=1, ensure_ascii=False), encoding="utf-8")
+        print(json.dumps(res, indent=1, ensure_ascii=False))
+        return 0
     if args.stages:
         with tempfile.TemporaryDirectory() as tmp:
             dump, _ = make_dump(data, args.rows, Path(args.keep or tmp), args.unique)

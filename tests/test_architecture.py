@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,3 +101,15 @@ def test_the_schema_module_is_a_leaf() -> None:
                if isinstance(n, ast.Import | ast.ImportFrom) and id(n) not in guarded]
     imported = {a.name if isinstance(n, ast.Import) else n.module for n in imports for a in n.names}
     assert imported == {"__future__", "typing"}, imported
+
+
+def test_the_command_line_starts_without_the_heavy_libraries() -> None:
+    """``koubei --help`` (which registers every command) and ``import koubei`` import no pandas,
+    scikit-learn, scipy, pyarrow, duckdb or plotly: each command imports what it uses when it runs
+    (start-up time: scripts/bench_score.py --mixed)."""
+    heavy = ("pandas", "sklearn", "scipy", "pyarrow", "duckdb", "plotly", "jieba", "numpy")
+    code = ("import sys, koubei, koubei.cli; "
+            f"print(','.join(m for m in {heavy!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(PACKAGE.parent)})
+    assert out.stdout.strip() == ""

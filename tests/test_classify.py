@@ -111,6 +111,13 @@ def test_cue_matcher_finds_topic_cues() -> None:
     assert CUES.matrix(["包装破了", "好吃"]).shape == (2, len(TAX.topics))
 
 
+def test_cue_counts_of_a_batch_are_each_text_read_alone() -> None:
+    texts = ["送餐太慢，包装也破了", "", "包装包装", "好吃", "慢", "包", "装很好", "快递三天就到了，太慢"]
+    expected = [[len(h) for h in CUES.hits(t)] for t in texts]
+    assert CUES.counts(texts).tolist() == expected
+    assert CUES.counts([]).shape == (0, len(TAX.topics))
+
+
 def test_word_clauses_split_at_punctuation_and_contrast() -> None:
     words = ["送得", "很快", ",", "但是", "味道", "太淡", "了"]
     assert split_word_clauses(words) == [["送得", "很快"], ["但是", "味道", "太淡", "了"]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import pytest
@@ -123,6 +124,17 @@ def test_round_trip_and_hash(lex) -> None:  # type: ignore[no-untyped-def]
     again = lexicon_from_dict(lex.to_dict())
     assert again.sha256() == lex.sha256()
     assert again.evidence("一点没压坏") == lex.evidence("一点没压坏")
+
+
+def test_a_remembered_lexicon_pickles_and_reads_the_same(lex) -> None:  # type: ignore[no-untyped-def]
+    texts = ["一点没压坏", "好吃", "味道不如上次，这么贵", "", "没有以前那么贵"]
+    before = [lex.evidence(t) for t in texts]  # fills the memo
+    again = pickle.loads(pickle.dumps(lex))  # e.g. a worker process started with spawn
+    assert again._memo == {}  # the memo stays behind
+    assert [again.evidence(t) for t in texts] == before == [lex._read_one(t) for t in texts]
+    assert lex.evidence_of(texts) == Evidence(*(tuple(x for e in before for x in getattr(e, k))
+                                                for k in ("praise", "complaint", "worse", "denial",
+                                                          "contrast")))
 
 
 def test_missing_list_is_named(lex) -> None:  # type: ignore[no-untyped-def]

@@ -80,6 +80,21 @@ def test_rjieba_engine_gives_jiebas_tokens() -> None:
     assert "没味道" in fast.cut(ENGINE_TEXTS[0])  # the user dictionary reaches rjieba too
 
 
+@pytest.mark.parametrize("text", [*ENGINE_TEXTS, "好吃", "1.5", "个个个新鲜", "买了2个,3个坏了 但是还行",
+                                  "味道\u3400好,2斤", "", "  ", "ok", "好。。好!!2"])
+def test_rjieba_stretches_cut_as_jieba_blocks_do(text: str) -> None:
+    """The rjieba engine cuts each stretch between blocks with letters or digits in one call;
+    the words are those of cutting jieba's blocks one by one (Chinese ones with rjieba)."""
+    pytest.importorskip("rjieba")
+    from koubei.text.segment import _BLOCK, _HAN_ONLY
+
+    seg = Segmenter(engine="rjieba")
+    by_block: list[str] = []
+    for block in filter(None, _BLOCK.split(text)):
+        by_block += seg._rust().cut(block, True) if _HAN_ONLY.fullmatch(block) else seg._jieba_block(block)
+    assert seg.cut(text) == [w for w in by_block if not w.isspace()]
+
+
 def test_engine_resolution_and_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
     import pickle
     import sys

@@ -7,23 +7,37 @@
 
 from __future__ import annotations
 
-from koubei.aggregate.satisfaction import (
-    RATING_SCALES,
-    SATISFIED_FROM,
-    detect_rating_scale,
-    resolve_rating_scale,
-)
-from koubei.aggregate.scored import load_scored, restore_scored
-from koubei.aggregate.stats import wilson_interval
-from koubei.aggregate.table import (
-    AggregateReport,
-    AggregateResult,
-    aggregate,
-    aggregate_file,
-    aggregate_report,
-)
-from koubei.aggregate.windows import Freq, parse_freq
+from typing import TYPE_CHECKING
+
+from koubei._lazy import lazy_exports
+from koubei.aggregate.freq import Freq, parse_freq
 from koubei.schema import countable
+
+if TYPE_CHECKING:
+    from koubei.aggregate.satisfaction import (
+        RATING_SCALES,
+        SATISFIED_FROM,
+        detect_rating_scale,
+        resolve_rating_scale,
+    )
+    from koubei.aggregate.scored import load_scored, restore_scored
+    from koubei.aggregate.stats import wilson_interval
+    from koubei.aggregate.table import (
+        AggregateReport,
+        AggregateResult,
+        aggregate,
+        aggregate_file,
+        aggregate_report,
+    )
+
+__getattr__ = lazy_exports(__name__, {
+    **dict.fromkeys(("RATING_SCALES", "SATISFIED_FROM", "detect_rating_scale", "resolve_rating_scale"),
+                    "koubei.aggregate.satisfaction"),
+    **dict.fromkeys(("load_scored", "restore_scored"), "koubei.aggregate.scored"),
+    "wilson_interval": "koubei.aggregate.stats",
+    **dict.fromkeys(("AggregateReport", "AggregateResult", "aggregate", "aggregate_file", "aggregate_report"),
+                    "koubei.aggregate.table"),
+})
 
 __all__ = [
     "RATING_SCALES",

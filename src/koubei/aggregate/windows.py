@@ -7,33 +7,16 @@ default ``W`` (weeks *ending* on Sunday, labelled by the Sunday).
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import numpy as np
 import pandas as pd
 
-from koubei.errors import ColumnError
+from koubei.aggregate.freq import Freq, parse_freq
 
-
-class Freq(StrEnum):
-    D = "D"
-    W = "W"
-    M = "M"
+__all__ = ["Freq", "parse_freq", "positions", "season_lag", "window_end", "window_label", "window_range",
+           "window_start"]
 
 
 _PERIOD = {Freq.D: "D", Freq.W: "W-SUN", Freq.M: "M"}
-
-
-def parse_freq(freq: str | Freq) -> Freq:
-    """``"W"``/``"w"``/``"week"`` → ``Freq.W``; anything else is a clear error."""
-    key = str(freq).strip().upper()
-    key = {"DAY": "D", "WEEK": "W", "MONTH": "M", "ME": "M", "MS": "M", "W-MON": "W"}.get(key, key)
-    try:
-        return Freq(key)
-    except ValueError:
-        raise ColumnError(
-            f"unknown window frequency {freq!r}; use D (day), W (Monday-start week) or M (month)"
-        ) from None
 
 
 def window_start(times: pd.Series, freq: str | Freq) -> pd.Series:

@@ -14,6 +14,10 @@ import numpy as np
 from scipy import sparse
 
 from koubei.taxonomy import Taxonomy
+from koubei.text.batch import Joined
+
+#: joins a batch's texts for :meth:`CueMatcher.counts`; no cue may hold it
+_SEP = "\x00"
 
 
 class CueMatcher:
@@ -21,6 +25,8 @@ class CueMatcher:
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
+        if any(_SEP in c for t in taxonomy.topics for c in t.cues):
+            raise ValueError("a cue word holds a NUL character")
         self._res = [
             re.compile("|".join(re.escape(c) for c in sorted(t.cues, key=len, reverse=True)))
             if t.cues else None
@@ -39,8 +45,22 @@ class CueMatcher:
         r = self._res[topic_index]
         return bool(r is not None and r.search(text))
 
-    def matrix(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        """``log1p`` cue-hit counts, one column per topic."""
-        rows = [[len(h) for h in self.hits(t)] for t in texts]
-        arr = np.log1p(np.asarray(rows, dtype=np.float32).reshape(len(texts), -1))
+    def counts(self, texts: Sequence[str]) -> np.ndarray:
+        """Cue hits per text (rows) and topic (columns): ``len(hits(text)[j])`` for every text.
+
+        Each topic's pattern (literal words) scans the whole batch once, the
+        texts joined by a character no cue holds (:mod:`koubei.text.batch`).
+        """
+        joined = Joined(texts, _SEP)
+        out = np.zeros((len(texts), len(self._res)), dtype=np.int64)
+        for j, r in enumerate(self._res):
+            if r is not None:
+                at = np.fromiter((m.start() for m in r.finditer(joined.text)), dtype=np.int64)
+                out[:, j] = np.bincount(joined.owners(at), minlength=len(texts))
+        return out
+
+    def matrix(self, texts: Sequence[str], counts: np.ndarray | None = None) -> sparse.csr_matrix:
+        """``log1p`` cue-hit counts, one column per topic (``counts``: :meth:`counts` of ``texts``,
+        when the caller has it)."""
+        arr = np.log1p((self.counts(texts) if counts is None else counts).astype(np.float32))
         return sparse.csr_matrix(arr)

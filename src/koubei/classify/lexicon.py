@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,21 +33,32 @@ import numpy as np
 from koubei.errors import TaxonomyError
 from koubei.resources import corpora_path
 from koubei.taxonomy import read_yaml_or_json
+from koubei.text.batch import Joined, scans_alike, with_first_chars
 
 #: placeholder for a matched or masked span, so that later patterns cannot
 #: match across or inside it
 _GAP = "|"
 #: any character but clause punctuation and the placeholder
 _IN_CLAUSE = "[^,，。.!！?？;；|]"
+#: what an empty list compiles to
+_NEVER = "(?!)"
+#: distinct texts whose evidence each lexicon remembers: clauses repeat within a batch (a
+#: clause read for several topics, the opinion phrase's clause) and across reviews (好评, 味道不错)
+MEMO_SIZE = 20_000
 
 
 def default_lexicon_path() -> Path:
     return corpora_path("lexicon", "polarity.yaml")
 
 
+def _by_length(words: list[str] | tuple[str, ...]) -> list[str]:
+    """Distinct words, longest first (so 没有 wins over 没)."""
+    return sorted(set(words), key=len, reverse=True)
+
+
 def _alt(words: list[str] | tuple[str, ...]) -> str:
     """A regex alternation of literal words, longest first (so 没有 wins over 没)."""
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    return "|".join(map(re.escape, _by_length(words)))
 
 
 @dataclass(frozen=True)
@@ -83,6 +95,10 @@ class Evidence:
         return polarity
 
 
+#: the evidence of a text in which no pattern matches (most clauses)
+NO_EVIDENCE = Evidence()
+
+
 def evidence_features(evidence: list[Evidence]) -> np.ndarray:
     """Rows × 4: praise, complaint, worse-than-before and leftover-negator counts, capped at 3
     and scaled to 0-1 (what the sentiment's gold head reads)."""
@@ -108,6 +124,9 @@ class PolarityLexicon:
     mask: tuple[str, ...]
     contrast: tuple[str, ...] = ()
     _res: dict[str, re.Pattern[str]] = field(init=False, repr=False, compare=False)
+    _any: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _joinable: bool = field(init=False, repr=False, compare=False)
+    _memo: dict[str, Evidence] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         neg, fill = _alt(self.negators), _alt(self.fillers)
@@ -115,7 +134,7 @@ class PolarityLexicon:
         past = _alt(self.past)
 
         def many(patterns: tuple[str, ...]) -> re.Pattern[str]:
-            return re.compile("|".join(f"(?:{p.replace('PAST', past)})" for p in patterns) or "(?!)")
+            return re.compile("|".join(f"(?:{p.replace('PAST', past)})" for p in patterns) or _NEVER)
 
         self._res = {
             "mask": many(self.mask),
@@ -123,7 +142,10 @@ class PolarityLexicon:
             "worse": many(self.worse_than_before),
             "praise": many(self.praise),
             "denied": re.compile(f"(?:{neg})(?:{fill})*(?:{strong}|{weak})"),
-            "complaint": re.compile(f"{strong}|(?:{_alt(self.degree)})(?:{weak})"),
+            # strong | (?:degree)(?:weak), spelt with each branch opening on a literal: the
+            # same matches, but the regex engine then skips positions no branch can start at
+            "complaint": re.compile("|".join([strong, *(f"{re.escape(d)}(?:{weak})"
+                                                        for d in _by_length(self.degree))])),
             "negator": re.compile(neg),
             # a contrast word opening a clause: 味道还可以，就是有点油
             "contrast": re.compile(f"(?:^|(?<=[,，。.!！?？;；|~～ ]))(?:{many(self.contrast).pattern})"),
@@ -132,12 +154,67 @@ class PolarityLexicon:
             # 一点没缩水, 不比以前差: a worse word or comparison denied is praise
             "denied_worse": re.compile(f"(?:{neg})(?:{fill})*(?:{many(self.worse_than_before).pattern})"),
         }
+        any_ = _union([p for k, p in self._res.items() if k != "complaint_ahead"])  # only read after worse
+        self._any = None if any_ is None else with_first_chars(any_)
+        # a batch is read joined by the placeholder when every pattern reads it as the edge of a
+        # text; the contrast's own anchor (^, or a mark before it: the placeholder is one) does
+        parts = [p.pattern for k, p in self._res.items() if k != "contrast"] + [many(self.contrast).pattern]
+        self._joinable = all(p == _NEVER or scans_alike(p, _GAP) for p in parts)
+        self._res = {k: with_first_chars(p) for k, p in self._res.items()}  # the same matches, sooner
+        self._memo = {}
+
+    def __getstate__(self) -> dict[str, Any]:  # a worker process gets no copy of the memo
+        return {**self.__dict__, "_memo": {}}
 
     def evidence(self, text: str) -> Evidence:
         """The evidence in one normalized text (a clause, or several joined)."""
+        ev = self._memo.get(text)
+        return self.evidence_many([text])[0] if ev is None else ev
+
+    def evidence_many(self, texts: Sequence[str]) -> list[Evidence]:
+        """:meth:`evidence` of each text; texts not read before are read together, in one pass
+        per pattern where the lexicon's patterns allow it (:mod:`koubei.text.batch`)."""
+        memo = self._memo
+        found = {t: memo.get(t) for t in texts}
+        todo = [t for t, e in found.items() if e is None]
+        if todo:
+            read = self._read_many(todo)
+            found.update(zip(todo, read))
+            if len(memo) + len(todo) > MEMO_SIZE:
+                memo.clear()
+            memo.update(zip(todo, read))
+        return [found[t] for t in texts]  # type: ignore[misc]
+
+    def _read_many(self, texts: list[str]) -> list[Evidence]:
+        """Evidence of each text: texts where no pattern matches at all have none (most clauses);
+        the others are read joined, where the lexicon's patterns allow it."""
+        if not self._joinable or self._any is None:
+            return [self._read_one(t) for t in texts]
+        some = [i for i, t in enumerate(texts) if self._any.search(t)]
+        out = [NO_EVIDENCE] * len(texts)
+        if some:
+            joined = Joined([texts[i] for i in some], _GAP)
+            for i, ev in zip(some, self._read(joined.text, joined.owner, len(some))):
+                out[i] = ev
+        return out
+
+    def _read_one(self, text: str) -> Evidence:
+        if self._any is not None and not self._any.search(text):
+            return NO_EVIDENCE  # no pattern matches: nothing is masked, so no later pass can match
+        return self._read(text, lambda pos: 0, 1)[0]
+
+    def _read(self, text: str, owner: Callable[[int], int], n: int) -> list[Evidence]:
+        """The evidence of the ``n`` texts in ``text`` (one text, or several joined); ``owner``
+        tells which text holds a position."""
         res = self._res
-        found: dict[str, list[str]] = {"praise": [], "complaint": [], "worse": [], "denial": [],
-                                       "contrast": res["contrast"].findall(text)}  # before masking 不过
+        found: list[dict[str, list[Any]]] = [{} for _ in range(n)]
+
+        def add(kind: str, m: re.Match[str], what: Any) -> None:
+            found[owner(m.start())].setdefault(kind, []).append(what)
+
+        groups = res["contrast"].groups
+        for m in res["contrast"].finditer(text):  # before masking 不过
+            add("contrast", m, _found_item(m, groups))
         text = res["mask"].sub(lambda m: _GAP * len(m.group()), text)
 
         def take(kind: str, pattern: str, s: str) -> str:
@@ -145,7 +222,7 @@ class PolarityLexicon:
                 k = kind
                 if kind == "worse" and res["complaint_ahead"].match(s, m.end()):
                     k = "praise"  # 没有以前那么贵: better, not worse
-                found[k].append(m.group())
+                add(k, m, m.group())
                 return _GAP * len(m.group())
             return res[pattern].sub(hit, s)
 
@@ -156,17 +233,19 @@ class PolarityLexicon:
         text = take("praise", "denied", text)
         text = take("complaint", "complaint", text)
         take("denial", "negator", text)
-        return Evidence(**{k: tuple(v) for k, v in found.items()})
+        return [Evidence(**{k: tuple(v) for k, v in f.items()}) if f else NO_EVIDENCE for f in found]
 
     def evidence_of(self, clauses: list[str]) -> Evidence:
         """The evidence of several clauses, each read on its own (no pattern spans two)."""
-        parts = [self.evidence(t) for t in clauses]
+        parts = [e for e in map(self.evidence, clauses) if e is not NO_EVIDENCE]
+        if len(parts) <= 1:
+            return parts[0] if parts else NO_EVIDENCE
         return Evidence(*(tuple(x for e in parts for x in getattr(e, k)) for k in
                           ("praise", "complaint", "worse", "denial", "contrast")))
 
     def features(self, texts: list[str]) -> np.ndarray:
         """Rows × 4 of :func:`evidence_features` for each text's :meth:`evidence`."""
-        return evidence_features([self.evidence(t) for t in texts])
+        return evidence_features(self.evidence_many(texts))
 
     # -- persistence as plain data -------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -176,6 +255,23 @@ class PolarityLexicon:
     def sha256(self) -> str:
         blob = json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()
+
+
+def _found_item(m: re.Match[str], groups: int) -> Any:
+    """What ``findall`` lists for match ``m`` of a pattern with ``groups`` groups."""
+    if not groups:
+        return m.group()
+    got = m.groups(default="")
+    return got[0] if groups == 1 else got
+
+
+def _union(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One pattern that matches wherever any of ``patterns`` does; None when they cannot be
+    joined (a pattern with global inline flags)."""
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns))
+    except re.error:
+        return None
 
 
 _LISTS = ("negators", "fillers", "complaints", "weak_complaints", "degree", "praise", "past",

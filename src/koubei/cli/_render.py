@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -16,9 +17,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from koubei.io import ReadReport
-from koubei.scoring import ScoreSummary
-from koubei.scoring.headline import left_out_text
+if TYPE_CHECKING:
+    from koubei.io import ReadReport
+    from koubei.scoring import ScoreSummary
 
 err = Console(stderr=True)
 
@@ -58,6 +59,8 @@ def read_report(report: ReadReport, quiet: bool) -> None:
 
 def summary(s: ScoreSummary) -> list[str]:
     """Lines of a scoring summary: the headline counts ``koubei report`` shows too."""
+    from koubei.scoring.headline import left_out_text
+
     lines = [f"rows: {s.rows:,}   scored: {s.scored:,}   counted: {s.counted:,}"]
     if s.left_out:
         lines.append(f"left out of the counts: {left_out_text(s.left_out)} "

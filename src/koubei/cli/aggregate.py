@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from koubei.aggregate import AggregateReport, AggregateResult, Freq, aggregate_file
+from koubei.aggregate.freq import Freq
 from koubei.cli._options import (
     FREQ_HELP,
     TZ_DEFAULT,
@@ -20,7 +20,9 @@ from koubei.cli._options import (
     split_list,
 )
 from koubei.engines import Engine
-from koubei.io.writers import check_outputs_apart
+
+if TYPE_CHECKING:
+    from koubei.aggregate import AggregateReport, AggregateResult
 
 
 class RatingScale(StrEnum):
@@ -65,6 +67,9 @@ def aggregate(
       koubei aggregate scored.parquet -o overall.csv
       koubei aggregate scored/ -o summary.xlsx --by supplier --freq M --engine dask
     """
+    from koubei.aggregate import aggregate_file
+    from koubei.io.writers import check_outputs_apart
+
     check_outputs_apart([output], [scored])
     options: dict[str, Any] = dict(
         by=split_list(by), freq=freq, fmt=fmt.value if fmt else None, overwrite=overwrite, tz=tz,

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from koubei.cli import _issues_view, _render
 from koubei.cli._options import flag
-from koubei.demo import run_demo
-from koubei.io import ReadReport
+
+if TYPE_CHECKING:
+    from koubei.io import ReadReport
 
 
 def demo(
@@ -28,6 +29,8 @@ def demo(
     Examples:
       koubei demo -o koubei-demo
     """
+    from koubei.demo import run_demo
+
     out_dir = old_out_dir or out_dir
     with _render.progress_bar(quiet) as ticker:
 

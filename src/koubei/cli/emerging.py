@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from koubei.aggregate.windows import Freq, window_label
+from koubei.aggregate.freq import Freq
 from koubei.cli import _issues_view
 from koubei.cli._options import FREQ_HELP, TZ_DEFAULT, RawOpt, TableFormatOpt, TzOpt, flag, split_list
 from koubei.detect.config import EmergingConfig
-from koubei.detect.emerging import EmergingResult, Windows
-from koubei.detect.run import run_emerging
 from koubei.engines import Engine
-from koubei.io.writers import check_outputs_apart
+
+if TYPE_CHECKING:
+    from koubei.detect.emerging import EmergingResult, Windows
 
 
 def emerging(
@@ -61,6 +61,9 @@ def emerging(
       koubei emerging scored.parquet --by supplier,product --store koubei.duckdb -o issues.csv
       koubei emerging scored.parquet --by supplier,product --all-windows
     """
+    from koubei.detect.run import run_emerging
+    from koubei.io.writers import check_outputs_apart
+
     check_outputs_apart([output, store], [input_path, model])
     if engine is Engine.local and (scheduler or workers):
         raise typer.BadParameter("needs --engine dask", param_hint="--scheduler/--workers")
@@ -100,6 +103,8 @@ def _earlier_windows_hint(res: EmergingResult) -> str | None:
     """Where a run of the latest window alone found nothing in data that spans more windows:
     what it looked at, and how to look further back (a new user's dump of 2014-2021 reviews
     got "no emerging issues" from its last week and stopped there)."""
+    from koubei.aggregate.windows import window_label
+
     totals = res.window_totals
     if len(totals) < 2 or not res.evaluated:
         return None

@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from koubei.cli._options import flag, split_list
-from koubei.io.writers import check_outputs_apart
 
 
 class Lang(StrEnum):
@@ -61,6 +60,8 @@ def export(
 
     target = output or store.with_name(f"issues.{export_format('issues.xlsx', fmt)}")
     ids_file = review_ids_path(target) if export_format(target, fmt) == "csv" else None
+    from koubei.io.writers import check_outputs_apart
+
     check_outputs_apart([target, ids_file], [store, teams])
     res = export_issues(store, target, fmt=fmt, lang=lang.value, mask=not no_mask,
                         status=_statuses(status), min_severity=min_severity, since=since, teams=teams,

@@ -5,15 +5,17 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from koubei.cli._errors import translate_errors
 from koubei.cli._options import FREQ_HELP
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_show_locals=False, add_completion=False)
 
@@ -121,8 +123,12 @@ def _console() -> Console:
 
 
 def _text(value: object) -> str:
+    import pandas as pd  # imported by the issue store already; not by --help
+
     return "" if value is None or pd.isna(value) else str(value)  # type: ignore[arg-type]
 
 
 def _num(value: object, fmt: str) -> str:
+    import pandas as pd
+
     return "-" if value is None or pd.isna(value) else fmt.format(value)  # type: ignore[call-overload]

@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 
-from koubei.aggregate.windows import Freq
+from koubei.aggregate.freq import Freq
 from koubei.cli._options import FREQ_HELP, flag, split_list
-from koubei.io.writers import check_outputs_apart
-from koubei.report import DEFAULT_TITLE, write_report
+from koubei.report.defaults import DEFAULT_TITLE
 
 
 def report(
@@ -33,6 +32,9 @@ def report(
     Examples:
       koubei report scored.parquet --store koubei.duckdb -o report.html
     """
+    from koubei.io.writers import check_outputs_apart
+    from koubei.report import write_report
+
     check_outputs_apart([output], [scored, store])
     result = write_report(scored, output, store=store, freq=freq.value, by=split_list(by), title=title,
                           overwrite=overwrite)

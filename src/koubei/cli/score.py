@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -32,10 +32,11 @@ from koubei.cli._options import (
     read_options,
 )
 from koubei.engines import Engine
-from koubei.io import ReadReport
-from koubei.io.writers import check_outputs_apart
-from koubei.model.parallel import available_cores
-from koubei.scoring import DEFAULT_CHUNKSIZE, STREAM_FORMATS, ScoreSummary, score_file
+from koubei.scoring.defaults import DEFAULT_CHUNKSIZE, STREAM_FORMATS
+
+if TYPE_CHECKING:  # the command imports the scorer when it runs, not when --help is asked for
+    from koubei.io import ReadReport
+    from koubei.scoring import ScoreSummary
 
 
 def default_output(input_path: Path) -> Path:
@@ -94,6 +95,10 @@ def score(
       koubei score dump.csv --encoding gb18030 --now 2026-12-01T12:00 -o scored.csv
       koubei score reviews.csv -o scored/ --engine dask
     """
+    from koubei.io.writers import check_outputs_apart
+    from koubei.model.parallel import available_cores
+    from koubei.scoring import score_file
+
     out = output or default_output(input_path)
     check_outputs_apart([out], [input_path], folder=engine is Engine.dask)
     _check_engine_options(engine, fmt, scheduler, partitions)

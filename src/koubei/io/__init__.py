@@ -18,21 +18,37 @@ Writing: :func:`write_table` (atomic; CSV with BOM, Parquet, JSON Lines,
 Excel with formula-safe text).
 """
 
-from koubei.io.annotate import ReviewAnnotator, TemplateMatcher, load_templates
-from koubei.io.columns import ColumnMapping, load_synonyms, resolve_columns
-from koubei.io.formats import FORMATS, detect_format
-from koubei.io.reader import (
-    ReadOptions,
-    ReviewReader,
-    canonicalize,
-    iter_reviews,
-    read_reviews,
-    read_reviews_with_report,
-)
-from koubei.io.report import ReadReport
-from koubei.io.timeparse import DEFAULT_TZ, parse_times, resolve_now
-from koubei.io.writers import WRITE_FORMATS, check_output, write_table
+from typing import TYPE_CHECKING
+
+from koubei._lazy import lazy_exports
 from koubei.schema import CANONICAL_COLUMNS, FLAGS
+
+if TYPE_CHECKING:
+    from koubei.io.annotate import ReviewAnnotator, TemplateMatcher, load_templates
+    from koubei.io.columns import ColumnMapping, load_synonyms, resolve_columns
+    from koubei.io.formats import FORMATS, detect_format
+    from koubei.io.reader import (
+        ReadOptions,
+        ReviewReader,
+        canonicalize,
+        iter_reviews,
+        read_reviews,
+        read_reviews_with_report,
+    )
+    from koubei.io.report import ReadReport
+    from koubei.io.timeparse import DEFAULT_TZ, parse_times, resolve_now
+    from koubei.io.writers import WRITE_FORMATS, check_output, write_table
+
+__getattr__ = lazy_exports(__name__, {
+    **dict.fromkeys(("ReviewAnnotator", "TemplateMatcher", "load_templates"), "koubei.io.annotate"),
+    **dict.fromkeys(("ColumnMapping", "load_synonyms", "resolve_columns"), "koubei.io.columns"),
+    **dict.fromkeys(("FORMATS", "detect_format"), "koubei.io.formats"),
+    **dict.fromkeys(("ReadOptions", "ReviewReader", "canonicalize", "iter_reviews", "read_reviews",
+                     "read_reviews_with_report"), "koubei.io.reader"),
+    "ReadReport": "koubei.io.report",
+    **dict.fromkeys(("DEFAULT_TZ", "parse_times", "resolve_now"), "koubei.io.timeparse"),
+    **dict.fromkeys(("WRITE_FORMATS", "check_output", "write_table"), "koubei.io.writers"),
+})
 
 __all__ = [
     "CANONICAL_COLUMNS",

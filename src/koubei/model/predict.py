@@ -80,10 +80,12 @@ class Components:
         self.cues = CueMatcher(self.taxonomy)
         self.taste = TasteDirector(self.taxonomy)
 
-    def topic_features(self, X: sparse.csr_matrix, texts: list[str]) -> WithDense:
+    def topic_features(self, X: sparse.csr_matrix, texts: list[str],
+                       cue_counts: np.ndarray | None = None) -> WithDense:
         """Topic features: the embedding, then its word-vector view (if any) and the
-        taxonomy's cue evidence as dense side columns (the topic detector's passthrough)."""
-        side = [self.cues.matrix(texts).toarray()]
+        taxonomy's cue evidence as dense side columns (the topic detector's passthrough).
+        ``cue_counts``: ``cues.counts(texts)``, when the caller has it."""
+        side = [self.cues.matrix(texts, cue_counts).toarray()]
         if self.dense is not None:
             side.insert(0, self.dense.transform(X))
         return WithDense(sparse.csr_matrix(X), np.hstack(side).astype(np.float32))
@@ -110,7 +112,7 @@ def clause_index(docs: list[Doc]) -> tuple[list[Doc], np.ndarray]:
 
 def topic_contexts(c: Components, docs: list[Doc], topic_sets: list[list[int]],
                    Xc: sparse.csr_matrix, Pc: np.ndarray, owner: np.ndarray,
-                   clause_texts: list[str]) -> list[list[list[int]]]:
+                   clause_texts: list[str], cued: np.ndarray | None = None) -> list[list[list[int]]]:
     """For each review and each of its topics, the clause rows that speak of it.
 
     A clause speaks of a topic when it holds one of the topic's cues or the
@@ -120,8 +122,11 @@ def topic_contexts(c: Components, docs: list[Doc], topic_sets: list[list[int]],
     "Says so" is the first-stage clause probability against
     ``context_threshold``, the rule the polarity head was trained with; the
     topic's decision threshold is on another scale (the calibrated, stacked
-    review-level probability) and is not used here.
+    review-level probability) and is not used here. ``cued``: which clauses hold
+    a cue of which topic (``cues.counts(clause_texts) > 0``), when the caller has it.
     """
+    if cued is None:
+        cued = c.cues.counts(clause_texts) > 0
     starts = np.searchsorted(owner, np.arange(len(docs)))
     ends = np.searchsorted(owner, np.arange(len(docs)), side="right")
     out = []
@@ -129,7 +134,7 @@ def topic_contexts(c: Components, docs: list[Doc], topic_sets: list[list[int]],
         rows = range(starts[i], ends[i])
         per_topic = []
         for j in tset:
-            sel = [r for r in rows if Pc[r, j] >= c.context_threshold or c.cues.has(clause_texts[r], j)]
+            sel = [r for r in rows if Pc[r, j] >= c.context_threshold or cued[r, j]]
             if not sel:
                 sel = [max(rows, key=lambda r: Pc[r, j])]
             per_topic.append(sel)
@@ -166,17 +171,19 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
     z_rev = c.sentiment.pooled_decision(X)  # what the polarity head was trained on
     z = c.sentiment.decision_function(X, pooled=z_rev)
     p_pos = sigmoid(z)
-    evidence = None if c.lexicon is None else [c.lexicon.evidence(t) for t in texts]
+    evidence = None if c.lexicon is None else c.lexicon.evidence_many(texts)
     labels = c.sentiment.label_rows(X, z_rev, z, None if evidence is None else evidence_features(evidence))
     clauses, owner = clause_index(docs)
     clause_texts = [d.norm for d in clauses]
     Xc = c.embedder.transform(clauses)
-    Zc = c.topics.decision_base(c.topic_features(Xc, clause_texts))
+    clause_cues = c.cues.counts(clause_texts)
+    Zc = c.topics.decision_base(c.topic_features(Xc, clause_texts, clause_cues))
     Pc = sigmoid(Zc)
+    cued = clause_cues > 0
     if topic_sets is None:
         topic_sets = detect_topics(c, X, texts, max_by_owner(Zc, owner, len(docs)))
-        topic_sets = yield_by_context(c, topic_sets, clause_texts, owner)
-    ctx = topic_contexts(c, docs, topic_sets, Xc, Pc, owner, clause_texts)
+        topic_sets = yield_by_context(c, topic_sets, clause_texts, owner, cued)
+    ctx = topic_contexts(c, docs, topic_sets, Xc, Pc, owner, clause_texts, cued)
     pol = decisive_taste_cues(c, _polarities(c, X, Xc, ctx, topic_sets, z_rev), ctx, topic_sets,
                               clause_texts)
     pol = settle_by_lexicon(c, pol, ctx, clause_texts)  # last: 一点也不咸 is praise, not too bland
@@ -240,27 +247,29 @@ def taste_by_cues(c: Components, topic_sets: list[list[int]], texts: list[str],
 
 
 def yield_by_context(c: Components, topic_sets: list[list[int]], clause_texts: list[str],
-                     owner: np.ndarray) -> list[list[int]]:
+                     owner: np.ndarray, cued: np.ndarray | None = None) -> list[list[int]]:
     """Hand a detected topic to the one its taxonomy ``yields_to`` where the context says so.
 
     A restaurant's ``上菜太慢`` holds delivery's cue 慢, but the guideline calls dishes
     served slowly service: when every clause of a review that holds one of the
     topic's cues also holds one of the context words (上菜, 出菜...), the topic is
     replaced by the other one. A topic detected with no cue in any clause is left
-    as it is.
+    as it is. ``cued``: as for :func:`topic_contexts`.
     """
     rules = [(j, c.taxonomy.topic_ids.index(other), words)
              for j, t in enumerate(c.taxonomy.topics) for other, words in t.yields_to]
     if not rules:
         return topic_sets
+    if cued is None:
+        cued = c.cues.counts(clause_texts) > 0
     starts = np.searchsorted(owner, np.arange(len(topic_sets)))
     ends = np.searchsorted(owner, np.arange(len(topic_sets)), side="right")
     out = []
     for i, tset in enumerate(topic_sets):
         for j, other, words in rules:
             if j in tset:
-                cued = [clause_texts[r] for r in range(starts[i], ends[i]) if c.cues.has(clause_texts[r], j)]
-                if cued and all(any(w in t for w in words) for t in cued):
+                said = [clause_texts[r] for r in range(starts[i], ends[i]) if cued[r, j]]
+                if said and all(any(w in t for w in words) for t in said):
                     tset = sorted({*tset, other} - {j})
         out.append(tset)
     return out
@@ -300,6 +309,7 @@ def settle_by_lexicon(c: Components, pol: list[str], ctx: list[list[list[int]]],
     """
     if c.lexicon is None:
         return pol
+    c.lexicon.evidence_many([clause_texts[r] for per in ctx for rows in per for r in rows])  # together, once
     out, k = list(pol), 0
     for per in ctx:
         for rows in per:

@@ -7,13 +7,15 @@
 
 from __future__ import annotations
 
-from koubei.report.html import (
-    CHART_IDS,
-    DEFAULT_BY,
-    DEFAULT_TITLE,
-    ReportResult,
-    build_report,
-    write_report,
-)
+from typing import TYPE_CHECKING
+
+from koubei._lazy import lazy_exports
+from koubei.report.defaults import DEFAULT_TITLE
+
+if TYPE_CHECKING:
+    from koubei.report.html import CHART_IDS, DEFAULT_BY, ReportResult, build_report, write_report
+
+__getattr__ = lazy_exports(__name__, dict.fromkeys(
+    ("CHART_IDS", "DEFAULT_BY", "ReportResult", "build_report", "write_report"), "koubei.report.html"))
 
 __all__ = ["CHART_IDS", "DEFAULT_BY", "DEFAULT_TITLE", "ReportResult", "build_report", "write_report"]

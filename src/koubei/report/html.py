@@ -30,10 +30,10 @@ from koubei.report.data import (
     taste_table,
     top_opinions,
 )
+from koubei.report.defaults import DEFAULT_TITLE
 from koubei.schema import DEFAULT_TZ
 from koubei.taxonomy import Taxonomy, load_taxonomy
 
-DEFAULT_TITLE = "口碑报告 · koubei report"
 DEFAULT_BY: tuple[str, ...] = ("supplier", "product")
 #: ids of the chart containers every report has (plus ``chart-trend-<issue_id>`` per issue)
 CHART_IDS: tuple[str, ...] = ("chart-heatmap", "chart-sentiment", "chart-taste", "chart-opinions")

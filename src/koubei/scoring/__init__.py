@@ -9,17 +9,25 @@
 Scoring on Dask's distributed scheduler is :func:`koubei.engines.dask.score_dataset`.
 """
 
-from koubei.scoring.local import (
-    DEFAULT_CHUNKSIZE,
-    STREAM_FORMATS,
-    ParquetSink,
-    ScoreResult,
-    ScoreSummary,
-    SummaryCounts,
-    score_file,
-    score_in_order,
-    summarize,
-)
+from typing import TYPE_CHECKING
+
+from koubei._lazy import lazy_exports
+from koubei.scoring.defaults import DEFAULT_CHUNKSIZE, STREAM_FORMATS
+
+if TYPE_CHECKING:
+    from koubei.scoring.local import (
+        ParquetSink,
+        ScoreResult,
+        ScoreSummary,
+        SummaryCounts,
+        score_file,
+        score_in_order,
+        summarize,
+    )
+
+__getattr__ = lazy_exports(__name__, dict.fromkeys(
+    ("ParquetSink", "ScoreResult", "ScoreSummary", "SummaryCounts", "score_file", "score_in_order",
+     "summarize"), "koubei.scoring.local"))
 
 __all__ = [
     "DEFAULT_CHUNKSIZE",

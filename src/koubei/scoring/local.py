@@ -34,12 +34,9 @@ from koubei.io.writers import atomic_write, check_output, remove_stale_temps
 from koubei.model.parallel import gc_paused, keep_workers
 from koubei.model.review_model import ReviewModel, load_model
 from koubei.schema import CANONICAL_COLUMNS
+from koubei.scoring.defaults import DEFAULT_CHUNKSIZE, STREAM_FORMATS
 from koubei.scoring.headline import HeadlineCounts, by_count
 from koubei.taxonomy import Taxonomy
-
-#: output formats written chunk by chunk; the others are scored in memory
-STREAM_FORMATS = ("parquet", "csv", "tsv", "jsonl")
-DEFAULT_CHUNKSIZE = 50_000
 
 
 @dataclass

@@ -105,6 +105,12 @@ ENGINES = ("auto", "jieba", "rjieba")
 #: jieba's own block rule (``jieba.re_han_default``) and its Chinese-only blocks
 _BLOCK = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)")
 _HAN_ONLY = re.compile("[\u4E00-\u9FD5]+")
+#: a block character that is not a Chinese one: such blocks go to jieba
+_NOT_HAN = re.compile("[a-zA-Z0-9+#&._%\\-]")
+#: CJK characters outside jieba's block range (extension A, compatibility ideographs, the
+#: supplementary planes...), which a jieba-rs version may count as block characters
+_OTHER_CJK = re.compile("[\u2E80-\u2FFF\u3040-\u4DFF\u9FD6-\uFAFF\U00020000-\U0003FFFF]")
+_SPACE = re.compile(r"\s")
 
 
 def resolve_engine(engine: str = "auto") -> str:
@@ -185,18 +191,38 @@ class Segmenter:
             words = self._tokenizer().lcut(text, HMM=self.hmm)
         else:
             words = self._cut_blocks(text)
+        if not _SPACE.search(text):  # no whitespace, so no whitespace token to drop
+            return tuple(words)
         return tuple(w for w in words if not w.isspace())
 
     def _cut_blocks(self, text: str) -> list[str]:
-        """jieba's blocks: Chinese-only ones to rjieba, the rest (letters, digits, punctuation) to jieba."""
+        """jieba's blocks holding letters or digits to jieba, the text between them to rjieba.
+
+        rjieba cuts a Chinese-only block as jieba does, and text outside blocks
+        (punctuation, spaces) into single characters and whitespace as jieba
+        does; so each stretch between two blocks with letters or digits is cut
+        in one rjieba call (the whole text, for half the reviews). A text with a
+        CJK character outside jieba's block range, which a jieba-rs version may
+        join to a block, is cut block by block instead.
+        """
         fast, out = self._rust(), []
-        for block in _BLOCK.split(text):
-            if not block:
-                continue
-            if _HAN_ONLY.fullmatch(block):
-                out.extend(fast.cut(block, self.hmm))
-            else:
-                out.extend(self._jieba_block(block))
+        if _OTHER_CJK.search(text):
+            for block in _BLOCK.split(text):
+                if _HAN_ONLY.fullmatch(block):
+                    out.extend(fast.cut(block, self.hmm))
+                elif block:
+                    out.extend(self._jieba_block(block))
+            return out
+        parts = _BLOCK.split(text)  # text between blocks at even indices, blocks at odd ones
+        run = 0  # where the current stretch for rjieba starts in ``parts``
+        for i in range(1, len(parts), 2):
+            if _NOT_HAN.search(parts[i]):
+                if stretch := "".join(parts[run:i]):
+                    out.extend(fast.cut(stretch, self.hmm))
+                out.extend(self._jieba_block(parts[i]))
+                run = i + 1
+        if stretch := "".join(parts[run:]):
+            out.extend(fast.cut(stretch, self.hmm))
         return out
 
     def _jieba_block_uncached(self, block: str) -> tuple[str, ...]:

@@ -1,0 +1,176 @@
+"""Regular expressions over many texts: one pass over a batch, and a faster start for alternations.
+
+Scanning texts one at a time costs a call per text and pattern, a few
+microseconds on a short review, more than the scan itself. Joined by a
+separator, a batch is scanned in one call. The two find the same matches when
+the separator acts as the edge of a text: no part of the pattern can match it
+(so no match spans two texts, and a lookaround or ``\\b`` at a separator sees
+what it sees at the edge of a lone text), the pattern asserts nothing about
+where the string starts or ends (``^``, ``$``, ``\\A``, ``\\Z``), and every match
+takes at least one character. :func:`scans_alike` checks that on the parsed
+pattern, for patterns read from data files; where it cannot tell, it says no and
+callers scan text by text.
+
+:func:`with_first_chars` puts before an alternation the characters a match can
+start with, so the regex engine skips positions no branch can start at (it
+does so by itself only when every branch opens on a literal).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+
+# re's parser is private (typeshed has no stubs for it), but nothing public reads a pattern's parts
+from re import _constants as C  # type: ignore[attr-defined]
+from re import _parser  # type: ignore[attr-defined]
+from typing import Any
+
+import numpy as np
+
+#: assertions that see a separator as they see the edge of a text (a non-word character)
+_EDGE_SAFE = {C.AT_BOUNDARY, C.AT_NON_BOUNDARY}
+_CATEGORIES = {C.CATEGORY_DIGIT: r"\d", C.CATEGORY_NOT_DIGIT: r"\D", C.CATEGORY_SPACE: r"\s",
+               C.CATEGORY_NOT_SPACE: r"\S", C.CATEGORY_WORD: r"\w", C.CATEGORY_NOT_WORD: r"\W"}
+
+
+class Joined:
+    """``texts`` joined by ``sep``, with a separator before the first and after the last."""
+
+    def __init__(self, texts: Sequence[str], sep: str) -> None:
+        self.text = sep + sep.join(texts) + sep
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        self.starts = np.cumsum(lengths + 1) - lengths  # where each text begins in ``text``
+        self._starts = self.starts.tolist()
+
+    def owner(self, pos: int) -> int:
+        """The text that holds position ``pos``."""
+        return bisect.bisect_right(self._starts, pos) - 1
+
+    def owners(self, positions: np.ndarray) -> np.ndarray:
+        """:meth:`owner` of each position."""
+        return np.searchsorted(self.starts, positions, side="right") - 1
+
+
+def scans_alike(pattern: str, sep: str) -> bool:
+    """Whether ``pattern`` finds in texts joined by ``sep`` (a non-word character) exactly
+    what it finds in each text alone (see the module docstring); False when unsure."""
+    if re.match(r"\w", sep) or len(sep) != 1:
+        raise ValueError("the separator must be one non-word character")
+    try:
+        parsed = _parser.parse(pattern)
+        return bool(parsed.getwidth()[0] > 0 and _inert(parsed, ord(sep)))
+    except (re.error, AttributeError, TypeError, ValueError, IndexError):
+        return False  # a pattern, or a Python version's parser, it does not know
+
+
+def _inert(items: Any, sep: int) -> bool:
+    """Whether no part of the parsed ``items`` can match ``sep`` or anchor to the string's edges."""
+    for op, av in items:
+        if op is C.LITERAL:
+            ok = av != sep
+        elif op is C.NOT_LITERAL:
+            ok = av == sep
+        elif op is C.IN:
+            ok = not _in_class(av, sep)
+        elif op is C.AT:
+            ok = av in _EDGE_SAFE
+        elif op is C.BRANCH:
+            ok = all(_inert(b, sep) for b in av[1])
+        elif op is C.SUBPATTERN:
+            ok = _inert(av[3], sep)
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
+            ok = _inert(av[2], sep)
+        elif op in (C.ASSERT, C.ASSERT_NOT):
+            ok = _inert(av[1], sep)
+        elif op is C.ATOMIC_GROUP:
+            ok = _inert(av, sep)
+        elif op is C.GROUPREF:  # repeats what a group matched, which held no separator
+            ok = True
+        elif op is C.GROUPREF_EXISTS:
+            ok = _inert(av[1], sep) and (av[2] is None or _inert(av[2], sep))
+        else:
+            ok = False
+        if not ok:
+            return False
+    return True
+
+
+def _in_class(items: Any, sep: int) -> bool:
+    """Whether the character class ``items`` may hold ``sep`` (True when unsure)."""
+    negate = hit = False
+    for op, av in items:
+        if op is C.NEGATE:
+            negate = True
+        elif op is C.LITERAL:
+            hit = hit or av == sep
+        elif op is C.RANGE:
+            hit = hit or av[0] <= sep <= av[1]
+        elif op is C.CATEGORY and av in _CATEGORIES:
+            hit = hit or re.match(_CATEGORIES[av], chr(sep)) is not None
+        else:
+            return True
+    return hit != negate
+
+
+def with_first_chars(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` behind a lookahead for the characters its matches start with: the same
+    matches, found faster where the regex engine would otherwise try every branch at every
+    position. ``pattern`` itself where that is already quick (it opens on a literal or a class,
+    or every branch does) or the characters cannot be told."""
+    try:
+        items = _parser.parse(pattern.pattern, pattern.flags)
+        if pattern.flags & re.IGNORECASE or _opens_quickly(items):
+            return pattern
+        first = _first_chars(items)
+    except (re.error, AttributeError, TypeError, ValueError, IndexError):
+        return pattern
+    if first is None or first[1]:  # unknown, or the pattern may match nothing
+        return pattern
+    return re.compile(f"(?=[{''.join(dict.fromkeys(first[0]))}])(?:{pattern.pattern})", pattern.flags)
+
+
+def _opens_quickly(items: Any) -> bool:
+    """What re's compiler turns into a scan for the first character (its ``_get_charset_prefix``)."""
+    while len(items) and items[0][0] is C.SUBPATTERN:
+        items = items[0][1][3]
+    if not len(items):
+        return False
+    op, av = items[0]
+    return op in (C.LITERAL, C.IN) or (op is C.BRANCH and all(len(b) and b[0][0] is C.LITERAL for b in av[1]))
+
+
+def _first_chars(items: Any) -> tuple[list[str], bool] | None:
+    """Character-class pieces for the first character of a match of ``items``, and whether
+    ``items`` may match nothing; None when unsure (a negated class, ``.``, a back-reference...)."""
+    out: list[str] = []
+    for op, av in items:
+        if op is C.LITERAL:
+            return [*out, re.escape(chr(av))], False
+        if op is C.IN:
+            for iop, iav in av:
+                if iop is C.LITERAL:
+                    out.append(re.escape(chr(iav)))
+                elif iop is C.RANGE:
+                    out.append(f"{re.escape(chr(iav[0]))}-{re.escape(chr(iav[1]))}")
+                else:
+                    return None
+            return out, False
+        if op in (C.AT, C.ASSERT, C.ASSERT_NOT):  # takes no character: the next item gives the first
+            continue
+        if op is C.BRANCH:
+            parts = [_first_chars(b) for b in av[1]]
+        elif op is C.SUBPATTERN and not av[1] and not av[2]:
+            parts = [_first_chars(av[3])]
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
+            inner = _first_chars(av[2])
+            parts = [inner if inner is None or av[0] else (inner[0], True)]
+        else:
+            return None
+        if any(p is None for p in parts):
+            return None
+        out += [c for p in parts for c in p[0]]  # type: ignore[index]
+        if not any(p[1] for p in parts):  # type: ignore[index]
+            return out, False
+    return out, True
