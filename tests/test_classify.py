@@ -6,7 +6,7 @@ import pytest
 
 from koubei.classify.cues import CueMatcher
 from koubei.classify.features import prepare
-from koubei.classify.opinions import best_opinion, opinion_span
+from koubei.classify.opinions import best_opinion
 from koubei.classify.taste import TasteDirector
 from koubei.taxonomy import load_taxonomy
 from koubei.text.clauses import split_word_clauses
@@ -66,7 +66,7 @@ def test_direction_found_in_other_clauses_when_taste_clauses_name_none() -> None
 
 def _span(text: str, topic: str) -> list[str]:
     j = TAX.topic_ids.index(topic)
-    return [opinion_span(c.words, CUES.pattern(j)) for c in prepare(text).clauses]
+    return [best_opinion([c.words], CUES.pattern(j))[0] for c in prepare(text).clauses]
 
 
 @pytest.mark.parametrize(

@@ -21,16 +21,6 @@ MAX_AFTER = 2
 MAX_CHARS = 10
 
 
-def opinion_span(words: Sequence[str], cue_re: re.Pattern[str] | None) -> str:
-    """The opinion phrase around the last cue in ``words`` ("" when no cue matches).
-
-    Args:
-        words: a clause's words (``NOT_`` negation marks allowed).
-        cue_re: the topic's (or taste direction's) cue pattern.
-    """
-    return _span(words, cue_re)[0]
-
-
 def best_opinion(clauses: Sequence[Sequence[str]], cue_re: re.Pattern[str] | None) -> tuple[str, int]:
     """The opinion phrase of the clause (its words) that says most: a cue with a degree
     adverb or negator (太贵) before a cue of two or more characters (不值) before a cue
@@ -49,7 +39,8 @@ def best_opinion(clauses: Sequence[Sequence[str]], cue_re: re.Pattern[str] | Non
 
 
 def _span(words: Sequence[str], cue_re: re.Pattern[str] | None) -> tuple[str, int]:
-    """:func:`opinion_span` and its strength (see :func:`best_opinion`)."""
+    """The opinion phrase around the last cue in ``words`` (a clause's words, ``NOT_`` marks
+    allowed; ``("", -1)`` when no cue matches) and its strength (see :func:`best_opinion`)."""
     plain = [w.removeprefix("NOT_") for w in words]
     if cue_re is None:
         return "", -1

@@ -7,8 +7,6 @@ from typing import Annotated, Any
 
 import typer
 
-from koubei.schema import DEFAULT_TZ
-
 
 def flag(*decls: str, help: str) -> Any:  # noqa: A002 - typer's own name for it
     """An on/off option shown as a flag in ``--help`` (typer would print ``<bool>`` beside it)."""
@@ -80,7 +78,6 @@ FREQ_HELP = "D (day), W (week from Monday) or M (month)"
 
 #: ``--tz`` of the commands that read or cut times
 TzOpt = Annotated[str, typer.Option("--tz", help="Time zone of naive review times and of the windows.")]
-TZ_DEFAULT = DEFAULT_TZ
 
 
 #: the parameter names of the reading options above, as the commands declare them

@@ -11,7 +11,6 @@ import typer
 from koubei.aggregate.freq import Freq
 from koubei.cli._options import (
     FREQ_HELP,
-    TZ_DEFAULT,
     InputFormatOpt,
     RawOpt,
     TableFormatOpt,
@@ -20,6 +19,7 @@ from koubei.cli._options import (
     split_list,
 )
 from koubei.engines import Engine
+from koubei.schema import DEFAULT_TZ
 
 if TYPE_CHECKING:
     from koubei.aggregate import AggregateReport, AggregateResult
@@ -42,7 +42,7 @@ def aggregate(
     freq: Annotated[Freq | None, typer.Option("--freq", case_sensitive=False, help=f"Time windows: {FREQ_HELP}; needs a time column.")] = None,
     fmt: TableFormatOpt = None,
     overwrite: Annotated[bool, flag("--overwrite", help="Replace an existing output file.")] = False,
-    tz: TzOpt = TZ_DEFAULT,
+    tz: TzOpt = DEFAULT_TZ,
     rating_scale: Annotated[RatingScale | None, typer.Option("--rating-scale", help="Rating scale for 满意率: 5 (1-5), 10 (1-10), 50 (10-50, Meituan/Dianping); default: told from the largest rating.")] = None,
     top_opinions: Annotated[int, typer.Option("--top-opinions", min=0, help="Opinion phrases of negative topics listed per row (0: none).")] = 5,
     input_format: InputFormatOpt = None,

@@ -9,9 +9,10 @@ import typer
 
 from koubei.aggregate.freq import Freq
 from koubei.cli import _issues_view
-from koubei.cli._options import FREQ_HELP, TZ_DEFAULT, RawOpt, TableFormatOpt, TzOpt, flag, split_list
+from koubei.cli._options import FREQ_HELP, RawOpt, TableFormatOpt, TzOpt, flag, split_list
 from koubei.detect.config import EmergingConfig
 from koubei.engines import Engine
+from koubei.schema import DEFAULT_TZ
 
 if TYPE_CHECKING:
     from koubei.detect.emerging import EmergingResult, Windows
@@ -36,7 +37,7 @@ def emerging(
     no_mask: Annotated[bool, flag("--no-mask", help="Do not mask personal data in quotes (phone, ID, bank card, order numbers, e-mail, WeChat/QQ ids, addresses, recipient names).")] = False,
     fmt: TableFormatOpt = None,
     overwrite: Annotated[bool, flag("--overwrite", help="Replace an existing output file.")] = False,
-    tz: TzOpt = TZ_DEFAULT,
+    tz: TzOpt = DEFAULT_TZ,
     engine: Annotated[Engine, typer.Option("--engine", help="local: read SCORED into this process; dask: SCORED is a Parquet dataset folder (koubei score --engine dask), counted part by part on Dask's distributed scheduler, only the counts and the flagged issues' rows coming back (needs pip install \"koubei\\[dask]\").")] = Engine.local,
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="With --engine dask: address of a running scheduler, e.g. tcp://host:8786 (default: a local cluster of --workers processes).")] = None,
     workers: Annotated[int, typer.Option("--workers", min=0, help="With --engine dask and no --scheduler: worker processes of the local cluster (0 = one per CPU core).")] = 0,

@@ -9,7 +9,6 @@ import typer
 
 from koubei.cli import _render
 from koubei.cli._options import (
-    TZ_DEFAULT,
     BatchColOpt,
     ChannelColOpt,
     EncodingOpt,
@@ -32,6 +31,7 @@ from koubei.cli._options import (
     read_options,
 )
 from koubei.engines import Engine
+from koubei.schema import DEFAULT_TZ
 from koubei.scoring.defaults import DEFAULT_CHUNKSIZE, STREAM_FORMATS
 
 if TYPE_CHECKING:  # the command imports the scorer when it runs, not when --help is asked for
@@ -63,7 +63,7 @@ def score(
     quoting: QuotingOpt = Quoting.standard,
     no_header: NoHeaderOpt = False,
     now: Annotated[str | None, typer.Option("--now", help="Reference time for relative dates such as 3天前 (e.g. 2026-12-01T12:00); without it they are left empty.")] = None,
-    tz: TzOpt = TZ_DEFAULT,
+    tz: TzOpt = DEFAULT_TZ,
     overwrite: Annotated[bool, flag("--overwrite", help="Replace an existing output file.")] = False,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Reviews scored per batch.")] = 2000,
     workers: Annotated[int, typer.Option("--workers", min=0, help="Worker processes (0 = one per CPU core); the output is the same for any number.")] = 0,

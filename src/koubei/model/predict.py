@@ -110,6 +110,13 @@ def clause_index(docs: list[Doc]) -> tuple[list[Doc], np.ndarray]:
     return clauses, np.asarray(owner, dtype=np.int64)
 
 
+def clause_spans(owner: np.ndarray, n: int) -> list[range]:
+    """The clause rows of each of ``n`` reviews (``owner``: each clause's review, ascending)."""
+    starts = np.searchsorted(owner, np.arange(n))
+    ends = np.searchsorted(owner, np.arange(n), side="right")
+    return [range(int(a), int(b)) for a, b in zip(starts, ends)]
+
+
 def topic_contexts(c: Components, docs: list[Doc], topic_sets: list[list[int]],
                    Xc: sparse.csr_matrix, Pc: np.ndarray, owner: np.ndarray,
                    clause_texts: list[str], cued: np.ndarray | None = None) -> list[list[list[int]]]:
@@ -127,11 +134,8 @@ def topic_contexts(c: Components, docs: list[Doc], topic_sets: list[list[int]],
     """
     if cued is None:
         cued = c.cues.counts(clause_texts) > 0
-    starts = np.searchsorted(owner, np.arange(len(docs)))
-    ends = np.searchsorted(owner, np.arange(len(docs)), side="right")
     out = []
-    for i, tset in enumerate(topic_sets):
-        rows = range(starts[i], ends[i])
+    for tset, rows in zip(topic_sets, clause_spans(owner, len(docs))):
         per_topic = []
         for j in tset:
             sel = [r for r in rows if Pc[r, j] >= c.context_threshold or cued[r, j]]
@@ -187,8 +191,7 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
     pol = decisive_taste_cues(c, _polarities(c, X, Xc, ctx, topic_sets, z_rev), ctx, topic_sets,
                               clause_texts)
     pol = settle_by_lexicon(c, pol, ctx, clause_texts)  # last: 一点也不咸 is praise, not too bland
-    starts = np.searchsorted(owner, np.arange(len(docs)))
-    ends = np.searchsorted(owner, np.arange(len(docs)), side="right")
+    spans = clause_spans(owner, len(docs))
     preds = []
     k = 0
     for i, tset in enumerate(topic_sets):
@@ -199,7 +202,7 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
         label = str(labels[i]) if evidence is None else settled_sentiment(str(labels[i]), evidence[i], tp)
         pred = Prediction(sentiment=label,
                           sentiment_score=round(float(p_pos[i]), 4), topics=tp)
-        _describe(c, pred, tset, ctx[i], clauses[starts[i]:ends[i]], int(starts[i]))
+        _describe(c, pred, tset, ctx[i], clauses[spans[i].start:spans[i].stop], spans[i].start)
         preds.append(pred)
     return preds
 
@@ -262,13 +265,11 @@ def yield_by_context(c: Components, topic_sets: list[list[int]], clause_texts: l
         return topic_sets
     if cued is None:
         cued = c.cues.counts(clause_texts) > 0
-    starts = np.searchsorted(owner, np.arange(len(topic_sets)))
-    ends = np.searchsorted(owner, np.arange(len(topic_sets)), side="right")
     out = []
-    for i, tset in enumerate(topic_sets):
+    for tset, rows in zip(topic_sets, clause_spans(owner, len(topic_sets))):
         for j, other, words in rules:
             if j in tset:
-                said = [clause_texts[r] for r in range(starts[i], ends[i]) if cued[r, j]]
+                said = [clause_texts[r] for r in rows if cued[r, j]]
                 if said and all(any(w in t for w in words) for t in said):
                     tset = sorted({*tset, other} - {j})
         out.append(tset)
