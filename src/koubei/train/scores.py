@@ -14,7 +14,7 @@ from scipy import sparse
 from koubei.classify.features import Doc
 from koubei.classify.linear import sigmoid
 from koubei.classify.topics import max_by_owner
-from koubei.model.predict import Components, clause_index, pair_matrix, taste_by_cues, topic_contexts
+from koubei.model.predict import Components, clause_index, pair_matrix, refine_topics, topic_contexts
 
 
 @dataclass
@@ -76,7 +76,7 @@ def model_scores(c: Components, docs: list[Doc]) -> Scores:
     z_rev = c.sentiment.pooled_decision(X)
     p_pos = sigmoid(c.sentiment.decision_function(X, pooled=z_rev))
     topic_sets = [[int(j) for j in np.flatnonzero(row)] for row in sigmoid(Z) >= c.topics.thresholds_]
-    topic_sets = taste_by_cues(c, topic_sets, [d.norm for d in docs], M)  # as detect_topics does
+    topic_sets = refine_topics(c, topic_sets, [d.norm for d in docs], M)  # as detect_topics does
     ctx = topic_contexts(c, docs, topic_sets, Xc, Pc, owner, clause_texts)
     F = pair_matrix(c, X, Xc, ctx, topic_sets, z_rev)
     margins: list[dict[int, float]] = [{} for _ in docs]
