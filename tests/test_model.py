@@ -508,3 +508,83 @@ def test_a_missed_taste_complaint_comes_out_with_its_direction(default_model) ->
     """End to end through predict: the rule runs inside detection, so polarity and direction follow."""
     [p] = default_model.predict(["米饭还行，就是菜也油的要命"])
     assert p.topics.get("taste") == "neg" and "too_oily" in p.taste_detail
+
+
+def _clause_logits(model: ReviewModel, best: dict[str, float]):  # type: ignore[no-untyped-def]
+    """clause_max of one review whose best clause gives each topic in ``best`` its probability."""
+    import numpy as np
+
+    ids = model.taxonomy.topic_ids
+    Z = np.full((1, len(ids)), -10.0)
+    for topic, p in best.items():
+        Z[0, ids.index(topic)] = np.log(p / (1 - p))
+    return Z
+
+
+@pytest.mark.parametrize("text, plain, borrowed", [
+    ("环境还行", "environment_facilities", "freshness_quality"),
+    ("差评，送来的都是凉的", "delivery_logistics", "order_accuracy"),
+])
+def test_a_topic_no_clause_speaks_of_is_dropped_beside_a_plain_one(default_model, text: str, plain: str,
+                                                                  borrowed: str) -> None:
+    """The review-level stage adds topics that come with others; no clause says them here."""
+    from koubei.model.predict import drop_borrowed
+
+    ids = default_model.taxonomy.topic_ids
+    both = sorted([ids.index(plain), ids.index(borrowed)])
+    kept = drop_borrowed(default_model.components, [both], [text],
+                         _clause_logits(default_model, {plain: 0.99, borrowed: 0.3}))
+    assert kept == [[ids.index(plain)]]
+    # kept where a clause of its own says it, or where no other topic is plainly there
+    for best in ({plain: 0.99, borrowed: 0.6}, {plain: 0.8, borrowed: 0.3}):
+        assert drop_borrowed(default_model.components, [both], [text], _clause_logits(default_model, best)) == [both]
+
+
+def test_a_borrowed_topic_with_its_own_cue_or_taste_is_kept(default_model) -> None:
+    from koubei.model.predict import drop_borrowed
+
+    ids = default_model.taxonomy.topic_ids
+    c = default_model.components
+    # 包装 is a packaging cue: the review names it, whatever its clauses' probabilities
+    both = sorted([ids.index("delivery_logistics"), ids.index("packaging")])
+    logits = _clause_logits(default_model, {"delivery_logistics": 0.99, "packaging": 0.2})
+    assert drop_borrowed(c, [both], ["送得很快，包装也好"], logits) == [both]
+    # taste keeps its own rules (its directions): not dropped
+    both = sorted([ids.index("environment_facilities"), ids.index("taste")])
+    logits = _clause_logits(default_model, {"environment_facilities": 0.99, "taste": 0.2})
+    assert drop_borrowed(c, [both], ["环境很好，服务周到"], logits) == [both]
+
+
+@pytest.mark.parametrize("text, topic", [
+    ("饼干一点都没受潮，回购了", "freshness_quality"),   # denied: still about freshness
+    ("瓜子有股哈喇味，应该是陈货", "freshness_quality"),
+    ("快递盒子完全没有磕碰", "packaging"),
+    ("薯片袋子漏气了", "packaging"),
+    ("称了一下，缺斤少两", "portion_size"),
+    ("少发了一包辣条", "order_accuracy"),
+])
+def test_a_topics_detects_word_adds_it(default_model, text: str, topic: str) -> None:
+    from koubei.model.predict import added_by_words
+
+    ids = default_model.taxonomy.topic_ids
+    [added] = added_by_words(default_model.components, [[]], [text])
+    assert ids.index(topic) in added
+    # already there: not added twice
+    assert added_by_words(default_model.components, [[ids.index(topic)]], [text]) == [[ids.index(topic)]]
+
+
+def test_no_detects_word_adds_nothing(default_model) -> None:
+    from koubei.model.predict import added_by_words
+
+    texts = ["味道很好，下次还来", "头发丝都洗得很干净"]  # hygiene lists no detects words (hair care)
+    assert added_by_words(default_model.components, [[], [3]], texts) == [[], [3]]
+
+
+def test_the_default_recipe_thresholds_keep_taste_at_one_half() -> None:
+    from koubei.model.training import TASTE_THRESHOLD, TOPIC_THRESHOLD, decision_thresholds
+
+    tax = load_taxonomy()
+    t = decision_thresholds(tax)
+    assert t[tax.topic_ids.index("taste")] == TASTE_THRESHOLD == 0.5
+    assert sorted(set(t)) == [TASTE_THRESHOLD, TOPIC_THRESHOLD]
+    assert (t == TOPIC_THRESHOLD).sum() == len(tax.topic_ids) - 1

@@ -39,8 +39,11 @@ def test_hash_is_stable_and_content_based() -> None:
     # an optional field left empty is not written, so older taxonomies keep their hash
     plain = _minimal()
     assert "yields_to" not in taxonomy_from_dict(plain).to_dict()["topics"][0]
+    assert "detects" not in taxonomy_from_dict(plain).to_dict()["topics"][0]
     serving = ["上菜", "出菜", "上餐", "等菜", "菜上", "传菜"]
     assert a.to_dict()["topics"][5]["yields_to"] == {"service_attitude": serving}
+    assert "受潮" in a.topic("freshness_quality").detects and "漏气" in a.topic("packaging").detects
+    assert a.to_dict()["topics"][1]["detects"][0] == "受潮"
 
 
 def _minimal(**over: object) -> dict:
@@ -98,6 +101,10 @@ def _minimal(**over: object) -> dict:
                            "yields_to": {"service": []}},
                           {"id": "service", "zh": "服务", "dimension": "product"}]),
          r"'yields_to' 'service' needs at least one context word"),
+        (_minimal(topics=[{"id": "freshness", "zh": "新鲜", "dimension": "product", "detects": "受潮"}]),
+         r"topic 'freshness': 'detects' must be a list of non-empty strings"),
+        (_minimal(topics=[{"id": "freshness", "zh": "新鲜", "dimension": "product", "detects": ["受潮", " "]}]),
+         r"topic 'freshness': 'detects' must be a list of non-empty strings"),
     ],
 )
 def test_malformed_taxonomy_names_the_entry(raw: object, match: str) -> None:
