@@ -46,7 +46,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from koubei.classify.features import Doc, prepare_many
 from koubei.classify.lexicon import PolarityLexicon, load_lexicon
-from koubei.classify.linear import sigmoid
+from koubei.classify.linear import logit, sigmoid
 from koubei.classify.polarity import TopicPolarityClassifier
 from koubei.classify.sentiment import SentimentClassifier
 from koubei.classify.topics import TopicDetector, best_f1_threshold
@@ -68,7 +68,6 @@ from koubei.train.card import write_train_card
 from koubei.train.encoder import EncoderPlan, tfidf_part, widen_sentiment
 from koubei.train.label_file import LabelReport
 from koubei.train.rules import CueRuleTopicDetector, rule_topics
-from koubei.train.scores import clause_max_logits, topic_logits
 from koubei.train.split import multilabel_folds
 from koubei.train.unseen import UnseenCheck, unseen_base_sentiment
 
@@ -322,9 +321,12 @@ def cross_validate(taxonomy: Taxonomy, src: Source, docs: list[Doc], records: li
         comps = _fit_parts(taxonomy, src, [docs[i] for i in tr], [records[i] for i in tr], rule_idx, seed,
                            plan, f"fold{f + 1}", cv=True)
         test_docs = [docs[i] for i in te]
-        M = clause_max_logits(comps, test_docs)
-        Z[te] = topic_logits(comps, test_docs, M)
-        folds.append(_Fold(te, comps, M))
+        enc = comps.encode(test_docs)
+        # the features as one CSR matrix, as the calibration has always read them: the sparse +
+        # dense view that prediction reads sums in another order (logits within ~1e-6)
+        tpass = comps.topics.topic_pass(enc.features.tocsr(), enc.clause_features.tocsr(), enc.owner)
+        Z[te] = logit(tpass.proba)
+        folds.append(_Fold(te, comps, tpass.clause_max))
         log(f"fold {f + 1}/{k} fitted")
     return folds, Z
 
