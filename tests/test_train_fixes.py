@@ -35,11 +35,11 @@ from koubei.classify.topics import TopicDetector
 from koubei.datasets import SENTIMENT_FILES
 from koubei.errors import DataNotFoundError
 from koubei.model.predict import topic_contexts
-from koubei.model.training import gold_matrix
 from koubei.resources import default_model_path
 from koubei.taxonomy import load_taxonomy
 from koubei.text.segment import Segmenter
 from koubei.train import read_labels, train_bundle
+from koubei.train.default_recipe import gold_matrix
 from koubei.train.rules import CueRuleTopicDetector, rule_topics
 
 DATA = Path(__file__).parent / "data" / "labelled_snacks.csv"
