@@ -151,7 +151,7 @@ def test_default_taxonomy_declares_what_older_taxonomies_got_from_the_code() -> 
     from koubei.classify.taste import taste_rules
 
     tax = load_taxonomy()
-    assert tax.declares_taste_rules and tax.version == "1.6"
+    assert tax.declares_taste_rules and tax.version == "1.7"
     stripped = dataclasses.replace(tax, taste_directions=tuple(
         dataclasses.replace(d, decides_polarity=(), detects_topic=()) for d in tax.taste_directions))
     assert not stripped.declares_taste_rules
@@ -160,8 +160,13 @@ def test_default_taxonomy_declares_what_older_taxonomies_got_from_the_code() -> 
     # 1.5 takes four too-bland cues out of the deciding ones: 不甜, 不咸 are as often praise
     taken_out = {("too_bland", c) for c in ("不甜", "没有甜味", "没甜味", "不咸")}
     assert legacy.decisive - rules.decisive == taken_out
-    assert rules.decisive <= legacy.decisive
-    assert {d for d, _ in rules.decisive} == {"too_bland", "too_salty", "too_heavy", "not_spicy_enough"}
+    # 1.7 makes cloying sweetness decide (甜得发腻 is no praise, 很甜 often is)
+    cloying = {("too_sweet", c) for c in ("甜腻", "齁甜", "甜得发腻", "甜的发腻", "甜过头", "又甜又腻",
+                                          "甜又腻", "甜而腻", "甜到腻", "发腻")}
+    assert rules.decisive - legacy.decisive == cloying
+    assert {d for d, _ in rules.decisive} == {"too_bland", "too_salty", "too_heavy", "not_spicy_enough",
+                                              "too_sweet"}
+    assert not rules.decides("too_sweet", "很甜") and not rules.decides("too_sweet", "好甜")
     assert rules.decides("too_bland", "甜度不够") and not rules.decides("too_bland", "不甜")
     assert rules.detects("off_flavor", "哈喇味") and not rules.detects("off_flavor", "异味")
     assert rules.detects("too_oily", "油的要命") and not rules.detects("bad_general", "难吃")

@@ -44,6 +44,10 @@ class Topic:
     #: also holds one of the context words, the mention is the other topic's (a
     #: restaurant's 上菜太慢 is service, not delivery)
     yields_to: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: words specific enough that a review holding one, said or denied, talks about the
+    #: topic (受潮, 没受潮: freshness), added where the topic detector missed it; for the
+    #: vocabulary of a domain the labelled reviews lack (snacks' 受潮, 哈喇味, 漏气)
+    detects: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,8 @@ class Taxonomy:
                 x["yields_to"] = {other: words for other, words in x["yields_to"]}
             else:
                 del x["yields_to"]
+            if not x["detects"]:
+                del x["detects"]
         for x in d["taste_directions"]:  # optional fields: absent when empty (hashes stay stable)
             if x["decides_polarity"] and x["decides_polarity"] == x["cues"]:
                 x["decides_polarity"] = True  # all its cues, written as files before 1.5 wrote it
@@ -267,6 +273,7 @@ def _topics(raw: Any, dim_ids: set[str], where: str) -> tuple[Topic, ...]:
             id=tid, zh=str(entry["zh"]), en=str(entry.get("en", tid)), dimension=dim,
             description=str(entry.get("description", "")), cues=_cues(entry, what, where),
             yields_to=_yields_to(entry, what, where),
+            detects=_cues(entry, what, where, "detects"),
         ))
     return tuple(out)
 

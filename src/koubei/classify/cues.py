@@ -21,16 +21,19 @@ _SEP = "\x00"
 
 
 class CueMatcher:
-    """Find each topic's cue words in normalized text (one regex per topic)."""
+    """Find each topic's cue words in normalized text (one regex per topic).
 
-    def __init__(self, taxonomy: Taxonomy) -> None:
+    ``field``: the topic's word list to match, ``cues`` or ``detects`` (:class:`koubei.taxonomy.Topic`).
+    """
+
+    def __init__(self, taxonomy: Taxonomy, field: str = "cues") -> None:
         self.taxonomy = taxonomy
-        if any(_SEP in c for t in taxonomy.topics for c in t.cues):
+        words = [getattr(t, field) for t in taxonomy.topics]
+        if any(_SEP in c for ws in words for c in ws):
             raise ValueError("a cue word holds a NUL character")
         self._res = [
-            re.compile("|".join(re.escape(c) for c in sorted(t.cues, key=len, reverse=True)))
-            if t.cues else None
-            for t in taxonomy.topics
+            re.compile("|".join(re.escape(c) for c in sorted(ws, key=len, reverse=True))) if ws else None
+            for ws in words
         ]
 
     def hits(self, text: str) -> list[list[str]]:

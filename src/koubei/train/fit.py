@@ -59,7 +59,7 @@ from koubei.metrics import sentiment_metrics, taste_direction_accuracy, topic_me
 from koubei.model.bundle import load_components, save_bundle
 from koubei.model.card import library_versions, today
 from koubei.model.committee import Committee
-from koubei.model.predict import Components, Prediction, predict_docs, taste_by_cues
+from koubei.model.predict import Components, Prediction, predict_docs, refine_topics
 from koubei.resources import default_model_path
 from koubei.taxonomy import Taxonomy
 from koubei.text.segment import Segmenter, file_sha256, user_dict_path
@@ -342,7 +342,7 @@ def cv_predictions(folds: list[_Fold], docs: list[Doc], Z: np.ndarray, Y: np.nda
         sets = [[int(j) for j in np.flatnonzero(row)] for row in hit]
         comps = fold.comps
         test_docs = [docs[i] for i in fold.test]
-        sets = taste_by_cues(comps, sets, [d.norm for d in test_docs], fold.clause_max)
+        sets = refine_topics(comps, sets, [d.norm for d in test_docs], fold.clause_max)
         if band is not None:
             comps = copy.copy(comps)
             comps.sentiment = copy.copy(comps.sentiment)
