@@ -45,8 +45,8 @@ from koubei.classify.sentiment import SentimentClassifier
 from koubei.datasets import GoldRecord, find_corpora, load_gold, load_sentiment
 from koubei.detect.novel import NovelClusterer, find_novel, uncovered
 from koubei.model.predict import Components, predict_docs
-from koubei.model.training import build_sentiment_pool, fit_sentiment, fit_topic_parts
 from koubei.taxonomy import Taxonomy, taxonomy_from_dict
+from koubei.train.default_recipe import build_sentiment_pool, fit_sentiment, fit_topic_parts
 
 T0 = time.time()
 DEFAULT_TOPICS = ("delivery_logistics", "hygiene_safety", "packaging")

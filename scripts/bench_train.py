@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from koubei.datasets import GOLD_FILE, GoldRecord, find_corpora, load_gold
-from koubei.evaluation import topic_metrics
+from koubei.metrics import topic_metrics
 from koubei.model import load_model
 from koubei.model.bundle import load_components
 from koubei.taxonomy import Taxonomy

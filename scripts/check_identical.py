@@ -95,7 +95,6 @@ def _frame_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def dump(out: Path, data: Path, per_source: int) -> int:
     from koubei import load_model
     from koubei.classify.features import prepare_many
-    from koubei.model.predict import clause_index
     from koubei.scoring import score_file
 
     out.mkdir(parents=True, exist_ok=True)
@@ -104,13 +103,11 @@ def dump(out: Path, data: Path, per_source: int) -> int:
     c = model.components
     docs = prepare_many(texts, model.segmenter)
     _write_jsonl(out / "docs.jsonl", map(_doc, docs))
-    clauses, _ = clause_index(docs)
-    doc_norms, clause_norms = [d.norm for d in docs], [d.norm for d in clauses]
-    X, Xc = c.embedder.transform(docs), c.embedder.transform(clauses)
-    _save_csr(out / "tfidf_docs.npz", X=X)
-    _save_csr(out / "tfidf_clauses.npz", Xc=Xc)
-    np.savez_compressed(out / "topic_side.npz", docs=c.topic_features(X, doc_norms).dense,
-                        clauses=c.topic_features(Xc, clause_norms).dense,
+    enc = c.encode(docs)
+    clauses, doc_norms, clause_norms = enc.clauses, enc.texts, enc.clause_texts
+    _save_csr(out / "tfidf_docs.npz", X=enc.X)
+    _save_csr(out / "tfidf_clauses.npz", Xc=enc.Xc)
+    np.savez_compressed(out / "topic_side.npz", docs=enc.features.dense, clauses=enc.clause_features.dense,
                         cues_docs=c.cues.matrix(doc_norms).toarray(),
                         cues_clauses=c.cues.matrix(clause_norms).toarray())
     lex = c.lexicon

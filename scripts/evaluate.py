@@ -54,10 +54,12 @@ from koubei.datasets import (
     load_sentiment,
     load_unlabelled,
 )
-from koubei.evaluation import mixed_polarity_mask, sentiment_metrics, taste_direction_accuracy, topic_metrics
+from koubei.metrics import mixed_polarity_mask, sentiment_metrics, taste_direction_accuracy, topic_metrics
 from koubei.model.card import update_card
 from koubei.model.predict import Components, predict_docs
-from koubei.model.training import (
+from koubei.taxonomy import load_taxonomy
+from koubei.text.normalize import normalize
+from koubei.train.default_recipe import (
     ASPECT_WEIGHT,
     SENTIMENT_DOMAINS,
     AspectPairs,
@@ -69,8 +71,6 @@ from koubei.model.training import (
     fit_topic_parts,
     fit_word_vectors,
 )
-from koubei.taxonomy import load_taxonomy
-from koubei.text.normalize import normalize
 
 T0 = time.time()
 

@@ -31,11 +31,11 @@ from koubei.datasets import (
 from koubei.errors import KoubeiError
 from koubei.model.bundle import save_bundle
 from koubei.model.card import library_versions, today
-from koubei.model.training import train_default
 from koubei.resources import models_path
 from koubei.taxonomy import load_taxonomy
 from koubei.text.normalize import normalize
 from koubei.text.segment import file_sha256, stopwords_path, user_dict_path
+from koubei.train.default_recipe import train_default
 
 
 def train_bundle(data: Path, output: str | Path, *, taxonomy: str | None = None, seed: int = 0,

@@ -20,9 +20,9 @@ from koubei.datasets import (
     load_unlabelled,
     merge_polarities,
 )
-from koubei.model.training import AspectPairs, fit_embedder, fit_sentiment, fit_topic_parts
 from koubei.taxonomy import load_taxonomy
 from koubei.text.normalize import normalize
+from koubei.train.default_recipe import AspectPairs, fit_embedder, fit_sentiment, fit_topic_parts
 
 
 def test_merge_polarities_keeps_one_side_and_drops_both() -> None:

@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 
 from koubei import load_model
 from koubei.classify.features import prepare_many
-from koubei.classify.linear import sigmoid
 from koubei.classify.topics import TopicDetector
 from koubei.cli import app
 from koubei.errors import IncompatibleModelError
@@ -22,7 +21,6 @@ from koubei.io import canonicalize
 from koubei.model.committee import COMMITTEE_FILES, Committee, disagreement, load_committee
 from koubei.model.review_model import ReviewModel
 from koubei.resources import default_model_path
-from koubei.train.scores import topic_logits
 from koubei.train.suggest import suggest
 
 SNACK_LABELS = Path(__file__).parent / "data" / "labelled_snacks.csv"
@@ -37,7 +35,7 @@ def _proba(model: ReviewModel, texts: list[str]) -> tuple[np.ndarray, np.ndarray
     docs = prepare_many(texts, model.segmenter)
     committee = model.committee()
     assert committee is not None
-    return committee.topic_proba(model.components, docs), sigmoid(topic_logits(model.components, docs))
+    return committee.topic_proba(model.components, docs), model.components.encode(docs).topic_pass().proba
 
 
 def test_train_keeps_the_folds_detectors_on_the_models_scale(trained: Path) -> None:

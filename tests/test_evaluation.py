@@ -1,7 +1,7 @@
 
 
 def test_taste_direction_misses_say_why_each_review_failed() -> None:
-    from koubei.evaluation import taste_direction_accuracy
+    from koubei.metrics import taste_direction_accuracy
 
     gold = [{"taste": "neg"}, {"taste": "neg"}, {"taste": "neg"}, {"taste": "neg"}, {"taste": "pos"}]
     dirs = [["too_bland"], ["too_salty"], ["too_oily"], ["too_spicy"], []]

@@ -15,8 +15,8 @@ from koubei.classify.features import prepare_many
 from koubei.classify.sentiment import SentimentClassifier
 from koubei.datasets import GoldRecord
 from koubei.errors import IncompatibleModelError
-from koubei.model.training import GOLD_HEAD_MIN, fit_embedder, fit_gold_sentiment, fit_sentiment
 from koubei.resources import default_model_path
+from koubei.train.default_recipe import GOLD_HEAD_MIN, fit_embedder, fit_gold_sentiment, fit_sentiment
 
 POS = ["味道很好，下次还来", "送得很快，好吃", "非常满意，包装精美", "好吃不贵，推荐", "服务热情，菜也新鲜",
        "很香很脆，回购", "物流快，东西好", "性价比高，好评", "老板人好，分量足", "口感不错，喜欢"]

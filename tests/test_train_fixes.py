@@ -31,16 +31,15 @@ import pytest
 import koubei.train.fit as fit
 from koubei import load_model
 from koubei.classify.features import prepare_many
-from koubei.classify.linear import sigmoid
-from koubei.classify.topics import TopicDetector, max_by_owner
+from koubei.classify.topics import TopicDetector
 from koubei.datasets import SENTIMENT_FILES
 from koubei.errors import DataNotFoundError
-from koubei.model.predict import clause_index, topic_contexts
-from koubei.model.training import gold_matrix
+from koubei.model.predict import topic_contexts
 from koubei.resources import default_model_path
 from koubei.taxonomy import load_taxonomy
 from koubei.text.segment import Segmenter
 from koubei.train import read_labels, train_bundle
+from koubei.train.default_recipe import gold_matrix
 from koubei.train.rules import CueRuleTopicDetector, rule_topics
 
 DATA = Path(__file__).parent / "data" / "labelled_snacks.csv"
@@ -65,10 +64,7 @@ def test_stacked_topics_are_fitted_on_the_rule_logits_they_read(monkeypatch: pyt
     monkeypatch.setattr(TopicDetector, "_stack_features", staticmethod(spy))
     comps = fit._fit_parts(tax, src, docs, records, rule_idx, seed=0)
     fitted_on = seen[0]  # the first call is the fit's; later ones are predictions
-    clauses, owner = clause_index(docs)
-    Zc = comps.topics.decision_base(comps.topic_matrix(comps.embedder.transform(clauses),
-                                                       [d.norm for d in clauses]))
-    read_at_prediction = max_by_owner(Zc, owner, len(docs))
+    read_at_prediction = comps.encode(docs).topic_pass().clause_max
     assert np.allclose(fitted_on[:, rule_idx], read_at_prediction[:, rule_idx], atol=1e-6)
     # and the rule topics themselves are cue-only in both stages
     cue0 = comps.topics.coef_.shape[1] - len(tax.topics)  # the cue columns come last
@@ -89,13 +85,12 @@ def test_polarity_contexts_do_not_depend_on_the_decision_thresholds(default_mode
     records, _ = read_labels(DATA, load_taxonomy())
     docs = prepare_many([r.text for r in records], default_model.segmenter)
     sets = [[c.taxonomy.topic_ids.index(t) for t in r.topics] for r in records]
-    clauses, owner = clause_index(docs)
-    texts = [d.norm for d in clauses]
-    Pc = sigmoid(c.topics.decision_base(c.topic_matrix(c.embedder.transform(clauses), texts)))
+    enc = c.encode(docs)
+    Pc = enc.topic_pass().clause_proba
     lowered = copy.copy(c)
     lowered.topics = copy.deepcopy(c.topics)
     lowered.topics.thresholds_ = np.full_like(c.topics.thresholds_, 0.15)  # e.g. calibrated thresholds
-    args = (docs, sets, None, Pc, owner, texts)
+    args = (enc, sets, Pc)
     assert topic_contexts(lowered, *args) == topic_contexts(c, *args)  # type: ignore[arg-type]
 
 

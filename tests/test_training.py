@@ -10,10 +10,10 @@ import pytest
 
 from koubei.classify.features import prepare_many
 from koubei.datasets import GoldRecord, load_gold
-from koubei.evaluation import topic_metrics
+from koubei.metrics import topic_metrics
 from koubei.model.predict import Components, predict_docs
-from koubei.model.training import build_sentiment_pool, fit_embedder, fit_sentiment, fit_topic_parts
 from koubei.taxonomy import load_taxonomy
+from koubei.train.default_recipe import build_sentiment_pool, fit_embedder, fit_sentiment, fit_topic_parts
 
 
 def _gold(text: str, sentiment: str) -> GoldRecord:

@@ -9,10 +9,8 @@ import pytest
 
 from koubei.classify.features import prepare_many
 from koubei.classify.linear import WithDense, as_csr, decision
-from koubei.classify.topics import max_by_owner
 from koubei.embed.tfidf import TfidfEmbedder
 from koubei.embed.wordvec import DenseView, ppmi_svd
-from koubei.model.predict import clause_index
 
 # Reviews the team wrote: two word families (insects/hair in food, slow delivery)
 # that never share a review, so only their contexts can tell them apart.
@@ -91,17 +89,14 @@ def test_dense_side_columns_decide_like_the_one_sparse_matrix(default_model) -> 
     matrix. Both must give the same topic logits and polarity probabilities."""
     comps = default_model.components
     docs = prepare_many(["送得很快，但是味道太淡了，分量也少", "菜里吃出一只蟑螂", "咸淡刚好", ""])
-    X = comps.embedder.transform(docs)
-    texts = [d.norm for d in docs]
-    mixed = comps.topic_features(X, texts)
-    one = comps.topic_matrix(X, texts)
+    enc = comps.encode(docs)
+    mixed, one = enc.features, enc.features.tocsr()
     assert mixed.shape == one.shape
     assert np.allclose(comps.topics.decision_base(mixed), comps.topics.decision_base(one), atol=1e-5)
-    clauses, owner = clause_index(docs)
-    Zc = comps.topics.decision_base(comps.topic_features(comps.embedder.transform(clauses),
-                                                         [d.norm for d in clauses]))
-    M = max_by_owner(Zc, owner, len(docs))
-    assert np.allclose(comps.topics.predict_proba(mixed, M), comps.topics.predict_proba(one, M), atol=1e-6)
+    clauses, clauses_one = enc.clause_features, enc.clause_features.tocsr()
+    assert np.allclose(comps.topics.predict_proba(mixed, clauses, enc.owner),
+                       comps.topics.predict_proba(one, clauses_one, enc.owner), atol=1e-6)
+    X = enc.X
     D = comps.dense.transform(X)
     F = WithDense(X, D)
     W = np.random.default_rng(0).normal(size=(3, F.shape[1])).astype(np.float32)

@@ -40,6 +40,12 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
 
 
+def logit(p: np.ndarray) -> np.ndarray:
+    """The inverse of :func:`sigmoid`, ``p`` clipped to [1e-12, 1 - 1e-12] first."""
+    p = np.clip(p, 1e-12, 1 - 1e-12)
+    return np.log(p / (1 - p))
+
+
 def softmax(z: np.ndarray) -> np.ndarray:
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)

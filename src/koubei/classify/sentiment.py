@@ -197,7 +197,7 @@ class SentimentClassifier(ArrayState, ClassifierMixin, BaseEstimator):
         never saying ``neu`` (it is the rarest class), which leaves users no
         neutral reviews at all.
         """
-        from koubei.evaluation import sentiment_metrics
+        from koubei.metrics import sentiment_metrics
 
         best, best_score = (0.5, 0.5), -1.0
         for lo in np.arange(0.30, 0.51, 0.05):

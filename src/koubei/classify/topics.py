@@ -8,6 +8,8 @@ out-of-fold first-stage logits, as it will see them on new reviews.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -177,30 +179,57 @@ class TopicDetector(ArrayState, ClassifierMixin, BaseEstimator):
         check_is_fitted(self, "coef_")
         return decision(self._select(X), self.coef_, self.intercept_)
 
-    def predict_proba_base(self, X: sparse.spmatrix) -> np.ndarray:
-        """First-stage probabilities: how much a text (e.g. one clause) on its own speaks of each topic."""
-        return sigmoid(self.decision_base(X))
+    def topic_pass(self, X: sparse.spmatrix | WithDense, clause_X: sparse.spmatrix | WithDense | None = None,
+                   clause_owner: np.ndarray | None = None) -> TopicPass:
+        """Topic probabilities of reviews ``X`` read with their clauses, the inputs ``fit`` takes.
 
-    def predict_proba(self, X: sparse.spmatrix, clause_max: np.ndarray | None = None) -> np.ndarray:
-        """Probability of each topic (reviews × topics).
-
-        Args:
-            clause_max: with a stacked detector, each review's highest first-stage
-                clause logit per topic (:func:`max_by_owner` of
-                :meth:`decision_base` on its clauses); ``None`` treats each
-                review as a single clause.
+        ``clause_X``: features of every clause (same columns as ``X``);
+        ``clause_owner``: the row of ``X`` each clause belongs to. Without them
+        each review is its own single clause.
         """
         check_is_fitted(self, "coef_")
         Xs = self._select(X)
         Z = decision(Xs, self.coef_, self.intercept_)
+        if clause_X is None or clause_owner is None:
+            Zc = M = Z
+        else:
+            Zc = self.decision_base(clause_X)
+            M = max_by_owner(Zc, np.asarray(clause_owner), Z.shape[0])
         W, b = getattr(self, "stack_coef_", None), getattr(self, "stack_intercept_", None)
         if W is None or b is None:
-            return sigmoid(Z)
-        F = self._stack_features(Xs, Z if clause_max is None else clause_max)
-        return sigmoid(decision(F, W, b))
+            return TopicPass(sigmoid(Z), Zc, M)
+        return TopicPass(sigmoid(decision(self._stack_features(Xs, M), W, b)), Zc, M)
 
-    def predict(self, X: sparse.spmatrix, clause_max: np.ndarray | None = None) -> np.ndarray:
-        return (self.predict_proba(X, clause_max) >= self.thresholds_).astype(int)
+    def predict_proba(self, X: sparse.spmatrix | WithDense,
+                      clause_X: sparse.spmatrix | WithDense | None = None,
+                      clause_owner: np.ndarray | None = None) -> np.ndarray:
+        """Probability of each topic (reviews × topics); arguments as :meth:`topic_pass`."""
+        return self.topic_pass(X, clause_X, clause_owner).proba
+
+    def predict(self, X: sparse.spmatrix | WithDense, clause_X: sparse.spmatrix | WithDense | None = None,
+                clause_owner: np.ndarray | None = None) -> np.ndarray:
+        return (self.predict_proba(X, clause_X, clause_owner) >= self.thresholds_).astype(int)
+
+
+@dataclass(frozen=True)
+class TopicPass:
+    """What :meth:`TopicDetector.topic_pass` reads off a batch.
+
+    Attributes:
+        proba: reviews × topics, the (stacked) probability the thresholds apply to.
+        clause_logit: clauses × topics, first-stage logits of each clause on its own.
+        clause_max: reviews × topics, each review's highest ``clause_logit`` (what the
+            second stage reads).
+    """
+
+    proba: np.ndarray
+    clause_logit: np.ndarray
+    clause_max: np.ndarray
+
+    @property
+    def clause_proba(self) -> np.ndarray:
+        """First-stage probabilities: how much each clause on its own speaks of each topic."""
+        return sigmoid(self.clause_logit)
 
 
 def max_by_owner(Z: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:

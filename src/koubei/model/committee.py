@@ -31,10 +31,10 @@ from typing import Any
 import numpy as np
 
 from koubei.classify.features import Doc
-from koubei.classify.topics import TopicDetector, max_by_owner
+from koubei.classify.topics import TopicDetector
 from koubei.errors import IncompatibleModelError
 from koubei.model.npz import NPZ_ERRORS, load_npz
-from koubei.model.predict import Components, clause_index
+from koubei.model.predict import Components
 
 COMMITTEE_JSON = "committee.json"
 COMMITTEE_NPZ = "committee.npz"
@@ -73,24 +73,16 @@ class Committee:
     def topic_proba(self, c: Components, docs: list[Doc]) -> np.ndarray:
         """Each member's topic probabilities of ``docs`` (members × reviews × topics).
 
-        The same computation as the model's own (``predict_docs``), with the
-        member in place of the model's detector; the embedding and the side
-        columns are computed once for all members, and kept as
-        :meth:`Components.topic_features` (sparse + dense), as ``predict_docs``
-        keeps them, not stacked into one sparse matrix (3× slower here).
+        The model's own topic pass (``predict_docs``), with the member in place
+        of the model's detector; the batch is encoded once for all members.
         """
         T = len(c.taxonomy.topics)
         if not docs:
             return np.zeros((len(self.members), 0, T))
-        X = c.embedder.transform(docs)
-        clauses, owner = clause_index(docs)
-        Xc = c.embedder.transform(clauses)
-        F = c.topic_features(X, [d.norm for d in docs])
-        Fc = c.topic_features(Xc, [d.norm for d in clauses])
+        enc = c.encode(docs)
         out = np.empty((len(self.members), len(docs), T))
         for k, m in enumerate(self.members):
-            M = max_by_owner(m.decision_base(Fc), owner, len(docs))
-            out[k] = m.predict_proba(F, M)
+            out[k] = enc.topic_pass(m).proba
         return out
 
 

@@ -7,6 +7,7 @@ matrix products; the per-topic work is then cheap array indexing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
@@ -19,7 +20,7 @@ from koubei.classify.opinions import MAX_CHARS, best_opinion
 from koubei.classify.polarity import TopicPolarityClassifier, pair_features
 from koubei.classify.sentiment import SentimentClassifier
 from koubei.classify.taste import TasteDirector
-from koubei.classify.topics import TopicDetector, max_by_owner
+from koubei.classify.topics import TopicDetector, TopicPass
 from koubei.embed.hybrid import HybridEmbedder
 from koubei.embed.tfidf import TfidfEmbedder
 from koubei.embed.wordvec import DenseView
@@ -87,24 +88,78 @@ class Components:
         self.detect_words = CueMatcher(self.taxonomy, "detects")
         self.taste = TasteDirector(self.taxonomy)
 
+    def encode(self, docs: list[Doc]) -> Encoding:
+        """``docs`` and their clauses as the fitted parts read them (see :class:`Encoding`)."""
+        return Encoding(self, docs)
+
     def topic_features(self, X: sparse.csr_matrix, texts: list[str],
                        cue_counts: np.ndarray | None = None) -> WithDense:
         """Topic features: the embedding, then its word-vector view (if any) and the
         taxonomy's cue evidence as dense side columns (the topic detector's passthrough).
-        ``cue_counts``: ``cues.counts(texts)``, when the caller has it."""
+        ``cue_counts``: ``cues.counts(texts)``, when the caller has it. Fitting reads
+        the same columns as one sparse matrix (``WithDense.tocsr``)."""
         side = [self.cues.matrix(texts, cue_counts).toarray()]
         if self.dense is not None:
             side.insert(0, self.dense.transform(X))
         return WithDense(sparse.csr_matrix(X), np.hstack(side).astype(np.float32))
 
-    def topic_matrix(self, X: sparse.csr_matrix, texts: list[str]) -> sparse.csr_matrix:
-        """:meth:`topic_features` as one sparse matrix (what fitting takes)."""
-        return self.topic_features(X, texts).tocsr()
-
     @property
     def side_features(self) -> int:
-        """Columns after the embedding in :meth:`topic_matrix` (kept as they are by the topic detector)."""
+        """Columns after the embedding in :meth:`topic_features` (kept as they are by the topic detector)."""
         return len(self.taxonomy.topics) + (0 if self.dense is None else self.dense.dim)
+
+
+class Encoding:
+    """A batch of docs and their clauses as every part of a model reads them: one pass, each
+    part computed on first use and kept.
+
+    Attributes:
+        docs: the reviews; ``texts`` their normalized texts.
+        clauses: every clause of every review (a review with none stands for itself, see
+            :func:`clause_index`), ``owner`` the review of each, ``clause_texts`` their texts.
+    """
+
+    def __init__(self, c: Components, docs: list[Doc]) -> None:
+        self.components = c
+        self.docs = docs
+        self.texts = [d.norm for d in docs]
+        self.clauses, self.owner = clause_index(docs)
+        self.clause_texts = [d.norm for d in self.clauses]
+
+    @cached_property
+    def X(self) -> sparse.csr_matrix:
+        """The reviews' embedding."""
+        return self.components.embedder.transform(self.docs)
+
+    @cached_property
+    def Xc(self) -> sparse.csr_matrix:
+        """The clauses' embedding."""
+        return self.components.embedder.transform(self.clauses)
+
+    @cached_property
+    def clause_cues(self) -> np.ndarray:
+        """Each clause's cue count per topic (``cues.counts``)."""
+        return self.components.cues.counts(self.clause_texts)
+
+    @property
+    def cued(self) -> np.ndarray:
+        """Which clauses hold a cue of which topic."""
+        return self.clause_cues > 0
+
+    @cached_property
+    def features(self) -> WithDense:
+        """The reviews' topic features (:meth:`Components.topic_features`)."""
+        return self.components.topic_features(self.X, self.texts)
+
+    @cached_property
+    def clause_features(self) -> WithDense:
+        """The clauses' topic features."""
+        return self.components.topic_features(self.Xc, self.clause_texts, self.clause_cues)
+
+    def topic_pass(self, detector: TopicDetector | None = None) -> TopicPass:
+        """``detector``'s (default: the model's own) topic pass over the reviews and their clauses."""
+        det = self.components.topics if detector is None else detector
+        return det.topic_pass(self.features, self.clause_features, self.owner)
 
 
 def clause_index(docs: list[Doc]) -> tuple[list[Doc], np.ndarray]:
@@ -124,9 +179,8 @@ def clause_spans(owner: np.ndarray, n: int) -> list[range]:
     return [range(int(a), int(b)) for a, b in zip(starts, ends)]
 
 
-def topic_contexts(c: Components, docs: list[Doc], topic_sets: list[list[int]],
-                   Xc: sparse.csr_matrix, Pc: np.ndarray, owner: np.ndarray,
-                   clause_texts: list[str], cued: np.ndarray | None = None) -> list[list[list[int]]]:
+def topic_contexts(c: Components, enc: Encoding, topic_sets: list[list[int]],
+                   Pc: np.ndarray) -> list[list[list[int]]]:
     """For each review and each of its topics, the clause rows that speak of it.
 
     A clause speaks of a topic when it holds one of the topic's cues or the
@@ -136,13 +190,12 @@ def topic_contexts(c: Components, docs: list[Doc], topic_sets: list[list[int]],
     "Says so" is the first-stage clause probability against
     ``context_threshold``, the rule the polarity head was trained with; the
     topic's decision threshold is on another scale (the calibrated, stacked
-    review-level probability) and is not used here. ``cued``: which clauses hold
-    a cue of which topic (``cues.counts(clause_texts) > 0``), when the caller has it.
+    review-level probability) and is not used here. ``Pc``: first-stage clause
+    probabilities (:attr:`TopicPass.clause_proba`).
     """
-    if cued is None:
-        cued = c.cues.counts(clause_texts) > 0
+    cued = enc.cued
     out = []
-    for tset, rows in zip(topic_sets, clause_spans(owner, len(docs))):
+    for tset, rows in zip(topic_sets, clause_spans(enc.owner, len(enc.docs))):
         per_topic = []
         for j in tset:
             sel = [r for r in rows if Pc[r, j] >= c.context_threshold or cued[r, j]]
@@ -177,25 +230,19 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
     """
     if not docs:
         return []
-    texts = [d.norm for d in docs]
-    X = c.embedder.transform(docs)
+    enc = c.encode(docs)
+    X, texts, clauses, owner, clause_texts = enc.X, enc.texts, enc.clauses, enc.owner, enc.clause_texts
     z_rev = c.sentiment.pooled_decision(X)  # what the polarity head was trained on
     z = c.sentiment.decision_function(X, pooled=z_rev)
     p_pos = sigmoid(z)
     evidence = None if c.lexicon is None else c.lexicon.evidence_many(texts)
     labels = c.sentiment.label_rows(X, z_rev, z, None if evidence is None else evidence_features(evidence))
-    clauses, owner = clause_index(docs)
-    clause_texts = [d.norm for d in clauses]
-    Xc = c.embedder.transform(clauses)
-    clause_cues = c.cues.counts(clause_texts)
-    Zc = c.topics.decision_base(c.topic_features(Xc, clause_texts, clause_cues))
-    Pc = sigmoid(Zc)
-    cued = clause_cues > 0
+    tpass = enc.topic_pass()
     if topic_sets is None:
-        topic_sets = detect_topics(c, X, texts, max_by_owner(Zc, owner, len(docs)))
-        topic_sets = yield_by_context(c, topic_sets, clause_texts, owner, cued)
-    ctx = topic_contexts(c, docs, topic_sets, Xc, Pc, owner, clause_texts, cued)
-    pol = decisive_taste_cues(c, _polarities(c, X, Xc, ctx, topic_sets, z_rev), ctx, topic_sets,
+        topic_sets = detect_topics(c, texts, tpass)
+        topic_sets = yield_by_context(c, topic_sets, clause_texts, owner, enc.cued)
+    ctx = topic_contexts(c, enc, topic_sets, tpass.clause_proba)
+    pol = decisive_taste_cues(c, _polarities(c, X, enc.Xc, ctx, topic_sets, z_rev), ctx, topic_sets,
                               clause_texts)
     pol = settle_by_lexicon(c, pol, ctx, clause_texts)  # last: 一点也不咸 is praise, not too bland
     spans = clause_spans(owner, len(docs))
@@ -214,17 +261,12 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
     return preds
 
 
-def detect_topics(c: Components, X: sparse.csr_matrix, texts: list[str],
-                  clause_max: np.ndarray | None = None) -> list[list[int]]:
-    """Indices of the topics each review mentions.
-
-    ``clause_max``: each review's best first-stage clause logit per topic, read
-    by a clause-stacked detector (see ``TopicDetector``).
-    """
-    P = c.topics.predict_proba(c.topic_features(X, texts), clause_max)
-    hit = c.topics.thresholds_ <= P
+def detect_topics(c: Components, texts: list[str], tp: TopicPass) -> list[list[int]]:
+    """Indices of the topics each review mentions: the detector's thresholds on its
+    probabilities, then :func:`refine_topics` (``tp``: the model's topic pass of ``texts``)."""
+    hit = c.topics.thresholds_ <= tp.proba
     sets = [[int(j) for j in np.flatnonzero(row)] for row in hit]
-    return sets if clause_max is None else refine_topics(c, sets, texts, clause_max)
+    return refine_topics(c, sets, texts, tp.clause_max)
 
 
 def refine_topics(c: Components, topic_sets: list[list[int]], texts: list[str],

@@ -15,7 +15,7 @@ from typing import Any
 
 from koubei.datasets import GoldRecord
 from koubei.errors import OutputError
-from koubei.evaluation import sentiment_metrics, taste_direction_accuracy, topic_metrics
+from koubei.metrics import sentiment_metrics, taste_direction_accuracy, topic_metrics
 from koubei.model import load_model
 from koubei.model.predict import Prediction
 from koubei.train.labels import read_labels

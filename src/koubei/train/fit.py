@@ -8,7 +8,7 @@ The bundle is the same kind ``koubei score`` loads. Recipe:
   few hundred reviews). Without ``base``, a vocabulary is fitted on the labelled
   texts and a sentiment model on their pos/neg labels; labels without enough
   sentiment fall back to the default model's vocabulary and sentiment.
-- **topics**: :func:`koubei.model.training.fit_topic_parts` (balanced class
+- **topics**: :func:`koubei.train.default_recipe.fit_topic_parts` (balanced class
   weights per topic, clause stacking). A topic with fewer than
   ``min_examples`` labelled reviews stays **rule-based**: it is detected by
   its taxonomy cue words alone (cue-only), and the model card says so.
@@ -46,7 +46,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from koubei.classify.features import Doc, prepare_many
 from koubei.classify.lexicon import PolarityLexicon, load_lexicon
-from koubei.classify.linear import sigmoid
+from koubei.classify.linear import logit, sigmoid
 from koubei.classify.polarity import TopicPolarityClassifier
 from koubei.classify.sentiment import SentimentClassifier
 from koubei.classify.topics import TopicDetector, best_f1_threshold
@@ -55,21 +55,20 @@ from koubei.embed.finetune import FinetuneConfig
 from koubei.embed.tfidf import TfidfEmbedder
 from koubei.embed.wordvec import DenseView
 from koubei.errors import EncoderError, IncompatibleModelError, LabelError, OutputError
-from koubei.evaluation import sentiment_metrics, taste_direction_accuracy, topic_metrics
+from koubei.metrics import sentiment_metrics, taste_direction_accuracy, topic_metrics
 from koubei.model.bundle import load_components, save_bundle
 from koubei.model.card import library_versions, today
 from koubei.model.committee import Committee
 from koubei.model.predict import Components, Prediction, predict_docs, refine_topics
-from koubei.model.training import fit_embedder, fit_gold_sentiment, fit_topic_detector, gold_matrix
 from koubei.resources import default_model_path
 from koubei.taxonomy import Taxonomy
 from koubei.text.segment import Segmenter, file_sha256, user_dict_path
-from koubei.train.card import write_train_card
+from koubei.train.default_recipe import fit_embedder, fit_gold_sentiment, fit_topic_detector, gold_matrix
 from koubei.train.encoder import EncoderPlan, tfidf_part, widen_sentiment
 from koubei.train.label_file import LabelReport
 from koubei.train.rules import CueRuleTopicDetector, rule_topics
-from koubei.train.scores import clause_max_logits, topic_logits
 from koubei.train.split import multilabel_folds
+from koubei.train.train_card import write_train_card
 from koubei.train.unseen import UnseenCheck, unseen_base_sentiment
 
 Log = Callable[[str], None]
@@ -322,9 +321,12 @@ def cross_validate(taxonomy: Taxonomy, src: Source, docs: list[Doc], records: li
         comps = _fit_parts(taxonomy, src, [docs[i] for i in tr], [records[i] for i in tr], rule_idx, seed,
                            plan, f"fold{f + 1}", cv=True)
         test_docs = [docs[i] for i in te]
-        M = clause_max_logits(comps, test_docs)
-        Z[te] = topic_logits(comps, test_docs, M)
-        folds.append(_Fold(te, comps, M))
+        enc = comps.encode(test_docs)
+        # the features as one CSR matrix, as the calibration has always read them: the sparse +
+        # dense view that prediction reads sums in another order (logits within ~1e-6)
+        tpass = comps.topics.topic_pass(enc.features.tocsr(), enc.clause_features.tocsr(), enc.owner)
+        Z[te] = logit(tpass.proba)
+        folds.append(_Fold(te, comps, tpass.clause_max))
         log(f"fold {f + 1}/{k} fitted")
     return folds, Z
 
@@ -351,7 +353,7 @@ def cv_predictions(folds: list[_Fold], docs: list[Doc], Z: np.ndarray, Y: np.nda
 
 
 def cv_metrics(taxonomy: Taxonomy, records: list[GoldRecord], preds: list[Prediction]) -> dict[str, Any]:
-    """Cross-validated metrics (see :mod:`koubei.evaluation`)."""
+    """Cross-validated metrics (see :mod:`koubei.metrics`)."""
     gold = [r.topics for r in records]
     m: dict[str, Any] = {"topics": topic_metrics(gold, [p.topics for p in preds], taxonomy.topic_ids)}
     m["taste_direction"] = taste_direction_accuracy(gold, [r.taste_detail for r in records],

@@ -90,7 +90,7 @@ def unseen_base_sentiment(base: SentimentClassifier, embedder: Any, manifest: di
                           records: Sequence[GoldRecord], segmenter: Segmenter, log: Log,
                           data_dir: str | Path | None = None) -> UnseenCheck:
     """Refit the base's sentiment without the labelled reviews, when it saw some of them."""
-    from koubei.model.training import build_sentiment_pool, domain_membership
+    from koubei.train.default_recipe import build_sentiment_pool, domain_membership
 
     data = base_sentiment_data(manifest, data_dir)
     if isinstance(data, str):

@@ -36,7 +36,7 @@ from koubei.classify.topics import TopicDetector
 from koubei.datasets import AspectRecord, GoldRecord
 from koubei.embed.tfidf import TfidfEmbedder
 from koubei.embed.wordvec import DenseView
-from koubei.model.predict import Components, clause_index, pair_matrix, topic_contexts
+from koubei.model.predict import Components, pair_matrix, topic_contexts
 from koubei.taxonomy import Taxonomy
 from koubei.text.normalize import normalize
 
@@ -255,13 +255,9 @@ class AspectPairs:
 
     def pair_features(self, probe: Components) -> sparse.csr_matrix | WithDense:
         """Polarity features of every pair, read with ``probe``'s fitted detector and sentiment."""
-        X = probe.embedder.transform(self.docs)
-        clauses, owner = clause_index(self.docs)
-        texts = [d.norm for d in clauses]
-        Xc = probe.embedder.transform(clauses)
-        Pc = probe.topics.predict_proba_base(probe.topic_features(Xc, texts))  # as predict_docs reads them
-        ctx = topic_contexts(probe, self.docs, self.topic_sets, Xc, Pc, owner, texts)
-        return pair_matrix(probe, X, Xc, ctx, self.topic_sets, probe.sentiment.pooled_decision(X))
+        enc = probe.encode(self.docs)
+        ctx = topic_contexts(probe, enc, self.topic_sets, enc.topic_pass().clause_proba)
+        return pair_matrix(probe, enc.X, enc.Xc, ctx, self.topic_sets, probe.sentiment.pooled_decision(enc.X))
 
 
 def fit_topic_detector(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_unseen: SentimentClassifier,
@@ -287,21 +283,16 @@ def fit_topic_detector(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_un
     """
     docs = list(docs)
     Y = gold_matrix(gold, taxonomy)
-    X = embedder.transform(docs)
     probe = Components(taxonomy, embedder, sentiment_unseen, TopicDetector(), TopicPolarityClassifier(),
                        dense=dense)
-    texts = [d.norm for d in docs]
-    clauses, owner = clause_index(docs)
-    clause_texts = [d.norm for d in clauses]
-    Xc = embedder.transform(clauses)
-    Tc = probe.topic_matrix(Xc, clause_texts)
+    enc = probe.encode(docs)
+    X, Xc = enc.X, enc.Xc
     topics = detector_factory(C=topic_C, seed=seed, min_df=topic_min_df, solver="liblinear",
                            tune_folds=0, passthrough=probe.side_features, clause_stack=clause_stack)
-    topics.fit(probe.topic_matrix(X, texts), Y, Tc, owner)
+    topics.fit(enc.features.tocsr(), Y, enc.clause_features.tocsr(), enc.owner)
     probe.topics = topics
     topic_sets = [[int(j) for j in np.flatnonzero(row)] for row in Y]
-    Pc = topics.predict_proba_base(Tc)
-    ctx = topic_contexts(probe, docs, topic_sets, Xc, Pc, owner, clause_texts)
+    ctx = topic_contexts(probe, enc, topic_sets, enc.topic_pass().clause_proba)
     folds = sentiment_folds or [(np.arange(len(docs)), sentiment_unseen)]
     parts, y = [], []
     for rows, sentiment in folds:
