@@ -581,7 +581,7 @@ def test_no_detects_word_adds_nothing(default_model) -> None:
 
 
 def test_the_default_recipe_thresholds_keep_taste_at_one_half() -> None:
-    from koubei.model.training import TASTE_THRESHOLD, TOPIC_THRESHOLD, decision_thresholds
+    from koubei.train.default_recipe import TASTE_THRESHOLD, TOPIC_THRESHOLD, decision_thresholds
 
     tax = load_taxonomy()
     t = decision_thresholds(tax)
