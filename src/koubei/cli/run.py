@@ -24,6 +24,7 @@ def run(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Send and queue no alert: print each one as it would be posted. The history, issue store and outputs are updated as usual, so the next run sends exactly these.")] = False,
     lang: LangOpt = None,
     quiet: QuietOpt = False,
+    compact: Annotated[bool, typer.Option("--compact", help="Merge the history's small Parquet parts now (into parts of up to \\[history] compact_rows rows), not only when there are more than \\[history] compact_at. The rows and their order do not change.")] = False,
 ) -> None:
     """Run one monitoring cycle: new reviews → history → emerging issues → outputs → alerts.
 
@@ -38,7 +39,7 @@ def run(
     cfg = load_config(config)
     with _render.progress_bar(quiet) as ticker:
         result = run_once(cfg, dry_run=dry_run, lang=lang.value if lang else None,
-                          progress=lambda n: _advance(ticker, n))
+                          progress=lambda n: _advance(ticker, n), compact=compact)
     for line in result_lines(result, cfg.history, quiet=quiet):
         typer.echo(line)
     code = exit_code(result)
@@ -80,6 +81,9 @@ def result_lines(r: RunResult, history: Path, *, quiet: bool = False) -> list[st
         lines.append(f"columns the history does not have, left out: {', '.join(ing.dropped_columns)}")
     lines.append(f"history: {history} ({ing.history_parts} parts, {ing.history_rows:,} rows)"
                  + (f"; added {', '.join(ing.parts)}" if ing.parts else ""))
+    if r.compacted:
+        merged = sum(len(sources) for _, sources in r.compacted)
+        lines.append(f"compacted: {merged} parts merged into {', '.join(t for t, _ in r.compacted)}")
     if det.ran:
         lines.append(f"issues: windows {', '.join(det.windows)} evaluated, {det.flagged} flagged")
         if det.outputs:

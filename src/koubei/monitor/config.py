@@ -101,6 +101,8 @@ class MonitorConfig:
     channels: tuple[Channel, ...] = ()
     teams: Path | None = None
     report_every: float | None = None
+    compact_at: int = 64
+    compact_rows: int = 200_000
 
     @property
     def state(self) -> Path:
@@ -155,6 +157,8 @@ def _parse(top: Entries, base: Path, path: Path) -> MonitorConfig:
         issues=_issue_files(outputs, base), report=_optional_path(outputs, "report", base),
         lang=lang, alerts=settings, channels=_channels(alerts, settings.timeout_seconds, base),
         teams=_optional_path(outputs, "teams", base), report_every=_duration(outputs, "report_every"),
+        compact_at=history.whole("compact_at", 64, min=0),
+        compact_rows=history.whole("compact_rows", 200_000, min=1000),
     )
     for t in (inp, history, store, outputs, alerts):
         t.done()

@@ -60,6 +60,11 @@ resolve_after = 2            # clean windows after which an issue is resolved
 # `koubei aggregate/emerging/report` and Dask. The monitor's manifest and alert queue live inside
 # it, in _monitor.duckdb.
 path = "koubei-history"
+# Each run with new reviews adds a part; when there are more than compact_at parts (0: never),
+# consecutive parts are merged into parts of up to compact_rows rows (`koubei run --compact`
+# merges now). The rows and their order stay as they were; a run killed mid-merge loses nothing.
+compact_at = 64
+compact_rows = 200000
 
 [store]
 path = "koubei.duckdb"       # the issue history: `koubei issues list --store koubei.duckdb`
