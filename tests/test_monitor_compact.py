@@ -145,20 +145,6 @@ def test_cli_run_compact_says_what_it_merged(mon: Path) -> None:
     assert "compacted: 4 parts merged into part-00000-00001.parquet, part-00002-00003.parquet" in res.output
 
 
-@pytest.mark.parametrize(("entry", "problem"), [
-    ("compact_at = -1", "compact_at"), ("compact_rows = 10", "compact_rows"),
-    ('compact_rows = "many"', "compact_rows"), ("compact_every = 3", "compact_every"),
-])
-def test_bad_compaction_entries_are_refused_naming_the_key(tmp_path: Path, entry: str, problem: str) -> None:
-    from koubei.errors import ConfigError
-
-    folder = monitor(tmp_path / "m")
-    text = CONFIG.format(extra="").replace("compact_rows = 1000", entry)
-    (folder / "monitor.toml").write_text(text, encoding="utf-8")
-    with pytest.raises(ConfigError, match=rf"\[history\] {problem}"):
-        load_config(folder / "monitor.toml")
-
-
 # -- kill -9 at each step of a merge ---------------------------------------------------------
 
 KILLER = """

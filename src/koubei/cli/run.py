@@ -113,6 +113,7 @@ def _alert_lines(r: RunResult, quiet: bool) -> list[str]:
     line += f" ({', '.join(f'{c} {n}' for c, n in sent_to.items())})" if sent_to else ""
     line += f"; failed {by['failed']} (kept, sent again by the next run)" if by.get("failed") else ""
     line += f"; cancelled {by['cancelled']} (muted)" if by.get("cancelled") else ""
+    line += f"; deferred {by['deferred']} (rate limit; sent by the next run)" if by.get("deferred") else ""
     out = [line]
     out += [f"  not sent: {d.kind} {d.issue_id} to {d.channel}: {d.error}" for d in ds if d.state in ("failed", "skipped")]
     return out

@@ -82,6 +82,7 @@ class AlertSettings:
     backoff_seconds: float = 2.0
     timeout_seconds: float = 10.0
     report_url: str | None = None
+    rate_wait_seconds: float = 120.0
 
 
 @dataclass(frozen=True)
@@ -276,6 +277,7 @@ def _alert_settings(t: Entries, lang: str) -> AlertSettings:
         escalate_by=t.number("escalate_by", 10.0, min=0, max=100), retries=t.whole("retries", 3, min=0),
         backoff_seconds=t.number("backoff_seconds", 2.0, min=0, max=300),
         timeout_seconds=t.number("timeout_seconds", 10.0, min=0.1, max=300), report_url=url,
+        rate_wait_seconds=t.number("rate_wait_seconds", 120.0, min=0, max=3600),
     )
 
 

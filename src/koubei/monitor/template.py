@@ -88,10 +88,15 @@ escalate_by = 10
 retries = 3
 backoff_seconds = 2
 timeout_seconds = 10
+# Robots take so many messages a minute (企业微信, 钉钉: 20; 飞书: 100, and 5 a second; Slack: 1 a
+# second). A run with more waits for the window, at most rate_wait_seconds in all; the rest stay
+# queued, in order, and the next run sends them (never lost, never sent twice).
+rate_wait_seconds = 120
 # report_url = "https://intranet.example.com/koubei/report.html"   # shown instead of the report's path
 
 # Channels: uncomment the ones you use. A table named after a type needs no `type`; give
-# other names a type: [alerts.qa-team] type = "dingtalk". Every channel takes lang and min_severity.
+# other names a type: [alerts.qa-team] type = "dingtalk". Every channel takes lang, min_severity
+# and rate_limit (messages a minute; default: the platform's limit above; 0: none).
 
 # [alerts.wechat]            # 企业微信群机器人
 # webhook_env = "KOUBEI_WECHAT_WEBHOOK"        # https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...
