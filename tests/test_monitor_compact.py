@@ -25,14 +25,11 @@ from koubei.resources import corpora_path
 CONFIG = """
 [input]
 path = "feed"
+columns = {{ text = "评论内容", id = "评论ID", time = "评论时间" }}
 settle_seconds = 0
-[input.columns]
-text = "评论内容"
-id = "评论ID"
-time = "评论时间"
 [model]
-workers = 1
 chunksize = 500
+workers = 1
 [detect]
 by = ["supplier", "product"]
 novel = false
