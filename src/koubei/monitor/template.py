@@ -73,8 +73,8 @@ path = "koubei.duckdb"       # the issue history: `koubei issues list --store ko
 # Rewritten after each run that found new reviews.
 issues = ["issues.xlsx"]     # .xlsx .csv .md .json
 report = "report.html"
-# report_every = "1d"        # write the report at most this often (it reads the whole history:
-#                            # ~30 s for a million reviews); default: every run with new reviews
+# report_every = "1d"        # write the report at most this often (it reads the whole history
+#                            # once); default: every run with new reviews
 lang = "zh"                  # zh or en
 # teams = "teams.yaml"       # topic -> owner team (default: corpora/teams.yaml)
 
