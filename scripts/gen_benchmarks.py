@@ -566,6 +566,32 @@ def novel_section(res: Results) -> list[str]:
 # ---------------------------------------------------------------- the page
 
 
+def monitor_section(res: Results) -> list[str]:
+    """``bench_monitor.py``: one incremental ``koubei run`` over a large history, per variant."""
+    d = res["bench_monitor"]
+    lines = provenance("bench_monitor", d) + [
+        f"One `koubei run` adding {num(d['new_rows_in_dump'])} new reviews to a history of "
+        f"{num(d['history_rows'])} (target: at most 30 s on the project's 2-core machine). Variants: "
+        "`default` as `koubei init` writes the config (new-kind clustering, the HTML report), then without "
+        "the report, then without new-kind clustering too. On a shared machine wall seconds follow the "
+        "other users' load (the 1-minute load average before and after each run is recorded): compare "
+        "CPU seconds (the run's and its scoring processes').", ""]
+    rows = []
+    for name, r in d["runs"].items():
+        sec = r.get("seconds", {})
+        load = r.get("load_average_1min_before_after") or []
+        rows.append([name, f"{r['total_seconds']:.1f}", f1_or(r.get("cpu_seconds")), f1_or(sec.get("ingest")),
+                     f1_or(sec.get("detect")), f1_or(sec.get("alerts")), num(r.get("scored_rows")),
+                     num(r.get("issues_flagged")), num(r.get("alerts_sent")),
+                     " → ".join(f"{x:.1f}" for x in load) or NOT_RECORDED])
+    return lines + table(["variant", "seconds", "CPU s", "ingest s", "detect + outputs s", "alerts s",
+                          "rows scored", "issues flagged", "alerts sent", "load average"], rows)
+
+
+def f1_or(x: float | None) -> str:
+    return NOT_RECORDED if x is None else f"{x:.1f}"
+
+
 @dataclass(frozen=True)
 class Section:
     title: str
@@ -594,6 +620,7 @@ SECTIONS = [
     Section("Emerging issues at scale", ("bench_emerging_scale", "bench_emerging_scale_dask"),
             emerging_scale_section),
     Section("New kinds of complaint", ("bench_novel",), novel_section),
+    Section("Monitoring: one incremental `koubei run`", ("bench_monitor",), monitor_section),
 ]
 
 

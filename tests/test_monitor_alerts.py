@@ -307,3 +307,112 @@ def test_email_wrong_password_shows_no_secret(tls: tuple[ssl.SSLContext, Path]) 
     finally:
         server.close()
     assert "pw-Secret-42" not in str(e.value)
+
+
+# -- rate limits: a run with more alerts than a robot takes a minute -------------------------
+
+
+class FakeClock:
+    """Seconds since the epoch that move only when the code sleeps (the outbox's times are real)."""
+
+    def __init__(self) -> None:
+        import time
+
+        self.now, self.slept = time.time(), []  # type: ignore[var-annotated]
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(round(seconds, 3))
+        self.now += seconds
+
+
+def test_the_limiter_keeps_each_window_and_stops_at_the_run_s_wait_budget() -> None:
+    from koubei.monitor.alerts.limits import RateLimiter, channel_limits, describe
+
+    clock = FakeClock()
+    lim = RateLimiter(max_wait=50, recent={"ding": [clock.now - 50]}, clock=clock, sleep=clock.sleep)
+    limits = channel_limits("dingtalk", None)
+    for _ in range(19):  # one send 50 s ago: 19 more fit in the minute
+        assert lim.acquire("ding", limits)
+        lim.record("ding")
+    assert clock.slept == [] and lim.wait("ding", limits) == pytest.approx(10.0)
+    assert lim.acquire("ding", limits) and clock.slept == [10.0]  # the old send leaves the window
+    lim.record("ding")
+    # 20 sent in the last 50 s: the next in 50 s, which would take the waits to 60 s, past the 50 s budget
+    assert lim.wait("ding", limits) == pytest.approx(50.0) and lim.acquire("ding", limits) is False
+    assert clock.slept == [10.0]
+    assert describe(channel_limits("feishu", None)) == "100 a minute, 5 a second"
+    assert channel_limits("wechat", 5) == ((5, 60.0),) and channel_limits("feishu", 0) == ((5, 1.0),)
+    assert channel_limits("webhook", None) == ()
+
+
+def queue_alerts(tmp_path: Path, n: int, channels: list[Any]) -> Any:
+    from koubei.monitor.notify import enqueue
+    from koubei.monitor.state import open_state
+
+    base = message()
+    msgs = [AlertMessage(f"KB-{i:04d}:e1:new", "new", {**base.facts, "issue_id": f"KB-{i:04d}"})
+            for i in range(n)]
+    state = open_state(tmp_path / "_monitor.duckdb")
+    assert enqueue(state, msgs, {}, channels, 0.0) == n * len(channels)
+    return state
+
+
+def sent_ids(server: PlatformServer, platform: str) -> list[str]:
+    import re
+
+    return [re.findall(r"KB-\d{4}", str(r.body))[0] for r in server.received(platform)]
+
+
+def test_alerts_past_a_robot_s_limit_wait_in_the_outbox_and_go_once_next_run(
+        server: PlatformServer, tmp_path: Path) -> None:
+    from koubei.monitor.config import AlertSettings
+    from koubei.monitor.notify import queued, send_queued
+
+    ding, hook = channel("dingtalk", env_for(server)), channel("webhook", env_for(server), rate_limit=10)
+    state = queue_alerts(tmp_path, 25, [ding, hook])
+    clock = FakeClock()
+    no_wait = AlertSettings(retries=0, backoff_seconds=0, rate_wait_seconds=0)
+
+    def run() -> list[Any]:
+        return send_queued(state, queued(state), [ding, hook], settings=no_wait, lang=None, muted=set(),
+                           sleep=clock.sleep, clock=clock)
+
+    with state:
+        first = run()
+        assert [d.state for d in first if d.channel == "dingtalk"] == ["sent"] * 20 + ["deferred"] * 5
+        assert [d.state for d in first if d.channel == "webhook"] == ["sent"] * 10 + ["deferred"] * 15
+        errors = {d.error for d in first if d.state == "deferred"}
+        assert errors == {"dingtalk: at its rate limit (20 a minute); kept, sent by the next run",
+                          "webhook: at its rate limit (10 a minute); kept, sent by the next run"}
+        assert sent_ids(server, "dingtalk") == [f"KB-{i:04d}" for i in range(20)]
+        assert len(queued(state)) == 20 and clock.slept == []
+        # a run in the same minute: the outbox's recent sends count, nothing more goes out
+        assert {d.state for d in run()} == {"deferred"} and len(server.received("dingtalk")) == 20
+        clock.now += 61  # the next run, a minute on: the rest, in order, each once
+        run()
+        assert sent_ids(server, "dingtalk") == [f"KB-{i:04d}" for i in range(25)]
+        assert len(server.received("hook")) == 20 and len(queued(state)) == 5
+        clock.now += 61
+        run()
+        keys = [r.headers["idempotency-key"] for r in server.received("hook")]
+        assert keys == [f"KB-{i:04d}:e1:new" for i in range(25)] and queued(state) == []
+        assert not [r.problems for r in server.received() if r.problems]
+
+
+def test_a_run_may_wait_for_the_window_instead(server: PlatformServer, tmp_path: Path) -> None:
+    from koubei.monitor.config import AlertSettings
+    from koubei.monitor.notify import queued, send_queued
+
+    wechat = channel("wechat", env_for(server))
+    state = queue_alerts(tmp_path, 45, [wechat])
+    clock = FakeClock()
+    settings = AlertSettings(retries=0, backoff_seconds=0, rate_wait_seconds=100)
+    with state:
+        done = send_queued(state, queued(state), [wechat], settings=settings, lang=None, muted=set(),
+                           sleep=clock.sleep, clock=clock)
+    # 20 now, 20 after a minute's wait; the third minute would pass the 100 s budget: 5 kept
+    assert [d.state for d in done] == ["sent"] * 40 + ["deferred"] * 5
+    assert clock.slept == [60.0] and sent_ids(server, "wechat") == [f"KB-{i:04d}" for i in range(40)]

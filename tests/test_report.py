@@ -276,3 +276,29 @@ def test_headline_equals_the_score_summary_and_says_what_was_left_out(tmp_path: 
     assert shown("headline-complaints") == complaints.group(1)
     assert shown("headline-left-out").startswith(f"未计入 left out of the counts: {left_out.group(1)}")
     assert (int(cli.group(1)), int(cli.group(3))) == (len(HEADLINE_DUMP), len(HEADLINE_DUMP) - 6)
+
+
+def test_report_counts_once_and_sums_the_same_tables_as_aggregate() -> None:
+    """The report counts the frame once (per supplier × product × week) and sums every section's
+    table from those counts: each must equal what ``aggregate`` gives when asked for it directly."""
+    from koubei.aggregate import aggregate
+    from koubei.report.data import count_report
+    from koubei.taxonomy import load_taxonomy
+
+    df = scored_frame()
+    df.loc[df.index[:3], "time"] = pd.NaT  # untimed reviews: counted by group, in no window
+    counts = count_report(df, ["supplier", "product"], "W", load_taxonomy())
+    cols = ["reviews", "neg", "neg_rate", "satisfaction_rate", "complaints", "taste_too_bland",
+            "taste_complaints"]
+    for group in ("supplier", "product", None):
+        want = aggregate(df, by=[group] if group else [], top_opinions=15)
+        got = counts.table(group, top=15)
+        pd.testing.assert_frame_equal(got[cols + ["top_opinions"]], want[cols + ["top_opinions"]])
+    assert counts.table(None).loc[0, "reviews"] == len(df)
+    weekly_want = aggregate(df, freq="W", top_opinions=0)
+    weekly_got = counts.by_window()
+    pd.testing.assert_frame_equal(weekly_got[["window", *cols]], weekly_want[["window", *cols]])
+    assert weekly_got["reviews"].sum() == len(df) - 3
+    bland = int((df["opinions"].eq(OPINIONS["too_bland"]) & df["topic_taste"].eq("neg")).sum())
+    assert bland > 15  # the wave and the quiet weeks' few
+    assert counts.table(None, top=15).loc[0, "top_opinions"].startswith(f"口味:太淡了({bland})")

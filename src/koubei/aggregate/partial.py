@@ -12,7 +12,7 @@ scale are kept and the scale is chosen from the overall largest rating.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -82,6 +82,22 @@ class PartialCounts:
             has_time=self.has_time or other.has_time,
             timed=self.timed + other.timed, bad_time=self.bad_time + other.bad_time,
         )
+
+
+    def regroup(self, keys: list[str]) -> PartialCounts:
+        """The same counts summed over fewer key columns (``keys`` a subset of :attr:`keys`; [] for one
+        group): counting once at the finest grouping gives every coarser table without a second pass."""
+        sums = _regroup(self.sums, keys, self.count_cols)
+        ops = _regroup(self.opinions, [*keys, "opinion"], ["n"])
+        if not keys:
+            ops.insert(0, ONE, 1)
+        return replace(self, sums=sums, opinions=ops)
+
+
+def _regroup(frame: pd.DataFrame, keys: list[str], cols: list[str]) -> pd.DataFrame:
+    if keys:
+        return frame.groupby(keys, sort=False)[cols].sum().reset_index()
+    return frame[cols].sum().to_frame().T.assign(**{ONE: 1})
 
 
 def _union_cols(a: list[str], b: list[str], known: list[str]) -> list[str]:
@@ -182,9 +198,13 @@ def indicators(rows: pd.DataFrame, tax: Taxonomy) -> pd.DataFrame:
     for tid in topic_ids(rows):
         cols[f"{tid}_complaints"] = _flag(rows[TOPIC_PREFIX + tid], "neg")
     details = rows["taste_detail"].fillna("").astype(str) if "taste_detail" in rows else None
+    named = (details != "").to_numpy() if details is not None else np.zeros(len(rows), dtype=bool)
     for d in _directions(details, tax):
-        hit = details.str.contains(rf"(?:^|;){d}(?:;|$)", regex=True) if details is not None else None
-        cols[f"taste_{d}"] = hit.to_numpy(dtype=np.int64) if hit is not None else np.zeros(len(rows), int)
+        hit = np.zeros(len(rows), dtype=np.int64)
+        if details is not None:  # few reviews name a direction: search those only
+            found = details[named].str.contains(rf"(?:^|;){d}(?:;|$)", regex=True)
+            hit[named] = found.to_numpy(dtype=np.int64)
+        cols[f"taste_{d}"] = hit
     return pd.DataFrame(cols, index=rows.index)
 
 
@@ -207,7 +227,7 @@ def _directions(details: pd.Series | None, tax: Taxonomy) -> list[str]:
     known = tax.direction_ids
     if details is None:
         return known
-    seen = details.str.split(";").explode()
+    seen = details[details != ""].str.split(";").explode()
     extra = sorted(set(seen[seen != ""]) - set(known))
     return known + extra
 
@@ -224,13 +244,14 @@ def _opinion_items(rows: pd.DataFrame, tax: Taxonomy) -> pd.DataFrame:
     if "opinions" not in rows or not ids:
         return pd.DataFrame({"row": pd.Series([], dtype=np.int64), "opinion": pd.Series([], dtype=str)})
     names = {t.zh: t.id for t in tax.topics} | {t: t for t in ids}
-    items = rows["opinions"].fillna("").astype(str).str.split(";").explode()
+    neg = np.column_stack([_flag(rows[TOPIC_PREFIX + t], "neg") for t in ids]).astype(bool)
+    # only reviews with a negative topic can give a phrase: split those, not every review's
+    items = rows.loc[neg.any(axis=1), "opinions"].fillna("").astype(str).str.split(";").explode()
     items = items[items.str.contains(":", regex=False)]
     label = items.str.split(":", n=1).str[0]
     topic = label.map(names)
     ok = topic.isin(ids)
     items, topic = items[ok], topic[ok]
-    neg = np.column_stack([_flag(rows[TOPIC_PREFIX + t], "neg") for t in ids]).astype(bool)
     pos = rows.index.get_indexer(items.index)
     col = pd.Index(ids).get_indexer(topic.to_numpy())
     keep = neg[pos, col] if len(pos) else np.zeros(0, dtype=bool)

@@ -45,13 +45,14 @@ def _load_parquet_folder(folder: Path) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.dataset as ds
 
+    from koubei.engines.cluster import parquet_files
     from koubei.io.parquet import nullable_type  # the dtypes a single Parquet file gets
 
-    parts = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in (".parquet", ".pq")
-                   and not p.name.startswith((".", "_")))
-    if not parts:
-        raise InputError(f"{folder}: no .parquet files in this folder; pass a scored file or "
-                         "the folder `koubei score --engine dask` wrote")
+    try:
+        parts = parquet_files(folder)
+    except InputError as e:
+        raise InputError(f"{e}; pass a scored file or the folder `koubei score --engine dask` "
+                         "wrote") from None
     try:
         table = ds.dataset([str(p) for p in parts], format="parquet").to_table()
     except (pa.ArrowException, OSError) as err:

@@ -24,6 +24,7 @@ def run(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Send and queue no alert: print each one as it would be posted. The history, issue store and outputs are updated as usual, so the next run sends exactly these.")] = False,
     lang: LangOpt = None,
     quiet: QuietOpt = False,
+    compact: Annotated[bool, typer.Option("--compact", help="Merge the history's small Parquet parts now (into parts of up to \\[history] compact_rows rows), not only when there are more than \\[history] compact_at. The rows and their order do not change.")] = False,
 ) -> None:
     """Run one monitoring cycle: new reviews → history → emerging issues → outputs → alerts.
 
@@ -38,7 +39,7 @@ def run(
     cfg = load_config(config)
     with _render.progress_bar(quiet) as ticker:
         result = run_once(cfg, dry_run=dry_run, lang=lang.value if lang else None,
-                          progress=lambda n: _advance(ticker, n))
+                          progress=lambda n: _advance(ticker, n), compact=compact)
     for line in result_lines(result, cfg.history, quiet=quiet):
         typer.echo(line)
     code = exit_code(result)
@@ -80,6 +81,9 @@ def result_lines(r: RunResult, history: Path, *, quiet: bool = False) -> list[st
         lines.append(f"columns the history does not have, left out: {', '.join(ing.dropped_columns)}")
     lines.append(f"history: {history} ({ing.history_parts} parts, {ing.history_rows:,} rows)"
                  + (f"; added {', '.join(ing.parts)}" if ing.parts else ""))
+    if r.compacted:
+        merged = sum(len(sources) for _, sources in r.compacted)
+        lines.append(f"compacted: {merged} parts merged into {', '.join(t for t, _ in r.compacted)}")
     if det.ran:
         lines.append(f"issues: windows {', '.join(det.windows)} evaluated, {det.flagged} flagged")
         if det.outputs:
@@ -109,6 +113,7 @@ def _alert_lines(r: RunResult, quiet: bool) -> list[str]:
     line += f" ({', '.join(f'{c} {n}' for c, n in sent_to.items())})" if sent_to else ""
     line += f"; failed {by['failed']} (kept, sent again by the next run)" if by.get("failed") else ""
     line += f"; cancelled {by['cancelled']} (muted)" if by.get("cancelled") else ""
+    line += f"; deferred {by['deferred']} (rate limit; sent by the next run)" if by.get("deferred") else ""
     out = [line]
     out += [f"  not sent: {d.kind} {d.issue_id} to {d.channel}: {d.error}" for d in ds if d.state in ("failed", "skipped")]
     return out

@@ -10,6 +10,7 @@ Importing this module does not import Dask.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -73,11 +74,35 @@ def connect(distributed: Any, scheduler: str | None, n_workers: int | None) -> I
 def parquet_files(folder: Path) -> list[Path]:
     """The Parquet files of a dataset folder, by name (hidden and ``_`` files left out).
 
+    A folder ``koubei run`` is compacting holds a :data:`COMPACTING` marker: once the merged
+    part it names is in place, the parts it merged are left out (they may still be there, for
+    an instant or until the next run after a crash), so no row is read twice.
+
     Raises:
-        InputError: the folder holds no Parquet file.
+        InputError: the folder holds no Parquet file, or its compaction marker is unreadable.
     """
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in (".parquet", ".pq")
                    and not p.name.startswith((".", "_")))
+    merged = compacted_parts(folder)
+    files = [p for p in files if p.name not in merged]
     if not files:
         raise InputError(f"{folder}: no .parquet files in this folder")
     return files
+
+
+#: the marker of a compaction in progress: ``{"target": part, "sources": [parts]}``
+COMPACTING = "_COMPACTING"
+
+
+def compacted_parts(folder: Path) -> set[str]:
+    """The parts a compaction in progress has merged into its target, when the target is in place."""
+    marker = folder / COMPACTING
+    try:
+        plan = json.loads(marker.read_text(encoding="utf-8"))
+        target, sources = str(plan["target"]), {str(s) for s in plan["sources"]}
+    except FileNotFoundError:
+        return set()
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise InputError(f"{marker}: unreadable compaction marker ({e}); `koubei run` on this history "
+                         "finishes the compaction") from None
+    return sources if (folder / target).is_file() else set()

@@ -82,6 +82,7 @@ class AlertSettings:
     backoff_seconds: float = 2.0
     timeout_seconds: float = 10.0
     report_url: str | None = None
+    rate_wait_seconds: float = 120.0
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,8 @@ class MonitorConfig:
     channels: tuple[Channel, ...] = ()
     teams: Path | None = None
     report_every: float | None = None
+    compact_at: int = 64
+    compact_rows: int = 200_000
 
     @property
     def state(self) -> Path:
@@ -155,6 +158,8 @@ def _parse(top: Entries, base: Path, path: Path) -> MonitorConfig:
         issues=_issue_files(outputs, base), report=_optional_path(outputs, "report", base),
         lang=lang, alerts=settings, channels=_channels(alerts, settings.timeout_seconds, base),
         teams=_optional_path(outputs, "teams", base), report_every=_duration(outputs, "report_every"),
+        compact_at=history.whole("compact_at", 64, min=0),
+        compact_rows=history.whole("compact_rows", 200_000, min=1000),
     )
     for t in (inp, history, store, outputs, alerts):
         t.done()
@@ -272,6 +277,7 @@ def _alert_settings(t: Entries, lang: str) -> AlertSettings:
         escalate_by=t.number("escalate_by", 10.0, min=0, max=100), retries=t.whole("retries", 3, min=0),
         backoff_seconds=t.number("backoff_seconds", 2.0, min=0, max=300),
         timeout_seconds=t.number("timeout_seconds", 10.0, min=0.1, max=300), report_url=url,
+        rate_wait_seconds=t.number("rate_wait_seconds", 120.0, min=0, max=3600),
     )
 
 

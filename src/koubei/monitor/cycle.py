@@ -32,7 +32,7 @@ import pandas as pd
 from koubei.errors import KoubeiError, OutputError
 from koubei.monitor.alerts import Delivery
 from koubei.monitor.config import MonitorConfig
-from koubei.monitor.ingest import Ingest, IngestResult
+from koubei.monitor.ingest import Ingest, IngestResult, write_success
 from koubei.monitor.notify import (
     Queued,
     enqueue,
@@ -42,7 +42,7 @@ from koubei.monitor.notify import (
     queued,
     send_queued,
 )
-from koubei.monitor.state import open_state
+from koubei.monitor.state import MonitorState, open_state
 
 
 @dataclass
@@ -64,6 +64,7 @@ class RunResult:
     """What one cycle did (the CLI renders it; nothing is printed here).
 
     ``seconds``: wall time of each step (``ingest``, ``detect`` with the outputs, ``alerts``).
+    ``compacted``: the parts merged this run, as (merged part, its sources).
     """
 
     ingest: IngestResult
@@ -72,6 +73,7 @@ class RunResult:
     deliveries: list[Delivery]
     dry_run: bool = False
     seconds: dict[str, float] = field(default_factory=dict)
+    compacted: list[tuple[str, list[str]]] = field(default_factory=list)
 
     @property
     def failed(self) -> list[Delivery]:
@@ -106,7 +108,7 @@ class ModelCache:
 
 def run_once(cfg: MonitorConfig, *, dry_run: bool = False, lang: str | None = None, model: Any = None,
              models: ModelCache | None = None, progress: Callable[[int], None] | None = None,
-             sleep: Callable[[float], None] | None = None) -> RunResult:
+             sleep: Callable[[float], None] | None = None, compact: bool = False) -> RunResult:
     """Run one monitoring cycle (see the module doc).
 
     Args:
@@ -119,6 +121,8 @@ def run_once(cfg: MonitorConfig, *, dry_run: bool = False, lang: str | None = No
         models: a cache of loaded models kept between runs (``koubei watch``).
         progress: called with the number of rows scored after each batch.
         sleep: how to wait between retries (tests pass a no-op).
+        compact: merge the history's small parts now (:mod:`koubei.monitor.compact`); without
+            it they are merged when there are more than ``[history] compact_at``.
 
     Raises:
         StoreError: the history is in use by another run, or its manifest is damaged.
@@ -128,6 +132,8 @@ def run_once(cfg: MonitorConfig, *, dry_run: bool = False, lang: str | None = No
     clock = _Clock()
     with open_state(cfg.state) as state:
         ingest = Ingest(cfg, state, lambda: cache.get(cfg.model.path), progress).run()
+        due = compact or 0 < cfg.compact_at < ingest.history_parts
+        compacted = _compact(cfg, state, ingest) if due else []
         clock.lap("ingest")
         detect = DetectOutcome()
         if ingest.history_parts and state.version("history_version") != state.version("detected_version"):
@@ -157,7 +163,18 @@ def run_once(cfg: MonitorConfig, *, dry_run: bool = False, lang: str | None = No
                                  dry_run=dry_run, sleep=sleep)
         clock.lap("alerts")
     return RunResult(ingest=ingest, detect=detect, queued=added, deliveries=deliveries, dry_run=dry_run,
-                     seconds=clock.laps)
+                     seconds=clock.laps, compacted=compacted)
+
+
+def _compact(cfg: MonitorConfig, state: MonitorState, ingest: IngestResult) -> list[tuple[str, list[str]]]:
+    """Merge the history's small parts (the rows do not change, so detection need not run again)."""
+    from koubei.monitor.compact import compact
+
+    merged = compact(state, cfg.history, max_rows=cfg.compact_rows)
+    if merged:
+        write_success(state, cfg.history)
+        ingest.history_parts -= sum(len(sources) - 1 for _, sources in merged)
+    return merged
 
 
 class _Clock:

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,13 +38,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from koubei.engines.cluster import COMPACTING
 from koubei.engines.dask import PART_NAME, SUCCESS
 from koubei.errors import InputError, StoreError
 from koubei.io import ReviewReader
 from koubei.io.annotate import KeyCounts
 from koubei.io.writers import atomic_file, atomic_write
+from koubei.monitor.compact import part_numbers, recover_compaction
 from koubei.monitor.config import MonitorConfig
-from koubei.monitor.feed import FeedFile, fsync_dir, is_hash_id, list_feed, row_keys, sha256_file
+from koubei.monitor.feed import (
+    FeedFile,
+    fsync_dir,
+    fsync_file,
+    is_hash_id,
+    list_feed,
+    parquet_rows,
+    row_keys,
+    sha256_file,
+)
 from koubei.monitor.state import MonitorState
 from koubei.scoring.local import arrow_table, conform, stream_schema
 
@@ -84,13 +94,15 @@ def recover(state: MonitorState, history: Path) -> list[str]:
         StoreError: a ``part-*.parquet`` the manifest does not know (put there by hand,
             or the manifest replaced): the history cannot be trusted to hold each row once.
     """
-    notes = []
-    for tmp in sorted(history.glob(f".{_PART}*.tmp")) + sorted(history.glob(f".{SUCCESS}.*.tmp")):
+    notes = recover_compaction(state, history)
+    temps = [t for pattern in (f".{_PART}*.tmp", f".{SUCCESS}.*.tmp", f".{COMPACTING}.*.tmp")
+             for t in history.glob(pattern)]
+    for tmp in sorted(temps):
         tmp.unlink(missing_ok=True)
         notes.append(f"removed {tmp.name}, left by a run that was stopped")
     for part, rows in state.execute("SELECT part, rows FROM history_parts WHERE state = 'pending'"):
         path = history / part
-        if path.exists() and _rows_of(path) == rows:
+        if path.exists() and parquet_rows(path) == rows:
             _commit(state, part, [], history)
             notes.append(f"{part}: written by a run that was stopped before recording it; recorded")
         else:
@@ -108,16 +120,6 @@ def recover(state: MonitorState, history: Path) -> list[str]:
     if notes:
         write_success(state, history)
     return notes
-
-
-def _rows_of(path: Path) -> int | None:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    try:
-        return int(pq.ParquetFile(path).metadata.num_rows)
-    except (pa.ArrowException, OSError):
-        return None
 
 
 class Ingest:
@@ -263,7 +265,7 @@ class Ingest:
         try:
             with atomic_file(target) as tmp:
                 pq.write_table(table, tmp)
-                _fsync(tmp)
+                fsync_file(tmp)
                 with self.state.transaction():
                     self.state.execute("INSERT INTO history_parts VALUES (?, ?, 'pending', ?, now())",
                                        [part, len(rows), json.dumps(sources, ensure_ascii=False)])
@@ -316,8 +318,7 @@ class Ingest:
     def _next_part(self) -> str:
         used = [r[0] for r in self.state.execute("SELECT part FROM history_parts")]
         used += [p.name for p in self.history.glob(f"{_PART}*.parquet")]
-        digits = [n[len(_PART):-len(".parquet")] for n in used]
-        numbers = [int(d) for d in digits if d.isdigit()]
+        numbers = [n[1] for n in map(part_numbers, used) if n is not None]  # merged parts: their last
         return PART_NAME.format(max(numbers, default=-1) + 1)
 
     def _record_files(self, done: list[tuple[FeedFile, str, int, int]]) -> None:
@@ -392,11 +393,3 @@ def _in_sorted(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
     pos = np.searchsorted(sorted_keys, keys)
     pos[pos == len(sorted_keys)] = 0
     return sorted_keys[pos] == keys
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

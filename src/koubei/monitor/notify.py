@@ -21,6 +21,7 @@ once, with the key as ``Idempotency-Key`` / ``Message-ID`` so receivers can drop
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from koubei.monitor.alerts import AlertMessage, Channel, Delivery, deliver, issue_facts
+from koubei.monitor.alerts.limits import RateLimiter, describe
 from koubei.monitor.config import AlertSettings
 from koubei.monitor.state import MonitorState
 
@@ -167,13 +169,21 @@ def queued(state: MonitorState) -> list[Queued]:
 
 def send_queued(state: MonitorState, items: Sequence[Queued], channels: Sequence[Channel], *,
                 settings: AlertSettings, lang: str | None, muted: set[str], dry_run: bool = False,
-                sleep: Callable[[float], None] | None = None) -> list[Delivery]:
+                sleep: Callable[[float], None] | None = None,
+                clock: Callable[[], float] | None = None) -> list[Delivery]:
     """Send each queued alert on its channel (see the module doc); record what became of it.
 
     ``lang``: the run's language override (``--lang``); else the channel's, else the settings'.
     With ``dry_run`` nothing is sent or recorded: each delivery carries the payload it would post.
+    Each channel sends within its rate limits (:mod:`koubei.monitor.alerts.limits`), waiting at
+    most ``settings.rate_wait_seconds`` in all; what it cannot send in time comes back
+    ``deferred`` and stays queued, in order, for the next run.
     """
     by_name = {c.name: c for c in channels}
+    now = clock or time.time
+    limiter = RateLimiter(max_wait=settings.rate_wait_seconds, recent=recent_sends(state, now() - LONGEST),
+                          clock=now, sleep=sleep or time.sleep)
+    blocked: set[str] = set()
     out = []
     for item in items:
         ch = by_name.get(item.channel)
@@ -193,10 +203,31 @@ def send_queued(state: MonitorState, items: Sequence[Queued], channels: Sequence
             preview = ch.preview(msg) if hasattr(ch, "preview") else msg.text()
             out.append(Delivery(*head, state="dry_run", preview=preview))
             continue
+        if ch.name in blocked or not limiter.acquire(ch.name, ch.rate_limits):
+            blocked.add(ch.name)  # the channel's later alerts wait too, so they go out in order
+            out.append(Delivery(*head, state="deferred",
+                                error=f"{ch.name}: at its rate limit ({describe(ch.rate_limits)}); "
+                                      "kept, sent by the next run"))
+            continue
         done = deliver(msg, ch, retries=settings.retries, backoff=settings.backoff_seconds,
                        **({"sleep": sleep} if sleep else {}))
+        limiter.record(ch.name, done.attempts)
         _finish(state, item, done.state, done.attempts, done.error)
         out.append(done)
+    return out
+
+
+#: the longest window of any platform's rate limit, in seconds
+LONGEST = 60.0
+
+
+def recent_sends(state: MonitorState, since: float) -> dict[str, list[float]]:
+    """Per channel, when its alerts were sent since ``since`` (seconds since the epoch)."""
+    rows = state.execute("SELECT channel, epoch(sent_at) FROM outbox WHERE state = 'sent' "
+                         "AND epoch(sent_at) > ?", [since])
+    out: dict[str, list[float]] = {}
+    for channel, at in rows:
+        out.setdefault(str(channel), []).append(float(at))
     return out
 
 

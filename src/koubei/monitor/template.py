@@ -60,6 +60,11 @@ resolve_after = 2            # clean windows after which an issue is resolved
 # `koubei aggregate/emerging/report` and Dask. The monitor's manifest and alert queue live inside
 # it, in _monitor.duckdb.
 path = "koubei-history"
+# Each run with new reviews adds a part; when there are more than compact_at parts (0: never),
+# consecutive parts are merged into parts of up to compact_rows rows (`koubei run --compact`
+# merges now). The rows and their order stay as they were; a run killed mid-merge loses nothing.
+compact_at = 64
+compact_rows = 200000
 
 [store]
 path = "koubei.duckdb"       # the issue history: `koubei issues list --store koubei.duckdb`
@@ -68,8 +73,8 @@ path = "koubei.duckdb"       # the issue history: `koubei issues list --store ko
 # Rewritten after each run that found new reviews.
 issues = ["issues.xlsx"]     # .xlsx .csv .md .json
 report = "report.html"
-# report_every = "1d"        # write the report at most this often (it reads the whole history:
-#                            # ~30 s for a million reviews); default: every run with new reviews
+# report_every = "1d"        # write the report at most this often (it reads the whole history
+#                            # once); default: every run with new reviews
 lang = "zh"                  # zh or en
 # teams = "teams.yaml"       # topic -> owner team (default: corpora/teams.yaml)
 
@@ -83,10 +88,15 @@ escalate_by = 10
 retries = 3
 backoff_seconds = 2
 timeout_seconds = 10
+# Robots take so many messages a minute (企业微信, 钉钉: 20; 飞书: 100, and 5 a second; Slack: 1 a
+# second). A run with more waits for the window, at most rate_wait_seconds in all; the rest stay
+# queued, in order, and the next run sends them (never lost, never sent twice).
+rate_wait_seconds = 120
 # report_url = "https://intranet.example.com/koubei/report.html"   # shown instead of the report's path
 
 # Channels: uncomment the ones you use. A table named after a type needs no `type`; give
-# other names a type: [alerts.qa-team] type = "dingtalk". Every channel takes lang and min_severity.
+# other names a type: [alerts.qa-team] type = "dingtalk". Every channel takes lang, min_severity
+# and rate_limit (messages a minute; default: the platform's limit above; 0: none).
 
 # [alerts.wechat]            # 企业微信群机器人
 # webhook_env = "KOUBEI_WECHAT_WEBHOOK"        # https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...

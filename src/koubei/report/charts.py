@@ -9,6 +9,8 @@ reads a few tags (``<b>``, ``<br>``, ``<a>``) in labels.
 
 from __future__ import annotations
 
+import copy
+import functools
 import html
 from collections.abc import Sequence
 from typing import Any
@@ -55,18 +57,29 @@ def _div(fig: Any, div_id: str) -> str:
 def trend_chart(trend: Sequence[dict[str, Any]], div_id: str) -> str:
     """An issue's last windows: bars of its complaint count, a line of its rate (right axis)."""
     import plotly.graph_objects as go
+    import plotly.io as pio
 
     windows = [label(t.get("window", "")) for t in trend]
     counts = [_int(t.get("count")) for t in trend]
     rates = [c / n if (n := _int(t.get("total"))) else None for c, t in zip(counts, trend)]
+    data = go.Figure(data=[
+        go.Bar(x=windows, y=counts, name="投诉数", marker_color="#ef9a9a"),
+        go.Scatter(x=windows, y=rates, name="占比", yaxis="y2", mode="lines+markers",
+                   line={"color": "#c62828"}, hovertemplate="%{y:.1%}<extra></extra>"),
+    ]).to_dict()["data"]
+    # the layout (its template above all) is the same for every issue: validated once, not per chart
+    fig = {"data": data, "layout": copy.deepcopy(_trend_layout())}
+    return str(pio.to_html(fig, full_html=False, include_plotlyjs=False, div_id=div_id, config=CONFIG,
+                           validate=False))
+
+
+@functools.lru_cache(maxsize=1)
+def _trend_layout() -> dict[str, Any]:
     fig = _figure(260, yaxis={"title": "投诉数"}, legend={"orientation": "h", "y": 1.15},
                   yaxis2={"title": "占比", "overlaying": "y", "side": "right", "tickformat": ".0%",
                           "rangemode": "tozero", "showgrid": False})
-    fig.add_trace(go.Bar(x=windows, y=counts, name="投诉数", marker_color="#ef9a9a"))
-    fig.add_trace(go.Scatter(x=windows, y=rates, name="占比", yaxis="y2", mode="lines+markers",
-                             line={"color": "#c62828"}, hovertemplate="%{y:.1%}<extra></extra>"))
     fig.update_xaxes(type="category")
-    return _div(fig, div_id)
+    return dict(fig.to_dict()["layout"])
 
 
 def heatmap_chart(rate: pd.DataFrame, count: pd.DataFrame, div_id: str) -> str:

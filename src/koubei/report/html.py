@@ -22,6 +22,8 @@ from koubei.report.data import (
     STATUS_ZH,
     Headline,
     IssueView,
+    ReportCounts,
+    count_report,
     has_times,
     headline,
     heatmap_table,
@@ -122,17 +124,19 @@ def report_page(scored: pd.DataFrame, issues: pd.DataFrame, *, freq: str = "W",
     frame = restore_scored(scored, source="the scored frame")
     present, missing = [c for c in by if c in frame.columns], [c for c in by if c not in frame.columns]
     views = issue_views(issues)
-    page = ReportPage(title=title, freq=f, by=present, headline=headline(frame, views), issues=views,
+    groups = [present[0], present[-1]] if present else []
+    counts = count_report(frame, groups, f, tax)
+    page = ReportPage(title=title, freq=f, by=present, headline=headline(counts, views), issues=views,
                       trends={v.issue_id: _trend(v) for v in views}, charts={}, notes=list(notes),
                       heat_group=present[0] if present else "", taste_group=present[-1] if present else "")
     if missing:
         page.notes.append(f"评论文件没有分组列 {', '.join(missing)} (no column {', '.join(missing)}); "
                           "按其余分组 (grouped by the others)")
     page.charts = {
-        "heatmap": _heatmap(frame, page.heat_group or None, tax),
-        "sentiment": _sentiment(frame, f),
-        "taste": _taste(frame, page.taste_group or None, tax),
-        "opinions": _opinions(frame, tax),
+        "heatmap": _heatmap(counts, page.heat_group or None, tax),
+        "sentiment": _sentiment(counts),
+        "taste": _taste(counts, page.taste_group or None, tax),
+        "opinions": _opinions(counts),
     }
     return page
 
@@ -221,30 +225,30 @@ def _trend(view: IssueView) -> Chart:
     return Chart(view.chart_id, html=charts.trend_chart(view.trend, "plot-" + view.chart_id[len("chart-"):]))
 
 
-def _heatmap(frame: pd.DataFrame, group: str | None, tax: Taxonomy) -> Chart:
-    rate, count = heatmap_table(frame, group, tax)
+def _heatmap(counts: ReportCounts, group: str | None, tax: Taxonomy) -> Chart:
+    rate, count = heatmap_table(counts, group, tax)
     if rate.empty or int(count["_reviews"].sum()) == 0:
         return Chart("chart-heatmap", note="没有可计数的评论 (no countable reviews)")
     return Chart("chart-heatmap", html=charts.heatmap_chart(rate, count, "plot-heatmap"))
 
 
-def _sentiment(frame: pd.DataFrame, freq: str) -> Chart:
-    if not has_times(frame):
+def _sentiment(counts: ReportCounts) -> Chart:
+    if counts.times is None:
         return Chart("chart-sentiment", note="评论没有时间，无法按时间统计 (times are missing: score the "
                                              "dump with --time-col to see sentiment over time)")
-    table = sentiment_table(frame, freq)
+    table = sentiment_table(counts)
     return Chart("chart-sentiment", html=charts.sentiment_chart(table, "plot-sentiment"))
 
 
-def _taste(frame: pd.DataFrame, group: str | None, tax: Taxonomy) -> Chart:
-    table = taste_table(frame, group, tax)
+def _taste(counts: ReportCounts, group: str | None, tax: Taxonomy) -> Chart:
+    table = taste_table(counts, group, tax)
     if table.empty:
         return Chart("chart-taste", note="没有口味方向的投诉 (no taste-direction complaints)")
     return Chart("chart-taste", html=charts.taste_chart(table, "plot-taste"))
 
 
-def _opinions(frame: pd.DataFrame, tax: Taxonomy) -> Chart:
-    items = top_opinions(frame, tax)
+def _opinions(counts: ReportCounts) -> Chart:
+    items = top_opinions(counts)
     if not items:
         return Chart("chart-opinions", note="没有负面观点短语 (no negative opinion phrases)")
     return Chart("chart-opinions", html=charts.opinions_chart(items, "plot-opinions"))

@@ -27,6 +27,7 @@ class Channel(Protocol):
         target: where it sends, masked (``https://oapi.dingtalk.com/***``), for messages.
         lang: the language of its messages, or None for the run's.
         min_severity: alerts below it are not sent here (None: the run's setting).
+        rate_limits: (messages, seconds) it may send (:mod:`koubei.monitor.alerts.limits`).
     """
 
     name: str
@@ -34,6 +35,7 @@ class Channel(Protocol):
     target: str
     lang: str | None
     min_severity: float | None
+    rate_limits: tuple[tuple[int, float], ...]
 
     def send(self, message: AlertMessage) -> None:
         """Deliver ``message``; raise :class:`~koubei.errors.AlertError` if the platform did not take it."""
@@ -48,6 +50,7 @@ class JsonWebhook:
     """
 
     type = "webhook"
+    rate_limits: tuple[tuple[int, float], ...] = ()
 
     def __init__(self, name: str, url: Secret, *, secret: Secret | None = None, timeout: float = 10.0,
                  lang: str | None = None, min_severity: float | None = None) -> None:

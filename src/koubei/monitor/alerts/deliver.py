@@ -26,8 +26,9 @@ class Delivery:
 
     Attributes:
         state: ``sent``, ``failed`` (kept for the next run), ``dry_run`` (shown, not sent),
-            ``cancelled`` (the issue was muted before it went out) or ``skipped`` (its channel
-            is no longer in the config; kept).
+            ``cancelled`` (the issue was muted before it went out), ``skipped`` (its channel
+            is no longer in the config; kept) or ``deferred`` (its channel was at its rate
+            limit; kept for the next run).
         attempts: tries made in this run.
         error: the last error, masked (no secret, no full URL).
         preview: with ``dry_run``, what would have been posted.

@@ -28,6 +28,7 @@ class Email:
     """An SMTP channel (``[alerts.email]``)."""
 
     type = "email"
+    rate_limits: tuple[tuple[int, float], ...] = ()
 
     def __init__(self, name: str, *, host: str, port: int, sender: str, to: tuple[str, ...],
                  security: str = "starttls", username: Secret | None = None, password: Secret | None = None,

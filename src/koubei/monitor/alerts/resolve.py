@@ -8,7 +8,8 @@
     type = "feishu"
     webhook_env = "QA_FEISHU_WEBHOOK"
 
-Every channel also takes ``lang`` (``zh``/``en``) and ``min_severity``.
+Every channel also takes ``lang`` (``zh``/``en``), ``min_severity`` and ``rate_limit`` (messages a
+minute; default: the platform's, :data:`koubei.monitor.alerts.limits.PLATFORM_LIMITS`; 0: none).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from koubei.monitor._entries import Entries, Secret
 from koubei.monitor.alerts._base import Channel
 from koubei.monitor.alerts.chat import DingTalk, Feishu, Slack, WeChatWork
 from koubei.monitor.alerts.http import check_url
+from koubei.monitor.alerts.limits import channel_limits
 from koubei.monitor.alerts.mail import SECURITY, Email
 from koubei.monitor.alerts.webhook import Webhook
 
@@ -50,9 +52,10 @@ def channel_from_entries(name: str, t: Entries, *, timeout: float = 10.0,
                       f"environment variable and name that with {key}_env")
     common: dict[str, Any] = dict(timeout=timeout, lang=t.choice("lang", ("zh", "en"), None),
                                   min_severity=t.number("min_severity", None, min=0, max=100))
-    if kind == "email":
-        return _email(name, t, common, base or Path.cwd())
-    return _BUILDERS[kind](name, t, common)
+    per_minute = t.whole("rate_limit", None, min=0)
+    ch = _email(name, t, common, base or Path.cwd()) if kind == "email" else _BUILDERS[kind](name, t, common)
+    ch.rate_limits = channel_limits(kind, per_minute)
+    return ch
 
 
 def _url(t: Entries, key: str) -> Secret:
