@@ -588,3 +588,28 @@ def test_the_default_recipe_thresholds_keep_taste_at_one_half() -> None:
     assert t[tax.topic_ids.index("taste")] == TASTE_THRESHOLD == 0.5
     assert sorted(set(t)) == [TASTE_THRESHOLD, TOPIC_THRESHOLD]
     assert (t == TOPIC_THRESHOLD).sum() == len(tax.topic_ids) - 1
+
+
+def test_a_detects_word_said_with_a_complaint_alone_is_a_complaint(default_model) -> None:
+    """The head never saw 哈喇味 or 陈货 (no labelled review holds them); the lexicon has them."""
+    rancid, stale, fresh, dry = default_model.predict(["有哈喇味", "一股陈货的味道", "一看就是新货！", "饼干一点都没受潮"])
+    assert rancid.topics.get("freshness_quality") == "neg"
+    assert stale.topics.get("freshness_quality") == "neg"
+    assert fresh.topics == {"freshness_quality": "pos"}
+    assert dry.topics == {"freshness_quality": "pos"}
+
+
+def test_complaint_evidence_alone_settles_only_topics_named_by_their_detects_words(default_model) -> None:
+    import numpy as np
+
+    from koubei.model.predict import settle_by_lexicon
+
+    c = default_model.components
+    fresh = c.taxonomy.topic_ids.index("freshness_quality")
+    named = np.zeros((1, len(c.taxonomy.topic_ids)), dtype=bool)
+    # the clause names no detects word: the head's reading stands
+    assert settle_by_lexicon(c, ["pos"], [[[0]]], ["有点失望"], [[fresh]], named) == ["pos"]
+    named[0, fresh] = True
+    assert settle_by_lexicon(c, ["pos"], [[[0]]], ["有哈喇味"], [[fresh]], named) == ["neg"]
+    # praise beside it: not one-sided, the head's reading stands
+    assert settle_by_lexicon(c, ["pos"], [[[0]]], ["有点哈喇味但是很好吃"], [[fresh]], named) == ["pos"]

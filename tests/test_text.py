@@ -54,6 +54,10 @@ def test_segment_keeps_domain_words_whole(text: str, words: list[str]) -> None:
 def test_clause_split_on_punctuation_and_contrast_words() -> None:
     assert split_clauses("送得很快,但是味道太淡了,分量也少") == ["送得很快", "但是味道太淡了", "分量也少"]
     assert split_clauses("快递很快可是瓜子受潮了") == ["快递很快", "可是瓜子受潮了"]
+    # 就是 after a word of perceiving says "plainly is", not "but"
+    assert split_clauses("一看就是新货") == ["一看就是新货"]
+    assert split_clauses("看起来就是正品") == ["看起来就是正品"]
+    assert split_clauses("味道不错就是有点贵") == ["味道不错", "就是有点贵"]
     assert split_clauses("") == []
 
 

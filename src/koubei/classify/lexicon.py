@@ -77,6 +77,11 @@ class Evidence:
         return bool(self.praise) and not (self.complaint or self.worse or self.denial or self.contrast)
 
     @property
+    def complaint_only(self) -> bool:
+        """A complaint word said, and nothing else (no praise, comparison, negator or contrast)."""
+        return bool(self.complaint) and not (self.praise or self.worse or self.denial or self.contrast)
+
+    @property
     def worse_only(self) -> bool:
         """Worse than before, and no praise evidence."""
         return bool(self.worse) and not self.praise

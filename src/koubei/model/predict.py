@@ -147,6 +147,11 @@ class Encoding:
         return self.clause_cues > 0
 
     @cached_property
+    def named(self) -> np.ndarray:
+        """Which clauses hold one of which topic's taxonomy ``detects`` words (受潮: freshness)."""
+        return self.components.detect_words.counts(self.clause_texts) > 0
+
+    @cached_property
     def features(self) -> WithDense:
         """The reviews' topic features (:meth:`Components.topic_features`)."""
         return self.components.topic_features(self.X, self.texts)
@@ -183,9 +188,9 @@ def topic_contexts(c: Components, enc: Encoding, topic_sets: list[list[int]],
                    Pc: np.ndarray) -> list[list[list[int]]]:
     """For each review and each of its topics, the clause rows that speak of it.
 
-    A clause speaks of a topic when it holds one of the topic's cues or the
-    topic model, applied to the clause alone, says so; failing both, the
-    clause the topic model likes best.
+    A clause speaks of a topic when it holds one of the topic's cues or
+    ``detects`` words, or the topic model, applied to the clause alone, says so;
+    failing all, the clause the topic model likes best.
 
     "Says so" is the first-stage clause probability against
     ``context_threshold``, the rule the polarity head was trained with; the
@@ -193,7 +198,7 @@ def topic_contexts(c: Components, enc: Encoding, topic_sets: list[list[int]],
     review-level probability) and is not used here. ``Pc``: first-stage clause
     probabilities (:attr:`TopicPass.clause_proba`).
     """
-    cued = enc.cued
+    cued = enc.cued | enc.named
     out = []
     for tset, rows in zip(topic_sets, clause_spans(enc.owner, len(enc.docs))):
         per_topic = []
@@ -244,7 +249,8 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
     ctx = topic_contexts(c, enc, topic_sets, tpass.clause_proba)
     pol = decisive_taste_cues(c, _polarities(c, X, enc.Xc, ctx, topic_sets, z_rev), ctx, topic_sets,
                               clause_texts)
-    pol = settle_by_lexicon(c, pol, ctx, clause_texts)  # last: 一点也不咸 is praise, not too bland
+    # last: 一点也不咸 is praise, not too bland
+    pol = settle_by_lexicon(c, pol, ctx, clause_texts, topic_sets, enc.named)
     spans = clause_spans(owner, len(docs))
     preds = []
     k = 0
@@ -402,20 +408,32 @@ def _polarities(c: Components, X: sparse.csr_matrix, Xc: sparse.csr_matrix,
 
 
 def settle_by_lexicon(c: Components, pol: list[str], ctx: list[list[list[int]]],
-                      clause_texts: list[str]) -> list[str]:
+                      clause_texts: list[str], topic_sets: list[list[int]] | None = None,
+                      named: np.ndarray | None = None) -> list[str]:
     """Each (review, topic) polarity, overruled where its own clauses' lexicon evidence is one-sided.
 
     ``一点都没受潮`` (a complaint word denied), ``味道在线`` (slang praise) with nothing
     against them make the mention positive; ``没有以前好吃`` (worse than before) with no
     praise evidence makes it negative (:meth:`koubei.classify.lexicon.Evidence.settles`).
+
+    Where the topic's clauses hold one of its taxonomy ``detects`` words (``named``:
+    clauses × topics, :attr:`Encoding.named`; ``topic_sets`` gives each pair's topic),
+    complaint evidence alone makes it negative too: those are words the labelled
+    reviews lack, so the head has no reading of them (有哈喇味 came out as praise).
+    Elsewhere a complaint word alone is left to the head: on the gold folds it made
+    praised mentions negative about as often as it was right.
     """
     if c.lexicon is None:
         return pol
     c.lexicon.evidence_many([clause_texts[r] for per in ctx for rows in per for r in rows])  # together, once
     out, k = list(pol), 0
-    for per in ctx:
-        for rows in per:
-            out[k] = c.lexicon.evidence_of([clause_texts[r] for r in rows]).settles(out[k])
+    for i, per in enumerate(ctx):
+        for n, rows in enumerate(per):
+            ev = c.lexicon.evidence_of([clause_texts[r] for r in rows])
+            out[k] = ev.settles(out[k])
+            if (named is not None and topic_sets is not None and ev.complaint_only
+                    and any(named[r, topic_sets[i][n]] for r in rows)):
+                out[k] = "neg"
             k += 1
     return out
 

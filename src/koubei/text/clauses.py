@@ -18,6 +18,9 @@ NEGATORS = ("没有", "不是", "不太", "不怎么", "不够", "不", "没", "
 
 _PUNCT_TOKENS = frozenset(",.!?;~。，！？；、…:：()（）\"'“”‘’[]【】")
 _CLAUSE_OPENERS = frozenset(w for w in CONTRAST_WORDS if len(w) > 1)
+#: after a word of perceiving, 就是 is "plainly is", no contrast: 一看就是新货, 看起来就是正品
+_PERCEIVING = frozenset(("一看", "一吃", "一尝", "一闻", "一摸", "看着", "看起来", "闻着", "闻起来",
+                         "吃着", "吃起来", "尝着", "尝起来", "摸着", "摸起来"))
 _NEGATOR_SET = frozenset(NEGATORS)
 
 
@@ -26,7 +29,8 @@ def split_word_clauses(words: Sequence[str]) -> list[list[str]]:
 
     The one clause rule of the pipeline: ``送得 很快 , 但是 味道 太淡 了`` →
     ``[[送得, 很快], [但是, 味道, 太淡, 了]]``; a two-character contrast word
-    (但是, 可是, 不过...) opens a clause even without a comma before it.
+    (但是, 可是, 不过...) opens a clause even without a comma before it, except 就是 after a
+    word of perceiving (``一看 就是 新货`` is one clause: "plainly new stock").
     """
     out: list[list[str]] = []
     clause: list[str] = []
@@ -35,7 +39,7 @@ def split_word_clauses(words: Sequence[str]) -> list[list[str]]:
             if clause:
                 out.append(clause)
                 clause = []
-        elif w in _CLAUSE_OPENERS and clause:
+        elif w in _CLAUSE_OPENERS and clause and not (w == "就是" and clause[-1] in _PERCEIVING):
             out.append(clause)
             clause = [w]
         else:
