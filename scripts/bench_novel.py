@@ -69,11 +69,18 @@ import numpy as np
 import pandas as pd
 
 from koubei import load_model
+from koubei.classify.cues import CueMatcher
 from koubei.classify.features import Doc, prepare_many
 from koubei.classify.sentiment import SentimentClassifier
 from koubei.datasets import GoldRecord, find_corpora, load_gold, load_sentiment
-from koubei.classify.cues import CueMatcher
-from koubei.detect.novel import ClauseBook, NovelClusterer, clause_clusterer, complaint_rows, find_novel, uncovered
+from koubei.detect.novel import (
+    ClauseBook,
+    NovelClusterer,
+    clause_clusterer,
+    complaint_rows,
+    find_novel,
+    uncovered,
+)
 from koubei.model.predict import Components, predict_docs
 from koubei.model.training import build_sentiment_pool, fit_sentiment, fit_topic_parts
 from koubei.taxonomy import Taxonomy, taxonomy_from_dict
@@ -245,9 +252,11 @@ def cluster_report(frame: pd.DataFrame, topic: str, topics: dict[str, dict[str, 
             if [t for t, p in topics.get(i, {}).items() if p == "neg"] == [topic]}
     found_only = found_t & only
     return {
+        "eval_reviews": len(frame),
         "t_gold_neg": int(all_t), "t_only_neg": int(only_t), "t_uncovered": int(t_uncovered),
         "candidates": len(cand), "candidates_background": int((~labelled).sum()), "points": points,
-        "n_clusters": len(members), "noise_share": round(float((labels < 0).mean()), 3) if len(labels) else 1.0,
+        "n_clusters": len(members),
+        "noise_share": round(float((labels < 0).mean()), 3) if len(labels) else 1.0,
         "t_clusters": len(t_clusters), "t_in_t_clusters": len(found_t),
         "recall": round(len(found_t) / all_t, 3) if all_t else None,
         "recall_of_t_only": round(len(found_only) / only_t, 3) if only_t else None,
@@ -290,16 +299,31 @@ def growth_check(frame: pd.DataFrame, topic: str, topics: dict[str, dict[str, st
             "flagged_t": sum(r["share_t"] >= 0.5 for r in rows)}
 
 
-def run_topic(setup: Setup, topic: str, seed: int, unit: Unit, full: list[pd.DataFrame]) -> dict:
+def scored_halves(setup: Setup, tax: Taxonomy, gold: list[GoldRecord], seed: int, name: str,
+                  store: Path | None) -> pd.DataFrame:
+    """Both halves scored with ``tax``; kept under ``store`` (``name``, seed and background in the
+    file name) and read back from there when a run with the same settings left them."""
+    path = store / f"{name}-seed{seed}-bg{len(setup.bg)}.pkl" if store else None
+    if path is not None and path.exists():
+        log(f"{name}: scored halves read from {path}")
+        return pd.read_pickle(path)
+    frame = pd.concat([setup.score_half(tax, gold, k, seed) for k in (0, 1)], ignore_index=True)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_pickle(path)
+    return frame
+
+
+def run_topic(setup: Setup, topic: str, seed: int, unit: Unit, full: pd.DataFrame | None,
+              store: Path | None) -> dict:
     tax = without(setup.tax, topic)
     gold = strip(setup.gold, topic)
-    frame = pd.concat([setup.score_half(tax, gold, k, seed) for k in (0, 1)], ignore_index=True)
+    frame = scored_halves(setup, tax, gold, seed, topic, store)
     log(f"{topic}: both halves scored without it")
     topics = gold_topics(setup)
     res = cluster_report(frame, topic, topics, unit, tax)
-    full_unc = uncovered(full[0])
-    res["t_uncovered_with_full_taxonomy"] = int(sum(
-        topics.get(i, {}).get(topic) == "neg" for i in full[0]["review_id"][full_unc.to_numpy()]))
+    res["t_uncovered_with_full_taxonomy"] = None if full is None else int(sum(
+        topics.get(i, {}).get(topic) == "neg" for i in full["review_id"][uncovered(full).to_numpy()]))
     res["growth"] = growth_check(frame, topic, topics, unit, tax)
     log(f"{topic}: recall {res['recall']}, purity {res['purity']}")
     return res
@@ -315,17 +339,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--background", type=int, default=1000,
                     help="negative corpus reviews (no gold) added as clutter")
     ap.add_argument("--unit", choices=("clause", "review"), default="clause",
-                    help="clause: uncovered complaint clauses (the product); review: uncovered reviews (before)")
+                    help="clause: uncovered complaint clauses (the product); "
+                    "review: uncovered reviews (before)")
     ap.add_argument("--min-cluster-size", type=int, help="HDBSCAN min_cluster_size (default: the unit's)")
+    ap.add_argument("--no-full", action="store_true",
+                    help="skip scoring with the full taxonomy (its only figure: the '(full)' column)")
+    ap.add_argument("--scored", help="a folder to keep the scored halves in and reuse them from "
+                    "(the scoring takes minutes per topic; the clustering seconds)")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "bench_novel.json"))
     args = ap.parse_args(argv)
+    store = Path(args.scored) if args.scored else None
     split = {t: "dev" for t in DEV_TOPICS} | {t: "confirm" for t in DEFAULT_TOPICS}
     chosen = args.topic or [t for t, s in split.items() if args.split in (s, "all")]
     setup = Setup(find_corpora(args.corpora), args.background, args.seed)
     unit = Unit(args.unit, setup, args.min_cluster_size, args.seed)
-    full = [pd.concat([setup.score_half(setup.tax, setup.gold, k, args.seed) for k in (0, 1)],
-                      ignore_index=True)]
-    log("full-taxonomy halves scored")
+    full = None if args.no_full else scored_halves(setup, setup.tax, setup.gold, args.seed, "full", store)
+    log("full-taxonomy halves scored" if full is not None else "full taxonomy skipped (--no-full)")
     params = unit.clusterer.get_params()
     results = {"command": "python scripts/bench_novel.py " + " ".join(argv or sys.argv[1:]),
                "date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
@@ -333,9 +362,11 @@ def main(argv: list[str] | None = None) -> int:
                "seed": args.seed, "background": args.background, "unit": args.unit,
                "clusterer": {k: params[k] for k in ("min_cluster_size", "min_samples", "n_components",
                                                     "rows_per_component")},
-               "eval_reviews": len(full[0]), "topics": {}}
+               "topics": {}}
     for t in chosen:
-        results["topics"][t] = {"split": split.get(t, "other"), **run_topic(setup, t, args.seed, unit, full)}
+        results["topics"][t] = {"split": split.get(t, "other"),
+                                **run_topic(setup, t, args.seed, unit, full, store)}
+        results["eval_reviews"] = results["topics"][t].pop("eval_reviews")
     results["seconds"] = round(time.time() - T0, 1)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -351,9 +382,10 @@ def table(results: dict) -> str:
     for t, r in results["topics"].items():
         lines.append(
             f"{t:<22} {r['split']:<7} {r['t_gold_neg']:>5} {r['t_only_neg']:>4} {r['t_uncovered']:>5} "
-            f"{r['t_uncovered_with_full_taxonomy']:>6} {r['candidates']:>5} {r['n_clusters']:>4} "
+            f"{_n(r['t_uncovered_with_full_taxonomy']):>6} {r['candidates']:>5} {r['n_clusters']:>4} "
             f"{_f(r['recall']):>6} {_f(r['recall_of_t_only']):>6} {_f(r['purity']):>6} "
-            f"{_f(r['best_cluster_recall']):>5} {_f(r['best_cluster_purity']):>6} {_n(r['growth']['flagged_t']):>4}  "
+            f"{_f(r['best_cluster_recall']):>5} {_f(r['best_cluster_purity']):>6} "
+            f"{_n(r['growth']['flagged_t']):>4}  "
             f"{'/'.join(r['best_cluster_keywords'][:5]) or '(no cluster)'}")
     lines.append(f"{results['eval_reviews']} scored reviews (gold-negative halves + background), "
                  f"{results['seconds']:.0f} s")

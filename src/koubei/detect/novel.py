@@ -24,7 +24,6 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Sequence
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +41,8 @@ from koubei.aggregate.stats import bh_qvalues
 from koubei.aggregate.windows import window_label, window_range, window_start
 from koubei.detect.hits import severity
 from koubei.detect.quotes import shown_quote
-from koubei.schema import ISSUE_COLUMNS, TOPIC_PREFIX, countable, topic_ids
 from koubei.resources import corpora_path
+from koubei.schema import ISSUE_COLUMNS, TOPIC_PREFIX, countable, topic_ids
 from koubei.text.clauses import split_word_clauses
 from koubei.text.normalize import MAX_REVIEW_CHARS, normalize
 from koubei.text.segment import Segmenter, default_segmenter, load_stopwords
@@ -98,14 +97,10 @@ def generic_words_path() -> Path:
     return corpora_path("dict", "generic_complaints.txt")
 
 
-@cache
 def load_generic_words(path: str | None = None) -> frozenset[str]:
-    """Generic complaint words, one per line; blank lines and ``#`` comments ignored."""
-    p = Path(path) if path else generic_words_path()
-    if not p.exists():
-        return frozenset()
-    words = (ln.strip() for ln in p.read_text(encoding="utf-8").splitlines())
-    return frozenset(w for w in words if w and not w.startswith("#"))
+    """Generic complaint words, one per line; blank lines and ``#`` comments ignored (read as
+    :func:`koubei.text.segment.load_stopwords` reads its list; a missing file: none)."""
+    return load_stopwords(path or str(generic_words_path()))
 
 
 class ClauseBook:
@@ -154,7 +149,7 @@ class ClauseBook:
         for text in new:
             norm = normalize((text or "")[:MAX_REVIEW_CHARS])
             words = self.segmenter.cut(norm) if norm else []
-            found = []
+            found: list[tuple[str, list[str]]] = []
             for clause in split_word_clauses(words):
                 content = [w for w in clause if len(w) >= 2 and w not in self.stop
                            and w not in self.generic and _WORD.search(w)]
@@ -167,9 +162,9 @@ class ClauseBook:
         at = 0
         for text, found in zip(new, per_text):
             ids = []
-            for clause, toks in found:
+            for clause_text, toks in found:
                 if not covered[at]:
-                    ids.append(self._id(clause, toks))
+                    ids.append(self._id(clause_text, toks))
                 at += 1
             self._of[text] = tuple(dict.fromkeys(ids))
         return [self._of[t] for t in texts]
