@@ -212,6 +212,7 @@ def test_clause_book_keeps_only_uncovered_clauses_with_content(default_model) ->
     assert book.of("菜太咸了，积分一直没到账，太差了，很失望") == ids and len(book.texts) == n  # read once
     assert book.read(["服务员态度很好，积分一直没到账", "菜太咸了"]) == [ids, ()]  # one clause, one id
     assert book.of("") == ()
+    assert [book.texts[i] for i in book.of("太淡了，电话13812345678")] == []  # contact data, no complaint
 
 
 def test_clause_book_without_cues_or_generic_words_keeps_more(default_model) -> None:  # type: ignore[no-untyped-def]

@@ -40,7 +40,7 @@ from sklearn.utils.validation import check_is_fitted
 from koubei.aggregate.stats import bh_qvalues
 from koubei.aggregate.windows import window_label, window_range, window_start
 from koubei.detect.hits import severity
-from koubei.detect.quotes import shown_quote
+from koubei.detect.quotes import mask_personal, shown_quote
 from koubei.resources import corpora_path
 from koubei.schema import ISSUE_COLUMNS, TOPIC_PREFIX, countable, topic_ids
 from koubei.text.clauses import split_word_clauses
@@ -108,9 +108,10 @@ class ClauseBook:
 
     A clause (:func:`koubei.text.clauses.split_word_clauses`) is *uncovered*
     when it holds no cue word of any topic of ``cues`` (the taxonomy the
-    reviews were scored with) and it has a content word that is neither a
-    stopword nor a generic complaint word (差, 失望: they say the customer is
-    unhappy, not about what). Clause texts are kept once (``texts``, their
+    reviews were scored with), no personal data (``电话138...``: contact
+    details, not a complaint) and a content word that is neither a stopword
+    nor a generic complaint word (差, 失望: they say the customer is unhappy,
+    not about what). Clause texts are kept once (``texts``, their
     content words in ``tokens``); :meth:`of` gives a review text's clause ids.
     Texts already read are remembered, so a backfill over many windows reads
     each distinct text once.
@@ -153,8 +154,9 @@ class ClauseBook:
             for clause in split_word_clauses(words):
                 content = [w for w in clause if len(w) >= 2 and w not in self.stop
                            and w not in self.generic and _WORD.search(w)]
-                if content:
-                    found.append(("".join(clause), content))
+                joined = "".join(clause)
+                if content and mask_personal(joined) == joined:  # contact data is no complaint
+                    found.append((joined, content))
             per_text.append(found)
         flat = [c for found in per_text for c, _ in found]
         covered = (self.cues.counts(flat).sum(axis=1) > 0) if self.cues is not None and flat \
@@ -366,14 +368,6 @@ def _centrality(Z: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 # -- growth test and issue rows ---------------------------------------------------------
 
-def _default_mask() -> Mask | None:
-    try:
-        from koubei.detect.quotes import mask_personal
-    except ImportError:  # quotes module absent: quotes stay raw
-        return None
-    return mask_personal
-
-
 def growth_pvalue(count: int, total: int, base_count: int, base_total: int) -> float:
     """One-sided P(X ≥ count), X ~ Binomial(total, p0), p0 the baseline rate smoothed
     as ``(base_count + 0.5) / (base_total + 1)`` so an empty baseline still tests."""
@@ -544,7 +538,7 @@ def _segmenter(model: Any) -> Segmenter | None:
 def _mask_fn(mask: bool | Mask) -> Mask | None:
     if callable(mask):
         return mask
-    return _default_mask() if mask else None
+    return mask_personal if mask else None
 
 
 def _severity(r: Any) -> float:
