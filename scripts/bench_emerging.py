@@ -68,7 +68,9 @@ Results go to scripts/results/bench_emerging.json.
 times spread over 104 weeks, its 4 suppliers x 8 products), written as
 Parquet, then `koubei emerging --by supplier,product` timed in a child
 process with and without new-kind clustering, on the latest window and with
---all-windows (a backfill of all 104 weeks; scripts/results/bench_emerging_scale.json).
+--all-windows (a backfill of all 104 weeks; scripts/results/bench_emerging_scale.json):
+wall seconds (``*_seconds``) and the child's CPU seconds (``*_cpu_seconds``, user +
+system; on a shared machine the wall time also counts waiting for a core).
 With ``--parts K`` the same rows are also written as a folder of K Parquet
 parts and `koubei emerging DIR --engine dask --workers W` is timed (a local
 cluster of W worker processes, started by the command and counted in its
@@ -386,6 +388,14 @@ def timed(cmd: list[str]) -> dict[str, float]:
             "peak_tree_pss_mb": round(tree / 1024, 1)}
 
 
+def _child_cpu() -> float:
+    """User + system CPU seconds of the finished child processes so far."""
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def scale(rows: int, seed: int, parts: int = 0, workers: int = 2) -> dict[str, object]:
     import resource
     import subprocess
@@ -411,9 +421,10 @@ def scale(rows: int, seed: int, parts: int = 0, workers: int = 2) -> dict[str, o
                              ("all_windows_no_novel", ["--all-windows", "--no-novel"])):
             cmd = [sys.executable, "-m", "koubei.cli", "emerging", str(path), "--by", "supplier,product",
                    "-q", *extra]
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), _child_cpu()
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
             out[f"{label}_seconds"] = round(time.perf_counter() - t0, 1)
+            out[f"{label}_cpu_seconds"] = round(_child_cpu() - c0, 1)
         out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
         if parts:
             folder = Path(tmp) / "parts"
@@ -453,6 +464,7 @@ def main(argv: list[str] | None = None) -> int:
         res = scale(args.scale, args.seed, args.parts, args.workers)
         res["machine"] = f"{platform.machine()} {platform.system()}, Python {platform.python_version()}"
         res["date"] = time.strftime("%Y-%m-%d")
+        res["load_average"] = [round(x, 2) for x in __import__("os").getloadavg()]
         res["command"] = f"python scripts/bench_emerging.py --scale {args.scale}" + (
             f" --parts {args.parts} --workers {args.workers}" if args.parts else "")
         target = Path(args.out).with_name("bench_emerging_scale_dask.json" if args.parts

@@ -1,4 +1,4 @@
-"""New kinds of complaint: uncovered filter, clustering with keywords, growth test."""
+"""New kinds of complaint: candidate clauses, clustering with keywords, growth test."""
 
 from __future__ import annotations
 
@@ -7,7 +7,18 @@ import json
 import numpy as np
 import pandas as pd
 
-from koubei.detect.novel import NOVEL_COLUMNS, NovelClusterer, class_tfidf, find_novel, uncovered
+from koubei.detect.novel import (
+    NOVEL_COLUMNS,
+    ClauseBook,
+    NovelClusterer,
+    class_tfidf,
+    clause_book,
+    clause_clusterer,
+    complaint_rows,
+    find_novel,
+    load_generic_words,
+    uncovered,
+)
 
 # A complaint no topic covers: loyalty points never credited.
 POINTS = [
@@ -102,14 +113,15 @@ def _scored(texts: list[str], weeks: list[int], *, sentiment: str = "neg",
     })
 
 
-def _history() -> pd.DataFrame:
-    """Four weeks: the chatbot complaint every week, points only in the last, others spread."""
+def _history(last: list[str] | None = None) -> pd.DataFrame:
+    """Four weeks: the chatbot complaint every week, ``last`` (POINTS) only in the last, others spread."""
+    last = POINTS if last is None else last
     texts, weeks = [], []
     for w in range(4):
         texts += ROBOT + OTHERS[w::4]
         weeks += [w] * (len(ROBOT) + len(OTHERS[w::4]))
-    texts += POINTS
-    weeks += [3] * len(POINTS)
+    texts += last
+    weeks += [3] * len(last)
     return _scored(texts, weeks)
 
 
@@ -166,3 +178,75 @@ def test_nothing_to_cluster_is_an_empty_frame() -> None:
     only_old = _history()
     only_old = only_old[only_old["time"] < only_old["time"].max() - pd.Timedelta(days=7)]
     assert find_novel(only_old, freq="W", current=pd.Timestamp("2026-11-30", tz="Asia/Shanghai")).empty
+
+
+# Each review complains of its taste (a known topic, marked negative) and, in another clause, of
+# points never credited: a review-level filter never sees them, the clause-level one does.
+TASTE_AND_POINTS = [
+    "菜太咸了，积分也一直没到账",
+    "味道很一般，下单返的积分到现在还没到账",
+    "口味太淡，说好的会员积分根本没到账",
+    "汤底难喝，积分迟迟不到账",
+    "太辣了吃不下，积分还是没到账",
+    "不好吃，会员积分没到账",
+    "肉有怪味，积分一次都没到账",
+    "面条太油了，消费送的积分没到账",
+]
+
+
+def test_complaint_rows_are_negative_or_carry_a_negative_topic() -> None:
+    f = _scored(["太难吃了", "积分没到账", "还行", "重复的", "味道好但是积分没到账"], [0] * 5)
+    f.loc[0, ["sentiment", "topic_taste"]] = ["neu", "neg"]
+    f.loc[2, "sentiment"] = "neu"
+    f.loc[3, "flags"] = "duplicate"
+    f.loc[4, ["sentiment", "topic_taste"]] = ["pos", "pos"]
+    assert complaint_rows(f).tolist() == [True, True, False, False, False]
+
+
+def test_clause_book_keeps_only_uncovered_clauses_with_content(default_model) -> None:  # type: ignore[no-untyped-def]
+    book = clause_book(default_model)
+    ids = book.of("菜太咸了，积分一直没到账，太差了，很失望")
+    assert [book.texts[i] for i in ids] == ["积分一直没到账"]  # 咸: taste's cue; 太差了, 很失望: generic
+    assert "积分" in book.tokens[ids[0]]
+    n = len(book.texts)
+    assert book.of("菜太咸了，积分一直没到账，太差了，很失望") == ids and len(book.texts) == n  # read once
+    assert book.read(["服务员态度很好，积分一直没到账", "菜太咸了"]) == [ids, ()]  # one clause, one id
+    assert book.of("") == ()
+    assert [book.texts[i] for i in book.of("太淡了，电话13812345678")] == []  # contact data, no complaint
+
+
+def test_clause_book_without_cues_or_generic_words_keeps_more(default_model) -> None:  # type: ignore[no-untyped-def]
+    plain = ClauseBook(None, default_model.segmenter)
+    assert [plain.texts[i] for i in plain.of("菜太咸了，积分没到账")] == ["菜太咸了", "积分没到账"]
+    assert load_generic_words("/nonexistent/generic.txt") == frozenset()
+    loose = ClauseBook(default_model.components.cues, default_model.segmenter, generic=frozenset())
+    assert [loose.texts[i] for i in loose.of("真垃圾，积分没到账")] == ["真垃圾", "积分没到账"]
+    strict = clause_book(default_model)
+    assert [strict.texts[i] for i in strict.of("真垃圾，积分没到账")] == ["积分没到账"]
+
+
+def test_clustering_the_same_clauses_again_reuses_the_fit(default_model) -> None:  # type: ignore[no-untyped-def]
+    book = clause_book(default_model)
+    book.read(POINTS + ROBOT + OTHERS)
+    ids = np.arange(len(book.texts))
+    first = book.clustered(clause_clusterer(book.segmenter), ids)
+    assert book.clustered(clause_clusterer(book.segmenter), ids) is first
+    other = book.clustered(clause_clusterer(book.segmenter), ids[:-3])
+    assert other is not first and len(other.labels_) == len(ids) - 3
+    assert len(first.labels_) == len(ids)  # the earlier fit is not overwritten
+
+
+def test_new_kind_inside_reviews_with_a_known_complaint_is_one_issue() -> None:
+    f = _history(TASTE_AND_POINTS)
+    mixed = f.index[-len(TASTE_AND_POINTS):]
+    f.loc[mixed, "topic_taste"] = "neg"
+    assert not uncovered(f).loc[mixed].any()  # whole reviews: every one of them is covered
+    issues = find_novel(f, freq="W")
+    assert len(issues) == 1
+    row = issues.iloc[0]
+    assert json.loads(row["keywords"])[0] == "积分"
+    assert row["summary"].startswith("新问题: 积分/")
+    assert row["count"] >= len(TASTE_AND_POINTS) - 1  # at most one left as noise
+    ids = json.loads(row["review_ids"])
+    assert len(ids) == row["count"] and set(ids) <= set(f.loc[mixed, "review_id"])
+    assert all(q in TASTE_AND_POINTS for q in json.loads(row["quotes"]))

@@ -18,7 +18,7 @@ run applies to the whole frame:
    of each part (per-value trace counts, review_ids and quote texts of the
    complaints), added up in part order;
 3. new kinds of complaint: :func:`koubei.detect.evidence.novel_rows` of each
-   part (the uncovered negative reviews of the windows tested, review_id and
+   part (the complaint reviews of the windows tested, review_id and
    text), concatenated in part order and clustered here.
 
 Parts are taken in file-name order, so the issues equal those of

@@ -23,7 +23,7 @@ from koubei.aggregate.windows import Freq
 from koubei.detect.counts import row_windows
 from koubei.detect.cube import cell_text
 from koubei.detect.keys import Key, key_matrix
-from koubei.detect.novel import uncovered
+from koubei.detect.novel import complaint_rows
 from koubei.detect.trace import add_value_counts, value_counts
 
 
@@ -103,10 +103,10 @@ def novel_rows(frame: pd.DataFrame, freq: Freq,
     """The candidates of :func:`koubei.detect.novel.novel_issues` in ``windows``.
 
     Returns:
-        The uncovered countable rows (:func:`koubei.detect.novel.uncovered`) of those
+        The complaint rows (:func:`koubei.detect.novel.complaint_rows`) of those
         windows, ``review_id`` and ``text`` only, in row order, and their window starts.
     """
     starts, live, _ = row_windows(frame, freq)
-    keep = live & uncovered(frame).to_numpy() & starts.isin(list(windows)).to_numpy()
+    keep = live & complaint_rows(frame).to_numpy() & starts.isin(list(windows)).to_numpy()
     return frame.loc[keep, ["review_id", "text"]].reset_index(drop=True), \
         starts[keep].reset_index(drop=True)

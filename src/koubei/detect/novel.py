@@ -19,10 +19,12 @@ alone, which is how ``koubei emerging --engine dask`` runs it.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import re
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -38,14 +40,23 @@ from sklearn.utils.validation import check_is_fitted
 from koubei.aggregate.stats import bh_qvalues
 from koubei.aggregate.windows import window_label, window_range, window_start
 from koubei.detect.hits import severity
-from koubei.detect.quotes import shown_quote
+from koubei.detect.quotes import mask_personal, shown_quote
+from koubei.resources import corpora_path
 from koubei.schema import ISSUE_COLUMNS, TOPIC_PREFIX, countable, topic_ids
+from koubei.text.clauses import split_word_clauses
 from koubei.text.normalize import MAX_REVIEW_CHARS, normalize
 from koubei.text.segment import Segmenter, default_segmenter, load_stopwords
 
 NOVEL_TOPIC = "novel"
 NOVEL_ZH = "新问题"
 NOVEL_COLUMNS: tuple[str, ...] = (*ISSUE_COLUMNS, "keywords")
+#: clause clustering (:func:`clause_clusterer`), tuned on bench_novel's dev topics: fewest
+#: distinct clauses in a cluster, HDBSCAN min_samples, SVD dimensions (at most one per
+#: ROWS_PER_COMPONENT clauses)
+MIN_CLAUSES = 5
+MIN_SAMPLES: int | None = None
+N_COMPONENTS = 50
+ROWS_PER_COMPONENT = 10
 _WORD = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 Mask = Callable[[str], str]
 
@@ -64,6 +75,119 @@ def uncovered(frame: pd.DataFrame) -> pd.Series:
         neg_topic |= frame[TOPIC_PREFIX + t].astype("string").fillna("").eq("neg").to_numpy()
     sentiment = frame["sentiment"].astype("string").fillna("")
     return (countable(frame) & sentiment.eq("neg") & ~neg_topic).astype(bool)
+
+
+def complaint_rows(frame: pd.DataFrame) -> pd.Series:
+    """Countable rows that complain: negative overall or with a topic marked ``neg``.
+
+    Their clauses that no topic's cue covers are the candidates of new kinds
+    of complaint (:class:`ClauseBook`): a review can complain about its taste
+    (a known topic) and, in another clause, about something the taxonomy has
+    no name for.
+    """
+    neg_topic = pd.Series(False, index=frame.index)
+    for t in topic_ids(frame):
+        neg_topic |= frame[TOPIC_PREFIX + t].astype("string").fillna("").eq("neg").to_numpy()
+    sentiment = frame["sentiment"].astype("string").fillna("")
+    return (countable(frame) & (sentiment.eq("neg") | neg_topic)).astype(bool)
+
+
+def generic_words_path() -> Path:
+    """The shipped list of complaint words that name no subject (差, 失望, 垃圾...)."""
+    return corpora_path("dict", "generic_complaints.txt")
+
+
+def load_generic_words(path: str | None = None) -> frozenset[str]:
+    """Generic complaint words, one per line; blank lines and ``#`` comments ignored (read as
+    :func:`koubei.text.segment.load_stopwords` reads its list; a missing file: none)."""
+    return load_stopwords(path or str(generic_words_path()))
+
+
+class ClauseBook:
+    """The uncovered complaint clauses of review texts, each text read once.
+
+    A clause (:func:`koubei.text.clauses.split_word_clauses`) is *uncovered*
+    when it holds no cue word of any topic of ``cues`` (the taxonomy the
+    reviews were scored with), no personal data (``电话138...``: contact
+    details, not a complaint) and a content word that is neither a stopword
+    nor a generic complaint word (差, 失望: they say the customer is unhappy,
+    not about what). Clause texts are kept once (``texts``, their
+    content words in ``tokens``); :meth:`of` gives a review text's clause ids.
+    Texts already read are remembered, so a backfill over many windows reads
+    each distinct text once.
+
+    Args:
+        cues: a :class:`koubei.classify.cues.CueMatcher` (``model.components.cues``);
+            ``None``: no clause is covered.
+        segmenter: jieba segmenter (``None``: the shipped dictionary).
+        generic: generic complaint words (``None``: :func:`load_generic_words`).
+    """
+
+    def __init__(self, cues: Any = None, segmenter: Segmenter | None = None,
+                 generic: frozenset[str] | None = None) -> None:
+        self.cues = cues
+        self.segmenter = segmenter or default_segmenter()
+        self.generic = load_generic_words() if generic is None else generic
+        self.stop = load_stopwords()
+        self.texts: list[str] = []
+        self.tokens: list[list[str]] = []
+        self._ids: dict[str, int] = {}
+        self._of: dict[str, tuple[int, ...]] = {}
+        self._fitted: tuple[tuple[str, bytes], NovelClusterer] | None = None
+
+    def of(self, text: str) -> tuple[int, ...]:
+        """Ids (into ``texts``) of the uncovered clauses of one raw review text."""
+        got = self._of.get(text)
+        if got is None:
+            self.read([text])
+            got = self._of[text]
+        return got
+
+    def read(self, texts: Sequence[str]) -> list[tuple[int, ...]]:
+        """:meth:`of` for many texts, the cue scan done once over the new clauses."""
+        new = list(dict.fromkeys(t for t in texts if t not in self._of))
+        per_text: list[list[tuple[str, list[str]]]] = []
+        for text in new:
+            norm = normalize((text or "")[:MAX_REVIEW_CHARS])
+            words = self.segmenter.cut(norm) if norm else []
+            found: list[tuple[str, list[str]]] = []
+            for clause in split_word_clauses(words):
+                content = [w for w in clause if len(w) >= 2 and w not in self.stop
+                           and w not in self.generic and _WORD.search(w)]
+                joined = "".join(clause)
+                if content and mask_personal(joined) == joined:  # contact data is no complaint
+                    found.append((joined, content))
+            per_text.append(found)
+        flat = [c for found in per_text for c, _ in found]
+        covered = (self.cues.counts(flat).sum(axis=1) > 0) if self.cues is not None and flat \
+            else np.zeros(len(flat), dtype=bool)
+        at = 0
+        for text, found in zip(new, per_text):
+            ids = []
+            for clause_text, toks in found:
+                if not covered[at]:
+                    ids.append(self._id(clause_text, toks))
+                at += 1
+            self._of[text] = tuple(dict.fromkeys(ids))
+        return [self._of[t] for t in texts]
+
+    def clustered(self, clusterer: NovelClusterer, ids: np.ndarray) -> NovelClusterer:
+        """``clusterer`` fitted on the clauses ``ids`` (ascending), or the copy fitted last
+        time when that was on the same clauses with the same settings: consecutive windows
+        of a backfill whose spans hold the same clauses cluster them once."""
+        key = (repr(sorted(clusterer.get_params().items())), ids.tobytes())
+        if self._fitted is None or self._fitted[0] != key:
+            clusterer.fit([self.texts[i] for i in ids], tokens=[self.tokens[i] for i in ids])
+            self._fitted = (key, copy.copy(clusterer))  # fit replaces, never mutates, its arrays
+        return self._fitted[1]
+
+    def _id(self, clause: str, tokens: list[str]) -> int:
+        i = self._ids.get(clause)
+        if i is None:
+            i = self._ids[clause] = len(self.texts)
+            self.texts.append(clause)
+            self.tokens.append(tokens)
+        return i
 
 
 def keyword_tokens(text: str, segmenter: Segmenter | None = None,
@@ -131,6 +255,8 @@ class NovelClusterer(BaseEstimator):
             bigrams.
         segmenter: jieba segmenter (``None``: the shipped dictionary).
         random_state: seed of the SVD.
+        rows_per_component: at most one SVD dimension per this many texts (few texts,
+            few dimensions: in as many dimensions as texts every text is far from every other).
 
     Attributes:
         labels_: cluster of each text, -1 for noise.
@@ -142,7 +268,8 @@ class NovelClusterer(BaseEstimator):
 
     def __init__(self, *, min_cluster_size: int = 5, min_samples: int | None = None,
                  n_components: int = 50, n_keywords: int = 5, embedder: Any = None,
-                 segmenter: Segmenter | None = None, random_state: int = 0) -> None:
+                 segmenter: Segmenter | None = None, random_state: int = 0,
+                 rows_per_component: int = 1) -> None:
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
         self.n_components = n_components
@@ -150,11 +277,14 @@ class NovelClusterer(BaseEstimator):
         self.embedder = embedder
         self.segmenter = segmenter
         self.random_state = random_state
+        self.rows_per_component = rows_per_component
 
-    def fit(self, texts: Sequence[Any], y: Any = None) -> NovelClusterer:
-        """Embed, reduce, cluster and name ``texts`` (raw strings or prepared Docs)."""
+    def fit(self, texts: Sequence[Any], y: Any = None,
+            tokens: Sequence[list[str]] | None = None) -> NovelClusterer:
+        """Embed, reduce, cluster and name ``texts`` (raw strings or prepared Docs);
+        ``tokens``: their content words when the caller has them (:class:`ClauseBook`)."""
         raw = [t if isinstance(t, str) else t.norm for t in texts]
-        tokens = [keyword_tokens(t, self.segmenter) for t in raw]
+        tokens = [keyword_tokens(t, self.segmenter) for t in raw] if tokens is None else list(tokens)
         self.embedding_ = self._embed(texts, raw, tokens)
         self.labels_ = self._cluster(self.embedding_)
         self.centrality_ = _centrality(self.embedding_, self.labels_)
@@ -179,7 +309,8 @@ class NovelClusterer(BaseEstimator):
         X = self._features(texts, raw, tokens)
         if sparse.issparse(X):  # the model's vocabulary has 240k columns, a window's texts use a few
             X = X[:, np.unique(X.tocsr().indices)]  # thousand: the SVD's cost grows with the columns
-        k = min(self.n_components, X.shape[1] - 1, X.shape[0] - 1)
+        k = min(self.n_components, X.shape[1] - 1, X.shape[0] - 1,
+                max(2, X.shape[0] // self.rows_per_component))
         if k >= 2:
             X = TruncatedSVD(k, random_state=self.random_state).fit_transform(X)
         dense = X.toarray() if sparse.issparse(X) else np.asarray(X)
@@ -237,14 +368,6 @@ def _centrality(Z: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 # -- growth test and issue rows ---------------------------------------------------------
 
-def _default_mask() -> Mask | None:
-    try:
-        from koubei.detect.quotes import mask_personal
-    except ImportError:  # quotes module absent: quotes stay raw
-        return None
-    return mask_personal
-
-
 def growth_pvalue(count: int, total: int, base_count: int, base_total: int) -> float:
     """One-sided P(X ≥ count), X ~ Binomial(total, p0), p0 the baseline rate smoothed
     as ``(base_count + 0.5) / (base_total + 1)`` so an empty baseline still tests."""
@@ -263,9 +386,9 @@ def novel_issue_id(keywords: Sequence[str]) -> str:
 def find_novel(frame: pd.DataFrame, *, freq: str = "W", windows: pd.Series | None = None,
                current: pd.Timestamp | None = None, baseline_windows: int = 8,
                model: Any = None, min_size: int = 5, max_q: float = 0.05, min_lift: float = 1.5,
-               clusterer: NovelClusterer | None = None, mask: bool | Mask = True,
-               n_quotes: int = 3) -> pd.DataFrame:
-    """Growing clusters of uncovered negative reviews, as issue rows.
+               clusterer: NovelClusterer | None = None, book: ClauseBook | None = None,
+               mask: bool | Mask = True, n_quotes: int = 3) -> pd.DataFrame:
+    """Growing clusters of uncovered complaint clauses, as issue rows.
 
     Args:
         frame: a scored frame (``koubei.aggregate.scored.load_scored``) with
@@ -276,13 +399,14 @@ def find_novel(frame: pd.DataFrame, *, freq: str = "W", windows: pd.Series | Non
         current: start of the window tested (default: the latest one).
         baseline_windows: windows before ``current`` clustered with it and
             pooled as the baseline rate.
-        model: a loaded ``ReviewModel``: its embedder and segmenter embed the
-            reviews; ``None`` fits a TF-IDF on the candidates.
-        min_size: smallest cluster, and fewest current-window reviews to report.
+        model: a loaded ``ReviewModel``: its taxonomy's cues say which clauses a
+            known topic covers, its segmenter cuts them; ``None``: the shipped one.
+        min_size: fewest current-window reviews to report.
         max_q: Benjamini–Hochberg q over the clusters tested, at most.
         min_lift: current rate / baseline rate, at least.
-        clusterer: a configured :class:`NovelClusterer` (overrides ``model``/``min_size``
-            for clustering).
+        clusterer: a configured :class:`NovelClusterer` (default: :func:`clause_clusterer`).
+        book: a :class:`ClauseBook` (overrides ``model`` for the clauses; reuse one
+            across windows so each text is read once).
         mask: mask personal data in quotes (``True``: ``koubei.detect.quotes.mask_personal``),
             or a function text → text.
         n_quotes: quotes per issue, most central first.
@@ -293,17 +417,38 @@ def find_novel(frame: pd.DataFrame, *, freq: str = "W", windows: pd.Series | Non
     """
     wins = window_start(frame["time"], freq) if windows is None else pd.Series(windows, index=frame.index)
     ok = countable(frame) & wins.notna()
-    cand = (uncovered(frame) & ok).to_numpy()
+    cand = (complaint_rows(frame) & ok).to_numpy()
     return novel_issues(frame.loc[cand], wins[cand], wins[ok].value_counts(), freq=freq, current=current,
                         baseline_windows=baseline_windows, model=model, min_size=min_size, max_q=max_q,
-                        min_lift=min_lift, clusterer=clusterer, mask=mask, n_quotes=n_quotes)
+                        min_lift=min_lift, clusterer=clusterer, book=book, mask=mask, n_quotes=n_quotes)
+
+
+def clause_book(model: Any = None) -> ClauseBook:
+    """A :class:`ClauseBook` with the cues and segmenter of ``model`` (``None``: the shipped one)."""
+    model = model or _shipped_model()
+    return ClauseBook(model.components.cues, model.segmenter)
+
+
+def _shipped_model() -> Any:
+    from koubei.model.review_model import load_model
+
+    return load_model()
+
+
+def clause_clusterer(segmenter: Segmenter | None = None) -> NovelClusterer:
+    """The clusterer of complaint clauses: TF-IDF over their content words and character
+    bigrams, reduced to at most :data:`N_COMPONENTS` dimensions (one per
+    :data:`ROWS_PER_COMPONENT` clauses), HDBSCAN with clusters of at least
+    :data:`MIN_CLAUSES` distinct clauses."""
+    return NovelClusterer(min_cluster_size=MIN_CLAUSES, min_samples=MIN_SAMPLES, n_components=N_COMPONENTS,
+                          rows_per_component=ROWS_PER_COMPONENT, segmenter=segmenter, random_state=0)
 
 
 def novel_issues(candidates: pd.DataFrame, windows: pd.Series, totals: pd.Series, *, freq: str = "W",
                  current: pd.Timestamp | None = None, baseline_windows: int = 8, model: Any = None,
                  min_size: int = 5, max_q: float = 0.05, min_lift: float = 1.5,
-                 clusterer: NovelClusterer | None = None, mask: bool | Mask = True,
-                 n_quotes: int = 3) -> pd.DataFrame:
+                 clusterer: NovelClusterer | None = None, book: ClauseBook | None = None,
+                 mask: bool | Mask = True, n_quotes: int = 3) -> pd.DataFrame:
     """:func:`find_novel` from the candidates and the window totals alone.
 
     The result depends on the other rows only through ``totals``, so the
@@ -311,7 +456,7 @@ def novel_issues(candidates: pd.DataFrame, windows: pd.Series, totals: pd.Series
     and the totals taken from counts.
 
     Args:
-        candidates: the uncovered countable rows with a window (:func:`uncovered`), in
+        candidates: the complaint rows with a window (:func:`complaint_rows`), in
             row order, with ``review_id`` and ``text``; rows outside the windows tested are ignored.
         windows: their window starts (aligned with ``candidates``).
         totals: countable reviews per window start, every window with reviews (windows
@@ -327,12 +472,18 @@ def novel_issues(candidates: pd.DataFrame, windows: pd.Series, totals: pd.Series
     cand, wins = candidates.loc[in_span], windows.loc[in_span]
     if len(cand) == 0 or not (wins == cur).any():
         return _empty()
-    texts = cand["text"].astype(str).to_numpy()
-    cl = clusterer or NovelClusterer(min_cluster_size=min_size, random_state=0,
-                                     embedder=_embedder(model), segmenter=_segmenter(model))
-    cl.fit(list(texts))
+    book = book or clause_book(model)
+    codes, uniq = pd.factorize(cand["text"].astype(str), sort=False)
+    incidence = _incidence(book.read(list(uniq)), len(book.texts))  # distinct texts x clauses
+    used = np.unique(incidence.indices)
+    if len(used) == 0:
+        return _empty()
+    cl = book.clustered(clusterer or clause_clusterer(book.segmenter), used)
     ctx = _Context(cand, wins, totals[totals.index.isin(span)], cur, span, freq, _mask_fn(mask), n_quotes)
-    rows = [ctx.row(cl, c) for c in range(cl.n_clusters_)]
+    rows = []
+    for c in range(cl.n_clusters_):
+        member, central = _members(incidence, codes, used, cl, c)
+        rows.append(ctx.row(member, central, cl.keywords_.get(c, [])))
     rows = [r for r in rows if r["count"] >= min_size and r["lift"] >= min_lift]
     if not rows:
         return _empty()
@@ -344,8 +495,30 @@ def novel_issues(candidates: pd.DataFrame, windows: pd.Series, totals: pd.Series
         .reset_index(drop=True)
 
 
+def _incidence(per_text: list[tuple[int, ...]], n_clauses: int) -> sparse.csr_matrix:
+    """Texts x clause ids, 1 where the text holds the clause."""
+    lens = np.fromiter((len(p) for p in per_text), dtype=np.int64, count=len(per_text))
+    cols = np.fromiter((i for p in per_text for i in p), dtype=np.int64, count=int(lens.sum()))
+    indptr = np.concatenate([[0], np.cumsum(lens)])
+    return sparse.csr_matrix((np.ones(len(cols)), cols, indptr), shape=(len(per_text), n_clauses))
+
+
+def _members(incidence: sparse.csr_matrix, codes: np.ndarray, used: np.ndarray, cl: NovelClusterer,
+             c: int) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate rows holding a clause of cluster ``c``, and each row's best clause centrality."""
+    col = np.zeros(incidence.shape[1])
+    inside = cl.labels_ == c
+    col[used[inside]] = cl.centrality_[inside] + 2.0  # > 0 even for a clause at -1 cosine
+    best = incidence.multiply(col[None, :]).max(axis=1).toarray().ravel()[codes] - 2.0
+    member = np.flatnonzero(best > -2.0)
+    return member, best[member]
+
+
 def _empty() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in NOVEL_COLUMNS})
+    return _EMPTY.copy()
+
+
+_EMPTY = pd.DataFrame({c: pd.Series(dtype=object) for c in NOVEL_COLUMNS})
 
 
 def baseline_span(first: pd.Timestamp, cur: pd.Timestamp, freq: str, n: int) -> list[pd.Timestamp]:
@@ -365,7 +538,7 @@ def _segmenter(model: Any) -> Segmenter | None:
 def _mask_fn(mask: bool | Mask) -> Mask | None:
     if callable(mask):
         return mask
-    return _default_mask() if mask else None
+    return mask_personal if mask else None
 
 
 def _severity(r: Any) -> float:
@@ -379,23 +552,26 @@ class _Context:
                  span: list[pd.Timestamp], freq: str, mask: Mask | None, n_quotes: int) -> None:
         self.cur, self.span, self.freq = cur, span, freq
         self.mask, self.n_quotes = mask, n_quotes
-        self.cand_win = wins.to_numpy()
+        self.cand_win = pd.DatetimeIndex(wins).as_unit("ns").asi8  # no Timestamp objects to compare
+        self.cur_ns = pd.Timestamp(cur).value
+        self.span_ns = np.array([pd.Timestamp(w).value for w in span], dtype=np.int64)
         self.totals = totals
         self.review_ids = cand["review_id"].astype(str).to_numpy()
         self.texts = cand["text"].astype(str).to_numpy()
 
-    def row(self, cl: NovelClusterer, c: int) -> dict[str, Any]:
-        member = np.flatnonzero(cl.labels_ == c)  # positions among the candidates
+    def row(self, member: np.ndarray, centrality: np.ndarray, kw: list[str]) -> dict[str, Any]:
+        """The issue row of a cluster: ``member`` its candidate rows, ``centrality`` theirs."""
         wins = self.cand_win[member]
-        now = member[wins == self.cur]
+        now = member[wins == self.cur_ns]
         k, n = len(now), int(self.totals.get(self.cur, 0))
         base_k, base_n = len(member) - k, int(self.totals.sum()) - n
         p0 = (base_k + 0.5) / (base_n + 1)  # smoothed: an empty baseline still compares
-        kw = cl.keywords_.get(c, [])
         label = str(window_label(self.cur, self.freq))
-        trend = [{"window": str(window_label(w, self.freq)), "count": int((wins == w).sum()),
-                  "total": int(self.totals.get(w, 0))} for w in self.span]
-        central = [i for i in cl.central(c) if self.cand_win[i] == self.cur]
+        per_window = (wins[:, None] == self.span_ns[None, :]).sum(axis=0)
+        trend = [{"window": str(window_label(w, self.freq)), "count": int(c),
+                  "total": int(self.totals.get(w, 0))} for w, c in zip(self.span, per_window)]
+        ranked = member[np.lexsort((member, -centrality))]
+        central = ranked[self.cand_win[ranked] == self.cur_ns].tolist()
         return {
             "issue_id": novel_issue_id(kw), "topic": NOVEL_TOPIC, "topic_zh": NOVEL_ZH,
             "direction": "", "dimension": "", "level": "", "cell": "{}", "cell_label": "全部",

@@ -62,7 +62,7 @@ def run_emerging(input_path: str | Path, output: str | Path | None = None, *, fr
         input_path: a file written by ``koubei score``, or a folder of Parquet parts.
         output: the issue table to write (csv, xlsx, parquet, jsonl, json), or None.
         store: an issue-history DuckDB file (created when missing); gives each issue a status.
-        novel: also cluster uncovered negative reviews into candidate new issues.
+        novel: also cluster complaint clauses no topic covers into candidate new issues.
         model: a loaded ReviewModel whose embedder the novel clustering uses (default: the bundled one).
         engine: ``local`` reads the input into this process; ``dask`` counts the parts of a
             folder on Dask's workers and reads back only the counts and the flagged issues'
@@ -147,7 +147,7 @@ def _hash_file(h: Any, path: Path) -> None:
 def _novel(rows: ScoredRows, result: EmergingResult, model: Any, mask: bool,
            cfg: EmergingConfig) -> pd.DataFrame:
     """New kinds of complaint in each evaluated window, from the candidates and the window totals."""
-    from koubei.detect.novel import baseline_span, novel_issues
+    from koubei.detect.novel import baseline_span, clause_book, clause_clusterer, novel_issues
     from koubei.model.review_model import load_model
 
     if "text" not in rows.template.columns:
@@ -159,7 +159,10 @@ def _novel(rows: ScoredRows, result: EmergingResult, model: Any, mask: bool,
     wanted = sorted({w for _, start in result.evaluated
                      for w in baseline_span(first, start, f, cfg.baseline_windows)})
     candidates, windows = rows.novel_rows(Freq(f), wanted)
-    parts = [novel_issues(candidates, windows, totals, freq=f, current=start, model=model, mask=mask,
+    book = clause_book(model)  # one for every window: each distinct text is read once
+    clusterer = clause_clusterer(book.segmenter)
+    parts = [novel_issues(candidates, windows, totals, freq=f, current=start, book=book,
+                          clusterer=clusterer, mask=mask,
                           baseline_windows=cfg.baseline_windows, min_size=cfg.min_count, max_q=cfg.max_q,
                           min_lift=cfg.min_lift, n_quotes=cfg.n_quotes)
              for _, start in result.evaluated]
