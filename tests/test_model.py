@@ -612,4 +612,5 @@ def test_complaint_evidence_alone_settles_only_topics_named_by_their_detects_wor
     named[0, fresh] = True
     assert settle_by_lexicon(c, ["pos"], [[[0]]], ["有哈喇味"], [[fresh]], named) == ["neg"]
     # praise beside it: not one-sided, the head's reading stands
-    assert settle_by_lexicon(c, ["pos"], [[[0]]], ["有点哈喇味但是很好吃"], [[fresh]], named) == ["pos"]
+    assert settle_by_lexicon(c, ["pos"], [[[0, 1]]], ["有一点哈喇味", "别的都还行"], [[fresh]],
+                             np.vstack([named, named])) == ["pos"]

@@ -35,7 +35,7 @@ from koubei.monitor.state import open_state
 from koubei.resources import corpora_path
 
 BLAND = "KB-e01336da1c"
-RUN1_KEYS = {f"{BLAND}:e1:new", "KB-4379c5ea4d:e1:new", "KB-76492bb50f:e1:new"}
+RUN1_KEYS = {f"{BLAND}:e1:new", "KB-4379c5ea4d:e1:new"}
 CONFIG = """
 [input]
 path = "feed"
@@ -49,9 +49,10 @@ workers = 1
 [detect]
 by = ["supplier", "product"]
 novel = false
-# the scenarios below were written for three issues in W46-W47 of the demo, which q = 0.05 flags
-# (the default, 0.02 since the seasonal recalibration, flags two): pinned so the detector's
-# calibration does not move the monitor's tests
+# the scenarios below are the demo's planted story in W46-W47 (原味瓜子 too bland, its delivery),
+# which q = 0.05 flags; pinned so the detector's calibration does not move the monitor's tests.
+# (Until taxonomy 1.7 it also flagged the whole stream's price complaints in W47, 10 of 210 at
+# q = 0.043: background noise of the generator, not a story.)
 max_q = 0.05
 [outputs]
 issues = ["issues.xlsx", "issues.csv"]
@@ -138,12 +139,12 @@ def sent_keys(server: PlatformServer, platform: str) -> list[str]:
 def test_run_one_scores_detects_writes_and_alerts_each_new_issue(run1: dict[str, Any]) -> None:
     r, folder = run1["result"], run1["folder"]
     assert (r.ingest.new_rows, r.ingest.known_rows, r.ingest.parts) == (2224, 0, ["part-00000.parquet"])
-    assert r.detect.ran and r.detect.windows == ["2026-W46", "2026-W47"] and r.detect.flagged == 3
+    assert r.detect.ran and r.detect.windows == ["2026-W46", "2026-W47"] and r.detect.flagged == 2
     assert {p.name for p in r.detect.outputs} == {"issues.xlsx", "issues.csv", "issues.review_ids.csv",
                                                   "report.html"}
-    assert sorted(d.state for d in r.deliveries) == ["sent"] * 6 and r.queued == 6
+    assert sorted(d.state for d in r.deliveries) == ["sent"] * 4 and r.queued == 4
     got = run1["received"]
-    assert [x.problems for x in got] == [[]] * 6
+    assert [x.problems for x in got] == [[]] * 4
     assert {x.headers["idempotency-key"] for x in got if x.platform == "hook"} == RUN1_KEYS
     [bland] = [x for x in got if x.platform == "dingtalk" and "太淡" in x.body["markdown"]["title"]]
     text = bland.body["markdown"]["text"]
@@ -401,7 +402,7 @@ def test_kill_9_mid_run_then_a_clean_run_leaves_each_review_once_and_each_alert_
     df = load_scored(hist)
     assert len(df) == 2224 and df["review_id"].is_unique
     assert sorted(x.headers["idempotency-key"] for x in server.received("hook")) == sorted(RUN1_KEYS)
-    assert len(server.received("dingtalk")) == 3
+    assert len(server.received("dingtalk")) == 2
 
 
 def test_a_dump_that_cannot_be_read_is_left_out_and_read_again_once_fixed(

@@ -62,7 +62,9 @@ def test_rarely_labelled_topics_come_first(default_model: ReviewModel) -> None:
     ids = default_model.taxonomy.topic_ids
     plain = suggest(_frame(texts), default_model, n=5).frame
     assert weights_of(default_model) == [1.0] * len(ids)  # the default has no label counts
-    assert not any("hygiene_safety" in r for r in plain["reason"])
+    # without label counts no reason speaks of them (a hygiene review may still be picked for its
+    # own uncertainty: 店里苍蝇有点多 sits near hygiene's threshold)
+    assert not any("labelled so far" in r for r in plain["reason"])
     rare = copy.copy(default_model)  # as if trained on labels with 3 hygiene reviews and 400 of the rest
     rare.manifest = {**default_model.manifest, "training": {"label_counts": {
         t: {"neg": 3} if t == "hygiene_safety" else {"neg": 300, "pos": 100} for t in ids}}}
