@@ -119,7 +119,7 @@ def test_engine_resolution_and_fallback(monkeypatch: pytest.MonkeyPatch) -> None
 
 def _clauses_reference(words: list[str]) -> list[list[str]]:
     """The clause rule written plainly (the implementation before its fast path)."""
-    from koubei.text.clauses import _CLAUSE_OPENERS, _PUNCT_TOKENS
+    from koubei.text.clauses import _CLAUSE_OPENERS, _PERCEIVING, _PUNCT_TOKENS
 
     out: list[list[str]] = [[]]
     for w in words:
@@ -127,7 +127,7 @@ def _clauses_reference(words: list[str]) -> list[list[str]]:
             if out[-1]:
                 out.append([])
             continue
-        if w in _CLAUSE_OPENERS and out[-1]:
+        if w in _CLAUSE_OPENERS and out[-1] and not (w == "就是" and out[-1][-1] in _PERCEIVING):
             out.append([])
         out[-1].append(w)
     return [c for c in out if c]
