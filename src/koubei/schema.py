@@ -55,10 +55,10 @@ if TYPE_CHECKING:
 
 # -- a read dump (koubei.io) ---------------------------------------------------------------------
 
-#: the columns every read dump gets, after its source columns, in this order
 #: the time zone of naive review times and of the windows, unless ``--tz`` names another
 DEFAULT_TZ = "Asia/Shanghai"
 
+#: the columns every read dump gets, after its source columns, in this order
 CANONICAL_COLUMNS: tuple[str, ...] = (
     "text",
     "review_id",

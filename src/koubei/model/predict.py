@@ -152,9 +152,15 @@ class Encoding:
         return self.components.detect_words.counts(self.clause_texts) > 0
 
     @cached_property
+    def review_cues(self) -> np.ndarray:
+        """Each review's cue count per topic (``cues.counts``): its topic features, and
+        :func:`drop_borrowed`, read them."""
+        return self.components.cues.counts(self.texts)
+
+    @cached_property
     def features(self) -> WithDense:
         """The reviews' topic features (:meth:`Components.topic_features`)."""
-        return self.components.topic_features(self.X, self.texts)
+        return self.components.topic_features(self.X, self.texts, self.review_cues)
 
     @cached_property
     def clause_features(self) -> WithDense:
@@ -244,7 +250,7 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
     labels = c.sentiment.label_rows(X, z_rev, z, None if evidence is None else evidence_features(evidence))
     tpass = enc.topic_pass()
     if topic_sets is None:
-        topic_sets = detect_topics(c, texts, tpass)
+        topic_sets = detect_topics(c, enc, tpass)
         topic_sets = yield_by_context(c, topic_sets, clause_texts, owner, enc.cued)
     ctx = topic_contexts(c, enc, topic_sets, tpass.clause_proba)
     pol = decisive_taste_cues(c, _polarities(c, X, enc.Xc, ctx, topic_sets, z_rev), ctx, topic_sets,
@@ -267,25 +273,26 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
     return preds
 
 
-def detect_topics(c: Components, texts: list[str], tp: TopicPass) -> list[list[int]]:
+def detect_topics(c: Components, enc: Encoding, tp: TopicPass) -> list[list[int]]:
     """Indices of the topics each review mentions: the detector's thresholds on its
-    probabilities, then :func:`refine_topics` (``tp``: the model's topic pass of ``texts``)."""
+    probabilities, then :func:`refine_topics` (``tp``: the model's topic pass of ``enc``)."""
     hit = c.topics.thresholds_ <= tp.proba
     sets = [[int(j) for j in np.flatnonzero(row)] for row in hit]
-    return refine_topics(c, sets, texts, tp.clause_max)
+    return refine_topics(c, sets, enc.texts, tp.clause_max, enc.review_cues > 0)
 
 
 def refine_topics(c: Components, topic_sets: list[list[int]], texts: list[str],
-                  clause_max: np.ndarray) -> list[list[int]]:
+                  clause_max: np.ndarray, cued: np.ndarray | None = None) -> list[list[int]]:
     """The thresholded topic sets, with the rules that read clauses and words applied in order:
-    :func:`drop_borrowed`, :func:`added_by_words`, :func:`taste_by_cues`."""
-    topic_sets = drop_borrowed(c, topic_sets, texts, clause_max)
+    :func:`drop_borrowed`, :func:`added_by_words`, :func:`taste_by_cues` (``cued``: as for
+    :func:`drop_borrowed`)."""
+    topic_sets = drop_borrowed(c, topic_sets, texts, clause_max, cued)
     topic_sets = added_by_words(c, topic_sets, texts)
     return taste_by_cues(c, topic_sets, texts, clause_max)
 
 
 def drop_borrowed(c: Components, topic_sets: list[list[int]], texts: list[str],
-                  clause_max: np.ndarray) -> list[list[int]]:
+                  clause_max: np.ndarray, cued: np.ndarray | None = None) -> list[list[int]]:
     """Drop the topics a review-level reading borrowed from the topics it came with.
 
     The detector's second stage reads the whole review, and learns which topics
@@ -294,13 +301,15 @@ def drop_borrowed(c: Components, topic_sets: list[list[int]], texts: list[str],
     is dropped when no clause of the review, read alone, gives it
     :data:`BORROWED_BELOW`, the review holds none of its cues, and another detected
     topic has a clause at least :data:`PLAIN_AT` sure. The taxonomy's taste topic is
-    kept (its directions have their own rules). ``clause_max``: as for :func:`taste_by_cues`.
+    kept (its directions have their own rules). ``clause_max``: as for :func:`taste_by_cues`;
+    ``cued``: which reviews hold a cue of which topic (``cues.counts(texts) > 0``), when the
+    caller has it.
 
-    What it changes in 5-fold CV on the gold labels: CHANGELOG.md (1.0: topic micro-F1
-    +0.0026 on each half of the folds).
+    What it changes in 5-fold CV on the gold labels: CHANGELOG.md (issue 20).
     """
     p = sigmoid(clause_max)
-    cued = c.cues.counts(texts) > 0
+    if cued is None:
+        cued = c.cues.counts(texts) > 0
     keep = (p >= BORROWED_BELOW) | cued
     if c.taxonomy.taste_topic in c.taxonomy.topic_ids:
         keep[:, c.taxonomy.topic_ids.index(c.taxonomy.taste_topic)] = True
