@@ -42,7 +42,7 @@ from koubei.aggregate.windows import window_label, window_range, window_start
 from koubei.detect.hits import severity
 from koubei.detect.quotes import mask_personal, shown_quote
 from koubei.resources import corpora_path
-from koubei.schema import ISSUE_COLUMNS, TOPIC_PREFIX, countable, topic_ids
+from koubei.schema import ISSUE_COLUMNS, TOPIC_PREFIX, complaint_flags, countable, topic_ids
 from koubei.text.clauses import split_word_clauses
 from koubei.text.normalize import MAX_REVIEW_CHARS, normalize
 from koubei.text.segment import Segmenter, default_segmenter, load_stopwords
@@ -83,13 +83,9 @@ def complaint_rows(frame: pd.DataFrame) -> pd.Series:
     Their clauses that no topic's cue covers are the candidates of new kinds
     of complaint (:class:`ClauseBook`): a review can complain about its taste
     (a known topic) and, in another clause, about something the taxonomy has
-    no name for.
+    no name for. A complaint is what :func:`koubei.schema.complaint_flags` counts.
     """
-    neg_topic = pd.Series(False, index=frame.index)
-    for t in topic_ids(frame):
-        neg_topic |= frame[TOPIC_PREFIX + t].astype("string").fillna("").eq("neg").to_numpy()
-    sentiment = frame["sentiment"].astype("string").fillna("")
-    return (countable(frame) & (sentiment.eq("neg") | neg_topic)).astype(bool)
+    return (countable(frame) & complaint_flags(frame).astype(bool)).astype(bool)
 
 
 def generic_words_path() -> Path:
