@@ -177,9 +177,9 @@ def decision_thresholds(taxonomy: Taxonomy) -> np.ndarray:
     """Per-topic decision thresholds of the default recipe (:data:`TOPIC_THRESHOLD`, the taste
     topic :data:`TASTE_THRESHOLD`).
 
-    Chosen on the pickled 5-fold CV of ``scripts/evaluate.py`` split in two halves by a hash
-    of the record id: 0.6 was best of 0.5-0.75 on one half and confirmed on the other
-    (topic micro-F1 +0.002 on each; CHANGELOG.md has the figures).
+    Chosen on the 5-fold CV of ``scripts/evaluate.py`` split in two halves by a hash of the
+    record id: 0.6 was best of 0.5-0.75 on one half and confirmed on the other (CHANGELOG.md,
+    issue 20; the figures of the shipped model are ``scripts/results/evaluate.json``).
     """
     out = np.full(len(taxonomy.topics), TOPIC_THRESHOLD)
     if taxonomy.taste_topic in taxonomy.topic_ids:
