@@ -308,7 +308,7 @@ def run_scenarios(stream: pd.DataFrame, pools: dict[str, dict[str, pd.DataFrame]
                        clean_total=len(clean), windows_evaluated=len(res.evaluated), tested=res.tested)
             if rec.get("issue_at") == (labels[0], "shop_id", "spike", ""):  # the count is comparable
                 rec["count_ratio"] = round((rec["issue_count"] - rec["clean_count"]) / k, 3)
-            if s == 0 and not three_windows:  # BH runs per window: the 3 windows alone must give the same issues there
+            if s == 0 and not three_windows:  # BH runs per window: the 3 windows alone must agree
                 three = detect(planted, freq, cfg, labels).issues
                 rec["same_as_3_windows"] = bool(score_run(three, topic, shop, labels, k, freq)
                                                 == score_run(res.issues, topic, shop, labels, k, freq))
