@@ -201,6 +201,15 @@ def scored_stream(data: Path, model, holdout: frozenset[str]) -> pd.DataFrame:  
     return out[keep.to_numpy()].reset_index(drop=True)
 
 
+def bench_inputs(data_dir: str | None, holdout_seed: int):  # noqa: ANN201
+    """(gold, holdout, bench model, clean stream) as the bench builds them, bundle and stream cached."""
+    data = find_corpora(data_dir)
+    gold = load_gold(data)
+    holdout = held_out(gold, holdout_seed)
+    model = load_model(bench_bundle(data, gold, holdout, holdout_seed))
+    return gold, holdout, model, scored_stream(data, model, holdout)
+
+
 def plant_pools(gold: list[GoldRecord], holdout: frozenset[str], model) -> dict[str, dict[str, pd.DataFrame]]:  # noqa: ANN001
     """Per topic and source (hotpot, waimai): the held-out gold reviews with that topic
     negative, scored by the bench bundle (one record per normalized text)."""

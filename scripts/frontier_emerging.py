@@ -45,17 +45,13 @@ import numpy as np
 import pandas as pd
 from bench_emerging import (  # scripts/ is on sys.path
     KS,
-    bench_bundle,
+    bench_inputs,
     detect,
-    held_out,
     plant_pools,
     run_scenarios,
-    scored_stream,
 )
 
-from koubei.datasets import find_corpora, load_gold
 from koubei.detect.config import EmergingConfig
-from koubei.model.review_model import load_model
 
 GRID = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5)
 BUDGET = 0.2  # false alarms per 100 key-windows (issue 22)
@@ -98,11 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "frontier_emerging.json"))
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
-    data = find_corpora(args.data_dir)
-    gold = load_gold(data)
-    holdout = held_out(gold, args.holdout_seed)
-    model = load_model(bench_bundle(data, gold, holdout, args.holdout_seed))
-    stream, pools = scored_stream(data, model, holdout), plant_pools(gold, holdout, model)
+    gold, holdout, model, stream = bench_inputs(args.data_dir, args.holdout_seed)
+    pools = plant_pools(gold, holdout, model)
     base = EmergingConfig()
     report: dict[str, object] = {
         "command": "python scripts/frontier_emerging.py "
