@@ -94,8 +94,8 @@ def _frame_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def dump(out: Path, data: Path, per_source: int) -> int:
     from koubei import load_model
-    from koubei.classify.features import prepare_many
     from koubei.scoring import score_file
+    from koubei.text.docs import prepare_many
 
     out.mkdir(parents=True, exist_ok=True)
     texts = sample_texts(data, per_source)

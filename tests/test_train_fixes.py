@@ -31,13 +31,13 @@ import pytest
 import koubei.train.fit as fit
 import koubei.train.parts as parts
 from koubei import load_model
-from koubei.classify.features import prepare_many
 from koubei.classify.topics import TopicDetector
 from koubei.datasets import SENTIMENT_FILES
 from koubei.errors import DataNotFoundError
 from koubei.model.predict import topic_contexts
 from koubei.resources import default_model_path
 from koubei.taxonomy import load_taxonomy
+from koubei.text.docs import prepare_many
 from koubei.text.segment import Segmenter
 from koubei.train import read_labels, train_bundle
 from koubei.train.default_recipe import gold_matrix

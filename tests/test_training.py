@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from koubei.classify.features import prepare_many
 from koubei.datasets import GoldRecord, load_gold
 from koubei.metrics import topic_metrics
 from koubei.model.predict import Components, predict_docs
 from koubei.taxonomy import load_taxonomy
+from koubei.text.docs import prepare_many
 from koubei.train.default_recipe import build_sentiment_pool, fit_embedder, fit_sentiment, fit_topic_parts
 
 

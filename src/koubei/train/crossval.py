@@ -13,13 +13,13 @@ from typing import Any
 
 import numpy as np
 
-from koubei.classify.features import Doc
 from koubei.classify.linear import logit
 from koubei.classify.sentiment import SentimentClassifier
 from koubei.datasets import GoldRecord
 from koubei.metrics import sentiment_metrics, taste_direction_accuracy, topic_metrics
 from koubei.model.predict import Components, Prediction, predict_docs, refine_topics
 from koubei.taxonomy import Taxonomy
+from koubei.text.docs import Doc
 from koubei.train.calibrate import calibrate
 from koubei.train.default_recipe import gold_matrix
 from koubei.train.encoder import EncoderPlan

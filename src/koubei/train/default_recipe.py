@@ -27,7 +27,6 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from koubei.classify.features import Doc, prepare_many
 from koubei.classify.lexicon import PolarityLexicon
 from koubei.classify.linear import WithDense, as_csr
 from koubei.classify.polarity import TopicPolarityClassifier
@@ -38,6 +37,7 @@ from koubei.embed.tfidf import TfidfEmbedder
 from koubei.embed.wordvec import DenseView
 from koubei.model.predict import Components, pair_matrix, topic_contexts
 from koubei.taxonomy import Taxonomy
+from koubei.text.docs import Doc, prepare_many
 from koubei.text.normalize import normalize
 
 Log = Callable[[str], None]

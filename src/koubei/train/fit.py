@@ -40,7 +40,6 @@ from typing import Any
 
 import numpy as np
 
-from koubei.classify.features import prepare_many
 from koubei.datasets import GoldRecord
 from koubei.embed.finetune import FinetuneConfig
 from koubei.embed.tfidf import TfidfEmbedder
@@ -49,6 +48,7 @@ from koubei.model.bundle import save_bundle
 from koubei.model.committee import Committee
 from koubei.resources import default_model_path
 from koubei.taxonomy import Taxonomy
+from koubei.text.docs import prepare_many
 from koubei.text.segment import Segmenter
 from koubei.train.calibrate import Calibration, calibrate, fold_calibration
 from koubei.train.crossval import Fold, cross_validate, cv_metrics, cv_predictions, oof_band

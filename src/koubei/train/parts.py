@@ -16,7 +16,6 @@ import numpy as np
 from scipy import sparse
 from sklearn.model_selection import StratifiedKFold
 
-from koubei.classify.features import Doc, prepare_many
 from koubei.classify.lexicon import PolarityLexicon, load_lexicon
 from koubei.classify.polarity import TopicPolarityClassifier
 from koubei.classify.sentiment import SentimentClassifier
@@ -27,6 +26,7 @@ from koubei.model.bundle import load_components
 from koubei.model.predict import Components
 from koubei.resources import default_model_path
 from koubei.taxonomy import Taxonomy
+from koubei.text.docs import Doc, prepare_many
 from koubei.text.segment import Segmenter, user_dict_path
 from koubei.train.default_recipe import fit_embedder, fit_gold_sentiment, fit_topic_detector, gold_matrix
 from koubei.train.encoder import EncoderPlan, widen_sentiment

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from koubei.classify.features import Doc
 from koubei.classify.linear import logit, sigmoid
 from koubei.model.predict import Components, detect_topics, pair_matrix, topic_contexts
+from koubei.text.docs import Doc
 
 
 @dataclass
