@@ -71,7 +71,7 @@ import pandas as pd
 from koubei import load_model
 from koubei.classify.cues import CueMatcher
 from koubei.classify.sentiment import SentimentClassifier
-from koubei.datasets import GoldRecord, find_corpora, load_gold, load_sentiment
+from koubei.corpora import GoldRecord, find_corpora, load_gold, load_sentiment
 from koubei.detect.novel import (
     ClauseBook,
     NovelClusterer,

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from koubei.datasets import SENTIMENT_FILES, UNLABELLED_FILES, find_corpora
+from koubei.corpora import SENTIMENT_FILES, UNLABELLED_FILES, find_corpora
 
 EDGE_CASES = [
     "", "   ", "。。。", "111", "😊😊", "<p>味道不错</p><br>就是有点咸&amp;贵",

@@ -45,7 +45,7 @@ from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
 
 from koubei.classify.lexicon import load_lexicon
 from koubei.classify.sentiment import SentimentClassifier
-from koubei.datasets import (
+from koubei.corpora import (
     ASAP_TOPICS,
     find_corpora,
     load_aspect_records,

@@ -81,7 +81,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from koubei.datasets import GoldRecord, find_corpora, load_gold
+from koubei.corpora import GoldRecord, find_corpora, load_gold
 from koubei.io.reader import canonicalize
 from koubei.metrics import topic_metrics
 from koubei.model import load_model

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from koubei.classify.polarity import TopicPolarityClassifier
-from koubei.datasets import (
+from koubei.corpora import (
     ASAP_TOPICS,
     TIANCHI_LABELS,
     TIANCHI_TOPICS,

@@ -12,7 +12,7 @@ import pytest
 
 from koubei import load_model
 from koubei.classify.sentiment import SentimentClassifier
-from koubei.datasets import GoldRecord
+from koubei.corpora import GoldRecord
 from koubei.errors import IncompatibleModelError
 from koubei.resources import default_model_path
 from koubei.text.docs import prepare_many

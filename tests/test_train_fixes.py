@@ -32,7 +32,7 @@ import koubei.train.fit as fit
 import koubei.train.parts as parts
 from koubei import load_model
 from koubei.classify.topics import TopicDetector
-from koubei.datasets import SENTIMENT_FILES
+from koubei.corpora import SENTIMENT_FILES
 from koubei.errors import DataNotFoundError
 from koubei.model.predict import topic_contexts
 from koubei.resources import default_model_path
@@ -188,7 +188,7 @@ def test_base_data_not_found_is_said(tmp_path: Path, monkeypatch: pytest.MonkeyP
 @pytest.mark.corpora
 def test_default_base_on_gold_labels_refits_its_sentiment(corpora_dir: Path, tmp_path: Path) -> None:
     """The real case: models/default was trained on the gold labels (about 2 minutes)."""
-    from koubei.datasets import load_gold
+    from koubei.corpora import load_gold
     from koubei.train.unseen import margin, unseen_base_sentiment
 
     gold = load_gold(corpora_dir)[:150]

@@ -15,7 +15,7 @@ import numpy as np
 
 from koubei.classify.linear import logit
 from koubei.classify.sentiment import SentimentClassifier
-from koubei.datasets import GoldRecord
+from koubei.corpora import GoldRecord
 from koubei.metrics import sentiment_metrics, taste_direction_accuracy, topic_metrics
 from koubei.model.predict import Components, Prediction, predict_docs, refine_topics
 from koubei.taxonomy import Taxonomy

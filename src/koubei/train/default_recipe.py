@@ -32,7 +32,7 @@ from koubei.classify.linear import WithDense, as_csr
 from koubei.classify.polarity import TopicPolarityClassifier
 from koubei.classify.sentiment import SentimentClassifier
 from koubei.classify.topics import TopicDetector
-from koubei.datasets import AspectRecord, GoldRecord
+from koubei.corpora import AspectRecord, GoldRecord
 from koubei.embed.tfidf import TfidfEmbedder
 from koubei.embed.wordvec import DenseView
 from koubei.model.predict import Components, pair_matrix, topic_contexts

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from koubei.datasets import GoldRecord
+from koubei.corpora import GoldRecord
 from koubei.embed.finetune import FinetuneConfig
 from koubei.embed.tfidf import TfidfEmbedder
 from koubei.errors import EncoderError, LabelError, OutputError

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from koubei.datasets import GoldRecord
+from koubei.corpora import GoldRecord
 from koubei.model.card import library_versions, today
 from koubei.taxonomy import Taxonomy
 from koubei.text.segment import file_sha256

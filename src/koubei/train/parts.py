@@ -19,7 +19,7 @@ from sklearn.model_selection import StratifiedKFold
 from koubei.classify.lexicon import PolarityLexicon, load_lexicon
 from koubei.classify.polarity import TopicPolarityClassifier
 from koubei.classify.sentiment import SentimentClassifier
-from koubei.datasets import GoldRecord
+from koubei.corpora import GoldRecord
 from koubei.embed.wordvec import DenseView
 from koubei.errors import IncompatibleModelError
 from koubei.model.bundle import load_components
