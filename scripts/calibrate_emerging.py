@@ -32,7 +32,7 @@ from pathlib import Path
 import pandas as pd
 from bench_emerging import bench_bundle, detect, held_out, scored_stream  # scripts/ is on sys.path
 
-from koubei.datasets import find_corpora, load_gold
+from koubei.corpora import find_corpora, load_gold
 from koubei.detect.config import EmergingConfig
 from koubei.model.review_model import load_model
 

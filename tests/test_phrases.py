@@ -64,7 +64,7 @@ def test_the_file_is_large_and_well_formed() -> None:
 
 @pytest.mark.corpora
 def test_no_phrase_is_a_gold_text(corpora_dir: Path) -> None:
-    from koubei.datasets import load_gold
+    from koubei.corpora import load_gold
     from koubei.text.normalize import normalize
 
     gold = {normalize(r.text) for r in load_gold(corpora_dir)}

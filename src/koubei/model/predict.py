@@ -13,7 +13,6 @@ import numpy as np
 from scipy import sparse
 
 from koubei.classify.cues import CueMatcher
-from koubei.classify.features import Doc
 from koubei.classify.lexicon import Evidence, PolarityLexicon, evidence_features
 from koubei.classify.linear import WithDense, sigmoid
 from koubei.classify.opinions import MAX_CHARS, best_opinion
@@ -25,6 +24,7 @@ from koubei.embed.hybrid import HybridEmbedder
 from koubei.embed.tfidf import TfidfEmbedder
 from koubei.embed.wordvec import DenseView
 from koubei.taxonomy import Taxonomy
+from koubei.text.docs import Doc
 
 #: words of relief just before a cue make it no complaint (点的微辣，还好不辣): the
 #: customer is glad of it

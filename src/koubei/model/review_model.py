@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from koubei.classify.features import prepare_many
 from koubei.model.bundle import load_components
 from koubei.model.committee import Committee, load_committee
 from koubei.model.parallel import predict_batches
@@ -21,6 +20,7 @@ from koubei.model.predict import Components, Prediction, predict_docs
 from koubei.resources import default_model_path
 from koubei.schema import OUTPUT_COLUMNS, TOPIC_PREFIX, scorable
 from koubei.taxonomy import Taxonomy
+from koubei.text.docs import prepare_many
 from koubei.text.segment import Segmenter
 
 Progress = Callable[[int], None]
