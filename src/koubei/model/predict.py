@@ -251,7 +251,6 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
     tpass = enc.topic_pass()
     if topic_sets is None:
         topic_sets = detect_topics(c, enc, tpass)
-        topic_sets = yield_by_context(c, topic_sets, clause_texts, owner, enc.cued)
     ctx = topic_contexts(c, enc, topic_sets, tpass.clause_proba)
     pol = decisive_taste_cues(c, _polarities(c, X, enc.Xc, ctx, topic_sets, z_rev), ctx, topic_sets,
                               clause_texts)
@@ -285,12 +284,14 @@ def refine_topics(c: Components, topic_sets: list[list[int]], enc: Encoding, tp:
                   ) -> list[list[int]]:
     """The thresholded topic sets of the reviews of ``enc`` (``tp``: their topic pass), with the
     rules that read clauses and words applied in order: :func:`drop_borrowed`,
-    :func:`added_by_words`, :func:`taste_by_cues`, :func:`drop_negator_borne`."""
+    :func:`added_by_words`, :func:`taste_by_cues`, :func:`drop_negator_borne`,
+    :func:`yield_by_context`."""
     texts = enc.texts
     topic_sets = drop_borrowed(c, topic_sets, texts, tp.clause_max, enc.review_cues > 0)
     topic_sets = added_by_words(c, topic_sets, texts)
     topic_sets = taste_by_cues(c, topic_sets, texts, tp.clause_max)
-    return drop_negator_borne(c, topic_sets, enc, tp)
+    topic_sets = drop_negator_borne(c, topic_sets, enc, tp)
+    return yield_by_context(c, topic_sets, enc.clause_texts, enc.owner, enc.cued)
 
 
 def drop_negator_borne(c: Components, topic_sets: list[list[int]], enc: Encoding, tp: TopicPass
