@@ -61,6 +61,19 @@ def test_mild_praise_is_praise(lex, text: str) -> None:  # type: ignore[no-untyp
     assert lex.evidence(normalize(text)).positive
 
 
+@pytest.mark.parametrize("text", ["不辣不咸刚刚好", "不油不腻，正合适", "不太甜不太酸，刚好"])
+def test_a_balance_just_right_is_praise(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    # neither too X nor too Y, just right: praise of the balance, no 不 left over as a denial
+    ev = lex.evidence(normalize(text))
+    assert ev.positive and not ev.denial, ev
+
+
+@pytest.mark.parametrize("text", ["不咸不淡", "苹果不酸不甜没味道"])
+def test_a_balance_without_just_right_is_no_praise(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    # without 刚好 it is as often a complaint (too bland): not one-sided praise
+    assert not lex.evidence(normalize(text)).positive
+
+
 @pytest.mark.parametrize("text", ["米饭还行，就是菜也油的要命", "味道还可以，但是送得太晚",
                                   "还可以，不过分量一般"])
 def test_praise_before_a_contrast_is_not_one_sided(lex, text: str) -> None:  # type: ignore[no-untyped-def]

@@ -240,6 +240,10 @@ class PolarityLexicon:
         take("denial", "negator", text)
         return [Evidence(**{k: tuple(v) for k, v in f.items()}) if f else NO_EVIDENCE for f in found]
 
+    def denies_complaint(self, text: str) -> bool:
+        """Whether ``text`` denies a complaint word (没有超时, 一点没洒: the ``denied`` praise)."""
+        return self._res["denied"].search(self._res["mask"].sub(_GAP, text)) is not None
+
     def evidence_of(self, clauses: list[str]) -> Evidence:
         """The evidence of several clauses, each read on its own (no pattern spans two)."""
         parts = [e for e in map(self.evidence, clauses) if e is not NO_EVIDENCE]

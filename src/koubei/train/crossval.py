@@ -15,9 +15,10 @@ import numpy as np
 
 from koubei.classify.linear import logit
 from koubei.classify.sentiment import SentimentClassifier
+from koubei.classify.topics import TopicPass
 from koubei.corpora import GoldRecord
 from koubei.metrics import sentiment_metrics, taste_direction_accuracy, topic_metrics
-from koubei.model.predict import Components, Prediction, predict_docs, refine_topics
+from koubei.model.predict import Components, Encoding, Prediction, predict_docs, refine_topics
 from koubei.taxonomy import Taxonomy
 from koubei.text.docs import Doc
 from koubei.train.calibrate import calibrate
@@ -33,8 +34,10 @@ class Fold:
 
     test: np.ndarray
     comps: Components
-    #: the test reviews' best first-stage clause logits (what the taste-cue rule reads)
-    clause_max: np.ndarray
+    #: the test reviews as the fold's parts read them, and their topic pass (what the
+    #: rules of ``refine_topics`` read)
+    encoding: Encoding
+    topic_pass: TopicPass
 
 
 def cross_validate(taxonomy: Taxonomy, src: Source, docs: list[Doc], records: list[GoldRecord],
@@ -55,7 +58,7 @@ def cross_validate(taxonomy: Taxonomy, src: Source, docs: list[Doc], records: li
         # dense view that prediction reads sums in another order (logits within ~1e-6)
         tpass = comps.topics.topic_pass(enc.features.tocsr(), enc.clause_features.tocsr(), enc.owner)
         Z[te] = logit(tpass.proba)
-        folds.append(Fold(te, comps, tpass.clause_max))
+        folds.append(Fold(te, comps, enc, tpass))
         log(f"fold {f + 1}/{k} fitted")
     return folds, Z
 
@@ -71,7 +74,7 @@ def cv_predictions(folds: list[Fold], docs: list[Doc], Z: np.ndarray, Y: np.ndar
         sets = [[int(j) for j in np.flatnonzero(row)] for row in hit]
         comps = fold.comps
         test_docs = [docs[i] for i in fold.test]
-        sets = refine_topics(comps, sets, [d.norm for d in test_docs], fold.clause_max)
+        sets = refine_topics(comps, sets, fold.encoding, fold.topic_pass)
         if band is not None:
             comps = copy.copy(comps)
             comps.sentiment = copy.copy(comps.sentiment)

@@ -45,7 +45,7 @@ def model_scores(c: Components, docs: list[Doc]) -> Scores:
     tpass = c.topics.topic_pass(enc.features.tocsr(), enc.clause_features.tocsr(), enc.owner)
     z_rev = c.sentiment.pooled_decision(enc.X)
     p_pos = sigmoid(c.sentiment.decision_function(enc.X, pooled=z_rev))
-    topic_sets = detect_topics(c, enc, tpass)  # predict_docs then applies yield_by_context too
+    topic_sets = detect_topics(c, enc, tpass)
     ctx = topic_contexts(c, enc, topic_sets, tpass.clause_proba)
     F = pair_matrix(c, enc.X, enc.Xc, ctx, topic_sets, z_rev)
     margins: list[dict[int, float]] = [{} for _ in docs]
