@@ -187,7 +187,9 @@ class PolarityLexicon:
             found.update(zip(todo, read))
             if len(memo) + len(todo) > MEMO_SIZE:
                 memo.clear()
-            memo.update(zip(todo, read))
+                memo.update(found)  # keep every text of this call: callers read them one by one next
+            else:
+                memo.update(zip(todo, read))
         return [found[t] for t in texts]  # type: ignore[misc]
 
     def _read_many(self, texts: list[str]) -> list[Evidence]:
