@@ -166,17 +166,24 @@ class ReviewModel:
             return pd.Series(full, dtype=dtype)
 
         per_topic: dict[str, list[str | None]] = {t: [None] * len(preds) for t in tax.topic_ids}
+        joined: dict[tuple[tuple[str, str], ...], tuple[str, str]] = {}  # topics -> both strings
+        topics, dims = [], []
         for i, p in enumerate(preds):  # one pass over the topics each review has (a few)
             for t, pol in p.topics.items():
                 per_topic[t][i] = pol
+            key = tuple(p.topics.items())  # a few hundred distinct ones in a chunk
+            if (both := joined.get(key)) is None:
+                both = joined[key] = (_join(p.topics), _join(dimensions_of(p.topics, tax)))
+            topics.append(both[0])
+            dims.append(both[1])
         cols: dict[str, Any] = {
             "sentiment": column([p.sentiment for p in preds], "string"),
             "sentiment_score": column([p.sentiment_score for p in preds], "float64"),
         }
         for t in tax.topic_ids:
             cols[TOPIC_PREFIX + t] = column(per_topic[t], "string")
-        cols["topics"] = column([_join(p.topics) for p in preds], "string")
-        cols["dimensions"] = column([_join(dimensions_of(p.topics, tax)) for p in preds], "string")
+        cols["topics"] = column(topics, "string")
+        cols["dimensions"] = column(dims, "string")
         cols["taste_detail"] = column([";".join(p.taste_detail) for p in preds], "string")
         cols["opinions"] = column([";".join(p.opinions) for p in preds], "string")
         cols["is_complaint"] = column([is_complaint(p) for p in preds], "boolean")
