@@ -18,7 +18,7 @@ from koubei.cli import app
 from koubei.errors import OutputError
 from koubei.io import iter_reviews, read_reviews
 from koubei.io.writers import remove_stale_temps
-from koubei.model.review_model import PredictedRows, ReviewModel
+from koubei.model.review_model import ReviewModel
 from koubei.resources import corpora_path
 from koubei.scoring import ParquetSink, score_file
 
@@ -112,15 +112,15 @@ def test_a_column_changing_type_between_chunks_is_an_output_error(tmp_path: Path
 
 def _crash_after_two_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = {"n": 0}
-    original = ReviewModel.predict_rows  # streaming scores a chunk with it (then scored_frame)
+    original = ReviewModel.score
 
-    def predict_rows(self: ReviewModel, *args: object, **kwargs: object) -> PredictedRows:
+    def score(self: ReviewModel, *args: object, **kwargs: object) -> pd.DataFrame:
         calls["n"] += 1
         if calls["n"] > 2:
             raise RuntimeError("simulated crash")
         return original(self, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(ReviewModel, "predict_rows", predict_rows)
+    monkeypatch.setattr(ReviewModel, "score", score)
 
 
 def test_a_crash_midway_leaves_no_output(dump: Path, tmp_path: Path, default_model: ReviewModel,
@@ -148,13 +148,13 @@ KILL_SCRIPT = textwrap.dedent("""
     from koubei.model.review_model import ReviewModel
     from koubei.scoring import score_file
 
-    original, calls = ReviewModel.predict_rows, []
-    def predict_rows(self, *args, **kwargs):
+    original, calls = ReviewModel.score, []
+    def score(self, *args, **kwargs):
         calls.append(1)
         if len(calls) > 2:
             os.kill(os.getpid(), signal.SIGKILL)
         return original(self, *args, **kwargs)
-    ReviewModel.predict_rows = predict_rows
+    ReviewModel.score = score
     score_file(sys.argv[1], sys.argv[2], chunksize=int(sys.argv[3]), workers=1)
 """)
 
@@ -181,15 +181,15 @@ STOP_WITH_WORKERS = textwrap.dedent("""
     from koubei.model.review_model import ReviewModel
     from koubei.cli import app
 
-    original, calls = ReviewModel.predict_rows, []
-    def predict_rows(self, *args, **kwargs):
+    original, calls = ReviewModel.score, []
+    def score(self, *args, **kwargs):
         calls.append(1)
         if len(calls) > 2:
             with open(sys.argv[5], "w") as f:
                 f.write(" ".join(str(p.pid) for p in multiprocessing.active_children()))
             os.kill(os.getpid(), signal.SIGKILL if sys.argv[4] == "kill" else signal.SIGTERM)
         return original(self, *args, **kwargs)
-    ReviewModel.predict_rows = predict_rows
+    ReviewModel.score = score
     app(["score", sys.argv[1], "-o", sys.argv[2], "--chunksize", sys.argv[3], "--workers", "2", "-q"])
 """)
 
@@ -409,16 +409,6 @@ def test_kept_workers_warm_up_as_they_start_before_any_batch(tmp_path: Path) -> 
     assert len(warmed) == 2 and str(os.getpid()) not in warmed
     assert {p.split(":")[0] for b in out for p in b} <= set(warmed)  # the warmed workers predicted
     assert [p.split(":")[1] for b in out for p in b] == ["好吃", "难吃", "一般"]
-
-
-def test_predicted_rows_then_scored_frame_is_score(default_model: ReviewModel) -> None:
-    texts = ["送得很快，但是味道太淡了", "   ", "不新鲜", "好吃"]
-    rows = default_model.predict_rows(texts)
-    assert rows.ok.tolist() == [0, 2, 3]  # the blank row is not scored
-    scored = default_model.scored_frame(rows)
-    pd.testing.assert_frame_equal(scored, default_model.score(texts))
-    assert pd.isna(scored.loc[1, "sentiment"]) and not scored.loc[1, "is_complaint"]
-    assert scored.loc[2, "topic_freshness_quality"] == "neg"
 
 
 def test_shared_predictions_equal_per_batch_predictions(default_model: ReviewModel) -> None:

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +79,8 @@ class ReviewModel:
         return [*OUTPUT_COLUMNS[:2], *self.topic_columns(), *OUTPUT_COLUMNS[2:]]
 
     def warm(self) -> None:
-        """Load now what :meth:`predict` loads on first use (the segmenter's dictionaries)."""
+        """Load now what :meth:`predict` loads on first use (the segmenter's dictionaries); a
+        scoring worker does so as it starts (:mod:`koubei.model.parallel`)."""
         self.segmenter.warm()
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
@@ -113,16 +113,6 @@ class ReviewModel:
             One row per input row (none dropped); rows whose ``status`` is not
             ``ok``, and system-generated (``templated``) rows, get empty predictions.
         """
-        return self.scored_frame(self.predict_rows(data, batch_size=batch_size, workers=workers,
-                                                   progress=progress, **mapping))
-
-    def predict_rows(self, data: pd.DataFrame | pd.Series | Sequence[str], *, batch_size: int = 2000,
-                     workers: int = 1, progress: Progress | None = None, **mapping: Any) -> PredictedRows:
-        """The first half of :meth:`score` (same arguments): the predictions of the scorable rows.
-
-        :meth:`scored_frame` makes the output frame of them. Streaming scoring builds that frame
-        in its writer thread, so that the workers get the next chunk without waiting for it.
-        """
         frame = _canonical(data, mapping)
         if self.uses_encoder:
             workers = 1
@@ -132,72 +122,31 @@ class ReviewModel:
         preds: list[Prediction] = []
         for part in predict_batches(self, batches, workers, progress):
             preds.extend(part)
-        return PredictedRows(frame, ok, preds)
-
-    def scored_frame(self, rows: PredictedRows) -> pd.DataFrame:
-        """The second half of :meth:`score`: the input rows plus the prediction columns."""
-        frame, ok = rows.frame, rows.ok
-        every = len(ok) == len(frame)  # most chunks: no row left unscored
-        cols = self.prediction_columns(rows.preds, None if every else (ok, len(frame)))
+        cols = self.prediction_columns(preds)
         out = frame.copy()
         for name, values in cols.items():
-            values.index = frame.index
-            out[name] = values
+            full = pd.Series([None] * len(frame), index=frame.index, dtype=values.dtype)
+            full.iloc[ok] = values.to_numpy()
+            out[name] = full
         out["is_complaint"] = out["is_complaint"].fillna(False).astype(bool)
         return out
 
-    def prediction_columns(self, preds: Sequence[Prediction],
-                           rows: tuple[np.ndarray, int] | None = None) -> dict[str, pd.Series]:
-        """Output columns for a list of predictions (docs/reference/output-columns.md, `koubei score`).
-
-        ``rows``: (the positions of the predictions, the number of rows); the other rows get
-        empty values. Default: one row per prediction.
-        """
+    def prediction_columns(self, preds: Sequence[Prediction]) -> dict[str, pd.Series]:
+        """Output columns for a list of predictions (docs/reference/output-columns.md, `koubei score`)."""
         tax = self.taxonomy
-        n = len(preds) if rows is None else rows[1]
-        at = range(len(preds)) if rows is None else rows[0].tolist()
-
-        def column(values: Sequence[Any], dtype: str) -> pd.Series:
-            if rows is None:
-                return pd.Series(values, dtype=dtype)
-            full: list[Any] = [None] * n
-            for i, v in zip(at, values):
-                full[i] = v
-            return pd.Series(full, dtype=dtype)
-
-        per_topic: dict[str, list[str | None]] = {t: [None] * len(preds) for t in tax.topic_ids}
-        joined: dict[tuple[tuple[str, str], ...], tuple[str, str]] = {}  # topics -> both strings
-        topics, dims = [], []
-        for i, p in enumerate(preds):  # one pass over the topics each review has (a few)
-            for t, pol in p.topics.items():
-                per_topic[t][i] = pol
-            key = tuple(p.topics.items())  # a few hundred distinct ones in a chunk
-            if (both := joined.get(key)) is None:
-                both = joined[key] = (_join(p.topics), _join(dimensions_of(p.topics, tax)))
-            topics.append(both[0])
-            dims.append(both[1])
         cols: dict[str, Any] = {
-            "sentiment": column([p.sentiment for p in preds], "string"),
-            "sentiment_score": column([p.sentiment_score for p in preds], "float64"),
+            "sentiment": pd.Series([p.sentiment for p in preds], dtype="string"),
+            "sentiment_score": pd.Series([p.sentiment_score for p in preds], dtype="float64"),
         }
         for t in tax.topic_ids:
-            cols[TOPIC_PREFIX + t] = column(per_topic[t], "string")
-        cols["topics"] = column(topics, "string")
-        cols["dimensions"] = column(dims, "string")
-        cols["taste_detail"] = column([";".join(p.taste_detail) for p in preds], "string")
-        cols["opinions"] = column([";".join(p.opinions) for p in preds], "string")
-        cols["is_complaint"] = column([is_complaint(p) for p in preds], "boolean")
+            cols[TOPIC_PREFIX + t] = pd.Series([p.topics.get(t) for p in preds], dtype="string")
+        cols["topics"] = pd.Series([_join(p.topics) for p in preds], dtype="string")
+        cols["dimensions"] = pd.Series([_join(dimensions_of(p.topics, tax)) for p in preds],
+                                       dtype="string")
+        cols["taste_detail"] = pd.Series([";".join(p.taste_detail) for p in preds], dtype="string")
+        cols["opinions"] = pd.Series([";".join(p.opinions) for p in preds], dtype="string")
+        cols["is_complaint"] = pd.Series([is_complaint(p) for p in preds], dtype="boolean")
         return cols
-
-
-@dataclass
-class PredictedRows:
-    """What :meth:`ReviewModel.predict_rows` returns: the canonical ``frame``, the positions of
-    its scorable rows (``ok``) and their predictions, in order."""
-
-    frame: pd.DataFrame
-    ok: np.ndarray
-    preds: list[Prediction]
 
 
 def _join(d: dict[str, str]) -> str:

@@ -23,7 +23,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pandas as pd
 
@@ -32,13 +32,11 @@ from koubei.io import ReadReport, ReviewReader, read_reviews_with_report, write_
 from koubei.io.cells import spreadsheet_cells
 from koubei.io.writers import atomic_write, check_output, remove_stale_temps
 from koubei.model.parallel import gc_paused, keep_workers
-from koubei.model.review_model import PredictedRows, ReviewModel, load_model
+from koubei.model.review_model import ReviewModel, load_model
 from koubei.schema import CANONICAL_COLUMNS
 from koubei.scoring.defaults import DEFAULT_CHUNKSIZE, STREAM_FORMATS
 from koubei.scoring.headline import HeadlineCounts, by_count
 from koubei.taxonomy import Taxonomy
-
-_T = TypeVar("_T")
 
 
 @dataclass
@@ -178,16 +176,13 @@ def _score_stream(reader: ReviewReader, target: Path, fmt: str, model: ReviewMod
                   progress: Callable[[int], None] | None, raw: bool = False) -> ScoreResult:
     counts = SummaryCounts()
 
-    def score(chunk: pd.DataFrame) -> PredictedRows:
+    def score(chunk: pd.DataFrame) -> pd.DataFrame:
         with gc_paused():  # a chunk's objects are many and short-lived (see gc_paused)
-            return model.predict_rows(chunk, batch_size=batch_size, workers=workers, progress=progress)
+            return model.score(chunk, batch_size=batch_size, workers=workers, progress=progress)
 
     def write(tmp: Path) -> None:
         with keep_workers(model, workers), open_sink(tmp, fmt, raw=raw) as sink:
-            def put(rows: PredictedRows) -> None:  # in the helper thread while workers score the next
-                with gc_paused():
-                    scored = model.scored_frame(rows)
-                rows.preds.clear()  # in the frame now; freed before the write (peak memory)
+            def put(scored: pd.DataFrame) -> None:
                 sink.write(scored)
                 counts.add(SummaryCounts.of(scored, model.taxonomy))
 
@@ -205,8 +200,8 @@ def _score_stream(reader: ReviewReader, target: Path, fmt: str, model: ReviewMod
     return ScoreResult(output=target, read_report=reader.report, summary=counts.summary(model.taxonomy))
 
 
-def score_in_order(chunks: Iterator[pd.DataFrame], score: Callable[[pd.DataFrame], _T],
-                   put: Callable[[_T], None], *, overlap: bool) -> None:
+def score_in_order(chunks: Iterator[pd.DataFrame], score: Callable[[pd.DataFrame], pd.DataFrame],
+                   put: Callable[[pd.DataFrame], None], *, overlap: bool) -> None:
     """``put(score(chunk))`` for each chunk, in order.
 
     With ``overlap`` (worker processes do the scoring), one helper thread reads
@@ -227,7 +222,7 @@ def score_in_order(chunks: Iterator[pd.DataFrame], score: Callable[[pd.DataFrame
             if writing is not None:
                 writing.result()
             writing = io.submit(put, scored)
-            del scored  # the put task holds it until done, not this loop while it scores the next
+            del scored  # the put task holds it until written, not this loop while it scores the next
         if writing is not None:
             writing.result()
 
