@@ -150,6 +150,24 @@ def test_a_remembered_lexicon_pickles_and_reads_the_same(lex) -> None:  # type: 
                                                           "contrast")))
 
 
+def test_a_full_memo_keeps_every_text_of_the_call_that_filled_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """settle_by_lexicon reads a batch's clauses together, then each one alone: none of them may be
+    read a second time because the memo was cleared to make room for them."""
+    from koubei.classify import lexicon as module
+
+    lex = load_lexicon()
+    monkeypatch.setattr(module, "MEMO_SIZE", 4)
+    lex.evidence_many(["好吃", "一点没压坏", "味道不如上次"])
+    texts = ["好吃", "没有以前那么贵", "不会太咸", "太难吃了"]  # one known, three new: 3 + 3 > 4
+    first = lex.evidence_many(texts)
+    reads: list[str] = []
+    monkeypatch.setattr(lex, "_read_many", lambda ts: reads.extend(ts) or [])
+    assert [lex.evidence(t) for t in texts] == first
+    assert reads == []  # every text of the call came from the memo, the known one too
+    assert first[1].praise and first[3].complaint
+
+
 def test_missing_list_is_named(lex) -> None:  # type: ignore[no-untyped-def]
     raw = lex.to_dict()
     del raw["fillers"]

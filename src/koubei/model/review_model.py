@@ -78,6 +78,11 @@ class ReviewModel:
         """The columns ``score`` adds, in order."""
         return [*OUTPUT_COLUMNS[:2], *self.topic_columns(), *OUTPUT_COLUMNS[2:]]
 
+    def warm(self) -> None:
+        """Load now what :meth:`predict` loads on first use (the segmenter's dictionaries); a
+        scoring worker does so as it starts (:mod:`koubei.model.parallel`)."""
+        self.segmenter.warm()
+
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         """Predictions for raw texts (normalized and segmented here).
 
