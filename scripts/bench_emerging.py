@@ -96,7 +96,7 @@ import pandas as pd
 
 import koubei
 from koubei.aggregate.windows import window_label, window_range, window_start
-from koubei.datasets import GOLD_FILE, GoldRecord, find_corpora, load_gold
+from koubei.corpora import GOLD_FILE, GoldRecord, find_corpora, load_gold
 from koubei.detect.config import EmergingConfig
 from koubei.detect.emerging import find_emerging
 from koubei.model.review_model import load_model

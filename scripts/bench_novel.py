@@ -70,9 +70,8 @@ import pandas as pd
 
 from koubei import load_model
 from koubei.classify.cues import CueMatcher
-from koubei.classify.features import Doc, prepare_many
 from koubei.classify.sentiment import SentimentClassifier
-from koubei.datasets import GoldRecord, find_corpora, load_gold, load_sentiment
+from koubei.corpora import GoldRecord, find_corpora, load_gold, load_sentiment
 from koubei.detect.novel import (
     ClauseBook,
     NovelClusterer,
@@ -83,6 +82,7 @@ from koubei.detect.novel import (
 )
 from koubei.model.predict import Components, predict_docs
 from koubei.taxonomy import Taxonomy, taxonomy_from_dict
+from koubei.text.docs import Doc, prepare_many
 from koubei.train.default_recipe import build_sentiment_pool, fit_sentiment, fit_topic_parts
 
 T0 = time.time()

@@ -52,7 +52,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from koubei.datasets import SENTIMENT_FILES, UNLABELLED_FILES, find_corpora
+from koubei.corpora import SENTIMENT_FILES, UNLABELLED_FILES, find_corpora
 
 #: --mixed: the issue's four sources first, then the top-ups, file -> text column
 MIXED_SOURCES = {

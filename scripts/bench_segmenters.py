@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from koubei.datasets import find_corpora, load_gold, load_sentiment
+from koubei.corpora import find_corpora, load_gold, load_sentiment
 from koubei.text.normalize import normalize
 from koubei.text.segment import user_dict_path
 

@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from koubei.datasets import GOLD_FILE, GoldRecord, find_corpora, load_gold
+from koubei.corpora import GOLD_FILE, GoldRecord, find_corpora, load_gold
 from koubei.metrics import topic_metrics
 from koubei.model import load_model
 from koubei.model.bundle import load_components

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from koubei.datasets import SENTIMENT_FILES, UNLABELLED_FILES, find_corpora
+from koubei.corpora import SENTIMENT_FILES, UNLABELLED_FILES, find_corpora
 
 EDGE_CASES = [
     "", "   ", "。。。", "111", "😊😊", "<p>味道不错</p><br>就是有点咸&amp;贵",
@@ -94,8 +94,8 @@ def _frame_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def dump(out: Path, data: Path, per_source: int) -> int:
     from koubei import load_model
-    from koubei.classify.features import prepare_many
     from koubei.scoring import score_file
+    from koubei.text.docs import prepare_many
 
     out.mkdir(parents=True, exist_ok=True)
     texts = sample_texts(data, per_source)

@@ -43,10 +43,9 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
 
-from koubei.classify.features import prepare_many
 from koubei.classify.lexicon import load_lexicon
 from koubei.classify.sentiment import SentimentClassifier
-from koubei.datasets import (
+from koubei.corpora import (
     ASAP_TOPICS,
     find_corpora,
     load_aspect_records,
@@ -58,6 +57,7 @@ from koubei.metrics import mixed_polarity_mask, sentiment_metrics, taste_directi
 from koubei.model.card import update_card
 from koubei.model.predict import Components, predict_docs
 from koubei.taxonomy import load_taxonomy
+from koubei.text.docs import prepare_many
 from koubei.text.normalize import normalize
 from koubei.train.default_recipe import (
     ASPECT_WEIGHT,

@@ -278,6 +278,11 @@ def throughput_section(res: Results) -> list[str]:
          "jieba.lcut reviews/s", "ratio", "target", "met"], rows)
 
 
+def load_note(load: list[float] | None) -> str:
+    """`` · load average (1 min) before / after: a / b`` when the results file recorded it."""
+    return f" · load average (1 min) before / after: {load[0]:.2f} / {load[1]:.2f}" if load else ""
+
+
 def distinct_throughput_section(res: Results) -> list[str]:
     """``bench_score.py --mixed``: distinct real reviews, with start-up times; the baseline checkout
     (``--baseline``, e.g. main before a change) measured in the same turns, when the file has one."""
@@ -287,7 +292,8 @@ def distinct_throughput_section(res: Results) -> list[str]:
              "topped up with cosmetics and car comments; no text repeated), beside plain `jieba.lcut` on the "
              "same texts in one process; the baseline checkout's `koubei score` in the same turns; medians "
              "of the runs. On a shared machine wall seconds follow the other users' load: compare CPU "
-             "seconds.", "", provenance("bench_score_mixed", d)[0], ""]
+             "seconds.", "", provenance("bench_score_mixed", d)[0]
+             + load_note(d.get("load_average_1min_before_after")), ""]
     rows = []
     for label, part in (("this checkout", d), ("baseline", d.get("baseline"))):
         if not part:

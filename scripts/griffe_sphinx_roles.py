@@ -1,7 +1,7 @@
 """Griffe extension for the docs site (mkdocs.yml): Sphinx roles in docstrings as code.
 
 koubei's docstrings name other objects Sphinx-style (``:func:`koubei.io.read_reviews```,
-``:mod:`~koubei.detect.state```), which mkdocstrings would show as literal
+``:mod:`~koubei.store.state```), which mkdocstrings would show as literal
 ``:func:``. This shows the target as inline code instead (``~`` keeps the last part).
 """
 

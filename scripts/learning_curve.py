@@ -81,7 +81,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from koubei.datasets import GoldRecord, find_corpora, load_gold
+from koubei.corpora import GoldRecord, find_corpora, load_gold
 from koubei.io.reader import canonicalize
 from koubei.metrics import topic_metrics
 from koubei.model import load_model
@@ -99,8 +99,9 @@ LEAK_NOTE = (
     "models/default (the base) was trained on all 2,158 gold reviews, dev included. With base, "
     "train_bundle reuses only the base's TF-IDF vocabulary (fitted on the sentiment corpora + all gold "
     "texts, no labels), jieba dictionary, sentiment model and context threshold; the topic detector, "
-    "polarity head, calibration and thresholds are fitted on the sampled labels only (fit.py _fit_parts, "
-    "calibrate). Topic detection reads the embedding + taxonomy cue counts, not sentiment, so topic "
+    "polarity head, calibration and thresholds are fitted on the sampled labels only "
+    "(train/parts.py fit_parts, train/calibrate.py). Topic detection reads the embedding + taxonomy "
+    "cue counts, not sentiment, so topic "
     "micro/macro-F1 see the dev reviews only through the unsupervised vocabulary and IDF. The polarity "
     "head is fitted on the scores of the base's sentiment recipe refitted once without any gold review, "
     "but at prediction it reads the base's own sentiment model, which was trained on the gold texts' "

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from koubei.classify.lexicon import load_lexicon
-from koubei.datasets import (
+from koubei.corpora import (
     GOLD_FILE,
     SENTIMENT_FILES,
     UNLABELLED_FILES,

@@ -40,7 +40,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def corpora_dir() -> Path:
     """The shared corpora, or skip: a fresh user machine does not have them."""
-    from koubei.datasets import find_corpora
+    from koubei.corpora import find_corpora
 
     try:
         return find_corpora(os.environ.get("KOUBEI_CORPORA"))

@@ -8,9 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from koubei.classify.features import prepare_many
 from koubei.classify.polarity import TopicPolarityClassifier
-from koubei.datasets import (
+from koubei.corpora import (
     ASAP_TOPICS,
     TIANCHI_LABELS,
     TIANCHI_TOPICS,
@@ -21,6 +20,7 @@ from koubei.datasets import (
     merge_polarities,
 )
 from koubei.taxonomy import load_taxonomy
+from koubei.text.docs import prepare_many
 from koubei.text.normalize import normalize
 from koubei.train.default_recipe import AspectPairs, fit_embedder, fit_sentiment, fit_topic_parts
 

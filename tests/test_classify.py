@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from koubei.classify.cues import CueMatcher
-from koubei.classify.features import prepare
 from koubei.classify.opinions import best_opinion
 from koubei.classify.taste import TasteDirector
 from koubei.taxonomy import load_taxonomy
 from koubei.text.clauses import split_word_clauses
+from koubei.text.docs import prepare
 
 TAX = load_taxonomy()
 DIRECTOR = TasteDirector(TAX)
@@ -126,9 +126,9 @@ def test_word_clauses_split_at_punctuation_and_contrast() -> None:
 def test_sentiment_mixture_routes_and_round_trips() -> None:
     import numpy as np
 
-    from koubei.classify.features import prepare_many
     from koubei.classify.sentiment import SentimentClassifier
     from koubei.embed.tfidf import TfidfEmbedder
+    from koubei.text.docs import prepare_many
 
     food = [("送餐很快，味道不错", 1), ("外卖送得太慢了，饭都凉了", 0), ("好吃，分量足", 1),
             ("骑手迟到一小时，菜也难吃", 0)] * 3

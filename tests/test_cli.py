@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -431,3 +433,19 @@ def test_a_command_puts_back_the_callers_sigterm_handler(tmp_path: Path) -> None
         assert signal.getsignal(signal.SIGTERM) is mine
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@pytest.mark.parametrize(("given", "kept"), [(None, "4"), ("30", "30")])
+def test_main_lets_openblas_threads_sleep_unless_the_user_chose(
+        monkeypatch: pytest.MonkeyPatch, given: str | None, kept: str) -> None:
+    from koubei.cli import main
+
+    if given is None:
+        monkeypatch.delenv("OPENBLAS_THREAD_TIMEOUT", raising=False)
+    else:
+        monkeypatch.setenv("OPENBLAS_THREAD_TIMEOUT", given)
+    monkeypatch.setattr(sys, "argv", ["koubei", "--version"])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 0
+    assert os.environ["OPENBLAS_THREAD_TIMEOUT"] == kept

@@ -13,7 +13,6 @@ import pytest
 from typer.testing import CliRunner
 
 from koubei import load_model
-from koubei.classify.features import prepare_many
 from koubei.classify.topics import TopicDetector
 from koubei.cli import app
 from koubei.errors import IncompatibleModelError
@@ -21,6 +20,7 @@ from koubei.io import canonicalize
 from koubei.model.committee import COMMITTEE_FILES, Committee, disagreement, load_committee
 from koubei.model.review_model import ReviewModel
 from koubei.resources import default_model_path
+from koubei.text.docs import prepare_many
 from koubei.train.suggest import suggest
 
 SNACK_LABELS = Path(__file__).parent / "data" / "labelled_snacks.csv"

@@ -150,8 +150,8 @@ def test_output_columns_of_aggregate() -> None:
 
 
 def test_output_columns_of_emerging_and_the_store() -> None:
-    from koubei.detect import history
     from koubei.detect.novel import NOVEL_COLUMNS
+    from koubei.store import history
 
     page = _section(_page("output-columns.md"), "koubei emerging")
     tables = re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", " ".join(history._DDL))

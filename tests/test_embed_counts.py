@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from koubei.classify.features import Doc, prepare_many
 from koubei.embed.ngram_counts import CharCounter, CodeIndex, WordCounter, word_grams
 from koubei.embed.tfidf import TfidfEmbedder
+from koubei.text.docs import Doc, prepare_many
 
 REVIEWS = [
     "送得很快，但是味道太淡了，分量也少",

@@ -13,8 +13,8 @@ from scored_frames import MONDAY, frame, review, weekly
 from typer.testing import CliRunner
 
 from koubei.cli import app
-from koubei.detect.history import open_store
 from koubei.detect.run import run_emerging
+from koubei.store.history import open_store
 
 runner = CliRunner()
 
@@ -231,7 +231,7 @@ class _CommitFails:
 def test_a_failed_commit_leaves_no_output_and_the_store_as_it_was(
         scored: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, existing: str | None) -> None:
     """The output is moved in place only after the store committed: a failed commit leaves neither."""
-    import koubei.detect.history as history
+    import koubei.store.history as history
 
     store, out = tmp_path / "k.duckdb", tmp_path / "issues.csv"
     run_emerging(scored, store=store, novel=False, windows=["2026-W35"])

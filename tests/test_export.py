@@ -16,7 +16,6 @@ from scored_frames import MONDAY, frame, review, weekly
 from typer.testing import CliRunner
 
 from koubei.cli import app
-from koubei.detect.history import open_store
 from koubei.detect.run import run_emerging
 from koubei.errors import InputError, OutputError, StoreError
 from koubei.export import export_issues, load_teams
@@ -27,6 +26,7 @@ from koubei.export.rows import parse_since
 from koubei.io.cells import defuse
 from koubei.resources import corpora_path
 from koubei.schema import ISSUE_COLUMNS
+from koubei.store.history import open_store
 
 TZ = "Asia/Shanghai"
 WEEKS = {f"2026-W{n}": pd.Timestamp("2026-11-09", tz=TZ) + pd.Timedelta(weeks=n - 46) for n in range(46, 49)}

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from koubei import load_model
-from koubei.classify.features import prepare_many
 from koubei.classify.sentiment import SentimentClassifier
-from koubei.datasets import GoldRecord
+from koubei.corpora import GoldRecord
 from koubei.errors import IncompatibleModelError
 from koubei.resources import default_model_path
+from koubei.text.docs import prepare_many
 from koubei.train.default_recipe import GOLD_HEAD_MIN, fit_embedder, fit_gold_sentiment, fit_sentiment
 
 POS = ["味道很好，下次还来", "送得很快，好吃", "非常满意，包装精美", "好吃不贵，推荐", "服务热情，菜也新鲜",

@@ -13,10 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from koubei.cli import app
-from koubei.detect.history import IssueStore, open_store
-from koubei.detect.state import walk_states
 from koubei.errors import NotFoundError, StoreError
 from koubei.schema import ISSUE_COLUMNS
+from koubei.store.history import IssueStore, open_store
+from koubei.store.state import walk_states
 
 TZ = "Asia/Shanghai"
 WEEKS = {f"2026-W{n}": pd.Timestamp("2026-11-09", tz=TZ) + pd.Timedelta(weeks=n - 46) for n in range(46, 52)}

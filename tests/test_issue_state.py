@@ -2,7 +2,7 @@
 
 ``koubei emerging`` (its table and its printed lines), ``koubei issues list``,
 ``koubei export`` (xlsx, csv, md, json) and ``koubei report`` all read
-:mod:`koubei.detect.state` (issue 21, item 12).
+:mod:`koubei.store.state` (issue 21, item 12).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from scored_frames import MONDAY, frame, review, weekly
 from typer.testing import CliRunner
 
 from koubei.cli import app
-from koubei.detect.state import issue_states, without_store
+from koubei.store.state import issue_states, without_store
 
 runner = CliRunner()
 BLAND = "KB-e01336da1c"   # 乙食品厂 / 原味瓜子: a spike in 2026-W35 and again in W36

@@ -61,6 +61,19 @@ def test_mild_praise_is_praise(lex, text: str) -> None:  # type: ignore[no-untyp
     assert lex.evidence(normalize(text)).positive
 
 
+@pytest.mark.parametrize("text", ["不辣不咸刚刚好", "不油不腻，正合适", "不太甜不太酸，刚好"])
+def test_a_balance_just_right_is_praise(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    # neither too X nor too Y, just right: praise of the balance, no 不 left over as a denial
+    ev = lex.evidence(normalize(text))
+    assert ev.positive and not ev.denial, ev
+
+
+@pytest.mark.parametrize("text", ["不咸不淡", "苹果不酸不甜没味道"])
+def test_a_balance_without_just_right_is_no_praise(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    # without 刚好 it is as often a complaint (too bland): not one-sided praise
+    assert not lex.evidence(normalize(text)).positive
+
+
 @pytest.mark.parametrize("text", ["米饭还行，就是菜也油的要命", "味道还可以，但是送得太晚",
                                   "还可以，不过分量一般"])
 def test_praise_before_a_contrast_is_not_one_sided(lex, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -135,6 +148,24 @@ def test_a_remembered_lexicon_pickles_and_reads_the_same(lex) -> None:  # type: 
     assert lex.evidence_of(texts) == Evidence(*(tuple(x for e in before for x in getattr(e, k))
                                                 for k in ("praise", "complaint", "worse", "denial",
                                                           "contrast")))
+
+
+def test_a_full_memo_keeps_every_text_of_the_call_that_filled_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """settle_by_lexicon reads a batch's clauses together, then each one alone: none of them may be
+    read a second time because the memo was cleared to make room for them."""
+    from koubei.classify import lexicon as module
+
+    lex = load_lexicon()
+    monkeypatch.setattr(module, "MEMO_SIZE", 4)
+    lex.evidence_many(["好吃", "一点没压坏", "味道不如上次"])
+    texts = ["好吃", "没有以前那么贵", "不会太咸", "太难吃了"]  # one known, three new: 3 + 3 > 4
+    first = lex.evidence_many(texts)
+    reads: list[str] = []
+    monkeypatch.setattr(lex, "_read_many", lambda ts: reads.extend(ts) or [])
+    assert [lex.evidence(t) for t in texts] == first
+    assert reads == []  # every text of the call came from the memo, the known one too
+    assert first[1].praise and first[3].complaint
 
 
 def test_missing_list_is_named(lex) -> None:  # type: ignore[no-untyped-def]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from koubei.classify.features import prepare
 from koubei.io import canonicalize
+from koubei.text.docs import prepare
 from koubei.text.normalize import MAX_REVIEW_CHARS
 
 CLAUSE = "薯片太咸了，送得很慢。"

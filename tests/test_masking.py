@@ -11,11 +11,11 @@ import pytest
 from openpyxl import load_workbook
 from scored_frames import MONDAY, frame, review, weekly
 
-from koubei.detect.history import open_store
 from koubei.detect.quotes import PATTERNS, mask_personal, masked_kinds
 from koubei.detect.run import run_emerging
 from koubei.export import export_issues
 from koubei.report import write_report
+from koubei.store.history import open_store
 
 
 def _luhn_card(prefix: str) -> str:

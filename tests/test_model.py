@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -17,6 +19,7 @@ from koubei.model.bundle import load_components, save_bundle
 from koubei.model.review_model import ReviewModel, is_complaint
 from koubei.resources import default_model_path
 from koubei.taxonomy import load_taxonomy, taxonomy_from_dict
+from koubei.text.docs import prepare_many
 from koubei.text.segment import user_dict_path
 
 CLEAR_CASES = [
@@ -614,3 +617,62 @@ def test_complaint_evidence_alone_settles_only_topics_named_by_their_detects_wor
     # praise beside it: not one-sided, the head's reading stands
     assert settle_by_lexicon(c, ["pos"], [[[0, 1]]], ["有一点哈喇味", "别的都还行"], [[fresh]],
                              np.vstack([named, named])) == ["pos"]
+
+
+@pytest.mark.parametrize("text, kept, dropped", [
+    ("送的很快，没有超时", "delivery_logistics", "order_accuracy"),
+    ("没有缺斤少两，称过了", "portion_size", "order_accuracy"),
+])
+def test_a_topic_only_a_negator_carried_is_dropped(default_model, text: str, kept: str, dropped: str) -> None:
+    """没有 tells a missing item (order accuracy); 没有超时 denies a delivery complaint instead."""
+    from koubei.model.predict import drop_negator_borne
+
+    c = default_model.components
+    ids = c.taxonomy.topic_ids
+    enc = c.encode(prepare_many([text], default_model.segmenter))
+    tp = enc.topic_pass()
+    j = ids.index(dropped)
+    assert tp.clause_proba[:, j].max() >= 0.5  # the detector's clause reading said it
+    both = sorted([ids.index(kept), j])
+    assert drop_negator_borne(c, [both], enc, tp) == [[ids.index(kept)]]
+    assert set(default_model.predict([text])[0].topics) == {kept}
+
+
+@pytest.mark.parametrize("text", [
+    "没有送错，备注的不要香菜也照做了",  # 送错 itself is order accuracy: read without 没有, still is
+    "卤味没有怪味",
+])
+def test_a_topic_the_denied_word_itself_names_is_kept(default_model, text: str) -> None:
+    from koubei.model.predict import drop_negator_borne
+
+    c = default_model.components
+    enc = c.encode(prepare_many([text], default_model.segmenter))
+    tp = enc.topic_pass()
+    sets = [[int(j) for j in np.flatnonzero(tp.clause_proba.max(axis=0) >= 0.5)]]
+    out = drop_negator_borne(c, sets, enc, tp)
+    kept = [c.taxonomy.topic_ids[j] for j in out[0]]
+    if "送错" in text:
+        assert "order_accuracy" in kept
+    # without a lexicon nothing is dropped
+    no_lex = dataclasses.replace(c, lexicon=None)
+    assert drop_negator_borne(no_lex, sets, no_lex.encode(enc.docs), tp) == sets
+
+
+def test_without_negation_takes_off_negators_and_marks() -> None:
+    from koubei.text.docs import without_negation
+
+    doc = prepare_many(["没有超时"])[0]
+    assert "NOT_超时" in doc.words
+    plain = without_negation(doc)
+    assert plain.words == ["超时"] and plain.norm == "超时"
+    assert without_negation(prepare_many(["送得很快"])[0]).words == ["送得", "很快"]
+
+
+def test_lexicon_tells_a_denied_complaint() -> None:
+    from koubei.classify.lexicon import load_lexicon
+
+    lex = load_lexicon()
+    assert lex.denies_complaint("一点都没受潮")
+    assert lex.denies_complaint("没有超时")
+    assert not lex.denies_complaint("超时了")
+    assert not lex.denies_complaint("送得很快")

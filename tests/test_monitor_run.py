@@ -212,7 +212,7 @@ def test_a_reexport_scores_only_its_new_rows_and_an_escalation_alerts_once(
 
 
 def test_mute_silences_queued_and_later_alerts(mon: Path, server: PlatformServer, default_model: Any) -> None:
-    from koubei.detect.history import open_store
+    from koubei.store.history import open_store
 
     feed(mon, "2026-11-30.csv", demo_until(W48))
     server.fail("dingtalk", "500", "500", "500")  # 3 tries fail: the escalation stays queued for dingtalk

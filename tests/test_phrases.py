@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 #: rows the shipped model gets wrong today (topics or sentiment); the target is 8
-MAX_KNOWN_MISSES = 29
+MAX_KNOWN_MISSES = 27
 
 PHRASES = pd.read_csv(Path(__file__).parent / "data" / "phrases.csv", keep_default_na=False, dtype=str)
 
@@ -64,7 +64,7 @@ def test_the_file_is_large_and_well_formed() -> None:
 
 @pytest.mark.corpora
 def test_no_phrase_is_a_gold_text(corpora_dir: Path) -> None:
-    from koubei.datasets import load_gold
+    from koubei.corpora import load_gold
     from koubei.text.normalize import normalize
 
     gold = {normalize(r.text) for r in load_gold(corpora_dir)}

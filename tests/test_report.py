@@ -13,10 +13,10 @@ from scored_frames import MONDAY, frame, review, weekly
 from typer.testing import CliRunner
 
 from koubei.cli import app
-from koubei.detect.history import open_store
 from koubei.detect.run import run_emerging
 from koubei.errors import OutputError, StoreError
 from koubei.report import CHART_IDS, build_report, write_report
+from koubei.store.history import open_store
 
 runner = CliRunner()
 

@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 from test_report import BREAKOUT, XSS, hostile_issues, report_inputs, scored_frame
 
-from koubei.detect.history import open_store
 from koubei.report import CHART_IDS, build_report
+from koubei.store.history import open_store
 
 SCREENSHOT = Path(__file__).resolve().parents[1] / "build" / "report-screenshot.png"
 FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking")

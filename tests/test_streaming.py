@@ -381,6 +381,36 @@ def test_predict_batches_predicts_each_distinct_text_once() -> None:
     assert list(predict_batches(model, [], workers=2)) == []
 
 
+class _WarmingModel:
+    """warm() writes its process id into ``folder``; predict() says which process predicted."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def warm(self) -> None:
+        (self.folder / str(os.getpid())).write_text("warm", encoding="utf-8")
+
+    def predict(self, texts: list[str]) -> list[str]:
+        return [f"{os.getpid()}:{t}" for t in texts]
+
+
+def test_kept_workers_warm_up_as_they_start_before_any_batch(tmp_path: Path) -> None:
+    from koubei.model.parallel import keep_workers, predict_batches
+
+    model = _WarmingModel(tmp_path)
+    with keep_workers(model, 2):
+        import time
+
+        deadline = time.monotonic() + 60
+        while len(os.listdir(tmp_path)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        warmed = sorted(os.listdir(tmp_path))  # both, and no batch was given yet
+        out = list(predict_batches(model, [["好吃", "难吃"], ["一般"]], workers=2))
+    assert len(warmed) == 2 and str(os.getpid()) not in warmed
+    assert {p.split(":")[0] for b in out for p in b} <= set(warmed)  # the warmed workers predicted
+    assert [p.split(":")[1] for b in out for p in b] == ["好吃", "难吃", "一般"]
+
+
 def test_shared_predictions_equal_per_batch_predictions(default_model: ReviewModel) -> None:
     from koubei.model.parallel import predict_batches
 

@@ -10,12 +10,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from koubei.classify.features import prepare_many
 from koubei.cli import app
 from koubei.errors import InputError
 from koubei.io import canonicalize
 from koubei.model.review_model import ReviewModel
 from koubei.taxonomy import load_taxonomy
+from koubei.text.docs import prepare_many
 from koubei.train import read_labels, suggest
 from koubei.train.scores import model_scores
 from koubei.train.suggest import topic_weights, uncertainty

@@ -84,6 +84,17 @@ def test_rjieba_engine_gives_jiebas_tokens() -> None:
     assert "没味道" in fast.cut(ENGINE_TEXTS[0])  # the user dictionary reaches rjieba too
 
 
+@pytest.mark.parametrize("engine", ["jieba", "rjieba"])
+def test_warm_loads_the_dictionaries_cut_would_load(engine: str) -> None:
+    if engine == "rjieba":
+        pytest.importorskip("rjieba")
+    seg = Segmenter(engine=engine)
+    seg.warm()
+    assert seg._tok is not None  # jieba: every engine cuts blocks with letters or digits with it
+    assert (seg._fast is not None) == (engine == "rjieba")
+    assert seg.cut("买了2斤，没味道") == Segmenter(engine=engine).cut("买了2斤，没味道")
+
+
 @pytest.mark.parametrize("text", [*ENGINE_TEXTS, "好吃", "1.5", "个个个新鲜", "买了2个,3个坏了 但是还行",
                                   "味道\u3400好,2斤", "", "  ", "ok", "好。。好!!2"])
 def test_rjieba_stretches_cut_as_jieba_blocks_do(text: str) -> None:

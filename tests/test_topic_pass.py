@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from koubei.classify.features import prepare_many
 from koubei.classify.linear import WithDense
 from koubei.model.predict import clause_spans, predict_docs
 from koubei.model.review_model import ReviewModel
+from koubei.text.docs import prepare_many
 
 TEXTS = ["送得很快，但是味道太淡了，分量也少", "菜里吃出一只蟑螂", "咸淡刚好",
          "快递很快。包装完好。就是有点贵", ""]

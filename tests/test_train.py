@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from koubei import load_model
 from koubei.cli import app
-from koubei.datasets import GoldRecord
+from koubei.corpora import GoldRecord
 from koubei.errors import IncompatibleModelError, InputError, LabelError, OutputError
 from koubei.resources import default_model_path
 from koubei.taxonomy import load_taxonomy

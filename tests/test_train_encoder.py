@@ -114,8 +114,8 @@ def test_heads_read_the_dense_columns(hybrid: Path) -> None:
 
 
 def test_committee_reads_the_encoder_columns_too(hybrid: Path) -> None:
-    from koubei.classify.features import prepare_many
     from koubei.io import canonicalize
+    from koubei.text.docs import prepare_many
     from koubei.train.suggest import suggest
 
     model = load_model(hybrid)

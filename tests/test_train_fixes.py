@@ -29,14 +29,15 @@ import pandas as pd
 import pytest
 
 import koubei.train.fit as fit
+import koubei.train.parts as parts
 from koubei import load_model
-from koubei.classify.features import prepare_many
 from koubei.classify.topics import TopicDetector
-from koubei.datasets import SENTIMENT_FILES
+from koubei.corpora import SENTIMENT_FILES
 from koubei.errors import DataNotFoundError
 from koubei.model.predict import topic_contexts
 from koubei.resources import default_model_path
 from koubei.taxonomy import load_taxonomy
+from koubei.text.docs import prepare_many
 from koubei.text.segment import Segmenter
 from koubei.train import read_labels, train_bundle
 from koubei.train.default_recipe import gold_matrix
@@ -52,7 +53,7 @@ def test_stacked_topics_are_fitted_on_the_rule_logits_they_read(monkeypatch: pyt
     rules = rule_topics(tax, gold_matrix(records, tax), 5)
     rule_idx = [tax.topic_ids.index(t) for t in rules]
     assert len(rule_idx) == 3  # authenticity_description (2 labels), function_performance, environment (0)
-    src = fit.resolve_source(tax, records, BASE, 5, fit._quiet)
+    src = parts.resolve_source(tax, records, BASE, 5, fit._quiet)
     docs = prepare_many([r.text for r in records], Segmenter(user_dict=str(src.user_dict)))
     seen: list[np.ndarray] = []
     stack = TopicDetector._stack_features
@@ -62,7 +63,7 @@ def test_stacked_topics_are_fitted_on_the_rule_logits_they_read(monkeypatch: pyt
         return stack(Xs, M)
 
     monkeypatch.setattr(TopicDetector, "_stack_features", staticmethod(spy))
-    comps = fit._fit_parts(tax, src, docs, records, rule_idx, seed=0)
+    comps = parts.fit_parts(tax, src, docs, records, rule_idx, seed=0)
     fitted_on = seen[0]  # the first call is the fit's; later ones are predictions
     read_at_prediction = comps.encode(docs).topic_pass().clause_max
     assert np.allclose(fitted_on[:, rule_idx], read_at_prediction[:, rule_idx], atol=1e-6)
@@ -130,13 +131,13 @@ def fake_corpora(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path,
 def sentiments_fed_to_the_head(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """The sentiment model each ``fit_topic_detector`` call reads for the polarity features, in call order."""
     fed: list[object] = []
-    real = fit.fit_topic_detector
+    real = parts.fit_topic_detector
 
     def spy(taxonomy, embedder, sentiment_unseen, *a, **k):  # type: ignore[no-untyped-def]
         fed.append(sentiment_unseen)
         return real(taxonomy, embedder, sentiment_unseen, *a, **k)
 
-    monkeypatch.setattr(fit, "fit_topic_detector", spy)
+    monkeypatch.setattr(parts, "fit_topic_detector", spy)
     return fed
 
 
@@ -187,7 +188,7 @@ def test_base_data_not_found_is_said(tmp_path: Path, monkeypatch: pytest.MonkeyP
 @pytest.mark.corpora
 def test_default_base_on_gold_labels_refits_its_sentiment(corpora_dir: Path, tmp_path: Path) -> None:
     """The real case: models/default was trained on the gold labels (about 2 minutes)."""
-    from koubei.datasets import load_gold
+    from koubei.corpora import load_gold
     from koubei.train.unseen import margin, unseen_base_sentiment
 
     gold = load_gold(corpora_dir)[:150]
@@ -209,20 +210,20 @@ def test_without_base_the_polarity_head_reads_out_of_fold_label_sentiment(
         monkeypatch: pytest.MonkeyPatch) -> None:
     tax = load_taxonomy()
     records, _ = read_labels(DATA, tax)
-    src = fit.resolve_source(tax, records, None, 5, fit._quiet)
+    src = parts.resolve_source(tax, records, None, 5, fit._quiet)
     assert src.sentiment is None  # 57 neg, 32 pos: sentiment is learnt from the labels
     docs = prepare_many([r.text for r in records], Segmenter(user_dict=str(src.user_dict)))
     fed: list[object] = []
-    real = fit.fit_topic_detector
+    real = parts.fit_topic_detector
 
     def spy(*a, **k):  # type: ignore[no-untyped-def]
         fed.append(k.get("sentiment_folds"))
         return real(*a, **k)
 
-    monkeypatch.setattr(fit, "fit_topic_detector", spy)
-    comps = fit._fit_parts(tax, src, docs, records, [], seed=0)
+    monkeypatch.setattr(parts, "fit_topic_detector", spy)
+    comps = parts.fit_parts(tax, src, docs, records, [], seed=0)
     folds = fed[-1]
-    assert folds is not None and len(folds) == fit.SENTIMENT_FOLDS
+    assert folds is not None and len(folds) == parts.SENTIMENT_FOLDS
     rows = np.concatenate([r for r, _ in folds])
     assert sorted(rows.tolist()) == list(range(len(records)))  # every review read once
     X = comps.embedder.transform(docs)
@@ -244,9 +245,10 @@ def test_too_few_sentiment_labels_to_cross_fit_reads_the_full_label_sentiment() 
     pos = [r for r in records if r.sentiment == "pos"][:9]
     neg = [r for r in records if r.sentiment == "neg"][:20]
     docs = prepare_many([r.text for r in pos + neg], Segmenter())
-    src = fit.resolve_source(tax, pos + neg, None, 5, fit._quiet)
-    assert fit.cross_fitted_sentiment(src.embedder, docs, pos + neg, seed=0) is None  # 9 pos < 2 × 5
-    assert fit.cross_fitted_sentiment(src.embedder, docs + docs[:1], pos + neg + pos[:1], seed=0) is not None
+    src = parts.resolve_source(tax, pos + neg, None, 5, fit._quiet)
+    assert parts.cross_fitted_sentiment(src.embedder, docs, pos + neg, seed=0) is None  # 9 pos < 2 × 5
+    one_more = parts.cross_fitted_sentiment(src.embedder, docs + docs[:1], pos + neg + pos[:1], seed=0)
+    assert one_more is not None
 
 
 def test_a_precomputed_unseen_sentiment_is_reused_not_refitted(tmp_path: Path,

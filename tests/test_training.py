@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from koubei.classify.features import prepare_many
-from koubei.datasets import GoldRecord, load_gold
+from koubei.corpora import GoldRecord, load_gold
 from koubei.metrics import topic_metrics
 from koubei.model.predict import Components, predict_docs
 from koubei.taxonomy import load_taxonomy
+from koubei.text.docs import prepare_many
 from koubei.train.default_recipe import build_sentiment_pool, fit_embedder, fit_sentiment, fit_topic_parts
 
 
@@ -62,11 +62,11 @@ def test_topic_model_learns_on_real_gold_split(corpora_dir: Path) -> None:
 
 
 def test_missing_corpora_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from koubei import datasets
+    from koubei import corpora
     from koubei.errors import DataNotFoundError
 
     monkeypatch.delenv("KOUBEI_CORPORA", raising=False)
-    monkeypatch.setattr(datasets, "data_root", lambda: tmp_path / "repo")
+    monkeypatch.setattr(corpora, "data_root", lambda: tmp_path / "repo")
     monkeypatch.chdir(tmp_path)
     with pytest.raises(DataNotFoundError, match="pass --data-dir or set KOUBEI_CORPORA"):
-        datasets.find_corpora(tmp_path / "nowhere")
+        corpora.find_corpora(tmp_path / "nowhere")

@@ -17,11 +17,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from koubei.classify.features import Doc
 from koubei.embed import EmbeddingHead, TfidfEmbedder, TransformerEmbedder, select_embedder
 from koubei.embed import transformer as transformer_mod
 from koubei.embed.finetune import FinetuneConfig, finetune
 from koubei.errors import EncoderError, IncompatibleModelError, ModelNotFoundError, OutputError
+from koubei.text.docs import Doc
 
 REVIEWS = [
     "味道太淡了，包装也破了。",

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from koubei.classify.features import prepare_many
 from koubei.classify.linear import WithDense, as_csr, decision
 from koubei.embed.tfidf import TfidfEmbedder
 from koubei.embed.wordvec import DenseView, ppmi_svd
+from koubei.text.docs import prepare_many
 
 # Reviews the team wrote: two word families (insects/hair in food, slow delivery)
 # that never share a review, so only their contexts can tell them apart.

@@ -180,15 +180,18 @@ class PolarityLexicon:
         """:meth:`evidence` of each text; texts not read before are read together, in one pass
         per pattern where the lexicon's patterns allow it (:mod:`koubei.text.batch`)."""
         memo = self._memo
-        found = {t: memo.get(t) for t in texts}
-        todo = [t for t, e in found.items() if e is None]
+        known = {t: memo.get(t) for t in texts}
+        todo = [t for t, e in known.items() if e is None]
+        found = {t: e for t, e in known.items() if e is not None}
         if todo:
             read = self._read_many(todo)
             found.update(zip(todo, read))
             if len(memo) + len(todo) > MEMO_SIZE:
                 memo.clear()
-            memo.update(zip(todo, read))
-        return [found[t] for t in texts]  # type: ignore[misc]
+                memo.update(found)  # keep every text of this call: callers read them one by one next
+            else:
+                memo.update(zip(todo, read))
+        return [found[t] for t in texts]
 
     def _read_many(self, texts: list[str]) -> list[Evidence]:
         """Evidence of each text: texts where no pattern matches at all have none (most clauses);
@@ -239,6 +242,10 @@ class PolarityLexicon:
         text = take("complaint", "complaint", text)
         take("denial", "negator", text)
         return [Evidence(**{k: tuple(v) for k, v in f.items()}) if f else NO_EVIDENCE for f in found]
+
+    def denies_complaint(self, text: str) -> bool:
+        """Whether ``text`` denies a complaint word (没有超时, 一点没洒: the ``denied`` praise)."""
+        return self._res["denied"].search(self._res["mask"].sub(_GAP, text)) is not None
 
     def evidence_of(self, clauses: list[str]) -> Evidence:
         """The evidence of several clauses, each read on its own (no pattern spans two)."""

@@ -7,6 +7,8 @@ one line on stderr and the error's exit code; no traceback reaches the user.
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from koubei.cli._errors import Terminated, translate_errors
@@ -73,6 +75,18 @@ def _root(
 _register()
 
 
+#: OpenBLAS keeps its idle threads spinning for 2**28 cycles after each call (its default) before
+#: they sleep; with a scoring worker on every core that spinning took the cores the workers
+#: need (a sixth of their CPU time on 2 cores, scripts/bench_score.py). 2**4 lets them sleep at
+#: once; the thread count, and so every result, stays as it was.
+BLAS_THREAD_TIMEOUT = "4"
+
+
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    Sets ``OPENBLAS_THREAD_TIMEOUT`` (:data:`BLAS_THREAD_TIMEOUT`) unless the environment has it:
+    OpenBLAS reads it when numpy first loads, which no command has done yet.
+    """
+    os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", BLAS_THREAD_TIMEOUT)
     app()

@@ -53,7 +53,7 @@ def list_issues(
       koubei issues list --store koubei.duckdb
       koubei issues list --store koubei.duckdb --status new --freq W
     """
-    from koubei.detect.history import open_store  # duckdb only when a store is used
+    from koubei.store.history import open_store  # duckdb only when a store is used
 
     with open_store(store, create=False) as s:
         df = s.list(status=status.value if status else None, freq=freq.value if freq else None)
@@ -77,7 +77,7 @@ def mute(
     Examples:
       koubei issues mute KB-1a2b3c4d5e --store koubei.duckdb --reason "供应商已换配方"
     """
-    from koubei.detect.history import open_store
+    from koubei.store.history import open_store
 
     with open_store(store, create=False) as s:
         s.mute(issue_id, reason=reason)
@@ -92,7 +92,7 @@ def unmute(issue_id: IssueArg, store: StoreOpt) -> None:
     Examples:
       koubei issues unmute KB-1a2b3c4d5e --store koubei.duckdb
     """
-    from koubei.detect.history import open_store
+    from koubei.store.history import open_store
 
     with open_store(store, create=False) as s:
         status = s.unmute(issue_id)

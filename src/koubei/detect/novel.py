@@ -246,7 +246,7 @@ class NovelClusterer(BaseEstimator):
         n_components: truncated-SVD dimensions (fewer when the data has fewer).
         n_keywords: keywords kept per cluster.
         embedder: a fitted embedder with ``transform(docs)`` over
-            :class:`koubei.classify.features.Doc` (``model.components.embedder``);
+            :class:`koubei.text.docs.Doc` (``model.components.embedder``);
             ``None`` fits a TF-IDF over the texts' content words and character
             bigrams.
         segmenter: jieba segmenter (``None``: the shipped dictionary).
@@ -315,7 +315,7 @@ class NovelClusterer(BaseEstimator):
     def _features(self, texts: Sequence[Any], raw: list[str], tokens: list[list[str]]
                   ) -> sparse.csr_matrix:
         if self.embedder is not None:
-            from koubei.classify.features import prepare_many
+            from koubei.text.docs import prepare_many
 
             docs = texts if not isinstance(texts[0], str) else prepare_many(raw, self.segmenter)
             return self.embedder.transform(list(docs))

@@ -15,12 +15,12 @@ from koubei.aggregate.windows import Freq
 from koubei.detect.config import EmergingConfig
 from koubei.detect.emerging import EmergingResult, Windows, detect_emerging
 from koubei.detect.source import ScoredRows, open_scored
-from koubei.detect.state import without_store
 from koubei.engines import Engine
 from koubei.errors import ColumnError
 from koubei.io import write_table
 from koubei.io.writers import atomic_file, check_output, table_writer
 from koubei.schema import DEFAULT_TZ, ISSUE_COLUMNS
+from koubei.store.state import without_store
 
 
 @dataclass
@@ -28,7 +28,7 @@ class EmergingRun:
     """A finished run: the issues and what was written.
 
     Each issue's ``status`` (only with a store) and ``first_window`` are
-    :mod:`koubei.detect.state`'s, the same on every row of the issue and the same
+    :mod:`koubei.store.state`'s, the same on every row of the issue and the same
     as ``koubei issues list`` and ``koubei export`` give.
 
     Attributes:
@@ -83,7 +83,7 @@ def run_emerging(input_path: str | Path, output: str | Path | None = None, *, fr
     if output is not None:
         check_output(output, fmt, overwrite=overwrite)
     if store is not None:
-        from koubei.detect.history import check_store
+        from koubei.store.history import check_store
 
         check_store(store)  # a damaged store is refused before the detection, not after it
     cfg = config or EmergingConfig()
@@ -99,7 +99,7 @@ def run_emerging(input_path: str | Path, output: str | Path | None = None, *, fr
         issues = without_store(issues, [w for w, _ in result.evaluated], resolve_after)
         path = _write(issues, output, fmt, overwrite, raw)
     else:
-        from koubei.detect.history import open_store
+        from koubei.store.history import open_store
 
         levels = [",".join(by[:i]) for i in range(len(by) + 1)]
         path = Path(output) if output is not None else None

@@ -12,7 +12,7 @@ from scipy import sparse
 class BaseEmbedder(Protocol):
     """Turns prepared documents into a feature matrix (one row per document).
 
-    ``docs`` is a sequence of :class:`koubei.classify.features.Doc`-like objects
+    ``docs`` is a sequence of :class:`koubei.text.docs.Doc`-like objects
     with ``norm`` (normalized text) and ``words`` (segmented, negation-marked).
     """
 

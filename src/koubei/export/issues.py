@@ -27,7 +27,7 @@ from koubei.io.writers import atomic_write, check_target
 from koubei.taxonomy import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:
-    from koubei.detect.history import IssueStore
+    from koubei.store.history import IssueStore
 
 EXPORT_FORMATS: tuple[str, ...] = ("xlsx", "csv", "md", "json")
 _EXTENSIONS = {".xlsx": "xlsx", ".csv": "csv", ".md": "md", ".markdown": "md", ".json": "json"}
@@ -143,7 +143,7 @@ def _document(store: str | os.PathLike[str], *, lang: str, mask: bool, status: s
               min_severity: float | None, since: str | dt.date | pd.Timestamp | None,
               teams: str | os.PathLike[str] | Teams | None, taxonomy: Taxonomy | None) -> ExportDoc:
     """Read, filter and name the issues (options checked before the store is opened)."""
-    from koubei.detect.history import open_store
+    from koubei.store.history import open_store
     from koubei.version import __version__
 
     if lang not in LANGS:

@@ -16,11 +16,11 @@ from typing import Any
 
 import pandas as pd
 
-from koubei.detect.history import STATUSES
 from koubei.detect.quotes import mask_personal
 from koubei.errors import InputError
 from koubei.export.columns import STATUS_LABELS, TRACED, Lang, pick
 from koubei.export.teams import Teams
+from koubei.store.history import STATUSES
 from koubei.taxonomy import Taxonomy
 
 #: a cell's product/supplier not fixed by the cell is taken from the trace when

@@ -30,11 +30,11 @@ from typing import Any
 
 import numpy as np
 
-from koubei.classify.features import Doc
 from koubei.classify.topics import TopicDetector
 from koubei.errors import IncompatibleModelError
 from koubei.model.npz import NPZ_ERRORS, load_npz
 from koubei.model.predict import Components
+from koubei.text.docs import Doc
 
 COMMITTEE_JSON = "committee.json"
 COMMITTEE_NPZ = "committee.npz"

@@ -96,6 +96,9 @@ def _init_worker(model: Any, parent: int) -> None:
     _WORKER_MODEL = model
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler (CLI) is not the worker's
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True, name="koubei-parent-watch").start()
+    warm = getattr(model, "warm", None)
+    if warm is not None:  # loads the segmenter's dictionaries while the parent reads the first chunk
+        warm()
     gc.freeze()  # what the worker inherited stays out of every collection (and unshared pages)
 
 
@@ -126,7 +129,9 @@ def keep_workers(model: Any, workers: int) -> Iterator[None]:
         yield
         return
     with _executor(model, workers) as pool:
-        pool.submit(_noop).result()  # fork now, while this process is small
+        # fork now, while this process is small (with fork, submit starts every worker); not
+        # waiting for the no-op lets the workers warm up (_init_worker) while the caller reads
+        pool.submit(_noop)
         token = _KEPT.set(_KeptPool(model, workers, pool))
         try:
             yield

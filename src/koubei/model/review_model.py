@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from koubei.classify.features import prepare_many
 from koubei.model.bundle import load_components
 from koubei.model.committee import Committee, load_committee
 from koubei.model.parallel import predict_batches
@@ -21,6 +20,7 @@ from koubei.model.predict import Components, Prediction, predict_docs
 from koubei.resources import default_model_path
 from koubei.schema import OUTPUT_COLUMNS, TOPIC_PREFIX, scorable
 from koubei.taxonomy import Taxonomy
+from koubei.text.docs import prepare_many
 from koubei.text.segment import Segmenter
 
 Progress = Callable[[int], None]
@@ -77,6 +77,11 @@ class ReviewModel:
     def output_columns(self) -> list[str]:
         """The columns ``score`` adds, in order."""
         return [*OUTPUT_COLUMNS[:2], *self.topic_columns(), *OUTPUT_COLUMNS[2:]]
+
+    def warm(self) -> None:
+        """Load now what :meth:`predict` loads on first use (the segmenter's dictionaries); a
+        scoring worker does so as it starts (:mod:`koubei.model.parallel`)."""
+        self.segmenter.warm()
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         """Predictions for raw texts (normalized and segmented here).

@@ -239,7 +239,7 @@ def _report(cfg: MonitorConfig) -> list[Path]:
 
 def current_issues(store: Path) -> pd.DataFrame:
     """``IssueStore.list()`` of the issue store (no rows when there is none yet)."""
-    from koubei.detect.history import LIST_COLUMNS, open_store
+    from koubei.store.history import LIST_COLUMNS, open_store
 
     if not store.exists():
         return pd.DataFrame(columns=list(LIST_COLUMNS))

@@ -2,7 +2,7 @@
 
 Per issue the monitor remembers an *episode* (a run of the issue being new or ongoing,
 ended by ``resolved``), whether it is active, and the severity of its last alert. From
-the issue store's current list (:meth:`koubei.detect.history.IssueStore.list`):
+the issue store's current list (:meth:`koubei.store.history.IssueStore.list`):
 
 - ``muted``: never an alert (a queued one is cancelled when its turn comes);
 - ``resolved``: the episode ends; if the issue comes back, that is a new episode;

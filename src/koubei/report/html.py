@@ -194,7 +194,7 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def _store_issues(path: Path) -> pd.DataFrame:
-    from koubei.detect.history import open_store
+    from koubei.store.history import open_store
 
     with open_store(path, create=False) as st:
         return st.list()
@@ -209,7 +209,7 @@ def _issues(frame: pd.DataFrame, stored: pd.DataFrame | None, store: str | Path 
         return pd.DataFrame(), "none", ["评论没有时间，未检测问题 (reviews have no times: no issue "
                                         "detection); score with --time-col"]
     from koubei.detect.emerging import find_emerging
-    from koubei.detect.state import without_store
+    from koubei.store.state import without_store
 
     res = find_emerging(frame, freq=freq, by=by, taxonomy=taxonomy, source=source)
     found = without_store(res.issues, [w for w, _ in res.evaluated])

@@ -222,6 +222,7 @@ def score_in_order(chunks: Iterator[pd.DataFrame], score: Callable[[pd.DataFrame
             if writing is not None:
                 writing.result()
             writing = io.submit(put, scored)
+            del scored  # the put task holds it until written, not this loop while it scores the next
         if writing is not None:
             writing.result()
 

@@ -27,17 +27,17 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from koubei.classify.features import Doc, prepare_many
 from koubei.classify.lexicon import PolarityLexicon
 from koubei.classify.linear import WithDense, as_csr
 from koubei.classify.polarity import TopicPolarityClassifier
 from koubei.classify.sentiment import SentimentClassifier
 from koubei.classify.topics import TopicDetector
-from koubei.datasets import AspectRecord, GoldRecord
+from koubei.corpora import AspectRecord, GoldRecord
 from koubei.embed.tfidf import TfidfEmbedder
 from koubei.embed.wordvec import DenseView
 from koubei.model.predict import Components, pair_matrix, topic_contexts
 from koubei.taxonomy import Taxonomy
+from koubei.text.docs import Doc, prepare_many
 from koubei.text.normalize import normalize
 
 Log = Callable[[str], None]

@@ -27,13 +27,13 @@ from typing import Any
 
 import numpy as np
 
-from koubei.classify.features import Doc
 from koubei.classify.sentiment import SentimentClassifier
 from koubei.embed.finetune import FinetuneConfig, finetune, split_indices
 from koubei.embed.hybrid import HybridEmbedder, pad_width
 from koubei.embed.tfidf import TfidfEmbedder
 from koubei.embed.transformer import TransformerEmbedder, require_backend
 from koubei.errors import IncompatibleModelError
+from koubei.text.docs import Doc
 
 SENTIMENT_ARRAYS = ("coef_", "expert_coef_", "domain_coef_")
 #: seconds between two progress lines of a long encoder pass

@@ -13,7 +13,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from koubei.datasets import GoldRecord
+from koubei.corpora import GoldRecord
 from koubei.errors import OutputError
 from koubei.metrics import sentiment_metrics, taste_direction_accuracy, topic_metrics
 from koubei.model import load_model

@@ -3,7 +3,7 @@
 Every reader turns a file into :class:`RawLabel` rows (labels as written,
 with where they came from); :func:`validate` then checks them against a
 :class:`~koubei.taxonomy.Taxonomy` and returns
-:class:`~koubei.datasets.GoldRecord` objects plus a :class:`LabelReport`.
+:class:`~koubei.corpora.GoldRecord` objects plus a :class:`LabelReport`.
 Every problem of a file is collected first and raised as one
 :class:`~koubei.errors.LabelError` naming the file, rows and labels.
 
@@ -34,7 +34,7 @@ from typing import Any
 
 import pandas as pd
 
-from koubei.datasets import GoldRecord
+from koubei.corpora import GoldRecord
 from koubei.errors import InputError, LabelError
 from koubei.io.formats import binary_kind
 from koubei.schema import TOPIC_PREFIX

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from koubei.classify.features import Doc
 from koubei.classify.linear import logit, sigmoid
 from koubei.model.predict import Components, detect_topics, pair_matrix, topic_contexts
+from koubei.text.docs import Doc
 
 
 @dataclass
@@ -41,11 +41,11 @@ def model_scores(c: Components, docs: list[Doc]) -> Scores:
     if not docs:
         return Scores(np.zeros((0, len(c.taxonomy.topics))), np.zeros(0), [])
     enc = c.encode(docs)
-    # one CSR matrix, as fit's calibration reads them (see ``cross_validate``)
+    # one CSR matrix, as fit's calibration reads them (see ``koubei.train.crossval.cross_validate``)
     tpass = c.topics.topic_pass(enc.features.tocsr(), enc.clause_features.tocsr(), enc.owner)
     z_rev = c.sentiment.pooled_decision(enc.X)
     p_pos = sigmoid(c.sentiment.decision_function(enc.X, pooled=z_rev))
-    topic_sets = detect_topics(c, enc, tpass)  # predict_docs then applies yield_by_context too
+    topic_sets = detect_topics(c, enc, tpass)
     ctx = topic_contexts(c, enc, topic_sets, tpass.clause_proba)
     F = pair_matrix(c, enc.X, enc.Xc, ctx, topic_sets, z_rev)
     margins: list[dict[int, float]] = [{} for _ in docs]

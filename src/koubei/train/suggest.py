@@ -47,11 +47,11 @@ from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize as l2_normalize
 
-from koubei.classify.features import prepare_many
 from koubei.errors import IncompatibleModelError, InputError
 from koubei.model.committee import disagreement
 from koubei.model.predict import Prediction, predict_docs
 from koubei.model.review_model import ReviewModel
+from koubei.text.docs import prepare_many
 from koubei.text.normalize import normalize
 from koubei.train.scores import Scores, model_scores
 

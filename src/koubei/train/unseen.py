@@ -29,10 +29,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from koubei.classify.features import prepare_many
 from koubei.classify.sentiment import SentimentClassifier
-from koubei.datasets import SENTIMENT_FILES, GoldRecord, find_corpora, load_gold, load_sentiment
+from koubei.corpora import SENTIMENT_FILES, GoldRecord, find_corpora, load_gold, load_sentiment
 from koubei.errors import DataNotFoundError
+from koubei.text.docs import prepare_many
 from koubei.text.normalize import normalize
 from koubei.text.segment import Segmenter, file_sha256
 

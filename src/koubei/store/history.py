@@ -15,7 +15,7 @@ Tables (schema version :data:`SCHEMA_VERSION`):
   starts), times_flagged, muted, mute_reason, muted_at.
 
 Statuses and first windows are derived from the whole recorded history each
-time they are asked for (see :mod:`koubei.detect.state`), so recording windows
+time they are asked for (see :mod:`koubei.store.state`), so recording windows
 out of order, or twice, gives the same answer. ``muted`` wins over every
 derived state until unmuted.
 """
@@ -34,8 +34,8 @@ from typing import Any, TypeVar
 import duckdb
 import pandas as pd
 
-from koubei.detect.state import IssueState, issue_states, walk_states, with_states
 from koubei.errors import NotFoundError, StoreError, first_line
+from koubei.store.state import IssueState, issue_states, walk_states, with_states
 
 SCHEMA_VERSION = 1
 STATUSES: tuple[str, ...] = ("new", "ongoing", "resolved", "muted")
@@ -356,7 +356,7 @@ class IssueStore:
 
         Returns:
             ``issues`` with each issue's ``status`` and ``first_window`` as ``list()`` gives
-            them after this run (:mod:`koubei.detect.state`): every row of an issue says
+            them after this run (:mod:`koubei.store.state`): every row of an issue says
             the same, whichever window it is about.
 
         Raises:
@@ -523,7 +523,7 @@ class IssueStore:
         return 2 if row is None else int(row[0])
 
     def _issue_states(self, freq: str, resolve_after: int) -> dict[str, IssueState]:
-        """The status and first window of every issue flagged in ``freq`` (:mod:`koubei.detect.state`)."""
+        """The status and first window of every issue flagged in ``freq`` (:mod:`koubei.store.state`)."""
         sql = 'SELECT issue_id, "window", first_window FROM issue_windows WHERE freq = ?'
         flags = self._con.execute(sql, [freq]).fetchall()
         return issue_states(self._evaluated(freq), flags, resolve_after, muted=self._muted())
@@ -568,7 +568,7 @@ class IssueStore:
         ``first_seen`` / ``last_seen`` are window labels of that frequency and
         ``times_flagged`` counts its flagged windows. ``status`` (now) and
         ``first_window`` (where its current episode began) are
-        :func:`koubei.detect.state.issue_states`'s, with the ``resolve_after`` of
+        :func:`koubei.store.state.issue_states`'s, with the ``resolve_after`` of
         the latest run of each frequency; the other metrics are the latest window's.
 
         Args:

@@ -2,7 +2,8 @@
 
 The corpora are never copied into the project: scripts take ``--data-dir``,
 or the ``KOUBEI_CORPORA`` environment variable, or find ``../shared/corpora``
-beside the checkout.
+beside the checkout. (The repository's own ``corpora/`` folder, the data the
+team writes and ships, is read through :mod:`koubei.resources`.)
 """
 
 from __future__ import annotations
