@@ -23,9 +23,10 @@ class EmergingConfig:
             shops (10) gives 0.03 issues per 100 key-windows monthly and 0.01 weekly at q = 0.02
             but 0.13 monthly at 0.05, so 0.02 is the largest q of the grid within half the
             budget; the other 11 shops confirm it (0.04 monthly, 0.02 weekly; all 21: 0.04,
-            0.01). Real streams hold real bursts, so these are upper bounds. Weekly alone would allow more, but
-            a synthetic null stream with few cells a window (tests/test_emerging.py) reaches
-            0.10-0.19 at q = 0.2 (three seeds), so one default serves both.
+            0.01). Real streams hold real bursts, so these are upper bounds. Weekly alone would
+            allow more, but a synthetic null stream with few cells a window
+            (tests/test_emerging.py) reaches 0.10-0.19 at q = 0.2 (three seeds), so one default
+            serves both.
         prior_strength: pseudo-reviews shrinking a cell's baseline toward the key's rate over all
             cells (shrinkage across shops). 80 rather than 20: a small shop's few reviews say
             little about its own rate, and with the weaker pull its monthly bursts went unflagged.
