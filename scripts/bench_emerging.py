@@ -42,7 +42,8 @@ default EmergingConfig, trace over shop_id. Per scenario:
   ``detected_any_cell``: an issue of that topic anywhere in w..w+2;
 - attribution_top1: of the latter, the most severe such issue of the first
   window points at the planted shop;
-- delay: windows from w to the first detecting issue;
+- delay: windows from w to the first detecting issue; best_q: the smallest q-value of the
+  detecting issues (scripts/frontier_emerging.py reads it);
 - tagged: the plants the bench bundle tags with the topic negative (the
   classifier's share of a miss; ``tag_rate`` = tagged / planted);
 - count_ratio: for a spike of the topic in the shop's cell in w, (its count
@@ -200,6 +201,15 @@ def scored_stream(data: Path, model, holdout: frozenset[str]) -> pd.DataFrame:  
     return out[keep.to_numpy()].reset_index(drop=True)
 
 
+def bench_inputs(data_dir: str | None, holdout_seed: int):  # noqa: ANN201
+    """(gold, holdout, bench model, clean stream) as the bench builds them, bundle and stream cached."""
+    data = find_corpora(data_dir)
+    gold = load_gold(data)
+    holdout = held_out(gold, holdout_seed)
+    model = load_model(bench_bundle(data, gold, holdout, holdout_seed))
+    return gold, holdout, model, scored_stream(data, model, holdout)
+
+
 def plant_pools(gold: list[GoldRecord], holdout: frozenset[str], model) -> dict[str, dict[str, pd.DataFrame]]:  # noqa: ANN001
     """Per topic and source (hotpot, waimai): the held-out gold reviews with that topic
     negative, scored by the bench bundle (one record per normalized text)."""
@@ -272,8 +282,13 @@ def detect(frame: pd.DataFrame, freq: str, cfg: EmergingConfig, windows: object 
 
 
 def run_scenarios(stream: pd.DataFrame, pools: dict[str, dict[str, pd.DataFrame]], freq: str, n: int,
-                  cfg: EmergingConfig, rng: np.random.Generator, log) -> list[dict[str, object]]:  # noqa: ANN001
-    """``n`` scenarios per k; scenario s plants topic s mod 7, so the topics take turns."""
+                  cfg: EmergingConfig, rng: np.random.Generator, log,  # noqa: ANN001
+                  three_windows: bool = False) -> list[dict[str, object]]:
+    """``n`` scenarios per k; scenario s plants topic s mod 7, so the topics take turns.
+
+    ``three_windows``: detect on w..w+2 alone instead of every window (the same issues there,
+    ``same_as_3_windows``, in a tenth of the time; scripts/frontier_emerging.py).
+    """
     cands = candidates(stream, freq, cfg)
     starts = window_start(stream["time"], freq)
     index = window_range(starts.min(), starts.max(), freq)
@@ -292,7 +307,7 @@ def run_scenarios(stream: pd.DataFrame, pools: dict[str, dict[str, pd.DataFrame]
                              f"plant-{freq}-{k}-{s}")
             labels = [str(window_label(index[i], freq)) for i in (w, w + 1, w + 2)]
             t0 = time.perf_counter()
-            res = detect(planted, freq, cfg)
+            res = detect(planted, freq, cfg, labels if three_windows else "all")
             rec = score_run(res.issues, topic, shop, labels, k, freq)
             rec["detect_seconds"] = round(time.perf_counter() - t0, 2)
             clean = stream[(stream["shop_id"] == shop).to_numpy() & (win_of == w).to_numpy()]
@@ -302,7 +317,7 @@ def run_scenarios(stream: pd.DataFrame, pools: dict[str, dict[str, pd.DataFrame]
                        clean_total=len(clean), windows_evaluated=len(res.evaluated), tested=res.tested)
             if rec.get("issue_at") == (labels[0], "shop_id", "spike", ""):  # the count is comparable
                 rec["count_ratio"] = round((rec["issue_count"] - rec["clean_count"]) / k, 3)
-            if s == 0:  # BH runs per window: the 3 windows alone must give the same issues there
+            if s == 0 and not three_windows:  # BH runs per window: the 3 windows alone must agree
                 three = detect(planted, freq, cfg, labels).issues
                 rec["same_as_3_windows"] = bool(score_run(three, topic, shop, labels, k, freq)
                                                 == score_run(res.issues, topic, shop, labels, k, freq))
@@ -327,7 +342,8 @@ def score_run(issues: pd.DataFrame, topic: str, shop: str, labels: list[str], k:
     if len(hits):
         first = hits.iloc[0]
         out.update(delay=labels.index(first["window"]), issue_count=int(first["count"]),
-                   issue_at=(first["window"], first["level"], first["test"], first["direction"] or ""))
+                   issue_at=(first["window"], first["level"], first["test"], first["direction"] or ""),
+                   best_q=float(hits["q_value"].min()))
     return out
 
 

@@ -30,11 +30,9 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from bench_emerging import bench_bundle, detect, held_out, scored_stream  # scripts/ is on sys.path
+from bench_emerging import bench_inputs, detect  # scripts/ is on sys.path
 
-from koubei.corpora import find_corpora, load_gold
 from koubei.detect.config import EmergingConfig
-from koubei.model.review_model import load_model
 
 GRID = (0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
 BUDGET = 0.2  # false alarms per 100 key-windows (issue 22)
@@ -71,10 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "calibrate_emerging.json"))
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
-    data = find_corpora(args.data_dir)
-    gold = load_gold(data)
-    holdout = held_out(gold, args.holdout_seed)
-    stream = scored_stream(data, load_model(bench_bundle(data, gold, holdout, args.holdout_seed)), holdout)
+    stream = bench_inputs(args.data_dir, args.holdout_seed)[3]
     tune, confirm = halves(stream, args.split_seed)
     base = EmergingConfig()
     freqs = args.freqs.split(",")

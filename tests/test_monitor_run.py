@@ -3,7 +3,7 @@
 The feed receives slices of corpora/demo/snack_reviews.csv, whose planted story is a wave of
 "too bland" complaints about 乙食品厂's batch B2611-02 of 原味瓜子 in the last weeks:
 
-- run 1, reviews up to 2026-W47: three issues are new (KB-e01336da1c too bland at severity 50,
+- run 1, reviews up to 2026-W47: three issues are new (KB-e01336da1c too bland at severity 54,
   a delivery and a price issue): three alerts on each channel;
 - run 2, the same dump again (re-exported in another order), or nothing new: nothing changes,
   nothing is sent;
@@ -199,10 +199,10 @@ def test_a_reexport_scores_only_its_new_rows_and_an_escalation_alerts_once(
     r = cycle(mon, server, default_model)
     assert (r.ingest.new_rows, r.ingest.known_rows, r.ingest.history_rows) == (186, 2224, 2410)
     assert [d.kind for d in r.deliveries] == ["escalated", "escalated"]
-    assert sent_keys(server, "hook") == [f"{BLAND}:e1:escalated:80.9"]
+    assert sent_keys(server, "hook") == [f"{BLAND}:e1:escalated:80.8"]
     [ding] = server.received("dingtalk")
     assert ding.problems == [] and "问题升级" in ding.body["markdown"]["title"]
-    assert "严重度：50 → **81**" in ding.body["markdown"]["text"]
+    assert "严重度：54 → **81**" in ding.body["markdown"]["text"]
     from koubei.aggregate.scored import load_scored
 
     assert load_scored(mon / "koubei-history")["review_id"].is_unique
@@ -256,7 +256,7 @@ def test_dry_run_shows_the_alerts_and_the_next_run_sends_exactly_them(
     assert server.requests == []
     r = cycle(mon, server, default_model)
     assert [(d.channel, d.state, d.key) for d in r.deliveries] == [
-        ("dingtalk", "sent", f"{BLAND}:e1:escalated:80.9"), ("hook", "sent", f"{BLAND}:e1:escalated:80.9")]
+        ("dingtalk", "sent", f"{BLAND}:e1:escalated:80.8"), ("hook", "sent", f"{BLAND}:e1:escalated:80.8")]
 
 
 def test_cli_run_dry_run_and_failure_exit_codes_and_no_secret_anywhere(
