@@ -243,8 +243,9 @@ def main() -> int:
     result: dict[str, Any] = {
         "command": "python scripts/bench_train.py " + " ".join(sys.argv[1:]),
         "date": time.strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, shared with other heavy jobs "
-                   "(timings are from a loaded machine)",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        # other jobs on the machine slow every timing: say how loaded it was
+        "load_average_1min_before": round(os.getloadavg()[0], 2),
     }
     if args.repeats > 0:
         result["train_time"] = bench_time(gold, args.rows, args.repeats, args.folds, args.base)
@@ -255,6 +256,7 @@ def main() -> int:
         taxonomy = load_components(args.base)[0].taxonomy
         result["cross_domain"] = cross_domain(data_dir, gold, taxonomy, args.base, args.cross_folds)
     result["seconds"] = round(time.time() - T0, 1)
+    result["load_average_1min_after"] = round(os.getloadavg()[0], 2)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")

@@ -386,19 +386,31 @@ def train_time_section(res: Results) -> list[str]:
         ["run", "wall s", "CPU s", "peak RSS MB", "CV topic micro-F1", "CV topic+polarity"], rows)
 
 
-def train_labels_section(res: Results) -> list[str]:
-    d = res["bench_train_labels"]
+def train_scaling(res: Results, stem: str) -> list[str]:
+    """``koubei train`` time and CV by number of labels, as ``scripts/bench_train.py --sizes`` wrote it."""
+    d = res[stem]
     s = d["scaling"]
     rows = [[num(r["rows"]), f"{r['seconds']:.1f}", f"{r['cpu_seconds']:.1f}", num(r["peak_rss_mb"]),
              f3(r["cv_topic_micro_f1"]), f3(r["cv_topic_polarity_micro_f1"]), f3(r["cv_sentiment_accuracy"])]
             for r in s["sizes"]]
     target, met = target_cells("train_all", s["all_labels_seconds"])
     linear = "yes" if s["at_most_linear"] else "no"
-    return provenance("bench_train_labels", d) + [
-        f"Timed command `{s['command']}` (no base) on seeded samples of the gold labels. All labels: target "
-        f"{target}, met: {met}. Time grows at most linearly with labels: {linear}.", ""] + table(
+    base = "no base" if s["base"] == "none" else f"base `{s['base']}`"
+    load = (f" Load average before/after: {d['load_average_1min_before']} / {d['load_average_1min_after']}."
+            if "load_average_1min_before" in d else "")
+    return provenance(stem, d) + [
+        f"Timed command `{s['command']}` ({base}) on seeded samples of the gold labels. All labels: target "
+        f"{target}, met: {met}. Time grows at most linearly with labels: {linear}.{load}", ""] + table(
         ["labels", "wall s", "CPU s", "peak RSS MB", "CV topic micro-F1", "CV topic+polarity",
          "CV 3-class sentiment"], rows)
+
+
+def train_labels_section(res: Results) -> list[str]:
+    return train_scaling(res, "bench_train_labels")
+
+
+def train_base_labels_section(res: Results) -> list[str]:
+    return train_scaling(res, "bench_train_base_labels")
 
 
 def cross_domain_section(res: Results) -> list[str]:
@@ -670,6 +682,8 @@ SECTIONS = [
     Section("One very long review", ("bench_long_review",), long_review_section),
     Section("`koubei train` time", ("bench_train",), train_time_section),
     Section("`koubei train` time by number of labels", ("bench_train_labels",), train_labels_section),
+    Section("`koubei train` on all labels with the shipped model as base", ("bench_train_base_labels",),
+            train_base_labels_section),
     Section("Topics across domains", ("bench_train",), cross_domain_section),
     Section("Learning curves and `koubei suggest`", ("learning_curve*",), learning_curve_section),
     Section("Emerging issues: planted bursts", ("bench_emerging",), emerging_section),
