@@ -277,3 +277,12 @@ def test_a_cache_folder_others_can_write_is_not_used(tmp_path, monkeypatch: pyte
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert cache_dir() == tmp_path / "home" / ".cache" / "koubei"
     assert not str(cache_dir()).startswith(tempfile.gettempdir() + "/")
+
+
+def test_unmark_negation_is_the_converse_of_mark_negation() -> None:
+    from koubei.text.clauses import has_negator, mark_negation, unmark_negation
+
+    marked = mark_negation(["送得", "很快", "，", "没有", "超时"])
+    assert marked == ["送得", "很快", "，", "没有", "NOT_超时"]
+    assert unmark_negation(marked) == ["送得", "很快", "，", "超时"]
+    assert has_negator(marked) and not has_negator(["一点", "没洒"])  # 没洒 is one word, no negator

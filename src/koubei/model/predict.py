@@ -24,6 +24,7 @@ from koubei.embed.hybrid import HybridEmbedder
 from koubei.embed.tfidf import TfidfEmbedder
 from koubei.embed.wordvec import DenseView
 from koubei.taxonomy import Taxonomy
+from koubei.text.clauses import has_negator
 from koubei.text.docs import Doc, without_negation
 
 #: words of relief just before a cue make it no complaint (点的微辣，还好不辣): the
@@ -310,9 +311,10 @@ def drop_negator_borne(c: Components, topic_sets: list[list[int]], enc: Encoding
     """
     if c.lexicon is None:
         return topic_sets
-    denied = [r for r, t in enumerate(enc.clause_texts) if c.lexicon.denies_complaint(t)]
-    # 没洒 is one word: nothing to take off, the clause reads the same
-    pairs = [(r, d) for r in denied if (d := without_negation(enc.clauses[r])).words != enc.clauses[r].words]
+    # only clauses with a negator word to take off (没洒 is one word: it would read the same);
+    # the lexicon's pattern runs on those alone, a few of every batch
+    pairs = [(r, without_negation(d)) for r, d in enumerate(enc.clauses)
+             if has_negator(d.words) and c.lexicon.denies_complaint(enc.clause_texts[r])]
     if not pairs:
         return topic_sets
     rows = [r for r, _ in pairs]

@@ -76,3 +76,14 @@ def mark_negation(words: list[str], *, window: int = 3) -> list[str]:
             out.append(w)
             left = 0 if not w.strip(CLAUSE_PUNCT) else left
     return out
+
+
+def has_negator(words: Sequence[str]) -> bool:
+    """Whether ``words`` hold a negator word (:data:`NEGATORS`)."""
+    return not _NEGATOR_SET.isdisjoint(words)
+
+
+def unmark_negation(words: Sequence[str]) -> list[str]:
+    """``words`` as if nothing were negated, the converse of :func:`mark_negation`: negator
+    words dropped, ``NOT_`` marks taken off (``["没有", "NOT_超时"]`` → ``["超时"]``)."""
+    return [w[4:] if w.startswith("NOT_") else w for w in words if w not in _NEGATOR_SET]

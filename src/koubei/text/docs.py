@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from koubei.text.clauses import NEGATORS, mark_negation, split_word_clauses
+from koubei.text.clauses import mark_negation, split_word_clauses, unmark_negation
 from koubei.text.normalize import MAX_REVIEW_CHARS, normalize
 from koubei.text.segment import Segmenter, default_segmenter
 
@@ -54,11 +54,9 @@ def prepare_many(texts: Iterable[str], segmenter: Segmenter | None = None) -> li
     return out
 
 
-_NEGATOR_WORDS = frozenset(NEGATORS)
-
 
 def without_negation(doc: Doc) -> Doc:
-    """``doc`` read as if nothing in it were negated: negator words dropped, ``NOT_`` marks
-    taken off (``没有 NOT_超时`` → ``超时``); its clauses are not kept."""
-    words = [w[4:] if w.startswith("NOT_") else w for w in doc.words if w not in _NEGATOR_WORDS]
+    """``doc`` read as if nothing in it were negated (:func:`~koubei.text.clauses.unmark_negation`:
+    ``没有 NOT_超时`` → ``超时``); its clauses are not kept."""
+    words = unmark_negation(doc.words)
     return Doc(norm="".join(words), words=words)
