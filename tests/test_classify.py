@@ -78,7 +78,12 @@ def _span(text: str, topic: str) -> list[str]:
         ("包装很精致", "packaging", "包装很精致"),
         ("一点都不新鲜", "freshness_quality", "不新鲜"),
         ("房间很干净", "environment_facilities", "很干净"),
-        ("客服回复很及时", "service_attitude", "客服回复"),  # not 客服回复很: 很 needs its word
+        ("客服回复很及时", "service_attitude", "客服回复很及时"),  # not 客服回复很: 很 needs its word
+        ("品质很好", "freshness_quality", "品质很好"),  # 好 closing the clause is the judgement
+        ("快递小哥很给力", "delivery_logistics", "快递小哥很给力"),  # jieba's 给|力 kept whole
+        ("味道和以前一样好", "taste", "味道和以前一样好"),  # 和 links, it is no content word
+        ("口味和别家差不多", "taste", "口味和别家差不多"),
+        ("物流超级快第二天就到了", "delivery_logistics", "超级快"),  # the cue's own 超级 judged it
     ],
 )
 def test_opinion_span_keeps_whole_words(text: str, topic: str, phrase: str) -> None:

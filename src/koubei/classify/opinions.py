@@ -2,9 +2,14 @@
 
 Works on a clause's jieba words, so a phrase never cuts a word in half:
 ``味道太淡了`` → ``味道太淡``, ``物流超级快`` → ``物流超级快``, ``客服回复很及时`` (cue
-及时) → ``很及时``. The phrase is the cue word with the degree adverbs or
-negators just before it and up to two content words after it, particles
-(了, 的, 都...) dropped, stopping at punctuation.
+及时) → ``很及时``, (cue 客服) → ``客服回复很及时``. The phrase is the cue word with the
+degree adverbs or negators just before it and what follows it up to the judgement,
+trailing particles (了, 的...) dropped, stopping at punctuation, after a degree adverb's
+word (``味道很好``, ``快递小哥很给力``) or after :data:`MAX_AFTER` content words. A degree
+adverb never ends a phrase cut short (``客服回复很``), and words that only link the cue
+to a comparison do not count (``味道和以前一样好``, ``口味和别家差不多``). A cue with its
+own degree adverb or negator is the judgement already: ``物流超级快第二天就到了`` →
+``超级快``.
 """
 
 from __future__ import annotations
@@ -16,7 +21,10 @@ PARTICLES = frozenset("了的地得啊呢哦吧呀啦嘛哈都也还就又是着
 MODIFIERS = frozenset(("很", "太", "非常", "特别", "超", "超级", "有点", "有些", "比较", "挺", "真",
                        "好", "不", "没", "没有", "不太", "太过", "偏", "略", "稍微", "十分", "极其",
                        "巨", "贼", "蛮", "相当", "更", "最", "一点", "一点都不", "一点也不", "根本"))
+#: words that link the cue to what it is compared with; they count as no content word
+LINKS = frozenset("和跟与比像")
 _PUNCT = re.compile(r"^[\W_]+$")
+#: content words after the cue (degree adverbs, negators and links not counted)
 MAX_AFTER = 2
 MAX_CHARS = 10
 
@@ -51,15 +59,43 @@ def _span(words: Sequence[str], cue_re: re.Pattern[str] | None) -> tuple[str, in
     start = k
     while start > 0 and plain[start - 1] in MODIFIERS and k - start < 2:
         start -= 1
-    after: list[str] = []
-    for w in plain[k + 1:]:
-        if _PUNCT.match(w) or len(after) >= MAX_AFTER:
-            break
-        if w in PARTICLES:
-            continue
-        after.append(w)
-    while after and after[-1] in MODIFIERS:  # a degree adverb needs the word it modifies (客服回复很)
-        after.pop()
+    # a cue with its own degree adverb or negator (超级快, 不新鲜) is the judgement already
+    after = [] if start < k else _after(plain[k + 1:])
     phrase = "".join(plain[start:k + 1] + after)
     strength = 4 * (start < k) + 2 * (len(plain[k]) >= 2) + bool(after)
     return phrase[:MAX_CHARS], strength
+
+
+def _after(words: Sequence[str]) -> list[str]:
+    """The words of a phrase after its cue (``words``: the rest of the clause).
+
+    Stops after the word a degree adverb or negator modifies (很好, 不新鲜: the judgement;
+    a one-character word is taken with the one-character word after it, 很给|力, which
+    jieba splits), or at :data:`MAX_AFTER` content words. Particles inside are kept, so
+    the phrase is a stretch of the clause (口感和味道都在线); trailing ones and links are
+    dropped, and so is a degree adverb left without its word (客服回复很), but for a
+    clause-final 好.
+    """
+    after: list[str] = []
+    content, prev, cut = 0, "", False
+    for n, w in enumerate(words):
+        if _PUNCT.match(w):
+            break
+        if w not in PARTICLES and w not in MODIFIERS and w not in LINKS:
+            if content >= MAX_AFTER:
+                cut = True
+                break
+            content += 1
+            if prev in MODIFIERS:  # the judgement is said
+                after.append(w)
+                nxt = words[n + 1] if n + 1 < len(words) else ""
+                if len(w) == len(nxt) == 1 and not _PUNCT.match(nxt) and nxt not in PARTICLES | MODIFIERS:
+                    after.append(nxt)
+                break
+        after.append(w)
+        if w not in PARTICLES:
+            prev = w
+    while after and (after[-1] in PARTICLES or after[-1] in LINKS
+                     or (after[-1] in MODIFIERS and (cut or after[-1] != "好"))):
+        after.pop()  # 好 closing the clause is the judgement (味道很好), not a degree adverb
+    return after
