@@ -158,7 +158,7 @@ def test_default_taxonomy_declares_what_older_taxonomies_got_from_the_code() -> 
     from koubei.classify.taste import taste_rules
 
     tax = load_taxonomy()
-    assert tax.declares_taste_rules and tax.version == "1.7"
+    assert tax.declares_taste_rules and tax.version == "1.8"
     stripped = dataclasses.replace(tax, taste_directions=tuple(
         dataclasses.replace(d, decides_polarity=(), detects_topic=()) for d in tax.taste_directions))
     assert not stripped.declares_taste_rules
@@ -170,9 +170,13 @@ def test_default_taxonomy_declares_what_older_taxonomies_got_from_the_code() -> 
     # 1.7 makes cloying sweetness decide (甜得发腻 is no praise, 很甜 often is)
     cloying = {("too_sweet", c) for c in ("甜腻", "齁甜", "甜得发腻", "甜的发腻", "甜过头", "又甜又腻",
                                           "甜又腻", "甜而腻", "甜到腻", "发腻")}
-    assert rules.decisive - legacy.decisive == cloying
+    # 1.8: too much sugar, chili or oil put in decides too (糖放太多 is no praise, 很辣 and 油 often are)
+    put_in = {(d, c) for d, w in (("too_sweet", "糖"), ("too_spicy", "辣椒"), ("too_oily", "油"))
+              for c in (f"{w}太多", f"{w}放太多", f"{w}放多", f"{w}放得太多", f"放太多{w}")} | {("too_sweet", "放多了糖")}
+    assert rules.decisive - legacy.decisive == cloying | put_in
     assert {d for d, _ in rules.decisive} == {"too_bland", "too_salty", "too_heavy", "not_spicy_enough",
-                                              "too_sweet"}
+                                              "too_sweet", "too_spicy", "too_oily"}
+    assert not rules.decides("too_spicy", "很辣") and not rules.decides("too_oily", "油腻")
     assert not rules.decides("too_sweet", "很甜") and not rules.decides("too_sweet", "好甜")
     assert rules.decides("too_bland", "甜度不够") and not rules.decides("too_bland", "不甜")
     assert rules.detects("off_flavor", "哈喇味") and not rules.detects("off_flavor", "异味")

@@ -40,6 +40,9 @@ LEXICON_REACH = 3
 #: a taste cue that ``detects_topic`` adds no taste topic where the detector's best
 #: clause puts taste below this probability (a review plainly about something else: 洗完头发很油)
 TASTE_CUE_FLOOR = 0.02
+#: ...unless the cue is this long: 糖放太多 or 甜得发腻 says taste whatever the detector reads
+#: (it gave 糖放太多了 a taste probability of 0.0002: the labelled reviews rarely name sugar)
+TASTE_CUE_SURE = 4
 
 #: a detected topic whose best clause, read alone, gives it less than this probability
 #: and whose cues the review does not hold is "borrowed" (see :func:`drop_borrowed`)...
@@ -196,8 +199,10 @@ def topic_contexts(c: Components, enc: Encoding, topic_sets: list[list[int]],
     """For each review and each of its topics, the clause rows that speak of it.
 
     A clause speaks of a topic when it holds one of the topic's cues or
-    ``detects`` words, or the topic model, applied to the clause alone, says so;
-    failing all, the clause the topic model likes best.
+    ``detects`` words (for the taste topic, a taste direction that detects it too:
+    the polarity of 糖放太多了。不过物流很快 is read off its first clause), or the topic
+    model, applied to the clause alone, says so; failing all, the clause the topic
+    model likes best.
 
     "Says so" is the first-stage clause probability against
     ``context_threshold``, the rule the polarity head was trained with; the
@@ -206,11 +211,13 @@ def topic_contexts(c: Components, enc: Encoding, topic_sets: list[list[int]],
     probabilities (:attr:`TopicPass.clause_proba`).
     """
     cued = enc.cued | enc.named
+    taste = c.taxonomy.topic_ids.index(c.taxonomy.taste_topic) if c.taxonomy.taste_topic else -1
     out = []
     for tset, rows in zip(topic_sets, clause_spans(enc.owner, len(enc.docs))):
         per_topic = []
         for j in tset:
-            sel = [r for r in rows if Pc[r, j] >= c.context_threshold or cued[r, j]]
+            sel = [r for r in rows if Pc[r, j] >= c.context_threshold or cued[r, j]
+                   or (j == taste and _names_taste(c, enc.clause_texts[r]))]
             if not sel:
                 sel = [max(rows, key=lambda r: Pc[r, j])]
             per_topic.append(sel)
@@ -394,8 +401,9 @@ def taste_by_cues(c: Components, topic_sets: list[list[int]], texts: list[str],
     taxonomy's ``detects_topic`` names (``TasteDirector.rules``; 米饭有馊味 but not 房间有异味)
     adds the taxonomy's taste topic, unless the
     detector's best clause (``clause_max``: first-stage logits, reviews × topics)
-    gives taste less than :data:`TASTE_CUE_FLOOR`. A taxonomy without a taste
-    topic, or whose directions detect nothing, is left as it is.
+    gives taste less than :data:`TASTE_CUE_FLOOR` and the cue is shorter than
+    :data:`TASTE_CUE_SURE` characters. A taxonomy without a taste topic, or whose
+    directions detect nothing, is left as it is.
 
     What it changes in 5-fold CV on the gold labels (``scripts/evaluate.py``):
     docs/benchmarks.md and CHANGELOG.md.
@@ -404,14 +412,19 @@ def taste_by_cues(c: Components, topic_sets: list[list[int]], texts: list[str],
         return topic_sets
     j = c.taxonomy.topic_ids.index(c.taxonomy.taste_topic)
     p = sigmoid(clause_max[:, j])
-    rules = c.taste.rules
     out = []
     for i, (tset, text) in enumerate(zip(topic_sets, texts)):
-        if (j not in tset and p[i] >= TASTE_CUE_FLOOR
-                and any(rules.detects(d, cue) for d, cue, _ in c.taste.matches(text))):
+        if j not in tset and _names_taste(c, text, 1 if p[i] >= TASTE_CUE_FLOOR else TASTE_CUE_SURE):
             tset = sorted([*tset, j])
         out.append(tset)
     return out
+
+
+def _names_taste(c: Components, text: str, shortest: int = 1) -> bool:
+    """Whether ``text`` says a taste direction cue of at least ``shortest`` characters that
+    the taxonomy's ``detects_topic`` names (米饭有馊味, 糖放太多; not 房间有异味)."""
+    rules = c.taste.rules
+    return any(len(cue) >= shortest and rules.detects(d, cue) for d, cue, _ in c.taste.matches(text))
 
 
 def yield_by_context(c: Components, topic_sets: list[list[int]], clause_texts: list[str],
