@@ -541,11 +541,11 @@ def test_a_topic_no_clause_speaks_of_is_dropped_beside_a_plain_one(default_model
                          _clause_logits(default_model, {plain: 0.99, borrowed: 0.3}))
     assert kept == [[ids.index(plain)]]
     # kept where a clause of its own says it, or where no other topic is plainly there
-    for best in ({plain: 0.99, borrowed: 0.6}, {plain: 0.8, borrowed: 0.3}):
+    for best in ({plain: 0.99, borrowed: 0.6}, {plain: 0.8, borrowed: 0.3}):  # PLAIN_AT is 0.85
         assert drop_borrowed(default_model.components, [both], [text], _clause_logits(default_model, best)) == [both]
 
 
-def test_a_borrowed_topic_with_its_own_cue_or_taste_is_kept(default_model) -> None:
+def test_a_borrowed_topic_is_kept_by_its_own_cue_not_by_being_taste(default_model) -> None:
     from koubei.model.predict import drop_borrowed
 
     ids = default_model.taxonomy.topic_ids
@@ -554,10 +554,12 @@ def test_a_borrowed_topic_with_its_own_cue_or_taste_is_kept(default_model) -> No
     both = sorted([ids.index("delivery_logistics"), ids.index("packaging")])
     logits = _clause_logits(default_model, {"delivery_logistics": 0.99, "packaging": 0.2})
     assert drop_borrowed(c, [both], ["送得很快，包装也好"], logits) == [both]
-    # taste keeps its own rules (its directions): not dropped
-    both = sorted([ids.index("environment_facilities"), ids.index("taste")])
-    logits = _clause_logits(default_model, {"environment_facilities": 0.99, "taste": 0.2})
-    assert drop_borrowed(c, [both], ["环境很好，服务周到"], logits) == [both]
+    # taste borrowed from a plain topic goes like any other (送餐速度还行: delivery only)...
+    both = sorted([ids.index("delivery_logistics"), ids.index("taste")])
+    logits = _clause_logits(default_model, {"delivery_logistics": 0.99, "taste": 0.2})
+    assert drop_borrowed(c, [both], ["送餐速度还行"], logits) == [[ids.index("delivery_logistics")]]
+    # ...and stays where the review names it (味道 is a taste cue)
+    assert drop_borrowed(c, [both], ["送餐速度还行，味道一般"], logits) == [both]
 
 
 @pytest.mark.parametrize("text, topic", [

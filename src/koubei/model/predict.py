@@ -48,7 +48,7 @@ TASTE_CUE_SURE = 4
 #: and whose cues the review does not hold is "borrowed" (see :func:`drop_borrowed`)...
 BORROWED_BELOW = 0.5
 #: ...and is dropped where another detected topic has a clause at least this sure
-PLAIN_AT = 0.9
+PLAIN_AT = 0.85
 
 
 @dataclass
@@ -356,8 +356,9 @@ def drop_borrowed(c: Components, topic_sets: list[list[int]], texts: list[str],
     its accuracy): 环境还行 came out as environment and freshness. A detected topic
     is dropped when no clause of the review, read alone, gives it
     :data:`BORROWED_BELOW`, the review holds none of its cues, and another detected
-    topic has a clause at least :data:`PLAIN_AT` sure. The taxonomy's taste topic is
-    kept (its directions have their own rules). ``clause_max``: as for :func:`taste_by_cues`;
+    topic has a clause at least :data:`PLAIN_AT` sure; taste too (送餐速度还行 came out as
+    taste and delivery): a taste direction the review names adds it back
+    (:func:`taste_by_cues`). ``clause_max``: as for :func:`taste_by_cues`;
     ``cued``: which reviews hold a cue of which topic (``cues.counts(texts) > 0``), when the
     caller has it.
 
@@ -367,8 +368,6 @@ def drop_borrowed(c: Components, topic_sets: list[list[int]], texts: list[str],
     if cued is None:
         cued = c.cues.counts(texts) > 0
     keep = (p >= BORROWED_BELOW) | cued
-    if c.taxonomy.taste_topic in c.taxonomy.topic_ids:
-        keep[:, c.taxonomy.topic_ids.index(c.taxonomy.taste_topic)] = True
     out = []
     for i, tset in enumerate(topic_sets):
         if len(tset) > 1 and any(p[i, j] >= PLAIN_AT for j in tset):
