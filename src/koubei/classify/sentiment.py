@@ -22,8 +22,15 @@ from sklearn.model_selection import KFold
 from sklearn.naive_bayes import MultinomialNB
 from sklearn.utils.validation import check_is_fitted
 
-from koubei.classify.linear import (ArrayState, coefs_in_order, decision, scatter_columns, sigmoid, softmax,
-                                   used_columns)
+from koubei.classify.linear import (
+    ArrayState,
+    coefs_in_order,
+    decision,
+    scatter_columns,
+    sigmoid,
+    softmax,
+    used_columns,
+)
 
 LABELS = ("neg", "neu", "pos")
 #: offsets tried on the gold head's ``neu`` logit (see :meth:`SentimentClassifier.fit_gold`)
