@@ -161,3 +161,21 @@ def test_a_bundle_from_before_the_lexicon_still_loads(bundle_copy: Path) -> None
     assert old.components.lexicon is None and old.components.sentiment.gold_coef_ is None
     [p] = old.predict(["味道太咸了"])
     assert p.topics == {"taste": "neg"} and p.sentiment in ("neg", "neu", "pos")
+
+
+def test_the_head_is_solved_over_the_columns_its_rows_use(fitted) -> None:  # type: ignore[no-untyped-def]
+    from sklearn.linear_model import LogisticRegression
+
+    from koubei.classify.linear import coefs_in_order, pad_columns
+    from koubei.classify.sentiment import LABELS, _multinomial
+
+    base, emb, docs, recs = fitted
+    X = pad_columns(emb.transform(docs), emb.n_features_out_ + 500)  # 500 columns no row uses
+    labels = np.array([r.sentiment for r in recs])
+    W, b = _multinomial(X, labels, 4.0)
+    assert W.shape == (3, X.shape[1]) and not W[:, -500:].any()
+    full = LogisticRegression(C=4.0, max_iter=3000).fit(X, labels)  # over every column, as before
+    W_full, b_full = coefs_in_order(LABELS, full.classes_, full.coef_, full.intercept_)
+    Z, Z_full = X @ W.T + b, X @ W_full.T + b_full
+    assert np.abs(Z - Z_full).max() < 1e-3  # the same optimum, up to the solver's tolerance
+    assert (Z.argmax(axis=1) == Z_full.argmax(axis=1)).all()

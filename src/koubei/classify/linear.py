@@ -86,6 +86,23 @@ def coefs_in_order(classes: Sequence[str], fitted_classes: Sequence[str], coef: 
     return W, b
 
 
+def used_columns(X: sparse.spmatrix) -> np.ndarray:
+    """The columns of ``X`` with at least one stored entry, sorted."""
+    return np.unique(sparse.csr_matrix(X).indices)
+
+
+def scatter_columns(W: np.ndarray, used: np.ndarray, n: int) -> np.ndarray:
+    """Weights ``W`` over the columns ``used`` as weights over all ``n`` columns (zero elsewhere).
+
+    With L2 regularization a column that is zero in every training row gets zero
+    weight, so a regression fitted on :func:`used_columns` and scattered back is
+    the same model; its solver then iterates over far fewer weights.
+    """
+    out = np.zeros((W.shape[0], n), dtype=W.dtype)
+    out[:, used] = W
+    return out
+
+
 def pad_columns(X: sparse.csr_matrix, n: int) -> sparse.csr_matrix:
     """Right-pad a sparse matrix with empty columns up to ``n`` columns."""
     if X.shape[1] == n:

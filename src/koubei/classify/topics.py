@@ -17,8 +17,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_is_fitted
 
+from koubei.classify.batch_logistic import fit_logistic_columns
 from koubei.classify.linear import ArrayState, WithDense, decision, sigmoid
 
+#: ``solver`` of :func:`~koubei.classify.batch_logistic.fit_logistic_columns`: every topic's
+#: regression solved together (liblinear's objective)
+BATCHED = "batched-newton"
 THRESHOLD_GRID = np.round(np.arange(0.15, 0.86, 0.05), 2)
 
 
@@ -52,7 +56,9 @@ class TopicDetector(ArrayState, ClassifierMixin, BaseEstimator):
         min_df: column selection as above; 0 uses every column as it is.
         passthrough: the last ``passthrough`` columns (side features such as cue
             counts) are kept as they are, never selected or normalized.
-        solver: the regressions' solver (``liblinear`` is fast on sparse text).
+        solver: the regressions' solver: one of sklearn's (``liblinear`` is fast on sparse
+            text), or ``"batched-newton"`` (:data:`BATCHED`), liblinear's objective with every
+            topic solved together, several times faster with dense side columns.
         clause_stack: fit the second, clause-aware stage (see the module docstring);
             ``fit`` then needs the clause features.
         stack_folds: folds that give the out-of-fold first-stage logits.
@@ -78,7 +84,11 @@ class TopicDetector(ArrayState, ClassifierMixin, BaseEstimator):
         self.clause_stack = clause_stack
         self.stack_folds = stack_folds
 
-    def _fit_heads(self, X: sparse.spmatrix, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _fit_heads(self, X: sparse.spmatrix, Y: np.ndarray, n_dense: int = 0
+                   ) -> tuple[np.ndarray, np.ndarray]:
+        """One regression per topic; ``n_dense``: dense columns at the end of ``X`` (batched solver)."""
+        if self.solver == BATCHED:
+            return self._fit_heads_batched(X, Y, n_dense)
         coefs, bs = [], []
         for j in range(Y.shape[1]):
             if Y[:, j].min() == Y[:, j].max():  # topic absent (or everywhere) in this data
@@ -91,6 +101,17 @@ class TopicDetector(ArrayState, ClassifierMixin, BaseEstimator):
             coefs.append(lr.coef_[0])
             bs.append(float(lr.intercept_[0]))
         return np.asarray(coefs, dtype=np.float32), np.asarray(bs)
+
+    def _fit_heads_batched(self, X: sparse.spmatrix, Y: np.ndarray, n_dense: int
+                           ) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`fit_logistic_columns` on the topics with both labels in ``Y``; the others as above."""
+        W = np.zeros((Y.shape[1], X.shape[1]), dtype=np.float32)
+        b = np.where(Y[0] == 0, -10.0, 10.0) if len(Y) else np.full(Y.shape[1], -10.0)
+        fit = np.flatnonzero(Y.min(axis=0) != Y.max(axis=0)) if len(Y) else np.array([], dtype=int)
+        if len(fit):
+            W[fit], b[fit] = fit_logistic_columns(X, Y[:, fit], C=self.C, class_weight=self.class_weight,
+                                                  n_dense=n_dense)
+        return W, b
 
     def _select(self, X: sparse.spmatrix | WithDense) -> sparse.csr_matrix | WithDense:
         """The detector's own view of ``X``: selected, renormalized text columns + passthrough.
@@ -130,13 +151,13 @@ class TopicDetector(ArrayState, ClassifierMixin, BaseEstimator):
             df = np.diff((text != 0).astype(np.int8).tocsc().indptr)
             self.columns_ = np.flatnonzero(df >= self.min_df).astype(np.int64)
         Xs = self._select(X)
-        self.coef_, self.intercept_ = self._fit_heads(Xs, Y)
+        self.coef_, self.intercept_ = self._fit_heads(Xs, Y, self.passthrough)
         if self.clause_stack:
             if clause_X is None or clause_owner is None:
                 raise ValueError("clause_stack needs clause_X and clause_owner")
             F = self._stack_features(Xs, self._oof_logits(Xs, Y, self._select(clause_X),
                                                           np.asarray(clause_owner)))
-            self.stack_coef_, self.stack_intercept_ = self._fit_heads(F, Y)
+            self.stack_coef_, self.stack_intercept_ = self._fit_heads(F, Y, self.passthrough + Y.shape[1])
         self.thresholds_ = np.full(Y.shape[1], 0.5)
         if self.tune_folds and len(Y) >= 5 * self.tune_folds:
             oof = self.oof_proba(Xs, Y)
@@ -151,7 +172,7 @@ class TopicDetector(ArrayState, ClassifierMixin, BaseEstimator):
         M = np.zeros(Y.shape)
         folds = KFold(self.stack_folds, shuffle=True, random_state=self.seed).split(Y)
         for tr, te in folds:
-            W, b = self._fit_heads(Xs[tr], Y[tr])
+            W, b = self._fit_heads(Xs[tr], Y[tr], self.passthrough)
             rows = np.flatnonzero(np.isin(owner, te))
             M[te] = max_by_owner(decision(Cs[rows], W, b), owner[rows], len(Y))[te]
         return M
@@ -170,7 +191,7 @@ class TopicDetector(ArrayState, ClassifierMixin, BaseEstimator):
         """
         oof = np.zeros(Y.shape)
         for tr, te in KFold(self.tune_folds, shuffle=True, random_state=self.seed).split(Y):
-            W, b = self._fit_heads(X[tr], Y[tr])
+            W, b = self._fit_heads(X[tr], Y[tr], self.passthrough)
             oof[te] = sigmoid(decision(X[te], W, b))
         return oof
 

@@ -31,7 +31,7 @@ from koubei.classify.lexicon import PolarityLexicon
 from koubei.classify.linear import WithDense, as_csr
 from koubei.classify.polarity import TopicPolarityClassifier
 from koubei.classify.sentiment import SentimentClassifier
-from koubei.classify.topics import TopicDetector
+from koubei.classify.topics import BATCHED, TopicDetector
 from koubei.corpora import AspectRecord, GoldRecord
 from koubei.embed.tfidf import TfidfEmbedder
 from koubei.embed.wordvec import DenseView
@@ -287,7 +287,7 @@ def fit_topic_detector(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_un
                        dense=dense)
     enc = probe.encode(docs)
     X, Xc = enc.X, enc.Xc
-    topics = detector_factory(C=topic_C, seed=seed, min_df=topic_min_df, solver="liblinear",
+    topics = detector_factory(C=topic_C, seed=seed, min_df=topic_min_df, solver=BATCHED,
                            tune_folds=0, passthrough=probe.side_features, clause_stack=clause_stack)
     topics.fit(enc.features.tocsr(), Y, enc.clause_features.tocsr(), enc.owner)
     probe.topics = topics

@@ -1,0 +1,81 @@
+"""The batched per-topic logistic regressions the topic detector is fitted with: liblinear's
+weights (same objective), every topic solved together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+
+import koubei.classify.batch_logistic as bl
+from koubei.classify.batch_logistic import fit_logistic_columns
+from koubei.classify.topics import BATCHED, TopicDetector
+from koubei.model.review_model import ReviewModel
+from koubei.taxonomy import load_taxonomy
+from koubei.text.docs import prepare_many
+from koubei.train.default_recipe import gold_matrix
+from koubei.train.labels import read_labels
+
+SNACKS = Path(__file__).parent / "data" / "labelled_snacks.csv"
+
+
+@pytest.fixture(scope="module")
+def snacks(default_model: ReviewModel):  # type: ignore[no-untyped-def]
+    """The committed snack labels as the topic detector reads them: text, word vectors, cues."""
+    c = default_model.components
+    records = read_labels(SNACKS, load_taxonomy())[0]
+    enc = c.encode(prepare_many([r.text for r in records], default_model.segmenter))
+    Y = gold_matrix(records, c.taxonomy)
+    return enc.features.tocsr(), Y, c.side_features, enc
+
+
+@pytest.mark.parametrize("class_weight", ["balanced", None])
+def test_the_weights_are_liblinears(snacks, class_weight) -> None:  # type: ignore[no-untyped-def]
+    X, Y, n_dense, _ = snacks
+    fit = np.flatnonzero(Y.sum(axis=0) >= 3)  # taste, packaging, freshness ... of 96 snack reviews
+    assert len(fit) >= 4
+    W, b = fit_logistic_columns(X, Y[:, fit], C=64.0, class_weight=class_weight, n_dense=n_dense)
+    for k, j in enumerate(fit):
+        lr = LogisticRegression(C=64.0, class_weight=class_weight, solver="liblinear", max_iter=3000,
+                                tol=1e-8).fit(X, Y[:, j])  # liblinear pushed far past its default tolerance
+        z_ref = X @ lr.coef_[0] + lr.intercept_[0]
+        z = X @ W[k] + b[k]
+        assert np.abs(z - z_ref).max() < 0.02 * max(1.0, np.abs(z_ref).max()), j
+        assert ((z > 0) == (z_ref > 0)).all()
+
+
+def test_dense_columns_counted_apart_give_the_same_weights(snacks) -> None:  # type: ignore[no-untyped-def]
+    X, Y, n_dense, _ = snacks
+    fit = np.flatnonzero(Y.sum(axis=0) >= 3)
+    W_split, b_split = fit_logistic_columns(X, Y[:, fit], C=8.0, class_weight="balanced", n_dense=n_dense)
+    W_all, b_all = fit_logistic_columns(X, Y[:, fit], C=8.0, class_weight="balanced")
+    assert np.allclose(X @ W_split.T + b_split, X @ W_all.T + b_all, atol=1e-6)
+
+
+def test_a_topic_with_one_label_only_is_refused() -> None:
+    X = np.eye(4)
+    with pytest.raises(ValueError, match="needs both 0 and 1"):
+        fit_logistic_columns(X, np.array([[1, 0], [0, 0], [1, 0], [0, 0]]), C=1.0)
+    with pytest.raises(ValueError, match="class_weight must be 'balanced' or None"):
+        fit_logistic_columns(X, np.array([[1], [0], [1], [0]]), C=1.0, class_weight="auto")
+
+
+def test_a_solve_cut_short_warns(snacks, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    X, Y, n_dense, _ = snacks
+    monkeypatch.setattr(bl, "MAX_NEWTON", 1)
+    with pytest.warns(ConvergenceWarning, match="not converged in 1 Newton steps"):
+        fit_logistic_columns(X, Y[:, [int(np.argmax(Y.sum(axis=0)))]], C=64.0, n_dense=n_dense)
+
+
+def test_the_detector_fitted_batched_reads_like_the_liblinear_one(snacks) -> None:  # type: ignore[no-untyped-def]
+    X, Y, n_dense, enc = snacks
+    dets = [TopicDetector(C=64.0, min_df=2, solver=s, tune_folds=0, passthrough=n_dense, clause_stack=True)
+            .fit(X, Y, enc.clause_features.tocsr(), enc.owner) for s in ("liblinear", BATCHED)]
+    absent = np.flatnonzero(Y.sum(axis=0) == 0)
+    assert len(absent) and not dets[1].coef_[absent].any() and (dets[1].intercept_[absent] == -10).all()
+    P = [d.predict_proba(enc.features, enc.clause_features, enc.owner) for d in dets]
+    assert np.abs(P[0] - P[1]).max() < 0.02
+    assert ((P[0] >= 0.6) == (P[1] >= 0.6)).mean() > 0.995
