@@ -46,8 +46,9 @@ A growth check then puts every T review in the last of 5 windows (the rest
 spread evenly) and asks :func:`find_novel` what grew.
 
 Tried on the dev split for issue 22 and not adopted (``--min-cluster-size``,
-``--min-samples`` rerun the first; scripts/results/bench_novel_dev_small_clusters.json): smaller, denser clusters (3 distinct
-clauses, min_samples 2) raise the recall of every dev topic and keep its
+``--min-samples`` rerun the first; its results:
+scripts/results/bench_novel_dev_small_clusters.json): smaller, denser
+clusters (3 distinct clauses, min_samples 2) raise the recall of every dev topic and keep its
 purity, but they cut one kind into pieces, each under :func:`find_novel`'s
 ``min_size``: the planted points wave of ``tests/test_novel.py`` is reported
 with 5 of its 12 reviews and the points clauses inside taste complaints not
