@@ -594,9 +594,13 @@ def emerging_dask(res: Results) -> list[str]:
         ["engine", "seconds", "koubei process peak PSS MB", "all processes peak PSS MB"], rows)
 
 
+#: the product's run, whole reviews (before issue 22), and a trial of smaller clusters on the dev split
+NOVEL_STEMS = ("bench_novel", "bench_novel_review", "bench_novel_dev_small_clusters")
+
+
 def novel_section(res: Results) -> list[str]:
     out: list[str] = []
-    for stem in ("bench_novel", "bench_novel_review"):
+    for stem in NOVEL_STEMS:
         if stem in res:
             out += novel_table(stem, res[stem])
     return out
@@ -627,10 +631,18 @@ def novel_table(stem: str, d: dict[str, Any]) -> list[str]:
         "reviews in a cluster whose most common gold topic is the topic / all of them (all / only); purity: "
         "share of the labelled reviews of those clusters whose gold topics include it; clusters: how many "
         "such clusters. split: dev topics tuned the clustering, confirm topics (the issue's targets) did "
-        f"not. {num(d['background'])} negative corpus reviews as clutter.", ""] + table(
+        f"not. {num(d['background'])} negative corpus reviews as clutter.{_clusterer(d)}", ""] + table(
         ["held out", "split", "gold neg", "only", "uncovered", "recall (all / only)", "purity", "clusters",
          "best cluster: recall, purity, keywords", "growth clusters flagged", "recall / purity target met"],
         rows)
+
+
+def _clusterer(d: dict[str, Any]) -> str:
+    c = d.get("clusterer")
+    if not c or d.get("unit") != "clause":
+        return ""
+    return (f" Clusters of at least {c['min_cluster_size']} distinct clauses, HDBSCAN min_samples "
+            f"{c['min_samples'] if c['min_samples'] is not None else 'the same'}.")
 
 
 # ---------------------------------------------------------------- the page
@@ -692,7 +704,7 @@ SECTIONS = [
     Section("Emerging issues: recall against false alarms", ("frontier_emerging",), frontier_section),
     Section("Emerging issues at scale", ("bench_emerging_scale", "bench_emerging_scale_dask"),
             emerging_scale_section),
-    Section("New kinds of complaint", ("bench_novel", "bench_novel_review"), novel_section),
+    Section("New kinds of complaint", NOVEL_STEMS, novel_section),
     Section("Monitoring: one incremental `koubei run`", ("bench_monitor",), monitor_section),
 ]
 
