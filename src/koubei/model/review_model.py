@@ -124,10 +124,10 @@ class ReviewModel:
             preds.extend(part)
         cols = self.prediction_columns(preds)
         out = frame.copy()
+        at = np.full(len(frame), -1, dtype=np.int64)  # each row's prediction; -1: none (missing)
+        at[ok] = np.arange(len(ok))
         for name, values in cols.items():
-            full = pd.Series([None] * len(frame), index=frame.index, dtype=values.dtype)
-            full.iloc[ok] = values.to_numpy()
-            out[name] = full
+            out[name] = pd.Series(values.array.take(at, allow_fill=True), index=frame.index)
         out["is_complaint"] = out["is_complaint"].fillna(False).astype(bool)
         return out
 
