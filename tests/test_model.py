@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -81,6 +82,18 @@ def test_score_frame_columns_and_unscored_rows(default_model: ReviewModel) -> No
     assert out.loc[0, "topic_taste"] == "neg" and out.loc[0, "taste_detail"] == "too_bland"
     assert out["is_complaint"].tolist() == [True, False, False, False, False]
 
+
+
+def test_score_columns_keep_their_types_when_no_row_is_scored(default_model: ReviewModel) -> None:
+    # a chunk with nothing to score (and a repeated index) must give the columns the types a
+    # scored chunk gives: a streamed Parquet file fixes them from its first chunk
+    scored = default_model.score(pd.DataFrame({"评论": ["味道太淡了", "好吃"]}, index=[7, 7]))
+    blank = default_model.score(pd.DataFrame({"评论": ["", "。。。"]}, index=[7, 7]))
+    cols = default_model.output_columns()
+    assert blank[cols].dtypes.tolist() == scored[cols].dtypes.tolist()
+    assert blank["sentiment"].isna().all() and blank["topics"].isna().all()
+    assert blank["is_complaint"].tolist() == [False, False]
+    assert scored["topics"].tolist() == ["taste:neg", "taste:pos"]
 
 def test_save_load_roundtrip_identical(default_model: ReviewModel, tmp_path: Path) -> None:
     texts = [t for t, *_ in CLEAR_CASES]

@@ -283,8 +283,10 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
 def detect_topics(c: Components, enc: Encoding, tp: TopicPass) -> list[list[int]]:
     """Indices of the topics each review mentions: the detector's thresholds on its
     probabilities, then :func:`refine_topics` (``tp``: the model's topic pass of ``enc``)."""
-    hit = c.topics.thresholds_ <= tp.proba
-    sets = [[int(j) for j in np.flatnonzero(row)] for row in hit]
+    rows, cols = np.nonzero(c.topics.thresholds_ <= tp.proba)  # row by row, topics ascending
+    sets: list[list[int]] = [[] for _ in range(len(tp.proba))]
+    for i, j in zip(rows.tolist(), cols.tolist()):
+        sets[i].append(j)
     return refine_topics(c, sets, enc, tp)
 
 

@@ -124,10 +124,10 @@ class ReviewModel:
             preds.extend(part)
         cols = self.prediction_columns(preds)
         out = frame.copy()
+        at = np.full(len(frame), -1, dtype=np.int64)  # each row's prediction; -1: none (missing)
+        at[ok] = np.arange(len(ok))
         for name, values in cols.items():
-            full = pd.Series([None] * len(frame), index=frame.index, dtype=values.dtype)
-            full.iloc[ok] = values.to_numpy()
-            out[name] = full
+            out[name] = pd.Series(values.array.take(at, allow_fill=True), index=frame.index)
         out["is_complaint"] = out["is_complaint"].fillna(False).astype(bool)
         return out
 
@@ -138,10 +138,17 @@ class ReviewModel:
             "sentiment": pd.Series([p.sentiment for p in preds], dtype="string"),
             "sentiment_score": pd.Series([p.sentiment_score for p in preds], dtype="float64"),
         }
-        for t in tax.topic_ids:
-            cols[TOPIC_PREFIX + t] = pd.Series([p.topics.get(t) for p in preds], dtype="string")
+        # a review names one or two topics: fill those cells, not every topic's cell of every row
+        per_topic: dict[str, list[str | None]] = {t: [None] * len(preds) for t in tax.topic_ids}
+        for i, p in enumerate(preds):
+            for t, pol in p.topics.items():
+                if (col := per_topic.get(t)) is not None:
+                    col[i] = pol
+        for t, col in per_topic.items():
+            cols[TOPIC_PREFIX + t] = pd.Series(col, dtype="string")
         cols["topics"] = pd.Series([_join(p.topics) for p in preds], dtype="string")
-        cols["dimensions"] = pd.Series([_join(dimensions_of(p.topics, tax)) for p in preds],
+        dims: dict[tuple[tuple[str, str], ...], str] = {}  # a few hundred topic sets in a chunk
+        cols["dimensions"] = pd.Series([_dimensions_text(p.topics, tax, dims) for p in preds],
                                        dtype="string")
         cols["taste_detail"] = pd.Series([";".join(p.taste_detail) for p in preds], dtype="string")
         cols["opinions"] = pd.Series([";".join(p.opinions) for p in preds], dtype="string")
@@ -151,6 +158,16 @@ class ReviewModel:
 
 def _join(d: dict[str, str]) -> str:
     return ";".join(f"{k}:{v}" for k, v in d.items())
+
+
+def _dimensions_text(topics: dict[str, str], taxonomy: Taxonomy,
+                     seen: dict[tuple[tuple[str, str], ...], str]) -> str:
+    """``_join(dimensions_of(topics, taxonomy))``, remembered in ``seen`` per topic set."""
+    key = tuple(topics.items())
+    text = seen.get(key)
+    if text is None:
+        text = seen[key] = _join(dimensions_of(topics, taxonomy))
+    return text
 
 
 def dimensions_of(topics: dict[str, str], taxonomy: Taxonomy) -> dict[str, str]:
