@@ -2,12 +2,14 @@
 
 A review such as ``送得很快，但是味道太淡了，分量也少`` talks about three
 things with two polarities; the classifier looks at each topic's own clauses.
-Clauses end at sentence or clause punctuation, and a contrast word (但是,
-不过, 可是...) opens a new clause even without a comma before it.
+Clauses end at sentence or clause punctuation and at a space between two Chinese
+characters (:func:`sentences`), and a contrast word (但是, 不过, 可是...) opens a new
+clause even without a comma before it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from koubei.text.segment import Segmenter, default_segmenter
@@ -22,6 +24,20 @@ _CLAUSE_OPENERS = frozenset(w for w in CONTRAST_WORDS if len(w) > 1)
 _PERCEIVING = frozenset(("一看", "一吃", "一尝", "一闻", "一摸", "看着", "看起来", "闻着", "闻起来",
                          "吃着", "吃起来", "尝着", "尝起来", "摸着", "摸起来"))
 _NEGATOR_SET = frozenset(NEGATORS)
+
+
+#: a space with a Chinese character on each side: people type it for a full stop
+_HAN_SPACE = re.compile(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])")
+
+
+def sentences(norm: str) -> list[str]:
+    """A normalized text cut at the spaces between two Chinese characters
+    (``质量没得说 快递小哥很给力`` → two sentences; ``iphone 6 很好用`` stays one).
+
+    Normalization collapses whitespace (a line break too) into one space, and the
+    segmenter drops it: without this, the two sentences would read as one clause.
+    """
+    return _HAN_SPACE.split(norm) if " " in norm else [norm]
 
 
 def split_word_clauses(words: Sequence[str]) -> list[list[str]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from koubei.text.clauses import mark_negation, split_word_clauses, unmark_negation
+from koubei.text.clauses import mark_negation, sentences, split_word_clauses, unmark_negation
 from koubei.text.normalize import MAX_REVIEW_CHARS, normalize
 from koubei.text.segment import Segmenter, default_segmenter
 
@@ -34,12 +34,13 @@ def prepare(text: str, segmenter: Segmenter | None = None) -> Doc:
     :data:`~koubei.text.normalize.MAX_REVIEW_CHARS` characters)."""
     seg = segmenter or default_segmenter()
     norm = normalize((text or "")[:MAX_REVIEW_CHARS])
-    raw_words = seg.cut(norm) if norm else []
-    words = mark_negation(raw_words)
-    clauses = []
-    for cw in split_word_clauses(raw_words):
-        clauses.append(Doc(norm="".join(cw), words=mark_negation(cw)))
-    return Doc(norm=norm, words=words, clauses=clauses)
+    # a space between Chinese characters ends a sentence (质量没得说 快递小哥很给力); the
+    # segmenter drops it and cuts each side on its own anyway, so cutting the parts is the same
+    parts = [seg.cut(part) for part in sentences(norm)] if norm else []
+    raw_words = [w for part in parts for w in part]
+    clauses = [Doc(norm="".join(cw), words=mark_negation(cw))
+               for part in parts for cw in split_word_clauses(part)]
+    return Doc(norm=norm, words=mark_negation(raw_words), clauses=clauses)
 
 
 def prepare_many(texts: Iterable[str], segmenter: Segmenter | None = None) -> list[Doc]:
