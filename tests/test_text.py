@@ -61,6 +61,22 @@ def test_clause_split_on_punctuation_and_contrast_words() -> None:
     assert split_clauses("") == []
 
 
+def test_a_space_between_chinese_characters_ends_a_clause() -> None:
+    """People type a space or a line break for a full stop; normalization leaves one space."""
+    from koubei.text.docs import prepare
+
+    text = normalize("质量没得说\n快递小哥很给力，一吃就停不下来")
+    assert split_clauses(text) == ["质量没得说", "快递小哥很给力", "一吃就停不下来"]
+    assert split_clauses("环境还行 就是上菜太慢 服务员态度很好") == ["环境还行", "就是上菜太慢", "服务员态度很好"]
+    # a space beside latin letters or digits is no sentence break
+    assert split_clauses("iphone 6 很好用") == ["iphone6很好用"]
+    assert split_clauses("买了 2 袋") == ["买了2袋"]
+    # the review's words are those of the whole text: only its clauses change
+    doc = prepare("好吃好吃，很新鲜 支持小脆象")
+    assert [c.norm for c in doc.clauses] == ["好吃好吃", "很新鲜", "支持小脆象"]
+    assert [w for w in doc.words if w.strip()] == [w for w in segment(doc.norm) if w.strip()]
+
+
 def test_negation_scope_marks_following_words_until_punctuation() -> None:
     assert mark_negation(["不", "新鲜", ",", "好吃"]) == ["不", "NOT_新鲜", ",", "好吃"]
     assert mark_negation(["客服", "不", "处理"]) == ["客服", "不", "NOT_处理"]

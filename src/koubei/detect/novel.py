@@ -43,7 +43,7 @@ from koubei.detect.hits import severity
 from koubei.detect.quotes import mask_personal, shown_quote
 from koubei.resources import corpora_path
 from koubei.schema import ISSUE_COLUMNS, TOPIC_PREFIX, complaint_flags, countable, topic_ids
-from koubei.text.clauses import split_word_clauses
+from koubei.text.clauses import clause_words
 from koubei.text.normalize import MAX_REVIEW_CHARS, normalize
 from koubei.text.segment import Segmenter, default_segmenter, load_stopwords
 
@@ -102,7 +102,7 @@ def load_generic_words(path: str | None = None) -> frozenset[str]:
 class ClauseBook:
     """The uncovered complaint clauses of review texts, each text read once.
 
-    A clause (:func:`koubei.text.clauses.split_word_clauses`) is *uncovered*
+    A clause (:func:`koubei.text.clauses.clause_words`) is *uncovered*
     when it holds no cue word of any topic of ``cues`` (the taxonomy the
     reviews were scored with), no personal data (``电话138...``: contact
     details, not a complaint) and a content word that is neither a stopword
@@ -145,9 +145,8 @@ class ClauseBook:
         per_text: list[list[tuple[str, list[str]]]] = []
         for text in new:
             norm = normalize((text or "")[:MAX_REVIEW_CHARS])
-            words = self.segmenter.cut(norm) if norm else []
             found: list[tuple[str, list[str]]] = []
-            for clause in split_word_clauses(words):
+            for clause in clause_words(norm, self.segmenter):
                 content = [w for w in clause if len(w) >= 2 and w not in self.stop
                            and w not in self.generic and _WORD.search(w)]
                 joined = "".join(clause)

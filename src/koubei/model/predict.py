@@ -358,9 +358,8 @@ def drop_borrowed(c: Components, topic_sets: list[list[int]], texts: list[str],
     its accuracy): 环境还行 came out as environment and freshness. A detected topic
     is dropped when no clause of the review, read alone, gives it
     :data:`BORROWED_BELOW`, the review holds none of its cues, and another detected
-    topic has a clause at least :data:`PLAIN_AT` sure; taste too (送餐速度还行 came out as
-    taste and delivery): a taste direction the review names adds it back
-    (:func:`taste_by_cues`). ``clause_max``: as for :func:`taste_by_cues`;
+    topic has a clause at least :data:`PLAIN_AT` sure. Taste too: a taste direction the
+    review names adds it back (:func:`taste_by_cues`). ``clause_max``: as for :func:`taste_by_cues`;
     ``cued``: which reviews hold a cue of which topic (``cues.counts(texts) > 0``), when the
     caller has it.
 

@@ -65,10 +65,16 @@ def split_word_clauses(words: Sequence[str]) -> list[list[str]]:
     return out
 
 
+def clause_words(text: str, segmenter: Segmenter | None = None) -> list[list[str]]:
+    """The words of each clause of one normalized text, in order: its :func:`sentences`,
+    each segmented and split by :func:`split_word_clauses`."""
+    seg = segmenter or default_segmenter()
+    return [cw for part in sentences(text) for cw in split_word_clauses(seg.cut(part))] if text else []
+
+
 def split_clauses(text: str, segmenter: Segmenter | None = None) -> list[str]:
-    """Clauses of one normalized text, in order (segments it, then :func:`split_word_clauses`)."""
-    words = (segmenter or default_segmenter()).cut(text) if text else []
-    return ["".join(c) for c in split_word_clauses(words)]
+    """Clauses of one normalized text, in order (:func:`clause_words`, joined)."""
+    return ["".join(c) for c in clause_words(text, segmenter)]
 
 
 def mark_negation(words: list[str], *, window: int = 3) -> list[str]:
