@@ -24,6 +24,7 @@ MODIFIERS = frozenset(("很", "太", "非常", "特别", "超", "超级", "有�
 #: words that link the cue to what it is compared with; they count as no content word
 LINKS = frozenset("和跟与比像")
 _PUNCT = re.compile(r"^[\W_]+$")
+_FUNCTION_WORDS = PARTICLES | MODIFIERS
 #: content words after the cue (degree adverbs, negators and links not counted)
 MAX_AFTER = 2
 MAX_CHARS = 10
@@ -89,7 +90,7 @@ def _after(words: Sequence[str]) -> list[str]:
             if prev in MODIFIERS:  # the judgement is said
                 after.append(w)
                 nxt = words[n + 1] if n + 1 < len(words) else ""
-                if len(w) == len(nxt) == 1 and not _PUNCT.match(nxt) and nxt not in PARTICLES | MODIFIERS:
+                if len(w) == len(nxt) == 1 and not _PUNCT.match(nxt) and nxt not in _FUNCTION_WORDS:
                     after.append(nxt)
                 break
         after.append(w)

@@ -65,11 +65,17 @@ def split_word_clauses(words: Sequence[str]) -> list[list[str]]:
     return out
 
 
-def clause_words(text: str, segmenter: Segmenter | None = None) -> list[list[str]]:
-    """The words of each clause of one normalized text, in order: its :func:`sentences`,
-    each segmented and split by :func:`split_word_clauses`."""
+def sentence_words(text: str, segmenter: Segmenter | None = None) -> list[list[str]]:
+    """The words of each of one normalized text's :func:`sentences`, in order (none for "");
+    joined, they are the text's words: the segmenter cuts each side of a space on its own anyway."""
     seg = segmenter or default_segmenter()
-    return [cw for part in sentences(text) for cw in split_word_clauses(seg.cut(part))] if text else []
+    return [seg.cut(part) for part in sentences(text)] if text else []
+
+
+def clause_words(text: str, segmenter: Segmenter | None = None) -> list[list[str]]:
+    """The words of each clause of one normalized text, in order: its :func:`sentence_words`,
+    each split by :func:`split_word_clauses`."""
+    return [cw for part in sentence_words(text, segmenter) for cw in split_word_clauses(part)]
 
 
 def split_clauses(text: str, segmenter: Segmenter | None = None) -> list[str]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from koubei.text.clauses import mark_negation, sentences, split_word_clauses, unmark_negation
+from koubei.text.clauses import mark_negation, sentence_words, split_word_clauses, unmark_negation
 from koubei.text.normalize import MAX_REVIEW_CHARS, normalize
-from koubei.text.segment import Segmenter, default_segmenter
+from koubei.text.segment import Segmenter
 
 
 @dataclass
@@ -32,11 +32,9 @@ class Doc:
 def prepare(text: str, segmenter: Segmenter | None = None) -> Doc:
     """Normalize, segment and clause-split one raw review text (its first
     :data:`~koubei.text.normalize.MAX_REVIEW_CHARS` characters)."""
-    seg = segmenter or default_segmenter()
     norm = normalize((text or "")[:MAX_REVIEW_CHARS])
-    # a space between Chinese characters ends a sentence (质量没得说 快递小哥很给力); the
-    # segmenter drops it and cuts each side on its own anyway, so cutting the parts is the same
-    parts = [seg.cut(part) for part in sentences(norm)] if norm else []
+    # a space between Chinese characters ends a sentence (质量没得说 快递小哥很给力)
+    parts = sentence_words(norm, segmenter)
     raw_words = [w for part in parts for w in part]
     clauses = [Doc(norm="".join(cw), words=mark_negation(cw))
                for part in parts for cw in split_word_clauses(part)]
