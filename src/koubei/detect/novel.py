@@ -39,6 +39,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from koubei.aggregate.stats import bh_qvalues
 from koubei.aggregate.windows import window_label, window_range, window_start
+from koubei.classify.linear import used_columns
 from koubei.detect.hits import severity
 from koubei.detect.quotes import mask_personal, shown_quote
 from koubei.resources import corpora_path
@@ -303,7 +304,7 @@ class NovelClusterer(BaseEstimator):
             return np.zeros((0, 0))
         X = self._features(texts, raw, tokens)
         if sparse.issparse(X):  # the model's vocabulary has 240k columns, a window's texts use a few
-            X = X[:, np.unique(X.tocsr().indices)]  # thousand: the SVD's cost grows with the columns
+            X = X[:, used_columns(X)]  # thousand: the SVD's cost grows with the columns
         k = min(self.n_components, X.shape[1] - 1, X.shape[0] - 1,
                 max(2, X.shape[0] // self.rows_per_component))
         if k >= 2:
@@ -470,7 +471,7 @@ def novel_issues(candidates: pd.DataFrame, windows: pd.Series, totals: pd.Series
     book = book or clause_book(model)
     codes, uniq = pd.factorize(cand["text"].astype(str), sort=False)
     incidence = _incidence(book.read(list(uniq)), len(book.texts))  # distinct texts x clauses
-    used = np.unique(incidence.indices)
+    used = used_columns(incidence)
     if len(used) == 0:
         return _empty()
     cl = book.clustered(clusterer or clause_clusterer(book.segmenter), used)

@@ -142,7 +142,8 @@ def worker_model(model_ref: str | None) -> ReviewModel:
 
 def _warm(model_ref: str | None) -> str:
     model = worker_model(model_ref)
-    model.predict(["好吃"])  # loads jieba's dictionary once, before the first partition
+    model.warm()  # both segmenters' dictionaries (rjieba never loads jieba's on 好吃 alone)
+    model.predict(["好吃"])  # and the rest a first prediction builds, before the first partition
     return str(model.path)
 
 

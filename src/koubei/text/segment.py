@@ -184,10 +184,14 @@ class Segmenter:
             self._fast = fast
         return self._fast
 
-    def _cut_uncached(self, text: str) -> tuple[str, ...]:
-        if self._engine is None:  # resolved once, on first use (not per text)
+    def _resolved_engine(self) -> str:
+        """The engine :meth:`cut` uses, resolved once, on first use (not per text)."""
+        if self._engine is None:
             self._engine = resolve_engine(self.engine)
-        if self._engine == "jieba":
+        return self._engine
+
+    def _cut_uncached(self, text: str) -> tuple[str, ...]:
+        if self._resolved_engine() == "jieba":
             words = self._tokenizer().lcut(text, HMM=self.hmm)
         else:
             words = self._cut_blocks(text)
@@ -235,10 +239,8 @@ class Segmenter:
         A scoring worker calls it as it starts, so that the load (about 0.7 s of CPU) overlaps the
         parent's reading of the first chunk instead of delaying the first batch.
         """
-        if self._engine is None:
-            self._engine = resolve_engine(self.engine)
         self._tokenizer()
-        if self._engine == "rjieba":
+        if self._resolved_engine() == "rjieba":
             self._rust()
 
     def cut(self, text: str) -> list[str]:

@@ -105,8 +105,7 @@ def oof_band(folds: list[Fold], docs: list[Doc], records: list[GoldRecord]) -> t
     if not rows:
         return None
     p = np.zeros(len(docs))
-    for fold in folds:
-        X = fold.comps.embedder.transform([docs[i] for i in fold.test])
-        p[fold.test] = fold.comps.sentiment.proba_pos(X)
+    for fold in folds:  # the fold's encoding holds its test reviews' embedding already
+        p[fold.test] = fold.comps.sentiment.proba_pos(fold.encoding.X)
     tuner = SentimentClassifier()
     return tuner.tune_band(p[rows], np.array([records[i].sentiment for i in rows]))
