@@ -96,6 +96,20 @@ def test_a_lexicon_without_contrast_words_still_loads(lex) -> None:  # type: ign
         lexicon_from_dict({**raw, "contrast": "就是"})
 
 
+def test_verdicts_are_whole_words_with_or_without_a_negation_mark(lex) -> None:  # type: ignore[no-untyped-def]
+    assert lex.is_verdict("还行") and lex.is_verdict("不错") and lex.is_verdict("NOT_问题")
+    assert not lex.is_verdict("味道") and not lex.is_verdict("还行吧") and not lex.is_verdict("送餐速度")
+
+
+def test_a_lexicon_without_verdicts_still_loads(lex) -> None:  # type: ignore[no-untyped-def]
+    raw = lex.to_dict()
+    del raw["verdicts"]  # bundles trained with lexicon 1.4 or earlier
+    old = lexicon_from_dict(raw)
+    assert old.verdicts == () and not old.is_verdict("还行")
+    with pytest.raises(TaxonomyError, match="'verdicts'"):
+        lexicon_from_dict({**raw, "verdicts": ["还行", ""]})
+
+
 def test_mild_praise_beside_a_complaint_is_not_one_sided(lex) -> None:  # type: ignore[no-untyped-def]
     ev = lex.evidence(normalize("味道还可以，就是太咸了"))
     assert ev.praise and ev.complaint and not ev.positive

@@ -448,8 +448,8 @@ def test_a_named_taste_direction_adds_the_taste_topic_the_detector_missed(defaul
     [added] = taste_by_cues(c, [[]], [text], _taste_logits(default_model, 1, 0.1))
     assert added == [taste]
     # a review the detector is sure is about something else keeps its topics, unless the cue
-    # is too long to mean anything but taste (淡而无味, 油的要命)
-    sure = max(len(cue) for _, cue, _ in c.taste.matches(text)) >= TASTE_CUE_SURE
+    # is too long to mean anything but taste (淡而无味, 油的要命) or picked by name (馊味, 哈喇味)
+    sure = any(len(cue) >= TASTE_CUE_SURE or c.taste.rules.picks(d, cue) for d, cue, _ in c.taste.matches(text))
     assert taste_by_cues(c, [[]], [text], _taste_logits(default_model, 1, 0.005)) == ([[taste]] if sure else [[]])
     # already detected: not added twice, other topics kept in order
     assert taste_by_cues(c, [[0, taste]], [text], _taste_logits(default_model, 1, 0.9)) == [[0, taste]]
@@ -673,6 +673,84 @@ def test_a_topic_the_denied_word_itself_names_is_kept(default_model, text: str) 
     # without a lexicon nothing is dropped
     no_lex = dataclasses.replace(c, lexicon=None)
     assert drop_negator_borne(no_lex, sets, no_lex.encode(enc.docs), tp) == sets
+
+
+def _with_shipped_lexicon(c):  # type: ignore[no-untyped-def]
+    """The components with the working tree's polarity lexicon (the one the next retrain ships)."""
+    from koubei.classify.lexicon import load_lexicon
+
+    return dataclasses.replace(c, lexicon=load_lexicon())
+
+
+@pytest.mark.parametrize("text, kept, dropped", [
+    ("送餐速度还行", "delivery_logistics", "taste"),  # 还行 is read as taste: most 还行 judge the food
+    ("包装还行，没什么问题", "packaging", "function_performance"),  # a verdict-only clause names nothing
+    ("服务一般般吧", "service_attitude", "taste"),  # 一般般, a taste cue, is the verdict on the service
+])
+def test_a_topic_only_a_verdict_carried_is_dropped(default_model, text: str, kept: str, dropped: str) -> None:
+    from koubei.model.predict import drop_verdict_borne
+
+    c = _with_shipped_lexicon(default_model.components)
+    ids = c.taxonomy.topic_ids
+    enc = c.encode(prepare_many([text], default_model.segmenter))
+    tp = enc.topic_pass()
+    both = sorted([ids.index(kept), ids.index(dropped)])
+    assert (tp.proba[0, both] >= c.topics.thresholds_[both]).all()  # the detector said both
+    assert drop_verdict_borne(c, [both], enc, tp) == [[ids.index(kept)]]
+    # without a lexicon, or with one from before verdicts (1.4), nothing is dropped
+    for lex in (None, dataclasses.replace(c.lexicon, verdicts=())):
+        plain = dataclasses.replace(c, lexicon=lex)
+        assert drop_verdict_borne(plain, [both], plain.encode(enc.docs), tp) == [both]
+
+
+@pytest.mark.parametrize("text", ["送餐速度还行，味道还行", "服务不错，菜也不错"])
+def test_a_topic_its_clause_names_beside_the_verdict_is_kept(default_model, text: str) -> None:
+    from koubei.model.predict import drop_verdict_borne
+
+    c = _with_shipped_lexicon(default_model.components)
+    enc = c.encode(prepare_many([text], default_model.segmenter))
+    tp = enc.topic_pass()
+    sets = [[int(j) for j in np.flatnonzero(tp.proba[0] >= c.topics.thresholds_)]]
+    assert len(sets[0]) >= 2
+    assert drop_verdict_borne(c, sets, enc, tp) == sets
+
+
+@pytest.mark.parametrize("clauses, topics, label, want", [
+    (1, {"taste": "neg"}, "pos", "neg"),  # 甜得发腻: the sentiment model misread a short complaint
+    (1, {"taste": "neg", "freshness_quality": "neg"}, "neu", "neg"),
+    (2, {"taste": "neg"}, "pos", "pos"),  # a longer review keeps what its sentiment weighs
+    (1, {"taste": "neg", "packaging": "pos"}, "pos", "pos"),
+    (1, {}, "pos", "pos"),
+    (1, {"taste": "pos"}, "neg", "neg"),  # only towards a complaint
+])
+def test_a_one_clause_complaint_is_negative(clauses: int, topics: dict[str, str], label: str, want: str) -> None:
+    from koubei.model.predict import one_clause_sentiment
+
+    assert one_clause_sentiment(label, clauses, topics) == want
+
+
+def test_a_food_only_off_flavour_adds_taste_beside_freshness(default_model) -> None:
+    """哈喇味 (rancid) is picked by name in the taxonomy: taste, however sure the detector is
+    that the review is about freshness (it gives taste 0.001 here)."""
+    from koubei.model.predict import TASTE_CUE_FLOOR, TASTE_CUE_SURE, taste_by_cues
+
+    c = default_model.components
+    text = "瓜子有股哈喇味，应该是陈货"
+    enc = c.encode(prepare_many([text], default_model.segmenter))
+    taste = c.taxonomy.topic_ids.index("taste")
+    assert 1 / (1 + np.exp(-enc.topic_pass().clause_max[0, taste])) < TASTE_CUE_FLOOR
+    assert len("哈喇味") < TASTE_CUE_SURE
+    assert taste_by_cues(c, [[]], [text], enc.topic_pass().clause_max) == [[taste]]
+    p = default_model.predict([text])[0]
+    assert p.topics.get("taste") == "neg" and "off_flavor" in p.taste_detail
+    # a short cue the direction does not pick stays under the floor (洗完头发很油)
+    assert "taste" not in default_model.predict(["洗完头发很油"])[0].topics
+
+
+@pytest.mark.parametrize("text", ["甜得发腻", "少发了一包"])
+def test_a_short_complaint_comes_out_negative(default_model, text: str) -> None:
+    [p] = default_model.predict([text])
+    assert p.topics and set(p.topics.values()) == {"neg"} and p.sentiment == "neg"
 
 
 def test_without_negation_takes_off_negators_and_marks() -> None:

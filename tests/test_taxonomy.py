@@ -160,7 +160,7 @@ def test_default_taxonomy_declares_what_older_taxonomies_got_from_the_code() -> 
     from koubei.classify.taste import taste_rules
 
     tax = load_taxonomy()
-    assert tax.declares_taste_rules and tax.version == "1.8"
+    assert tax.declares_taste_rules and tax.version == "1.9"
     stripped = dataclasses.replace(tax, taste_directions=tuple(
         dataclasses.replace(d, decides_polarity=(), detects_topic=()) for d in tax.taste_directions))
     assert not stripped.declares_taste_rules
@@ -175,11 +175,16 @@ def test_default_taxonomy_declares_what_older_taxonomies_got_from_the_code() -> 
     # 1.8: too much sugar, chili or oil put in decides too (糖放太多 is no praise, 很辣 and 油 often are)
     put_in = {(d, c) for d, w in (("too_sweet", "糖"), ("too_spicy", "辣椒"), ("too_oily", "油"))
               for c in (f"{w}太多", f"{w}放太多", f"{w}放多", f"{w}放得太多", f"放太多{w}")} | {("too_sweet", "放多了糖")}
-    assert rules.decisive - legacy.decisive == cloying | put_in
+    # 1.9: spoilt or rancid food decides (有哈喇味 is never praise)
+    spoilt = {("off_flavor", c) for c in ("馊", "馊味", "哈喇", "哈喇味", "油哈")}
+    assert rules.decisive - legacy.decisive == cloying | put_in | spoilt
     assert {d for d, _ in rules.decisive} == {"too_bland", "too_salty", "too_heavy", "not_spicy_enough",
-                                              "too_sweet", "too_spicy", "too_oily"}
+                                              "too_sweet", "too_spicy", "too_oily", "off_flavor"}
     assert not rules.decides("too_spicy", "很辣") and not rules.decides("too_oily", "油腻")
     assert not rules.decides("too_sweet", "很甜") and not rules.decides("too_sweet", "好甜")
     assert rules.decides("too_bland", "甜度不够") and not rules.decides("too_bland", "不甜")
     assert rules.detects("off_flavor", "哈喇味") and not rules.detects("off_flavor", "异味")
     assert rules.detects("too_oily", "油的要命") and not rules.detects("bad_general", "难吃")
+    # off flavour's food-only cues are picked by name; a whole direction's cues are not
+    assert legacy.picked == rules.picked == {("off_flavor", c) for c in ("馊", "馊味", "哈喇", "哈喇味", "油哈")}
+    assert rules.picks("off_flavor", "哈喇味") and not rules.picks("too_salty", "咸")

@@ -128,10 +128,12 @@ class PolarityLexicon:
     better_than_before: tuple[str, ...]
     mask: tuple[str, ...]
     contrast: tuple[str, ...] = ()
+    verdicts: tuple[str, ...] = ()
     _res: dict[str, re.Pattern[str]] = field(init=False, repr=False, compare=False)
     _any: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _joinable: bool = field(init=False, repr=False, compare=False)
     _memo: dict[str, Evidence] = field(init=False, repr=False, compare=False)
+    _verdicts: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         neg, fill = _alt(self.negators), _alt(self.fillers)
@@ -167,6 +169,7 @@ class PolarityLexicon:
         self._joinable = all(p == _NEVER or scans_alike(p, _GAP) for p in parts)
         self._res = {k: with_first_chars(p) for k, p in self._res.items()}  # the same matches, sooner
         self._memo = {}
+        self._verdicts = frozenset(self.verdicts)
 
     def __getstate__(self) -> dict[str, Any]:  # a worker process gets no copy of the memo
         return {**self.__dict__, "_memo": {}}
@@ -247,6 +250,11 @@ class PolarityLexicon:
         """Whether ``text`` denies a complaint word (没有超时, 一点没洒: the ``denied`` praise)."""
         return self._res["denied"].search(self._res["mask"].sub(_GAP, text)) is not None
 
+    def is_verdict(self, word: str) -> bool:
+        """Whether a segmented ``word`` (``NOT_`` mark or not) is a verdict: a judgement that
+        names no subject (还行, 不错, 没问题, 差劲)."""
+        return word.removeprefix("NOT_") in self._verdicts
+
     def evidence_of(self, clauses: list[str]) -> Evidence:
         """The evidence of several clauses, each read on its own (no pattern spans two)."""
         parts = [e for e in map(self.evidence, clauses) if e is not NO_EVIDENCE]
@@ -288,6 +296,7 @@ def _union(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
 
 _LISTS = ("negators", "fillers", "complaints", "weak_complaints", "degree", "praise", "past",
           "worse_than_before", "better_than_before", "mask")
+_OPTIONAL = ("contrast", "verdicts")
 
 
 def lexicon_from_dict(raw: Any, *, source: str = "<memory>") -> PolarityLexicon:
@@ -304,10 +313,11 @@ def lexicon_from_dict(raw: Any, *, source: str = "<memory>") -> PolarityLexicon:
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise TaxonomyError(f"{source}: '{key}' must be a list of non-empty strings")
         lists[key] = tuple(value)
-    contrast = raw.get("contrast", [])  # optional: lexicons before 1.2 have none
-    if not isinstance(contrast, list) or not all(isinstance(v, str) and v for v in contrast):
-        raise TaxonomyError(f"{source}: 'contrast' must be a list of non-empty strings")
-    lists["contrast"] = tuple(contrast)
+    for key in _OPTIONAL:  # lexicons before 1.2 have no contrast, before 1.5 no verdicts
+        value = raw.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise TaxonomyError(f"{source}: '{key}' must be a list of non-empty strings")
+        lists[key] = tuple(value)
     try:
         return PolarityLexicon(name=str(raw.get("name", "")), version=str(raw.get("version", "")),
                                **lists)

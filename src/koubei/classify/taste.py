@@ -24,10 +24,10 @@ _NEGATED_RE = re.compile(r"(?:不|没|无|未)(?:是|太|很|怎么|那么|这�
 _NOT_NEGATORS = re.compile("特别|个别|区别|分别|差不|无论|毫无|并非|不久")
 
 
-# Neither X nor Y, then "just right", is praise of a balance (不辣不咸刚刚好, 不油不腻正合适):
-# masked like the taxonomy's taste_exclude, whatever the taxonomy. Without the "just right"
-# it is as often a complaint (苹果不酸不甜没味道: too bland).
-_BALANCED_RE = re.compile(r"不(?:太|很|会)?[咸淡辣甜油腻酸苦]不(?:太|很|会)?[咸淡辣甜油腻酸苦]"
+# Neither X nor Y, or X and Y, then "just right", is praise of a balance (不辣不咸刚刚好,
+# 不油不腻正合适, 咸淡刚好): masked like the taxonomy's taste_exclude, whatever the taxonomy.
+# Without the "just right" it is as often a complaint (苹果不酸不甜没味道: too bland).
+_BALANCED_RE = re.compile(r"(?:不(?:太|很|会)?)?[咸淡辣甜油腻酸苦](?:不(?:太|很|会)?)?[咸淡辣甜油腻酸苦]"
                           r"(?=[，,、 ]?(?:都)?(?:刚刚好|刚好|正好|适中|适宜|合适|正合适|恰到好处|恰好))")
 
 # A denial right after the cue: 一点异味都没有, 怪味也没, 辣味一点没有.
@@ -63,12 +63,19 @@ class TasteRules:
     #: (direction, cue) pairs whose non-negated match adds the taste topic
     #: (``koubei.model.predict.taste_by_cues``)
     detecting: frozenset[tuple[str, str]]
+    #: the detecting pairs a taxonomy picked cue by cue (off flavour's 馊, 哈喇味: only food
+    #: has them), not a whole direction's cues: specific enough to add taste however little
+    #: the detector read it (``koubei.model.predict.taste_by_cues``)
+    picked: frozenset[tuple[str, str]] = frozenset()
 
     def decides(self, direction: str, cue: str) -> bool:
         return (direction, cue) in self.decisive
 
     def detects(self, direction: str, cue: str) -> bool:
         return (direction, cue) in self.detecting
+
+    def picks(self, direction: str, cue: str) -> bool:
+        return (direction, cue) in self.picked
 
 
 #: The rules taxonomies before 1.3 got from the code, keyed on the default direction
@@ -88,11 +95,15 @@ def taste_rules(taxonomy: Taxonomy) -> TasteRules:
     dirs = taxonomy.taste_directions
     if taxonomy.declares_taste_rules:
         return TasteRules(frozenset((d.id, cue) for d in dirs for cue in d.decides_polarity),
-                          frozenset((d.id, cue) for d in dirs for cue in d.detects_topic))
+                          frozenset((d.id, cue) for d in dirs for cue in d.detects_topic),
+                          frozenset((d.id, cue) for d in dirs if set(d.detects_topic) < set(d.cues)
+                                    for cue in d.detects_topic))
     return TasteRules(frozenset((d.id, cue) for d in dirs if d.id in LEGACY_DECISIVE for cue in d.cues),
                       frozenset(
         (d.id, cue) for d in dirs for cue in d.cues
-        if d.id in LEGACY_DETECTING_DIRECTIONS or cue in LEGACY_DETECTING_CUES))
+        if d.id in LEGACY_DETECTING_DIRECTIONS or cue in LEGACY_DETECTING_CUES),
+                      frozenset((d.id, cue) for d in dirs for cue in d.cues
+                                if d.id not in LEGACY_DETECTING_DIRECTIONS and cue in LEGACY_DETECTING_CUES))
 
 
 class TasteDirector:

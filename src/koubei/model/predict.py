@@ -273,6 +273,7 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
             tp[c.taxonomy.topics[j].id] = pol[k]
             k += 1
         label = str(labels[i]) if evidence is None else settled_sentiment(str(labels[i]), evidence[i], tp)
+        label = one_clause_sentiment(label, len(spans[i]), tp)
         pred = Prediction(sentiment=label,
                           sentiment_score=round(float(p_pos[i]), 4), topics=tp)
         _describe(c, pred, tset, ctx[i], clauses[spans[i].start:spans[i].stop], spans[i].start)
@@ -295,13 +296,14 @@ def refine_topics(c: Components, topic_sets: list[list[int]], enc: Encoding, tp:
     """The thresholded topic sets of the reviews of ``enc`` (``tp``: their topic pass), with the
     rules that read clauses and words applied in order: :func:`drop_borrowed`,
     :func:`added_by_words`, :func:`taste_by_cues`, :func:`drop_negator_borne`,
-    :func:`yield_by_context`."""
+    :func:`yield_by_context`, :func:`drop_verdict_borne`."""
     texts = enc.texts
     topic_sets = drop_borrowed(c, topic_sets, texts, tp.clause_max, enc.review_cues > 0)
     topic_sets = added_by_words(c, topic_sets, texts)
     topic_sets = taste_by_cues(c, topic_sets, texts, tp.clause_max)
     topic_sets = drop_negator_borne(c, topic_sets, enc, tp)
-    return yield_by_context(c, topic_sets, enc.clause_texts, enc.owner, enc.cued)
+    topic_sets = yield_by_context(c, topic_sets, enc.clause_texts, enc.owner, enc.cued)
+    return drop_verdict_borne(c, topic_sets, enc, tp)
 
 
 def drop_negator_borne(c: Components, topic_sets: list[list[int]], enc: Encoding, tp: TopicPass
@@ -339,6 +341,55 @@ def drop_negator_borne(c: Components, topic_sets: list[list[int]], enc: Encoding
                     or cued[i, j]]
         out.append(tset)
     return out
+
+
+def drop_verdict_borne(c: Components, topic_sets: list[list[int]], enc: Encoding, tp: TopicPass
+                       ) -> list[list[int]]:
+    """Drop the topics that only a verdict word carried.
+
+    A verdict judges without naming what (还行, 不错, 没问题: the lexicon's ``verdicts``),
+    and the detector learns it as a word of the topic it most often judges: 送餐速度还行
+    came out as taste beside delivery, 包装还行，没什么问题 as function beside packaging.
+    In a review of several topics, one of them at least :data:`PLAIN_AT` sure in some
+    clause, a topic is dropped when every clause saying it (giving it :data:`BORROWED_BELOW`
+    or more, or holding one of its cues: 一般般 is a taste cue) holds a verdict and, read
+    again without its verdicts, gives it less and either is
+    left with no word (没什么问题) or gives another of the review's topics
+    :data:`PLAIN_AT` or more (送餐速度: it speaks of that one). A model without a lexicon,
+    or whose lexicon has no verdicts (before 1.5), is left as it is.
+
+    What it changes in 5-fold CV on the gold labels: CHANGELOG.md (issue 20).
+    """
+    lex = c.lexicon
+    if lex is None or not lex.verdicts:
+        return topic_sets
+    said = (sigmoid(tp.clause_logit) >= BORROWED_BELOW) | enc.cued
+    sure = sigmoid(tp.clause_max) >= PLAIN_AT
+    spans = clause_spans(enc.owner, len(enc.docs))
+    jobs: list[tuple[int, int, list[int]]] = []  # review, topic, the clauses saying it
+    for i, tset in enumerate(topic_sets):
+        if len(tset) < 2 or not sure[i, tset].any():
+            continue
+        for j in tset:
+            rows = [r for r in spans[i] if said[r, j]]
+            if rows and all(any(map(lex.is_verdict, enc.clauses[r].words)) for r in rows):
+                jobs.append((i, j, rows))
+    if not jobs:
+        return topic_sets
+    bare = {r: [w for w in enc.clauses[r].words if not lex.is_verdict(w)]
+            for _, _, rows in jobs for r in rows}
+    order = list(bare)
+    again = sigmoid(c.encode([Doc(norm="".join(w.removeprefix("NOT_") for w in bare[r]), words=bare[r])
+                              for r in order]).topic_pass().clause_logit)
+    read_again = dict(zip(order, again))
+    drop = set()
+    for i, j, rows in jobs:
+        others = [k for k in topic_sets[i] if k != j]
+        if all(read_again[r][j] < BORROWED_BELOW
+               and (not any(ch.isalnum() for w in bare[r] for ch in w)
+                    or (read_again[r][others] >= PLAIN_AT).any()) for r in rows):
+            drop.add((i, j))
+    return [[j for j in tset if (i, j) not in drop] for i, tset in enumerate(topic_sets)]
 
 
 def _negator_borne(p: np.ndarray, again: list[np.ndarray | None], j: int) -> bool:
@@ -402,7 +453,8 @@ def taste_by_cues(c: Components, topic_sets: list[list[int]], texts: list[str],
     adds the taxonomy's taste topic, unless the
     detector's best clause (``clause_max``: first-stage logits, reviews × topics)
     gives taste less than :data:`TASTE_CUE_FLOOR` and the cue is shorter than
-    :data:`TASTE_CUE_SURE` characters. A taxonomy without a taste topic, or whose
+    :data:`TASTE_CUE_SURE` characters and was not picked by name (a direction's
+    ``detects_topic`` list: 有哈喇味 is taste however sure the detector is of freshness). A taxonomy without a taste topic, or whose
     directions detect nothing, is left as it is.
 
     What it changes in 5-fold CV on the gold labels (``scripts/evaluate.py``):
@@ -421,10 +473,12 @@ def taste_by_cues(c: Components, topic_sets: list[list[int]], texts: list[str],
 
 
 def _names_taste(c: Components, text: str, shortest: int = 1) -> bool:
-    """Whether ``text`` says a taste direction cue of at least ``shortest`` characters that
-    the taxonomy's ``detects_topic`` names (米饭有馊味, 糖放太多; not 房间有异味)."""
+    """Whether ``text`` says a taste direction cue that the taxonomy's ``detects_topic`` names
+    (米饭有馊味, 糖放太多; not 房间有异味), of at least ``shortest`` characters unless
+    the taxonomy picked it by name (有哈喇味: ``TasteRules.picked``)."""
     rules = c.taste.rules
-    return any(len(cue) >= shortest and rules.detects(d, cue) for d, cue, _ in c.taste.matches(text))
+    return any(rules.detects(d, cue) and (len(cue) >= shortest or rules.picks(d, cue))
+               for d, cue, _ in c.taste.matches(text))
 
 
 def yield_by_context(c: Components, topic_sets: list[list[int]], clause_texts: list[str],
@@ -519,6 +573,20 @@ def settled_sentiment(label: str, evidence: Evidence, topics: dict[str, str]) ->
     if label == "pos" or any(p != "pos" for p in topics.values()) or not evidence.positive:
         return label
     return "pos"
+
+
+def one_clause_sentiment(label: str, clauses: int, topics: dict[str, str]) -> str:
+    """The sentiment of a review of one clause (``clauses``: how many it has) whose every topic
+    is a complaint: ``neg``. The sentiment model reads the whole review's words, and a short
+    complaint in words it rarely saw (甜得发腻, 少发了一包, 有哈喇味) came out positive,
+    where the polarity head, reading the same clause for its topic, said negative. In a
+    longer review the topics may leave out what the sentiment weighs, so it keeps its own.
+
+    What it changes in 5-fold CV on the gold labels: CHANGELOG.md (issue 20).
+    """
+    if clauses == 1 and topics and label != "neg" and all(p == "neg" for p in topics.values()):
+        return "neg"
+    return label
 
 
 def decisive_taste_cues(c: Components, pol: list[str], ctx: list[list[list[int]]],
