@@ -118,9 +118,14 @@ def half(review_id: str) -> int:
 
 
 def without(tax: Taxonomy, topic: str) -> Taxonomy:
-    """The taxonomy minus one topic."""
+    """The taxonomy minus one topic (and the other topics' ``yields_to`` entries naming it)."""
     raw = tax.to_dict()
     raw["topics"] = [t for t in raw["topics"] if t["id"] != topic]
+    for t in raw["topics"]:
+        if topic in (t.get("yields_to") or {}):
+            t["yields_to"] = {o: w for o, w in t["yields_to"].items() if o != topic}
+            if not t["yields_to"]:
+                del t["yields_to"]
     return taxonomy_from_dict(raw, source=f"{tax.source} minus {topic}")
 
 
