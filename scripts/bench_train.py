@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -57,6 +56,7 @@ from koubei.taxonomy import Taxonomy
 from koubei.train.fit import train_bundle
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_score import _machine  # noqa: E402
 from learning_curve import split_gold, text_key  # noqa: E402
 
 T0 = time.time()
@@ -243,7 +243,7 @@ def main() -> int:
     result: dict[str, Any] = {
         "command": "python scripts/bench_train.py " + " ".join(sys.argv[1:]),
         "date": time.strftime("%Y-%m-%d"),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "machine": _machine(),  # the CPU too: one 2-core machine may take twice another's time
         # other jobs on the machine slow every timing: say how loaded it was
         "load_average_1min_before": round(os.getloadavg()[0], 2),
     }

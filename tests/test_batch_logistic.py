@@ -79,3 +79,13 @@ def test_the_detector_fitted_batched_reads_like_the_liblinear_one(snacks) -> Non
     P = [d.predict_proba(enc.features, enc.clause_features, enc.owner) for d in dets]
     assert np.abs(P[0] - P[1]).max() < 0.02
     assert ((P[0] >= 0.6) == (P[1] >= 0.6)).mean() > 0.995
+
+
+def test_a_topic_solves_the_same_alone_or_beside_others(snacks) -> None:  # type: ignore[no-untyped-def]
+    """Topics leave the conjugate-gradient arrays as they converge: no topic's solve reads another's."""
+    X, Y, n_dense, _ = snacks
+    fit = np.flatnonzero(Y.sum(axis=0) >= 3)
+    W, b = fit_logistic_columns(X, Y[:, fit], C=64.0, class_weight="balanced", n_dense=n_dense)
+    for k, j in enumerate(fit):
+        w1, b1 = fit_logistic_columns(X, Y[:, [j]], C=64.0, class_weight="balanced", n_dense=n_dense)
+        assert np.allclose(X @ w1[0] + b1[0], X @ W[k] + b[k], atol=1e-6)

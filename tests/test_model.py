@@ -449,7 +449,8 @@ def test_a_named_taste_direction_adds_the_taste_topic_the_detector_missed(defaul
     assert added == [taste]
     # a review the detector is sure is about something else keeps its topics, unless the cue
     # is too long to mean anything but taste (淡而无味, 油的要命) or picked by name (馊味, 哈喇味)
-    sure = any(len(cue) >= TASTE_CUE_SURE or c.taste.rules.picks(d, cue) for d, cue, _ in c.taste.matches(text))
+    sure = any(len(cue) >= TASTE_CUE_SURE or c.taste.rules.picks(d, cue)
+               for d, cue, _ in c.taste.matches(text))
     assert taste_by_cues(c, [[]], [text], _taste_logits(default_model, 1, 0.005)) == ([[taste]] if sure else [[]])
     # already detected: not added twice, other topics kept in order
     assert taste_by_cues(c, [[0, taste]], [text], _taste_logits(default_model, 1, 0.9)) == [[0, taste]]
@@ -723,7 +724,8 @@ def test_a_topic_its_clause_names_beside_the_verdict_is_kept(default_model, text
     (1, {}, "pos", "pos"),
     (1, {"taste": "pos"}, "neg", "neg"),  # only towards a complaint
 ])
-def test_a_one_clause_complaint_is_negative(clauses: int, topics: dict[str, str], label: str, want: str) -> None:
+def test_a_one_clause_complaint_is_negative(clauses: int, topics: dict[str, str], label: str,
+                                             want: str) -> None:
     from koubei.model.predict import one_clause_sentiment
 
     assert one_clause_sentiment(label, clauses, topics) == want

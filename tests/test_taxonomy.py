@@ -186,5 +186,6 @@ def test_default_taxonomy_declares_what_older_taxonomies_got_from_the_code() -> 
     assert rules.detects("off_flavor", "哈喇味") and not rules.detects("off_flavor", "异味")
     assert rules.detects("too_oily", "油的要命") and not rules.detects("bad_general", "难吃")
     # off flavour's food-only cues are picked by name; a whole direction's cues are not
-    assert legacy.picked == rules.picked == {("off_flavor", c) for c in ("馊", "馊味", "哈喇", "哈喇味", "油哈")}
+    food_only = {("off_flavor", c) for c in ("馊", "馊味", "哈喇", "哈喇味", "油哈")}
+    assert legacy.picked == rules.picked == food_only
     assert rules.picks("off_flavor", "哈喇味") and not rules.picks("too_salty", "咸")

@@ -132,25 +132,40 @@ def fit_logistic_columns(X: sparse.spmatrix, Y: np.ndarray, *, C: float, class_w
 
 def _newton_step(p: _Problem, H: np.ndarray, rW: np.ndarray, rb: np.ndarray, tol: np.ndarray,
                  live: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Preconditioned conjugate gradients on ``hess(d) = r``, each topic until its residual < ``tol``."""
+    """Preconditioned conjugate gradients on ``hess(d) = r``, each topic until its residual < ``tol``.
+
+    Only the topics still iterating are multiplied: a topic's columns leave the working
+    arrays when its residual is small enough (most topics need a few steps, the hardest a
+    few dozen), so the late steps read the rows for a few topics, not all of them. Each
+    topic's iterates are what they would be solved alongside the others.
+    """
+    outW, outb = np.zeros_like(rW), np.zeros_like(rb)
+    cols = np.flatnonzero(live)
+    if not len(cols):
+        return outW, outb
+    H, tol, rW, rb = H[:, cols], tol[cols], rW[:, cols], rb[cols]
     M, Mb = p.diagonal(H)
     dW, db = np.zeros_like(rW), np.zeros_like(rb)
     zW, zb = rW / M, rb / Mb
     qW, qb = zW.copy(), zb.copy()
     rz = _dots(rW, zW, rb, zb)
-    live = live.copy()
     for _ in range(MAX_CG):
         hW, hb = p.hess(H, qW, qb)
         curv = _dots(qW, hW, qb, hb)
-        alpha = np.where(live & (curv > 0), rz / np.where(curv > 0, curv, 1.0), 0.0)
+        alpha = np.where(curv > 0, rz / np.where(curv > 0, curv, 1.0), 0.0)
         dW += alpha * qW
         db += alpha * qb
         hW *= alpha
         rW -= hW
         rb -= alpha * hb
-        live &= np.sqrt(_dots(rW, rW, rb, rb)) > tol
-        if not live.any():
-            break
+        going = np.sqrt(_dots(rW, rW, rb, rb)) > tol
+        if not going.all():
+            outW[:, cols[~going]], outb[cols[~going]] = dW[:, ~going], db[~going]
+            if not going.any():
+                return outW, outb
+            cols, H, M, Mb, tol = cols[going], H[:, going], M[:, going], Mb[going], tol[going]
+            dW, db, rW, rb, qW, qb = dW[:, going], db[going], rW[:, going], rb[going], qW[:, going], qb[going]
+            zW, rz = np.empty_like(rW), rz[going]
         np.divide(rW, M, out=zW)
         zb = rb / Mb
         rz_new = _dots(rW, zW, rb, zb)
@@ -159,7 +174,8 @@ def _newton_step(p: _Problem, H: np.ndarray, rW: np.ndarray, rb: np.ndarray, tol
         qW += zW
         qb = zb + beta * qb
         rz = rz_new
-    return dW, db
+    outW[:, cols], outb[cols] = dW, db
+    return outW, outb
 
 
 def _armijo(p: _Problem, W: np.ndarray, b: np.ndarray, f: np.ndarray, slope: np.ndarray, dW: np.ndarray,
