@@ -169,7 +169,7 @@ class PolarityLexicon:
         self._joinable = all(p == _NEVER or scans_alike(p, _GAP) for p in parts)
         self._res = {k: with_first_chars(p) for k, p in self._res.items()}  # the same matches, sooner
         self._memo = {}
-        self._verdicts = frozenset(self.verdicts)
+        self._verdicts = frozenset(self.verdicts) | frozenset(f"NOT_{v}" for v in self.verdicts)
 
     def __getstate__(self) -> dict[str, Any]:  # a worker process gets no copy of the memo
         return {**self.__dict__, "_memo": {}}
@@ -253,7 +253,11 @@ class PolarityLexicon:
     def is_verdict(self, word: str) -> bool:
         """Whether a segmented ``word`` (``NOT_`` mark or not) is a verdict: a judgement that
         names no subject (还行, 不错, 没问题, 差劲)."""
-        return word.removeprefix("NOT_") in self._verdicts
+        return word in self._verdicts
+
+    def holds_verdict(self, words: Sequence[str]) -> bool:
+        """Whether any of a clause's segmented ``words`` is a verdict (:meth:`is_verdict`)."""
+        return not self._verdicts.isdisjoint(words)
 
     def evidence_of(self, clauses: list[str]) -> Evidence:
         """The evidence of several clauses, each read on its own (no pattern spans two)."""

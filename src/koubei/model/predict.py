@@ -367,18 +367,23 @@ def drop_verdict_borne(c: Components, topic_sets: list[list[int]], enc: Encoding
     sure = sigmoid(tp.clause_max) >= PLAIN_AT
     spans = clause_spans(enc.owner, len(enc.docs))
     jobs: list[tuple[int, int, list[int]]] = []  # review, topic, the clauses saying it
+    bare: dict[int, list[str]] = {}  # a clause's words less its verdicts
     for i, tset in enumerate(topic_sets):
         if len(tset) < 2 or not sure[i, tset].any():
             continue
         for j in tset:
             rows = [r for r in spans[i] if said[r, j]]
-            if rows and all(any(map(lex.is_verdict, enc.clauses[r].words)) for r in rows):
+            if not rows or not all(lex.holds_verdict(enc.clauses[r].words) for r in rows):
+                continue
+            for r in rows:
+                if r not in bare:
+                    bare[r] = [w for w in enc.clauses[r].words if not lex.is_verdict(w)]
+            # only a clause that another topic says too, or that was verdicts alone, can go
+            if all(_wordless(bare[r]) or said[r, [k for k in tset if k != j]].any() for r in rows):
                 jobs.append((i, j, rows))
     if not jobs:
         return topic_sets
-    bare = {r: [w for w in enc.clauses[r].words if not lex.is_verdict(w)]
-            for _, _, rows in jobs for r in rows}
-    order = list(bare)
+    order = sorted({r for _, _, rows in jobs for r in rows})
     again = sigmoid(c.encode([Doc(norm="".join(w.removeprefix("NOT_") for w in bare[r]), words=bare[r])
                               for r in order]).topic_pass().clause_logit)
     read_again = dict(zip(order, again))
@@ -386,10 +391,14 @@ def drop_verdict_borne(c: Components, topic_sets: list[list[int]], enc: Encoding
     for i, j, rows in jobs:
         others = [k for k in topic_sets[i] if k != j]
         if all(read_again[r][j] < BORROWED_BELOW
-               and (not any(ch.isalnum() for w in bare[r] for ch in w)
-                    or (read_again[r][others] >= PLAIN_AT).any()) for r in rows):
+               and (_wordless(bare[r]) or (read_again[r][others] >= PLAIN_AT).any()) for r in rows):
             drop.add((i, j))
     return [[j for j in tset if (i, j) not in drop] for i, tset in enumerate(topic_sets)]
+
+
+def _wordless(words: list[str]) -> bool:
+    """Whether ``words`` hold no letter, digit or Chinese character (punctuation only, or none)."""
+    return not any(ch.isalnum() for w in words for ch in w)
 
 
 def _negator_borne(p: np.ndarray, again: list[np.ndarray | None], j: int) -> bool:
