@@ -73,8 +73,8 @@ words) beside the TF-IDF (recall down, four times slower); with min_samples 2: c
 alone, or with character 1-2- or 2-3-grams, or the bigrams weighted a half (none better in
 both), 70 SVD dimensions or clusters of at least 7 clauses (both down); 30 SVD dimensions
 (recall down). What limits recall is not the candidate filter (order_accuracy held out:
-about nine in ten of its complaint reviews have an uncovered clause) but the clauses themselves: about 97 % of the
-distinct candidate clauses occur once, and a topic's clauses share few words.
+about nine in ten of its complaint reviews have an uncovered clause) but the clauses themselves:
+about 97 % of the distinct candidate clauses occur once, and a topic's clauses share few words.
 
 Shared parts: the shipped embedder (``models/default``; a TF-IDF vocabulary,
 no labels) and a

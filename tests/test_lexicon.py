@@ -101,6 +101,15 @@ def test_verdicts_are_whole_words_with_or_without_a_negation_mark(lex) -> None: 
     assert not lex.is_verdict("味道") and not lex.is_verdict("还行吧") and not lex.is_verdict("送餐速度")
 
 
+@pytest.mark.parametrize("text", ["咸淡刚好", "不辣不咸刚刚好", "酸甜适中"])
+def test_a_balance_just_right_is_praise(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    from koubei.classify.taste import TasteDirector
+    from koubei.taxonomy import load_taxonomy
+
+    assert lex.evidence(normalize(text)).positive
+    assert TasteDirector(load_taxonomy()).matches(text) == []  # no direction read in it
+
+
 def test_a_lexicon_without_verdicts_still_loads(lex) -> None:  # type: ignore[no-untyped-def]
     raw = lex.to_dict()
     del raw["verdicts"]  # bundles trained with lexicon 1.4 or earlier

@@ -676,13 +676,6 @@ def test_a_topic_the_denied_word_itself_names_is_kept(default_model, text: str) 
     assert drop_negator_borne(no_lex, sets, no_lex.encode(enc.docs), tp) == sets
 
 
-def _with_shipped_lexicon(c):  # type: ignore[no-untyped-def]
-    """The components with the working tree's polarity lexicon (the one the next retrain ships)."""
-    from koubei.classify.lexicon import load_lexicon
-
-    return dataclasses.replace(c, lexicon=load_lexicon())
-
-
 @pytest.mark.parametrize("text, kept, dropped", [
     ("送餐速度还行", "delivery_logistics", "taste"),  # 还行 is read as taste: most 还行 judge the food
     ("包装还行，没什么问题", "packaging", "function_performance"),  # a verdict-only clause names nothing
@@ -691,7 +684,8 @@ def _with_shipped_lexicon(c):  # type: ignore[no-untyped-def]
 def test_a_topic_only_a_verdict_carried_is_dropped(default_model, text: str, kept: str, dropped: str) -> None:
     from koubei.model.predict import drop_verdict_borne
 
-    c = _with_shipped_lexicon(default_model.components)
+    c = default_model.components
+    assert c.lexicon is not None and c.lexicon.verdicts  # the shipped bundle's lexicon (1.5) has them
     ids = c.taxonomy.topic_ids
     enc = c.encode(prepare_many([text], default_model.segmenter))
     tp = enc.topic_pass()
@@ -708,12 +702,30 @@ def test_a_topic_only_a_verdict_carried_is_dropped(default_model, text: str, kep
 def test_a_topic_its_clause_names_beside_the_verdict_is_kept(default_model, text: str) -> None:
     from koubei.model.predict import drop_verdict_borne
 
-    c = _with_shipped_lexicon(default_model.components)
+    c = default_model.components
     enc = c.encode(prepare_many([text], default_model.segmenter))
     tp = enc.topic_pass()
     sets = [[int(j) for j in np.flatnonzero(tp.proba[0] >= c.topics.thresholds_)]]
     assert len(sets[0]) >= 2
     assert drop_verdict_borne(c, sets, enc, tp) == sets
+
+
+def test_the_verdict_rule_leaves_one_topic_and_unsure_reviews_alone(default_model) -> None:
+    """A single topic is never dropped, nor one beside others when no clause is 0.85 sure."""
+    from koubei.model.predict import drop_verdict_borne
+
+    c = default_model.components
+    ids = c.taxonomy.topic_ids
+    # alone, the verdict-only clause's topic stays (beside packaging it goes: the test above)
+    enc = c.encode(prepare_many(["包装还行，没什么问题"], default_model.segmenter))
+    function = ids.index("function_performance")
+    assert drop_verdict_borne(c, [[function]], enc, enc.topic_pass()) == [[function]]
+    enc = c.encode(prepare_many(["送餐速度还行"], default_model.segmenter))
+    tp = enc.topic_pass()
+    both = sorted([ids.index("taste"), ids.index("delivery_logistics")])
+    unsure = dataclasses.replace(tp, clause_max=np.full_like(tp.clause_max, -5.0))  # no clause 0.85 sure
+    assert drop_verdict_borne(c, [both], enc, unsure) == [both]
+    assert drop_verdict_borne(c, [both], enc, tp) == [[ids.index("delivery_logistics")]]
 
 
 @pytest.mark.parametrize("clauses, topics, label, want", [

@@ -353,9 +353,10 @@ def drop_verdict_borne(c: Components, topic_sets: list[list[int]], enc: Encoding
     In a review of several topics, one of them at least :data:`PLAIN_AT` sure in some
     clause, a topic is dropped when every clause saying it (giving it :data:`BORROWED_BELOW`
     or more, or holding one of its cues: 一般般 is a taste cue) holds a verdict and, read
-    again without its verdicts, gives it less and either is
-    left with no word (没什么问题) or gives another of the review's topics
-    :data:`PLAIN_AT` or more (送餐速度: it speaks of that one). A model without a lexicon,
+    again without its verdicts, gives it less and either is left with no word (没什么问题)
+    or gives another of the review's topics :data:`PLAIN_AT` or more (送餐速度: it speaks
+    of that one). Only a clause another of the review's topics is said in, or that held
+    verdicts alone, is read again: no other can pass. A model without a lexicon,
     or whose lexicon has no verdicts (before 1.5), is left as it is.
 
     What it changes in 5-fold CV on the gold labels: CHANGELOG.md (issue 20).
@@ -371,21 +372,29 @@ def drop_verdict_borne(c: Components, topic_sets: list[list[int]], enc: Encoding
     for i, tset in enumerate(topic_sets):
         if len(tset) < 2 or not sure[i, tset].any():
             continue
-        for j in tset:
-            rows = [r for r in spans[i] if said[r, j]]
-            if not rows or not all(lex.holds_verdict(enc.clauses[r].words) for r in rows):
+        span = spans[i]
+        verdict = [lex.holds_verdict(enc.clauses[r].words) for r in span]
+        if not any(verdict):
+            continue
+        block = said[span.start:span.stop][:, tset]  # its clauses × its topics
+        for n, j in enumerate(tset):
+            hit = np.flatnonzero(block[:, n]).tolist()
+            if not hit or not all(verdict[h] for h in hit):
                 continue
+            rows = [span.start + h for h in hit]
             for r in rows:
                 if r not in bare:
                     bare[r] = [w for w in enc.clauses[r].words if not lex.is_verdict(w)]
             # only a clause that another topic says too, or that was verdicts alone, can go
-            if all(_wordless(bare[r]) or said[r, [k for k in tset if k != j]].any() for r in rows):
+            if all(_wordless(bare[span.start + h]) or block[h].sum() > 1 for h in hit):
                 jobs.append((i, j, rows))
     if not jobs:
         return topic_sets
     order = sorted({r for _, _, rows in jobs for r in rows})
-    again = sigmoid(c.encode([Doc(norm="".join(w.removeprefix("NOT_") for w in bare[r]), words=bare[r])
-                              for r in order]).topic_pass().clause_logit)
+    # each bare clause is a doc of its own: the first stage's logits are its clause reading
+    again = sigmoid(c.topics.decision_base(c.encode(
+        [Doc(norm="".join(w.removeprefix("NOT_") for w in bare[r]), words=bare[r]) for r in order]
+    ).clause_features))
     read_again = dict(zip(order, again))
     drop = set()
     for i, j, rows in jobs:
