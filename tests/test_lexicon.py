@@ -102,7 +102,7 @@ def test_verdicts_are_whole_words_with_or_without_a_negation_mark(lex) -> None: 
 
 
 @pytest.mark.parametrize("text", ["咸淡刚好", "不辣不咸刚刚好", "酸甜适中"])
-def test_a_balance_just_right_is_praise(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_balance_with_or_without_not_names_no_taste_direction(lex, text: str) -> None:  # type: ignore[no-untyped-def]
     from koubei.classify.taste import TasteDirector
     from koubei.taxonomy import load_taxonomy
 
