@@ -1,0 +1,40 @@
+"""scripts/bench_novel.py's taxonomy minus a held-out topic (the benchmark itself runs for minutes)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from koubei.errors import TaxonomyError
+from koubei.taxonomy import load_taxonomy, taxonomy_from_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load_script():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("bench_novel", ROOT / "scripts" / "bench_novel.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_holding_out_a_topic_others_yield_to_drops_their_entries() -> None:
+    """delivery_logistics yields to after_sales on 退款 (taxonomy 1.8): with after_sales held out the
+    taxonomy must still load, and delivery keeps its other yields (to service on 上菜)."""
+    bench = _load_script()
+    tax = load_taxonomy()
+    delivery = next(t for t in tax.to_dict()["topics"] if t["id"] == "delivery_logistics")
+    assert {"after_sales", "service_attitude"} <= set(delivery["yields_to"])
+    raw = tax.to_dict()
+    raw["topics"] = [t for t in raw["topics"] if t["id"] != "after_sales"]
+    with pytest.raises(TaxonomyError):  # the plain cut names a topic that is gone
+        taxonomy_from_dict(raw)
+    held = bench.without(tax, "after_sales")
+    assert "after_sales" not in held.topic_ids and len(held.topic_ids) == len(tax.topic_ids) - 1
+    kept = next(t for t in held.to_dict()["topics"] if t["id"] == "delivery_logistics")
+    assert "after_sales" not in kept["yields_to"] and "service_attitude" in kept["yields_to"]
