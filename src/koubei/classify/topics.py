@@ -9,6 +9,7 @@ out-of-fold first-stage logits, as it will see them on new reviews.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
@@ -247,9 +248,10 @@ class TopicPass:
     clause_logit: np.ndarray
     clause_max: np.ndarray
 
-    @property
+    @cached_property
     def clause_proba(self) -> np.ndarray:
-        """First-stage probabilities: how much each clause on its own speaks of each topic."""
+        """First-stage probabilities: how much each clause on its own speaks of each topic
+        (worked out once: several rules of a batch read them)."""
         return sigmoid(self.clause_logit)
 
 

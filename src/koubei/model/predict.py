@@ -364,7 +364,7 @@ def drop_verdict_borne(c: Components, topic_sets: list[list[int]], enc: Encoding
     lex = c.lexicon
     if lex is None or not lex.verdicts:
         return topic_sets
-    said = (sigmoid(tp.clause_logit) >= BORROWED_BELOW) | enc.cued
+    said = (tp.clause_proba >= BORROWED_BELOW) | enc.cued
     sure = sigmoid(tp.clause_max) >= PLAIN_AT
     spans = clause_spans(enc.owner, len(enc.docs))
     jobs: list[tuple[int, int, list[int]]] = []  # review, topic, the clauses saying it
