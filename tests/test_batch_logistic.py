@@ -89,3 +89,65 @@ def test_a_topic_solves_the_same_alone_or_beside_others(snacks) -> None:  # type
     for k, j in enumerate(fit):
         w1, b1 = fit_logistic_columns(X, Y[:, [j]], C=64.0, class_weight="balanced", n_dense=n_dense)
         assert np.allclose(X @ w1[0] + b1[0], X @ W[k] + b[k], atol=1e-6)
+
+
+def _newton_steps(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the Newton steps of the solves that follow."""
+    steps: list[int] = []
+    step = bl._newton_step
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        steps.append(1)
+        return step(*args, **kwargs)
+
+    monkeypatch.setattr(bl, "_newton_step", counted)
+    return steps
+
+
+def test_a_start_near_the_optimum_ends_there_in_fewer_steps(snacks, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A fold started from the fit on all rows: same weights as from zeros, fewer Newton steps."""
+    X, Y, n_dense, _ = snacks
+    fit = np.flatnonzero(Y.sum(axis=0) >= 3)
+    rows = np.arange(len(Y)) % 4 != 0
+    W_all, b_all = fit_logistic_columns(X, Y[:, fit], C=64.0, class_weight="balanced", n_dense=n_dense)
+    steps = _newton_steps(monkeypatch)
+    W_cold, b_cold = fit_logistic_columns(X[rows], Y[rows][:, fit], C=64.0, class_weight="balanced",
+                                          n_dense=n_dense)
+    cold = len(steps)
+    W_warm, b_warm = fit_logistic_columns(X[rows], Y[rows][:, fit], C=64.0, class_weight="balanced",
+                                          n_dense=n_dense, init=(W_all, b_all))
+    warm = len(steps) - cold
+    z_cold, z_warm = X @ W_cold.T + b_cold, X @ W_warm.T + b_warm
+    assert np.abs(z_warm - z_cold).max() < 0.01 * max(1.0, np.abs(z_cold).max())
+    assert warm < cold
+    assert not np.allclose(W_all, W_cold, atol=1e-3)  # the start is not already the answer
+
+
+def test_a_start_of_another_shape_is_refused(snacks) -> None:  # type: ignore[no-untyped-def]
+    X, Y, n_dense, _ = snacks
+    fit = np.flatnonzero(Y.sum(axis=0) >= 3)
+    with pytest.raises(ValueError, match="init must be weights"):
+        fit_logistic_columns(X, Y[:, fit], C=64.0, n_dense=n_dense,
+                             init=(np.zeros((len(fit) + 1, X.shape[1])), np.zeros(len(fit) + 1)))
+
+
+def test_a_fold_detector_started_from_the_full_one_reads_the_same(snacks, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The fold keeps other text columns (min_df on fewer reviews): the start is laid out on them."""
+    X, Y, n_dense, enc = snacks
+    params = dict(C=64.0, min_df=2, solver=BATCHED, tune_folds=0, passthrough=n_dense, clause_stack=True)
+    full = TopicDetector(**params).fit(X, Y, enc.clause_features.tocsr(), enc.owner)
+    keep = np.arange(len(Y)) % 4 != 0
+    rows = np.flatnonzero(keep)
+    clauses = np.flatnonzero(keep[enc.owner])
+    owner = np.searchsorted(rows, enc.owner[clauses])
+    Cx = enc.clause_features.tocsr()[clauses]
+    steps = _newton_steps(monkeypatch)
+    cold = TopicDetector(**params).fit(X[rows], Y[rows], Cx, owner)
+    n_cold = len(steps)
+    warm = TopicDetector(**params).fit(X[rows], Y[rows], Cx, owner, init=full)
+    assert len(steps) - n_cold < n_cold  # a start misplaced on the columns would not save steps
+    assert not np.array_equal(cold.columns_, full.columns_)
+    P = [d.predict_proba(enc.features, enc.clause_features, enc.owner) for d in (cold, warm)]
+    assert np.abs(P[0] - P[1]).max() < 0.01
+    with pytest.raises(ValueError, match="init was fitted on"):
+        TopicDetector(**params).fit(X[:, 1:], Y, enc.clause_features.tocsr()[:, 1:], enc.owner, init=full)

@@ -94,7 +94,8 @@ class _Problem:
 
 
 def fit_logistic_columns(X: sparse.spmatrix, Y: np.ndarray, *, C: float, class_weight: str | None = None,
-                         n_dense: int = 0) -> tuple[np.ndarray, np.ndarray]:
+                         n_dense: int = 0, init: tuple[np.ndarray, np.ndarray] | None = None
+                         ) -> tuple[np.ndarray, np.ndarray]:
     """Weights (topics x columns) and intercepts of one regression per column of ``Y``.
 
     Args:
@@ -103,6 +104,10 @@ def fit_logistic_columns(X: sparse.spmatrix, Y: np.ndarray, *, C: float, class_w
         Y: rows x topics, 0/1; every column must hold both values.
         C: inverse L2 strength, as liblinear's.
         class_weight: ``"balanced"`` or None, as sklearn's.
+        init: weights (topics x columns) and intercepts to start from instead of zeros, e.g. a
+            fit on most of the same rows. The objective is strictly convex, so the start
+            changes only how many steps it takes; the stopping rule is still read off the
+            gradient at zero, so a start near the optimum stops at the same tolerance.
 
     Warns:
         ConvergenceWarning: a topic did not reach the tolerance in ``MAX_NEWTON`` steps.
@@ -115,6 +120,13 @@ def fit_logistic_columns(X: sparse.spmatrix, Y: np.ndarray, *, C: float, class_w
     W, b = np.zeros((X.shape[1], T)), np.zeros(T)
     f, gW, gb, s = p.loss_grad(W, b)
     g0 = np.sqrt(_dots(gW, gW, gb, gb))
+    if init is not None:
+        W0, b0 = init
+        if W0.shape != (T, X.shape[1]) or np.shape(b0) != (T,):
+            raise ValueError(f"init must be weights {(T, X.shape[1])} and intercepts {(T,)}, "
+                             f"not {W0.shape} and {np.shape(b0)}")
+        W, b = np.array(W0, dtype=np.float64).T.copy(), np.array(b0, dtype=np.float64)
+        f, gW, gb, s = p.loss_grad(W, b)
     for _ in range(MAX_NEWTON):
         gnorm = np.sqrt(_dots(gW, gW, gb, gb))
         active = gnorm > p.eps * g0

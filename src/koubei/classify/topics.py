@@ -85,11 +85,15 @@ class TopicDetector(ArrayState, ClassifierMixin, BaseEstimator):
         self.clause_stack = clause_stack
         self.stack_folds = stack_folds
 
-    def _fit_heads(self, X: sparse.spmatrix, Y: np.ndarray, n_dense: int = 0
-                   ) -> tuple[np.ndarray, np.ndarray]:
-        """One regression per topic; ``n_dense``: dense columns at the end of ``X`` (batched solver)."""
+    def _fit_heads(self, X: sparse.spmatrix, Y: np.ndarray, n_dense: int = 0,
+                   init: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """One regression per topic; ``n_dense``: dense columns at the end of ``X`` (batched solver).
+
+        ``init``: weights (topics x columns) and intercepts the batched solver starts from (a
+        fit on most of the same rows); sklearn's solvers start from zeros.
+        """
         if self.solver == BATCHED:
-            return self._fit_heads_batched(X, Y, n_dense)
+            return self._fit_heads_batched(X, Y, n_dense, init)
         coefs, bs = [], []
         for j in range(Y.shape[1]):
             if Y[:, j].min() == Y[:, j].max():  # topic absent (or everywhere) in this data
@@ -103,15 +107,17 @@ class TopicDetector(ArrayState, ClassifierMixin, BaseEstimator):
             bs.append(float(lr.intercept_[0]))
         return np.asarray(coefs, dtype=np.float32), np.asarray(bs)
 
-    def _fit_heads_batched(self, X: sparse.spmatrix, Y: np.ndarray, n_dense: int
+    def _fit_heads_batched(self, X: sparse.spmatrix, Y: np.ndarray, n_dense: int,
+                           init: tuple[np.ndarray, np.ndarray] | None = None
                            ) -> tuple[np.ndarray, np.ndarray]:
         """:func:`fit_logistic_columns` on the topics with both labels in ``Y``; the others as above."""
         W = np.zeros((Y.shape[1], X.shape[1]), dtype=np.float32)
         b = np.where(Y[0] == 0, -10.0, 10.0) if len(Y) else np.full(Y.shape[1], -10.0)
         fit = np.flatnonzero(Y.min(axis=0) != Y.max(axis=0)) if len(Y) else np.array([], dtype=int)
         if len(fit):
+            start = None if init is None else (init[0][fit], init[1][fit])
             W[fit], b[fit] = fit_logistic_columns(X, Y[:, fit], C=self.C, class_weight=self.class_weight,
-                                                  n_dense=n_dense)
+                                                  n_dense=n_dense, init=start)
         return W, b
 
     def _select(self, X: sparse.spmatrix | WithDense) -> sparse.csr_matrix | WithDense:
@@ -138,12 +144,15 @@ class TopicDetector(ArrayState, ClassifierMixin, BaseEstimator):
         return sparse.diags(1.0 / np.where(norms > 0, norms, 1.0)).dot(T).astype(np.float32)
 
     def fit(self, X: sparse.spmatrix, Y: np.ndarray, clause_X: sparse.spmatrix | None = None,
-            clause_owner: np.ndarray | None = None) -> TopicDetector:
+            clause_owner: np.ndarray | None = None, init: TopicDetector | None = None) -> TopicDetector:
         """Fit on features ``X`` and a 0/1 matrix ``Y`` (reviews × topics).
 
         ``clause_X`` (features of every clause, same columns as ``X``) and
         ``clause_owner`` (the row of ``X`` each clause belongs to) are needed
-        with ``clause_stack``.
+        with ``clause_stack``. ``init``: a detector fitted on the same columns and
+        topics (e.g. on all the labels, when this fit is a cross-validation fold) whose
+        weights the batched solver starts from. Each regression is strictly convex, so the
+        start changes how many steps the fit takes, not where it ends.
         """
         Y = np.asarray(Y, dtype=int)
         self.columns_ = self.stack_coef_ = self.stack_intercept_ = None
@@ -152,13 +161,19 @@ class TopicDetector(ArrayState, ClassifierMixin, BaseEstimator):
             df = np.diff((text != 0).astype(np.int8).tocsc().indptr)
             self.columns_ = np.flatnonzero(df >= self.min_df).astype(np.int64)
         Xs = self._select(X)
-        self.coef_, self.intercept_ = self._fit_heads(Xs, Y, self.passthrough)
+        self.coef_, self.intercept_ = self._fit_heads(Xs, Y, self.passthrough,
+                                                      self._start(init, X.shape[1], Y.shape[1]))
         if self.clause_stack:
             if clause_X is None or clause_owner is None:
                 raise ValueError("clause_stack needs clause_X and clause_owner")
             F = self._stack_features(Xs, self._oof_logits(Xs, Y, self._select(clause_X),
                                                           np.asarray(clause_owner)))
-            self.stack_coef_, self.stack_intercept_ = self._fit_heads(F, Y, self.passthrough + Y.shape[1])
+            # from the first stage's weights, nothing on the clause logits yet (fewer steps
+            # than from zeros, and than from ``init``'s second stage, whose clause logits
+            # came from other inner folds)
+            none_yet = np.zeros((Y.shape[1], Y.shape[1]), dtype=self.coef_.dtype)
+            self.stack_coef_, self.stack_intercept_ = self._fit_heads(
+                F, Y, self.passthrough + Y.shape[1], (np.hstack([self.coef_, none_yet]), self.intercept_))
         self.thresholds_ = np.full(Y.shape[1], 0.5)
         if self.tune_folds and len(Y) >= 5 * self.tune_folds:
             oof = self.oof_proba(Xs, Y)
@@ -167,13 +182,37 @@ class TopicDetector(ArrayState, ClassifierMixin, BaseEstimator):
         self.n_features_in_ = X.shape[1]
         return self
 
+    def _start(self, init: TopicDetector | None, n_features: int, n_topics: int
+               ) -> tuple[np.ndarray, np.ndarray] | None:
+        """``init``'s first-stage weights laid out on this fit's selected columns.
+
+        A text column this fit keeps and ``init`` did not starts at zero.
+        """
+        if init is None:
+            return None
+        check_is_fitted(init, "coef_")
+        if (init.n_features_in_ != n_features or init.coef_.shape[0] != n_topics
+                or init.passthrough != self.passthrough):
+            raise ValueError(f"init was fitted on {init.n_features_in_} features and {init.coef_.shape[0]} "
+                             f"topics, this fit has {n_features} and {n_topics}")
+        n_text = n_features - self.passthrough
+        own: np.ndarray = np.arange(n_text) if self.columns_ is None else self.columns_
+        kept = getattr(init, "columns_", None)
+        theirs: np.ndarray = np.arange(n_text) if kept is None else kept
+        at = np.minimum(np.searchsorted(theirs, own), len(theirs) - 1)
+        found = theirs[at] == own
+        W = np.zeros((n_topics, len(own) + self.passthrough))
+        W[:, np.flatnonzero(found)] = init.coef_[:, at[found]]
+        W[:, len(own):] = init.coef_[:, len(theirs):]
+        return W, np.asarray(init.intercept_, dtype=np.float64)
+
     def _oof_logits(self, Xs: sparse.csr_matrix, Y: np.ndarray, Cs: sparse.csr_matrix,
                     owner: np.ndarray) -> np.ndarray:
         """Out-of-fold first-stage logits of each review's best clause, per topic."""
         M = np.zeros(Y.shape)
         folds = KFold(self.stack_folds, shuffle=True, random_state=self.seed).split(Y)
-        for tr, te in folds:
-            W, b = self._fit_heads(Xs[tr], Y[tr], self.passthrough)
+        for tr, te in folds:  # each fold starts from the fit on all rows: fewer Newton steps
+            W, b = self._fit_heads(Xs[tr], Y[tr], self.passthrough, (self.coef_, self.intercept_))
             rows = np.flatnonzero(np.isin(owner, te))
             M[te] = max_by_owner(decision(Cs[rows], W, b), owner[rows], len(Y))[te]
         return M

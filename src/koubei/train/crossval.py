@@ -15,7 +15,7 @@ import numpy as np
 
 from koubei.classify.linear import logit
 from koubei.classify.sentiment import SentimentClassifier
-from koubei.classify.topics import TopicPass
+from koubei.classify.topics import TopicDetector, TopicPass
 from koubei.corpora import GoldRecord
 from koubei.metrics import sentiment_metrics, taste_direction_accuracy, topic_metrics
 from koubei.model.predict import Components, Encoding, Prediction, predict_docs, refine_topics
@@ -41,9 +41,15 @@ class Fold:
 
 
 def cross_validate(taxonomy: Taxonomy, src: Source, docs: list[Doc], records: list[GoldRecord],
-                   rule_idx: list[int], k: int, seed: int, log: Log, plan: EncoderPlan | None = None
-                   ) -> tuple[list[Fold], np.ndarray]:
-    """Fit each fold; return the fold models and the out-of-fold topic logits."""
+                   rule_idx: list[int], k: int, seed: int, log: Log, plan: EncoderPlan | None = None,
+                   init: TopicDetector | None = None) -> tuple[list[Fold], np.ndarray]:
+    """Fit each fold; return the fold models and the out-of-fold topic logits.
+
+    ``init``: the topic detector fitted on all the labels; each fold's detector starts from
+    its weights (not with an encoder ``plan``, whose features differ per fold). The
+    regressions are strictly convex, so the folds end where they would from zeros, in
+    about half the solver's steps.
+    """
     Y = gold_matrix(records, taxonomy)
     strat = np.hstack([Y, np.array([[r.sentiment == s for s in ("pos", "neg", "neu")] for r in records])])
     Z = np.zeros(Y.shape)
@@ -51,7 +57,7 @@ def cross_validate(taxonomy: Taxonomy, src: Source, docs: list[Doc], records: li
     for f, te in enumerate(multilabel_folds(strat, k, seed)):
         tr = np.setdiff1d(np.arange(len(records)), te)
         comps = fit_parts(taxonomy, src, [docs[i] for i in tr], [records[i] for i in tr], rule_idx, seed,
-                          plan, f"fold{f + 1}", cv=True)
+                          plan, f"fold{f + 1}", cv=True, init=init if plan is None else None)
         test_docs = [docs[i] for i in te]
         enc = comps.encode(test_docs)
         # the features as one CSR matrix, as the calibration has always read them: the sparse +

@@ -266,7 +266,7 @@ def fit_topic_detector(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_un
                        detector_factory: Callable[..., TopicDetector] = TopicDetector,
                        dense: DenseView | None = None,
                        sentiment_folds: Sequence[tuple[np.ndarray, SentimentClassifier]] | None = None,
-                       ) -> tuple[TopicDetector, Any, np.ndarray]:
+                       init: TopicDetector | None = None) -> tuple[TopicDetector, Any, np.ndarray]:
     """The topic detector of :func:`fit_topic_parts`, and the polarity head's training data.
 
     ``detector_factory`` builds the (unfitted) detector from its parameters
@@ -276,6 +276,8 @@ def fit_topic_detector(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_un
     with its fold's model instead of ``sentiment_unseen``. ``koubei train``
     without a base passes models fitted on the other folds' labels, so the head
     never learns from the sentiment of a review that sentiment was trained on.
+    ``init``: a detector on the same features whose weights the fit starts from
+    (see :meth:`TopicDetector.fit`).
 
     Returns:
         the fitted detector, the pair features of every gold (review, topic) and
@@ -289,7 +291,7 @@ def fit_topic_detector(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_un
     X, Xc = enc.X, enc.Xc
     topics = detector_factory(C=topic_C, seed=seed, min_df=topic_min_df, solver=BATCHED,
                            tune_folds=0, passthrough=probe.side_features, clause_stack=clause_stack)
-    topics.fit(enc.features.tocsr(), Y, enc.clause_features.tocsr(), enc.owner)
+    topics.fit(enc.features.tocsr(), Y, enc.clause_features.tocsr(), enc.owner, init=init)
     probe.topics = topics
     topic_sets = [[int(j) for j in np.flatnonzero(row)] for row in Y]
     ctx = topic_contexts(probe, enc, topic_sets, enc.topic_pass().clause_proba)

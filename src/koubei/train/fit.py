@@ -204,15 +204,16 @@ def _train(records: list[GoldRecord], taxonomy: Taxonomy, output: str | Path, ba
     k = max(2, min(folds, len(records) // 5))
     if plan is not None and plan.finetune is not None:
         log(f"fine-tuning the encoder {k + 1} times (each fold, then all {len(records)} reviews)")
-    fold_fits, Z = cross_validate(taxonomy, src, docs, records, rule_idx, k, seed, log, plan)
+    comps = fit_parts(taxonomy, src, docs, records, rule_idx, seed, plan)
+    log("model fitted on all the labels; cross-validating it")
+    fold_fits, Z = cross_validate(taxonomy, src, docs, records, rule_idx, k, seed, log, plan,
+                                  init=comps.topics)
     band = oof_band(fold_fits, docs, records) if src.sentiment is None else None
     cv = cv_metrics(taxonomy, records, cv_predictions(fold_fits, docs, Z, Y, rule_mask, band))
-    comps = fit_parts(taxonomy, src, docs, records, rule_idx, seed, plan)
     if band is not None:
         comps.sentiment.band_ = band
     cal = calibrate(Z, Y, rule_mask)
     fold_calibration(comps.topics, cal)
-    log("final model fitted")
     committee, why_not = _committee(fold_fits, cal, keep_committee, plan)
     manifest = train_manifest(taxonomy, src, records, label_report, rules, cal, cv, k, seed, min_examples,
                               band, time.time() - t0)

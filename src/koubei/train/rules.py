@@ -75,8 +75,9 @@ class CueRuleTopicDetector(TopicDetector):
         return make
 
     def fit(self, X: sparse.spmatrix, Y: np.ndarray, clause_X: sparse.spmatrix | None = None,
-            clause_owner: np.ndarray | None = None) -> CueRuleTopicDetector:
-        super().fit(X, Y, clause_X, clause_owner)
+            clause_owner: np.ndarray | None = None, init: TopicDetector | None = None
+            ) -> CueRuleTopicDetector:
+        super().fit(X, Y, clause_X, clause_owner, init)
         apply_rules(self, self.rules)
         return self
 
