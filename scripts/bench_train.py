@@ -11,9 +11,13 @@ folder that is deleted afterwards (gold data is never written into the
 project), then ``python -m koubei.cli train LABELS -o DIR --base models/default
 --folds K --quiet`` runs in a child process, --repeats times. Recorded: wall
 seconds (Python start, imports, reading the labels, training with k-fold
-cross-validation, writing the bundle), the child's CPU seconds (user + sys; on
-a machine shared with other jobs wall time overstates what an idle machine
-takes), its peak RSS, and the training seconds the bundle's manifest reports.
+cross-validation, writing the bundle), the CPU seconds of the child and its
+fold workers (user + sys; on a machine shared with other jobs wall time
+overstates what an idle machine takes), the largest peak RSS of those processes
+(``koubei train`` fits the folds on one worker per core, --workers' default;
+each worker's peak is counted alone, and what it shares with the parent after
+the fork is counted in both), and the training seconds the bundle's manifest
+reports.
 Target: <= 60 s on 1,000 labels; <= 300 s on the whole file (--rows 0).
 --sizes: one timed run at each label count, and whether time grows no worse
 than linearly with labels (each step's time ratio <= 1.1 x its label ratio).
@@ -82,9 +86,10 @@ def label_csv(records: list[GoldRecord], path: Path) -> Path:
     return path
 
 
-def time_train(labels: Path, out: Path, base: str, folds: int) -> dict[str, Any]:
+def time_train(labels: Path, out: Path, base: str, folds: int, workers: int | None = None) -> dict[str, Any]:
     cmd = [sys.executable, "-m", "koubei.cli", "train", str(labels), "-o", str(out),
-           *(["--base", base] if base != "none" else []), "--folds", str(folds), "--quiet", "--overwrite"]
+           *(["--base", base] if base != "none" else []), "--folds", str(folds), "--quiet", "--overwrite",
+           *(["--workers", str(workers)] if workers is not None else [])]
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", _RUSAGE_WRAPPER, *cmd], capture_output=True, text=True)
     wall = time.perf_counter() - t0
@@ -113,7 +118,8 @@ def distinct(gold: list[GoldRecord]) -> list[GoldRecord]:
     return uniq
 
 
-def bench_time(gold: list[GoldRecord], rows: int, repeats: int, folds: int, base: str) -> dict[str, Any]:
+def bench_time(gold: list[GoldRecord], rows: int, repeats: int, folds: int, base: str,
+               workers: int | None = None) -> dict[str, Any]:
     """``koubei train`` on a seeded sample of ``rows`` distinct gold reviews (0: all), ``repeats`` times."""
     uniq = distinct(gold)
     rng = np.random.default_rng(0)
@@ -123,24 +129,27 @@ def bench_time(gold: list[GoldRecord], rows: int, repeats: int, folds: int, base
     with tempfile.TemporaryDirectory(prefix="bench_train_") as tmp:
         labels = label_csv(sample, Path(tmp) / f"labels_{len(sample)}.csv")
         for i in range(repeats):
-            res = time_train(labels, Path(tmp) / "bundle", base, folds)
+            res = time_train(labels, Path(tmp) / "bundle", base, folds, workers)
             runs.append(res)
             log(f"koubei train on {len(sample)} reviews, run {i + 1}: {res['seconds']} s wall, "
                 f"{res['cpu_seconds']} s CPU, {res['peak_rss_mb']} MB")
     secs = [r["seconds"] for r in runs]
     target = 60 if size <= 1000 else 300
     base_opt = f" --base {base}" if base != "none" else ""
-    return {"rows": len(sample), "folds": folds, "base": base,
-            "command": f"python -m koubei.cli train LABELS.csv -o DIR{base_opt} --folds {folds} --quiet",
+    workers_opt = f" --workers {workers}" if workers is not None else ""
+    return {"rows": len(sample), "folds": folds, "base": base, "workers": workers,
+            "command": (f"python -m koubei.cli train LABELS.csv -o DIR{base_opt} --folds {folds}{workers_opt}"
+                        " --quiet"),
             "runs": runs, "seconds_median": round(statistics.median(secs), 1), "seconds_min": min(secs),
             "cpu_seconds_median": round(statistics.median(r["cpu_seconds"] for r in runs), 1),
             "peak_rss_mb_max": max(r["peak_rss_mb"] for r in runs),
             "target_seconds": target, "meets_target": statistics.median(secs) <= target}
 
 
-def bench_scaling(gold: list[GoldRecord], sizes: list[int], folds: int, base: str) -> dict[str, Any]:
+def bench_scaling(gold: list[GoldRecord], sizes: list[int], folds: int, base: str,
+                  workers: int | None = None) -> dict[str, Any]:
     """Training time by number of labels (one run each): does it grow no worse than linearly?"""
-    runs = [bench_time(gold, n, 1, folds, base) for n in sizes]
+    runs = [bench_time(gold, n, 1, folds, base, workers) for n in sizes]
     rows = [{"rows": r["rows"], "seconds": r["seconds_median"], "cpu_seconds": r["cpu_seconds_median"],
              "peak_rss_mb": r["peak_rss_mb_max"], "cv_topic_micro_f1": r["runs"][0]["cv_topic_micro_f1"],
              "cv_topic_polarity_micro_f1": r["runs"][0]["cv_topic_polarity_micro_f1"],
@@ -148,7 +157,7 @@ def bench_scaling(gold: list[GoldRecord], sizes: list[int], folds: int, base: st
     for a, b in zip(rows, rows[1:]):
         b["seconds_ratio_vs_previous"] = round(b["seconds"] / a["seconds"], 2)
         b["rows_ratio_vs_previous"] = round(b["rows"] / a["rows"], 2)
-    return {"base": base, "folds": folds, "command": runs[0]["command"], "sizes": rows,
+    return {"base": base, "folds": folds, "workers": workers, "command": runs[0]["command"], "sizes": rows,
             "at_most_linear": all(r["seconds_ratio_vs_previous"] <= r["rows_ratio_vs_previous"] * 1.1
                                   for r in rows[1:]),
             "all_labels_seconds": rows[-1]["seconds"], "target_all_labels_seconds": 300,
@@ -232,6 +241,8 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=2, help="runs of the timed --rows run (0: none)")
     ap.add_argument("--folds", type=int, default=5,
                     help="--folds of the timed `koubei train` (its default 5)")
+    ap.add_argument("--workers", type=int, default=None,
+                    help="--workers of the timed `koubei train` (default: its default, one per core)")
     ap.add_argument("--cross-folds", type=int, default=3)
     ap.add_argument("--skip-cross", action="store_true")
     ap.add_argument("--base", default="models/default",
@@ -248,10 +259,10 @@ def main() -> int:
         "load_average_1min_before": round(os.getloadavg()[0], 2),
     }
     if args.repeats > 0:
-        result["train_time"] = bench_time(gold, args.rows, args.repeats, args.folds, args.base)
+        result["train_time"] = bench_time(gold, args.rows, args.repeats, args.folds, args.base, args.workers)
     if args.sizes:
         sizes = [int(x) for x in args.sizes.split(",")]
-        result["scaling"] = bench_scaling(gold, sizes, args.folds, args.base)
+        result["scaling"] = bench_scaling(gold, sizes, args.folds, args.base, args.workers)
     if not args.skip_cross and args.base != "none":
         taxonomy = load_components(args.base)[0].taxonomy
         result["cross_domain"] = cross_domain(data_dir, gold, taxonomy, args.base, args.cross_folds)

@@ -410,7 +410,12 @@ def train_labels_section(res: Results) -> list[str]:
 
 
 def train_base_labels_section(res: Results) -> list[str]:
-    return train_scaling(res, "bench_train_base_labels")
+    """The default run (folds on one worker per core) and, when measured, the same on one process."""
+    lines = train_scaling(res, "bench_train_base_labels") if "bench_train_base_labels" in res else []
+    if "bench_train_base_labels_1worker" in res:
+        lines += ["The same, its folds fitted one after the other in one process (`--workers 1`):", ""]
+        lines += train_scaling(res, "bench_train_base_labels_1worker")
+    return lines
 
 
 def cross_domain_section(res: Results) -> list[str]:
@@ -694,7 +699,8 @@ SECTIONS = [
     Section("One very long review", ("bench_long_review",), long_review_section),
     Section("`koubei train` time", ("bench_train",), train_time_section),
     Section("`koubei train` time by number of labels", ("bench_train_labels",), train_labels_section),
-    Section("`koubei train` on all labels with the shipped model as base", ("bench_train_base_labels",),
+    Section("`koubei train` on all labels with the shipped model as base",
+            ("bench_train_base_labels", "bench_train_base_labels_1worker"),
             train_base_labels_section),
     Section("Topics across domains", ("bench_train",), cross_domain_section),
     Section("Learning curves and `koubei suggest`", ("learning_curve*",), learning_curve_section),

@@ -24,7 +24,8 @@ SNACK_LABELS = Path(__file__).parent / "data" / "labelled_snacks.csv"
 
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A bundle ``koubei train`` wrote from the committed snack labels on the default base (3 folds)."""
+    """A bundle ``koubei train`` wrote from the committed snack labels on the default base (3 folds,
+    fitted side by side by two worker processes)."""
     from typer.testing import CliRunner
 
     from koubei.cli import app
@@ -32,7 +33,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     out = tmp_path_factory.mktemp("models") / "snacks-v2"
     res = CliRunner().invoke(app, ["train", str(SNACK_LABELS), "--base", str(default_model_path()), "-o",
-                                   str(out), "--folds", "3", "-q"])
+                                   str(out), "--folds", "3", "--workers", "2", "-q"])
     assert res.exit_code == 0, res.output
     return out
 

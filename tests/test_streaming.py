@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from koubei.cli import app
-from koubei.errors import OutputError
+from koubei.errors import EngineError, OutputError
 from koubei.io import iter_reviews, read_reviews
 from koubei.io.writers import remove_stale_temps
 from koubei.model.review_model import ReviewModel
@@ -459,3 +459,58 @@ def test_gc_paused_restores_the_collector() -> None:
     with pytest.raises(ValueError), gc_paused():
         raise ValueError
     assert gc.isenabled()
+
+
+def _fold_of(payload: dict[str, list[str]], key: str) -> tuple[int, str, int]:
+    """A stand-in for a fold's fit: reads the inherited payload, reports its process and BLAS threads."""
+    from threadpoolctl import threadpool_info
+
+    if key == "bad":
+        raise ValueError("row 3 of the labels is bad")
+    if key == "die":
+        os._exit(9)  # as the out-of-memory killer would end it
+    blas = max((i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"), default=1)
+    return os.getpid(), "".join(payload[key]), blas
+
+
+def test_map_in_workers_keeps_order_and_the_payload_stays_behind() -> None:
+    from koubei.model.parallel import map_in_workers
+
+    payload = {"咸": ["太", "咸"], "淡": ["太", "淡"], "辣": ["不", "辣"]}
+    out = list(map_in_workers(_fold_of, payload, ["咸", "淡", "辣"], workers=2))
+    assert [o[1] for o in out] == ["太咸", "太淡", "不辣"]
+    assert os.getpid() not in {o[0] for o in out} and all(o[2] == 1 for o in out)
+    alone = list(map_in_workers(_fold_of, payload, ["咸", "淡"], workers=1))
+    assert [o[0] for o in alone] == [os.getpid()] * 2 and [o[1] for o in alone] == ["太咸", "太淡"]
+
+
+def test_map_in_workers_raises_a_workers_error_and_names_a_dead_worker() -> None:
+    from koubei.model.parallel import map_in_workers
+
+    payload = {"咸": ["太", "咸"]}
+    with pytest.raises(ValueError, match="row 3 of the labels"):
+        list(map_in_workers(_fold_of, payload, ["咸", "bad"], workers=2))
+    with pytest.raises(EngineError, match="a training worker process died.*fewer --workers"):
+        list(map_in_workers(_fold_of, payload, ["咸", "die"], workers=2, what="training worker"))
+
+
+def test_closing_map_in_workers_early_cancels_what_has_not_started(tmp_path: Path) -> None:
+    """A caller that fails on the first result stops the rest: no worker goes on after it."""
+    import multiprocessing as mp
+    from contextlib import closing
+
+    from koubei.model.parallel import map_in_workers
+
+    keys = [str(i) for i in range(12)]
+    with closing(map_in_workers(_slow_fold, str(tmp_path), keys, workers=2)) as out:
+        assert next(out) == "0"
+    assert not mp.active_children()
+    assert 1 <= len(list(tmp_path.iterdir())) < len(keys)  # those running or queued finished, no more
+
+
+def _slow_fold(folder: str, key: str) -> str:
+    import time
+
+    (Path(folder) / key).touch()
+    time.sleep(0.3)
+    return key

@@ -78,6 +78,7 @@ def train(
     max_length: Annotated[int, typer.Option("--max-length", min=8, help="Tokens of a review (or clause) the encoder reads; longer texts are cut.")] = 128,
     epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fine-tuning passes over the labels (with --finetune).")] = 2,
     committee: Annotated[bool, flag("--committee/--no-committee", help="Keep the cross-validation folds' topic detectors in the bundle, so koubei suggest can pick the reviews they disagree on (query by committee); --no-committee saves their size (about --folds times the topic detector's).")] = True,
+    workers: Annotated[int, typer.Option("--workers", min=0, help="Processes fitting the cross-validation folds side by side (0 = one per CPU core, at most --folds); each needs about the memory of a fold's fit. The model is the same for any number. One with --encoder.")] = 0,
     quiet: Annotated[bool, flag("--quiet", "-q", help="Print only warnings and the output path.")] = False,
 ) -> None:
     """Train topics + polarity (and sentiment) on labelled reviews; writes a bundle koubei score --model reads.
@@ -93,6 +94,7 @@ def train(
     """
     from koubei.embed.finetune import FinetuneConfig
     from koubei.io.writers import check_outputs_apart
+    from koubei.model.parallel import available_cores
     from koubei.train.fit import check_output_dir, train_bundle
     from koubei.train.labels import read_labels
 
@@ -120,7 +122,7 @@ def train(
                        encoder=encoder, finetune=finetune, copy_encoder=copy_encoder,
                        pooling=pooling.value, max_length=max_length,
                        finetune_config=FinetuneConfig(epochs=epochs, seed=seed), log=log,
-                       committee=committee)
+                       committee=committee, workers=workers or available_cores())
     if not quiet:
         t = res.cv["topics"]
         typer.echo(f"cross-validated ({res.manifest['training']['folds']} folds): topic micro-F1 "

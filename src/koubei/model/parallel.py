@@ -21,6 +21,9 @@ By default each :func:`predict_batches` call starts and stops its own pool.
 Inside ``with keep_workers(model, n):`` every call for that model reuses one
 pool, started once: streaming scoring (one ``ReviewModel.score`` call per
 chunk) then pays for starting workers, and for warming their caches, once.
+
+:func:`map_in_workers` runs any function over items on such workers (``koubei train``
+fits its cross-validation folds with it).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -109,6 +112,39 @@ def _predict_batch(texts: list[str]) -> list[Any]:
 
 def _noop() -> None:
     return None
+
+
+def _apply(fn: Callable[[Any, Any], Any], item: Any) -> Any:
+    from threadpoolctl import threadpool_limits  # scikit-learn's dependency; only workers need it
+
+    with threadpool_limits(1):  # one BLAS thread a worker: the workers take the cores
+        return fn(_WORKER_MODEL, item)
+
+
+def map_in_workers(fn: Callable[[Any, Any], Any], payload: Any, items: Iterable[Any], workers: int,
+                   what: str = "worker") -> Generator[Any, None, None]:
+    """Yield ``fn(payload, item)`` for each item, in order, computed on ``workers`` processes.
+
+    The workers inherit ``payload`` (fork; elsewhere it is pickled once per worker), so only
+    the items and the results travel; ``fn`` must be a module-level function. They watch
+    their parent as scoring workers do. With ``workers <= 1`` (or one item) everything runs
+    in this process. An exception raised by ``fn`` is raised here. Closing the generator early
+    (``contextlib.closing``) cancels the items not started and waits for the running ones.
+
+    Raises:
+        EngineError: a worker died (``what`` names it in the message).
+    """
+    items = list(items)
+    if workers <= 1 or len(items) <= 1:
+        for item in items:
+            yield fn(payload, item)
+        return
+    with _executor(payload, min(workers, len(items))) as pool:
+        try:  # closed early, ``map``'s iterator cancels what has not started
+            yield from pool.map(_apply, [fn] * len(items), items)
+        except BrokenProcessPool:
+            raise EngineError(f"a {what} process died (killed from outside, e.g. by the out-of-memory "
+                              "killer); rerun with fewer --workers") from None
 
 
 def _executor(model: Any, workers: int) -> ProcessPoolExecutor:

@@ -8,16 +8,20 @@ use, for each fold, a calibration of the other folds only.
 from __future__ import annotations
 
 import copy
+import dataclasses
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from koubei.classify.linear import logit
 from koubei.classify.sentiment import SentimentClassifier
 from koubei.classify.topics import TopicDetector, TopicPass
 from koubei.corpora import GoldRecord
 from koubei.metrics import sentiment_metrics, taste_direction_accuracy, topic_metrics
+from koubei.model.parallel import map_in_workers
 from koubei.model.predict import Components, Encoding, Prediction, predict_docs, refine_topics
 from koubei.taxonomy import Taxonomy
 from koubei.text.docs import Doc
@@ -40,32 +44,63 @@ class Fold:
     topic_pass: TopicPass
 
 
+@dataclass
+class _FoldJob:
+    """What every fold's fit reads: workers inherit it once, then get fold numbers and rows."""
+
+    taxonomy: Taxonomy
+    src: Source
+    docs: list[Doc]
+    records: list[GoldRecord]
+    rule_idx: list[int]
+    seed: int
+    plan: EncoderPlan | None
+    init: TopicDetector | None
+
+
+def _fit_fold(job: _FoldJob, fold: tuple[int, np.ndarray]) -> Components:
+    """The parts of one fold, fitted with one BLAS thread whether in a worker or not: BLAS sums
+    in another order on more threads, so the folds, and the CV, would depend on ``workers``."""
+    f, te = fold
+    tr = np.setdiff1d(np.arange(len(job.records)), te)
+    with threadpool_limits(1, user_api="blas"):
+        return fit_parts(job.taxonomy, job.src, [job.docs[i] for i in tr], [job.records[i] for i in tr],
+                         job.rule_idx, job.seed, job.plan, f"fold{f + 1}", cv=True, init=job.init)
+
+
 def cross_validate(taxonomy: Taxonomy, src: Source, docs: list[Doc], records: list[GoldRecord],
                    rule_idx: list[int], k: int, seed: int, log: Log, plan: EncoderPlan | None = None,
-                   init: TopicDetector | None = None) -> tuple[list[Fold], np.ndarray]:
+                   init: TopicDetector | None = None, workers: int = 1) -> tuple[list[Fold], np.ndarray]:
     """Fit each fold; return the fold models and the out-of-fold topic logits.
 
     ``init``: the topic detector fitted on all the labels; each fold's detector starts from
     its weights (not with an encoder ``plan``, whose features differ per fold). The
     regressions are strictly convex, so the folds end where they would from zeros, in
     about half the solver's steps.
+
+    ``workers``: processes fitting folds side by side (not with an encoder ``plan``); the
+    folds and so the results are the same for any number.
     """
     Y = gold_matrix(records, taxonomy)
     strat = np.hstack([Y, np.array([[r.sentiment == s for s in ("pos", "neg", "neu")] for r in records])])
     Z = np.zeros(Y.shape)
     folds = []
-    for f, te in enumerate(multilabel_folds(strat, k, seed)):
-        tr = np.setdiff1d(np.arange(len(records)), te)
-        comps = fit_parts(taxonomy, src, [docs[i] for i in tr], [records[i] for i in tr], rule_idx, seed,
-                          plan, f"fold{f + 1}", cv=True, init=init if plan is None else None)
-        test_docs = [docs[i] for i in te]
-        enc = comps.encode(test_docs)
-        # the features as one CSR matrix, as the calibration has always read them: the sparse +
-        # dense view that prediction reads sums in another order (logits within ~1e-6)
-        tpass = comps.topics.topic_pass(enc.features.tocsr(), enc.clause_features.tocsr(), enc.owner)
-        Z[te] = logit(tpass.proba)
-        folds.append(Fold(te, comps, enc, tpass))
-        log(f"fold {f + 1}/{k} fitted")
+    splits = list(enumerate(multilabel_folds(strat, k, seed)))
+    job = _FoldJob(taxonomy, src, docs, records, rule_idx, seed, plan, init if plan is None else None)
+    fitted = map_in_workers(_fit_fold, job, splits, workers if plan is None else 1, "training worker")
+    with closing(fitted):  # an error here stops the folds not yet started
+        for (f, te), comps in zip(splits, fitted):
+            if plan is None and comps.embedder is not src.embedder:  # a worker's copies of the shared parts
+                comps = dataclasses.replace(comps, embedder=src.embedder, dense=src.dense,
+                                            lexicon=src.lexicon)
+            test_docs = [docs[i] for i in te]
+            enc = comps.encode(test_docs)
+            # the features as one CSR matrix, as the calibration has always read them: the sparse +
+            # dense view that prediction reads sums in another order (logits within ~1e-6)
+            tpass = comps.topics.topic_pass(enc.features.tocsr(), enc.clause_features.tocsr(), enc.owner)
+            Z[te] = logit(tpass.proba)
+            folds.append(Fold(te, comps, enc, tpass))
+            log(f"fold {f + 1}/{k} fitted")
     return folds, Z
 
 

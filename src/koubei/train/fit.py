@@ -115,7 +115,7 @@ def train_bundle(records: Sequence[GoldRecord], *, taxonomy: Taxonomy, output: s
                  overwrite: bool = False, encoder: str | Path | None = None, finetune: bool = False,
                  pooling: str = "mean", max_length: int = 128, copy_encoder: bool = False,
                  finetune_config: FinetuneConfig | None = None, log: Log = _quiet,
-                 unseen: UnseenCheck | None = None, committee: bool = True) -> TrainResult:
+                 unseen: UnseenCheck | None = None, committee: bool = True, workers: int = 1) -> TrainResult:
     """Train, cross-validate and save a bundle on labelled reviews.
 
     Args:
@@ -143,6 +143,9 @@ def train_bundle(records: Sequence[GoldRecord], *, taxonomy: Taxonomy, output: s
             (for scripts that train many bundles on subsets of one label file).
         committee: keep the folds' topic detectors in the bundle for ``koubei suggest``
             (about k times the topic detector's size; never with ``finetune``).
+        workers: processes fitting the cross-validation folds side by side (not with
+            ``encoder``); each holds about what a fold's fit needs. The bundle is the same
+            for any number.
 
     Raises:
         LabelError: fewer than 10 labelled reviews.
@@ -160,7 +163,7 @@ def train_bundle(records: Sequence[GoldRecord], *, taxonomy: Taxonomy, output: s
     plan = _encoder_plan(encoder, finetune, pooling, max_length, copy_encoder, finetune_config, seed, log)
     try:
         return _train(records, taxonomy, output, base, seed, folds, min_examples, label_report, replace,
-                      plan, log, t0, unseen, committee)
+                      plan, log, t0, unseen, committee, workers)
     finally:
         if plan is not None:
             plan.cleanup()
@@ -186,7 +189,7 @@ def _encoder_plan(encoder: str | Path | None, finetune: bool, pooling: str, max_
 def _train(records: list[GoldRecord], taxonomy: Taxonomy, output: str | Path, base: str | Path | None,
            seed: int, folds: int, min_examples: int, label_report: LabelReport | None, replace: bool,
            plan: EncoderPlan | None, log: Log, t0: float, unseen: UnseenCheck | None = None,
-           keep_committee: bool = True) -> TrainResult:
+           keep_committee: bool = True, workers: int = 1) -> TrainResult:
     src = resolve_source(taxonomy, records, base, min_examples, log)
     src.embedder = tfidf_part(src.embedder, plan, base)
     segmenter = Segmenter(user_dict=str(src.user_dict))
@@ -207,7 +210,7 @@ def _train(records: list[GoldRecord], taxonomy: Taxonomy, output: str | Path, ba
     comps = fit_parts(taxonomy, src, docs, records, rule_idx, seed, plan)
     log("model fitted on all the labels; cross-validating it")
     fold_fits, Z = cross_validate(taxonomy, src, docs, records, rule_idx, k, seed, log, plan,
-                                  init=comps.topics)
+                                  init=comps.topics, workers=workers)
     band = oof_band(fold_fits, docs, records) if src.sentiment is None else None
     cv = cv_metrics(taxonomy, records, cv_predictions(fold_fits, docs, Z, Y, rule_mask, band))
     if band is not None:
