@@ -2,6 +2,7 @@
 
     python scripts/bench_train.py [--data-dir DIR] [--rows 1000] [--repeats 2] [--folds 5]
                                   [--base models/default | --base none] [--sizes 1000,2000,4000,0]
+                                  [--workers N]
                                   [--cross-folds 3] [--skip-cross] [--out scripts/results/bench_train.json]
 
 Timing: --rows gold reviews (labels/gold_topics_train.jsonl of ../shared/corpora,

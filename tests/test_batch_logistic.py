@@ -145,9 +145,46 @@ def test_a_fold_detector_started_from_the_full_one_reads_the_same(snacks, monkey
     cold = TopicDetector(**params).fit(X[rows], Y[rows], Cx, owner)
     n_cold = len(steps)
     warm = TopicDetector(**params).fit(X[rows], Y[rows], Cx, owner, init=full)
-    assert len(steps) - n_cold < n_cold  # a start misplaced on the columns would not save steps
+    assert len(steps) - n_cold < n_cold
     assert not np.array_equal(cold.columns_, full.columns_)
     P = [d.predict_proba(enc.features, enc.clause_features, enc.owner) for d in (cold, warm)]
     assert np.abs(P[0] - P[1]).max() < 0.01
     with pytest.raises(ValueError, match="init was fitted on"):
         TopicDetector(**params).fit(X[:, 1:], Y, enc.clause_features.tocsr()[:, 1:], enc.owner, init=full)
+
+
+def test_the_start_lays_each_kept_columns_weight_where_this_fit_keeps_it(snacks) -> None:  # type: ignore[no-untyped-def]
+    X, Y, n_dense, enc = snacks
+    params = dict(C=64.0, min_df=2, solver=BATCHED, tune_folds=0, passthrough=n_dense)
+    full = TopicDetector(**params).fit(X, Y)
+    fold = TopicDetector(**params)
+    fold.columns_ = np.array([int(full.columns_[0]), int(full.columns_[5]), X.shape[1] - n_dense - 1])
+    if fold.columns_[2] in full.columns_:  # the last text column: a column the full fit dropped
+        fold.columns_[2] = np.setdiff1d(np.arange(X.shape[1] - n_dense), full.columns_)[-1]
+    W, b = fold._start(full, X.shape[1], Y.shape[1])
+    assert W.shape == (Y.shape[1], 3 + n_dense)
+    assert np.array_equal(W[:, 0], full.coef_[:, 0]) and np.array_equal(W[:, 1], full.coef_[:, 5])
+    assert not W[:, 2].any()  # kept here, not there: starts at zero
+    assert np.array_equal(W[:, 3:], full.coef_[:, len(full.columns_):])  # the passthrough columns
+    assert np.array_equal(b, full.intercept_) and b is not full.intercept_
+    fold.passthrough = n_dense - 1
+    with pytest.raises(ValueError, match=rf"\({n_dense} passed through\).*\({n_dense - 1}\)"):
+        fold._start(full, X.shape[1], Y.shape[1])
+
+
+def test_a_rule_topic_starts_from_zero_not_from_its_rule(snacks) -> None:  # type: ignore[no-untyped-def]
+    from koubei.train.rules import CueRuleTopicDetector
+
+    X, Y, n_dense, enc = snacks
+    rule = int(np.argmin(Y.sum(axis=0)))
+    make = CueRuleTopicDetector.factory([rule])
+    params = dict(C=64.0, min_df=2, solver=BATCHED, tune_folds=0, passthrough=n_dense)
+    full = make(**params).fit(X, Y)
+    assert full.coef_[rule].any()  # the cue rule's weight
+    fold = make(**params)
+    fold.columns_ = full.columns_
+    W, b = fold._start(full, X.shape[1], Y.shape[1])
+    assert not W[rule].any() and b[rule] == 0.0
+    assert full.coef_[rule].any() and full.intercept_[rule] != 0.0  # the full detector is left as it was
+    other = (rule + 1) % Y.shape[1]
+    assert np.array_equal(W[other], full.coef_[other])

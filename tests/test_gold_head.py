@@ -179,3 +179,52 @@ def test_the_head_is_solved_over_the_columns_its_rows_use(fitted) -> None:  # ty
     Z, Z_full = X @ W.T + b, X @ W_full.T + b_full
     assert np.abs(Z - Z_full).max() < 1e-3  # the same optimum, up to the solver's tolerance
     assert (Z.argmax(axis=1) == Z_full.argmax(axis=1)).all()
+
+
+def test_a_fold_of_the_head_started_from_the_full_fit_ends_where_it_would(fitted, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """fit_gold's out-of-fold heads start from the head on all rows: same weights, fewer L-BFGS steps."""
+    from sklearn.linear_model import LogisticRegression
+
+    import koubei.classify.sentiment as S
+
+    base, emb, docs, recs = fitted
+    X = emb.transform(docs)
+    labels = np.array([r.sentiment for r in recs])
+    W, b = S._multinomial(X, labels, 4.0)
+    fold = np.arange(len(recs)) % 3 != 0
+    iters: list[int] = []
+
+    class Counted(LogisticRegression):
+        def fit(self, *a, **k):  # type: ignore[no-untyped-def]
+            out = super().fit(*a, **k)
+            iters.append(int(self.n_iter_.max()))
+            return out
+
+    monkeypatch.setattr(S, "LogisticRegression", Counted)
+    cold = S._multinomial(X[fold], labels[fold], 4.0)
+    warm = S._multinomial(X[fold], labels[fold], 4.0, (W, b))
+    polar = fold & (labels != "neu")
+    two_classes = S._multinomial(X[polar], labels[polar], 4.0, (W, b))
+    z_cold, z_warm = X @ cold[0].T + cold[1], X @ warm[0].T + warm[1]
+    assert np.abs(z_cold - z_warm).max() < 0.02 * max(1.0, np.abs(z_cold).max())
+    assert iters[1] < iters[0]
+    assert two_classes[1][S.LABELS.index("neu")] == -30.0  # a start of three classes is not forced on two
+
+
+def test_fit_gold_starts_its_out_of_fold_heads_from_the_head_on_all_rows(fitted, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import koubei.classify.sentiment as S
+
+    base, emb, docs, recs = fitted
+    starts: list[object] = []
+    multinomial = S._multinomial
+
+    def recorded(F, labels, C, init=None):  # type: ignore[no-untyped-def]
+        starts.append(init)
+        return multinomial(F, labels, C, init)
+
+    monkeypatch.setattr(S, "_multinomial", recorded)
+    head = fit_gold_sentiment(base, base, emb, docs, recs)
+    assert starts[0] is None and len(starts) == 4  # the head on all rows, then 3 folds from it
+    for start in starts[1:]:
+        W, b = start  # type: ignore[misc]
+        assert W is head.gold_coef_ and b is head.gold_intercept_

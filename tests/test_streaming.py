@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -494,23 +495,47 @@ def test_map_in_workers_raises_a_workers_error_and_names_a_dead_worker() -> None
         list(map_in_workers(_fold_of, payload, ["咸", "die"], workers=2, what="training worker"))
 
 
+def _pids(folder: Path) -> list[int]:
+    """The workers that ran ``_slow_fold`` (the executor may reap a worker on its own thread,
+    so ``multiprocessing.active_children`` can still list a dead one: ask the system)."""
+    return sorted({int(p.read_text()) for p in folder.glob("*.pid")})
+
+
 def test_closing_map_in_workers_early_cancels_what_has_not_started(tmp_path: Path) -> None:
-    """A caller that fails on the first result stops the rest: no worker goes on after it."""
-    import multiprocessing as mp
+    """A caller that stops reading after the first result: the items not started never start."""
     from contextlib import closing
 
     from koubei.model.parallel import map_in_workers
 
     keys = [str(i) for i in range(12)]
-    with closing(map_in_workers(_slow_fold, str(tmp_path), keys, workers=2)) as out:
+    with closing(map_in_workers(_slow_fold, (str(tmp_path), 0.3), keys, workers=2)) as out:
         assert next(out) == "0"
-    assert not mp.active_children()
-    assert 1 <= len(list(tmp_path.iterdir())) < len(keys)  # those running or queued finished, no more
+    assert _pids(tmp_path) and _workers_gone(_pids(tmp_path), within=5.0)
+    assert 1 <= len(list(tmp_path.glob("*.started"))) < len(keys)
 
 
-def _slow_fold(folder: str, key: str) -> str:
-    import time
+def test_a_caller_that_fails_stops_the_running_workers_at_once(tmp_path: Path) -> None:
+    """An error while reading the results (or Ctrl-C, or SIGTERM's handler) does not wait for
+    the folds still running: their workers are stopped."""
+    from contextlib import closing
 
-    (Path(folder) / key).touch()
-    time.sleep(0.3)
+    from koubei.model.parallel import map_in_workers
+
+    started = time.monotonic()
+    results = map_in_workers(_slow_fold, (str(tmp_path), 30.0), ["0", "1", "2"], workers=2)
+    with pytest.raises(OutputError, match="cannot write fold 1"), closing(results):
+        for key in results:
+            if key == "0":
+                raise OutputError("cannot write fold 1")
+    assert time.monotonic() - started < 20  # the workers' 30 s sleeps were cut short
+    assert _pids(tmp_path) and _workers_gone(_pids(tmp_path), within=5.0)
+
+
+def _slow_fold(payload: tuple[str, float], key: str) -> str:
+    """Marks its start and its worker, then sleeps (item "0" returns at once)."""
+    folder, seconds = payload
+    (Path(folder) / f"{key}.started").touch()
+    (Path(folder) / f"{os.getpid()}.pid").write_text(str(os.getpid()))
+    if key != "0":
+        time.sleep(seconds)
     return key

@@ -37,16 +37,25 @@ LABELS = ("neg", "neu", "pos")
 NEU_OFFSETS = np.round(np.arange(0.0, 3.01, 0.125), 3)
 
 
-def _multinomial(F: sparse.spmatrix, labels: np.ndarray, C: float) -> tuple[np.ndarray, np.ndarray]:
+def _multinomial(F: sparse.spmatrix, labels: np.ndarray, C: float,
+                 init: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Weights (LABELS order) of a multinomial regression of ``labels`` on ``F``.
 
     Solved over the columns ``F`` uses (:func:`~koubei.classify.linear.scatter_columns`): the
     gold head reads the base's whole vocabulary (240k columns), of which a few thousand labelled
     reviews use a tenth, and L-BFGS spent most of its time updating the others' zero weights.
+    ``init``: weights and intercepts (LABELS order, all columns) to start L-BFGS from, e.g. the
+    fit on all rows when ``F`` is a fold of them; used when ``labels`` hold all three classes.
+    The objective is strictly convex: the start changes the steps, not the optimum.
     """
     F = sparse.csr_matrix(F)
     used = used_columns(F)
-    lr = LogisticRegression(C=C, max_iter=3000).fit(F[:, used], labels)
+    lr = LogisticRegression(C=C, max_iter=3000)
+    if init is not None and set(np.unique(labels)) == set(LABELS):
+        lr.set_params(warm_start=True)  # sklearn starts from coef_ and intercept_ (classes sorted = LABELS)
+        lr.coef_ = np.asarray(init[0], dtype=np.float64)[:, used]
+        lr.intercept_ = np.asarray(init[1], dtype=np.float64)
+    lr.fit(F[:, used], labels)
     W, b = coefs_in_order(LABELS, lr.classes_, lr.coef_, lr.intercept_)
     return scatter_columns(W, used, F.shape[1]), b
 
@@ -181,8 +190,9 @@ class SentimentClassifier(ArrayState, ClassifierMixin, BaseEstimator):
         self.gold_coef_, self.gold_intercept_ = _multinomial(F, labels, C)
         share = float(np.mean(labels == "neu")) if neu_share is None else neu_share
         oof = np.zeros((len(labels), len(LABELS)))
+        start = (self.gold_coef_, self.gold_intercept_)
         for tr, te in KFold(3, shuffle=True, random_state=seed).split(labels):
-            oof[te] = decision(F[te], *_multinomial(F[tr], labels[tr], C))
+            oof[te] = decision(F[te], *_multinomial(F[tr], labels[tr], C, start))
         said = [np.mean((oof + [0.0, b, 0.0]).argmax(axis=1) == 1) for b in NEU_OFFSETS]
         self.gold_neu_offset_ = float(NEU_OFFSETS[int(np.argmin(np.abs(np.asarray(said) - share)))])
         return self

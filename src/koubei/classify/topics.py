@@ -193,18 +193,19 @@ class TopicDetector(ArrayState, ClassifierMixin, BaseEstimator):
         check_is_fitted(init, "coef_")
         if (init.n_features_in_ != n_features or init.coef_.shape[0] != n_topics
                 or init.passthrough != self.passthrough):
-            raise ValueError(f"init was fitted on {init.n_features_in_} features and {init.coef_.shape[0]} "
-                             f"topics, this fit has {n_features} and {n_topics}")
+            raise ValueError(f"init was fitted on {init.n_features_in_} features ({init.passthrough} passed "
+                             f"through) and {init.coef_.shape[0]} topics, this fit has {n_features} "
+                             f"({self.passthrough}) and {n_topics}")
         n_text = n_features - self.passthrough
         own: np.ndarray = np.arange(n_text) if self.columns_ is None else self.columns_
         kept = getattr(init, "columns_", None)
         theirs: np.ndarray = np.arange(n_text) if kept is None else kept
-        at = np.minimum(np.searchsorted(theirs, own), len(theirs) - 1)
-        found = theirs[at] == own
+        at = np.minimum(np.searchsorted(theirs, own), max(len(theirs) - 1, 0))
+        found = theirs[at] == own if len(theirs) else np.zeros(len(own), dtype=bool)
         W = np.zeros((n_topics, len(own) + self.passthrough))
         W[:, np.flatnonzero(found)] = init.coef_[:, at[found]]
         W[:, len(own):] = init.coef_[:, len(theirs):]
-        return W, np.asarray(init.intercept_, dtype=np.float64)
+        return W, np.array(init.intercept_, dtype=np.float64)  # a copy: the caller may change it
 
     def _oof_logits(self, Xs: sparse.csr_matrix, Y: np.ndarray, Cs: sparse.csr_matrix,
                     owner: np.ndarray) -> np.ndarray:

@@ -115,7 +115,7 @@ def _noop() -> None:
 
 
 def _apply(fn: Callable[[Any, Any], Any], item: Any) -> Any:
-    from threadpoolctl import threadpool_limits  # scikit-learn's dependency; only workers need it
+    from threadpoolctl import threadpool_limits  # imported where used: scoring never needs it
 
     with threadpool_limits(1):  # one BLAS thread a worker: the workers take the cores
         return fn(_WORKER_MODEL, item)
@@ -128,8 +128,10 @@ def map_in_workers(fn: Callable[[Any, Any], Any], payload: Any, items: Iterable[
     The workers inherit ``payload`` (fork; elsewhere it is pickled once per worker), so only
     the items and the results travel; ``fn`` must be a module-level function. They watch
     their parent as scoring workers do. With ``workers <= 1`` (or one item) everything runs
-    in this process. An exception raised by ``fn`` is raised here. Closing the generator early
-    (``contextlib.closing``) cancels the items not started and waits for the running ones.
+    in this process. An exception raised by ``fn`` is raised here. An exception in the caller
+    while it reads the results, or closing the generator early (``contextlib.closing``), cancels
+    the items not started and stops the workers at once (SIGTERM) rather than waiting for the
+    running ones.
 
     Raises:
         EngineError: a worker died (``what`` names it in the message).
@@ -139,12 +141,27 @@ def map_in_workers(fn: Callable[[Any, Any], Any], payload: Any, items: Iterable[
         for item in items:
             yield fn(payload, item)
         return
-    with _executor(payload, min(workers, len(items))) as pool:
-        try:  # closed early, ``map``'s iterator cancels what has not started
-            yield from pool.map(_apply, [fn] * len(items), items)
-        except BrokenProcessPool:
-            raise EngineError(f"a {what} process died (killed from outside, e.g. by the out-of-memory "
-                              "killer); rerun with fewer --workers") from None
+    pool = _executor(payload, min(workers, len(items)))
+    try:
+        yield from pool.map(_apply, [fn] * len(items), items)
+    except BrokenProcessPool:
+        raise EngineError(f"a {what} process died (killed from outside, e.g. by the out-of-memory "
+                          "killer); rerun with fewer --workers") from None
+    except BaseException:  # the caller failed or stopped reading (GeneratorExit): stop, do not wait
+        _terminate(pool)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop ``pool``'s workers now (they take SIGTERM's default action, see ``_init_worker``)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())  # no public handle before 3.14
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        p.join(5)
 
 
 def _executor(model: Any, workers: int) -> ProcessPoolExecutor:

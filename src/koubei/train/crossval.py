@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from contextlib import closing
+from contextlib import closing, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,11 +59,12 @@ class _FoldJob:
 
 
 def _fit_fold(job: _FoldJob, fold: tuple[int, np.ndarray]) -> Components:
-    """The parts of one fold, fitted with one BLAS thread whether in a worker or not: BLAS sums
-    in another order on more threads, so the folds, and the CV, would depend on ``workers``."""
+    """The parts of one fold, fitted on one thread whether in a worker or not: BLAS sums in
+    another order on more threads, so the folds, and the CV, would depend on ``workers``. (An
+    encoder's folds always run here, one after the other, on every thread.)"""
     f, te = fold
     tr = np.setdiff1d(np.arange(len(job.records)), te)
-    with threadpool_limits(1, user_api="blas"):
+    with threadpool_limits(1) if job.plan is None else nullcontext():
         return fit_parts(job.taxonomy, job.src, [job.docs[i] for i in tr], [job.records[i] for i in tr],
                          job.rule_idx, job.seed, job.plan, f"fold{f + 1}", cv=True, init=job.init)
 

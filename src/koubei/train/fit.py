@@ -144,8 +144,9 @@ def train_bundle(records: Sequence[GoldRecord], *, taxonomy: Taxonomy, output: s
         committee: keep the folds' topic detectors in the bundle for ``koubei suggest``
             (about k times the topic detector's size; never with ``finetune``).
         workers: processes fitting the cross-validation folds side by side (not with
-            ``encoder``); each holds about what a fold's fit needs. The bundle is the same
-            for any number.
+            ``encoder``); 1 (the default here) fits them one after the other in this
+            process, ``koubei train --workers 0`` asks for one per CPU core. Each worker
+            holds about what a fold's fit needs. The bundle is the same for any number.
 
     Raises:
         LabelError: fewer than 10 labelled reviews.
@@ -206,7 +207,7 @@ def _train(records: list[GoldRecord], taxonomy: Taxonomy, output: str | Path, ba
     rule_mask = np.isin(np.arange(len(taxonomy.topics)), rule_idx)
     k = max(2, min(folds, len(records) // 5))
     if plan is not None and plan.finetune is not None:
-        log(f"fine-tuning the encoder {k + 1} times (each fold, then all {len(records)} reviews)")
+        log(f"fine-tuning the encoder {k + 1} times (all {len(records)} reviews, then each fold)")
     comps = fit_parts(taxonomy, src, docs, records, rule_idx, seed, plan)
     log("model fitted on all the labels; cross-validating it")
     fold_fits, Z = cross_validate(taxonomy, src, docs, records, rule_idx, k, seed, log, plan,

@@ -81,6 +81,16 @@ class CueRuleTopicDetector(TopicDetector):
         apply_rules(self, self.rules)
         return self
 
+    def _start(self, init: TopicDetector | None, n_features: int, n_topics: int
+               ) -> tuple[np.ndarray, np.ndarray] | None:
+        """``init``'s weights as a start, the rule topics' from zero: ``init`` holds their cue
+        rule (:func:`apply_rules`), not a regression's weights."""
+        start = super()._start(init, n_features, n_topics)
+        if start is not None and self.rules:
+            start[0][list(self.rules)] = 0.0
+            start[1][list(self.rules)] = 0.0
+        return start
+
     def _oof_logits(self, Xs: sparse.csr_matrix, Y: np.ndarray, Cs: sparse.csr_matrix,
                     owner: np.ndarray) -> np.ndarray:
         """Out-of-fold clause logits, the rule topics' replaced by their rule logits.
