@@ -190,8 +190,9 @@ def test_copy_encoder_makes_a_standalone_bundle(hybrid: Path, tiny_model: Path, 
 def test_finetune_round_trip(tuned: Path, tiny_model: Path, tmp_path: Path) -> None:
     manifest = json.loads((tuned / "manifest.json").read_text(encoding="utf-8"))
     ft = manifest["training"]["encoder"]["finetune"]
-    assert [r["fit"] for r in ft["runs"]] == ["fold1", "fold2", "final"]  # folds tuned on their own reviews
-    assert ft["runs"][-1]["reviews"] == 96 and ft["config"]["max_length"] == 32
+    # the final model first (the folds' topic solvers start from it), then each fold on its own reviews
+    assert [r["fit"] for r in ft["runs"]] == ["final", "fold1", "fold2"]
+    assert ft["runs"][0]["reviews"] == 96 and ft["config"]["max_length"] == 32
     # each fold tuned its own encoder, which the bundle does not keep: no committee
     assert manifest["training"]["committee"].startswith("none: each fold fine-tuned its own encoder")
     assert "committee" not in manifest and not load_model(tuned).has_committee
