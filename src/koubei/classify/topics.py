@@ -19,7 +19,7 @@ from sklearn.model_selection import KFold
 from sklearn.utils.validation import check_is_fitted
 
 from koubei.classify.batch_logistic import fit_logistic_columns
-from koubei.classify.linear import ArrayState, WithDense, decision, sigmoid
+from koubei.classify.linear import ArrayState, WithDense, decision, scatter_columns, sigmoid
 
 #: ``solver`` of :func:`~koubei.classify.batch_logistic.fit_logistic_columns`: every topic's
 #: regression solved together (liblinear's objective)
@@ -197,14 +197,12 @@ class TopicDetector(ArrayState, ClassifierMixin, BaseEstimator):
                              f"through) and {init.coef_.shape[0]} topics, this fit has {n_features} "
                              f"({self.passthrough}) and {n_topics}")
         n_text = n_features - self.passthrough
-        own: np.ndarray = np.arange(n_text) if self.columns_ is None else self.columns_
         kept = getattr(init, "columns_", None)
         theirs: np.ndarray = np.arange(n_text) if kept is None else kept
-        at = np.minimum(np.searchsorted(theirs, own), max(len(theirs) - 1, 0))
-        found = theirs[at] == own if len(theirs) else np.zeros(len(own), dtype=bool)
-        W = np.zeros((n_topics, len(own) + self.passthrough))
-        W[:, np.flatnonzero(found)] = init.coef_[:, at[found]]
-        W[:, len(own):] = init.coef_[:, len(theirs):]
+        text = scatter_columns(init.coef_[:, :len(theirs)], theirs, n_text)  # over every text column
+        if self.columns_ is not None:
+            text = text[:, self.columns_]
+        W = np.hstack([text, init.coef_[:, len(theirs):]]).astype(np.float64)
         return W, np.array(init.intercept_, dtype=np.float64)  # a copy: the caller may change it
 
     def _oof_logits(self, Xs: sparse.csr_matrix, Y: np.ndarray, Cs: sparse.csr_matrix,

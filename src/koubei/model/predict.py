@@ -473,8 +473,7 @@ def taste_by_cues(c: Components, topic_sets: list[list[int]], texts: list[str],
     gives taste less than :data:`TASTE_CUE_FLOOR` and the cue is shorter than
     :data:`TASTE_CUE_SURE` characters and was not picked by name (a direction's
     ``detects_topic`` list: 有哈喇味 is taste however sure the detector is of freshness).
-    A taxonomy without a taste topic, or whose
-    directions detect nothing, is left as it is.
+    A taxonomy without a taste topic, or whose directions detect nothing, is left as it is.
 
     What it changes in 5-fold CV on the gold labels (``scripts/evaluate.py``):
     docs/benchmarks.md and CHANGELOG.md.
