@@ -3,7 +3,8 @@
     python scripts/evaluate.py [--data-dir DIR] [--folds 5] [--seed 0]
                                [--skip-sentiment] [--update-bundle models/default]
                                [--no-aspects | --aspect-weight W] [--aspect-taste]
-                               [--no-lexicon] [--no-gold-head] [--dump-predictions FILE] [--out FILE]
+                               [--no-lexicon] [--no-gold-head] [--no-direction-head]
+                               [--dump-predictions FILE] [--out FILE]
 
 What it measures (never on reviews a model was trained on):
 - sentiment: for each corpus (waimai, online_shopping, hotel), 5 folds grouped
@@ -19,9 +20,11 @@ What it measures (never on reviews a model was trained on):
   Topic polarities are settled by the polarity lexicon where it is one-sided
   (--no-lexicon: the head alone); the overall sentiment comes from the 3-class
   gold head learnt on the training folds (--no-gold-head: the neutral band).
+  Taste directions come from the direction head learnt on the training folds'
+  taste details (--no-direction-head: the lexicon rules alone).
   Reports topic micro/macro-F1, per-topic P/R/F1, topic+polarity micro-F1
   (all, and on reviews whose topics carry different polarities),
-  taste-direction accuracy, gold 3-class sentiment; each also on the
+  taste-direction accuracy (also exact and per-direction P/R/F1), gold 3-class sentiment; each also on the
   `random` records alone (the only random sample of the gold file).
 The TF-IDF vocabulary is fitted once on all texts (no labels involved), the
 word vectors once on the unlabelled texts (sentiment corpora, hotpot and
@@ -65,6 +68,7 @@ from koubei.train.default_recipe import (
     AspectPairs,
     build_sentiment_pool,
     domain_membership,
+    fit_direction_head,
     fit_embedder,
     fit_gold_sentiment,
     fit_sentiment,
@@ -123,7 +127,8 @@ def score_predictions(gold, preds, taxonomy) -> dict:
 
 
 def topic_cv(taxonomy, gold, gold_docs, embedder, sent_unseen, folds: int, seed: int, dense=None,
-             aspects=None, dump: str | None = None, lexicon=None, no_gold_head: bool = False) -> dict:
+             aspects=None, dump: str | None = None, lexicon=None, no_gold_head: bool = False,
+             direction_head: bool = True) -> dict:
     groups = pd.factorize(pd.Series([d.norm for d in gold_docs]))[0]
     preds = [None] * len(gold)
     cv = GroupKFold(folds, shuffle=True, random_state=seed)
@@ -135,6 +140,8 @@ def topic_cv(taxonomy, gold, gold_docs, embedder, sent_unseen, folds: int, seed:
             sent_unseen, sent_unseen, embedder, [gold_docs[i] for i in tr], [gold[i] for i in tr],
             lexicon=lexicon)
         comps = Components(taxonomy, embedder, sentiment, topics, polarity, dense=dense, lexicon=lexicon)
+        if direction_head:
+            comps.directions = fit_direction_head(comps, [gold_docs[i] for i in tr], [gold[i] for i in tr])
         for i, p in zip(te, predict_docs(comps, [gold_docs[i] for i in te])):
             preds[i] = p
         log(f"topics fold {k + 1} done")
@@ -174,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="topic polarities from the polarity head alone, not settled by the polarity lexicon")
     ap.add_argument("--no-gold-head", action="store_true",
                     help="overall sentiment from the neutral band alone, without the 3-class gold head")
+    ap.add_argument("--no-direction-head", action="store_true",
+                    help="taste directions from the lexicon rules alone, without the learnt direction head")
     ap.add_argument("--dump-predictions", metavar="FILE",
                     help="write each gold review's out-of-fold prediction beside its labels (JSON lines)")
     ap.add_argument("--update-bundle", help="write the metrics into this bundle's manifest and card")
@@ -205,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     results["topics"] = topic_cv(taxonomy, gold, gold_docs, embedder, sent_unseen, args.folds, args.seed,
                                  dense, aspects, dump=args.dump_predictions,
                                  lexicon=None if args.no_lexicon else load_lexicon(),
-                                 no_gold_head=args.no_gold_head)
+                                 no_gold_head=args.no_gold_head, direction_head=not args.no_direction_head)
     if not args.skip_sentiment:
         results["sentiment"] = sentiment_cv(corpus, pool, X_pool, embedder, args.folds, args.seed)
     elif Path(args.out).is_file():  # keep the last sentiment figures, saying where they come from

@@ -59,6 +59,11 @@ def taste_direction_accuracy(gold_topics: Sequence[dict[str, str]],
                              pred_topics: Sequence[dict[str, str]] | None = None) -> dict[str, Any]:
     """Share of gold taste-``neg`` reviews whose predicted directions overlap the gold ones.
 
+    Overlap forgives a direction too many, so the same reviews are scored strictly
+    too: ``exact`` (the predicted directions are the gold ones) and the micro
+    precision, recall and F1 of the directions (``directions``: one count per review
+    and direction, a review whose taste was missed saying none).
+
     With ``pred_topics``, ``misses`` says why the others failed: taste not
     detected, detected but not negative, or negative with the wrong direction.
     """
@@ -69,7 +74,12 @@ def taste_direction_accuracy(gold_topics: Sequence[dict[str, str]],
     out: dict[str, Any] = {
         "accuracy": round(float(np.mean(hits)), 4) if hits else 0.0, "n": len(idx),
         "accuracy_specific": round(float(np.mean(hits_spec)), 4) if hits_spec else 0.0,
-        "n_specific": len(specific)}
+        "n_specific": len(specific),
+        "exact": round(float(np.mean([set(gold_dirs[i]) == set(pred_dirs[i]) for i in idx])), 4)
+        if idx else 0.0,
+        "directions": prf(sum(len(set(gold_dirs[i]) & set(pred_dirs[i])) for i in idx),
+                          sum(len(set(pred_dirs[i]) - set(gold_dirs[i])) for i in idx),
+                          sum(len(set(gold_dirs[i]) - set(pred_dirs[i])) for i in idx))}
     if pred_topics is not None:
         missed = [i for i, hit in zip(idx, hits) if not hit]
         said = [pred_topics[i].get(taste_id) for i in missed]

@@ -20,7 +20,9 @@ Layout of a bundle directory::
     lexicon.json      from format 1.2, the polarity lexicon (:mod:`koubei.classify.lexicon`)
                       the model reads its topic polarities with, when it has one
     heads.json        parameters of the sentiment/topic/polarity heads and, from
-                      format 1.1, of the word vectors (``wordvec``) when the model has them
+                      format 1.1, of the word vectors (``wordvec``) when the model has them;
+                      from format 1.3, of the taste direction head (``directions``) when
+                      the model has one (:mod:`koubei.classify.taste_head`)
     arrays.npz        every numeric array (idf, coefficients, thresholds)
     MODEL_CARD.md     what it is, what it was trained on, how good it is
 
@@ -43,6 +45,7 @@ from koubei.classify.lexicon import lexicon_from_dict
 from koubei.classify.polarity import TopicPolarityClassifier
 from koubei.classify.sentiment import LABELS as SENTIMENT_LABELS
 from koubei.classify.sentiment import SentimentClassifier
+from koubei.classify.taste_head import TasteDirectionHead
 from koubei.classify.topics import TopicDetector
 from koubei.embed.hybrid import HYBRID_KIND, HybridEmbedder
 from koubei.embed.tfidf import TfidfEmbedder
@@ -55,10 +58,12 @@ from koubei.model.npz import RESTORE_FIX, read_npz
 from koubei.model.predict import Components
 from koubei.taxonomy import Taxonomy, taxonomy_from_dict
 
-#: 1.1 added word vectors and transformer encoders, 1.2 the polarity lexicon; a reader takes its own major
-#: version up to its own minor one
-BUNDLE_FORMAT = "1.2"
+#: 1.1 added word vectors and transformer encoders, 1.2 the polarity lexicon, 1.3 the taste direction
+#: head; a reader takes its own major version up to its own minor one
+BUNDLE_FORMAT = "1.3"
 WORDVEC = "wordvec"
+#: the optional taste direction head's key in heads.json and prefix in arrays.npz
+DIRECTIONS = "directions"
 ENCODER_DIR = "encoder"
 MODEL_KIND = "koubei.review-model"
 HEADS: dict[str, Any] = {"sentiment": SentimentClassifier, "topics": TopicDetector,
@@ -99,6 +104,10 @@ def save_bundle(components: Components, path: str | Path, *, manifest_extra: dic
             extra["lexicon"] = {"name": components.lexicon.name, "version": components.lexicon.version,
                                 "sha256": components.lexicon.sha256()}
             hashed += (LEXICON_FILE,)
+        if components.directions is not None:
+            extra["direction_head"] = {"directions": list(components.directions.directions_),
+                                       "rule_features": len(components.directions.features_),
+                                       "text_columns": len(components.directions.columns_)}
         if components.sentiment.gold_coef_ is not None:
             extra["sentiment_head"] = {"labels": list(SENTIMENT_LABELS),
                                        "neu_offset": components.sentiment.gold_neu_offset_,
@@ -135,10 +144,11 @@ def _write_parts(c: Components, folder: Path, user_dict: Path) -> None:
         meta, arr = getattr(c, name).to_state()
         heads[name] = meta
         all_arrays.update({f"{name}.{k}": v for k, v in arr.items()})
-    if c.dense is not None:
-        meta, arr = c.dense.to_state()
-        heads[WORDVEC] = meta
-        all_arrays.update({f"{WORDVEC}.{k}": v for k, v in arr.items()})
+    for key, part in ((WORDVEC, c.dense), (DIRECTIONS, c.directions)):
+        if part is not None:
+            meta, arr = part.to_state()
+            heads[key] = meta
+            all_arrays.update({f"{key}.{k}": v for k, v in arr.items()})
     _write_json(folder / "heads.json", heads)
     if c.lexicon is not None:
         _write_json(folder / LEXICON_FILE, c.lexicon.to_dict(), sort_keys=False)
@@ -265,6 +275,12 @@ def load_components(path: str | Path, *, expect_taxonomy: Taxonomy | None = None
     heads_meta = json.loads((folder / "heads.json").read_text(encoding="utf-8"))
     heads = {name: cls.from_state(heads_meta[name], part(name)) for name, cls in HEADS.items()}
     dense = DenseView.from_state(heads_meta[WORDVEC], part(WORDVEC)) if WORDVEC in heads_meta else None
+    directions = (TasteDirectionHead.from_state(heads_meta[DIRECTIONS], part(DIRECTIONS))
+                  if DIRECTIONS in heads_meta else None)
+    if directions is not None and directions.n_features_in_ != embedder.n_features_out_:
+        raise IncompatibleModelError(f"{folder}: its taste direction head reads "
+                                     f"{directions.n_features_in_:,} embedding columns, the embedder gives "
+                                     f"{embedder.n_features_out_:,} (damaged or edited); {RESTORE_FIX}")
     lexicon = None
     if "lexicon" in manifest:
         if LEXICON_FILE not in (manifest.get("files") or {}):  # listed, so read_manifest checked it
@@ -277,7 +293,7 @@ def load_components(path: str | Path, *, expect_taxonomy: Taxonomy | None = None
                                      "bundle lacks (damaged or edited); retrain it or restore lexicon.json")
     comps = Components(taxonomy=taxonomy, embedder=embedder,
                        context_threshold=float(manifest.get("context_threshold", 0.5)), dense=dense,
-                       lexicon=lexicon, **heads)
+                       lexicon=lexicon, directions=directions, **heads)
     return comps, manifest, folder / "user_dict.txt"
 
 

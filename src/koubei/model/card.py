@@ -84,6 +84,16 @@ def encoder_lines(embedder: dict[str, Any]) -> list[str]:
         '`pip install "koubei[transformers]"` (torch==2.13.0) to load.']
 
 
+def direction_lines(head: dict[str, Any] | None) -> list[str]:
+    """Card line for the taste direction head (none when the model has none)."""
+    if not head:
+        return []
+    return [f"- Taste directions of a negative taste mention ({', '.join(head['directions'])}) from a "
+            "logistic regression per direction learnt from the labelled taste details: it reads the "
+            f"lexicon rules' reading ({head['rule_features']:,} rule features: the directions and cues "
+            f"they find) and {head['text_columns']:,} TF-IDF columns of the mention's clauses."]
+
+
 def render_card(manifest: dict[str, Any]) -> str:
     """Markdown model card from a manifest."""
     tax = manifest["taxonomy"]
@@ -101,6 +111,7 @@ def render_card(manifest: dict[str, Any]) -> str:
         "corpus (hotel, food delivery, shopping), weighted by a naive Bayes domain router; "
         "a logistic regression per topic, stacked over the review's clauses; a polarity "
         "head over each topic's own clauses; lexicon rules for taste direction.",
+        *direction_lines(manifest.get("direction_head")),
         *word_vector_lines(manifest.get("word_vectors")),
         *aspect_lines((manifest.get("training") or {}).get("aspect_pairs")),
         *lexicon_lines(manifest),

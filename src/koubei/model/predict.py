@@ -19,6 +19,7 @@ from koubei.classify.opinions import MAX_CHARS, best_opinion
 from koubei.classify.polarity import TopicPolarityClassifier, pair_features
 from koubei.classify.sentiment import SentimentClassifier
 from koubei.classify.taste import TasteDirector
+from koubei.classify.taste_head import TasteDirectionHead, direction_features
 from koubei.classify.topics import TopicDetector, TopicPass
 from koubei.embed.hybrid import HybridEmbedder
 from koubei.embed.tfidf import TfidfEmbedder
@@ -86,6 +87,9 @@ class Components:
     #: clause-level polarity evidence that overrules the polarity head where it is
     #: one-sided (:mod:`koubei.classify.lexicon`); None in models saved without one
     lexicon: PolarityLexicon | None = None
+    #: taste directions learnt from labelled taste details (:mod:`koubei.classify.taste_head`);
+    #: None in models trained without them, whose directions come from the rules alone
+    directions: TasteDirectionHead | None = None
 
     def __post_init__(self) -> None:
         self.cues = CueMatcher(self.taxonomy)
@@ -278,7 +282,48 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
                           sentiment_score=round(float(p_pos[i]), 4), topics=tp)
         _describe(c, pred, tset, ctx[i], clauses[spans[i].start:spans[i].stop], spans[i].start)
         preds.append(pred)
+    mentions = [i for i, p in enumerate(preds) if p.topics.get(c.taxonomy.taste_topic or "") == "neg"]
+    if c.directions is not None and mentions:  # learnt directions replace the rules' (see taste_head)
+        said = c.directions.predict(*taste_mentions(c, enc, ctx, topic_sets, mentions))
+        for i, dirs in zip(mentions, said):
+            preds[i].taste_detail = dirs
     return preds
+
+
+def taste_mentions(c: Components, enc: Encoding, ctx: list[list[list[int]]], topic_sets: list[list[int]],
+                   reviews: list[int]) -> tuple[list[list[str]], sparse.csr_matrix]:
+    """What the taste direction head reads of the taste mention of each of ``reviews``
+    (each must have the taste topic in ``topic_sets``): its rule features and the
+    TF-IDF of its clauses (:mod:`koubei.classify.taste_head`)."""
+    taste = c.taxonomy.topic_ids.index(c.taxonomy.taste_topic or "")
+    spans = clause_spans(enc.owner, len(enc.docs))
+    names, groups = [], []
+    for i in reviews:
+        rows = ctx[i][topic_sets[i].index(taste)]
+        texts, others = _taste_texts([enc.clause_texts[r] for r in spans[i]],
+                                     [r - spans[i].start for r in rows])
+        names.append(direction_features(c.taste, texts, others))
+        groups.append(rows)
+    if not groups:
+        return names, sparse.csr_matrix((0, enc.Xc.shape[1]))
+    return names, context_matrix(enc.Xc, groups)
+
+
+def taste_mention_features(c: Components, docs: list[Doc], topic_sets: list[list[int]]
+                           ) -> tuple[list[list[str]], sparse.csr_matrix]:
+    """:func:`taste_mentions` of ``docs`` with the topics ``topic_sets`` (each holding the
+    taste topic): what the direction head learns from, for labelled reviews."""
+    enc = c.encode(docs)
+    ctx = topic_contexts(c, enc, topic_sets, enc.topic_pass().clause_proba)
+    return taste_mentions(c, enc, ctx, topic_sets, list(range(len(docs))))
+
+
+def _taste_texts(clauses: list[str], own: list[int]) -> tuple[list[str], list[str]]:
+    """The texts of a taste mention's own clauses (``own``: positions in ``clauses``, a
+    review's clause texts) and of the review's other clauses."""
+    texts = [clauses[k] for k in own]
+    seen = set(texts)  # a set: a list made this quadratic in the clauses of a long review
+    return texts, [t for t in clauses if t not in seen]
 
 
 def detect_topics(c: Components, enc: Encoding, tp: TopicPass) -> list[list[int]]:
@@ -684,9 +729,7 @@ def _describe(c: Components, pred: Prediction, tset: list[int], ctx: list[list[i
         topic = c.taxonomy.topics[j]
         own = [review_clauses[r - base] for r in rows]
         if topic.id == taste_id and pred.topics.get(topic.id) == "neg":
-            texts = [d.norm for d in own]
-            seen = set(texts)  # a set: a list made this quadratic in the clauses of a long review
-            others = [d.norm for d in review_clauses if d.norm not in seen]
+            texts, others = _taste_texts([d.norm for d in review_clauses], [r - base for r in rows])
             pred.taste_detail, cue = c.taste.directions(texts, others)
             if cue:
                 pred.opinions.append(f"{topic.zh}:{cue}")

@@ -13,6 +13,7 @@ The steps (each a function, so evaluation can reuse them fold by fold):
 4. ``fit_topic_parts``: topic detector on gold topics, then the polarity head on
    gold (review, topic) pairs, fed by a sentiment model that never saw those
    reviews (so its logits look like they will at prediction time).
+5. ``fit_direction_head``: the taste directions of the gold negative taste mentions.
 """
 
 from __future__ import annotations
@@ -31,11 +32,12 @@ from koubei.classify.lexicon import PolarityLexicon
 from koubei.classify.linear import WithDense, as_csr
 from koubei.classify.polarity import TopicPolarityClassifier
 from koubei.classify.sentiment import SentimentClassifier
+from koubei.classify.taste_head import TasteDirectionHead
 from koubei.classify.topics import BATCHED, TopicDetector
 from koubei.corpora import AspectRecord, GoldRecord
 from koubei.embed.tfidf import TfidfEmbedder
 from koubei.embed.wordvec import DenseView
-from koubei.model.predict import Components, pair_matrix, topic_contexts
+from koubei.model.predict import Components, pair_matrix, taste_mention_features, topic_contexts
 from koubei.taxonomy import Taxonomy
 from koubei.text.docs import Doc, prepare_many
 from koubei.text.normalize import normalize
@@ -221,6 +223,28 @@ def fit_topic_parts(taxonomy: Taxonomy, embedder: TfidfEmbedder, sentiment_unsee
     return topics, polarity
 
 
+#: fewest labelled negative taste mentions with a direction that a direction head learns
+#: from; with fewer, or with one direction among them, the rules alone give directions
+DIRECTION_HEAD_MIN = 30
+
+
+def fit_direction_head(c: Components, docs: Sequence[Doc], gold: Sequence[GoldRecord]
+                       ) -> TasteDirectionHead | None:
+    """The taste direction head (:mod:`koubei.classify.taste_head`) on the negative taste
+    mentions of ``gold`` that name a direction, read with ``c``'s fitted topic detector (the
+    mention's clauses) and taxonomy (the rule features); None where the taxonomy has no
+    taste topic or the labels too few mentions (:data:`DIRECTION_HEAD_MIN`) or directions."""
+    taste = c.taxonomy.taste_topic
+    rows = [i for i, r in enumerate(gold) if taste and r.topics.get(taste) == "neg" and r.taste_detail]
+    if len(rows) < DIRECTION_HEAD_MIN or len({d for i in rows for d in gold[i].taste_detail}) < 2:
+        return None
+    ids = c.taxonomy.topic_ids
+    topic_sets = [sorted(ids.index(t) for t in gold[i].topics if t in ids) for i in rows]
+    names, X = taste_mention_features(c, [docs[i] for i in rows], topic_sets)
+    return TasteDirectionHead().fit(names, X, [gold[i].taste_detail for i in rows],
+                                    [d.id for d in c.taxonomy.taste_directions])
+
+
 #: Weight of an aspect-set (review, topic) pair next to a gold pair in the
 #: polarity head, chosen on the gold folds (docs/benchmarks.md and CHANGELOG.md).
 ASPECT_WEIGHT = 0.4
@@ -363,5 +387,7 @@ def train_default(taxonomy: Taxonomy, corpus: pd.DataFrame, gold: Sequence[GoldR
     sentiment = fit_gold_sentiment(sentiment, sent_unseen, embedder, gold_docs, gold, lexicon=lexicon)
     log("3-class gold sentiment head fitted")
     comps = Components(taxonomy, embedder, sentiment, topics, polarity, dense=dense, lexicon=lexicon)
+    comps.directions = fit_direction_head(comps, gold_docs, gold)
+    log("taste direction head fitted" if comps.directions else "taste directions from the rules alone")
     used = {"reviews": len(pairs.docs), "pairs": len(pairs.polarities), "weight": pairs.weight}
     return TrainedDefault(comps, len(pool), len(gold), band, used)

@@ -30,7 +30,13 @@ from koubei.resources import default_model_path
 from koubei.taxonomy import Taxonomy
 from koubei.text.docs import Doc, prepare_many
 from koubei.text.segment import Segmenter, user_dict_path
-from koubei.train.default_recipe import fit_embedder, fit_gold_sentiment, fit_topic_detector, gold_matrix
+from koubei.train.default_recipe import (
+    fit_direction_head,
+    fit_embedder,
+    fit_gold_sentiment,
+    fit_topic_detector,
+    gold_matrix,
+)
 from koubei.train.encoder import EncoderPlan, widen_sentiment
 from koubei.train.rules import CueRuleTopicDetector
 from koubei.train.unseen import UnseenCheck
@@ -125,8 +131,10 @@ def fit_parts(taxonomy: Taxonomy, src: Source, docs: list[Doc], recs: list[GoldR
     polarity = fit_polarity_compact(F, y)
     scorer = fit_gold_sentiment(unseen if cv else sentiment, unseen, embedder, docs, recs,
                                 sentiment_folds=folds, lexicon=src.lexicon)
-    return Components(taxonomy, embedder, scorer, topics, polarity,
-                      src.context_threshold, dense=src.dense, lexicon=src.lexicon)
+    comps = Components(taxonomy, embedder, scorer, topics, polarity,
+                       src.context_threshold, dense=src.dense, lexicon=src.lexicon)
+    comps.directions = fit_direction_head(comps, docs, recs)
+    return comps
 
 
 def fit_polarity_compact(F: sparse.spmatrix, y: np.ndarray, C: float = 2.0) -> TopicPolarityClassifier:
