@@ -166,6 +166,9 @@ TOPIC_METRICS = [  # label, path in topics, target key
     ("taste-direction accuracy", ("taste_direction", "accuracy"), "taste_direction"),
     ("overall sentiment, 3 classes (gold)", ("gold_sentiment", "accuracy"), "gold_sentiment"),
     ("overall sentiment macro-F1 (gold)", ("gold_sentiment", "macro_f1"), None),
+    # stricter than the overlap the accuracy counts: a direction too many is an error here
+    ("taste directions exactly right", ("taste_direction", "exact"), None),
+    ("taste-direction micro-F1 (per direction)", ("taste_direction", "directions", "f1"), None),
 ]
 
 

@@ -109,6 +109,26 @@ def test_best_opinion_takes_the_clause_that_judges(text: str, topic: str, phrase
     assert best_opinion(clauses, CUES.pattern(TAX.topic_ids.index("hygiene_safety"))) == ("", -1)
 
 
+@pytest.mark.parametrize(("text", "cue", "said"), [
+    ("苹果太酸了", "酸了", "太酸了"),  # the taste cue 酸了 with the degree adverb before it
+    ("口感有点涩", "涩", "有点涩"),
+    ("真的非常咸", "咸", "非常咸"),  # 的 is no modifier: it stops there
+    ("一股哈喇味", "哈喇味", "哈喇味"),
+    ("菜太咸了", "太咸", "太咸"),
+    ("酸了", "酸了", "酸了"),  # nothing before it
+    ("送得很快", "太咸", "太咸"),  # not in the text: as it is
+])
+def test_a_taste_cue_is_said_with_its_degree_adverb(text: str, cue: str, said: str) -> None:
+    from koubei.classify.opinions import with_modifiers
+
+    assert with_modifiers(text, cue) == said
+
+
+def test_a_taste_opinion_is_the_whole_judgement_end_to_end(default_model) -> None:
+    [p] = default_model.predict(["苹果太酸了，不好吃"])
+    assert "口味:太酸了" in p.opinions and "口味:酸了" not in p.opinions
+
+
 def test_cue_matcher_finds_topic_cues() -> None:
     hits = CUES.hits("送餐太慢，包装也破了")
     assert "包装" in hits[TAX.topic_ids.index("packaging")]

@@ -199,7 +199,7 @@ def test_a_reexport_scores_only_its_new_rows_and_an_escalation_alerts_once(
     r = cycle(mon, server, default_model)
     assert (r.ingest.new_rows, r.ingest.known_rows, r.ingest.history_rows) == (186, 2224, 2410)
     assert [d.kind for d in r.deliveries] == ["escalated", "escalated"]
-    assert sent_keys(server, "hook") == [f"{BLAND}:e1:escalated:80.8"]
+    assert sent_keys(server, "hook") == [f"{BLAND}:e1:escalated:82.0"]
     [ding] = server.received("dingtalk")
     assert ding.problems == [] and "问题升级" in ding.body["markdown"]["title"]
     assert "严重度：54 → **81**" in ding.body["markdown"]["text"]
@@ -256,7 +256,7 @@ def test_dry_run_shows_the_alerts_and_the_next_run_sends_exactly_them(
     assert server.requests == []
     r = cycle(mon, server, default_model)
     assert [(d.channel, d.state, d.key) for d in r.deliveries] == [
-        ("dingtalk", "sent", f"{BLAND}:e1:escalated:80.8"), ("hook", "sent", f"{BLAND}:e1:escalated:80.8")]
+        ("dingtalk", "sent", f"{BLAND}:e1:escalated:82.0"), ("hook", "sent", f"{BLAND}:e1:escalated:82.0")]
 
 
 def test_cli_run_dry_run_and_failure_exit_codes_and_no_secret_anywhere(

@@ -30,6 +30,25 @@ MAX_AFTER = 2
 MAX_CHARS = 10
 
 
+_MODIFIERS_BEFORE = sorted(MODIFIERS, key=len, reverse=True)
+
+
+def with_modifiers(text: str, phrase: str) -> str:
+    """``phrase`` with the degree adverbs or negators (:data:`MODIFIERS`, two at most) that
+    come right before its first occurrence in ``text``: the taste cue ``酸了`` of
+    ``苹果太酸了`` is said ``太酸了``. ``phrase`` as it is when ``text`` does not hold it."""
+    at = text.find(phrase)
+    start = at
+    for _ in range(2):
+        if start <= 0:
+            break
+        word = next((m for m in _MODIFIERS_BEFORE if text.startswith(m, start - len(m))), None)
+        if word is None:
+            break
+        start -= len(word)
+    return text[start:at] + phrase if at > 0 else phrase
+
+
 def best_opinion(clauses: Sequence[Sequence[str]], cue_re: re.Pattern[str] | None) -> tuple[str, int]:
     """The opinion phrase of the clause (its words) that says most: a cue with a degree
     adverb or negator (太贵) before a cue of two or more characters (不值) before a cue

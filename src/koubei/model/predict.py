@@ -15,7 +15,7 @@ from scipy import sparse
 from koubei.classify.cues import CueMatcher
 from koubei.classify.lexicon import Evidence, PolarityLexicon, evidence_features
 from koubei.classify.linear import WithDense, sigmoid
-from koubei.classify.opinions import MAX_CHARS, best_opinion
+from koubei.classify.opinions import MAX_CHARS, best_opinion, with_modifiers
 from koubei.classify.polarity import TopicPolarityClassifier, pair_features
 from koubei.classify.sentiment import SentimentClassifier
 from koubei.classify.taste import TasteDirector
@@ -732,7 +732,8 @@ def _describe(c: Components, pred: Prediction, tset: list[int], ctx: list[list[i
             texts, others = _taste_texts([d.norm for d in review_clauses], [r - base for r in rows])
             pred.taste_detail, cue = c.taste.directions(texts, others)
             if cue:
-                pred.opinions.append(f"{topic.zh}:{cue}")
+                said = next((t for t in (*texts, *others) if cue in t), "")
+                pred.opinions.append(f"{topic.zh}:{with_modifiers(said, cue)}")
                 continue
         phrase, at = best_opinion([d.words for d in own], c.cues.pattern(j))
         if phrase:
