@@ -24,8 +24,8 @@ What it measures (never on reviews a model was trained on):
   taste details (--no-direction-head: the lexicon rules alone).
   Reports topic micro/macro-F1, per-topic P/R/F1, topic+polarity micro-F1
   (all, and on reviews whose topics carry different polarities),
-  taste-direction accuracy (also exact and per-direction P/R/F1), gold 3-class sentiment; each also on the
-  `random` records alone (the only random sample of the gold file).
+  taste-direction accuracy (also exact match and micro P/R/F1 over directions), gold 3-class
+  sentiment; each also on the `random` records alone (the only random sample of the gold file).
 The TF-IDF vocabulary is fitted once on all texts (no labels involved), the
 word vectors once on the unlabelled texts (sentiment corpora, hotpot and
 cosmetics reviews, each minus every gold text).

@@ -116,17 +116,22 @@ def test_best_opinion_takes_the_clause_that_judges(text: str, topic: str, phrase
     ("一股哈喇味", "哈喇味", "哈喇味"),
     ("菜太咸了", "太咸", "太咸"),
     ("酸了", "酸了", "酸了"),  # nothing before it
-    ("送得很快", "太咸", "太咸"),  # not in the text: as it is
+    ("汤不咸", "咸", "咸"),  # never a negator: the cue is said, not denied
 ])
 def test_a_taste_cue_is_said_with_its_degree_adverb(text: str, cue: str, said: str) -> None:
-    from koubei.classify.opinions import with_modifiers
+    from koubei.classify.opinions import with_degree
 
-    assert with_modifiers(text, cue) == said
+    assert with_degree(text, text.index(cue), cue) == said
 
 
-def test_a_taste_opinion_is_the_whole_judgement_end_to_end(default_model) -> None:
-    [p] = default_model.predict(["苹果太酸了，不好吃"])
-    assert "口味:太酸了" in p.opinions and "口味:酸了" not in p.opinions
+@pytest.mark.parametrize(("text", "opinion"), [
+    ("苹果太酸了，不好吃", "口味:太酸了"),
+    ("汤不太咸，菜太咸了", "口味:太咸"),  # where the cue is said, not the denied one before it
+    ("汤还行不太油，菜太油了，难吃", "口味:太油"),
+])
+def test_a_taste_opinion_is_the_judgement_said_end_to_end(default_model, text: str, opinion: str) -> None:
+    [p] = default_model.predict([text])
+    assert opinion in p.opinions, p.opinions
 
 
 def test_cue_matcher_finds_topic_cues() -> None:

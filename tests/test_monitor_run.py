@@ -202,7 +202,7 @@ def test_a_reexport_scores_only_its_new_rows_and_an_escalation_alerts_once(
     assert sent_keys(server, "hook") == [f"{BLAND}:e1:escalated:82.0"]
     [ding] = server.received("dingtalk")
     assert ding.problems == [] and "问题升级" in ding.body["markdown"]["title"]
-    assert "严重度：54 → **81**" in ding.body["markdown"]["text"]
+    assert "严重度：61 → **82**" in ding.body["markdown"]["text"]
     from koubei.aggregate.scored import load_scored
 
     assert load_scored(mon / "koubei-history")["review_id"].is_unique

@@ -30,23 +30,21 @@ MAX_AFTER = 2
 MAX_CHARS = 10
 
 
-_MODIFIERS_BEFORE = sorted(MODIFIERS, key=len, reverse=True)
+#: the degree adverbs of :data:`MODIFIERS` (no negator), longest first
+_DEGREE_BEFORE = sorted((m for m in MODIFIERS if "不" not in m and "没" not in m), key=len, reverse=True)
 
 
-def with_modifiers(text: str, phrase: str) -> str:
-    """``phrase`` with the degree adverbs or negators (:data:`MODIFIERS`, two at most) that
-    come right before its first occurrence in ``text``: the taste cue ``酸了`` of
-    ``苹果太酸了`` is said ``太酸了``. ``phrase`` as it is when ``text`` does not hold it."""
-    at = text.find(phrase)
+def with_degree(text: str, at: int, phrase: str) -> str:
+    """``phrase``, found at ``text[at:]``, with the degree adverbs (:data:`MODIFIERS` less the
+    negators; two at most) right before it: the taste cue ``酸了`` of ``苹果太酸了`` is said
+    ``太酸了``. Never a negator: the caller's phrase is a cue said, not denied."""
     start = at
     for _ in range(2):
-        if start <= 0:
-            break
-        word = next((m for m in _MODIFIERS_BEFORE if text.startswith(m, start - len(m))), None)
-        if word is None:
+        word = next((m for m in _DEGREE_BEFORE if text.startswith(m, start - len(m))), None)
+        if start <= 0 or word is None:
             break
         start -= len(word)
-    return text[start:at] + phrase if at > 0 else phrase
+    return text[start:at] + phrase
 
 
 def best_opinion(clauses: Sequence[Sequence[str]], cue_re: re.Pattern[str] | None) -> tuple[str, int]:

@@ -13,7 +13,9 @@ the rules' reading as features, beside the words:
 
 then the TF-IDF of the mention's clauses (the embedding's columns the labelled
 mentions use). One L2 logistic regression per direction; a mention gets every
-direction whose probability reaches ``threshold``, else the likeliest one.
+direction whose probability reaches ``threshold``, else the likeliest one, and the
+taxonomy's fallback (``bad_general``) only when no other direction is said: the
+guideline's rule, which the per-direction regressions alone do not keep.
 """
 
 from __future__ import annotations
@@ -59,17 +61,18 @@ class TasteDirectionHead(ArrayState, BaseEstimator):
     """
 
     _array_attrs = ("coef_", "intercept_", "columns_")
-    _json_attrs = ("directions_", "features_")
+    _json_attrs = ("directions_", "features_", "fallback_")
 
     def __init__(self, *, C: float = 10.0, threshold: float = 0.5) -> None:
         self.C = C
         self.threshold = threshold
 
     def fit(self, names: Sequence[Sequence[str]], X: sparse.spmatrix, y: Sequence[Sequence[str]],
-            directions: Sequence[str]) -> TasteDirectionHead:
+            directions: Sequence[str], fallback: str | None = None) -> TasteDirectionHead:
         """Fit on mentions: their rule features ``names`` (:func:`direction_features`), the
         TF-IDF rows ``X`` of their clauses, their labelled directions ``y`` (each one or
-        more of ``directions``).
+        more of ``directions``). ``fallback``: the direction said only alone (the taxonomy's
+        ``fallback_direction``).
 
         A direction no mention has is never said; one every mention has is always said.
 
@@ -88,7 +91,10 @@ class TasteDirectionHead(ArrayState, BaseEstimator):
             if bad := sorted(set(dirs) - known):
                 raise ValueError(f"mention {i}: direction {', '.join(bad)} is not one of "
                                  f"{', '.join(directions)}")
+        if fallback is not None and fallback not in known:
+            raise ValueError(f"fallback direction {fallback} is not one of {', '.join(directions)}")
         self.directions_ = tuple(directions)
+        self.fallback_ = fallback
         self.features_ = tuple(sorted({n for row in names for n in row}))
         self.columns_ = used_columns(X).astype(np.int64)
         self.n_features_in_ = X.shape[1]
@@ -125,9 +131,12 @@ class TasteDirectionHead(ArrayState, BaseEstimator):
         return sigmoid(decision(self._matrix(names, X), self.coef_, self.intercept_))
 
     def predict(self, names: Sequence[Sequence[str]], X: sparse.spmatrix) -> list[list[str]]:
-        """Each mention's directions: those at ``threshold`` or above, else the likeliest."""
+        """Each mention's directions: those at ``threshold`` or above, else the likeliest; the
+        fallback only alone."""
         out = []
         for p in self.predict_proba(names, X):
             said = [d for d, q in zip(self.directions_, p) if q >= self.threshold]
+            if len(said) > 1 and self.fallback_ in said:
+                said.remove(self.fallback_)
             out.append(said or [self.directions_[int(p.argmax())]])
         return out

@@ -91,7 +91,8 @@ def direction_lines(head: dict[str, Any] | None) -> list[str]:
     return [f"- Taste directions of a negative taste mention ({', '.join(head['directions'])}) from a "
             "logistic regression per direction learnt from the labelled taste details: it reads the "
             f"lexicon rules' reading ({head['rule_features']:,} rule features: the directions and cues "
-            f"they find) and {head['text_columns']:,} TF-IDF columns of the mention's clauses."]
+            f"they find) and {head['text_columns']:,} embedding columns of the mention's clauses; "
+            "the fallback direction only when no other is said."]
 
 
 def render_card(manifest: dict[str, Any]) -> str:
@@ -110,7 +111,8 @@ def render_card(manifest: dict[str, Any]) -> str:
         "sentiment from a pooled logistic regression mixed with one expert per domain "
         "corpus (hotel, food delivery, shopping), weighted by a naive Bayes domain router; "
         "a logistic regression per topic, stacked over the review's clauses; a polarity "
-        "head over each topic's own clauses; lexicon rules for taste direction.",
+        "head over each topic's own clauses; lexicon rules for taste direction (a learnt head "
+        "decides where the model has one, below).",
         *direction_lines(manifest.get("direction_head")),
         *word_vector_lines(manifest.get("word_vectors")),
         *aspect_lines((manifest.get("training") or {}).get("aspect_pairs")),

@@ -6,6 +6,7 @@ matrix products; the per-topic work is then cheap array indexing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -15,7 +16,7 @@ from scipy import sparse
 from koubei.classify.cues import CueMatcher
 from koubei.classify.lexicon import Evidence, PolarityLexicon, evidence_features
 from koubei.classify.linear import WithDense, sigmoid
-from koubei.classify.opinions import MAX_CHARS, best_opinion, with_modifiers
+from koubei.classify.opinions import MAX_CHARS, best_opinion, with_degree
 from koubei.classify.polarity import TopicPolarityClassifier, pair_features
 from koubei.classify.sentiment import SentimentClassifier
 from koubei.classify.taste import TasteDirector
@@ -717,6 +718,16 @@ def _whole(c: Components, phrase: str, clause: str) -> str:
     return clause[start:end][:MAX_CHARS + 4]
 
 
+def _taste_said(c: Components, cue: str, texts: Sequence[str]) -> str:
+    """The taste ``cue`` the rules named, as said where they found it (not denied): with its
+    degree adverb (苹果太酸了 → 太酸了); a weak cue (咸 of 又咸又辣) as it is."""
+    for t in texts:
+        for _, found, at in c.taste.matches(t):
+            if found == cue:
+                return with_degree(t, at, cue)
+    return cue
+
+
 def _describe(c: Components, pred: Prediction, tset: list[int], ctx: list[list[int]],
               review_clauses: list[Doc], base: int) -> None:
     """Fill taste directions and opinion phrases from each topic's clauses.
@@ -732,8 +743,7 @@ def _describe(c: Components, pred: Prediction, tset: list[int], ctx: list[list[i
             texts, others = _taste_texts([d.norm for d in review_clauses], [r - base for r in rows])
             pred.taste_detail, cue = c.taste.directions(texts, others)
             if cue:
-                said = next((t for t in (*texts, *others) if cue in t), "")
-                pred.opinions.append(f"{topic.zh}:{with_modifiers(said, cue)}")
+                pred.opinions.append(f"{topic.zh}:{_taste_said(c, cue, (*texts, *others))}")
                 continue
         phrase, at = best_opinion([d.words for d in own], c.cues.pattern(j))
         if phrase:

@@ -37,6 +37,7 @@ from koubei.classify.topics import BATCHED, TopicDetector
 from koubei.corpora import AspectRecord, GoldRecord
 from koubei.embed.tfidf import TfidfEmbedder
 from koubei.embed.wordvec import DenseView
+from koubei.errors import LabelError
 from koubei.model.predict import Components, pair_matrix, taste_mention_features, topic_contexts
 from koubei.taxonomy import Taxonomy
 from koubei.text.docs import Doc, prepare_many
@@ -233,16 +234,30 @@ def fit_direction_head(c: Components, docs: Sequence[Doc], gold: Sequence[GoldRe
     """The taste direction head (:mod:`koubei.classify.taste_head`) on the negative taste
     mentions of ``gold`` that name a direction, read with ``c``'s fitted topic detector (the
     mention's clauses) and taxonomy (the rule features); None where the taxonomy has no
-    taste topic or the labels too few mentions (:data:`DIRECTION_HEAD_MIN`) or directions."""
+    taste topic or the labels too few mentions (:data:`DIRECTION_HEAD_MIN`) or directions.
+
+    The clauses are chosen with the detector's clause probabilities on the reviews it was fitted
+    on, as the polarity head's are: a little surer than they will be on new reviews.
+
+    Raises:
+        LabelError: a mention names a direction the taxonomy lacks (its label id says which).
+    """
     taste = c.taxonomy.taste_topic
     rows = [i for i, r in enumerate(gold) if taste and r.topics.get(taste) == "neg" and r.taste_detail]
+    known = c.taxonomy.direction_ids
+    for i in rows:
+        if bad := sorted(set(gold[i].taste_detail) - set(known)):
+            raise LabelError(f"label {gold[i].id}: taste_detail {', '.join(bad)} is not a taste direction "
+                             f"of taxonomy {c.taxonomy.name} ({', '.join(known)}); fix the label or the "
+                             "taxonomy")
     if len(rows) < DIRECTION_HEAD_MIN or len({d for i in rows for d in gold[i].taste_detail}) < 2:
         return None
     ids = c.taxonomy.topic_ids
     topic_sets = [sorted(ids.index(t) for t in gold[i].topics if t in ids) for i in rows]
     names, X = taste_mention_features(c, [docs[i] for i in rows], topic_sets)
     return TasteDirectionHead().fit(names, X, [gold[i].taste_detail for i in rows],
-                                    [d.id for d in c.taxonomy.taste_directions])
+                                    [d.id for d in c.taxonomy.taste_directions],
+                                    fallback=c.taxonomy.fallback_direction)
 
 
 #: Weight of an aspect-set (review, topic) pair next to a gold pair in the
