@@ -40,7 +40,8 @@ def fitted() -> tuple[TasteDirectionHead, TfidfEmbedder]:
     texts = SOUR_FRUIT + SPOILT + SALTY
     y = [["bad_general"]] * len(SOUR_FRUIT) + [["off_flavor"]] * len(SPOILT) + [["too_salty"]] * len(SALTY)
     emb = TfidfEmbedder(min_df=1).fit(prepare_many(texts))
-    head = TasteDirectionHead().fit(_mentions(texts), emb.transform(prepare_many(texts)), y, DIRECTIONS)
+    head = TasteDirectionHead().fit(_mentions(texts), emb.transform(prepare_many(texts)), y, DIRECTIONS,
+                                    fallback=TAX.fallback_direction)
     return head, emb
 
 
@@ -65,10 +66,11 @@ def test_it_learns_that_merely_sour_fruit_is_bad_in_general(fitted) -> None:
 
 def test_a_direction_no_mention_had_is_never_said_and_one_is_always_given(fitted) -> None:
     head, emb = fitted
-    p = head.predict_proba(_mentions(["太甜了，齁甜", "说不上来"]), emb.transform(prepare_many(["太甜了，齁甜", "说不上来"])))
+    texts = ["太甜了，齁甜", "说不上来"]
+    p = head.predict_proba(_mentions(texts), emb.transform(prepare_many(texts)))
     assert p.shape == (2, len(DIRECTIONS))
     assert np.all(p[:, DIRECTIONS.index("too_sweet")] < 1e-9)  # never labelled, never said
-    assert all(len(d) >= 1 for d in _predict(head, emb, ["太甜了，齁甜", "说不上来"]))
+    assert all(len(d) >= 1 for d in _predict(head, emb, texts))
 
 
 def test_a_mention_may_get_two_directions(fitted) -> None:
@@ -81,14 +83,31 @@ def test_a_mention_may_get_two_directions(fitted) -> None:
     assert _predict(head, emb, ["鸡翅又咸又油", "鸡翅太咸了"]) == [["too_salty", "too_oily"], ["too_salty"]]
 
 
+def test_the_fallback_direction_is_said_only_alone(fitted) -> None:
+    """The guideline: bad_general only when no direction is named. Fitted on mentions labelled
+    both ways, the per-direction regressions give both; the head keeps the named one."""
+    _, emb = fitted
+    texts = SOUR_FRUIT + SALTY
+    y = [["bad_general"]] * len(SOUR_FRUIT) + [["too_salty", "bad_general"]] * len(SALTY)
+    X = emb.transform(prepare_many(texts))
+    loose = TasteDirectionHead().fit(_mentions(texts), X, y, DIRECTIONS)
+    strict = TasteDirectionHead().fit(_mentions(texts), X, y, DIRECTIONS, fallback="bad_general")
+    assert _predict(loose, emb, ["鸭脖太咸了"]) == [["too_salty", "bad_general"]]
+    assert _predict(strict, emb, ["鸭脖太咸了", "梨子太酸了"]) == [["too_salty"], ["bad_general"]]
+    with pytest.raises(ValueError, match="fallback direction too_sour is not one of"):
+        TasteDirectionHead().fit(_mentions(texts), X, y, DIRECTIONS, fallback="too_sour")
+
+
 def test_state_round_trip_gives_the_same_probabilities(fitted) -> None:
     head, emb = fitted
     meta, arrays = head.to_state()
     again = TasteDirectionHead.from_state(json.loads(json.dumps(meta)), arrays)
     texts = ["梨子太酸了", "米饭馊了，一股怪味", "鸭脖太咸了"]
     X = emb.transform(prepare_many(texts))
-    np.testing.assert_array_equal(again.predict_proba(_mentions(texts), X), head.predict_proba(_mentions(texts), X))
+    np.testing.assert_array_equal(again.predict_proba(_mentions(texts), X),
+                                  head.predict_proba(_mentions(texts), X))
     assert again.directions_ == head.directions_ and again.n_features_in_ == head.n_features_in_
+    assert again.fallback_ == "bad_general"
 
 
 def test_no_mentions_is_no_rows(fitted) -> None:
@@ -119,6 +138,29 @@ def _gold(text: str, dirs: tuple[str, ...], i: int) -> GoldRecord:
                       topics={"taste": "neg"}, taste_detail=dirs)
 
 
+def test_a_label_with_a_direction_outside_the_taxonomy_is_named(default_model) -> None:
+    from koubei.errors import LabelError
+    from koubei.train.default_recipe import fit_direction_head
+
+    recs = [_gold(t, ("too_salty",), i) for i, t in enumerate(SALTY * 4)]
+    recs.append(_gold("太酸了", ("too_sour",), 99))
+    with pytest.raises(LabelError, match="label g99: taste_detail too_sour is not a taste direction"):
+        fit_direction_head(default_model.components, prepare_many([r.text for r in recs]), recs)
+
+
+def test_a_taxonomy_without_a_taste_topic_gets_no_head(default_model) -> None:
+    import copy
+    import dataclasses
+
+    from koubei.train.default_recipe import fit_direction_head
+
+    c = copy.copy(default_model.components)
+    c.taxonomy = dataclasses.replace(c.taxonomy, taste_topic=None)
+    recs = [_gold(t, ("too_salty",) if t in SALTY else ("bad_general",), i)
+            for i, t in enumerate((SOUR_FRUIT + SALTY) * 3)]
+    assert fit_direction_head(c, prepare_many([r.text for r in recs]), recs) is None
+
+
 def test_too_few_labelled_mentions_or_one_direction_leave_the_rules(default_model) -> None:
     from koubei.train.default_recipe import DIRECTION_HEAD_MIN, fit_direction_head
 
@@ -130,7 +172,8 @@ def test_too_few_labelled_mentions_or_one_direction_leave_the_rules(default_mode
     assert fit_direction_head(c, prepare_many([r.text for r in one]), one) is None
 
 
-def test_a_model_with_a_head_reads_its_directions_and_a_bundle_keeps_it(default_model, tmp_path: Path) -> None:
+def test_a_model_with_a_head_reads_its_directions_and_a_bundle_keeps_it(default_model,
+                                                                        tmp_path: Path) -> None:
     """Labels that call merely sour fruit bad in general teach a head on the default model's parts;
     saved and loaded, the model gives the same directions."""
     import copy
@@ -140,23 +183,27 @@ def test_a_model_with_a_head_reads_its_directions_and_a_bundle_keeps_it(default_
     from koubei.model.review_model import ReviewModel
     from koubei.train.default_recipe import fit_direction_head
 
-    recs = [_gold(t, ("bad_general",) if t in SOUR_FRUIT else ("off_flavor",) if t in SPOILT else ("too_salty",), i)
-            for i, t in enumerate((SOUR_FRUIT + SPOILT + SALTY) * 2)]
+    label = {**dict.fromkeys(SOUR_FRUIT, ("bad_general",)), **dict.fromkeys(SPOILT, ("off_flavor",)),
+             **dict.fromkeys(SALTY, ("too_salty",))}
+    recs = [_gold(t, label[t], i) for i, t in enumerate((SOUR_FRUIT + SPOILT + SALTY) * 2)]
     c = copy.copy(default_model.components)
     c.directions = fit_direction_head(c, prepare_many([r.text for r in recs]), recs)
     assert c.directions is not None
-    texts = ["梨子太酸了，难吃", "鸭脖太咸了", "米饭馊了"]
+    # reviews without a taste complaint between them: each mention's directions land on its own review
+    texts = ["梨子太酸了，难吃", "送得很快，包装也好", "鸭脖太咸了", "味道很好，下次还买", "米饭馊了"]
     with_head = ReviewModel(c, default_model.manifest, default_model.path / "user_dict.txt").predict(texts)
-    assert [p.taste_detail for p in with_head] == [["bad_general"], ["too_salty"], ["off_flavor"]]
+    assert [p.taste_detail for p in with_head] == [["bad_general"], [], ["too_salty"], [], ["off_flavor"]]
     rules = copy.copy(c)
     rules.directions = None
     path = default_model.path / "user_dict.txt"
-    assert ReviewModel(rules, default_model.manifest, path).predict(texts[:1])[0].taste_detail == ["off_flavor"]
+    [alone] = ReviewModel(rules, default_model.manifest, path).predict(texts[:1])
+    assert alone.taste_detail == ["off_flavor"]
 
     out = save_bundle(c, tmp_path / "m", manifest_extra={}, user_dict=default_model.path / "user_dict.txt")
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["format_version"] == "1.3" and manifest["direction_head"]["directions"] == DIRECTIONS
-    assert "Taste directions of a negative taste mention" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    card = (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "Taste directions of a negative taste mention" in card
     loaded = load_model(out).predict(texts)
     assert [p.taste_detail for p in loaded] == [p.taste_detail for p in with_head]
 
@@ -171,9 +218,8 @@ def test_a_head_that_does_not_fit_the_embedder_is_a_bundle_error(default_model, 
     texts = SOUR_FRUIT + SALTY
     emb = TfidfEmbedder(min_df=1).fit(prepare_many(texts))  # not the model's embedder
     c = copy.copy(default_model.components)
-    c.directions = TasteDirectionHead().fit(_mentions(texts), emb.transform(prepare_many(texts)),
-                                            [["bad_general"]] * len(SOUR_FRUIT) + [["too_salty"]] * len(SALTY),
-                                            DIRECTIONS)
+    y = [["bad_general"]] * len(SOUR_FRUIT) + [["too_salty"]] * len(SALTY)
+    c.directions = TasteDirectionHead().fit(_mentions(texts), emb.transform(prepare_many(texts)), y, DIRECTIONS)
     out = save_bundle(c, tmp_path / "m", manifest_extra={}, user_dict=default_model.path / "user_dict.txt")
     with pytest.raises(IncompatibleModelError, match="taste direction head reads .* embedding columns"):
         load_model(out)
