@@ -219,7 +219,8 @@ def test_a_head_that_does_not_fit_the_embedder_is_a_bundle_error(default_model, 
     emb = TfidfEmbedder(min_df=1).fit(prepare_many(texts))  # not the model's embedder
     c = copy.copy(default_model.components)
     y = [["bad_general"]] * len(SOUR_FRUIT) + [["too_salty"]] * len(SALTY)
-    c.directions = TasteDirectionHead().fit(_mentions(texts), emb.transform(prepare_many(texts)), y, DIRECTIONS)
+    X = emb.transform(prepare_many(texts))
+    c.directions = TasteDirectionHead().fit(_mentions(texts), X, y, DIRECTIONS)
     out = save_bundle(c, tmp_path / "m", manifest_extra={}, user_dict=default_model.path / "user_dict.txt")
     with pytest.raises(IncompatibleModelError, match="taste direction head reads .* embedding columns"):
         load_model(out)
