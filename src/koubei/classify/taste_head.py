@@ -38,10 +38,14 @@ class _Director(Protocol):  # koubei.classify.taste.TasteDirector
     def find_weak(self, text: str) -> list[tuple[str, str]]: ...
 
 
-def direction_features(director: _Director, texts: list[str], others: Sequence[str]) -> list[str]:
+def direction_features(director: _Director, texts: list[str], others: Sequence[str],
+                       rules: Sequence[str] | None = None) -> list[str]:
     """The rule features of a taste mention (see the module docstring): ``texts`` are its
-    own clauses, ``others`` the review's other clauses."""
-    names = [f"R:{d}" for d in director.directions(texts, others)[0]]
+    own clauses, ``others`` the review's other clauses; ``rules``: the directions the rules
+    gave it, when the caller has them (prediction has: they are not read again)."""
+    if rules is None:
+        rules = director.directions(texts, others)[0]
+    names = [f"R:{d}" for d in rules]
     for scope, clauses in (("T", texts), ("O", others)):
         for t in clauses:
             for d, cue in director.find(t):

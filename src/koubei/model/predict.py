@@ -283,27 +283,31 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
                           sentiment_score=round(float(p_pos[i]), 4), topics=tp)
         _describe(c, pred, tset, ctx[i], clauses[spans[i].start:spans[i].stop], spans[i].start)
         preds.append(pred)
-    mentions = [i for i, p in enumerate(preds) if p.topics.get(c.taxonomy.taste_topic or "") == "neg"]
-    if c.directions is not None and mentions:  # learnt directions replace the rules' (see taste_head)
-        said = c.directions.predict(*taste_mentions(c, enc, ctx, topic_sets, mentions))
-        for i, dirs in zip(mentions, said):
-            preds[i].taste_detail = dirs
+    if c.directions is not None:  # learnt directions replace the rules' (see taste_head)
+        mentions = [i for i, p in enumerate(preds) if p.topics.get(c.taxonomy.taste_topic or "") == "neg"]
+        if mentions:
+            rules = [preds[i].taste_detail for i in mentions]  # what _describe read: not read again
+            said = c.directions.predict(*taste_mentions(c, enc, ctx, topic_sets, mentions, rules))
+            for i, dirs in zip(mentions, said):
+                preds[i].taste_detail = dirs
     return preds
 
 
 def taste_mentions(c: Components, enc: Encoding, ctx: list[list[list[int]]], topic_sets: list[list[int]],
-                   reviews: list[int]) -> tuple[list[list[str]], sparse.csr_matrix]:
+                   reviews: list[int], rules: list[list[str]] | None = None
+                   ) -> tuple[list[list[str]], sparse.csr_matrix]:
     """What the taste direction head reads of the taste mention of each of ``reviews``
     (each must have the taste topic in ``topic_sets``): its rule features and the
-    TF-IDF of its clauses (:mod:`koubei.classify.taste_head`)."""
+    TF-IDF of its clauses (:mod:`koubei.classify.taste_head`). ``rules``: each mention's
+    directions from the rules, when the caller has them."""
     taste = c.taxonomy.topic_ids.index(c.taxonomy.taste_topic or "")
     spans = clause_spans(enc.owner, len(enc.docs))
     names, groups = [], []
-    for i in reviews:
+    for k, i in enumerate(reviews):
         rows = ctx[i][topic_sets[i].index(taste)]
         texts, others = _taste_texts([enc.clause_texts[r] for r in spans[i]],
                                      [r - spans[i].start for r in rows])
-        names.append(direction_features(c.taste, texts, others))
+        names.append(direction_features(c.taste, texts, others, None if rules is None else rules[k]))
         groups.append(rows)
     if not groups:
         return names, sparse.csr_matrix((0, enc.Xc.shape[1]))
