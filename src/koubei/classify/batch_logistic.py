@@ -14,8 +14,10 @@ The objective is liblinear's (``LogisticRegression(solver="liblinear")``): for e
 
 with the intercept penalized like a weight (liblinear's bias column of ones), ``c_i`` = C
 times the class weight of ``y_i``. It is strictly convex, so both solvers aim at the same
-weights; this one stops at a gradient ten times smaller than liblinear's stopping rule
-(its ``eps * max(min(pos, neg), 1) / n`` of the starting gradient, sklearn's tol 1e-4).
+weights, and this one stops by liblinear's rule (a gradient under ``eps * max(min(pos, neg), 1) / n``
+of the starting gradient, sklearn's tol 1e-4). A tenth of it, as before, cost a quarter more
+CPU per detector fit for held-out probabilities that moved by at most 0.012 (one decision at
+0.6 in 21,203 changed; a CV fold of the gold labels).
 """
 
 from __future__ import annotations
@@ -26,9 +28,8 @@ import numpy as np
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
 
-#: liblinear's tolerance (sklearn's default ``tol``); this solver stops at a tenth of its rule
+#: liblinear's tolerance (sklearn's default ``tol``), whose stopping rule this solver keeps
 LIBLINEAR_TOL = 1e-4
-TIGHTER = 0.1
 MAX_NEWTON = 100
 MAX_CG = 250
 #: forcing term of the inexact Newton steps: CG stops at this fraction of the gradient's norm
@@ -62,7 +63,7 @@ class _Problem:
         else:
             raise ValueError(f"class_weight must be 'balanced' or None, not {class_weight!r}")
         self.c = C * w
-        self.eps = TIGHTER * LIBLINEAR_TOL * np.maximum(np.minimum(pos, n - pos), 1) / n
+        self.eps = LIBLINEAR_TOL * np.maximum(np.minimum(pos, n - pos), 1) / n
 
     def logits(self, W: np.ndarray, b: np.ndarray) -> np.ndarray:
         k = self.S.shape[1]
