@@ -397,10 +397,8 @@ def train_scaling(res: Results, stem: str) -> list[str]:
              f3(r["cv_topic_micro_f1"]), f3(r["cv_topic_polarity_micro_f1"]), f3(r["cv_sentiment_accuracy"])]
             for r in s["sizes"]]
     target, met = target_cells("train_all", s["all_labels_seconds"])
-    if len(s["sizes"]) < 2:
-        linear = "not measured (one size)"
-    else:
-        linear = "yes" if s["at_most_linear"] else "no"
+    linear = ("not measured (one size)" if len(s["sizes"]) < 2
+              else "yes" if s["at_most_linear"] else "no")
     if s.get("growth_exponent") is not None:  # older files: each step's ratio within 1.1 x
         linear += (f" (wall seconds grow as labels^{s['growth_exponent']:.3f} over the sizes, target "
                    f"exponent ≤ {s['max_linear_exponent']}; one run per size, so about ±0.05 is noise)")
