@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
+from scripts_loader import load_script
 
 from koubei.errors import TaxonomyError
 from koubei.taxonomy import load_taxonomy, taxonomy_from_dict
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 def _load_script():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("bench_novel", ROOT / "scripts" / "bench_novel.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench_novel")
 
 
 def test_holding_out_a_topic_others_yield_to_drops_their_entries() -> None:

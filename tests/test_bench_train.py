@@ -3,22 +3,14 @@ for minutes)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
+from types import ModuleType
 
 import pytest
+from scripts_loader import load_script
 
-ROOT = Path(__file__).resolve().parents[1]
 
-
-def _load_script():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("bench_train", ROOT / "scripts" / "bench_train.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+def _load_script() -> ModuleType:
+    return load_script("bench_train")
 
 
 @pytest.mark.parametrize("k", [0.8, 1.0, 1.3])

@@ -4,10 +4,8 @@ hand-written reference pages name every command, option, column, exit code and t
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -15,6 +13,7 @@ from typing import Any
 import pandas as pd
 import pytest
 import typer
+from scripts_loader import load_script
 
 from koubei.cli import Terminated, app, translate_errors
 from koubei.errors import KoubeiError
@@ -28,13 +27,7 @@ def _page(name: str) -> str:
 
 
 def _generator() -> ModuleType:
-    path = ROOT / "scripts" / "gen_cli_reference.py"
-    spec = importlib.util.spec_from_file_location("gen_cli_reference", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script("gen_cli_reference")
 
 
 def _commands() -> list[tuple[str, Any]]:
