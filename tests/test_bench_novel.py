@@ -9,14 +9,10 @@ from koubei.errors import TaxonomyError
 from koubei.taxonomy import load_taxonomy, taxonomy_from_dict
 
 
-def _load_script():  # type: ignore[no-untyped-def]
-    return load_script("bench_novel")
-
-
 def test_holding_out_a_topic_others_yield_to_drops_their_entries() -> None:
     """delivery_logistics yields to after_sales on 退款 (taxonomy 1.8): with after_sales held out the
     taxonomy must still load, and delivery keeps its other yields (to service on 上菜)."""
-    bench = _load_script()
+    bench = load_script("bench_novel")
     tax = load_taxonomy()
     delivery = next(t for t in tax.to_dict()["topics"] if t["id"] == "delivery_logistics")
     assert {"after_sales", "service_attitude"} <= set(delivery["yields_to"])
