@@ -18,13 +18,14 @@ def lex():  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("text", ["一点都没受潮", "箱子一点没压坏", "不会太咸", "没有吃出头发", "用了不过敏",
-                                  "衣服洗了没掉色", "一点都不贵", "这次没踩雷", "汤一点都没漏", "还好不辣"])
+                                  "衣服洗了没掉色", "一点都不贵", "这次没踩雷", "汤一点都没漏", "还好不辣",
+                                  "东西没有损坏", "包裹完好无损"])
 def test_a_denied_complaint_is_praise(lex, text: str) -> None:  # type: ignore[no-untyped-def]
     ev = lex.evidence(normalize(text))
     assert ev.praise and ev.positive, ev
 
 
-@pytest.mark.parametrize("text", ["受潮了", "饼干有点软", "又踩雷了", "太咸了"])
+@pytest.mark.parametrize("text", ["受潮了", "饼干有点软", "又踩雷了", "太咸了", "外包装损坏"])
 def test_a_complaint_said_is_a_complaint(lex, text: str) -> None:  # type: ignore[no-untyped-def]
     ev = lex.evidence(normalize(text))
     assert ev.complaint and not ev.positive, ev
@@ -44,10 +45,19 @@ def test_worse_than_before(lex, text: str) -> None:  # type: ignore[no-untyped-d
 
 
 @pytest.mark.parametrize("text", ["比以前好吃多了", "比上次发货快", "没有以前那么贵了", "越来越好吃",
-                                  "还是以前的味道", "衣服洗了不缩水", "一点没缩水", "不比以前差"])
+                                  "还是以前的味道", "衣服洗了不缩水", "一点没缩水", "不比以前差",
+                                  "味道一点没变", "口味从来没变过", "品质一直都没有变", "味道还是没变"])
 def test_better_than_before(lex, text: str) -> None:  # type: ignore[no-untyped-def]
     ev = lex.evidence(normalize(text))
     assert ev.positive and not ev.worse, ev
+
+
+@pytest.mark.parametrize("text", ["差的人数还是没变", "一分都没有变", "味道没变质"])
+def test_unchanged_without_a_quality_is_no_praise_of_the_past(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    # 没变 praises a product's taste or quality kept; a count unchanged is no praise, and
+    # 没变质 is a denied complaint (praise of its own), not the comparison
+    ev = lex.evidence(normalize(text))
+    assert not any("变" in p and "变质" not in p for p in ev.praise), ev
 
 
 @pytest.mark.parametrize("text", ["口感和味道都在线", "这个辣条yyds", "绝绝子", "白菜价"])

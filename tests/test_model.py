@@ -685,7 +685,7 @@ def test_a_topic_only_a_verdict_carried_is_dropped(default_model, text: str, kep
     from koubei.model.predict import drop_verdict_borne
 
     c = default_model.components
-    assert c.lexicon is not None and c.lexicon.verdicts  # the shipped bundle's lexicon (1.5) has them
+    assert c.lexicon is not None and c.lexicon.verdicts  # lexicons from 1.5 on have them
     ids = c.taxonomy.topic_ids
     enc = c.encode(prepare_many([text], default_model.segmenter))
     tp = enc.topic_pass()
