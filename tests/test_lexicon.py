@@ -46,16 +46,18 @@ def test_worse_than_before(lex, text: str) -> None:  # type: ignore[no-untyped-d
 
 @pytest.mark.parametrize("text", ["比以前好吃多了", "比上次发货快", "没有以前那么贵了", "越来越好吃",
                                   "还是以前的味道", "衣服洗了不缩水", "一点没缩水", "不比以前差",
-                                  "味道一点没变", "口味从来没变过", "品质一直都没有变", "味道还是没变"])
+                                  "味道一点没变", "口味从来没变过", "口味从没变过", "品质一直都没有变",
+                                  "味道还是没变"])
 def test_better_than_before(lex, text: str) -> None:  # type: ignore[no-untyped-def]
     ev = lex.evidence(normalize(text))
     assert ev.positive and not ev.worse, ev
 
 
-@pytest.mark.parametrize("text", ["差的人数还是没变", "一分都没有变", "味道没变质"])
+@pytest.mark.parametrize("text", ["差的人数还是没变", "一分都没有变", "味道没变质", "味道没有变好",
+                                  "质量一直没变好"])
 def test_unchanged_without_a_quality_is_no_praise_of_the_past(lex, text: str) -> None:  # type: ignore[no-untyped-def]
-    # 没变 praises a product's taste or quality kept; a count unchanged is no praise, and
-    # 没变质 is a denied complaint (praise of its own), not the comparison
+    # 没变 praises a product's taste or quality kept; a count unchanged is no praise, nor is
+    # 没变好 (not better); 没变质 is a denied complaint (praise of its own), not the comparison
     ev = lex.evidence(normalize(text))
     assert not any("变" in p and "变质" not in p for p in ev.praise), ev
 
