@@ -131,6 +131,36 @@ def test_a_lexicon_without_verdicts_still_loads(lex) -> None:  # type: ignore[no
         lexicon_from_dict({**raw, "verdicts": ["还行", ""]})
 
 
+@pytest.mark.parametrize("text, continues", [
+    ("还是那么差", True), ("依旧这么慢", True), ("也没有漏", True),
+    ("味道还是那么好", False),  # a topic word first: a clause of its own
+    ("就是有点咸", False),  # a contrast, not a continuation
+    ("也许年轻人还可以接受", False),  # 也许: maybe
+])
+def test_a_continuation_word_opens_the_clause(lex, text: str, continues: bool) -> None:  # type: ignore[no-untyped-def]
+    assert lex.continues(normalize(text)) is continues
+
+
+@pytest.mark.parametrize("text", ["还是那么差", "依旧这么难吃", "仍然那么慢"])
+def test_still_as_bad_is_worse_than_before(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    ev = lex.evidence(normalize(text))
+    assert ev.worse and ev.settles("pos") == "neg", ev
+
+
+def test_still_as_good_is_no_complaint(lex) -> None:  # type: ignore[no-untyped-def]
+    ev = lex.evidence(normalize("还是那么好吃"))
+    assert not ev.worse and not ev.complaint, ev
+
+
+def test_a_lexicon_without_continuation_words_still_loads(lex) -> None:  # type: ignore[no-untyped-def]
+    raw = lex.to_dict()
+    del raw["continuation"]  # bundles trained with lexicon 1.6 or earlier
+    old = lexicon_from_dict(raw)
+    assert old.continuation == () and not old.continues("还是那么差")
+    with pytest.raises(TaxonomyError, match="'continuation'"):
+        lexicon_from_dict({**raw, "continuation": "还是"})
+
+
 def test_mild_praise_beside_a_complaint_is_not_one_sided(lex) -> None:  # type: ignore[no-untyped-def]
     ev = lex.evidence(normalize("味道还可以，就是太咸了"))
     assert ev.praise and ev.complaint and not ev.positive

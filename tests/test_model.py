@@ -637,6 +637,45 @@ def test_complaint_evidence_alone_settles_only_topics_named_by_their_detects_wor
                              np.vstack([named, named])) == ["pos"]
 
 
+def test_a_continuing_clause_joins_the_mention_the_lexicon_settles(default_model) -> None:
+    """味道一点没变，还是那么差: unchanged taste is praise, unless the clause after says still bad."""
+    import numpy as np
+
+    from koubei.model.predict import continued_contexts, settle_by_lexicon
+
+    c = default_model.components
+    taste = c.taxonomy.topic_ids.index("taste")
+    texts = ["味道一点没变", "还是那么差", "配送很快", "也很准时"]
+    spans = [range(0, 2), range(2, 4)]
+    ctx = [[[0]], [[2]]]
+    longer = continued_contexts(c, ctx, texts, spans)
+    assert longer == [[[0, 1]], [[2, 3]]]
+    assert ctx == [[[0]], [[2]]]  # the head's mentions are left as they were
+    named = np.zeros((4, len(c.taxonomy.topic_ids)), dtype=bool)
+    # the mention alone is one-sided praise and overrules the head; with 还是那么差 it is not
+    assert settle_by_lexicon(c, ["neg"], ctx[:1], texts, [[taste]], named) == ["pos"]
+    assert settle_by_lexicon(c, ["neg"], longer[:1], texts, [[taste]], named) == ["neg"]
+    # a clause another topic of the review speaks of, one not right after, or past the
+    # review's last clause, stays out
+    assert continued_contexts(c, [[[0], [1]]], texts, spans) == [[[0], [1]]]
+    assert continued_contexts(c, [[[0]]], ["味道一点没变", "包装不错", "还是那么差"],
+                              [range(0, 3)]) == [[[0]]]
+    assert continued_contexts(c, [[[0]], [[1]]], ["味道一点没变", "还是那么差"],
+                              [range(0, 1), range(1, 2)]) == [[[0]], [[1]]]
+
+
+def test_a_lexicon_without_continuation_words_leaves_the_mentions(default_model) -> None:
+    import dataclasses
+
+    from koubei.model.predict import continued_contexts
+
+    c = default_model.components
+    old = dataclasses.replace(c, lexicon=dataclasses.replace(c.lexicon, continuation=()))
+    assert continued_contexts(old, [[[0]]], ["味道一点没变", "还是那么差"], [range(0, 2)]) == [[[0]]]
+    assert continued_contexts(dataclasses.replace(c, lexicon=None), [[[0]]], ["味道一点没变", "还是那么差"],
+                              [range(0, 2)]) == [[[0]]]
+
+
 @pytest.mark.parametrize("text, kept, dropped", [
     ("送的很快，没有超时", "delivery_logistics", "order_accuracy"),
     ("没有缺斤少两，称过了", "portion_size", "order_accuracy"),

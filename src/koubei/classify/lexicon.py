@@ -129,11 +129,13 @@ class PolarityLexicon:
     mask: tuple[str, ...]
     contrast: tuple[str, ...] = ()
     verdicts: tuple[str, ...] = ()
+    continuation: tuple[str, ...] = ()
     _res: dict[str, re.Pattern[str]] = field(init=False, repr=False, compare=False)
     _any: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _joinable: bool = field(init=False, repr=False, compare=False)
     _memo: dict[str, Evidence] = field(init=False, repr=False, compare=False)
     _verdicts: frozenset[str] = field(init=False, repr=False, compare=False)
+    _continues: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         neg, fill = _alt(self.negators), _alt(self.fillers)
@@ -170,6 +172,8 @@ class PolarityLexicon:
         self._res = {k: with_first_chars(p) for k, p in self._res.items()}  # the same matches, sooner
         self._memo = {}
         self._verdicts = frozenset(self.verdicts) | frozenset(f"NOT_{v}" for v in self.verdicts)
+        self._continues = (re.compile("|".join(f"(?:{p})" for p in self.continuation))
+                           if self.continuation else None)
 
     def __getstate__(self) -> dict[str, Any]:  # a worker process gets no copy of the memo
         return {**self.__dict__, "_memo": {}}
@@ -259,6 +263,12 @@ class PolarityLexicon:
         """Whether any of a clause's segmented ``words`` is a verdict (:meth:`is_verdict`)."""
         return not self._verdicts.isdisjoint(words)
 
+    def continues(self, clause: str) -> bool:
+        """Whether a normalized ``clause`` opens on a ``continuation`` pattern: it goes on about
+        what the clause before it said (味道一点没变，还是那么差). Never, for a lexicon
+        without them (before 1.7)."""
+        return self._continues is not None and self._continues.match(clause) is not None
+
     def evidence_of(self, clauses: list[str]) -> Evidence:
         """The evidence of several clauses, each read on its own (no pattern spans two)."""
         parts = [e for e in map(self.evidence, clauses) if e is not NO_EVIDENCE]
@@ -300,7 +310,7 @@ def _union(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
 
 _LISTS = ("negators", "fillers", "complaints", "weak_complaints", "degree", "praise", "past",
           "worse_than_before", "better_than_before", "mask")
-_OPTIONAL = ("contrast", "verdicts")
+_OPTIONAL = ("contrast", "verdicts", "continuation")
 
 
 def lexicon_from_dict(raw: Any, *, source: str = "<memory>") -> PolarityLexicon:
@@ -317,7 +327,7 @@ def lexicon_from_dict(raw: Any, *, source: str = "<memory>") -> PolarityLexicon:
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise TaxonomyError(f"{source}: '{key}' must be a list of non-empty strings")
         lists[key] = tuple(value)
-    for key in _OPTIONAL:  # lexicons before 1.2 have no contrast, before 1.5 no verdicts
+    for key in _OPTIONAL:  # lexicons before 1.2 have no contrast, 1.5 no verdicts, 1.7 no continuation
         value = raw.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise TaxonomyError(f"{source}: '{key}' must be a list of non-empty strings")

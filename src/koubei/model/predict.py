@@ -267,9 +267,10 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
     ctx = topic_contexts(c, enc, topic_sets, tpass.clause_proba)
     pol = decisive_taste_cues(c, _polarities(c, X, enc.Xc, ctx, topic_sets, z_rev), ctx, topic_sets,
                               clause_texts)
-    # last: 一点也不咸 is praise, not too bland
-    pol = settle_by_lexicon(c, pol, ctx, clause_texts, topic_sets, enc.named)
     spans = clause_spans(owner, len(docs))
+    # last: 一点也不咸 is praise, not too bland
+    pol = settle_by_lexicon(c, pol, continued_contexts(c, ctx, clause_texts, spans), clause_texts,
+                            topic_sets, enc.named)
     preds = []
     k = 0
     for i, tset in enumerate(topic_sets):
@@ -628,6 +629,35 @@ def settle_by_lexicon(c: Components, pol: list[str], ctx: list[list[list[int]]],
                     and any(named[r, topic_sets[i][n]] for r in rows)):
                 out[k] = "neg"
             k += 1
+    return out
+
+
+def continued_contexts(c: Components, ctx: list[list[list[int]]], clause_texts: list[str],
+                       spans: list[range]) -> list[list[list[int]]]:
+    """Each topic's clause rows (``ctx``) with the clauses that carry its mention on: those
+    right after it that open on one of the lexicon's ``continuation`` words (还是, 依然, 也...)
+    and speak of no topic of the review (``spans``: each review's clause rows).
+
+    In 味道一点没变，还是那么差 the taste is unchanged *and* still bad: the second clause
+    says so, but names no topic, so the taste mention alone read as praise (unchanged
+    is better than before). Only :func:`settle_by_lexicon` reads the longer mention;
+    the polarity head keeps the rows it was trained on. A lexicon without
+    continuation words (before 1.7) leaves the mentions as they are.
+    """
+    lex = c.lexicon
+    if lex is None or not lex.continuation:
+        return ctx
+    out = []
+    for per, span in zip(ctx, spans):
+        taken = {r for rows in per for r in rows}
+        longer = []
+        for rows in per:
+            more, r = [], max(rows) + 1
+            while r < span.stop and r not in taken and lex.continues(clause_texts[r]):
+                more.append(r)
+                r += 1
+            longer.append(rows + more if more else rows)
+        out.append(longer)
     return out
 
 
