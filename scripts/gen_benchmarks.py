@@ -124,6 +124,7 @@ TARGETS = {
     "taste_direction": Target(">=", 0.88, "issue 20"),
     "gold_sentiment": Target(">=", 0.90, "issue 20"),
     "phrases": Target(">=", 0.95, "issue 20", "%"),
+    "ai_challenger": Target(">=", 0.55, "issue 20"),
     "sentiment_waimai": Target(">=", 0.91, "issue 3"),
     "sentiment_shopping": Target(">=", 0.945, "issue 3"),
     "sentiment_hotel": Target(">=", 0.91, "issue 3"),
@@ -257,6 +258,36 @@ def phrases_section(res: Results) -> list[str]:
     kinds = res["phrases"]["phrases"]["by_kind"]
     return lines + ["By kind (`phrases.json`):", ""] + table(
         ["kind", "right in full"], [[k, f"{v['full_right']} / {v['n']}"] for k, v in kinds.items()])
+
+
+def aspects_section(res: Results) -> list[str]:
+    d = res["eval_aspects"]
+    lines = provenance("eval_aspects", d) + [
+        "AI Challenger 2018 restaurant reviews (two samples of 1,000, evaluation only: no model here trains "
+        "on them), each labelled on 20 aspects as positive, neutral, negative or not mentioned. *Aspects*: "
+        "each aspect that maps onto a topic (`ASPECT_TOPICS` in the script) predicted from that topic, "
+        "4-class macro-F1 per aspect, averaged; one topic stands for several finer aspects (decoration, "
+        "noise, location... are all `environment_facilities`), so this reading is a floor. *Topics*: each "
+        "topic's aspects merged into one label. The issue's 0.494 was measured with a mapping it does not "
+        "record.", ""]
+    rows = []
+    for name, r in d["samples"].items():
+        rows.append([name, num(r["reviews"]), f3(r["mean_macro_f1_aspects"]),
+                     *target_cells("ai_challenger", r["mean_macro_f1_aspects"]),
+                     f3(r["mean_macro_f1_aspects_with_overall"]), f3(r["mean_macro_f1_topics"])])
+    lines += table(["sample", "reviews", "aspects", "target", "met", "aspects + overall experience",
+                    "topics"], rows)
+    first = next(iter(d["samples"].values()))
+    names = list(d["samples"])
+    lines += ["Per topic (4-class macro-F1 of the merged label; reviews mentioning it):", ""]
+    def cell(n: str, t: str) -> str:
+        m = d["samples"][n]["topics"][t]
+        return f"{f3(m['macro_f1'])} ({num(m['mentioned'])})"
+
+    lines += table(["topic", "aspects", *names],
+                   [[t, ", ".join(v["aspects"]), *(cell(n, t) for n in names)]
+                    for t, v in first["topics"].items()])
+    return lines
 
 
 # ---------------------------------------------------------------- speed and memory
@@ -697,6 +728,7 @@ SECTIONS = [
     Section("Quality: topics, polarity, taste direction, sentiment", ("evaluate",), quality_section),
     Section("Quality: reruns and ablations", ("evaluate_*",), reruns_section),
     Section("Quality: the team's short phrases", ("phrases", "phrases_previous_bundle"), phrases_section),
+    Section("Quality: AI Challenger 2018 restaurant aspects", ("eval_aspects",), aspects_section),
     Section("Scoring throughput", ("bench_score", "bench_score_unique"), throughput_section),
     Section("Scoring throughput on distinct real reviews", ("bench_score_mixed",),
             distinct_throughput_section),
@@ -787,6 +819,9 @@ FIGURES = [
            _topic("gold_sentiment", "accuracy"), "gold_sentiment"),
     Figure("The team's short phrases right in full", "团队手写短评完全判对", "phrases",
            lambda d: d["phrases"]["full_right"] / d["phrases"]["n"], "phrases", "%"),
+    Figure("Restaurant aspects no one here labelled (AI Challenger 2018 dev sample), mean macro-F1",
+           "餐厅细粒度属性（AI Challenger 2018 dev 样本，非本团队标注）平均 macro-F1", "eval_aspects",
+           lambda d: d["samples"]["dev"]["mean_macro_f1_aspects"], "ai_challenger"),
     Figure("Scoring speed, 1 M rows of repeated texts on 2 cores", "打分速度（100 万行重复文本，2 核）",
            "bench_score",
            lambda d: d["koubei_score_reviews_per_s"], "throughput", "reviews/s"),
