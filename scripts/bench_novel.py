@@ -132,14 +132,16 @@ def half(review_id: str) -> int:
 
 
 def without(tax: Taxonomy, topic: str) -> Taxonomy:
-    """The taxonomy minus one topic (and the other topics' ``yields_to`` entries naming it)."""
+    """The taxonomy minus one topic (and the other topics' ``yields_to`` and ``yields_shared``
+    entries naming it)."""
     raw = tax.to_dict()
     raw["topics"] = [t for t in raw["topics"] if t["id"] != topic]
     for t in raw["topics"]:
-        if topic in (t.get("yields_to") or {}):
-            t["yields_to"] = {o: w for o, w in t["yields_to"].items() if o != topic}
-            if not t["yields_to"]:
-                del t["yields_to"]
+        for key in ("yields_to", "yields_shared"):
+            if topic in (t.get(key) or {}):
+                t[key] = {o: w for o, w in t[key].items() if o != topic}
+                if not t[key]:
+                    del t[key]
     return taxonomy_from_dict(raw, source=f"{tax.source} minus {topic}")
 
 

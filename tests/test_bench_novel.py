@@ -24,3 +24,12 @@ def test_holding_out_a_topic_others_yield_to_drops_their_entries() -> None:
     assert "after_sales" not in held.topic_ids and len(held.topic_ids) == len(tax.topic_ids) - 1
     kept = next(t for t in held.to_dict()["topics"] if t["id"] == "delivery_logistics")
     assert "after_sales" not in kept["yields_to"] and "service_attitude" in kept["yields_to"]
+
+
+def test_holding_out_the_topic_a_yield_shares_cues_with_drops_the_shared_cues_too() -> None:
+    """delivery_logistics shares 慢, 快, 一个小时... with service_attitude (taxonomy 1.10): with
+    service held out, neither its yield nor its shared cues may name it."""
+    bench = load_script("bench_novel")
+    held = bench.without(load_taxonomy(), "service_attitude")
+    kept = next(t for t in held.to_dict()["topics"] if t["id"] == "delivery_logistics")
+    assert "service_attitude" not in kept["yields_to"] and "yields_shared" not in kept

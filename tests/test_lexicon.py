@@ -159,6 +159,8 @@ def test_a_lexicon_without_continuation_words_still_loads(lex) -> None:  # type:
     assert old.continuation == () and not old.continues("还是那么差")
     with pytest.raises(TaxonomyError, match="'continuation'"):
         lexicon_from_dict({**raw, "continuation": "还是"})
+    with pytest.raises(TaxonomyError, match=r"'continuation': the pattern '也\(\?!许' does not compile"):
+        lexicon_from_dict({**raw, "continuation": ["还是", "也(?!许"]})
 
 
 def test_mild_praise_beside_a_complaint_is_not_one_sided(lex) -> None:  # type: ignore[no-untyped-def]
@@ -242,6 +244,9 @@ def test_missing_list_is_named(lex) -> None:  # type: ignore[no-untyped-def]
 
 def test_bad_pattern_is_named(lex) -> None:  # type: ignore[no-untyped-def]
     raw = {**lex.to_dict(), "praise": ["在线("]}
+    with pytest.raises(TaxonomyError, match=r"my.yaml: 'praise': the pattern '在线\(' does not compile"):
+        lexicon_from_dict(raw, source="my.yaml")
+    raw = {**lex.to_dict(), "worse_than_before": ["(没有|不如)(PAST"]}  # compiled with PAST filled in
     with pytest.raises(TaxonomyError, match="my.yaml: a pattern does not compile"):
         lexicon_from_dict(raw, source="my.yaml")
 

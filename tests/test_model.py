@@ -637,43 +637,59 @@ def test_complaint_evidence_alone_settles_only_topics_named_by_their_detects_wor
                              np.vstack([named, named])) == ["pos"]
 
 
-def test_a_continuing_clause_joins_the_mention_the_lexicon_settles(default_model) -> None:
+def test_a_clause_going_on_with_still_as_bad_makes_the_mention_negative(default_model) -> None:
     """味道一点没变，还是那么差: unchanged taste is praise, unless the clause after says still bad."""
-    import numpy as np
-
-    from koubei.model.predict import continued_contexts, settle_by_lexicon
+    from koubei.model.predict import continuations, still_as_bad
 
     c = default_model.components
-    taste = c.taxonomy.topic_ids.index("taste")
     texts = ["味道一点没变", "还是那么差", "配送很快", "也很准时"]
     spans = [range(0, 2), range(2, 4)]
     ctx = [[[0]], [[2]]]
-    longer = continued_contexts(c, ctx, texts, spans)
-    assert longer == [[[0, 1]], [[2, 3]]]
-    assert ctx == [[[0]], [[2]]]  # the head's mentions are left as they were
-    named = np.zeros((4, len(c.taxonomy.topic_ids)), dtype=bool)
-    # the mention alone is one-sided praise and overrules the head; with 还是那么差 it is not
-    assert settle_by_lexicon(c, ["neg"], ctx[:1], texts, [[taste]], named) == ["pos"]
-    assert settle_by_lexicon(c, ["neg"], longer[:1], texts, [[taste]], named) == ["neg"]
-    # a clause another topic of the review speaks of, one not right after, or past the
-    # review's last clause, stays out
-    assert continued_contexts(c, [[[0], [1]]], texts, spans) == [[[0], [1]]]
-    assert continued_contexts(c, [[[0]]], ["味道一点没变", "包装不错", "还是那么差"],
-                              [range(0, 3)]) == [[[0]]]
-    assert continued_contexts(c, [[[0]], [[1]]], ["味道一点没变", "还是那么差"],
-                              [range(0, 1), range(1, 2)]) == [[[0]], [[1]]]
+    assert continuations(c, ctx, texts, spans) == [[[1]], [[3]]]
+    assert ctx == [[[0]], [[2]]]  # the mentions themselves are left as they were
+    assert still_as_bad(c, ["pos", "pos"], ctx, texts, spans) == ["neg", "pos"]  # 也很准时: no worse
+    # a verdict that goes on judges the purchase, not the mention: 没有漏 stays praise
+    assert still_as_bad(c, ["pos"], [[[0]]], ["没有漏", "还是不满意"], [range(0, 2)]) == ["pos"]
 
 
-def test_a_lexicon_without_continuation_words_leaves_the_mentions(default_model) -> None:
+@pytest.mark.parametrize("ctx, texts, span, want", [
+    ([[0], [1]], ["味道一点没变", "还是那么差"], range(0, 2), [[], []]),  # another topic's clause
+    ([[0]], ["味道一点没变", "包装不错", "还是那么差"], range(0, 3), [[]]),  # not right after
+    ([[0]], ["味道一点没变", "还是那么差"], range(0, 1), [[]]),  # past the review's last clause
+    ([[0, 2]], ["味道一点没变", "还是那么差", "口味就那样吧"], range(0, 3), [[1]]),  # between two of its own
+    ([[0]], ["味道一点没变", "还是那么差", "依旧难吃"], range(0, 3), [[1, 2]]),  # a run, to its end
+    ([[0]], ["服务员态度很好", "也许下次还会来"], range(0, 2), [[]]),  # 也许 (maybe) goes on nothing
+])
+def test_which_clauses_carry_a_mention_on(default_model, ctx, texts, span, want) -> None:  # type: ignore[no-untyped-def]
+    from koubei.model.predict import continuations
+
+    assert continuations(default_model.components, [ctx], texts, [span]) == [want]
+
+
+def test_a_lexicon_without_continuation_patterns_carries_nothing_on(default_model) -> None:
     import dataclasses
 
-    from koubei.model.predict import continued_contexts
+    from koubei.model.predict import continuations, still_as_bad
 
     c = default_model.components
-    old = dataclasses.replace(c, lexicon=dataclasses.replace(c.lexicon, continuation=()))
-    assert continued_contexts(old, [[[0]]], ["味道一点没变", "还是那么差"], [range(0, 2)]) == [[[0]]]
-    assert continued_contexts(dataclasses.replace(c, lexicon=None), [[[0]]], ["味道一点没变", "还是那么差"],
-                              [range(0, 2)]) == [[[0]]]
+    texts, spans = ["味道一点没变", "还是那么差"], [range(0, 2)]
+    for old in (dataclasses.replace(c, lexicon=dataclasses.replace(c.lexicon, continuation=())),
+                dataclasses.replace(c, lexicon=None)):
+        assert continuations(old, [[[0]]], texts, spans) == [[[]]]
+        assert still_as_bad(old, ["pos"], [[[0]]], texts, spans) == ["pos"]
+
+
+@pytest.mark.parametrize("text, topic", [
+    ("上菜太慢了，等了一个小时", "service_attitude"),  # the wait is the dishes' (taxonomy 1.10)
+    ("味道还行，上菜太慢了，以后快点哟", "service_attitude"),
+    ("出菜慢，92分钟才送达", "delivery_logistics"),  # 送达: a takeaway's delivery, not shared
+    ("等了一个小时才送到", "delivery_logistics"),  # no dishes served: nothing to yield to
+])
+def test_a_wait_beside_dishes_served_is_service(default_model, text: str, topic: str) -> None:
+    topics = default_model.predict([text])[0].topics
+    assert topics.get(topic) == "neg", topics
+    other = "delivery_logistics" if topic == "service_attitude" else None
+    assert other is None or other not in topics, topics
 
 
 @pytest.mark.parametrize("text, kept, dropped", [

@@ -40,10 +40,14 @@ def test_hash_is_stable_and_content_based() -> None:
     plain = _minimal()
     assert "yields_to" not in taxonomy_from_dict(plain).to_dict()["topics"][0]
     assert "detects" not in taxonomy_from_dict(plain).to_dict()["topics"][0]
+    assert "yields_shared" not in taxonomy_from_dict(plain).to_dict()["topics"][0]
     serving = ["上菜", "出菜", "上餐", "等菜", "菜上", "传菜"]
     # 1.8: a slow refund or return is after-sales, not delivery (退款很慢)
     refunds = ["退款", "退货", "换货", "退钱"]
     assert a.to_dict()["topics"][5]["yields_to"] == {"service_attitude": serving, "after_sales": refunds}
+    # 1.10: a wait or speed said beside 上菜 keeps delivery no more (上菜太慢了，等了一个小时)
+    assert a.to_dict()["topics"][5]["yields_shared"] == {
+        "service_attitude": ["慢", "快", "一个小时", "两个小时", "小哥", "及时", "准时", "超时"]}
     assert "受潮" in a.topic("freshness_quality").detects and "漏气" in a.topic("packaging").detects
     assert a.to_dict()["topics"][1]["detects"][0] == "受潮"
 
@@ -103,6 +107,18 @@ def _minimal(**over: object) -> dict:
                            "yields_to": {"service": []}},
                           {"id": "service", "zh": "服务", "dimension": "product"}]),
          r"'yields_to' 'service' needs at least one context word"),
+        (_minimal(topics=[{"id": "delivery", "zh": "配送", "dimension": "product", "cues": ["慢"],
+                           "yields_to": {"service": ["上菜"]}, "yields_shared": ["慢"]},
+                          {"id": "service", "zh": "服务", "dimension": "product"}]),
+         r"topic 'delivery': 'yields_shared' must map a topic id to a list of its cues"),
+        (_minimal(topics=[{"id": "delivery", "zh": "配送", "dimension": "product", "cues": ["慢"],
+                           "yields_to": {"service": ["上菜"]}, "yields_shared": {"after": ["慢"]}},
+                          {"id": "service", "zh": "服务", "dimension": "product"}]),
+         r"topic 'delivery': 'yields_shared' names 'after', which its 'yields_to' does not"),
+        (_minimal(topics=[{"id": "delivery", "zh": "配送", "dimension": "product", "cues": ["慢"],
+                           "yields_to": {"service": ["上菜"]}, "yields_shared": {"service": ["慢", "等位"]}},
+                          {"id": "service", "zh": "服务", "dimension": "product"}]),
+         r"topic 'delivery': 'yields_shared' 'service' lists 等位, not among its cues"),
         (_minimal(topics=[{"id": "freshness", "zh": "新鲜", "dimension": "product", "detects": "受潮"}]),
          r"topic 'freshness': 'detects' must be a list of non-empty strings"),
         (_minimal(topics=[{"id": "freshness", "zh": "新鲜", "dimension": "product", "detects": ["受潮", " "]}]),
@@ -160,7 +176,7 @@ def test_default_taxonomy_declares_what_older_taxonomies_got_from_the_code() -> 
     from koubei.classify.taste import taste_rules
 
     tax = load_taxonomy()
-    assert tax.declares_taste_rules and tax.version == "1.9"
+    assert tax.declares_taste_rules and tax.version == "1.10"
     stripped = dataclasses.replace(tax, taste_directions=tuple(
         dataclasses.replace(d, decides_polarity=(), detects_topic=()) for d in tax.taste_directions))
     assert not stripped.declares_taste_rules

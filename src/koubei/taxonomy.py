@@ -44,6 +44,11 @@ class Topic:
     #: also holds one of the context words, the mention is the other topic's (a
     #: restaurant's 上菜太慢 is service, not delivery)
     yields_to: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: (other topic id, cues): this topic's cues that say as much of the other topic in its
+    #: context (a wait, 慢, 快 of dishes served): a clause whose only cues of this topic are
+    #: these keeps it from yielding no more, where another clause holds a context word
+    #: (上菜太慢了，等了一个小时). Optional; names only topics of ``yields_to``
+    yields_shared: tuple[tuple[str, tuple[str, ...]], ...] = ()
     #: words specific enough that a review holding one, said or denied, talks about the
     #: topic (受潮, 没受潮: freshness), added where the topic detector missed it; for the
     #: vocabulary of a domain the labelled reviews lack (snacks' 受潮, 哈喇味, 漏气)
@@ -132,10 +137,11 @@ class Taxonomy:
         d.pop("source")
         d["dimensions"] = {x["id"]: {"zh": x["zh"], "en": x["en"]} for x in d["dimensions"]}
         for x in d["topics"]:  # optional: absent when empty (hashes stay stable)
-            if x["yields_to"]:
-                x["yields_to"] = {other: words for other, words in x["yields_to"]}
-            else:
-                del x["yields_to"]
+            for key in ("yields_to", "yields_shared"):
+                if x[key]:
+                    x[key] = {other: words for other, words in x[key]}
+                else:
+                    del x[key]
             if not x["detects"]:
                 del x["detects"]
         for x in d["taste_directions"]:  # optional fields: absent when empty (hashes stay stable)
@@ -273,18 +279,22 @@ def _topics(raw: Any, dim_ids: set[str], where: str) -> tuple[Topic, ...]:
             id=tid, zh=str(entry["zh"]), en=str(entry.get("en", tid)), dimension=dim,
             description=str(entry.get("description", "")), cues=_cues(entry, what, where),
             yields_to=_yields_to(entry, what, where),
+            yields_shared=_yields_to(entry, what, where, "yields_shared"),
             detects=_cues(entry, what, where, "detects"),
         ))
     return tuple(out)
 
 
-def _yields_to(entry: dict, what: str, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """``yields_to``: a mapping other topic id -> its context words (absent: none)."""
-    raw = entry.get("yields_to") or {}
+def _yields_to(entry: dict, what: str, where: str, key: str = "yields_to"
+               ) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``yields_to`` (other topic id -> its context words) or ``yields_shared`` (other topic
+    id -> cues shared with it): a mapping of lists (absent: none)."""
+    raw = entry.get(key) or {}
     if not isinstance(raw, dict):
-        raise TaxonomyError(f"{where}: {what}: 'yields_to' must map a topic id to a list of "
-                            f"context words, e.g. {{service_attitude: [上菜]}}")
-    return tuple((str(other), _cues(raw, f"{what}: 'yields_to'", where, other)) for other in raw)
+        example = "{service_attitude: [上菜]}" if key == "yields_to" else "{service_attitude: [慢]}"
+        raise TaxonomyError(f"{where}: {what}: '{key}' must map a topic id to a list of "
+                            f"{'context words' if key == 'yields_to' else 'its cues'}, e.g. {example}")
+    return tuple((str(other), _cues(raw, f"{what}: '{key}'", where, other)) for other in raw)
 
 
 def _check_yields(topics: tuple[Topic, ...], where: str) -> None:
@@ -297,6 +307,15 @@ def _check_yields(topics: tuple[Topic, ...], where: str) -> None:
             if not words:
                 raise TaxonomyError(f"{where}: topic '{t.id}': 'yields_to' '{other}' needs at least "
                                     f"one context word")
+        yields = {other for other, _ in t.yields_to}
+        for other, cues in t.yields_shared:
+            if other not in yields:
+                raise TaxonomyError(f"{where}: topic '{t.id}': 'yields_shared' names '{other}', which "
+                                    f"its 'yields_to' does not")
+            foreign = [c for c in cues if c not in t.cues]
+            if foreign:
+                raise TaxonomyError(f"{where}: topic '{t.id}': 'yields_shared' '{other}' lists "
+                                    f"{', '.join(foreign)}, not among its cues")
 
 
 def _directions(raw: Any, where: str) -> tuple[TasteDirection, ...]:

@@ -311,6 +311,8 @@ def _union(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
 _LISTS = ("negators", "fillers", "complaints", "weak_complaints", "degree", "praise", "past",
           "worse_than_before", "better_than_before", "mask")
 _OPTIONAL = ("contrast", "verdicts", "continuation")
+#: lists of regular expressions that need nothing else to compile (the comparisons need PAST)
+_PATTERNS = ("praise", "mask", "contrast", "continuation")
 
 
 def lexicon_from_dict(raw: Any, *, source: str = "<memory>") -> PolarityLexicon:
@@ -332,6 +334,12 @@ def lexicon_from_dict(raw: Any, *, source: str = "<memory>") -> PolarityLexicon:
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise TaxonomyError(f"{source}: '{key}' must be a list of non-empty strings")
         lists[key] = tuple(value)
+    for key in _PATTERNS:  # the lists whose items are patterns of their own: name the one that fails
+        for item in lists[key]:
+            try:
+                re.compile(item)
+            except re.error as e:
+                raise TaxonomyError(f"{source}: '{key}': the pattern {item!r} does not compile: {e}") from e
     try:
         return PolarityLexicon(name=str(raw.get("name", "")), version=str(raw.get("version", "")),
                                **lists)

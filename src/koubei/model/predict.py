@@ -267,10 +267,10 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
     ctx = topic_contexts(c, enc, topic_sets, tpass.clause_proba)
     pol = decisive_taste_cues(c, _polarities(c, X, enc.Xc, ctx, topic_sets, z_rev), ctx, topic_sets,
                               clause_texts)
+    # last: 一点也不咸 is praise, not too bland; unless what goes on says still bad
+    pol = settle_by_lexicon(c, pol, ctx, clause_texts, topic_sets, enc.named)
     spans = clause_spans(owner, len(docs))
-    # last: 一点也不咸 is praise, not too bland
-    pol = settle_by_lexicon(c, pol, continued_contexts(c, ctx, clause_texts, spans), clause_texts,
-                            topic_sets, enc.named)
+    pol = still_as_bad(c, pol, ctx, clause_texts, spans)
     preds = []
     k = 0
     for i, tset in enumerate(topic_sets):
@@ -557,10 +557,12 @@ def yield_by_context(c: Components, topic_sets: list[list[int]], clause_texts: l
     A restaurant's ``上菜太慢`` holds delivery's cue 慢, but the guideline calls dishes
     served slowly service: when every clause of a review that holds one of the
     topic's cues also holds one of the context words (上菜, 出菜...), the topic is
-    replaced by the other one. A topic detected with no cue in any clause is left
-    as it is. ``cued``: as for :func:`topic_contexts`.
+    replaced by the other one. A clause whose only cues of the topic are ones it
+    shares with the other (``yields_shared``: 等了一个小时, 以后快点) does not keep it,
+    where some clause holds a context word (上菜太慢了，等了一个小时). A topic detected
+    with no cue in any clause is left as it is. ``cued``: as for :func:`topic_contexts`.
     """
-    rules = [(j, c.taxonomy.topic_ids.index(other), words)
+    rules = [(j, c.taxonomy.topic_ids.index(other), words, frozenset(dict(t.yields_shared).get(other, ())))
              for j, t in enumerate(c.taxonomy.topics) for other, words in t.yields_to]
     if not rules:
         return topic_sets
@@ -568,13 +570,21 @@ def yield_by_context(c: Components, topic_sets: list[list[int]], clause_texts: l
         cued = c.cues.counts(clause_texts) > 0
     out = []
     for tset, rows in zip(topic_sets, clause_spans(owner, len(topic_sets))):
-        for j, other, words in rules:
+        for j, other, words, shared in rules:
             if j in tset:
                 said = [clause_texts[r] for r in rows if cued[r, j]]
-                if said and all(any(w in t for w in words) for t in said):
+                in_context = [any(w in t for w in words) for t in said]
+                if any(in_context) and all(k or _only_shared(c, j, t, shared)
+                                           for k, t in zip(in_context, said)):
                     tset = sorted({*tset, other} - {j})
         out.append(tset)
     return out
+
+
+def _only_shared(c: Components, j: int, text: str, shared: frozenset[str]) -> bool:
+    """Whether every cue of topic ``j`` found in ``text`` is one of ``shared``."""
+    pattern = c.cues.pattern(j)
+    return bool(shared) and pattern is not None and set(pattern.findall(text)) <= shared
 
 
 def pair_matrix(c: Components, X: sparse.csr_matrix, Xc: sparse.csr_matrix,
@@ -632,32 +642,51 @@ def settle_by_lexicon(c: Components, pol: list[str], ctx: list[list[list[int]]],
     return out
 
 
-def continued_contexts(c: Components, ctx: list[list[list[int]]], clause_texts: list[str],
-                       spans: list[range]) -> list[list[list[int]]]:
-    """Each topic's clause rows (``ctx``) with the clauses that carry its mention on: those
-    right after it that open on one of the lexicon's ``continuation`` words (还是, 依然, 也...)
-    and speak of no topic of the review (``spans``: each review's clause rows).
-
-    In 味道一点没变，还是那么差 the taste is unchanged *and* still bad: the second clause
-    says so, but names no topic, so the taste mention alone read as praise (unchanged
-    is better than before). Only :func:`settle_by_lexicon` reads the longer mention;
-    the polarity head keeps the rows it was trained on. A lexicon without
-    continuation words (before 1.7) leaves the mentions as they are.
-    """
+def continuations(c: Components, ctx: list[list[list[int]]], clause_texts: list[str],
+                  spans: list[range]) -> list[list[list[int]]]:
+    """For each review and each of its topics (``ctx``: the topics' clause rows), the clauses
+    that carry the mention on: those right after one of its clauses that open on one of the
+    lexicon's ``continuation`` patterns (还是, 依然, 也...) and are in no topic's clauses of
+    the review (``spans``: each review's clause rows), each run followed to its end.
+    Empty lists for a lexicon without continuation patterns (before 1.7)."""
     lex = c.lexicon
     if lex is None or not lex.continuation:
-        return ctx
+        return [[[] for _ in per] for per in ctx]
     out = []
     for per, span in zip(ctx, spans):
         taken = {r for rows in per for r in rows}
-        longer = []
+        runs = []
         for rows in per:
-            more, r = [], max(rows) + 1
-            while r < span.stop and r not in taken and lex.continues(clause_texts[r]):
-                more.append(r)
-                r += 1
-            longer.append(rows + more if more else rows)
-        out.append(longer)
+            more: set[int] = set()
+            for start in rows:
+                r = start + 1
+                while r < span.stop and r not in taken and lex.continues(clause_texts[r]):
+                    more.add(r)
+                    r += 1
+            runs.append(sorted(more))
+        out.append(runs)
+    return out
+
+
+def still_as_bad(c: Components, pol: list[str], ctx: list[list[list[int]]], clause_texts: list[str],
+                 spans: list[range]) -> list[str]:
+    """A mention carried on by a clause that says it is still as bad (还是那么差, 依旧这么慢:
+    the lexicon's worse than before, with no praise) is negative.
+
+    In 味道一点没变，还是那么差 the second clause names no topic: the taste mention is
+    味道一点没变 alone, which the lexicon reads as praise (unchanged is better than
+    before). The clause that goes on (:func:`continuations`) says how it is. Only
+    this evidence is read there: a verdict that goes on (没有漏，还是不满意) judges the
+    whole purchase, not the packaging that did not leak.
+    """
+    if c.lexicon is None or not c.lexicon.continuation:
+        return pol
+    out, k = list(pol), 0
+    for per in continuations(c, ctx, clause_texts, spans):
+        for rows in per:
+            if rows and out[k] != "neg" and c.lexicon.evidence_of([clause_texts[r] for r in rows]).worse_only:
+                out[k] = "neg"
+            k += 1
     return out
 
 
