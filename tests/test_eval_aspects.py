@@ -54,6 +54,14 @@ def test_a_review_whose_topic_takes_both_sides_is_left_out_of_that_topic() -> No
     assert r["topics"]["taste"]["reviews"] == 2
 
 
+def test_a_topic_no_review_can_score_has_no_figure_and_is_left_out_of_the_mean() -> None:
+    df = _sample([("装修不错，但是太吵了", {"environment_decoration": 1, "environment_noise": -1})])
+    r = E.score(df, [{"environment_facilities": "neg"}], ["neg"])
+    env = r["topics"]["environment_facilities"]
+    assert (env["macro_f1"], env["reviews"], env["mentioned"]) == (None, 0, 0)
+    assert r["mean_macro_f1_topics"] == 1.0  # the other topics: not mentioned, not found
+
+
 def test_a_missing_sample_names_the_folder_to_pass(tmp_path: Path) -> None:
     with pytest.raises(DataNotFoundError, match="--data-dir"):
         E.read_sample(tmp_path / "ai_challenger2018_sample_dev.csv")
@@ -72,7 +80,8 @@ def test_a_label_outside_the_four_names_file_row_and_column(tmp_path: Path) -> N
     df["dish_taste"] = df["dish_taste"].astype(object)
     df.loc[1, "dish_taste"] = "好"
     df.to_csv(path, index=False)
-    with pytest.raises(ValueError, match=r"s\.csv, row 3 .*column dish_taste: '好' is not a label"):
+    want = r"s\.csv, data row 2 \(after the header\), column dish_taste: '好' is not a label"
+    with pytest.raises(ValueError, match=want):
         E.read_sample(path)
 
 
@@ -86,5 +95,5 @@ def test_the_shipped_model_on_both_samples(corpora_dir: Path, tmp_path: Path) ->
     assert E.main(["--data-dir", str(corpora_dir), "--out", str(out)]) == 0
     r = json.loads(out.read_text(encoding="utf-8"))
     for sample in r["samples"].values():
-        assert sample["reviews"] == 1000 - sample["left_out_gold_texts"]
+        assert sample["reviews"] == 1000 - sample["left_out_trained_texts"]
         assert 0 < sample["mean_macro_f1_aspects"] < sample["mean_macro_f1_topics"] < 1
