@@ -84,6 +84,11 @@ def _span(text: str, topic: str) -> list[str]:
         ("味道和以前一样好", "taste", "味道和以前一样好"),  # 和 links, it is no content word
         ("口味和别家差不多", "taste", "口味和别家差不多"),
         ("物流超级快第二天就到了", "delivery_logistics", "超级快"),  # the cue's own 超级 judged it
+        # a negator before the degree adverb is the judgement's: no complaint shown as praise
+        ("毛血旺不是很新鲜", "freshness_quality", "不是很新鲜"),
+        ("小菜不怎么好吃", "taste", "不怎么好吃"),
+        ("肉不够新鲜", "freshness_quality", "不够新鲜"),
+        ("没那么好吃", "taste", "没那么好吃"),
     ],
 )
 def test_opinion_span_keeps_whole_words(text: str, topic: str, phrase: str) -> None:

@@ -20,7 +20,10 @@ from collections.abc import Sequence
 PARTICLES = frozenset("了的地得啊呢哦吧呀啦嘛哈都也还就又是着过")
 MODIFIERS = frozenset(("很", "太", "非常", "特别", "超", "超级", "有点", "有些", "比较", "挺", "真",
                        "好", "不", "没", "没有", "不太", "太过", "偏", "略", "稍微", "十分", "极其",
-                       "巨", "贼", "蛮", "相当", "更", "最", "一点", "一点都不", "一点也不", "根本"))
+                       "巨", "贼", "蛮", "相当", "更", "最", "一点", "一点都不", "一点也不", "根本",
+                       # the negators before a judgement (不是很新鲜, 不怎么好吃, 没那么好吃): without
+                       # them the phrase of a complaint read as praise (很新鲜, 好吃)
+                       "不是", "不怎么", "不够", "不算", "不大", "并不", "没怎么", "那么", "这么"))
 #: words that link the cue to what it is compared with; they count as no content word
 LINKS = frozenset("和跟与比像")
 _PUNCT = re.compile(r"^[\W_]+$")
@@ -30,8 +33,10 @@ MAX_AFTER = 2
 MAX_CHARS = 10
 
 
-#: the degree adverbs of :data:`MODIFIERS` (no negator), longest first
-_DEGREE_BEFORE = sorted((m for m in MODIFIERS if "不" not in m and "没" not in m), key=len, reverse=True)
+#: the degree adverbs of :data:`MODIFIERS` (no negator, nor 那么/这么: 没有以前那么咸), longest first
+_DEGREE_BEFORE = sorted((m for m in MODIFIERS
+                         if "不" not in m and "没" not in m and m not in ("那么", "这么")),
+                        key=len, reverse=True)
 
 
 def with_degree(text: str, at: int, phrase: str) -> str:
