@@ -645,25 +645,26 @@ def test_a_clause_going_on_with_still_as_bad_makes_the_mention_negative(default_
     texts = ["味道一点没变", "还是那么差", "配送很快", "也很准时"]
     spans = [range(0, 2), range(2, 4)]
     ctx = [[[0]], [[2]]]
-    assert continuations(c, ctx, texts, spans) == [[[1]], [[3]]]
+    assert continuations(c, ctx, texts, spans) == {(0, 0): [1], (1, 0): [3]}
     assert ctx == [[[0]], [[2]]]  # the mentions themselves are left as they were
     assert still_as_bad(c, ["pos", "pos"], ctx, texts, spans) == ["neg", "pos"]  # 也很准时: no worse
     # a verdict that goes on judges the purchase, not the mention: 没有漏 stays praise
     assert still_as_bad(c, ["pos"], [[[0]]], ["没有漏", "还是不满意"], [range(0, 2)]) == ["pos"]
 
 
-@pytest.mark.parametrize("ctx, texts, span, want", [
-    ([[0], [1]], ["味道一点没变", "还是那么差"], range(0, 2), [[], []]),  # another topic's clause
-    ([[0]], ["味道一点没变", "包装不错", "还是那么差"], range(0, 3), [[]]),  # not right after
-    ([[0]], ["味道一点没变", "还是那么差"], range(0, 1), [[]]),  # past the review's last clause
-    ([[0, 2]], ["味道一点没变", "还是那么差", "口味就那样吧"], range(0, 3), [[1]]),  # between two of its own
-    ([[0]], ["味道一点没变", "还是那么差", "依旧难吃"], range(0, 3), [[1, 2]]),  # a run, to its end
-    ([[0]], ["服务员态度很好", "也许下次还会来"], range(0, 2), [[]]),  # 也许 (maybe) goes on nothing
+@pytest.mark.parametrize("ctx, texts, spans, want", [
+    ([[[0], [1]]], ["味道一点没变", "还是那么差"], [range(0, 2)], {}),  # another topic's clause
+    ([[[0]]], ["味道一点没变", "包装不错", "还是那么差"], [range(0, 3)], {}),  # not right after
+    ([[[0]], [[1]]], ["味道一点没变", "还是那么差"], [range(0, 1), range(1, 2)], {}),  # the next review's
+    # between two of its own clauses; a run, followed to its end
+    ([[[0, 2]]], ["味道一点没变", "还是那么差", "口味就那样吧"], [range(0, 3)], {(0, 0): [1]}),
+    ([[[0]]], ["味道一点没变", "还是那么差", "依旧难吃"], [range(0, 3)], {(0, 0): [1, 2]}),
+    ([[[0]]], ["服务员态度很好", "也许下次还会来"], [range(0, 2)], {}),  # 也许 (maybe) goes on nothing
 ])
-def test_which_clauses_carry_a_mention_on(default_model, ctx, texts, span, want) -> None:  # type: ignore[no-untyped-def]
+def test_which_clauses_carry_a_mention_on(default_model, ctx, texts, spans, want) -> None:  # type: ignore[no-untyped-def]
     from koubei.model.predict import continuations
 
-    assert continuations(default_model.components, [ctx], texts, [span]) == [want]
+    assert continuations(default_model.components, ctx, texts, spans) == want
 
 
 def test_a_lexicon_without_continuation_patterns_carries_nothing_on(default_model) -> None:
@@ -675,7 +676,7 @@ def test_a_lexicon_without_continuation_patterns_carries_nothing_on(default_mode
     texts, spans = ["味道一点没变", "还是那么差"], [range(0, 2)]
     for old in (dataclasses.replace(c, lexicon=dataclasses.replace(c.lexicon, continuation=())),
                 dataclasses.replace(c, lexicon=None)):
-        assert continuations(old, [[[0]]], texts, spans) == [[[]]]
+        assert continuations(old, [[[0]]], texts, spans) == {}
         assert still_as_bad(old, ["pos"], [[[0]]], texts, spans) == ["pos"]
 
 

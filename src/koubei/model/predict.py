@@ -643,35 +643,40 @@ def settle_by_lexicon(c: Components, pol: list[str], ctx: list[list[list[int]]],
 
 
 def continuations(c: Components, ctx: list[list[list[int]]], clause_texts: list[str],
-                  spans: list[range]) -> list[list[list[int]]]:
-    """For each review and each of its topics (``ctx``: the topics' clause rows), the clauses
-    that carry the mention on: those right after one of its clauses that open on one of the
-    lexicon's ``continuation`` patterns (还是, 依然, 也...) and are in no topic's clauses of
-    the review (``spans``: each review's clause rows), each run followed to its end.
-    Empty lists for a lexicon without continuation patterns (before 1.7)."""
+                  spans: list[range]) -> dict[tuple[int, int], list[int]]:
+    """The clauses that carry a mention on, by (review, its n-th topic) (``ctx``: the topics'
+    clause rows): those right after one of its clauses that open on one of the lexicon's
+    ``continuation`` patterns (还是, 依然, 也...) and are in no topic's clauses of the review
+    (``spans``: each review's clause rows), each run followed to its end. Only the mentions
+    that have some; none for a lexicon without continuation patterns (before 1.7)."""
     lex = c.lexicon
-    if lex is None or not lex.continuation:
-        return [[[] for _ in per] for per in ctx]
-    out = []
-    for per, span in zip(ctx, spans):
+    out: dict[tuple[int, int], list[int]] = {}
+    if lex is None or not lex.continuation or not spans:
+        return out
+    starts = np.fromiter((s.start for s in spans), dtype=np.int64, count=len(spans))
+    opens = np.fromiter((lex.continues(t) for t in clause_texts), dtype=bool, count=len(clause_texts))
+    opens[starts[starts < len(opens)]] = False  # a review's first clause carries nothing on
+    # only the few reviews with such a clause are read (most have none)
+    for i in np.unique(np.searchsorted(starts, np.flatnonzero(opens), side="right") - 1).tolist():
+        per, span = ctx[i], spans[i]
         taken = {r for rows in per for r in rows}
-        runs = []
-        for rows in per:
+        for n, rows in enumerate(per):
             more: set[int] = set()
             for start in rows:
                 r = start + 1
-                while r < span.stop and r not in taken and lex.continues(clause_texts[r]):
+                while r < span.stop and r not in taken and opens[r]:
                     more.add(r)
                     r += 1
-            runs.append(sorted(more))
-        out.append(runs)
+            if more:
+                out[i, n] = sorted(more)
     return out
 
 
 def still_as_bad(c: Components, pol: list[str], ctx: list[list[list[int]]], clause_texts: list[str],
                  spans: list[range]) -> list[str]:
     """A mention carried on by a clause that says it is still as bad (还是那么差, 依旧这么慢:
-    the lexicon's worse than before, with no praise) is negative.
+    the lexicon's worse than before, with no praise) is negative (``pol``: the mentions'
+    polarities, review-major, as ``ctx`` lists them).
 
     In 味道一点没变，还是那么差 the second clause names no topic: the taste mention is
     味道一点没变 alone, which the lexicon reads as praise (unchanged is better than
@@ -679,14 +684,15 @@ def still_as_bad(c: Components, pol: list[str], ctx: list[list[list[int]]], clau
     this evidence is read there: a verdict that goes on (没有漏，还是不满意) judges the
     whole purchase, not the packaging that did not leak.
     """
-    if c.lexicon is None or not c.lexicon.continuation:
+    carried = continuations(c, ctx, clause_texts, spans)
+    if not carried or c.lexicon is None:
         return pol
-    out, k = list(pol), 0
-    for per in continuations(c, ctx, clause_texts, spans):
-        for rows in per:
-            if rows and out[k] != "neg" and c.lexicon.evidence_of([clause_texts[r] for r in rows]).worse_only:
-                out[k] = "neg"
-            k += 1
+    first = np.cumsum([0] + [len(per) for per in ctx])  # each review's first pair
+    out = list(pol)
+    for (i, n), rows in carried.items():
+        k = int(first[i]) + n
+        if out[k] != "neg" and c.lexicon.evidence_of([clause_texts[r] for r in rows]).worse_only:
+            out[k] = "neg"
     return out
 
 
