@@ -89,6 +89,7 @@ def _span(text: str, topic: str) -> list[str]:
         ("小菜不怎么好吃", "taste", "不怎么好吃"),
         ("肉不够新鲜", "freshness_quality", "不够新鲜"),
         ("没那么好吃", "taste", "没那么好吃"),
+        ("分量不够啊", "portion_size", "分量不够"),  # 不够 closing the clause is the judgement
     ],
 )
 def test_opinion_span_keeps_whole_words(text: str, topic: str, phrase: str) -> None:

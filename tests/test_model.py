@@ -650,6 +650,9 @@ def test_a_clause_going_on_with_still_as_bad_makes_the_mention_negative(default_
     assert still_as_bad(c, ["pos", "pos"], ctx, texts, spans) == ["neg", "pos"]  # 也很准时: no worse
     # a verdict that goes on judges the purchase, not the mention: 没有漏 stays praise
     assert still_as_bad(c, ["pos"], [[[0]]], ["没有漏", "还是不满意"], [range(0, 2)]) == ["pos"]
+    # a mention the lexicon did not praise is left to the head
+    assert still_as_bad(c, ["pos"], [[[0]]], ["外卖小哥很准时", "还是那么差劲"], [range(0, 2)]) == ["pos"]
+    assert still_as_bad(c, ["pos"], [[[0]]], ["菜量没缩水", "还是那么少"], [range(0, 2)]) == ["neg"]
 
 
 @pytest.mark.parametrize("ctx, texts, spans, want", [
@@ -685,6 +688,9 @@ def test_a_lexicon_without_continuation_patterns_carries_nothing_on(default_mode
     ("味道还行，上菜太慢了，以后快点哟", "service_attitude"),
     ("出菜慢，92分钟才送达", "delivery_logistics"),  # 送达: a takeaway's delivery, not shared
     ("等了一个小时才送到", "delivery_logistics"),  # no dishes served: nothing to yield to
+    # a takeaway's rider late beside a kitchen slow to cook: 超时 is delivery's own
+    ("外卖超时了，商家说是出菜慢", "delivery_logistics"),
+    ("外卖超时半小时，店家说出菜慢不是骑手的问题", "delivery_logistics"),
 ])
 def test_a_wait_beside_dishes_served_is_service(default_model, text: str, topic: str) -> None:
     topics = default_model.predict([text])[0].topics

@@ -46,8 +46,8 @@ def test_hash_is_stable_and_content_based() -> None:
     refunds = ["退款", "退货", "换货", "退钱"]
     assert a.to_dict()["topics"][5]["yields_to"] == {"service_attitude": serving, "after_sales": refunds}
     # 1.10: a wait or speed said beside 上菜 keeps delivery no more (上菜太慢了，等了一个小时)
-    assert a.to_dict()["topics"][5]["yields_shared"] == {
-        "service_attitude": ["慢", "快", "一个小时", "两个小时", "小哥", "及时", "准时", "超时"]}
+    shared = {"service_attitude": ["慢", "快", "一个小时", "两个小时"]}
+    assert a.to_dict()["topics"][5]["yields_shared"] == shared
     assert "受潮" in a.topic("freshness_quality").detects and "漏气" in a.topic("packaging").detects
     assert a.to_dict()["topics"][1]["detects"][0] == "受潮"
 
@@ -119,6 +119,10 @@ def _minimal(**over: object) -> dict:
                            "yields_to": {"service": ["上菜"]}, "yields_shared": {"service": ["慢", "等位"]}},
                           {"id": "service", "zh": "服务", "dimension": "product"}]),
          r"topic 'delivery': 'yields_shared' 'service' lists 等位, not among its cues"),
+        (_minimal(topics=[{"id": "delivery", "zh": "配送", "dimension": "product", "cues": ["慢"],
+                           "yields_to": {"service": ["上菜"]}, "yields_shared": {"service": []}},
+                          {"id": "service", "zh": "服务", "dimension": "product"}]),
+         r"topic 'delivery': 'yields_shared' 'service' needs at least one cue"),
         (_minimal(topics=[{"id": "freshness", "zh": "新鲜", "dimension": "product", "detects": "受潮"}]),
          r"topic 'freshness': 'detects' must be a list of non-empty strings"),
         (_minimal(topics=[{"id": "freshness", "zh": "新鲜", "dimension": "product", "detects": ["受潮", " "]}]),

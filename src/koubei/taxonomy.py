@@ -312,6 +312,9 @@ def _check_yields(topics: tuple[Topic, ...], where: str) -> None:
             if other not in yields:
                 raise TaxonomyError(f"{where}: topic '{t.id}': 'yields_shared' names '{other}', which "
                                     f"its 'yields_to' does not")
+            if not cues:
+                raise TaxonomyError(f"{where}: topic '{t.id}': 'yields_shared' '{other}' needs at least "
+                                    f"one cue")
             foreign = [c for c in cues if c not in t.cues]
             if foreign:
                 raise TaxonomyError(f"{where}: topic '{t.id}': 'yields_shared' '{other}' lists "

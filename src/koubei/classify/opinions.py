@@ -28,6 +28,8 @@ MODIFIERS = frozenset(("很", "太", "非常", "特别", "超", "超级", "有�
 LINKS = frozenset("和跟与比像")
 _PUNCT = re.compile(r"^[\W_]+$")
 _FUNCTION_WORDS = PARTICLES | MODIFIERS
+#: modifiers that are the judgement when they close the clause (味道很好, 分量不够)
+_CLOSING = frozenset(("好", "不够", "不大"))
 #: content words after the cue (degree adverbs, negators and links not counted)
 MAX_AFTER = 2
 MAX_CHARS = 10
@@ -119,6 +121,6 @@ def _after(words: Sequence[str]) -> list[str]:
         if w not in PARTICLES:
             prev = w
     while after and (after[-1] in PARTICLES or after[-1] in LINKS
-                     or (after[-1] in MODIFIERS and (cut or after[-1] != "好"))):
+                     or (after[-1] in MODIFIERS and (cut or after[-1] not in _CLOSING))):
         after.pop()  # 好 closing the clause is the judgement (味道很好), not a degree adverb
     return after

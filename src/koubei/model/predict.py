@@ -674,15 +674,18 @@ def continuations(c: Components, ctx: list[list[list[int]]], clause_texts: list[
 
 def still_as_bad(c: Components, pol: list[str], ctx: list[list[list[int]]], clause_texts: list[str],
                  spans: list[range]) -> list[str]:
-    """A mention carried on by a clause that says it is still as bad (还是那么差, 依旧这么慢:
-    the lexicon's worse than before, with no praise) is negative (``pol``: the mentions'
-    polarities, review-major, as ``ctx`` lists them).
+    """A mention whose own clauses hold the lexicon's praise, carried on by a clause that says
+    it is still as bad (还是那么差, 依旧这么慢: the lexicon's worse than before, with no
+    praise), is negative (``pol``: the mentions' polarities, review-major, as ``ctx`` lists
+    them).
 
     In 味道一点没变，还是那么差 the second clause names no topic: the taste mention is
     味道一点没变 alone, which the lexicon reads as praise (unchanged is better than
     before). The clause that goes on (:func:`continuations`) says how it is. Only
     this evidence is read there: a verdict that goes on (没有漏，还是不满意) judges the
-    whole purchase, not the packaging that did not leak.
+    whole purchase, not the packaging that did not leak. A mention the lexicon did not
+    praise is left to the head: in 外卖小哥很准时，还是那么差劲 the 还是那么差劲 is not
+    the rider's punctuality.
     """
     carried = continuations(c, ctx, clause_texts, spans)
     if not carried or c.lexicon is None:
@@ -691,7 +694,8 @@ def still_as_bad(c: Components, pol: list[str], ctx: list[list[list[int]]], clau
     out = list(pol)
     for (i, n), rows in carried.items():
         k = int(first[i]) + n
-        if out[k] != "neg" and c.lexicon.evidence_of([clause_texts[r] for r in rows]).worse_only:
+        if (out[k] != "neg" and c.lexicon.evidence_of([clause_texts[r] for r in rows]).worse_only
+                and c.lexicon.evidence_of([clause_texts[r] for r in ctx[i][n]]).praise):
             out[k] = "neg"
     return out
 
