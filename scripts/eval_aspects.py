@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import sys
@@ -50,32 +51,22 @@ from pathlib import Path
 import pandas as pd
 from sklearn.metrics import f1_score
 
-from koubei.corpora import ASAP_FILES, find_corpora, load_gold, merge_polarities
+from koubei.corpora import ASAP_FILES, ASAP_TOPICS, find_corpora, load_gold, merge_polarities, read_asap
 from koubei.errors import DataNotFoundError
 from koubei.model import load_model
 from koubei.text.normalize import normalize
 
 SAMPLES = {"train": "aspects/ai_challenger2018_sample_train.csv",
            "dev": "aspects/ai_challenger2018_sample_dev.csv"}
-#: AI Challenger aspect -> taxonomy topic (GUIDELINE.md); the rest map onto none
+#: AI Challenger aspect -> taxonomy topic (GUIDELINE.md); the rest map onto none. The ASAP
+#: aspects the polarity head learns from (:data:`koubei.corpora.ASAP_TOPICS`; ASAP's
+#: location_traffic is location_traffic_convenience here), then those training leaves out
 ASPECT_TOPICS = {
-    "location_traffic_convenience": "environment_facilities",
-    "location_distance_from_business_district": "environment_facilities",
-    "location_easy_to_find": "environment_facilities",
+    **{("location_traffic_convenience" if a == "location_traffic" else a): t for a, t in ASAP_TOPICS.items()},
     "service_wait_time": "environment_facilities",  # queueing for a table
-    "service_waiters_attitude": "service_attitude",
-    "service_parking_convenience": "environment_facilities",
     "service_serving_speed": "service_attitude",  # dishes served slowly
-    "price_level": "price_value",
-    "price_cost_effective": "price_value",
-    "price_discount": "price_value",
-    "environment_decoration": "environment_facilities",
-    "environment_noise": "environment_facilities",
-    "environment_space": "environment_facilities",
-    "environment_cleaness": "environment_facilities",
-    "dish_portion": "portion_size",
-    "dish_taste": "taste",
     "dish_look": "freshness_quality",  # looks of a product
+    "dish_taste": "taste",
 }
 #: the aspect read off the review's overall sentiment
 OVERALL = "others_overall_experience"
@@ -124,7 +115,7 @@ def macro_f1(gold: list[int], pred: list[int]) -> float | None:
 
 def _mean(values: list[float | None]) -> float:
     kept = [v for v in values if v is not None]
-    return round(sum(kept) / len(kept), 4) if kept else float("nan")
+    return round(math.fsum(kept) / len(kept), 4) if kept else float("nan")  # exact: order-free
 
 
 def _round(x: float | None) -> float | None:
@@ -166,9 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     model = load_model(args.model)
     seen_texts = {normalize(r.text) for r in load_gold(data)}  # what the model trained on
     for rel in (r for r in ASAP_FILES if (data / r).is_file()):
-        asap = pd.read_csv(data / rel, dtype=str, keep_default_na=False)
-        asap.columns = [c.lstrip("\ufeff") for c in asap.columns]
-        seen_texts.update(normalize(t) for t in asap["reviewbody"])
+        seen_texts.update(normalize(t) for t in read_asap(data / rel)["reviewbody"].dropna())
     result: dict = {"command": " ".join(["python scripts/eval_aspects.py", *(argv or sys.argv[1:])]),
                     "date": time.strftime("%Y-%m-%d"),
                     "machine": f"{platform.machine()}, {os.cpu_count()} cores",

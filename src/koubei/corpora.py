@@ -178,8 +178,7 @@ def load_aspect_records(data_dir: Path, exclude: frozenset[str] | set[str] = fro
         if rec is not None:
             out.append(rec)
     for rel in ASAP_FILES:
-        df = pd.read_csv(data_dir / rel, dtype={"reviewbody": str})
-        df.columns = [c.lstrip("\ufeff") for c in df.columns]
+        df = read_asap(data_dir / rel)
         for row in df.itertuples(index=False):
             r = row._asdict()
             pairs = [(t, _ASAP_POLARITY[int(r[c])]) for c, t in (asap_topics or ASAP_TOPICS).items()
@@ -188,6 +187,14 @@ def load_aspect_records(data_dir: Path, exclude: frozenset[str] | set[str] = fro
             if rec is not None:
                 out.append(rec)
     return out
+
+
+def read_asap(path: Path) -> pd.DataFrame:
+    """One ASAP file (:data:`ASAP_FILES`): ``reviewbody`` as text, its columns without the
+    byte-order mark its header starts with."""
+    df = pd.read_csv(path, dtype={"reviewbody": str})
+    df.columns = [c.lstrip("\ufeff") for c in df.columns]
+    return df
 
 
 def aspect_files() -> tuple[str, ...]:
