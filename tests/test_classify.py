@@ -42,6 +42,8 @@ CUES = CueMatcher(TAX)
         (["一点甜味儿也没有"], ["too_bland"]),  # not too_sweet for the 甜 it denies
         (["面条什么味道都没有"], ["too_bland"]),
         (["要了中辣", "结果一点辣都没有"], ["not_spicy_enough"]),
+        (["说是麻辣的", "一点辣味都没有"], ["not_spicy_enough"]),  # not bad_general (taxonomy 1.11)
+        (["要的中辣锅底", "居然辣味也没有"], ["not_spicy_enough"]),
         (["红烧肉不够咸"], ["too_bland"]),
         (["一点异味都没有", "就是不好吃"], ["bad_general"]),  # no smell is no blandness
         (["蛋糕不甜不腻", "就是不好吃"], ["bad_general"]),  # 不甜不腻 is praise of a dessert

@@ -583,6 +583,8 @@ def test_a_borrowed_topic_is_kept_by_its_own_cue_not_by_being_taste(default_mode
     ("薯片袋子漏气了", "packaging"),
     ("称了一下，缺斤少两", "portion_size"),
     ("少发了一包辣条", "order_accuracy"),
+    ("送到的时候面都坨了", "freshness_quality"),  # clumped noodles (GUIDELINE; taxonomy 1.11)
+    ("鸡皮上还带毛，吃着恶心", "hygiene_safety"),
 ])
 def test_a_topics_detects_word_adds_it(default_model, text: str, topic: str) -> None:
     from koubei.model.predict import added_by_words
@@ -597,7 +599,7 @@ def test_a_topics_detects_word_adds_it(default_model, text: str, topic: str) -> 
 def test_no_detects_word_adds_nothing(default_model) -> None:
     from koubei.model.predict import added_by_words
 
-    texts = ["味道很好，下次还来", "头发丝都洗得很干净"]  # hygiene lists no detects words (hair care)
+    texts = ["味道很好，下次还来", "头发丝都洗得很干净"]  # hygiene detects hair on meat, not hair (hair care)
     assert added_by_words(default_model.components, [[], [3]], texts) == [[], [3]]
 
 
