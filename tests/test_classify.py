@@ -44,6 +44,10 @@ CUES = CueMatcher(TAX)
         (["要了中辣", "结果一点辣都没有"], ["not_spicy_enough"]),
         (["说是麻辣的", "一点辣味都没有"], ["not_spicy_enough"]),  # not bad_general (taxonomy 1.11)
         (["要的中辣锅底", "居然辣味也没有"], ["not_spicy_enough"]),
+        (["一点咸味都没有", "不过包装很精致"], ["too_bland"]),  # no saltiness at all (taxonomy 1.12)
+        (["咸味很重"], ["bad_general"]),  # 咸味 alone is no cue (taste_exclude)...
+        (["汤底清汤淡水的"], ["too_bland"]),  # ...nor 淡水, but a phrase cue holding one still is
+        (["卸妆油一点都不辣眼睛", "不好用"], ["bad_general"]),  # 辣眼睛 (cosmetics) is no spice
         (["红烧肉不够咸"], ["too_bland"]),
         (["一点异味都没有", "就是不好吃"], ["bad_general"]),  # no smell is no blandness
         (["蛋糕不甜不腻", "就是不好吃"], ["bad_general"]),  # 不甜不腻 is praise of a dessert

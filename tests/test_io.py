@@ -638,10 +638,11 @@ def test_not_templated_when_more_is_written() -> None:
 
 
 def test_non_text_and_empty_rows_are_kept() -> None:
-    texts = ["。。。", "111", "😊😊", "   ", None, "ok"]
+    texts = ["。。。", "111", "🐼🐼", "   ", None, "ok", "👍👍"]
     out = canonicalize(texts)
-    assert out["status"].tolist() == ["non_text", "non_text", "non_text", "empty", "empty", "ok"]
-    assert out["text"].tolist()[:5] == ["。。。", "111", "😊😊", "   ", ""]
+    # an emoji with a plain meaning is its word (👍: 赞), a review like any other
+    assert out["status"].tolist() == ["non_text", "non_text", "non_text", "empty", "empty", "ok", "ok"]
+    assert out["text"].tolist()[:5] == ["。。。", "111", "🐼🐼", "   ", ""]
 
 
 def test_hash_ids_unique_and_stable(cn_csv: Path) -> None:

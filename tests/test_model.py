@@ -601,6 +601,22 @@ def test_no_detects_word_adds_nothing(default_model) -> None:
 
     texts = ["味道很好，下次还来", "头发丝都洗得很干净"]  # hygiene detects hair on meat, not hair (hair care)
     assert added_by_words(default_model.components, [[], [3]], texts) == [[], [3]]
+    # ...nor fleece-lined boots or a kiwi's fuzzy skin
+    furry = ["靴子里面还带毛，很暖和", "猕猴桃皮上有毛很正常"]
+    assert added_by_words(default_model.components, [[], []], furry) == [[], []]
+
+
+def test_an_emoji_read_as_its_word_names_no_topic(default_model) -> None:
+    """👍 is 赞, 🤮 想吐, 😐 一般般: words that judge without naming what (not 恶心 or 一般,
+    which alone read as taste)."""
+    from koubei.text.normalize import EMOJI_WORDS
+
+    words = sorted(set(EMOJI_WORDS.values()))
+    preds = default_model.predict(words)
+    assert {w: p.topics for w, p in zip(words, preds) if p.topics} == {}
+    by_word = {w: p.sentiment for w, p in zip(words, preds)}
+    assert [by_word[w] for w in ("赞", "满分", "喜欢", "开心")] == ["pos"] * 4
+    assert [by_word[w] for w in ("差", "生气", "无语", "垃圾", "失望")] == ["neg"] * 5
 
 
 def test_the_default_recipe_thresholds_keep_taste_at_one_half() -> None:

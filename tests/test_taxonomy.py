@@ -180,14 +180,15 @@ def test_default_taxonomy_declares_what_older_taxonomies_got_from_the_code() -> 
     from koubei.classify.taste import taste_rules
 
     tax = load_taxonomy()
-    assert tax.declares_taste_rules and tax.version == "1.11"
+    assert tax.declares_taste_rules and tax.version == "1.12"
     stripped = dataclasses.replace(tax, taste_directions=tuple(
         dataclasses.replace(d, decides_polarity=(), detects_topic=()) for d in tax.taste_directions))
     assert not stripped.declares_taste_rules
     legacy, rules = taste_rules(stripped), taste_rules(tax)
     assert legacy.detecting == rules.detecting
-    # 1.5 takes four too-bland cues out of the deciding ones: 不甜, 不咸 are as often praise
-    taken_out = {("too_bland", c) for c in ("不甜", "没有甜味", "没甜味", "不咸")}
+    # 1.5 takes four too-bland cues out of the deciding ones: 不甜, 不咸 are as often praise;
+    # 1.12 adds 没有咸味 and 没咸味 to the cues, not to the deciding ones
+    taken_out = {("too_bland", c) for c in ("不甜", "没有甜味", "没甜味", "不咸", "没有咸味", "没咸味")}
     assert legacy.decisive - rules.decisive == taken_out
     # 1.7 makes cloying sweetness decide (甜得发腻 is no praise, 很甜 often is)
     cloying = {("too_sweet", c) for c in ("甜腻", "齁甜", "甜得发腻", "甜的发腻", "甜过头", "又甜又腻",

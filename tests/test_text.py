@@ -14,7 +14,8 @@ from koubei.text.segment import Segmenter
     [
         ("這次的瓜子太鹹了！！！！", "这次的瓜子太咸了!"),
         ("東西很好吃，包裝也不錯", "东西很好吃,包装也不错"),
-        ("ＡＢＣ１２３，好吃😋😋👍", "abc123,好吃"),
+        ("ＡＢＣ１２３，好吃😋😋👍", "abc123,好吃 赞"),
+        ("越嚼越香👍🏻👍🏻，回购🐼", "越嚼越香 赞 ,回购"),
         ("@小明 看这个 https://t.cn/abc 太好吃了[哈哈] #零食推荐#", "看这个 太好吃了哈哈 零食推荐"),
         ("好好好好好好", "好好好"),
         ("味道&amp;口感<br>都不错", "味道&口感。都不错"),
@@ -25,6 +26,20 @@ from koubei.text.segment import Segmenter
 )
 def test_normalize_golden(raw: str, expected: str) -> None:
     assert normalize(raw) == expected
+
+
+def test_emoji_with_a_plain_meaning_become_their_word_as_a_clause() -> None:
+    from koubei.text.normalize import EMOJI_RE, EMOJI_WORDS, emoji_to_words
+
+    # every listed emoji is one the pattern finds (else it would stay in the text)
+    assert all(EMOJI_RE.fullmatch(e) for e in EMOJI_WORDS)
+    assert normalize("味道一般😐😐😐") == "味道一般 一般般"  # a run gives its word once
+    assert normalize("好吃👍😡") == "好吃 赞 生气"
+    assert normalize("无限回购❤️") == "无限回购 喜欢"  # the variation selector goes too
+    assert normalize("🙂🙂") == ""  # 微笑 is as often ironic: no word
+    # a space between Chinese characters ends a clause: the word is a clause of its own
+    assert split_clauses(normalize("很脆👍就是太咸了")) == ["很脆", "赞", "就是太咸了"]
+    assert emoji_to_words("🐼") == " "
 
 
 def test_normalize_steps_each_do_one_thing() -> None:

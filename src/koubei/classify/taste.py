@@ -122,7 +122,21 @@ class TasteDirector:
         self._weak_re = _alternation(list(self._weak_dir))
 
     def _mask(self, text: str) -> str:
-        return self._exclude.sub(lambda m: _MASK * len(m.group()), text)
+        """``text`` with the non-cues masked, except inside a longer phrase cue that holds one
+        (咸味 is no cue, 咸味都没有 is one: too bland)."""
+        spans: list[tuple[int, int]] | None = None
+
+        def hide(m: re.Match[str]) -> str:
+            nonlocal spans
+            if self._re is not None:
+                if spans is None:  # only texts with a non-cue pay for this
+                    spans = [(c.start(), c.end()) for c in self._re.finditer(text)]
+                a, b = m.span()
+                if any(s <= a and b <= e and e - s > b - a for s, e in spans):
+                    return m.group()
+            return _MASK * (m.end() - m.start())
+
+        return self._exclude.sub(hide, text)
 
     def _matches(self, text: str, pattern: re.Pattern[str] | None, lexicon: dict[str, str]
                  ) -> list[tuple[str, str, int]]:

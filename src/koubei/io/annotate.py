@@ -16,7 +16,7 @@ Rules:
   reordered. Repeated *source* ids get the suffix too, and the flag
   ``duplicate_id``. Hash ids depend on :func:`koubei.text.normalize.normalize`.
 - ``status``: ``empty`` (missing or whitespace), ``non_text`` (no letter of
-  any script after normalization: "。。。", "111", "😊"), else ``ok``.
+  any script after normalization: "。。。", "111", "🐼"; "👍" is 赞), else ``ok``.
 - flags, for ``ok`` rows only: ``templated`` (the text is a platform
   placeholder listed in ``corpora/templates.txt``), ``duplicate`` (the same
   normalized text appeared earlier), ``near_duplicate`` (not a duplicate, but
@@ -53,7 +53,8 @@ _RUN_RE = re.compile(r"(.)\1+")
 
 
 def template_key(normalized: str) -> str:
-    """Normalized text without punctuation, symbols, emoji and spaces."""
+    """Normalized text without punctuation, symbols, emoji and spaces (an emoji read as its word,
+    👍 赞, is that word: :data:`koubei.text.normalize.EMOJI_WORDS`)."""
     return _NON_KEY_RE.sub("", normalized)
 
 
