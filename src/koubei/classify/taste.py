@@ -106,6 +106,10 @@ def taste_rules(taxonomy: Taxonomy) -> TasteRules:
                                 if d.id not in LEGACY_DETECTING_DIRECTIONS and cue in LEGACY_DETECTING_CUES))
 
 
+def _hide_unless_kept(m: re.Match[str]) -> str:
+    return m.group() if m.lastgroup == "keep" else _MASK * len(m.group())
+
+
 class TasteDirector:
     """Find taste directions in clause text; ``rules``: the taxonomy's :class:`TasteRules`."""
 
@@ -113,30 +117,20 @@ class TasteDirector:
         self.taxonomy = taxonomy
         self.rules = taste_rules(taxonomy)
         self.fallback = taxonomy.fallback_direction
-        # one pass masks the taxonomy's non-cues and the balance of 不辣不咸刚刚好
-        exclude = _alternation(taxonomy.taste_exclude)
-        self._exclude = re.compile(_BALANCED_RE.pattern + (f"|{exclude.pattern}" if exclude else ""))
         self._cue_dir = {c: d.id for d in taxonomy.taste_directions for c in d.cues}
+        # one pass masks the taxonomy's non-cues and the balance of 不辣不咸刚刚好, but keeps
+        # whole the phrase cues that hold a non-cue (咸味 is none, 咸味都没有 is one: too bland)
+        exclude = _alternation(taxonomy.taste_exclude)
+        holders = _alternation([c for c in self._cue_dir
+                                if any(w in c and w != c for w in taxonomy.taste_exclude)])
+        self._exclude = re.compile((f"(?P<keep>{holders.pattern})|" if holders else "")
+                                   + _BALANCED_RE.pattern + (f"|{exclude.pattern}" if exclude else ""))
         self._weak_dir = {c: d.id for d in taxonomy.taste_directions for c in d.weak_cues}
         self._re = _alternation(list(self._cue_dir))
         self._weak_re = _alternation(list(self._weak_dir))
 
     def _mask(self, text: str) -> str:
-        """``text`` with the non-cues masked, except inside a longer phrase cue that holds one
-        (咸味 is no cue, 咸味都没有 is one: too bland)."""
-        spans: list[tuple[int, int]] | None = None
-
-        def hide(m: re.Match[str]) -> str:
-            nonlocal spans
-            if self._re is not None:
-                if spans is None:  # only texts with a non-cue pay for this
-                    spans = [(c.start(), c.end()) for c in self._re.finditer(text)]
-                a, b = m.span()
-                if any(s <= a and b <= e and e - s > b - a for s, e in spans):
-                    return m.group()
-            return _MASK * (m.end() - m.start())
-
-        return self._exclude.sub(hide, text)
+        return self._exclude.sub(_hide_unless_kept, text)
 
     def _matches(self, text: str, pattern: re.Pattern[str] | None, lexicon: dict[str, str]
                  ) -> list[tuple[str, str, int]]:
