@@ -193,6 +193,20 @@ def test_sentiment_mixture_routes_and_round_trips() -> None:
         SentimentClassifier(domains=("hotel", "waimai")).fit(X, y)
 
 
+def test_taste_director_reads_a_comparison_falling_short_of_the_past_as_a_denial() -> None:
+    """鸭脖没有以前辣了 (less hot than before) had read 辣 as too spicy."""
+    from koubei.classify.lexicon import load_lexicon
+    from koubei.classify.taste import TasteDirector
+    from koubei.taxonomy import load_taxonomy
+
+    plain = TasteDirector(load_taxonomy())
+    reading = TasteDirector(load_taxonomy(), load_lexicon().past_as_denial)
+    assert plain.find_weak("鸭脖没有以前辣了") == [("too_spicy", "辣")]
+    assert reading.find("鸭脖没有以前辣了") == [("not_spicy_enough", "不辣")]
+    assert reading.find_weak("鸭脖没有以前辣了") == []
+    assert reading.find("比以前辣多了") == plain.find("比以前辣多了")
+
+
 def test_taste_director_lists_denied_cues_apart_from_said_ones() -> None:
     from koubei.classify.taste import TasteDirector
     from koubei.taxonomy import load_taxonomy

@@ -200,6 +200,47 @@ def test_settles_only_one_sided_evidence(evidence: Evidence, head: str, settled:
     assert evidence.settles(head) == settled
 
 
+@pytest.mark.parametrize("text", ["包装翻车了", "这家踩雷了", "快递避雷", "分量一言难尽", "这就是智商税"])
+def test_slang_said_alone_makes_the_mention_negative(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Words the labelled reviews lack: the head read 包装翻车了 as praise of the packaging."""
+    ev = lex.evidence(normalize(text))
+    assert ev.slang and ev.complaint_only, ev
+    assert ev.settles("pos") == "neg"
+
+
+@pytest.mark.parametrize("text", ["没有踩雷", "踩雷了，不过味道还行", "包装有点破", "终于来拔草了"])
+def test_slang_denied_or_answered_or_none_leaves_the_head(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Denied slang is praise; slang beside praise or a contrast is not one-sided; a plain
+    complaint word alone (有点破) is left to the head, as is 拔草 (on Dianping also "went to try it")."""
+    ev = lex.evidence(normalize(text))
+    assert ev.settles("pos") == "pos", ev
+
+
+def test_a_slang_complaint_must_be_a_complaint_word(lex) -> None:  # type: ignore[no-untyped-def]
+    raw = lex.to_dict()
+    with pytest.raises(TaxonomyError, match="my.yaml: 'slang_complaints': 栓Q not in 'complaints'"):
+        lexicon_from_dict({**raw, "slang_complaints": ["翻车", "栓Q"]}, source="my.yaml")
+    del raw["slang_complaints"]  # bundles trained with lexicon 1.7 or earlier
+    old = lexicon_from_dict(raw)
+    assert old.slang_complaints == () and old.evidence("包装翻车了").settles("pos") == "pos"
+
+
+@pytest.mark.parametrize(("text", "read"), [
+    ("这次的薯片没上次脆", "这次的薯片□□不脆"),
+    ("鸭脖没有以前辣了", "鸭脖□□□不辣了"),
+    ("不如之前那么好吃", "□□□□□不好吃"),
+    ("比以前好吃", "比以前好吃"),  # no denial: as it was
+    ("以前没有这么咸", "以前没有这么咸"),  # the past first: as it was
+])
+def test_a_comparison_falling_short_of_the_past_reads_as_a_denial(lex, text: str, read: str) -> None:  # type: ignore[no-untyped-def]
+    assert lex.past_as_denial(text) == read and len(read) == len(text)
+
+
+def test_a_lexicon_without_past_words_rewrites_nothing(lex) -> None:  # type: ignore[no-untyped-def]
+    raw = {**lex.to_dict(), "past": [], "worse_than_before": [], "better_than_before": []}
+    assert lexicon_from_dict(raw).past_as_denial("没上次脆") == "没上次脆"
+
+
 def test_round_trip_and_hash(lex) -> None:  # type: ignore[no-untyped-def]
     again = lexicon_from_dict(lex.to_dict())
     assert again.sha256() == lex.sha256()
@@ -264,6 +305,7 @@ def test_missing_or_unreadable_file(tmp_path: Path) -> None:
     ("服务真的没的说", "服务态度:服务真的没的说"),  # was cut to 服务真的没
     ("价格没有以前那么贵了", "价格与性价比:没有以前那么贵"),  # was the bare cue 贵
     ("一点没压坏，回购", "包装:一点没压坏"),
+    ("鸭脖没有以前辣了", "口味:没有以前辣"),  # the comparison as said, not the 不辣 it reads as
 ])
 def test_opinion_phrases_keep_the_lexicon_phrase_whole(default_model, text: str, opinion: str) -> None:  # type: ignore[no-untyped-def]
     [p] = default_model.predict([text])

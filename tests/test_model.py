@@ -865,3 +865,42 @@ def test_lexicon_tells_a_denied_complaint() -> None:
     assert lex.denies_complaint("没有超时")
     assert not lex.denies_complaint("超时了")
     assert not lex.denies_complaint("送得很快")
+
+
+@pytest.mark.parametrize("text, topics", [
+    ("咸淡正好", ["taste"]),  # 正好 had read as a portion that fits
+    ("甜度刚好", ["taste"]),
+    ("分量刚好", ["portion_size"]),  # 分量 names the portion: it stays
+])
+def test_just_right_judges_what_its_clause_names(default_model, text: str, topics: list[str]) -> None:  # type: ignore[no-untyped-def]
+    [p] = default_model.predict([text])
+    assert sorted(p.topics) == topics
+
+
+def test_a_topic_read_into_a_clause_that_names_another_is_dropped(default_model) -> None:  # type: ignore[no-untyped-def]
+    """咸淡正好: the detector reads 正好 as a portion that fits, but 咸淡 is one of taste's
+    ``detects`` words: the clause speaks of taste. Without that word named, portion stays;
+    a portion the clause's own cue says (分量) stays too."""
+    from koubei.model.predict import drop_named_over
+
+    c = default_model.components
+    ids = c.taxonomy.topic_ids
+    taste, portion = ids.index("taste"), ids.index("portion_size")
+    enc = c.encode(prepare_many(["咸淡正好", "咸淡正好，分量也足"], default_model.segmenter))
+    tp = enc.topic_pass()
+    both = sorted([taste, portion])
+    assert tp.proba[0, portion] >= c.topics.thresholds_[portion]  # the detector said portion
+    assert drop_named_over([both, both], enc, tp) == [[taste], both]
+    enc.__dict__["named"] = np.zeros_like(enc.named)  # as if the taxonomy named nothing
+    assert drop_named_over([both, both], enc, tp) == [both, both]
+
+
+@pytest.mark.parametrize("text, opinion, not_quoted", [
+    ("酒店位置不错，房间隔音太差", "环境与设施:隔音太差", "位置不错"),
+    ("外卖送得挺快，饭是凉的", "物流配送:饭是凉的", "挺快"),
+    ("位置有点偏，但是环境很好", "环境与设施:环境很好", "有点偏"),
+])
+def test_a_mention_of_several_clauses_quotes_one_that_agrees_with_it(
+        default_model, text: str, opinion: str, not_quoted: str) -> None:  # type: ignore[no-untyped-def]
+    [p] = default_model.predict([text])
+    assert opinion in p.opinions and not any(not_quoted in o for o in p.opinions), p

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 #: rows the shipped model gets wrong today (topics or sentiment); the target is 8
-MAX_KNOWN_MISSES = 17
+MAX_KNOWN_MISSES = 16
 
 PHRASES = pd.read_csv(Path(__file__).parent / "data" / "phrases.csv", keep_default_na=False, dtype=str)
 

@@ -11,7 +11,10 @@ reads such phrases with a small, versioned lexicon (``corpora/lexicon/polarity.y
 - a complaint word said (受潮, 有点软, 踩雷) is evidence of a complaint;
 - a comparison with the past (没有以前好, 不如上次, 越来越少, 比以前快) says
   worse or better than before;
-- slang and idioms of praise (在线, yyds, 绝绝子, 白菜价) are praise.
+- slang and idioms of praise (在线, yyds, 绝绝子, 白菜价) are praise; slang of complaint
+  the labels lack (翻车, 踩雷) said alone is a complaint the head cannot read;
+- a comparison that falls short of the past (没上次脆) reads as a denial (不脆) where the
+  taxonomy's words are looked for (:meth:`PolarityLexicon.past_as_denial`).
 
 :func:`koubei.model.predict.predict_docs` uses the evidence of each topic's
 own clauses to overrule the head where it is one-sided (see
@@ -42,6 +45,10 @@ _GAP = "|"
 _IN_CLAUSE = "[^,，。.!！?？;；|]"
 #: what an empty list compiles to
 _NEVER = "(?!)"
+#: what fills a denied comparison with the past before its 不 (:meth:`PolarityLexicon.past_as_denial`)
+PAST_PAD = "□"
+#: words that deny a comparison with the past besides the negators (不如以前, 比不上上次)
+_FALLS_SHORT = ("不如", "比不上", "不及", "赶不上")
 #: distinct texts whose evidence each lexicon remembers: clauses repeat within a batch (a
 #: clause read for several topics, the opinion phrase's clause) and across reviews (好评, 味道不错)
 MEMO_SIZE = 20_000
@@ -70,6 +77,7 @@ class Evidence:
     worse: tuple[str, ...] = ()  # worse than before
     denial: tuple[str, ...] = ()  # negators left over (most deny a praise word: 不新鲜)
     contrast: tuple[str, ...] = ()  # a clause opening on a contrast (还可以，就是...): a complaint follows
+    slang: tuple[str, ...] = ()  # the complaint words said that are the lexicon's slang (翻车, 踩雷)
 
     @property
     def positive(self) -> bool:
@@ -90,12 +98,13 @@ class Evidence:
         """The polarity to give a topic whose clauses hold this evidence (``polarity``: the head's).
 
         One-sided praise evidence makes a mention positive; a comparison that
-        says worse than before, with no praise evidence, makes it negative.
-        Anything else leaves the head's reading.
+        says worse than before, with no praise evidence, makes it negative; so do
+        complaint words alone of which one is slang (包装翻车了: words the labelled
+        reviews lack, which the head cannot read). Anything else leaves the head's reading.
         """
         if self.positive and polarity != "pos":
             return "pos"
-        if self.worse_only and polarity != "neg":
+        if (self.worse_only or (self.slang and self.complaint_only)) and polarity != "neg":
             return "neg"
         return polarity
 
@@ -130,12 +139,15 @@ class PolarityLexicon:
     contrast: tuple[str, ...] = ()
     verdicts: tuple[str, ...] = ()
     continuation: tuple[str, ...] = ()
+    slang_complaints: tuple[str, ...] = ()
     _res: dict[str, re.Pattern[str]] = field(init=False, repr=False, compare=False)
     _any: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _joinable: bool = field(init=False, repr=False, compare=False)
     _memo: dict[str, Evidence] = field(init=False, repr=False, compare=False)
     _verdicts: frozenset[str] = field(init=False, repr=False, compare=False)
     _continues: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _slang: frozenset[str] = field(init=False, repr=False, compare=False)
+    _past_denied: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         neg, fill = _alt(self.negators), _alt(self.fillers)
@@ -174,6 +186,10 @@ class PolarityLexicon:
         self._verdicts = frozenset(self.verdicts) | frozenset(f"NOT_{v}" for v in self.verdicts)
         self._continues = (re.compile("|".join(f"(?:{p})" for p in self.continuation))
                            if self.continuation else None)
+        self._slang = frozenset(self.slang_complaints)
+        # 没有上次, 不如以前那么: a comparison that says "less than before"
+        short = f"(?:{_alt(self.negators + _FALLS_SHORT)})(?:{past})的?(?:那么|这么|那样|这样)?"
+        self._past_denied = with_first_chars(re.compile(short)) if self.past else None
 
     def __getstate__(self) -> dict[str, Any]:  # a worker process gets no copy of the memo
         return {**self.__dict__, "_memo": {}}
@@ -248,7 +264,21 @@ class PolarityLexicon:
         text = take("praise", "denied", text)
         text = take("complaint", "complaint", text)
         take("denial", "negator", text)
+        if self._slang:
+            for f in found:
+                if slang := [w for w in f.get("complaint", ()) if w in self._slang]:
+                    f["slang"] = slang
         return [Evidence(**{k: tuple(v) for k, v in f.items()}) if f else NO_EVIDENCE for f in found]
+
+    def past_as_denial(self, text: str) -> str:
+        """``text`` with each comparison that falls short of the past read as a plain 不, the
+        rest of it padded so that positions hold: 没有上次脆 as □□□不脆, 没以前那么辣 as
+        □□□□不辣. A taxonomy's words for a topic or a taste direction (不脆: freshness, 不辣:
+        not spicy enough) are then found in it; 这次的薯片没上次脆 had no topic, 鸭脖没有以前辣了
+        was too spicy."""
+        if self._past_denied is None:
+            return text
+        return self._past_denied.sub(lambda m: PAST_PAD * (len(m.group()) - 1) + "不", text)
 
     def denies_complaint(self, text: str) -> bool:
         """Whether ``text`` denies a complaint word (没有超时, 一点没洒: the ``denied`` praise)."""
@@ -275,7 +305,7 @@ class PolarityLexicon:
         if len(parts) <= 1:
             return parts[0] if parts else NO_EVIDENCE
         return Evidence(*(tuple(x for e in parts for x in getattr(e, k)) for k in
-                          ("praise", "complaint", "worse", "denial", "contrast")))
+                          ("praise", "complaint", "worse", "denial", "contrast", "slang")))
 
     def features(self, texts: list[str]) -> np.ndarray:
         """Rows × 4 of :func:`evidence_features` for each text's :meth:`evidence`."""
@@ -310,7 +340,7 @@ def _union(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
 
 _LISTS = ("negators", "fillers", "complaints", "weak_complaints", "degree", "praise", "past",
           "worse_than_before", "better_than_before", "mask")
-_OPTIONAL = ("contrast", "verdicts", "continuation")
+_OPTIONAL = ("contrast", "verdicts", "continuation", "slang_complaints")
 #: lists of regular expressions that need nothing else to compile (the comparisons need PAST)
 _PATTERNS = ("praise", "mask", "contrast", "continuation")
 
@@ -329,7 +359,8 @@ def lexicon_from_dict(raw: Any, *, source: str = "<memory>") -> PolarityLexicon:
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise TaxonomyError(f"{source}: '{key}' must be a list of non-empty strings")
         lists[key] = tuple(value)
-    for key in _OPTIONAL:  # lexicons before 1.2 have no contrast, 1.5 no verdicts, 1.7 no continuation
+    for key in _OPTIONAL:  # lexicons before 1.2 have no contrast, 1.5 no verdicts, 1.7 no continuation,
+        # 1.8 no slang complaints
         value = raw.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise TaxonomyError(f"{source}: '{key}' must be a list of non-empty strings")
@@ -340,6 +371,9 @@ def lexicon_from_dict(raw: Any, *, source: str = "<memory>") -> PolarityLexicon:
                 re.compile(item)
             except re.error as e:
                 raise TaxonomyError(f"{source}: '{key}': the pattern {item!r} does not compile: {e}") from e
+    if stray := [w for w in lists["slang_complaints"] if w not in lists["complaints"]]:
+        raise TaxonomyError(f"{source}: 'slang_complaints': {', '.join(stray)} not in 'complaints' (a slang "
+                            "complaint is a complaint word too: add it there)")
     try:
         return PolarityLexicon(name=str(raw.get("name", "")), version=str(raw.get("version", "")),
                                **lists)

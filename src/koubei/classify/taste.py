@@ -11,7 +11,7 @@ taxonomy's fallback (``bad_general``).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from koubei.taxonomy import Taxonomy
@@ -113,8 +113,11 @@ def _hide_unless_kept(m: re.Match[str]) -> str:
 class TasteDirector:
     """Find taste directions in clause text; ``rules``: the taxonomy's :class:`TasteRules`."""
 
-    def __init__(self, taxonomy: Taxonomy) -> None:
+    def __init__(self, taxonomy: Taxonomy, rewrite: Callable[[str], str] | None = None) -> None:
+        """``rewrite``: read each text through it first; it must keep its length (the
+        lexicon's :meth:`~koubei.classify.lexicon.PolarityLexicon.past_as_denial`)."""
         self.taxonomy = taxonomy
+        self._rewrite = rewrite
         self.rules = taste_rules(taxonomy)
         self.fallback = taxonomy.fallback_direction
         self._cue_dir = {c: d.id for d in taxonomy.taste_directions for c in d.cues}
@@ -130,6 +133,8 @@ class TasteDirector:
         self._weak_re = _alternation(list(self._weak_dir))
 
     def _mask(self, text: str) -> str:
+        if self._rewrite is not None:
+            text = self._rewrite(text)
         return self._exclude.sub(_hide_unless_kept, text)
 
     def _matches(self, text: str, pattern: re.Pattern[str] | None, lexicon: dict[str, str]

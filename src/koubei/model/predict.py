@@ -14,7 +14,7 @@ import numpy as np
 from scipy import sparse
 
 from koubei.classify.cues import CueMatcher
-from koubei.classify.lexicon import Evidence, PolarityLexicon, evidence_features
+from koubei.classify.lexicon import PAST_PAD, Evidence, PolarityLexicon, evidence_features
 from koubei.classify.linear import WithDense, sigmoid
 from koubei.classify.opinions import MAX_CHARS, best_opinion, with_degree
 from koubei.classify.polarity import TopicPolarityClassifier, pair_features
@@ -51,6 +51,11 @@ TASTE_CUE_SURE = 4
 BORROWED_BELOW = 0.5
 #: ...and is dropped where another detected topic has a clause at least this sure
 PLAIN_AT = 0.85
+#: a clause of a mention that the sentiment model reads this much further the other way than
+#: the mention's clause it reads most its way is not quoted for it (see :func:`_describe`):
+#: 酒店位置不错 (P(pos) 0.61) beside 房间隔音太差 (0.02) for a negative environment; not
+#: 分量足 (0.49, a word the sentiment model hardly knows) beside 辣度正好 (0.86)
+OTHER_WAY = 0.5
 
 
 @dataclass
@@ -95,7 +100,14 @@ class Components:
     def __post_init__(self) -> None:
         self.cues = CueMatcher(self.taxonomy)
         self.detect_words = CueMatcher(self.taxonomy, "detects")
-        self.taste = TasteDirector(self.taxonomy)
+        self.taste = TasteDirector(self.taxonomy, self.lexicon.past_as_denial if self.lexicon else None)
+
+    def detected_words(self, texts: list[str]) -> np.ndarray:
+        """Which ``texts`` hold one of which topic's taxonomy ``detects`` words, said or denied,
+        a comparison that falls short of the past read as a denial (没上次脆: 不脆)."""
+        if self.lexicon is not None:
+            texts = [self.lexicon.past_as_denial(t) for t in texts]
+        return self.detect_words.counts(texts) > 0
 
     def encode(self, docs: list[Doc]) -> Encoding:
         """``docs`` and their clauses as the fitted parts read them (see :class:`Encoding`)."""
@@ -158,7 +170,7 @@ class Encoding:
     @cached_property
     def named(self) -> np.ndarray:
         """Which clauses hold one of which topic's taxonomy ``detects`` words (受潮: freshness)."""
-        return self.components.detect_words.counts(self.clause_texts) > 0
+        return self.components.detected_words(self.clause_texts)
 
     @cached_property
     def review_cues(self) -> np.ndarray:
@@ -271,6 +283,9 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
     pol = settle_by_lexicon(c, pol, ctx, clause_texts, topic_sets, enc.named)
     spans = clause_spans(owner, len(docs))
     pol = still_as_bad(c, pol, ctx, clause_texts, spans)
+    # a mention read off several clauses quotes one that agrees with it (see _describe)
+    clause_pos = (sigmoid(c.sentiment.pooled_decision(enc.Xc))
+                  if any(len(rows) > 1 for per in ctx for rows in per) else None)
     preds = []
     k = 0
     for i, tset in enumerate(topic_sets):
@@ -282,7 +297,7 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
         label = one_clause_sentiment(label, len(spans[i]), tp)
         pred = Prediction(sentiment=label,
                           sentiment_score=round(float(p_pos[i]), 4), topics=tp)
-        _describe(c, pred, tset, ctx[i], clauses[spans[i].start:spans[i].stop], spans[i].start)
+        _describe(c, pred, tset, ctx[i], clauses[spans[i].start:spans[i].stop], spans[i].start, clause_pos)
         preds.append(pred)
     if c.directions is not None:  # learnt directions replace the rules' (see taste_head)
         mentions = [i for i, p in enumerate(preds) if p.topics.get(c.taxonomy.taste_topic or "") == "neg"]
@@ -347,14 +362,41 @@ def refine_topics(c: Components, topic_sets: list[list[int]], enc: Encoding, tp:
     """The thresholded topic sets of the reviews of ``enc`` (``tp``: their topic pass), with the
     rules that read clauses and words applied in order: :func:`drop_borrowed`,
     :func:`added_by_words`, :func:`taste_by_cues`, :func:`drop_negator_borne`,
-    :func:`yield_by_context`, :func:`drop_verdict_borne`."""
+    :func:`yield_by_context`, :func:`drop_verdict_borne`, :func:`drop_named_over`."""
     texts = enc.texts
     topic_sets = drop_borrowed(c, topic_sets, texts, tp.clause_max, enc.review_cues > 0)
     topic_sets = added_by_words(c, topic_sets, texts)
     topic_sets = taste_by_cues(c, topic_sets, texts, tp.clause_max)
     topic_sets = drop_negator_borne(c, topic_sets, enc, tp)
     topic_sets = yield_by_context(c, topic_sets, enc.clause_texts, enc.owner, enc.cued)
-    return drop_verdict_borne(c, topic_sets, enc, tp)
+    topic_sets = drop_verdict_borne(c, topic_sets, enc, tp)
+    return drop_named_over(topic_sets, enc, tp)
+
+
+def drop_named_over(topic_sets: list[list[int]], enc: Encoding, tp: TopicPass) -> list[list[int]]:
+    """Drop a topic that only clauses naming another of the review's topics carried.
+
+    A taxonomy ``detects`` word says what its clause speaks of (咸淡, 甜度: taste), but the
+    detector may read another topic into the clause's other words: 咸淡正好 came out as a
+    portion that fits (正好) beside taste. Where every clause saying a topic (giving it
+    :data:`BORROWED_BELOW` or more) names another of the review's topics by its ``detects``
+    words and holds none of the topic's own cues or ``detects`` words, the topic is dropped.
+    裤子很合适 names nothing, so its fit stays a portion.
+    """
+    named = enc.named
+    if not named.any():
+        return topic_sets
+    said, own = tp.clause_proba >= BORROWED_BELOW, enc.cued | named
+    out = []
+    for tset, span in zip(topic_sets, clause_spans(enc.owner, len(enc.docs))):
+        if len(tset) > 1 and named[span.start:span.stop][:, tset].any():
+            rows = list(span)
+            tset = [j for j in tset
+                    if not all(not own[r, j] and named[r, [k for k in tset if k != j]].any()
+                               for r in rows if said[r, j] or own[r, j])
+                    or not any(said[r, j] or own[r, j] for r in rows)]
+        out.append(tset)
+    return out
 
 
 def drop_negator_borne(c: Components, topic_sets: list[list[int]], enc: Encoding, tp: TopicPass
@@ -505,7 +547,7 @@ def added_by_words(c: Components, topic_sets: list[list[int]], texts: list[str])
     learn it (一点都没受潮 came out with no topic). The taxonomy lists such words per
     topic; a review holding one talks about the topic, whatever the detector says.
     """
-    found = c.detect_words.counts(texts) > 0
+    found = c.detected_words(texts)
     if not found.any():
         return topic_sets
     return [sorted({*tset, *map(int, np.flatnonzero(row))}) if row.any() else tset
@@ -797,20 +839,34 @@ def _taste_said(c: Components, cue: str, texts: Sequence[str]) -> str:
     for t in texts:
         for _, found, at in c.taste.matches(t):
             if found == cue:
-                return with_degree(t, at, cue)
+                if t.startswith(cue, at) or c.lexicon is None:
+                    return with_degree(t, at, cue)
+                # a comparison read as a denial (没有以前辣 as 不辣): quoted as said
+                read, start = c.lexicon.past_as_denial(t), at
+                while start and read[start - 1] == PAST_PAD:
+                    start -= 1
+                return t[start:at + len(cue)]
     return cue
 
 
 def _describe(c: Components, pred: Prediction, tset: list[int], ctx: list[list[int]],
-              review_clauses: list[Doc], base: int) -> None:
+              review_clauses: list[Doc], base: int, clause_pos: np.ndarray | None = None) -> None:
     """Fill taste directions and opinion phrases from each topic's clauses.
 
     ``ctx`` holds batch clause rows; the review's clauses start at row ``base``.
-    Directions are looked for in the taste clauses, then in the others.
+    Directions are looked for in the taste clauses, then in the others. The opinion
+    phrase of a mention read off several clauses leaves out those the sentiment model
+    reads much the other way (``clause_pos``: P(pos) of every clause of the batch;
+    :data:`OTHER_WAY`): 酒店位置不错，房间隔音太差 quotes 隔音太差 for its negative
+    environment, not 位置不错.
     """
     taste_id = c.taxonomy.taste_topic
     for j, rows in zip(tset, ctx):
         topic = c.taxonomy.topics[j]
+        polarity = pred.topics.get(topic.id)
+        if clause_pos is not None and len(rows) > 1 and polarity in ("pos", "neg"):
+            lean = clause_pos[rows] if polarity == "pos" else 1 - clause_pos[rows]  # the mention's way
+            rows = [r for r, x in zip(rows, lean) if x >= lean.max() - OTHER_WAY]
         own = [review_clauses[r - base] for r in rows]
         if topic.id == taste_id and pred.topics.get(topic.id) == "neg":
             texts, others = _taste_texts([d.norm for d in review_clauses], [r - base for r in rows])
