@@ -205,6 +205,9 @@ def test_taste_director_reads_a_comparison_falling_short_of_the_past_as_a_denial
     assert reading.find("鸭脖没有以前辣了") == [("not_spicy_enough", "不辣")]
     assert reading.find_weak("鸭脖没有以前辣了") == []
     assert reading.find("比以前辣多了") == plain.find("比以前辣多了")
+    # less salty than before is no "not salty": the lexicon reads it better than before
+    assert reading.find_weak("这次没上次咸") == plain.find_weak("这次没上次咸")
+    assert reading.find_weak("不是第一次这么咸了") == [("too_salty", "咸")]  # said again, no comparison
 
 
 def test_taste_director_lists_denied_cues_apart_from_said_ones() -> None:

@@ -208,10 +208,12 @@ def test_slang_said_alone_makes_the_mention_negative(lex, text: str) -> None:  #
     assert ev.settles("pos") == "neg"
 
 
-@pytest.mark.parametrize("text", ["没有踩雷", "踩雷了，不过味道还行", "包装有点破", "终于来拔草了"])
+@pytest.mark.parametrize("text", ["没有踩雷", "踩雷了，不过味道还行", "包装有点破", "终于来拔草了",
+                                  "麻辣鸡爪很入味"])
 def test_slang_denied_or_answered_or_none_leaves_the_head(lex, text: str) -> None:  # type: ignore[no-untyped-def]
     """Denied slang is praise; slang beside praise or a contrast is not one-sided; a plain
-    complaint word alone (有点破) is left to the head, as is 拔草 (on Dianping also "went to try it")."""
+    complaint word alone (有点破) is left to the head, as are 拔草 (on Dianping also "went to try
+    it") and 辣鸡 (麻辣鸡爪, a dish)."""
     ev = lex.evidence(normalize(text))
     assert ev.settles("pos") == "pos", ev
 
@@ -226,13 +228,21 @@ def test_a_slang_complaint_must_be_a_complaint_word(lex) -> None:  # type: ignor
 
 
 @pytest.mark.parametrize(("text", "read"), [
-    ("这次的薯片没上次脆", "这次的薯片□□不脆"),
-    ("鸭脖没有以前辣了", "鸭脖□□□不辣了"),
-    ("不如之前那么好吃", "□□□□□不好吃"),
+    ("这次的薯片没上次脆", "这次的薯片··不脆"),
+    ("鸭脖没有以前辣了", "鸭脖···不辣了"),
+    ("不如之前那么好吃", "·····不好吃"),
+    ("没第一次好吃", "···不好吃"),
     ("比以前好吃", "比以前好吃"),  # no denial: as it was
     ("以前没有这么咸", "以前没有这么咸"),  # the past first: as it was
+    ("没有以前咸了", "没有以前咸了"),  # a complaint word after it: better than before, not 不咸
+    ("不如以前那么油腻了", "不如以前那么油腻了"),
+    ("已经不是第一次这么咸了", "已经不是第一次这么咸了"),  # not the first time: no comparison
+    ("说不过去", "说不过去"),
 ])
 def test_a_comparison_falling_short_of_the_past_reads_as_a_denial(lex, text: str, read: str) -> None:  # type: ignore[no-untyped-def]
+    from koubei.classify.lexicon import PAST_PAD
+
+    read = read.replace("·", PAST_PAD)
     assert lex.past_as_denial(text) == read and len(read) == len(text)
 
 

@@ -45,10 +45,12 @@ _GAP = "|"
 _IN_CLAUSE = "[^,，。.!！?？;；|]"
 #: what an empty list compiles to
 _NEVER = "(?!)"
-#: what fills a denied comparison with the past before its 不 (:meth:`PolarityLexicon.past_as_denial`)
-PAST_PAD = "□"
-#: words that deny a comparison with the past besides the negators (不如以前, 比不上上次)
-_FALLS_SHORT = ("不如", "比不上", "不及", "赶不上")
+#: what fills a denied comparison with the past before its 不 (:meth:`PolarityLexicon.past_as_denial`):
+#: a private-use character, which no review holds
+PAST_PAD = "\ue000"
+#: words that, before a word of the past, say "less than then" (没有上次, 不如以前); not 不是
+#: (不是第一次这么咸: a complaint said again)
+_FALLS_SHORT = ("没有", "没", "不如", "比不上", "不及", "赶不上")
 #: distinct texts whose evidence each lexicon remembers: clauses repeat within a batch (a
 #: clause read for several topics, the opinion phrase's clause) and across reviews (好评, 味道不错)
 MEMO_SIZE = 20_000
@@ -148,6 +150,7 @@ class PolarityLexicon:
     _continues: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _slang: frozenset[str] = field(init=False, repr=False, compare=False)
     _past_denied: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _complaint_next: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         neg, fill = _alt(self.negators), _alt(self.fillers)
@@ -188,8 +191,9 @@ class PolarityLexicon:
                            if self.continuation else None)
         self._slang = frozenset(self.slang_complaints)
         # 没有上次, 不如以前那么: a comparison that says "less than before"
-        short = f"(?:{_alt(self.negators + _FALLS_SHORT)})(?:{past})的?(?:那么|这么|那样|这样)?"
+        short = f"(?:{_alt(_FALLS_SHORT)})(?:{past})的?(?:那么|这么|那样|这样)?"
         self._past_denied = with_first_chars(re.compile(short)) if self.past else None
+        self._complaint_next = re.compile(f"{strong}|{weak}")
 
     def __getstate__(self) -> dict[str, Any]:  # a worker process gets no copy of the memo
         return {**self.__dict__, "_memo": {}}
@@ -271,14 +275,22 @@ class PolarityLexicon:
         return [Evidence(**{k: tuple(v) for k, v in f.items()}) if f else NO_EVIDENCE for f in found]
 
     def past_as_denial(self, text: str) -> str:
-        """``text`` with each comparison that falls short of the past read as a plain 不, the
-        rest of it padded so that positions hold: 没有上次脆 as □□□不脆, 没以前那么辣 as
-        □□□□不辣. A taxonomy's words for a topic or a taste direction (不脆: freshness, 不辣:
-        not spicy enough) are then found in it; 这次的薯片没上次脆 had no topic, 鸭脖没有以前辣了
-        was too spicy."""
+        """``text`` with each comparison that falls short of the past (没有, 没, 不如, 比不上,
+        不及 or 赶不上, a word of ``past``, then 的 and 那么, 这么... if said) read as a plain 不,
+        the rest of it padded with :data:`PAST_PAD` so that positions hold: 没有上次脆 as
+        ···不脆, 没以前那么辣 as ····不辣. A taxonomy's words for a topic or a taste direction
+        (不脆: freshness, 不辣: not spicy enough) are then found in it; 这次的薯片没上次脆 had no
+        topic, 鸭脖没有以前辣了 was too spicy. Not before a complaint word: 没有以前咸 is better
+        than before (the lexicon's reading), not 不咸, too bland."""
         if self._past_denied is None:
             return text
-        return self._past_denied.sub(lambda m: PAST_PAD * (len(m.group()) - 1) + "不", text)
+        ahead = self._complaint_next
+
+        def short(m: re.Match[str]) -> str:
+            if ahead.match(text, m.end()):
+                return m.group()
+            return PAST_PAD * (len(m.group()) - 1) + "不"
+        return self._past_denied.sub(short, text)
 
     def denies_complaint(self, text: str) -> bool:
         """Whether ``text`` denies a complaint word (没有超时, 一点没洒: the ``denied`` praise)."""

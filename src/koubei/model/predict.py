@@ -864,16 +864,16 @@ def _describe(c: Components, pred: Prediction, tset: list[int], ctx: list[list[i
     for j, rows in zip(tset, ctx):
         topic = c.taxonomy.topics[j]
         polarity = pred.topics.get(topic.id)
-        if clause_pos is not None and len(rows) > 1 and polarity in ("pos", "neg"):
-            lean = clause_pos[rows] if polarity == "pos" else 1 - clause_pos[rows]  # the mention's way
-            rows = [r for r, x in zip(rows, lean) if x >= lean.max() - OTHER_WAY]
-        own = [review_clauses[r - base] for r in rows]
-        if topic.id == taste_id and pred.topics.get(topic.id) == "neg":
+        if topic.id == taste_id and polarity == "neg":  # directions read every taste clause
             texts, others = _taste_texts([d.norm for d in review_clauses], [r - base for r in rows])
             pred.taste_detail, cue = c.taste.directions(texts, others)
             if cue:
                 pred.opinions.append(f"{topic.zh}:{_taste_said(c, cue, (*texts, *others))}")
                 continue
+        if clause_pos is not None and len(rows) > 1 and polarity in ("pos", "neg"):
+            lean = clause_pos[rows] if polarity == "pos" else 1 - clause_pos[rows]  # the mention's way
+            rows = [r for r, x in zip(rows, lean) if x >= lean.max() - OTHER_WAY]
+        own = [review_clauses[r - base] for r in rows]
         phrase, at = best_opinion([d.words for d in own], c.cues.pattern(j))
         if phrase:
             phrase = _whole(c, phrase, own[at].norm)
