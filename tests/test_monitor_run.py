@@ -201,10 +201,10 @@ def test_a_reexport_scores_only_its_new_rows_and_an_escalation_alerts_once(
     r = cycle(mon, server, default_model)
     assert (r.ingest.new_rows, r.ingest.known_rows, r.ingest.history_rows) == (186, 2224, 2410)
     assert [d.kind for d in r.deliveries] == ["escalated", "escalated"]
-    assert sent_keys(server, "hook") == [f"{BLAND}:e1:escalated:82.0"]
+    assert sent_keys(server, "hook") == [f"{BLAND}:e1:escalated:82.5"]
     [ding] = server.received("dingtalk")
     assert ding.problems == [] and "问题升级" in ding.body["markdown"]["title"]
-    assert "严重度：61 → **82**" in ding.body["markdown"]["text"]
+    assert "严重度：62 → **82**" in ding.body["markdown"]["text"]
     from koubei.aggregate.scored import load_scored
 
     assert load_scored(mon / "koubei-history")["review_id"].is_unique
@@ -258,7 +258,7 @@ def test_dry_run_shows_the_alerts_and_the_next_run_sends_exactly_them(
     assert server.requests == []
     r = cycle(mon, server, default_model)
     assert [(d.channel, d.state, d.key) for d in r.deliveries] == [
-        ("dingtalk", "sent", f"{BLAND}:e1:escalated:82.0"), ("hook", "sent", f"{BLAND}:e1:escalated:82.0")]
+        ("dingtalk", "sent", f"{BLAND}:e1:escalated:82.5"), ("hook", "sent", f"{BLAND}:e1:escalated:82.5")]
 
 
 def test_cli_run_dry_run_and_failure_exit_codes_and_no_secret_anywhere(
