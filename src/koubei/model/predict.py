@@ -387,9 +387,11 @@ def drop_named_over(topic_sets: list[list[int]], enc: Encoding, tp: TopicPass) -
     if not named.any():
         return topic_sets
     said, own = tp.clause_proba >= BORROWED_BELOW, enc.cued | named
+    some = np.zeros(len(topic_sets), dtype=bool)  # the few reviews with a clause naming a topic
+    some[enc.owner[named.any(axis=1)]] = True
     out = []
-    for tset, span in zip(topic_sets, clause_spans(enc.owner, len(enc.docs))):
-        if len(tset) > 1 and named[span.start:span.stop][:, tset].any():
+    for tset, span, any_named in zip(topic_sets, clause_spans(enc.owner, len(enc.docs)), some):
+        if any_named and len(tset) > 1 and named[span.start:span.stop][:, tset].any():
             rows = list(span)
             tset = [j for j in tset
                     if not all(not own[r, j] and named[r, [k for k in tset if k != j]].any()
