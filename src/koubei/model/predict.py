@@ -391,12 +391,14 @@ def drop_named_over(topic_sets: list[list[int]], enc: Encoding, tp: TopicPass) -
     some[enc.owner[named.any(axis=1)]] = True
     out = []
     for tset, span, any_named in zip(topic_sets, clause_spans(enc.owner, len(enc.docs)), some):
-        if any_named and len(tset) > 1 and named[span.start:span.stop][:, tset].any():
-            rows = list(span)
-            tset = [j for j in tset
-                    if not all(not own[r, j] and named[r, [k for k in tset if k != j]].any()
-                               for r in rows if said[r, j] or own[r, j])
-                    or not any(said[r, j] or own[r, j] for r in rows)]
+        if any_named and len(tset) > 1:
+            block = named[span.start:span.stop][:, tset]  # its clauses × its topics
+            saying = (said | own)[span.start:span.stop][:, tset]
+            mine = own[span.start:span.stop][:, tset]
+            # a topic goes when it has clauses saying it, none with its own words, each naming another
+            tset = [j for n, j in enumerate(tset)
+                    if not (saying[:, n].any() and not mine[:, n].any()
+                            and np.delete(block, n, axis=1)[saying[:, n]].any(axis=1).all())]
         out.append(tset)
     return out
 
