@@ -19,10 +19,12 @@ from koubei import load_model
 from koubei.cli import app
 from koubei.corpora import GoldRecord
 from koubei.errors import IncompatibleModelError, InputError, LabelError, OutputError
+from koubei.model.bundle import load_components
 from koubei.resources import default_model_path
-from koubei.taxonomy import load_taxonomy
+from koubei.taxonomy import Taxonomy, load_taxonomy, taxonomy_from_dict
 from koubei.train import evaluate_bundle, read_labels, train_bundle
 from koubei.train.evaluate import render_html, table_lines
+from koubei.train.parts import reads_same_features, resolve_source
 from koubei.train.split import multilabel_folds
 
 DATA = Path(__file__).parent / "data" / "labelled_snacks.csv"
@@ -204,6 +206,50 @@ def test_training_is_deterministic(trained: Path, tmp_path: Path) -> None:
         with np.load(trained / name) as a, np.load(tmp_path / "again" / name) as b:
             assert sorted(a.files) == sorted(b.files)
             assert all(np.array_equal(a[k], b[k]) for k in a.files)
+
+
+def _reordered(tax: Taxonomy) -> Taxonomy:
+    raw = tax.to_dict()
+    return taxonomy_from_dict({**raw, "topics": raw["topics"][::-1]})
+
+
+def test_fits_start_from_the_base_detector_only_when_it_reads_the_same_columns() -> None:
+    """With a base of the same topics in the same order, every topic fit starts from its
+    detector; a taxonomy of other topics, or of the same in another order, does not."""
+    tax = load_taxonomy()
+    records, _ = read_labels(DATA, tax)
+    comps = load_components(BASE)[0]
+    assert reads_same_features(comps, tax)
+    raw = tax.to_dict()
+    fewer = taxonomy_from_dict({**raw, "topics": [t for t in raw["topics"] if t["id"] != "hygiene_safety"]})
+    reordered = _reordered(tax)
+    for other in (reordered, fewer):
+        assert not reads_same_features(comps, other)
+    assert resolve_source(tax, records, BASE, 5, print).start is not None
+    assert resolve_source(reordered, read_labels(DATA, reordered)[0], BASE, 5, print).start is None
+
+
+@pytest.mark.slow
+def test_a_fit_from_the_base_detector_ends_where_one_from_the_final_fit_does(tmp_path: Path) -> None:
+    """With the base's start the final fit runs beside the folds; with another topic order the
+    folds start from the final fit, fitted first. The detectors agree to the solver's tolerance."""
+    tax = load_taxonomy()
+    reordered = _reordered(tax)
+    said: dict[str, list[str]] = {"same": [], "reordered": []}
+    fitted = {}
+    for name, t in (("same", tax), ("reordered", reordered)):
+        res = train_bundle(read_labels(DATA, t)[0], taxonomy=t, base=BASE, folds=3,
+                           output=tmp_path / name, log=said[name].append)
+        fitted[name] = load_model(res.path).components.topics
+    assert ("fitting on all the labels and cross-validating, starting from the base's topic detector"
+            in said["same"])
+    assert "model fitted on all the labels; cross-validating it" in said["reordered"]
+    order = [reordered.topic_ids.index(t) for t in tax.topic_ids]
+    a, b = fitted["same"], fitted["reordered"]
+    text = len(a.columns_)  # the side columns (cue counts) follow the topic order
+    assert np.array_equal(a.columns_, b.columns_)
+    scale = np.abs(a.coef_[:, :text]).max()  # about 3: the solver's tolerance leaves ~0.1 % of it
+    assert np.abs(a.coef_[:, :text] - b.coef_[order, :text]).max() < 5e-3 * scale
 
 
 def test_train_without_base_learns_sentiment_from_labels(tmp_path: Path) -> None:

@@ -44,6 +44,10 @@ class Fold:
     topic_pass: TopicPass
 
 
+#: the "fold" whose test rows are none: the fit on every labelled review (the final parts)
+ALL = -1
+
+
 @dataclass
 class _FoldJob:
     """What every fold's fit reads: workers inherit it once, then get fold numbers and rows."""
@@ -59,25 +63,29 @@ class _FoldJob:
 
 
 def _fit_fold(job: _FoldJob, fold: tuple[int, np.ndarray]) -> Components:
-    """The parts of one fold, fitted on one thread whether in a worker or not: BLAS sums in
-    another order on more threads, so the folds, and the CV, would depend on ``workers``. (An
-    encoder's folds always run here, one after the other, on every thread.)"""
+    """The parts of one fold (or of all the labels, fold :data:`ALL`), fitted on one thread
+    whether in a worker or not: BLAS sums in another order on more threads, so the folds, and
+    the CV, would depend on ``workers``. (An encoder's folds always run here, one after the
+    other, on every thread.)"""
     f, te = fold
     tr = np.setdiff1d(np.arange(len(job.records)), te)
+    tag = "final" if f == ALL else f"fold{f + 1}"
     with threadpool_limits(1) if job.plan is None else nullcontext():
         return fit_parts(job.taxonomy, job.src, [job.docs[i] for i in tr], [job.records[i] for i in tr],
-                         job.rule_idx, job.seed, job.plan, f"fold{f + 1}", cv=True, init=job.init)
+                         job.rule_idx, job.seed, job.plan, tag, cv=f != ALL, init=job.init)
 
 
 def cross_validate(taxonomy: Taxonomy, src: Source, docs: list[Doc], records: list[GoldRecord],
                    rule_idx: list[int], k: int, seed: int, log: Log, plan: EncoderPlan | None = None,
-                   init: TopicDetector | None = None, workers: int = 1) -> tuple[list[Fold], np.ndarray]:
-    """Fit each fold; return the fold models and the out-of-fold topic logits.
+                   workers: int = 1) -> tuple[Components, list[Fold], np.ndarray]:
+    """Fit the parts on all the labels and on each fold; return the final parts, the fold
+    models and the out-of-fold topic logits.
 
-    ``init``: the topic detector fitted on all the labels; each fold's detector starts from
-    its weights (not with an encoder ``plan``, whose features differ per fold). The
-    regressions are strictly convex, so the folds end where they would from zeros, in
-    about half the solver's steps.
+    Every topic detector but an encoder ``plan``'s starts from one on the same features (an
+    encoder's features differ per fold): the base's (``src.start``) when it reads them, and
+    then the final fit is one more job beside the folds; otherwise the final detector, fitted
+    first. The regressions are strictly convex, so a fit ends where it would from zeros, in
+    fewer of the solver's steps.
 
     ``workers``: processes fitting folds side by side (not with an encoder ``plan``); the
     folds and so the results are the same for any number.
@@ -87,13 +95,26 @@ def cross_validate(taxonomy: Taxonomy, src: Source, docs: list[Doc], records: li
     Z = np.zeros(Y.shape)
     folds = []
     splits = list(enumerate(multilabel_folds(strat, k, seed)))
-    job = _FoldJob(taxonomy, src, docs, records, rule_idx, seed, plan, init if plan is None else None)
+    init = src.start if plan is None else None
+    final: Components | None = None
+    if init is None:
+        final = fit_parts(taxonomy, src, docs, records, rule_idx, seed, plan)
+        log("model fitted on all the labels; cross-validating it")
+        init = final.topics if plan is None else None
+    else:
+        log("fitting on all the labels and cross-validating, starting from the base's topic detector")
+        splits.insert(0, (ALL, np.array([], dtype=int)))  # the longest job first
+    job = _FoldJob(taxonomy, src, docs, records, rule_idx, seed, plan, init)
     fitted = map_in_workers(_fit_fold, job, splits, workers if plan is None else 1, "training worker")
     with closing(fitted):  # an error here stops the folds not yet started
         for (f, te), comps in zip(splits, fitted):
             if plan is None and comps.embedder is not src.embedder:  # a worker's copies of the shared parts
                 comps = dataclasses.replace(comps, embedder=src.embedder, dense=src.dense,
                                             lexicon=src.lexicon)
+            if f == ALL:
+                final = comps
+                log("model fitted on all the labels")
+                continue
             test_docs = [docs[i] for i in te]
             enc = comps.encode(test_docs)
             # the features as one CSR matrix, as the calibration has always read them: the sparse +
@@ -102,7 +123,8 @@ def cross_validate(taxonomy: Taxonomy, src: Source, docs: list[Doc], records: li
             Z[te] = logit(tpass.proba)
             folds.append(Fold(te, comps, enc, tpass))
             log(f"fold {f + 1}/{k} fitted")
-    return folds, Z
+    assert final is not None
+    return final, folds, Z
 
 
 def cv_predictions(folds: list[Fold], docs: list[Doc], Z: np.ndarray, Y: np.ndarray,

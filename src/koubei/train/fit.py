@@ -17,6 +17,10 @@ The bundle is the same kind ``koubei score`` loads. Recipe:
   detector's last stage) and tune its decision threshold for F1; both are
   stored in the bundle (``TopicDetector.thresholds_``). The cross-validated
   metrics use, for each fold, thresholds tuned on the other folds only.
+  Every topic fit starts from weights near its optimum (see
+  :func:`koubei.train.crossval.cross_validate`): a ``base`` of the same topics
+  gives its detector to all of them, which lets the final fit run beside the
+  folds; otherwise the folds start from the final fit.
 - **encoder** (optional): with ``encoder``, a transformer encoder's vectors
   sit beside the TF-IDF columns (:mod:`koubei.train.encoder`).
 - **a base that saw the labels**: the polarity head is fed by a copy of the
@@ -56,7 +60,7 @@ from koubei.train.default_recipe import gold_matrix
 from koubei.train.encoder import EncoderPlan, tfidf_part
 from koubei.train.label_file import LabelReport
 from koubei.train.manifest import train_manifest
-from koubei.train.parts import Log, Source, fit_parts, resolve_source
+from koubei.train.parts import Log, Source, resolve_source
 from koubei.train.rules import rule_topics
 from koubei.train.train_card import write_train_card
 from koubei.train.unseen import UnseenCheck, unseen_base_sentiment
@@ -143,10 +147,11 @@ def train_bundle(records: Sequence[GoldRecord], *, taxonomy: Taxonomy, output: s
             (for scripts that train many bundles on subsets of one label file).
         committee: keep the folds' topic detectors in the bundle for ``koubei suggest``
             (about k times the topic detector's size; never with ``finetune``).
-        workers: processes fitting the cross-validation folds side by side (not with
-            ``encoder``); 1 (the default here) fits them one after the other in this
-            process, ``koubei train --workers 0`` asks for one per CPU core. Each worker
-            holds about what a fold's fit needs. The bundle is the same for any number.
+        workers: processes fitting the cross-validation folds side by side, and the fit on
+            all the labels with a ``base`` of the same topics (not with ``encoder``); 1 (the
+            default here) fits them one after the other in this process, ``koubei train
+            --workers 0`` asks for one per CPU core. Each worker holds about what a fold's
+            fit needs. The bundle is the same for any number.
 
     Raises:
         LabelError: fewer than 10 labelled reviews.
@@ -208,10 +213,8 @@ def _train(records: list[GoldRecord], taxonomy: Taxonomy, output: str | Path, ba
     k = max(2, min(folds, len(records) // 5))
     if plan is not None and plan.finetune is not None:
         log(f"fine-tuning the encoder {k + 1} times (all {len(records)} reviews, then each fold)")
-    comps = fit_parts(taxonomy, src, docs, records, rule_idx, seed, plan)
-    log("model fitted on all the labels; cross-validating it")
-    fold_fits, Z = cross_validate(taxonomy, src, docs, records, rule_idx, k, seed, log, plan,
-                                  init=comps.topics, workers=workers)
+    comps, fold_fits, Z = cross_validate(taxonomy, src, docs, records, rule_idx, k, seed, log, plan,
+                                         workers=workers)
     band = oof_band(fold_fits, docs, records) if src.sentiment is None else None
     cv = cv_metrics(taxonomy, records, cv_predictions(fold_fits, docs, Z, Y, rule_mask, band))
     if band is not None:

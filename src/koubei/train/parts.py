@@ -63,6 +63,9 @@ class Source:
     dense: DenseView | None = None
     #: the polarity lexicon the trained model reads with: the base's, else the shipped one
     lexicon: PolarityLexicon | None = field(default_factory=load_lexicon)
+    #: the base's topic detector when it reads the features these fits read (same topics in the
+    #: same order, same columns): every topic fit, the final one and each fold's, starts from it
+    start: TopicDetector | None = None
 
 
 def resolve_source(taxonomy: Taxonomy, records: Sequence[GoldRecord], base: str | Path | None,
@@ -90,7 +93,18 @@ def _base_source(path: Path, taxonomy: Taxonomy, check: bool = True) -> Source:
             "taxonomy": manifest["taxonomy"], "files": manifest.get("files", {}),
             "use": "vocabulary, dictionary, sentiment; cue rules of rare topics"}
     return Source(comps.embedder, comps.sentiment, user_dict, comps.context_threshold, info, manifest,
-                  dense=comps.dense, lexicon=comps.lexicon or load_lexicon())
+                  dense=comps.dense, lexicon=comps.lexicon or load_lexicon(),
+                  start=comps.topics if reads_same_features(comps, taxonomy) else None)
+
+
+def reads_same_features(comps: Components, taxonomy: Taxonomy) -> bool:
+    """Whether ``comps``' topic detector is fitted on the columns a detector of ``taxonomy`` over
+    ``comps``' vocabulary and word vectors is fitted on (so it can be a fit's start)."""
+    det = comps.topics
+    side = len(taxonomy.topics) + (0 if comps.dense is None else comps.dense.dim)
+    return (tuple(comps.taxonomy.topic_ids) == tuple(taxonomy.topic_ids)
+            and getattr(det, "coef_", None) is not None and det.coef_.shape[0] == len(taxonomy.topics)
+            and det.passthrough == side and det.n_features_in_ == comps.embedder.n_features_out_ + side)
 
 
 def check_base_taxonomy(base: Taxonomy, taxonomy: Taxonomy, path: Path) -> None:
