@@ -173,6 +173,7 @@ def bench_bundle(data: Path, gold: list[GoldRecord], holdout: frozenset[str], se
     note = {"seed": seed, "texts": len(holdout), "sources": list(HOLDOUT_SOURCES),
             "topics": list(BENCH_TOPICS), "gold_records": sum(normalize(g.text) in holdout for g in gold)}
     tmp = path.with_name(path.name + ".part")
+    CACHE.mkdir(parents=True, exist_ok=True)  # a fresh machine has no cache folder yet
     train_bundle(data, tmp, seed=0, holdout=holdout, note=note,
                  log=lambda m: print(f"[bench bundle {time.time() - t0:6.1f}s] {m}", flush=True))
     tmp.rename(path)

@@ -853,10 +853,10 @@ FIGURES = [
            "bench_monitor", lambda d: d["runs"]["default"]["total_seconds"], "monitor_run", "s"),
     Figure("`koubei train` on 1,000 labels", "`koubei train`（1,000 条标注）", "bench_train",
            lambda d: d["train_time"]["seconds_median"], "train_1000", "s"),
-    Figure("`koubei train` on all the gold labels", "`koubei train`（全部金标）",
+    Figure("`koubei train` on all the gold labels, 2 cores", "`koubei train`（全部金标，2 核）",
            "bench_train_labels", lambda d: d["scaling"]["all_labels_seconds"], "train_all", "s"),
-    Figure("`koubei train --base models/default` on all the gold labels",
-           "`koubei train --base models/default`（全部金标）",
+    Figure("`koubei train --base models/default` on all the gold labels, 2 cores",
+           "`koubei train --base models/default`（全部金标，2 核）",
            "bench_train_base_labels", lambda d: d["scaling"]["all_labels_seconds"], "train_all", "s"),
 ]
 

@@ -6,6 +6,8 @@ team to ../shared/corpora/labels/GUIDELINE.md (no corpus rows copied).
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -20,11 +22,13 @@ from koubei.cli import app
 from koubei.corpora import GoldRecord
 from koubei.errors import IncompatibleModelError, InputError, LabelError, OutputError
 from koubei.model.bundle import load_components
+from koubei.model.committee import load_committee
 from koubei.resources import default_model_path
 from koubei.taxonomy import Taxonomy, load_taxonomy, taxonomy_from_dict
-from koubei.train import evaluate_bundle, read_labels, train_bundle
+from koubei.text.docs import prepare_many
+from koubei.train import crossval, evaluate_bundle, read_labels, train_bundle
 from koubei.train.evaluate import render_html, table_lines
-from koubei.train.parts import reads_same_features, resolve_source
+from koubei.train.parts import resolve_source, start_detector
 from koubei.train.split import multilabel_folds
 
 DATA = Path(__file__).parent / "data" / "labelled_snacks.csv"
@@ -214,42 +218,76 @@ def _reordered(tax: Taxonomy) -> Taxonomy:
 
 
 def test_fits_start_from_the_base_detector_only_when_it_reads_the_same_columns() -> None:
-    """With a base of the same topics in the same order, every topic fit starts from its
-    detector; a taxonomy of other topics, or of the same in another order, does not."""
+    """With a base of the same topics in the same order and columns, every topic fit starts from
+    its detector; other topics, the same in another order, or other columns do not."""
     tax = load_taxonomy()
     records, _ = read_labels(DATA, tax)
-    comps = load_components(BASE)[0]
-    assert reads_same_features(comps, tax)
+    src = resolve_source(tax, records, BASE, 5, print)
+    assert start_detector(src, tax) is src.start is not None
+    assert start_detector(dataclasses.replace(src, dense=None), tax) is None  # other side columns
+    reordered = _reordered(tax)
+    assert resolve_source(reordered, read_labels(DATA, reordered)[0], BASE, 5, print).start is None
     raw = tax.to_dict()
     fewer = taxonomy_from_dict({**raw, "topics": [t for t in raw["topics"] if t["id"] != "hygiene_safety"]})
-    reordered = _reordered(tax)
-    for other in (reordered, fewer):
-        assert not reads_same_features(comps, other)
-    assert resolve_source(tax, records, BASE, 5, print).start is not None
-    assert resolve_source(reordered, read_labels(DATA, reordered)[0], BASE, 5, print).start is None
+    assert start_detector(src, fewer) is None
+
+
+def test_with_a_start_the_final_fit_is_a_job_beside_the_folds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Which fits run, in which order, from which start, and which one is the final bundle's."""
+    tax = load_taxonomy()
+    records, _ = read_labels(DATA, tax)
+    base = load_components(BASE)[0]
+    calls: list[tuple[str, bool, object]] = []
+
+    def fake_fit_parts(taxonomy, src, docs, recs, rule_idx, seed, plan=None, tag="final", cv=False,  # type: ignore[no-untyped-def]
+                       init=None):
+        calls.append((tag, cv, init))
+        return dataclasses.replace(base, embedder=src.embedder, sentiment=copy.copy(base.sentiment))
+
+    monkeypatch.setattr(crossval, "fit_parts", fake_fit_parts)
+    with_start = resolve_source(tax, records, BASE, 5, print)
+    docs = prepare_many([r.text for r in records])
+    for src in (with_start, dataclasses.replace(with_start, start=None)):
+        calls.clear()
+        final, folds, _ = crossval.cross_validate(tax, src, docs, records, [], 3, 0, print)
+        tags = [t for t, _, _ in calls]
+        assert sorted(tags) == ["final", "fold1", "fold2", "fold3"] and tags[0] == "final"
+        assert [cv for _, cv, _ in calls] == [False, True, True, True]
+        assert len(folds) == 3 and final.embedder is src.embedder
+        if src.start is not None:  # every fit from the base's detector
+            assert all(init is src.start for _, _, init in calls)
+        else:  # the final from zeros, the folds from the final's detector
+            assert calls[0][2] is None and all(init is final.topics for _, _, init in calls[1:])
 
 
 @pytest.mark.slow
-def test_a_fit_from_the_base_detector_ends_where_one_from_the_final_fit_does(tmp_path: Path) -> None:
-    """With the base's start the final fit runs beside the folds; with another topic order the
-    folds start from the final fit, fitted first. The detectors agree to the solver's tolerance."""
+def test_a_fit_from_the_base_detector_ends_where_one_from_the_final_fit_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the base's start the final fit runs beside the folds; without it the folds start
+    from the final fit, fitted first. The final and the folds' detectors (the committee) agree
+    to the solver's tolerance."""
     tax = load_taxonomy()
-    reordered = _reordered(tax)
-    said: dict[str, list[str]] = {"same": [], "reordered": []}
+    records, _ = read_labels(DATA, tax)
+    said: dict[str, list[str]] = {"base": [], "final": []}
     fitted = {}
-    for name, t in (("same", tax), ("reordered", reordered)):
-        res = train_bundle(read_labels(DATA, t)[0], taxonomy=t, base=BASE, folds=3,
-                           output=tmp_path / name, log=said[name].append)
-        fitted[name] = load_model(res.path).components.topics
+    for name in ("base", "final"):
+        if name == "final":
+            monkeypatch.setattr(crossval, "start_detector", lambda src, taxonomy: None)
+        res = train_bundle(records, taxonomy=tax, base=BASE, folds=3, output=tmp_path / name,
+                           log=said[name].append)
+        model = load_model(res.path)
+        committee = load_committee(res.path, model.manifest, model.components.topics.n_features_in_)
+        assert committee is not None
+        fitted[name] = [model.components.topics, *committee.members]  # the final fit, then the folds
     assert ("fitting on all the labels and cross-validating, starting from the base's topic detector"
-            in said["same"])
-    assert "model fitted on all the labels; cross-validating it" in said["reordered"]
-    order = [reordered.topic_ids.index(t) for t in tax.topic_ids]
-    a, b = fitted["same"], fitted["reordered"]
-    text = len(a.columns_)  # the side columns (cue counts) follow the topic order
-    assert np.array_equal(a.columns_, b.columns_)
-    scale = np.abs(a.coef_[:, :text]).max()  # about 3: the solver's tolerance leaves ~0.1 % of it
-    assert np.abs(a.coef_[:, :text] - b.coef_[order, :text]).max() < 5e-3 * scale
+            in said["base"])
+    assert "model fitted on all the labels; cross-validating it" in said["final"]
+    assert len(fitted["base"]) == len(fitted["final"]) == 4
+    for a, b in zip(fitted["base"], fitted["final"]):
+        assert np.array_equal(a.columns_, b.columns_)
+        scale = np.abs(a.coef_).max()  # about 3: the solver's tolerance leaves ~0.1 % of it
+        assert np.abs(a.coef_ - b.coef_).max() < 5e-3 * scale
+        assert np.abs(a.stack_coef_ - b.stack_coef_).max() < 5e-3 * np.abs(a.stack_coef_).max()
 
 
 def test_train_without_base_learns_sentiment_from_labels(tmp_path: Path) -> None:

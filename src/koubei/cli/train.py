@@ -78,7 +78,7 @@ def train(
     max_length: Annotated[int, typer.Option("--max-length", min=8, help="Tokens of a review (or clause) the encoder reads; longer texts are cut.")] = 128,
     epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fine-tuning passes over the labels (with --finetune).")] = 2,
     committee: Annotated[bool, flag("--committee/--no-committee", help="Keep the cross-validation folds' topic detectors in the bundle, so koubei suggest can pick the reviews they disagree on (query by committee); --no-committee saves their size (about --folds times the topic detector's).")] = True,
-    workers: Annotated[int, typer.Option("--workers", min=0, help="Processes fitting the cross-validation folds side by side, and the fit on all the labels with a --base of the same topics (0 = one per CPU core, at most one per fit); each needs about the memory of a fold's fit. The model is the same for any number. One with --encoder.")] = 0,
+    workers: Annotated[int, typer.Option("--workers", min=0, help="Processes fitting the cross-validation folds side by side, and the fit on all the labels with a base of the same topics (0 = one per CPU core, at most one per fit); each needs about the memory of a fold's fit. The model is the same for any number. One with --encoder.")] = 0,
     quiet: Annotated[bool, flag("--quiet", "-q", help="Print only warnings and the output path.")] = False,
 ) -> None:
     """Train topics + polarity (and sentiment) on labelled reviews; writes a bundle koubei score --model reads.

@@ -28,7 +28,7 @@ from koubei.text.docs import Doc
 from koubei.train.calibrate import calibrate
 from koubei.train.default_recipe import gold_matrix
 from koubei.train.encoder import EncoderPlan
-from koubei.train.parts import Log, Source, fit_parts
+from koubei.train.parts import Log, Source, fit_parts, start_detector
 from koubei.train.split import multilabel_folds
 
 
@@ -71,8 +71,12 @@ def _fit_fold(job: _FoldJob, fold: tuple[int, np.ndarray]) -> Components:
     tr = np.setdiff1d(np.arange(len(job.records)), te)
     tag = "final" if f == ALL else f"fold{f + 1}"
     with threadpool_limits(1) if job.plan is None else nullcontext():
-        return fit_parts(job.taxonomy, job.src, [job.docs[i] for i in tr], [job.records[i] for i in tr],
-                         job.rule_idx, job.seed, job.plan, tag, cv=f != ALL, init=job.init)
+        comps = fit_parts(job.taxonomy, job.src, [job.docs[i] for i in tr], [job.records[i] for i in tr],
+                          job.rule_idx, job.seed, job.plan, tag, cv=f != ALL, init=job.init)
+    if job.plan is not None:  # each fold has its own encoder columns
+        return comps
+    # the parts every fit shares go back in the caller: a worker need not send them (~30 MB)
+    return dataclasses.replace(comps, embedder=None, dense=None, lexicon=None)  # type: ignore[arg-type]
 
 
 def cross_validate(taxonomy: Taxonomy, src: Source, docs: list[Doc], records: list[GoldRecord],
@@ -81,11 +85,11 @@ def cross_validate(taxonomy: Taxonomy, src: Source, docs: list[Doc], records: li
     """Fit the parts on all the labels and on each fold; return the final parts, the fold
     models and the out-of-fold topic logits.
 
-    Every topic detector but an encoder ``plan``'s starts from one on the same features (an
-    encoder's features differ per fold): the base's (``src.start``) when it reads them, and
-    then the final fit is one more job beside the folds; otherwise the final detector, fitted
-    first. The regressions are strictly convex, so a fit ends where it would from zeros, in
-    fewer of the solver's steps.
+    Each fold's topic detector starts from one on the same features (not with an encoder
+    ``plan``, whose features differ per fold): the base's (:func:`start_detector`) when it
+    reads them, and then the final fit starts from it too and is one more job beside the
+    folds; otherwise the final detector, fitted first (from zeros). The regressions are
+    strictly convex, so a fit ends where it would from zeros, in fewer of the solver's steps.
 
     ``workers``: processes fitting folds side by side (not with an encoder ``plan``); the
     folds and so the results are the same for any number.
@@ -95,7 +99,7 @@ def cross_validate(taxonomy: Taxonomy, src: Source, docs: list[Doc], records: li
     Z = np.zeros(Y.shape)
     folds = []
     splits = list(enumerate(multilabel_folds(strat, k, seed)))
-    init = src.start if plan is None else None
+    init = start_detector(src, taxonomy) if plan is None else None
     final: Components | None = None
     if init is None:
         final = fit_parts(taxonomy, src, docs, records, rule_idx, seed, plan)
@@ -108,7 +112,7 @@ def cross_validate(taxonomy: Taxonomy, src: Source, docs: list[Doc], records: li
     fitted = map_in_workers(_fit_fold, job, splits, workers if plan is None else 1, "training worker")
     with closing(fitted):  # an error here stops the folds not yet started
         for (f, te), comps in zip(splits, fitted):
-            if plan is None and comps.embedder is not src.embedder:  # a worker's copies of the shared parts
+            if plan is None:  # the shared parts, which _fit_fold left out
                 comps = dataclasses.replace(comps, embedder=src.embedder, dense=src.dense,
                                             lexicon=src.lexicon)
             if f == ALL:
@@ -123,7 +127,8 @@ def cross_validate(taxonomy: Taxonomy, src: Source, docs: list[Doc], records: li
             Z[te] = logit(tpass.proba)
             folds.append(Fold(te, comps, enc, tpass))
             log(f"fold {f + 1}/{k} fitted")
-    assert final is not None
+    if final is None:  # cannot happen: the final parts are fitted above or are a job
+        raise RuntimeError("cross_validate fitted no final parts")
     return final, folds, Z
 
 

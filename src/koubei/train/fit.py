@@ -17,10 +17,11 @@ The bundle is the same kind ``koubei score`` loads. Recipe:
   detector's last stage) and tune its decision threshold for F1; both are
   stored in the bundle (``TopicDetector.thresholds_``). The cross-validated
   metrics use, for each fold, thresholds tuned on the other folds only.
-  Every topic fit starts from weights near its optimum (see
+  Each fold's topic fit starts from weights near its optimum (see
   :func:`koubei.train.crossval.cross_validate`): a ``base`` of the same topics
-  gives its detector to all of them, which lets the final fit run beside the
-  folds; otherwise the folds start from the final fit.
+  and columns gives its detector to them and to the final fit, which then runs
+  beside the folds; otherwise the final fit comes first, from zeros, and the
+  folds start from it.
 - **encoder** (optional): with ``encoder``, a transformer encoder's vectors
   sit beside the TF-IDF columns (:mod:`koubei.train.encoder`).
 - **a base that saw the labels**: the polarity head is fed by a copy of the
@@ -148,7 +149,7 @@ def train_bundle(records: Sequence[GoldRecord], *, taxonomy: Taxonomy, output: s
         committee: keep the folds' topic detectors in the bundle for ``koubei suggest``
             (about k times the topic detector's size; never with ``finetune``).
         workers: processes fitting the cross-validation folds side by side, and the fit on
-            all the labels with a ``base`` of the same topics (not with ``encoder``); 1 (the
+            all the labels with a base of the same topics (not with ``encoder``); 1 (the
             default here) fits them one after the other in this process, ``koubei train
             --workers 0`` asks for one per CPU core. Each worker holds about what a fold's
             fit needs. The bundle is the same for any number.

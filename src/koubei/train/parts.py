@@ -63,8 +63,8 @@ class Source:
     dense: DenseView | None = None
     #: the polarity lexicon the trained model reads with: the base's, else the shipped one
     lexicon: PolarityLexicon | None = field(default_factory=load_lexicon)
-    #: the base's topic detector when it reads the features these fits read (same topics in the
-    #: same order, same columns): every topic fit, the final one and each fold's, starts from it
+    #: the base's topic detector, when the base has these topics in this order: where every topic
+    #: fit, the final one and each fold's, starts if it reads their columns (:func:`start_detector`)
     start: TopicDetector | None = None
 
 
@@ -92,19 +92,26 @@ def _base_source(path: Path, taxonomy: Taxonomy, check: bool = True) -> Source:
     info = {"path": str(path), "name": manifest.get("name", ""),
             "taxonomy": manifest["taxonomy"], "files": manifest.get("files", {}),
             "use": "vocabulary, dictionary, sentiment; cue rules of rare topics"}
+    same_topics = tuple(comps.taxonomy.topic_ids) == tuple(taxonomy.topic_ids)
     return Source(comps.embedder, comps.sentiment, user_dict, comps.context_threshold, info, manifest,
                   dense=comps.dense, lexicon=comps.lexicon or load_lexicon(),
-                  start=comps.topics if reads_same_features(comps, taxonomy) else None)
+                  start=comps.topics if same_topics else None)
 
 
-def reads_same_features(comps: Components, taxonomy: Taxonomy) -> bool:
-    """Whether ``comps``' topic detector is fitted on the columns a detector of ``taxonomy`` over
-    ``comps``' vocabulary and word vectors is fitted on (so it can be a fit's start)."""
-    det = comps.topics
-    side = len(taxonomy.topics) + (0 if comps.dense is None else comps.dense.dim)
-    return (tuple(comps.taxonomy.topic_ids) == tuple(taxonomy.topic_ids)
-            and getattr(det, "coef_", None) is not None and det.coef_.shape[0] == len(taxonomy.topics)
-            and det.passthrough == side and det.n_features_in_ == comps.embedder.n_features_out_ + side)
+def start_detector(src: Source, taxonomy: Taxonomy) -> TopicDetector | None:
+    """``src.start`` when it reads the columns a detector of ``taxonomy`` fitted on ``src``'s
+    embedder and word vectors reads (so a fit can start from its weights), else None.
+
+    Not, for one, the detector of a base with an encoder that is trained without one (its
+    columns were the encoder's too).
+    """
+    det = src.start
+    if det is None or getattr(det, "coef_", None) is None:
+        return None
+    side = len(taxonomy.topics) + (0 if src.dense is None else src.dense.dim)
+    same = (det.coef_.shape[0] == len(taxonomy.topics) and det.passthrough == side
+            and det.n_features_in_ == src.embedder.n_features_out_ + side)
+    return det if same else None
 
 
 def check_base_taxonomy(base: Taxonomy, taxonomy: Taxonomy, path: Path) -> None:
