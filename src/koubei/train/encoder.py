@@ -51,14 +51,15 @@ class EncoderProgress:
     (a cached fold) stay silent.
     """
 
-    def __init__(self, log: Log, what: str, total: Callable[[], int]) -> None:
-        self.log, self.what, self.total = log, what, total
-        self._last = time.monotonic()
+    def __init__(self, log: Log, what: str, total: Callable[[], int],
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.log, self.what, self.total, self.clock = log, what, total, clock
+        self._last = clock()
         self._spoke = False
 
     def __call__(self, done: int) -> None:
         total = self.total()
-        now = time.monotonic()
+        now = self.clock()
         end = done >= total
         if now - self._last >= PROGRESS_SECONDS or (end and self._spoke):
             self.log(f"{self.what}: {done:,} / {total:,} texts")
