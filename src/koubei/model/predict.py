@@ -77,6 +77,12 @@ class Prediction:
     opinions: list[str] = field(default_factory=list)
 
 
+def side_width(taxonomy: Taxonomy, dense: DenseView | None) -> int:
+    """Columns after the embedding in a topic detector's features: one cue count per topic, then
+    the word vectors' dimensions (:attr:`Components.side_features`)."""
+    return len(taxonomy.topics) + (0 if dense is None else dense.dim)
+
+
 @dataclass
 class Components:
     """The fitted parts of a model; ``ReviewModel`` wraps them with a taxonomy and manifest."""
@@ -127,7 +133,7 @@ class Components:
     @property
     def side_features(self) -> int:
         """Columns after the embedding in :meth:`topic_features` (kept as they are by the topic detector)."""
-        return len(self.taxonomy.topics) + (0 if self.dense is None else self.dense.dim)
+        return side_width(self.taxonomy, self.dense)
 
 
 class Encoding:
@@ -386,14 +392,15 @@ def drop_named_over(topic_sets: list[list[int]], enc: Encoding, tp: TopicPass) -
     named = enc.named
     if not named.any():
         return topic_sets
-    said, own = tp.clause_proba >= BORROWED_BELOW, enc.cued | named
+    own = enc.cued | named
+    says = (tp.clause_proba >= BORROWED_BELOW) | own  # clauses × topics that say the topic
     some = np.zeros(len(topic_sets), dtype=bool)  # the few reviews with a clause naming a topic
     some[enc.owner[named.any(axis=1)]] = True
     out = []
     for tset, span, any_named in zip(topic_sets, clause_spans(enc.owner, len(enc.docs)), some):
         if any_named and len(tset) > 1:
             block = named[span.start:span.stop][:, tset]  # its clauses × its topics
-            saying = (said | own)[span.start:span.stop][:, tset]
+            saying = says[span.start:span.stop][:, tset]
             mine = own[span.start:span.stop][:, tset]
             # a topic goes when it has clauses saying it, none with its own words, each naming another
             tset = [j for n, j in enumerate(tset)

@@ -25,7 +25,7 @@ from koubei.corpora import GoldRecord
 from koubei.embed.wordvec import DenseView
 from koubei.errors import IncompatibleModelError
 from koubei.model.bundle import load_components
-from koubei.model.predict import Components
+from koubei.model.predict import Components, side_width
 from koubei.resources import default_model_path
 from koubei.taxonomy import Taxonomy
 from koubei.text.docs import Doc, prepare_many
@@ -108,7 +108,7 @@ def start_detector(src: Source, taxonomy: Taxonomy) -> TopicDetector | None:
     det = src.start
     if det is None or getattr(det, "coef_", None) is None:
         return None
-    side = len(taxonomy.topics) + (0 if src.dense is None else src.dense.dim)
+    side = side_width(taxonomy, src.dense)
     same = (det.coef_.shape[0] == len(taxonomy.topics) and det.passthrough == side
             and det.n_features_in_ == src.embedder.n_features_out_ + side)
     return det if same else None
