@@ -9,8 +9,11 @@ about 15x faster). jieba first splits a text into blocks of Chinese
 characters, letters, digits and ``+#&._%-`` and segments each block on its
 own; the engines only disagree on blocks holding letters or digits (``1.5``,
 ``o_o``). So ``rjieba`` segments the blocks of Chinese characters only and
-hands every other block to jieba: token lists identical to plain jieba's on
-99.98 % of the test corpora's reviews (``scripts/bench_segmenters.py``).
+hands the letters and digits of every other block to jieba: token lists
+identical to plain jieba's on 99.97 % of the test corpora's reviews
+(``scripts/bench_segmenters.py``). A block that mixes the two (等了30分钟才到)
+is cut as jieba cuts it without running jieba over its Chinese: see
+:meth:`Segmenter._cut_mixed`.
 ``auto`` (the default) is ``rjieba`` when it is installed, else ``jieba``;
 the environment variable ``KOUBEI_SEGMENTER`` overrides it.
 
@@ -111,6 +114,20 @@ _NOT_HAN = re.compile("[a-zA-Z0-9+#&._%\\-]")
 #: supplementary planes...), which a jieba-rs version may count as block characters
 _OTHER_CJK = re.compile("[\u2E80-\u2FFF\u3040-\u4DFF\u9FD6-\uFAFF\U00020000-\U0003FFFF]")
 _SPACE = re.compile(r"\s")
+#: the runs of Chinese characters in a block
+_HAN_RUN = re.compile("([\u4E00-\u9FD5]+)")
+#: stand-ins that end a run where its block went on (see :meth:`Segmenter._cut_mixed`): a
+#: digit after or before Chinese, a Chinese character after or before letters and digits
+_DIGIT, _HAN = "0", "中"
+
+
+def _joinable(pairs: frozenset[str], left: str, right: str) -> bool:
+    """Whether a dictionary word may hold ``left`` then ``right`` (one Chinese, one not), or
+    either beside the stand-in of the other's kind that replaces it in a cut run."""
+    def stand(c: str) -> str:
+        return _HAN if _HAN_ONLY.match(c) else _DIGIT
+
+    return left + right in pairs or left + stand(right) in pairs or stand(left) + right in pairs
 
 
 def resolve_engine(engine: str = "auto") -> str:
@@ -151,6 +168,8 @@ class Segmenter:
         self._cut = lru_cache(maxsize=cache_size)(self._cut_uncached)
         # blocks with letters or digits (1.5, 30, iphone12) repeat across reviews: jieba once each
         self._jieba_block = lru_cache(maxsize=50_000)(self._jieba_block_uncached)
+        self._jieba_run = lru_cache(maxsize=50_000)(self._jieba_run_uncached)
+        self._mixed_pairs: frozenset[str] | None = None
 
     def _tokenizer(self):  # type: ignore[no-untyped-def]
         if self._tok is None:
@@ -218,6 +237,10 @@ class Segmenter:
                     out.extend(self._jieba_block(block))
             return out
         parts = _BLOCK.split(text)  # text between blocks at even indices, blocks at odd ones
+        if _NOT_HAN.search(text):
+            mixed = self._cut_mixed(parts)
+            if mixed is not None:
+                return mixed
         run = 0  # where the current stretch for rjieba starts in ``parts``
         for i in range(1, len(parts), 2):
             if _NOT_HAN.search(parts[i]):
@@ -228,6 +251,91 @@ class Segmenter:
         if stretch := "".join(parts[run:]):
             out.extend(fast.cut(stretch, self.hmm))
         return out
+
+    def _cut_mixed(self, parts: list[str]) -> list[str] | None:
+        """The words of a text (``parts``: split at jieba's blocks) whose blocks mix Chinese with
+        letters or digits, cut as jieba cuts each block, with jieba (Python, ~30x slower than
+        rjieba) running over the letters and digits alone. ``None`` where that cannot be
+        told apart from jieba's cut: the caller cuts the text's blocks as they are.
+
+        In a block such as 等了30分钟才到, no dictionary word joins a Chinese character to a
+        letter or digit (checked: :meth:`_mixed`), so jieba's best path through the block
+        passes every point where the two meet, and each run of the block is cut as jieba
+        cuts it inside the block, but for one thing: jieba hands the single characters left
+        between two words to its HMM, and such a leftover run may reach across the point
+        (了30: jieba's HMM joins 非要 in 干嘛非要10字, where 非要 cut alone comes out as 非 要).
+        So each run is cut with a stand-in on every side where its block went on: a digit
+        beside a Chinese run (rjieba, in the stretch of text it is cut with), a Chinese
+        character beside letters and digits (jieba); the stand-in comes out as a word of
+        its own, which is dropped. Tie-breaking between equally likely paths in runs of one
+        repeated character (忙忙忙) may order their words otherwise: 6 of 113,620 corpus
+        reviews (``scripts/bench_segmenters.py``).
+        """
+        fast, pairs = self._rust(), self._mixed()
+        out: list[str] = []
+        stretch: list[str] = []  # text for the next rjieba call
+        lead = False  # the stretch starts with a stand-in digit
+
+        def flush(tail: bool) -> bool:
+            nonlocal stretch, lead
+            text = "".join(stretch) + (_DIGIT if tail else "")
+            words = fast.cut(text, self.hmm) if text else []
+            if (lead and (not words or words[0] != _DIGIT)) or (tail and words[-1] != _DIGIT):
+                return False
+            out.extend(words[lead:len(words) - tail])
+            stretch, lead = [], False
+            return True
+
+        for i in range(1, len(parts), 2):
+            stretch.append(parts[i - 1])
+            block = parts[i]
+            if not _NOT_HAN.search(block):
+                stretch.append(block)
+                continue
+            runs = _HAN_RUN.split(block)  # letters and digits at even indices, Chinese at odd ones
+            last = len(runs) - 1
+            for k in range(1, last, 2):  # where runs meet, alone or beside a stand-in
+                han = runs[k]
+                if (runs[k - 1] and _joinable(pairs, runs[k - 1][-1], han[0])) \
+                        or (runs[k + 1] and _joinable(pairs, han[-1], runs[k + 1][0])):
+                    return None
+            for k, part in enumerate(runs):
+                if k % 2:  # Chinese: to rjieba, with the text around it
+                    if runs[k - 1]:
+                        stretch.append(_DIGIT)
+                        lead = True
+                    stretch.append(part)
+                elif part:
+                    if not flush(tail=k > 0):
+                        return None
+                    words = self._jieba_run(part, k > 0, k < last)
+                    if words is None:
+                        return None
+                    out.extend(words)
+        stretch.append(parts[-1])
+        return out if flush(tail=False) else None
+
+    def _jieba_run_uncached(self, run: str, before: bool, after: bool) -> tuple[str, ...] | None:
+        """jieba's words of a run of letters and digits that had Chinese ``before`` and/or
+        ``after`` it in its block (a stand-in character there, dropped); ``None`` where the
+        stand-in did not come out alone."""
+        words = self._tokenizer().lcut(_HAN * before + run + _HAN * after, HMM=self.hmm)
+        if (before and words[0] != _HAN) or (after and words[-1] != _HAN):
+            return None
+        return tuple(words[before:len(words) - after])
+
+    def _mixed(self) -> frozenset[str]:
+        """The pairs of neighbouring characters, one Chinese and one a letter or digit, inside
+        jieba's dictionary words (B超, T恤, AA制: 67 words give 63 pairs): a block where two
+        runs meet at such a pair is cut whole."""
+        if self._mixed_pairs is None:
+            pairs: set[str] = set()
+            for word, freq in self._tokenizer().FREQ.items():
+                if freq and _HAN_RUN.search(word) and _NOT_HAN.search(word):
+                    pairs.update(a + b for a, b in zip(word, word[1:])
+                                 if bool(_HAN_ONLY.match(a)) != bool(_HAN_ONLY.match(b)))
+            self._mixed_pairs = frozenset(pairs)
+        return self._mixed_pairs
 
     def _jieba_block_uncached(self, block: str) -> tuple[str, ...]:
         return tuple(self._tokenizer().lcut(block, HMM=self.hmm))
@@ -242,6 +350,7 @@ class Segmenter:
         self._tokenizer()
         if self._resolved_engine() == "rjieba":
             self._rust()
+            self._mixed()
 
     def cut(self, text: str) -> list[str]:
         """Words of one normalized text, whitespace tokens dropped."""
