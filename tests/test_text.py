@@ -109,7 +109,8 @@ ENGINE_TEXTS = [
     "好评一个。干嘛非要10字以上!",
     "离我们远点55分钟送到的,饼和粥都不错",
     "买了T恤和2件AA制的外套,等了3天",  # dictionary words across the meeting point: cut whole
-    "1.5kg装,20%的折扣,12个都很新鲜",
+    "1.5kg装,20%的折扣",
+    "昨晚下单今早就到了,个头很大,12个个个新鲜,有点水份,估计刚从冰库拿出来的。",  # cut whole: 个 thrice
 ]
 
 
