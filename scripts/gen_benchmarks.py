@@ -833,6 +833,9 @@ FIGURES = [
     Figure("Scoring speed, 100k distinct real reviews on 2 cores", "打分速度（10 万条不重复真实评论，2 核）",
            "bench_score_mixed", lambda d: d["koubei_score_reviews_per_s"], "throughput_distinct",
            "reviews/s"),
+    Figure("The same, as a multiple of plain `jieba.lcut` in one process on the same machine (the "
+           "figure to compare across machines)", "同上，相对同机单进程 `jieba.lcut` 的倍数（跨机器比较用此数）",
+           "bench_score_mixed", lambda d: d["ratio_score_to_jieba"], "ratio_to_jieba", digits=2),
     Figure("`koubei --help`", "`koubei --help` 耗时", "bench_score_mixed",
            lambda d: d["startup"]["koubei_help_s"], "startup", "s"),
     Figure("Peak memory of the largest process, 5 M distinct rows", "最大进程峰值内存（500 万条不重复评论）",
