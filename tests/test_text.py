@@ -111,6 +111,8 @@ ENGINE_TEXTS = [
     "买了T恤和2件AA制的外套,等了3天",  # dictionary words across the meeting point: cut whole
     "1.5kg装,20%的折扣",
     "昨晚下单今早就到了,个头很大,12个个个新鲜,有点水份,估计刚从冰库拿出来的。",  # cut whole: 个 thrice
+    "好多好多好多100次,很多很多很多5个人",  # words said thrice: cut whole too
+    "干嘛非要c++,用c#非要写,非要at&t",  # a word of letters beside Chinese (c++): cut whole
 ]
 
 
@@ -139,6 +141,27 @@ def test_rjieba_engine_hands_jieba_the_letters_and_digits_of_a_mixed_block_alone
     asked.clear()
     assert seg.cut("这件T恤不错") == plain.cut("这件T恤不错") == ["这件", "T恤", "不错"]
     assert asked == ["这件T恤不错"]
+
+
+def test_rjieba_engine_cuts_a_mixed_block_whole_where_a_stand_in_does_not_come_out_alone(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Were an rjieba version to join the stand-in digit to the Chinese beside it, the block
+    would be cut whole, as jieba cuts it, not lose or keep a character that is not in the text."""
+    pytest.importorskip("rjieba")
+    seg = Segmenter(engine="rjieba")
+    seg.warm()
+    cut = seg._fast.cut
+
+    class Joining:  # rjieba, but a stand-in digit sticks to the word before it
+        def cut(self, text: str, hmm: bool) -> list[str]:
+            words = cut(text, hmm)
+            if len(words) > 1 and words[-1] == "0":
+                words = [*words[:-2], words[-2] + "0"]
+            return words
+
+    monkeypatch.setattr(seg, "_fast", Joining())
+    text = "等了30分钟才到"
+    assert seg.cut(text) == Segmenter(engine="jieba").cut(text) == ["等", "了", "30", "分钟", "才", "到"]
 
 
 @pytest.mark.parametrize("engine", ["jieba", "rjieba"])

@@ -110,6 +110,8 @@ _BLOCK = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)")
 _HAN_ONLY = re.compile("[\u4E00-\u9FD5]+")
 #: a block character that is not a Chinese one: such blocks go to jieba
 _NOT_HAN = re.compile("[a-zA-Z0-9+#&._%\\-]")
+#: a word of such characters alone (c++, at&t)
+_NOT_HAN_ONLY = re.compile(f"{_NOT_HAN.pattern}+")
 #: CJK characters outside jieba's block range (extension A, compatibility ideographs, the
 #: supplementary planes...), which a jieba-rs version may count as block characters
 _OTHER_CJK = re.compile("[\u2E80-\u2FFF\u3040-\u4DFF\u9FD6-\uFAFF\U00020000-\U0003FFFF]")
@@ -119,9 +121,10 @@ _HAN_RUN = re.compile("([\u4E00-\u9FD5]+)")
 #: stand-ins that end a run where its block went on (see :meth:`Segmenter._cut_mixed`): a
 #: digit after or before Chinese, a Chinese character after or before letters and digits
 _DIGIT, _HAN = "0", "中"
-#: a Chinese character thrice in a row (忙忙忙): jieba's paths through it (忙 忙忙, 忙忙 忙) tie,
-#: and which one wins turns on rounding in the sums of what follows, so such a block is cut whole
-_THRICE = re.compile("([\u4E00-\u9FD5])\\1\\1")
+#: Chinese said thrice in a row (忙忙忙, 好多好多好多): jieba's paths through it (忙 忙忙, 忙忙 忙)
+#: tie, and which one wins turns on rounding in the sums of what follows, so such a block is
+#: cut whole
+_THRICE = re.compile("([\u4E00-\u9FD5]+)\\1\\1")
 
 
 def _joinable(pairs: frozenset[str], left: str, right: str) -> bool:
@@ -172,7 +175,7 @@ class Segmenter:
         # blocks with letters or digits (1.5, 30, iphone12) repeat across reviews: jieba once each
         self._jieba_block = lru_cache(maxsize=50_000)(self._jieba_block_uncached)
         self._jieba_run = lru_cache(maxsize=50_000)(self._jieba_run_uncached)
-        self._mixed_pairs: frozenset[str] | None = None
+        self._seams: tuple[frozenset[str], re.Pattern[str] | None] | None = None
 
     def _tokenizer(self):  # type: ignore[no-untyped-def]
         if self._tok is None:
@@ -262,20 +265,26 @@ class Segmenter:
         told apart from jieba's cut: the caller cuts the text's blocks as they are.
 
         In a block such as 等了30分钟才到, no dictionary word joins a Chinese character to a
-        letter or digit (checked: :meth:`_mixed`), so jieba's best path through the block
-        passes every point where the two meet, and each run of the block is cut as jieba
-        cuts it inside the block, but for one thing: jieba hands the single characters left
-        between two words to its HMM, and such a leftover run may reach across the point
-        (了30: jieba's HMM joins 非要 in 干嘛非要10字, where 非要 cut alone comes out as 非 要).
-        So each run is cut with a stand-in on every side where its block went on: a digit
-        beside a Chinese run (rjieba, in the stretch of text it is cut with), a Chinese
-        character beside letters and digits (jieba); the stand-in comes out as a word of
-        its own, which is dropped. A block with a character thrice in a row is cut whole
-        (:data:`_THRICE`). The words are those of cutting the blocks whole in every one of the
-        corpora's reviews (113,620 in ``scripts/bench_segmenters.py``, and the 100,080 texts
-        the default model trains on besides the gold labels).
+        letter or digit (checked: :meth:`_seam_rules`), so jieba's best path through the
+        block passes every point where the two meet, and each run of the block is cut as
+        jieba cuts it inside the block, but for one thing: jieba hands the single characters
+        left between two words to its HMM, and such a leftover run may reach across the
+        point (了30: jieba's HMM joins 非要 in 干嘛非要10字, where 非要 cut alone comes out as
+        非 要). So each run is cut with a stand-in on every side where its block went on: a
+        digit beside a Chinese run (rjieba, in the stretch of text it is cut with), a Chinese
+        character beside letters and digits (jieba); the stand-in comes out as a word of its
+        own, which is dropped. Cut whole instead: a block whose letters and digits beside
+        Chinese hold a dictionary word of their own (c++, at&t: the leftover run then ends at
+        the point, as a word of its own would, and 非要c++ keeps 非 要), and a block with
+        Chinese said thrice in a row (:data:`_THRICE`).
+
+        Two paths through a run that jieba scores exactly alike (a tie of word frequencies)
+        may still be broken the other way, since the sums they are compared in end
+        differently; no such tie occurs in the corpora: the words are those of cutting the
+        blocks whole in every one of their reviews (113,620 in ``scripts/bench_segmenters.py``,
+        and the 100,080 other texts the default model trains on).
         """
-        fast, pairs = self._rust(), self._mixed()
+        fast, (pairs, alnum_words) = self._rust(), self._seam_rules()
         out: list[str] = []
         stretch: list[str] = []  # text for the next rjieba call
         lead = False  # the stretch starts with a stand-in digit
@@ -305,6 +314,9 @@ class Segmenter:
                 if (runs[k - 1] and _joinable(pairs, runs[k - 1][-1], han[0])) \
                         or (runs[k + 1] and _joinable(pairs, han[-1], runs[k + 1][0])):
                     return None
+            if alnum_words is not None and len(runs) > 1 \
+                    and any(alnum_words.search(r) for r in runs[::2] if r):
+                return None
             for k, part in enumerate(runs):
                 if k % 2:  # Chinese: to rjieba, with the text around it
                     if runs[k - 1]:
@@ -330,18 +342,28 @@ class Segmenter:
             return None
         return tuple(words[before:len(words) - after])
 
-    def _mixed(self) -> frozenset[str]:
-        """The pairs of neighbouring characters, one Chinese and one a letter or digit, inside
-        jieba's dictionary words (B超, T恤, AA制: 67 words give 63 pairs): a block where two
-        runs meet at such a pair is cut whole."""
-        if self._mixed_pairs is None:
+    def _seam_rules(self) -> tuple[frozenset[str], re.Pattern[str] | None]:
+        """What :meth:`_cut_mixed` checks before it cuts a block's runs apart, from jieba's
+        dictionary (the user dictionary's words included): the pairs of neighbouring
+        characters, one Chinese and one a letter or digit, inside its words (B超, T恤, AA制:
+        67 words give 63 pairs), and a pattern of its words of two or more letters, digits
+        and ``+#&._%-`` alone (c++, c#, at&t)."""
+        if self._seams is None:
             pairs: set[str] = set()
+            alnum: list[str] = []
             for word, freq in self._tokenizer().FREQ.items():
-                if freq and _HAN_RUN.search(word) and _NOT_HAN.search(word):
+                if not freq:
+                    continue
+                if not _HAN_RUN.search(word):
+                    if len(word) > 1 and _NOT_HAN_ONLY.fullmatch(word):
+                        alnum.append(word)
+                elif _NOT_HAN.search(word):
                     pairs.update(a + b for a, b in zip(word, word[1:])
                                  if bool(_HAN_ONLY.match(a)) != bool(_HAN_ONLY.match(b)))
-            self._mixed_pairs = frozenset(pairs)
-        return self._mixed_pairs
+            longest_first = sorted(alnum, key=len, reverse=True)
+            words = re.compile("|".join(map(re.escape, longest_first))) if alnum else None
+            self._seams = (frozenset(pairs), words)
+        return self._seams
 
     def _jieba_block_uncached(self, block: str) -> tuple[str, ...]:
         return tuple(self._tokenizer().lcut(block, HMM=self.hmm))
@@ -356,7 +378,7 @@ class Segmenter:
         self._tokenizer()
         if self._resolved_engine() == "rjieba":
             self._rust()
-            self._mixed()
+            self._seam_rules()
 
     def cut(self, text: str) -> list[str]:
         """Words of one normalized text, whitespace tokens dropped."""
