@@ -33,7 +33,7 @@ import re
 import stat
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from koubei.resources import corpora_path
 
@@ -116,15 +116,25 @@ _NOT_HAN_ONLY = re.compile(f"{_NOT_HAN.pattern}+")
 #: supplementary planes...), which a jieba-rs version may count as block characters
 _OTHER_CJK = re.compile("[\u2E80-\u2FFF\u3040-\u4DFF\u9FD6-\uFAFF\U00020000-\U0003FFFF]")
 _SPACE = re.compile(r"\s")
-#: the runs of Chinese characters in a block
-_HAN_RUN = re.compile("([\u4E00-\u9FD5]+)")
+#: the runs of Chinese characters in a block, kept by ``split``
+_HAN_RUN = re.compile(f"({_HAN_ONLY.pattern})")
 #: stand-ins that end a run where its block went on (see :meth:`Segmenter._cut_mixed`): a
 #: digit after or before Chinese, a Chinese character after or before letters and digits
 _DIGIT, _HAN = "0", "中"
-#: Chinese said thrice in a row (忙忙忙, 好多好多好多): jieba's paths through it (忙 忙忙, 忙忙 忙)
-#: tie, and which one wins turns on rounding in the sums of what follows, so such a block is
-#: cut whole
-_THRICE = re.compile("([\u4E00-\u9FD5]+)\\1\\1")
+
+
+class _Seams(NamedTuple):
+    """What :meth:`Segmenter._cut_mixed` checks before it cuts a block's runs apart, read off
+    jieba's dictionary (:meth:`Segmenter._seam_rules`)."""
+
+    #: pairs of neighbouring characters, one Chinese and one not, inside its words (超 of B超)
+    pairs: frozenset[str]
+    #: its words of two or more letters, digits and ``+#&._%-`` alone (c++, c#, at&t)
+    alnum_words: re.Pattern[str] | None
+    #: Chinese said thrice in a row where it and its double are words (忙忙忙, 好多好多好多):
+    #: jieba's paths through it (忙 忙忙, 忙忙 忙) tie, and which one wins turns on rounding in
+    #: the sums of what follows; the unit is at most as long as the longest such word's
+    thrice: re.Pattern[str]
 
 
 def _joinable(pairs: frozenset[str], left: str, right: str) -> bool:
@@ -175,7 +185,7 @@ class Segmenter:
         # blocks with letters or digits (1.5, 30, iphone12) repeat across reviews: jieba once each
         self._jieba_block = lru_cache(maxsize=50_000)(self._jieba_block_uncached)
         self._jieba_run = lru_cache(maxsize=50_000)(self._jieba_run_uncached)
-        self._seams: tuple[frozenset[str], re.Pattern[str] | None] | None = None
+        self._seams: _Seams | None = None
 
     def _tokenizer(self):  # type: ignore[no-untyped-def]
         if self._tok is None:
@@ -276,7 +286,7 @@ class Segmenter:
         own, which is dropped. Cut whole instead: a block whose letters and digits beside
         Chinese hold a dictionary word of their own (c++, at&t: the leftover run then ends at
         the point, as a word of its own would, and 非要c++ keeps 非 要), and a block with
-        Chinese said thrice in a row (:data:`_THRICE`).
+        Chinese said thrice in a row (:attr:`_Seams.thrice`).
 
         Two paths through a run that jieba scores exactly alike (a tie of word frequencies)
         may still be broken the other way, since the sums they are compared in end
@@ -284,7 +294,7 @@ class Segmenter:
         blocks whole in every one of their reviews (113,620 in ``scripts/bench_segmenters.py``,
         and the 100,080 other texts the default model trains on).
         """
-        fast, (pairs, alnum_words) = self._rust(), self._seam_rules()
+        fast, (pairs, alnum_words, thrice) = self._rust(), self._seam_rules()
         out: list[str] = []
         stretch: list[str] = []  # text for the next rjieba call
         lead = False  # the stretch starts with a stand-in digit
@@ -305,7 +315,7 @@ class Segmenter:
             if not _NOT_HAN.search(block):
                 stretch.append(block)
                 continue
-            if _THRICE.search(block):
+            if thrice.search(block):
                 return None
             runs = _HAN_RUN.split(block)  # letters and digits at even indices, Chinese at odd ones
             last = len(runs) - 1
@@ -342,27 +352,33 @@ class Segmenter:
             return None
         return tuple(words[before:len(words) - after])
 
-    def _seam_rules(self) -> tuple[frozenset[str], re.Pattern[str] | None]:
-        """What :meth:`_cut_mixed` checks before it cuts a block's runs apart, from jieba's
-        dictionary (the user dictionary's words included): the pairs of neighbouring
-        characters, one Chinese and one a letter or digit, inside its words (B超, T恤, AA制:
-        67 words give 63 pairs), and a pattern of its words of two or more letters, digits
-        and ``+#&._%-`` alone (c++, c#, at&t)."""
+    def _seam_rules(self) -> _Seams:
+        """:class:`_Seams` of jieba's dictionary, the user dictionary's words included (67 words
+        mixing Chinese with letters or digits give 63 pairs; the doubled words' units are up to
+        3 characters long: 一点儿一点儿)."""
         if self._seams is None:
+            freq = self._tokenizer().FREQ
             pairs: set[str] = set()
             alnum: list[str] = []
-            for word, freq in self._tokenizer().FREQ.items():
-                if not freq:
+            unit = 1
+            for word, n in freq.items():
+                if not n:
                     continue
-                if not _HAN_RUN.search(word):
+                if not _HAN_ONLY.search(word):
                     if len(word) > 1 and _NOT_HAN_ONLY.fullmatch(word):
                         alnum.append(word)
                 elif _NOT_HAN.search(word):
                     pairs.update(a + b for a, b in zip(word, word[1:])
                                  if bool(_HAN_ONLY.match(a)) != bool(_HAN_ONLY.match(b)))
+                elif len(word) % 2 == 0 and len(word) > 2 * unit:
+                    half = word[:len(word) // 2]
+                    if half == word[len(word) // 2:] and freq.get(half):
+                        unit = len(half)
             longest_first = sorted(alnum, key=len, reverse=True)
-            words = re.compile("|".join(map(re.escape, longest_first))) if alnum else None
-            self._seams = (frozenset(pairs), words)
+            self._seams = _Seams(
+                pairs=frozenset(pairs),
+                alnum_words=re.compile("|".join(map(re.escape, longest_first))) if alnum else None,
+                thrice=re.compile(f"([\u4E00-\u9FD5]{{1,{unit}}})\\1\\1"))
         return self._seams
 
     def _jieba_block_uncached(self, block: str) -> tuple[str, ...]:
