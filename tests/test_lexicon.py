@@ -25,7 +25,21 @@ def test_a_denied_complaint_is_praise(lex, text: str) -> None:  # type: ignore[n
     assert ev.praise and ev.positive, ev
 
 
-@pytest.mark.parametrize("text", ["受潮了", "饼干有点软", "又踩雷了", "太咸了", "外包装损坏"])
+@pytest.mark.parametrize("text", ["牛肉干一点都没发硬", "吃了两天也没闹肚子", "完全没有塑料味",
+                                  "快递员没有暴力运输", "这次没有少发", "用了一个月也没有花屏",
+                                  "面膜敷了没有刺痛", "衣服没有线头",
+                                  "米饭没有夹生", "店员没有甩脸色"])
+def test_a_denied_state_of_a_bad_product_or_service_is_praise(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Lexicon 1.9: states a complaint names (hardened, undercooked, an upset stomach, a plastic
+    smell, rough handling...) that the labelled reviews rarely deny; before, the bare negator
+    was left over and the head read the denial as the complaint (牛肉干一点都没发硬: freshness
+    neg)."""
+    ev = lex.evidence(normalize(text))
+    assert ev.praise and ev.positive, ev
+
+
+@pytest.mark.parametrize("text", ["受潮了", "饼干有点软", "又踩雷了", "太咸了", "外包装损坏", "牛肉干发硬了",
+                                  "一股塑料味"])
 def test_a_complaint_said_is_a_complaint(lex, text: str) -> None:  # type: ignore[no-untyped-def]
     ev = lex.evidence(normalize(text))
     assert ev.complaint and not ev.positive, ev
@@ -120,6 +134,50 @@ def test_a_balance_with_or_without_not_names_no_taste_direction(lex, text: str) 
 
     assert lex.evidence(normalize(text)).positive
     assert TasteDirector(load_taxonomy()).matches(text) == []  # no direction read in it
+
+
+def test_the_denied_complaint_words_are_listed_in_order(lex) -> None:  # type: ignore[no-untyped-def]
+    assert lex.denied_complaints("没有夹生，也不贵") == ["夹生", "贵"]
+    assert lex.denied_complaints("一点都不失望") == ["失望"]
+    assert lex.denied_complaints("超时了") == [] and lex.denied_complaints("联系在线客服") == []
+
+
+@pytest.mark.parametrize(("clause", "following", "concedes"), [
+    ("便宜是便宜", "就是不好吃", True),
+    ("好吃倒是好吃", "但是太贵了", True),
+    ("好是好", "就是反应太慢了", True),
+    ("便宜是便宜", "味道也好", False),  # no contrast: granting, not setting aside
+    ("这是好的", "就是有点贵", False),  # not X是X
+    ("便宜是便宜的", "就是不好吃", False),  # the whole clause must be the concession
+])
+def test_a_concession_is_x_shi_x_before_a_contrast(lex, clause: str, following: str,
+                                                     concedes: bool) -> None:  # type: ignore[no-untyped-def]
+    assert lex.concedes(clause, following) is concedes
+
+
+@pytest.mark.parametrize(("clauses", "ctx", "topics", "label", "settled"), [
+    # 便宜是便宜，就是不好吃: what is said after the concession is the verdict
+    (["便宜是便宜", "就是不好吃"], [[0], [1]], {"price_value": "pos", "taste": "neg"}, "neu", "neg"),
+    (["贵是贵", "但是真的好吃"], [[0], [1]], {"price_value": "neg", "taste": "pos"}, "neu", "pos"),
+    # the topics after it disagree, or none is said after it: the model's label stands
+    (["好吃是好吃", "就是有点贵", "服务很好"], [[0], [1], [2]],
+     {"taste": "pos", "price_value": "neg", "service_attitude": "pos"}, "neu", "neu"),
+    (["贵是贵", "不过忍了"], [[0]], {"price_value": "neg"}, "neu", "neu"),
+    # a topic also said in the conceded clause is not after it
+    (["好吃是好吃", "就是不够好吃"], [[0, 1]], {"taste": "neg"}, "neu", "neu"),
+    # no concession
+    (["便宜", "就是不好吃"], [[0], [1]], {"price_value": "pos", "taste": "neg"}, "neu", "neu"),
+])
+def test_the_sentiment_after_a_concession_is_the_review_s(lex, clauses: list[str], ctx: list[list[int]],
+                                                          topics: dict[str, str], label: str,
+                                                          settled: str) -> None:  # type: ignore[no-untyped-def]
+    from koubei.model.predict import conceded_sentiment
+
+    pad = ["别的评论"]  # the review's clause rows start past another review's
+    rows = [[r + 1 for r in rs] for rs in ctx]
+    got = conceded_sentiment(lex, label, pad + clauses, range(1, 1 + len(clauses)), rows, topics)
+    assert got == settled
+    assert conceded_sentiment(None, label, pad + clauses, range(1, 1 + len(clauses)), rows, topics) == label
 
 
 def test_a_lexicon_without_verdicts_still_loads(lex) -> None:  # type: ignore[no-untyped-def]

@@ -756,6 +756,40 @@ def test_a_topic_the_denied_word_itself_names_is_kept(default_model, text: str) 
     assert drop_negator_borne(no_lex, sets, no_lex.encode(enc.docs), tp) == sets
 
 
+@pytest.mark.parametrize("text, topic", [
+    ("米饭没有夹生", "freshness_quality"),  # read as a missing item (没有), which is dropped: no topic
+    ("吃完没有反胃的感觉", "hygiene_safety"),
+    ("薯条没有软塌塌的", "freshness_quality"),
+])
+def test_a_review_with_no_topic_gets_the_one_its_denied_complaint_names(default_model, text: str,
+                                                                       topic: str) -> None:
+    from koubei.model.predict import added_by_denial, denials_read_again
+
+    c = default_model.components
+    enc = c.encode(prepare_many([text], default_model.segmenter))
+    again = denials_read_again(c, enc)
+    assert again  # the clause denies a complaint word of the lexicon
+    assert added_by_denial(c, [[]], enc, again) == [[c.taxonomy.topic_ids.index(topic)]]
+    assert default_model.predict([text])[0].topics == {topic: "pos"}
+    # a review with a topic keeps its own; a model without a lexicon reads no denial
+    assert added_by_denial(c, [[0]], enc, again) == [[0]]
+    assert denials_read_again(dataclasses.replace(c, lexicon=None), enc) == {}
+
+
+@pytest.mark.parametrize("text", [
+    "今天天气不错，没有下雨",  # no complaint word denied
+    "一点都不失望，还会再买",  # a verdict denied: it judges the purchase, no topic (read again: freshness)
+    "没毛病",
+])
+def test_a_review_with_no_topic_and_no_denied_topic_word_stays_without_one(default_model, text: str) -> None:
+    from koubei.model.predict import added_by_denial, denials_read_again
+
+    c = default_model.components
+    enc = c.encode(prepare_many([text], default_model.segmenter))
+    assert added_by_denial(c, [[]], enc, denials_read_again(c, enc)) == [[]]
+    assert default_model.predict([text])[0].topics == {}
+
+
 @pytest.mark.parametrize("text, kept, dropped", [
     ("送餐速度还行", "delivery_logistics", "taste"),  # 还行 is read as taste: most 还行 judge the food
     ("包装还行，没什么问题", "packaging", "function_performance"),  # a verdict-only clause names nothing

@@ -151,6 +151,7 @@ class PolarityLexicon:
     _slang: frozenset[str] = field(init=False, repr=False, compare=False)
     _past_denied: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _complaint_next: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _denied_word: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         neg, fill = _alt(self.negators), _alt(self.fillers)
@@ -194,6 +195,7 @@ class PolarityLexicon:
         short = f"(?:{_alt(_FALLS_SHORT)})(?:{past})的?(?:那么|这么|那样|这样)?"
         self._past_denied = with_first_chars(re.compile(short)) if self.past else None
         self._complaint_next = re.compile(f"{strong}|{weak}")
+        self._denied_word = re.compile(f"(?:{neg})(?:{fill})*({strong}|{weak})")
 
     def __getstate__(self) -> dict[str, Any]:  # a worker process gets no copy of the memo
         return {**self.__dict__, "_memo": {}}
@@ -296,6 +298,10 @@ class PolarityLexicon:
         """Whether ``text`` denies a complaint word (没有超时, 一点没洒: the ``denied`` praise)."""
         return self._res["denied"].search(self._res["mask"].sub(_GAP, text)) is not None
 
+    def denied_complaints(self, text: str) -> list[str]:
+        """The complaint words ``text`` denies, in order (没有夹生，也不贵 → 夹生, 贵)."""
+        return self._denied_word.findall(self._res["mask"].sub(_GAP, text))
+
     def is_verdict(self, word: str) -> bool:
         """Whether a segmented ``word`` (``NOT_`` mark or not) is a verdict: a judgement that
         names no subject (还行, 不错, 没问题, 差劲)."""
@@ -310,6 +316,13 @@ class PolarityLexicon:
         what the clause before it said (味道一点没变，还是那么差). Never, for a lexicon
         without them (before 1.7)."""
         return self._continues is not None and self._continues.match(clause) is not None
+
+    def concedes(self, clause: str, following: str) -> bool:
+        """Whether a normalized ``clause`` grants something only to set it aside, the
+        ``following`` clause opening on a ``contrast`` (便宜是便宜，就是不好吃; 好吃是好吃 但是...):
+        what comes after is the verdict. Never, for a lexicon without contrast words (before 1.2)."""
+        return (bool(self.contrast) and _CONCESSION.fullmatch(clause) is not None
+                and self._res["contrast"].match(following) is not None)
 
     def evidence_of(self, clauses: list[str]) -> Evidence:
         """The evidence of several clauses, each read on its own (no pattern spans two)."""
@@ -331,6 +344,10 @@ class PolarityLexicon:
     def sha256(self) -> str:
         blob = json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()
+
+
+#: X是X (X of 1-4 Chinese characters), a clause granting X: 便宜是便宜, 好吃倒是好吃, 好是好啊
+_CONCESSION = re.compile(r"(?P<x>[\u4e00-\u9fff]{1,4})倒?是(?P=x)[啊呀吧了]?")
 
 
 def _found_item(m: re.Match[str], groups: int) -> Any:
