@@ -146,6 +146,8 @@ def test_the_denied_complaint_words_are_listed_in_order(lex) -> None:  # type: i
     ("便宜是便宜", "就是不好吃", True),
     ("好吃倒是好吃", "但是太贵了", True),
     ("好是好", "就是反应太慢了", True),
+    ("东西好是好", "就是太贵", True),  # a subject before it
+    ("便宜是便宜了", "但是不好吃", True),
     ("便宜是便宜", "味道也好", False),  # no contrast: granting, not setting aside
     ("这是好的", "就是有点贵", False),  # not X是X
     ("便宜是便宜的", "就是不好吃", False),  # the whole clause must be the concession
@@ -163,8 +165,10 @@ def test_a_concession_is_x_shi_x_before_a_contrast(lex, clause: str, following: 
     (["好吃是好吃", "就是有点贵", "服务很好"], [[0], [1], [2]],
      {"taste": "pos", "price_value": "neg", "service_attitude": "pos"}, "neu", "neu"),
     (["贵是贵", "不过忍了"], [[0]], {"price_value": "neg"}, "neu", "neu"),
-    # a topic also said in the conceded clause is not after it
-    (["好吃是好吃", "就是不够好吃"], [[0, 1]], {"taste": "neg"}, "neu", "neu"),
+    # one topic on both sides: its clause after the concession is the verdict (好吃是好吃，就是有点咸)
+    (["好吃是好吃", "就是有点咸"], [[0, 1]], {"taste": "neg"}, "pos", "neg"),
+    # a topic said only in the conceded clause is not after it
+    (["好吃是好吃", "就是有点贵"], [[0], [1]], {"taste": "pos", "price_value": "neg"}, "neu", "neg"),
     # no concession
     (["便宜", "就是不好吃"], [[0], [1]], {"price_value": "pos", "taste": "neg"}, "neu", "neu"),
 ])
@@ -239,6 +243,31 @@ def test_comparisons_stay_inside_their_clause(lex) -> None:  # type: ignore[no-u
     assert lex.evidence("味道不如上次，这么贵").worse_only
     merged = lex.evidence_of(["比以前快", "不贵"])
     assert merged.praise == ("比以前快", "不贵") and merged.positive
+
+
+@pytest.mark.parametrize("text", [
+    "长毛猫用着很好",  # 长毛 is no complaint word: a long-haired cat (the taxonomy reads 长毛 as mould)
+    "无线头戴耳机",  # wireless (无线) headphones, not 无 + 线头
+    "变形金刚很好玩", "除甲醛效果好", "去污渍能力强", "这病很少发作", "一本傲慢与偏见",
+])
+def test_innocent_words_holding_a_new_complaint_word_say_nothing(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    assert lex.evidence(normalize(text)) == Evidence()
+
+
+@pytest.mark.parametrize("text", ["要不是少发了一包，就给五星了", "宣传说无甲醛，其实味道很大",
+                                  "说好的不褪色呢", "难道不是翻新机吗", "若不是少发了一包，就好评了"])
+def test_a_denial_that_is_no_fact_is_no_praise(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    """A counterfactual (要不是), a claim (宣传说无, 说好的不) or a question (难道不是) denies
+    nothing that happened: the complaint word is said."""
+    ev = lex.evidence(normalize(text))
+    assert not ev.praise and ev.complaint, ev
+
+
+@pytest.mark.parametrize("text", ["有股化学味", "从来没拿错过"])
+def test_a_mask_leaves_the_complaint_words_that_hold_it(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    """化学 and 错过 are masked (化学成分, 错过了), not inside 化学味 or 拿错过."""
+    ev = lex.evidence(normalize(text))
+    assert ev.complaint or ev.praise, ev
 
 
 @pytest.mark.parametrize("text", ["联系在线客服", "味道差不多", "化妆品", "包装不错"])

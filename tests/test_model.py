@@ -777,7 +777,7 @@ def test_a_review_with_no_topic_gets_the_one_its_denied_complaint_names(default_
 
 
 @pytest.mark.parametrize("text", [
-    "今天天气不错，没有下雨",  # no complaint word denied
+    "吃完没有反胃，但是头晕",  # the rest of the review complains: the denial is no praise of a topic
     "一点都不失望，还会再买",  # a verdict denied: it judges the purchase, no topic (read again: freshness)
     "没毛病",
 ])

@@ -318,10 +318,10 @@ class PolarityLexicon:
         return self._continues is not None and self._continues.match(clause) is not None
 
     def concedes(self, clause: str, following: str) -> bool:
-        """Whether a normalized ``clause`` grants something only to set it aside, the
-        ``following`` clause opening on a ``contrast`` (便宜是便宜，就是不好吃; 好吃是好吃 但是...):
+        """Whether a normalized ``clause`` ends granting something only to set it aside, the
+        ``following`` clause opening on a ``contrast`` (便宜是便宜，就是不好吃; 东西好是好，但是...):
         what comes after is the verdict. Never, for a lexicon without contrast words (before 1.2)."""
-        return (bool(self.contrast) and _CONCESSION.fullmatch(clause) is not None
+        return (bool(self.contrast) and _CONCESSION.search(clause) is not None
                 and self._res["contrast"].match(following) is not None)
 
     def evidence_of(self, clauses: list[str]) -> Evidence:
@@ -346,8 +346,9 @@ class PolarityLexicon:
         return hashlib.sha256(blob).hexdigest()
 
 
-#: X是X (X of 1-4 Chinese characters), a clause granting X: 便宜是便宜, 好吃倒是好吃, 好是好啊
-_CONCESSION = re.compile(r"(?P<x>[\u4e00-\u9fff]{1,4})倒?是(?P=x)[啊呀吧了]?")
+#: X是X (X of 1-4 Chinese characters) closing a clause, granting X: 便宜是便宜, 好吃倒是好吃,
+#: 东西好是好, 便宜是便宜了
+_CONCESSION = re.compile(r"(?P<x>[\u4e00-\u9fff]{1,4})倒?是(?P=x)[啊呀吧了]?$")
 
 
 def _found_item(m: re.Match[str], groups: int) -> Any:

@@ -416,7 +416,7 @@ def drop_named_over(topic_sets: list[list[int]], enc: Encoding, tp: TopicPass) -
 def denials_read_again(c: Components, enc: Encoding) -> dict[int, np.ndarray]:
     """The clauses of ``enc`` that deny a complaint word (the lexicon's denied praise: 没有超时,
     没有夹生), each read with its negation taken off (:func:`koubei.text.docs.without_negation`:
-    超时, 夹生): clause row → the first-stage topic probabilities of that reading. None for a
+    超时, 夹生): clause row → the first-stage topic probabilities of that reading. Empty for a
     model without a lexicon."""
     if c.lexicon is None:
         return {}
@@ -443,7 +443,8 @@ def added_by_denial(c: Components, topic_sets: list[list[int]], enc: Encoding,
     denial is about (夹生: freshness 0.91); each topic it gives ``context_threshold`` or
     more is added. Only reviews with no topic: where the detector found one, the denial is
     read as part of it. Not a denied verdict (一点都不失望, 没毛病: the lexicon's
-    ``verdicts``), which judges the whole purchase and names no topic.
+    ``verdicts``), which judges the whole purchase and names no topic; and only where the
+    review's lexicon evidence is one-sided praise (吃完没有反胃，但是头晕 complains).
     """
     if not again or c.lexicon is None:
         return topic_sets
@@ -451,7 +452,8 @@ def added_by_denial(c: Components, topic_sets: list[list[int]], enc: Encoding,
     out = []
     for tset, span in zip(topic_sets, clause_spans(enc.owner, len(enc.docs))):
         if not tset and (read := [again[r] for r in span if r in again and not all(
-                map(lex.is_verdict, lex.denied_complaints(texts[r])))]):
+                map(lex.is_verdict, lex.denied_complaints(texts[r])))]) \
+                and lex.evidence_of([texts[r] for r in span]).positive:
             tset = np.flatnonzero(np.max(read, axis=0) >= c.context_threshold).tolist()
         out.append(tset)
     return out
@@ -819,9 +821,10 @@ def one_clause_sentiment(label: str, clauses: int, topics: dict[str, str]) -> st
 def conceded_sentiment(lexicon: PolarityLexicon | None, label: str, clause_texts: list[str],
                        span: range, ctx: list[list[int]], topics: dict[str, str]) -> str:
     """The sentiment of a review that grants something only to set it aside (便宜是便宜，就是
-    不好吃: :meth:`PolarityLexicon.concedes`): that of the topics said after the concession,
-    where they agree (all ``neg`` or all ``pos``); else ``label`` (``span``: the review's
-    clause rows; ``ctx``: each of its topics' clause rows, in the order of ``topics``).
+    不好吃: :meth:`PolarityLexicon.concedes`): that of the topics said after the concession
+    (a clause of theirs comes after it: 好吃是好吃，就是有点咸 is taste on both sides), where
+    they agree (all ``neg`` or all ``pos``); else ``label`` (``span``: the review's clause
+    rows; ``ctx``: each of its topics' clause rows, in the order of ``topics``).
 
     The sentiment model weighs the granted praise as much as the complaint and read
     便宜是便宜，就是不好吃 as neutral; the speaker has set the praise aside. A
@@ -832,7 +835,7 @@ def conceded_sentiment(lexicon: PolarityLexicon | None, label: str, clause_texts
         return label
     for q in range(span.start, span.stop - 1):
         if lexicon.concedes(clause_texts[q], clause_texts[q + 1]):
-            after = {p for p, rows in zip(topics.values(), ctx) if min(rows) > q}
+            after = {p for p, rows in zip(topics.values(), ctx) if max(rows) > q}
             if len(after) == 1 and after <= {"pos", "neg"}:
                 return after.pop()
             return label
