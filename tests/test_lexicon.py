@@ -255,10 +255,12 @@ def test_innocent_words_holding_a_new_complaint_word_say_nothing(lex, text: str)
 
 
 @pytest.mark.parametrize("text", ["要不是少发了一包，就给五星了", "宣传说无甲醛，其实味道很大",
-                                  "说好的不褪色呢", "难道不是翻新机吗", "若不是少发了一包，就好评了"])
+                                  "说好的不褪色呢", "难道不是翻新机吗", "若不是少发了一包，就好评了",
+                                  "这不是翻新机是什么", "我看不是翻新机就是有问题", "为什么不是山寨的"])
 def test_a_denial_that_is_no_fact_is_no_praise(lex, text: str) -> None:  # type: ignore[no-untyped-def]
-    """A counterfactual (要不是), a claim (宣传说无, 说好的不) or a question (难道不是) denies
-    nothing that happened: the complaint word is said."""
+    """A counterfactual (要不是), a claim (宣传说无, 说好的不), a question (难道不是, 为什么不是)
+    or a rhetorical 不是X是什么 / 不是X就是Y denies nothing that happened: the complaint word is
+    said."""
     ev = lex.evidence(normalize(text))
     assert not ev.praise and ev.complaint, ev
 
