@@ -321,8 +321,8 @@ class PolarityLexicon:
         """Whether a normalized ``clause`` ends granting something only to set it aside, the
         ``following`` clause opening on a ``contrast`` (便宜是便宜，就是不好吃; 东西好是好，但是...):
         what comes after is the verdict. Never, for a lexicon without contrast words (before 1.2)."""
-        return (bool(self.contrast) and _CONCESSION.search(clause) is not None
-                and self._res["contrast"].match(following) is not None)
+        return (bool(self.contrast) and self._res["contrast"].match(following) is not None
+                and "是" in clause[-10:] and _CONCESSION.search(clause) is not None)
 
     def evidence_of(self, clauses: list[str]) -> Evidence:
         """The evidence of several clauses, each read on its own (no pattern spans two)."""
