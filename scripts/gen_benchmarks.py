@@ -248,13 +248,17 @@ def phrases_section(res: Results) -> list[str]:
             continue
         p = res[stem]["phrases"]
         lines += ["- " + provenance(stem, res[stem])[0]]
+        taste = (f"{p['taste_detail_right']} / {p['taste_detail_n']}" if "taste_detail_n" in p
+                 else "not checked")
         rows.append([f"`{stem}.json`", f"{p['full_right']} / {p['n']}", f"{p['topics_right']} / {p['n']}",
-                     f"{p['sentiment_right']} / {p['sentiment_n']}",
+                     f"{p['sentiment_right']} / {p['sentiment_n']}", taste,
                      *target_cells("phrases", p["full_right"] / p["n"])])
-    intro = ["`tests/data/phrases.csv`: short reviews the team wrote, each with its topics, polarities and "
-             "(for most) overall sentiment. Right in full = topics, polarities and sentiment all right.", ""]
+    intro = ["`tests/data/phrases.csv`: short reviews the team wrote, each with its topics, polarities, "
+             "(for most) overall sentiment and (for taste complaints) taste directions. Right in full = "
+             "topics, polarities, sentiment and taste directions all right.", ""]
     lines = intro + lines + [""]
-    lines += table(["file", "right in full", "topics and polarities", "sentiment", "target", "met"], rows)
+    lines += table(["file", "right in full", "topics and polarities", "sentiment", "taste directions",
+                    "target", "met"], rows)
     kinds = res["phrases"]["phrases"]["by_kind"]
     return lines + ["By kind (`phrases.json`):", ""] + table(
         ["kind", "right in full"], [[k, f"{v['full_right']} / {v['n']}"] for k, v in kinds.items()])
