@@ -195,6 +195,8 @@ class PolarityLexicon:
         short = f"(?:{_alt(_FALLS_SHORT)})(?:{past})的?(?:那么|这么|那样|这样)?"
         self._past_denied = with_first_chars(re.compile(short)) if self.past else None
         self._complaint_next = re.compile(f"{strong}|{weak}")
+        # the ``denied`` pattern with its complaint word kept (what denies_complaint and
+        # denied_complaints read; ``_read`` substitutes the whole match)
         self._denied_word = re.compile(f"(?:{neg})(?:{fill})*({strong}|{weak})")
 
     def __getstate__(self) -> dict[str, Any]:  # a worker process gets no copy of the memo
@@ -296,7 +298,7 @@ class PolarityLexicon:
 
     def denies_complaint(self, text: str) -> bool:
         """Whether ``text`` denies a complaint word (没有超时, 一点没洒: the ``denied`` praise)."""
-        return self._res["denied"].search(self._res["mask"].sub(_GAP, text)) is not None
+        return bool(self.denied_complaints(text))
 
     def denied_complaints(self, text: str) -> list[str]:
         """The complaint words ``text`` denies, in order (没有夹生，也不贵 → 夹生, 贵)."""
