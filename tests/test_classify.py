@@ -58,6 +58,18 @@ CUES = CueMatcher(TAX)
         (["盐放得太多", "没法吃"], ["too_salty"]),
         (["辣椒放太多了吧"], ["too_spicy"]),
         (["油放太多", "腻得慌"], ["too_oily"]),
+        # taxonomy 1.14: too much of a seasoning said any way (盐 is too_salty's seasoning)
+        (["薯片盐放得太重了"], ["too_salty"]),
+        (["豆腐干放了太多盐"], ["too_salty"]),
+        (["这次的鱼豆腐盐味太重"], ["too_salty"]),
+        (["调料味太冲", "盖过了肉味"], ["too_heavy"]),
+        (["奶茶糖加太多了"], ["too_sweet"]),
+        (["酱油放多了"], ["too_salty"]),  # 酱油 (salty) before its 油 (oily)
+        (["汤咸得没法喝"], ["too_salty"]),  # 没法 after a cue says how salty, denies nothing
+        (["瓜子没什么咸味"], ["too_bland"]),
+        (["鸭脖一点咸味都吃不出来"], ["too_bland"]),
+        (["汤清得像白开水"], ["too_bland"]),
+        (["蛋糕甜到发齁"], ["too_sweet"]),  # not the 齁 of too salty inside it
     ],
 )
 def test_taste_directions(clauses: list[str], expected: list[str]) -> None:
@@ -208,6 +220,32 @@ def test_taste_director_reads_a_comparison_falling_short_of_the_past_as_a_denial
     # less salty than before is no "not salty": the lexicon reads it better than before
     assert reading.find_weak("这次没上次咸") == plain.find_weak("这次没上次咸")
     assert reading.find_weak("不是第一次这么咸了") == [("too_salty", "咸")]  # said again, no comparison
+
+
+def test_too_much_of_a_seasoning_is_read_only_where_it_is_said_of_one() -> None:
+    """The seasoning phrases of taxonomy 1.14 (``excess_pattern``), and where they stay out."""
+    from koubei.classify.taste import excess_pattern
+
+    assert DIRECTOR.find("没有放太多盐，刚刚好") == []  # denied: no direction
+    assert DIRECTOR.negated("没有放太多盐") == [("too_salty", "放太多盐")]
+    assert DIRECTOR.find("车子机油加多了") == []  # 机油 is masked (taste_exclude)
+    assert DIRECTOR.find("护发油有点多") == []
+    # the plain cue: 油 before 漆 is no seasoning
+    assert DIRECTOR.find("油漆味太重") == [("too_heavy", "味太重")]
+    assert DIRECTOR.find("盐水有点多") == [] and DIRECTOR.find("糖果太多") == []
+    pattern, groups = excess_pattern(TAX)  # type: ignore[misc]
+    assert set(groups.values()) == {"too_salty", "too_sweet", "too_spicy", "too_oily", "too_heavy",
+                                    "too_bland", "not_spicy_enough"}  # the last two: too little
+    assert pattern.fullmatch("味精放得太多") and not pattern.fullmatch("味精")
+    assert DIRECTOR.find("薯条一点盐都没放") == [("too_bland", "盐都没放")]
+    assert DIRECTOR.find("辣椒放得太少") == [("not_spicy_enough", "辣椒放得太少")]
+    assert DIRECTOR.find("盐没放多，刚好") == []  # not too much is no "too little"
+    import dataclasses
+    plain = dataclasses.replace(TAX, taste_directions=tuple(
+        dataclasses.replace(d, seasonings=(), missing_seasonings=()) for d in TAX.taste_directions))
+    assert excess_pattern(plain) is None
+    # no seasonings: the plain cue
+    assert TasteDirector(plain).find("薯片盐放得太重了") == [("too_heavy", "太重")]
 
 
 def test_taste_director_lists_denied_cues_apart_from_said_ones() -> None:

@@ -153,6 +153,16 @@ def _salty(**rules: object) -> dict:
         {"id": "off", "zh": "怪味", "cues": ["馊", "异味"], **({"detects_topic": ["馊"]} if rules else {})}])
 
 
+def test_seasonings_read_from_the_file_and_checked() -> None:
+    tax = taxonomy_from_dict(_salty(decides_polarity=True, seasonings=["盐", "酱油"]))
+    assert tax.taste_directions[0].seasonings == ("盐", "酱油")
+    assert taxonomy_from_dict(tax.to_dict()) == tax  # round trip through a bundle's taxonomy.json
+    # absent when empty, so the hashes of taxonomies before 1.14 do not move
+    assert "seasonings" not in tax.to_dict()["taste_directions"][1]
+    with pytest.raises(TaxonomyError, match=r"taste direction 'salty': 'seasonings' must be a list"):
+        taxonomy_from_dict(_salty(seasonings="盐"), source="my.yaml")
+
+
 def test_taste_rules_read_from_the_file() -> None:
     tax = taxonomy_from_dict(_salty(decides_polarity=True, detects_topic=True))
     salty, off = tax.taste_directions
@@ -180,7 +190,7 @@ def test_default_taxonomy_declares_what_older_taxonomies_got_from_the_code() -> 
     from koubei.classify.taste import taste_rules
 
     tax = load_taxonomy()
-    assert tax.declares_taste_rules and tax.version == "1.13"
+    assert tax.declares_taste_rules and tax.version == "1.14"
     stripped = dataclasses.replace(tax, taste_directions=tuple(
         dataclasses.replace(d, decides_polarity=(), detects_topic=()) for d in tax.taste_directions))
     assert not stripped.declares_taste_rules
@@ -198,7 +208,14 @@ def test_default_taxonomy_declares_what_older_taxonomies_got_from_the_code() -> 
               for c in (f"{w}太多", f"{w}放太多", f"{w}放多", f"{w}放得太多", f"放太多{w}")} | {("too_sweet", "放多了糖")}
     # 1.9: spoilt or rancid food decides (有哈喇味 is never praise)
     spoilt = {("off_flavor", c) for c in ("馊", "馊味", "哈喇", "哈喇味", "油哈")}
-    assert rules.decisive - legacy.decisive == cloying | put_in | spoilt
+    # 1.14: cloying said as 甜到发齁
+    cloyed = {("too_sweet", c) for c in ("甜到发齁", "甜到齁", "甜齁")}
+    assert rules.decisive - legacy.decisive == cloying | put_in | spoilt | cloyed
+    # 1.14: too much of a seasoning put in, said in any of the ways excess_pattern reads,
+    # decides and detects; the legacy rules know no seasonings
+    assert legacy.excess is None and rules.excess is not None
+    assert rules.decides("too_salty", "盐放得太重") and rules.detects("too_heavy", "调料味太冲")
+    assert rules.picks("too_salty", "放了太多盐") and not rules.decides("too_salty", "盐")
     assert {d for d, _ in rules.decisive} == {"too_bland", "too_salty", "too_heavy", "not_spicy_enough",
                                               "too_sweet", "too_spicy", "too_oily", "off_flavor"}
     assert not rules.decides("too_spicy", "很辣") and not rules.decides("too_oily", "油腻")

@@ -66,6 +66,11 @@ class TasteDirection:
     the file's ``true`` means all of ``cues``).
     ``detects_topic``: the phrase cues that add the taste topic to a review the
     topic detector missed (淡而无味; the file's ``true`` means all of ``cues``).
+    ``seasonings``: what too much of gives this direction (盐 for too salty): a phrase
+    that says too much of one was put in (盐放得太重, 放了太多盐, 盐味太重; see
+    :func:`koubei.classify.taste.excess_pattern`) is a cue of the direction that both
+    decides polarity and detects the topic; ``missing_seasonings`` the same for too
+    little of one (盐都没放, 辣椒放得太少).
     """
 
     id: str
@@ -75,6 +80,8 @@ class TasteDirection:
     weak_cues: tuple[str, ...] = ()
     decides_polarity: tuple[str, ...] = ()
     detects_topic: tuple[str, ...] = ()
+    seasonings: tuple[str, ...] = ()
+    missing_seasonings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -147,7 +154,8 @@ class Taxonomy:
         for x in d["taste_directions"]:  # optional fields: absent when empty (hashes stay stable)
             if x["decides_polarity"] and x["decides_polarity"] == x["cues"]:
                 x["decides_polarity"] = True  # all its cues, written as files before 1.5 wrote it
-            for key in ("weak_cues", "decides_polarity", "detects_topic"):
+            for key in ("weak_cues", "decides_polarity", "detects_topic", "seasonings",
+                        "missing_seasonings"):
                 if not x[key]:
                     del x[key]
         return d
@@ -340,6 +348,8 @@ def _directions(raw: Any, where: str) -> tuple[TasteDirection, ...]:
             weak_cues=_cues(entry, what, where, "weak_cues"),
             decides_polarity=_some_cues(entry, "decides_polarity", cues, what, where),
             detects_topic=_some_cues(entry, "detects_topic", cues, what, where),
+            seasonings=_cues(entry, what, where, "seasonings"),
+            missing_seasonings=_cues(entry, what, where, "missing_seasonings"),
         ))
     return tuple(out)
 

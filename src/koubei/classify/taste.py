@@ -30,8 +30,22 @@ _NOT_NEGATORS = re.compile("特别|个别|区别|分别|差不|无论|毫无|并
 _BALANCED_RE = re.compile(r"(?:不(?:太|很|会)?)?[咸淡辣甜油腻酸苦](?:不(?:太|很|会)?)?[咸淡辣甜油腻酸苦]"
                           r"(?=[，,、 ]?(?:都)?(?:刚刚好|刚好|正好|适中|适宜|合适|正合适|恰到好处|恰好))")
 
-# A denial right after the cue: 一点异味都没有, 怪味也没, 辣味一点没有.
-_DENIED_AFTER_RE = re.compile(r"(?:味道|味儿|味|儿)?(?:都|也|一点)?(?:没有|没)")
+# A denial right after the cue: 一点异味都没有, 怪味也没, 辣味一点没有; not 没法 / 没办法
+# (咸得没法喝 says how salty).
+_DENIED_AFTER_RE = re.compile(r"(?:味道|味儿|味|儿)?(?:都|也|一点)?(?:没有|没)(?!法|办法)")
+
+# Too much of a seasoning put in (see :func:`excess_pattern`): the verb of putting it in,
+# then how much (盐放得太多, 糖加多了, 孜然撒太多); or the seasoning (or its taste) said to be
+# too much or too strong (盐太多, 盐味太重, 调料味太冲); or so much of it put in (放了太多盐).
+_PUT = "(?:放|加|下|搁|撒|倒)"
+_EXCESS = "(?:太|过|过于|也太|实在太|有点|有些|有点儿|偏)"
+_AFTER = (rf"味?(?:{_PUT}(?:得|的|了)?{_EXCESS}?(?:多|重|猛|狠)|{_EXCESS}(?:多|重|猛|冲|浓)|味(?:重|冲))")
+_BEFORE = rf"{_PUT}了?(?:太多|过多|好多|很多|这么多|那么多)的?"
+# Too little of one: not put in (盐都没放, 盐没放够, 忘了放盐) or too little (糖放得太少); not
+# 盐没放多 (not too much).
+_SHORT_AFTER = (rf"(?:都|也)?(?:没|没有){_PUT}(?:够|足)?(?!多|太多|过多)"
+                rf"|{_PUT}(?:得|的)?(?:太少|少了|不够|不足)")
+_SHORT_BEFORE = rf"(?:没|没有|忘了|忘记){_PUT}(?:够|足)?"
 
 
 def cue_negated(text: str, start: int, end: int | None = None, *, window: int = 6) -> bool:
@@ -41,6 +55,27 @@ def cue_negated(text: str, start: int, end: int | None = None, *, window: int = 
     if _NEGATED_RE.search(left):
         return True
     return end is not None and _DENIED_AFTER_RE.match(text, end) is not None
+
+
+def excess_pattern(taxonomy: Taxonomy) -> tuple[re.Pattern[str], dict[str, str]] | None:
+    """A phrase that says too much of a direction's ``seasonings`` was put in (盐放得太重,
+    糖加多了, 放了太多盐, 调料味太冲) or too little of its ``missing_seasonings`` (盐都没放,
+    辣椒放得太少), and the direction of each of its named groups (one per seasoning and
+    shape, tried longest first: 酱油 before 油); None when no direction names one."""
+    groups: dict[str, str] = {}
+    shapes: list[str] = []
+    for key, after, before in (("seasonings", _AFTER, _BEFORE),
+                               ("missing_seasonings", _SHORT_AFTER, _SHORT_BEFORE)):
+        named = sorted(((s, d.id) for d in taxonomy.taste_directions for s in getattr(d, key)),
+                       key=lambda x: -len(x[0]))
+        if not named:
+            continue
+        tag = "s" if key == "seasonings" else "m"
+        pre = "|".join(f"(?P<{tag}b{k}>{re.escape(s)})" for k, (s, _) in enumerate(named))
+        post = "|".join(f"(?P<{tag}a{k}>{re.escape(s)})" for k, (s, _) in enumerate(named))
+        shapes += [f"{before}(?:{pre})", f"(?:{post})(?:{after})"]
+        groups |= {f"{tag}{side}{k}": d for side in "ab" for k, (_, d) in enumerate(named)}
+    return (re.compile("|".join(shapes)), groups) if shapes else None
 
 
 def _alternation(words: Sequence[str]) -> re.Pattern[str] | None:
@@ -67,15 +102,21 @@ class TasteRules:
     #: has them), not a whole direction's cues: specific enough to add taste however little
     #: the detector read it (``koubei.model.predict.taste_by_cues``)
     picked: frozenset[tuple[str, str]] = frozenset()
+    #: too much or too little of a seasoning put in (:func:`excess_pattern`): such a cue
+    #: decides, detects and is picked, whatever its direction (盐放得太重 is a taste complaint)
+    excess: re.Pattern[str] | None = None
+
+    def _excess(self, cue: str) -> bool:
+        return self.excess is not None and self.excess.fullmatch(cue) is not None
 
     def decides(self, direction: str, cue: str) -> bool:
-        return (direction, cue) in self.decisive
+        return (direction, cue) in self.decisive or self._excess(cue)
 
     def detects(self, direction: str, cue: str) -> bool:
-        return (direction, cue) in self.detecting
+        return (direction, cue) in self.detecting or self._excess(cue)
 
     def picks(self, direction: str, cue: str) -> bool:
-        return (direction, cue) in self.picked
+        return (direction, cue) in self.picked or self._excess(cue)
 
 
 #: The rules taxonomies before 1.3 got from the code, keyed on the default direction
@@ -93,11 +134,13 @@ LEGACY_DETECTING_CUES = frozenset({"馊", "馊味", "哈喇", "哈喇味", "油�
 def taste_rules(taxonomy: Taxonomy) -> TasteRules:
     """The taxonomy's taste rules; the legacy ones, by direction id and cue, when it declares none."""
     dirs = taxonomy.taste_directions
+    excess = excess_pattern(taxonomy)
     if taxonomy.declares_taste_rules:
         return TasteRules(frozenset((d.id, cue) for d in dirs for cue in d.decides_polarity),
                           frozenset((d.id, cue) for d in dirs for cue in d.detects_topic),
                           frozenset((d.id, cue) for d in dirs if set(d.detects_topic) < set(d.cues)
-                                    for cue in d.detects_topic))
+                                    for cue in d.detects_topic),
+                          None if excess is None else excess[0])
     return TasteRules(frozenset((d.id, cue) for d in dirs if d.id in LEGACY_DECISIVE for cue in d.cues),
                       frozenset(
         (d.id, cue) for d in dirs for cue in d.cues
@@ -129,7 +172,12 @@ class TasteDirector:
         self._exclude = re.compile((f"(?P<keep>{holders.pattern})|" if holders else "")
                                    + _BALANCED_RE.pattern + (f"|{exclude.pattern}" if exclude else ""))
         self._weak_dir = {c: d.id for d in taxonomy.taste_directions for c in d.weak_cues}
-        self._re = _alternation(list(self._cue_dir))
+        # too much of a seasoning first (盐放得太重 before the phrase cue 太重 inside it)
+        excess = excess_pattern(taxonomy)
+        self._group_dir = {} if excess is None else excess[1]
+        phrases = _alternation(list(self._cue_dir))
+        parts = [p.pattern for p in ((excess[0] if excess else None), phrases) if p is not None]
+        self._re = re.compile("|".join(parts)) if parts else None
         self._weak_re = _alternation(list(self._weak_dir))
 
     def _mask(self, text: str) -> str:
@@ -142,8 +190,12 @@ class TasteDirector:
         if pattern is None:
             return []
         masked = self._mask(text)  # same length as ``text``: positions hold
-        return [(lexicon[m.group()], m.group(), m.start()) for m in pattern.finditer(masked)
+        return [(self._direction(m, lexicon), m.group(), m.start()) for m in pattern.finditer(masked)
                 if m.group().startswith(NEGATORS) or not cue_negated(masked, m.start(), m.end())]
+
+    def _direction(self, m: re.Match[str], lexicon: dict[str, str]) -> str:
+        """The direction of a match: its seasoning's (a named group), else its phrase cue's."""
+        return self._group_dir[m.lastgroup] if m.lastgroup in self._group_dir else lexicon[m.group()]
 
     def _scan(self, text: str, pattern: re.Pattern[str] | None, lexicon: dict[str, str]
               ) -> list[tuple[str, str]]:
@@ -171,7 +223,7 @@ class TasteDirector:
         if self._re is None:
             return []
         masked = self._mask(text)
-        return [(self._cue_dir[m.group()], m.group()) for m in self._re.finditer(masked)
+        return [(self._direction(m, self._cue_dir), m.group()) for m in self._re.finditer(masked)
                 if not m.group().startswith(NEGATORS) and cue_negated(masked, m.start(), m.end())]
 
     def strong(self, text: str) -> list[str]:
