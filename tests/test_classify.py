@@ -233,10 +233,10 @@ def test_too_much_of_a_seasoning_is_read_only_where_it_is_said_of_one() -> None:
     # the plain cue: 油 before 漆 is no seasoning
     assert DIRECTOR.find("油漆味太重") == [("too_heavy", "味太重")]
     assert DIRECTOR.find("盐水有点多") == [] and DIRECTOR.find("糖果太多") == []
-    pattern, groups = excess_pattern(TAX)  # type: ignore[misc]
-    assert set(groups.values()) == {"too_salty", "too_sweet", "too_spicy", "too_oily", "too_heavy",
-                                    "too_bland", "not_spicy_enough"}  # the last two: too little
-    assert pattern.fullmatch("味精放得太多") and not pattern.fullmatch("味精")
+    pattern = excess_pattern(TAX)
+    assert pattern is not None
+    assert pattern.fullmatch("味精放得太多") and pattern.fullmatch("辣椒放得太少")
+    assert not pattern.fullmatch("味精") and not pattern.fullmatch("盐没放多")
     assert DIRECTOR.find("薯条一点盐都没放") == [("too_bland", "盐都没放")]
     assert DIRECTOR.find("辣椒放得太少") == [("not_spicy_enough", "辣椒放得太少")]
     assert DIRECTOR.find("盐没放多，刚好") == []  # not too much is no "too little"

@@ -57,25 +57,52 @@ def cue_negated(text: str, start: int, end: int | None = None, *, window: int = 
     return end is not None and _DENIED_AFTER_RE.match(text, end) is not None
 
 
-def excess_pattern(taxonomy: Taxonomy) -> tuple[re.Pattern[str], dict[str, str]] | None:
+def excess_pattern(taxonomy: Taxonomy) -> re.Pattern[str] | None:
     """A phrase that says too much of a direction's ``seasonings`` was put in (盐放得太重,
     糖加多了, 放了太多盐, 调料味太冲) or too little of its ``missing_seasonings`` (盐都没放,
-    辣椒放得太少), and the direction of each of its named groups (one per seasoning and
-    shape, tried longest first: 酱油 before 油); None when no direction names one."""
-    groups: dict[str, str] = {}
+    辣椒放得太少); None when no direction names one. What :class:`TasteRules` fullmatches a
+    cue against; :class:`_Seasonings` finds the phrases in text, with their directions."""
     shapes: list[str] = []
     for key, after, before in (("seasonings", _AFTER, _BEFORE),
                                ("missing_seasonings", _SHORT_AFTER, _SHORT_BEFORE)):
-        named = sorted(((s, d.id) for d in taxonomy.taste_directions for s in getattr(d, key)),
-                       key=lambda x: -len(x[0]))
-        if not named:
-            continue
-        tag = "s" if key == "seasonings" else "m"
-        pre = "|".join(f"(?P<{tag}b{k}>{re.escape(s)})" for k, (s, _) in enumerate(named))
-        post = "|".join(f"(?P<{tag}a{k}>{re.escape(s)})" for k, (s, _) in enumerate(named))
-        shapes += [f"{before}(?:{pre})", f"(?:{post})(?:{after})"]
-        groups |= {f"{tag}{side}{k}": d for side in "ab" for k, (_, d) in enumerate(named)}
-    return (re.compile("|".join(shapes)), groups) if shapes else None
+        words = _alternation([s for d in taxonomy.taste_directions for s in getattr(d, key)])
+        if words is not None:
+            shapes += [f"{before}(?:{words.pattern})", f"(?:{words.pattern})(?:{after})"]
+    return re.compile("|".join(shapes)) if shapes else None
+
+
+class _Seasonings:
+    """The phrases of :func:`excess_pattern`, found fast: a plain search for the seasonings,
+    then the shapes read around each (one alternation of every shape is ten times slower)."""
+
+    _after = re.compile(_AFTER)
+    _short_after = re.compile(_SHORT_AFTER)
+    _before = re.compile(f"(?:{_BEFORE})$")
+    _short_before = re.compile(f"(?:{_SHORT_BEFORE})$")
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.much = {s: d.id for d in taxonomy.taste_directions for s in d.seasonings}
+        self.little = {s: d.id for d in taxonomy.taste_directions for s in d.missing_seasonings}
+        self._re = _alternation([*self.much, *self.little])
+
+    def find(self, text: str) -> list[tuple[str, int, int]]:
+        """(direction, start, end) of each phrase in ``text``, in order."""
+        out: list[tuple[str, int, int]] = []
+        if self._re is None:
+            return out
+        for m in self._re.finditer(text):
+            start, end, word = m.start(), m.end(), m.group()
+            for lexicon, after, before in ((self.much, self._after, self._before),
+                                           (self.little, self._short_after, self._short_before)):
+                if word not in lexicon:
+                    continue
+                if a := after.match(text, end):
+                    out.append((lexicon[word], start, a.end()))
+                    break
+                if b := before.search(text, max(0, start - 8), start):
+                    out.append((lexicon[word], b.start(), end))
+                    break
+        return out
 
 
 def _alternation(words: Sequence[str]) -> re.Pattern[str] | None:
@@ -140,7 +167,7 @@ def taste_rules(taxonomy: Taxonomy) -> TasteRules:
                           frozenset((d.id, cue) for d in dirs for cue in d.detects_topic),
                           frozenset((d.id, cue) for d in dirs if set(d.detects_topic) < set(d.cues)
                                     for cue in d.detects_topic),
-                          None if excess is None else excess[0])
+                          excess)
     return TasteRules(frozenset((d.id, cue) for d in dirs if d.id in LEGACY_DECISIVE for cue in d.cues),
                       frozenset(
         (d.id, cue) for d in dirs for cue in d.cues
@@ -172,30 +199,36 @@ class TasteDirector:
         self._exclude = re.compile((f"(?P<keep>{holders.pattern})|" if holders else "")
                                    + _BALANCED_RE.pattern + (f"|{exclude.pattern}" if exclude else ""))
         self._weak_dir = {c: d.id for d in taxonomy.taste_directions for c in d.weak_cues}
-        # too much of a seasoning first (盐放得太重 before the phrase cue 太重 inside it)
-        excess = excess_pattern(taxonomy)
-        self._group_dir = {} if excess is None else excess[1]
-        phrases = _alternation(list(self._cue_dir))
-        parts = [p.pattern for p in ((excess[0] if excess else None), phrases) if p is not None]
-        self._re = re.compile("|".join(parts)) if parts else None
+        self._re = _alternation(list(self._cue_dir))
         self._weak_re = _alternation(list(self._weak_dir))
+        # too much or too little of a seasoning, read first (盐放得太重 before the cue 太重 in it)
+        self._seasonings = _Seasonings(taxonomy)
 
     def _mask(self, text: str) -> str:
         if self._rewrite is not None:
             text = self._rewrite(text)
         return self._exclude.sub(_hide_unless_kept, text)
 
-    def _matches(self, text: str, pattern: re.Pattern[str] | None, lexicon: dict[str, str]
-                 ) -> list[tuple[str, str, int]]:
+    def _found(self, masked: str, pattern: re.Pattern[str] | None, lexicon: dict[str, str]
+               ) -> list[tuple[str, str, int, int]]:
+        """(direction, cue, start, end) of every cue of ``pattern`` in ``masked``, in order; for
+        the phrase cues, the seasoning phrases too, and a phrase cue inside one left out."""
         if pattern is None:
             return []
-        masked = self._mask(text)  # same length as ``text``: positions hold
-        return [(self._direction(m, lexicon), m.group(), m.start()) for m in pattern.finditer(masked)
-                if m.group().startswith(NEGATORS) or not cue_negated(masked, m.start(), m.end())]
+        found = [(lexicon[m.group()], m.group(), m.start(), m.end()) for m in pattern.finditer(masked)]
+        if pattern is not self._re:
+            return found
+        spans = self._seasonings.find(masked)
+        if not spans:
+            return found
+        found = [f for f in found if not any(s < f[3] and f[2] < e for _, s, e in spans)]
+        return sorted(found + [(d, masked[s:e], s, e) for d, s, e in spans], key=lambda f: f[2])
 
-    def _direction(self, m: re.Match[str], lexicon: dict[str, str]) -> str:
-        """The direction of a match: its seasoning's (a named group), else its phrase cue's."""
-        return self._group_dir[m.lastgroup] if m.lastgroup in self._group_dir else lexicon[m.group()]
+    def _matches(self, text: str, pattern: re.Pattern[str] | None, lexicon: dict[str, str]
+                 ) -> list[tuple[str, str, int]]:
+        masked = self._mask(text)  # same length as ``text``: positions hold
+        return [(d, cue, start) for d, cue, start, end in self._found(masked, pattern, lexicon)
+                if cue.startswith(NEGATORS) or not cue_negated(masked, start, end)]
 
     def _scan(self, text: str, pattern: re.Pattern[str] | None, lexicon: dict[str, str]
               ) -> list[tuple[str, str]]:
@@ -220,11 +253,9 @@ class TasteDirector:
 
     def negated(self, text: str) -> list[tuple[str, str]]:
         """(direction, cue) pairs of the phrase cues that appear negated in ``text`` (不淡, 不会太咸)."""
-        if self._re is None:
-            return []
         masked = self._mask(text)
-        return [(self._direction(m, self._cue_dir), m.group()) for m in self._re.finditer(masked)
-                if not m.group().startswith(NEGATORS) and cue_negated(masked, m.start(), m.end())]
+        return [(d, cue) for d, cue, start, end in self._found(masked, self._re, self._cue_dir)
+                if not cue.startswith(NEGATORS) and cue_negated(masked, start, end)]
 
     def strong(self, text: str) -> list[str]:
         """Specific directions (not the fallback) named by phrase cues in ``text``."""
