@@ -66,6 +66,8 @@ CUES = CueMatcher(TAX)
         (["奶茶糖加太多了"], ["too_sweet"]),
         (["酱油放多了"], ["too_salty"]),  # 酱油 (salty) before its 油 (oily)
         (["汤咸得没法喝"], ["too_salty"]),  # 没法 after a cue says how salty, denies nothing
+        (["汤咸得没有办法喝"], ["too_salty"]),
+        (["卤味辣得没边了"], ["too_spicy"]),  # nor anything after a complement marker (得, 到)
         (["瓜子没什么咸味"], ["too_bland"]),
         (["鸭脖一点咸味都吃不出来"], ["too_bland"]),
         (["汤清得像白开水"], ["too_bland"]),
@@ -232,7 +234,15 @@ def test_too_much_of_a_seasoning_is_read_only_where_it_is_said_of_one() -> None:
     assert DIRECTOR.find("护发油有点多") == []
     # the plain cue: 油 before 漆 is no seasoning
     assert DIRECTOR.find("油漆味太重") == [("too_heavy", "味太重")]
-    assert DIRECTOR.find("盐水有点多") == [] and DIRECTOR.find("糖果太多") == []
+    # not a plain quantity, nor a mild one without the verb: hotpot oil and chili are praised
+    assert DIRECTOR.find("放了很多辣椒，超级香") == [] and DIRECTOR.find("锅底油有点多，但是很香") == []
+    assert DIRECTOR.find("盐加得有点多") == [("too_salty", "盐加得有点多")]  # mild, with the verb
+    assert DIRECTOR.find("酱有点儿多了") == [("too_heavy", "酱有点儿多了")]  # ...or 了: more than wanted
+    assert DIRECTOR.find("盐放了多少啊") == [] and DIRECTOR.find("口香糖有点多") == []
+    # too little salt, not sugar or seasoning in general; a request is no complaint
+    assert DIRECTOR.find("感觉忘了放盐") == [("too_bland", "忘了放盐")]
+    assert DIRECTOR.find("没加糖，很健康") == [] and DIRECTOR.find("什么调料都没加，原汁原味") == []
+    assert DIRECTOR.find("别忘了放盐") == [] and DIRECTOR.find("盐没放那么多，刚好") == []
     pattern = excess_pattern(TAX)
     assert pattern is not None
     assert pattern.fullmatch("味精放得太多") and pattern.fullmatch("辣椒放得太少")

@@ -929,6 +929,18 @@ def test_a_topic_read_into_a_clause_that_names_another_is_dropped(default_model)
     assert drop_named_over([both, both], enc, tp) == [both, both]
 
 
+def test_a_seasoning_phrase_names_taste_in_its_clause(default_model) -> None:  # type: ignore[no-untyped-def]
+    """糖加得有点多 (taxonomy 1.14's seasonings) speaks of taste, said or denied, as a taste
+    ``detects`` word does: the freshness the detector read into it goes; a clause with no
+    seasoning phrase names nothing."""
+    c = default_model.components
+    taste = c.taxonomy.topic_ids.index("taste")
+    named = c.detected_words(["糖加得有点多", "没有放太多盐", "盐都没放", "车子机油加多了", "盐水泡一下"])
+    assert named[:, taste].tolist() == [True, True, True, False, False]
+    [p] = default_model.predict(["红薯干糖加得有点多，齁甜"])
+    assert p.topics == {"taste": "neg"} and p.taste_detail == ["too_sweet"]
+
+
 @pytest.mark.parametrize("text, opinion, not_quoted", [
     ("酒店位置不错，房间隔音太差", "环境与设施:隔音太差", "位置不错"),
     ("外卖送得挺快，饭是凉的", "物流配送:饭是凉的", "挺快"),

@@ -154,13 +154,21 @@ def _salty(**rules: object) -> dict:
 
 
 def test_seasonings_read_from_the_file_and_checked() -> None:
-    tax = taxonomy_from_dict(_salty(decides_polarity=True, seasonings=["盐", "酱油"]))
+    tax = taxonomy_from_dict(_salty(decides_polarity=True, seasonings=["盐", "酱油"],
+                                    missing_seasonings=["盐"]))
     assert tax.taste_directions[0].seasonings == ("盐", "酱油")
+    assert tax.taste_directions[0].missing_seasonings == ("盐",)
     assert taxonomy_from_dict(tax.to_dict()) == tax  # round trip through a bundle's taxonomy.json
     # absent when empty, so the hashes of taxonomies before 1.14 do not move
-    assert "seasonings" not in tax.to_dict()["taste_directions"][1]
+    assert {"seasonings", "missing_seasonings"}.isdisjoint(tax.to_dict()["taste_directions"][1])
+    assert tax.sha256() != taxonomy_from_dict(_salty(decides_polarity=True)).sha256()
     with pytest.raises(TaxonomyError, match=r"taste direction 'salty': 'seasonings' must be a list"):
         taxonomy_from_dict(_salty(seasonings="盐"), source="my.yaml")
+    two = _salty(seasonings=["盐"])
+    two["taste_directions"][1]["seasonings"] = ["盐"]
+    both = r"'seasonings' lists 盐 under both taste direction 'salty' and 'off'; keep it under one"
+    with pytest.raises(TaxonomyError, match=both):
+        taxonomy_from_dict(two, source="my.yaml")
 
 
 def test_taste_rules_read_from_the_file() -> None:
@@ -212,10 +220,12 @@ def test_default_taxonomy_declares_what_older_taxonomies_got_from_the_code() -> 
     cloyed = {("too_sweet", c) for c in ("甜到发齁", "甜到齁", "甜齁")}
     assert rules.decisive - legacy.decisive == cloying | put_in | spoilt | cloyed
     # 1.14: too much of a seasoning put in, said in any of the ways excess_pattern reads,
-    # decides and detects; the legacy rules know no seasonings
-    assert legacy.excess is None and rules.excess is not None
+    # decides and detects, in a file without rules too (its seasonings are read all the same);
+    # like any cue it is picked by no name: a short one needs the detector's floor
+    assert legacy.excess is not None and rules.excess is not None
     assert rules.decides("too_salty", "盐放得太重") and rules.detects("too_heavy", "调料味太冲")
-    assert rules.picks("too_salty", "放了太多盐") and not rules.decides("too_salty", "盐")
+    assert legacy.decides("too_salty", "盐放得太重") and not rules.decides("too_salty", "盐")
+    assert not rules.picks("too_salty", "放了太多盐") and not rules.picks("too_oily", "油太多")
     assert {d for d, _ in rules.decisive} == {"too_bland", "too_salty", "too_heavy", "not_spicy_enough",
                                               "too_sweet", "too_spicy", "too_oily", "off_flavor"}
     assert not rules.decides("too_spicy", "很辣") and not rules.decides("too_oily", "油腻")

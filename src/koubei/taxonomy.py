@@ -351,6 +351,13 @@ def _directions(raw: Any, where: str) -> tuple[TasteDirection, ...]:
             seasonings=_cues(entry, what, where, "seasonings"),
             missing_seasonings=_cues(entry, what, where, "missing_seasonings"),
         ))
+    for key in ("seasonings", "missing_seasonings"):  # a seasoning names one direction
+        owner: dict[str, str] = {}
+        for d in out:
+            for word in getattr(d, key):
+                if owner.setdefault(word, d.id) != d.id:
+                    raise TaxonomyError(f"{where}: '{key}' lists {word} under both taste direction "
+                                        f"'{owner[word]}' and '{d.id}'; keep it under one")
     return tuple(out)
 
 

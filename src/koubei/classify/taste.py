@@ -30,31 +30,41 @@ _NOT_NEGATORS = re.compile("特别|个别|区别|分别|差不|无论|毫无|并
 _BALANCED_RE = re.compile(r"(?:不(?:太|很|会)?)?[咸淡辣甜油腻酸苦](?:不(?:太|很|会)?)?[咸淡辣甜油腻酸苦]"
                           r"(?=[，,、 ]?(?:都)?(?:刚刚好|刚好|正好|适中|适宜|合适|正合适|恰到好处|恰好))")
 
-# A denial right after the cue: 一点异味都没有, 怪味也没, 辣味一点没有; not 没法 / 没办法
+# A denial right after the cue: 一点异味都没有, 怪味也没, 辣味一点没有; not 没法 / 没(有)办法
 # (咸得没法喝 says how salty).
-_DENIED_AFTER_RE = re.compile(r"(?:味道|味儿|味|儿)?(?:都|也|一点)?(?:没有|没)(?!法|办法)")
+_DENIED_AFTER_RE = re.compile(r"(?:味道|味儿|味|儿)?(?:都|也|一点)?(?!没有?(?:法|办法))(?:没有|没)")
+# A cue ending in a complement marker says how much, whatever follows (咸到没朋友, 辣得没边).
+_COMPLEMENT = ("得", "到")
 
 # Too much of a seasoning put in (see :func:`excess_pattern`): the verb of putting it in,
-# then how much (盐放得太多, 糖加多了, 孜然撒太多); or the seasoning (or its taste) said to be
-# too much or too strong (盐太多, 盐味太重, 调料味太冲); or so much of it put in (放了太多盐).
+# then how much (盐放得太多, 糖加多了, 孜然撒太多, 盐加得有点多); or the seasoning (or its
+# taste) said to be too much or too strong (盐太多, 盐味太重, 调料味太冲); or too much of it put
+# in (放了太多盐). Not a plain quantity (放了很多辣椒, 超级香) nor, without the verb, a mild one
+# (锅底油有点多，但是很香: hotpot oil and chili are as often praised) unless 了 says it is
+# more than wanted (酱有点儿多了).
 _PUT = "(?:放|加|下|搁|撒|倒)"
-_EXCESS = "(?:太|过|过于|也太|实在太|有点|有些|有点儿|偏)"
-_AFTER = (rf"味?(?:{_PUT}(?:得|的|了)?{_EXCESS}?(?:多|重|猛|狠)|{_EXCESS}(?:多|重|猛|冲|浓)|味(?:重|冲))")
-_BEFORE = rf"{_PUT}了?(?:太多|过多|好多|很多|这么多|那么多)的?"
-# Too little of one: not put in (盐都没放, 盐没放够, 忘了放盐) or too little (糖放得太少); not
-# 盐没放多 (not too much).
-_SHORT_AFTER = (rf"(?:都|也)?(?:没|没有){_PUT}(?:够|足)?(?!多|太多|过多)"
+_STRONG = "(?:太|过|过于|也太|实在太)"
+_MILD = "(?:有点|有些|有点儿|偏)"
+_AMOUNT = "(?:多(?!少)|重|猛|狠)"  # not 放了多少
+_AFTER = (rf"味?(?:{_PUT}(?:得|的|了)?(?:{_STRONG}|{_MILD})?{_AMOUNT}|{_STRONG}(?:{_AMOUNT}|冲|浓)"
+          rf"|{_MILD}(?:多|重)了|味(?:重|冲))")  # 有点多了: a bit too much (酱有点儿多了)
+_BEFORE = rf"{_PUT}了?(?:太多|过多|这么多|那么多)的?"
+# Too little of one: not put in (盐都没放, 盐没放够, 忘了放盐) or too little (盐放得太少); not
+# 盐没放多 / 盐没放那么多 (not too much) nor 别忘了放盐 (a request).
+_SHORT_AFTER = (rf"(?:都|也)?(?:没|没有){_PUT}(?:够|足)?(?![^，,。！？!?；;]{{0,3}}多)"
                 rf"|{_PUT}(?:得|的)?(?:太少|少了|不够|不足)")
-_SHORT_BEFORE = rf"(?:没|没有|忘了|忘记){_PUT}(?:够|足)?"
+_SHORT_BEFORE = rf"(?:没|没有|(?<!别)(?<!不要)忘了|(?<!别)(?<!不要)忘记){_PUT}(?:够|足)?"
 
 
 def cue_negated(text: str, start: int, end: int | None = None, *, window: int = 6) -> bool:
     """Whether the cue at ``text[start:end]`` is in a negator's scope: one before it
-    (``不是很咸``) or, given ``end``, a denial right after it (``一点异味都没有``)."""
+    (``不是很咸``) or, given ``end``, a denial right after it (``一点异味都没有``; not after a
+    cue ending in a complement marker: 咸到没朋友)."""
     left = _NOT_NEGATORS.sub(lambda m: _MASK * len(m.group()), text[max(0, start - window):start])
     if _NEGATED_RE.search(left):
         return True
-    return end is not None and _DENIED_AFTER_RE.match(text, end) is not None
+    return (end is not None and not text[start:end].endswith(_COMPLEMENT)
+            and _DENIED_AFTER_RE.match(text, end) is not None)
 
 
 def excess_pattern(taxonomy: Taxonomy) -> re.Pattern[str] | None:
@@ -73,36 +83,31 @@ def excess_pattern(taxonomy: Taxonomy) -> re.Pattern[str] | None:
 
 class _Seasonings:
     """The phrases of :func:`excess_pattern`, found fast: a plain search for the seasonings,
-    then the shapes read around each (one alternation of every shape is ten times slower)."""
-
-    _after = re.compile(_AFTER)
-    _short_after = re.compile(_SHORT_AFTER)
-    _before = re.compile(f"(?:{_BEFORE})$")
-    _short_before = re.compile(f"(?:{_SHORT_BEFORE})$")
+    then the shapes read around each (one alternation of every shape is ten times slower).
+    Too much and too little are searched apart, so a seasoning of one holding a shorter one of
+    the other (砂糖, 糖) is read as either."""
 
     def __init__(self, taxonomy: Taxonomy) -> None:
-        self.much = {s: d.id for d in taxonomy.taste_directions for s in d.seasonings}
-        self.little = {s: d.id for d in taxonomy.taste_directions for s in d.missing_seasonings}
-        self._re = _alternation([*self.much, *self.little])
+        self._kinds = []
+        for key, after, before in (("seasonings", _AFTER, _BEFORE),
+                                   ("missing_seasonings", _SHORT_AFTER, _SHORT_BEFORE)):
+            lexicon = {s: d.id for d in taxonomy.taste_directions for s in getattr(d, key)}
+            words = _alternation(list(lexicon))
+            if words is not None:
+                self._kinds.append((words, lexicon, re.compile(after), re.compile(f"(?:{before})$")))
+        self.any = _alternation([w for _, lex, _, _ in self._kinds for w in lex])
 
     def find(self, text: str) -> list[tuple[str, int, int]]:
         """(direction, start, end) of each phrase in ``text``, in order."""
         out: list[tuple[str, int, int]] = []
-        if self._re is None:
-            return out
-        for m in self._re.finditer(text):
-            start, end, word = m.start(), m.end(), m.group()
-            for lexicon, after, before in ((self.much, self._after, self._before),
-                                           (self.little, self._short_after, self._short_before)):
-                if word not in lexicon:
-                    continue
+        for words, lexicon, after, before in self._kinds:
+            for m in words.finditer(text):
+                start, end = m.start(), m.end()
                 if a := after.match(text, end):
-                    out.append((lexicon[word], start, a.end()))
-                    break
-                if b := before.search(text, max(0, start - 8), start):
-                    out.append((lexicon[word], b.start(), end))
-                    break
-        return out
+                    out.append((lexicon[m.group()], start, a.end()))
+                elif b := before.search(text, max(0, start - 8), start):
+                    out.append((lexicon[m.group()], b.start(), end))
+        return sorted(out, key=lambda f: f[1])
 
 
 def _alternation(words: Sequence[str]) -> re.Pattern[str] | None:
@@ -130,7 +135,8 @@ class TasteRules:
     #: the detector read it (``koubei.model.predict.taste_by_cues``)
     picked: frozenset[tuple[str, str]] = frozenset()
     #: too much or too little of a seasoning put in (:func:`excess_pattern`): such a cue
-    #: decides, detects and is picked, whatever its direction (盐放得太重 is a taste complaint)
+    #: decides and detects, whatever its direction (盐放得太重 is a taste complaint); like
+    #: any cue, one under four characters adds taste only where the detector reads some
     excess: re.Pattern[str] | None = None
 
     def _excess(self, cue: str) -> bool:
@@ -143,7 +149,7 @@ class TasteRules:
         return (direction, cue) in self.detecting or self._excess(cue)
 
     def picks(self, direction: str, cue: str) -> bool:
-        return (direction, cue) in self.picked or self._excess(cue)
+        return (direction, cue) in self.picked
 
 
 #: The rules taxonomies before 1.3 got from the code, keyed on the default direction
@@ -173,7 +179,8 @@ def taste_rules(taxonomy: Taxonomy) -> TasteRules:
         (d.id, cue) for d in dirs for cue in d.cues
         if d.id in LEGACY_DETECTING_DIRECTIONS or cue in LEGACY_DETECTING_CUES),
                       frozenset((d.id, cue) for d in dirs for cue in d.cues
-                                if d.id not in LEGACY_DETECTING_DIRECTIONS and cue in LEGACY_DETECTING_CUES))
+                                if d.id not in LEGACY_DETECTING_DIRECTIONS and cue in LEGACY_DETECTING_CUES),
+                      excess)
 
 
 def _hide_unless_kept(m: re.Match[str]) -> str:
@@ -256,6 +263,18 @@ class TasteDirector:
         masked = self._mask(text)
         return [(d, cue) for d, cue, start, end in self._found(masked, self._re, self._cue_dir)
                 if not cue.startswith(NEGATORS) and cue_negated(masked, start, end)]
+
+    @property
+    def has_seasonings(self) -> bool:
+        """Whether the taxonomy names any seasoning (:meth:`seasoned` can say yes)."""
+        return self._seasonings.any is not None
+
+    def seasoned(self, text: str) -> bool:
+        """Whether ``text`` says too much or too little of a seasoning was put in, or denies it
+        (盐放得太重, 没有放太多盐): it speaks of taste, whatever else it holds."""
+        pattern = self._seasonings.any
+        return (pattern is not None and pattern.search(text) is not None
+                and bool(self._seasonings.find(self._mask(text))))
 
     def strong(self, text: str) -> list[str]:
         """Specific directions (not the fallback) named by phrase cues in ``text``."""

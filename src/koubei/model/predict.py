@@ -26,7 +26,7 @@ from koubei.embed.hybrid import HybridEmbedder
 from koubei.embed.tfidf import TfidfEmbedder
 from koubei.embed.wordvec import DenseView
 from koubei.taxonomy import Taxonomy
-from koubei.text.clauses import NEGATORS, has_negator
+from koubei.text.clauses import has_negator
 from koubei.text.docs import Doc, without_negation
 
 #: words of relief just before a cue make it no complaint (点的微辣，还好不辣): the
@@ -110,10 +110,16 @@ class Components:
 
     def detected_words(self, texts: list[str]) -> np.ndarray:
         """Which ``texts`` hold one of which topic's taxonomy ``detects`` words, said or denied,
-        a comparison that falls short of the past read as a denial (没上次脆: 不脆)."""
-        if self.lexicon is not None:
-            texts = [self.lexicon.past_as_denial(t) for t in texts]
-        return self.detect_words.counts(texts) > 0
+        a comparison that falls short of the past read as a denial (没上次脆: 不脆); and for
+        the taste topic, a taxonomy seasoning phrase, said or denied (盐放得太重, 没有放太多盐,
+        盐都没放: :meth:`TasteDirector.seasoned`)."""
+        read = texts if self.lexicon is None else [self.lexicon.past_as_denial(t) for t in texts]
+        found = self.detect_words.counts(read) > 0
+        taste = self.taxonomy.taste_topic
+        if taste in self.taxonomy.topic_ids and self.taste.has_seasonings:
+            found[:, self.taxonomy.topic_ids.index(taste)] |= np.fromiter(
+                map(self.taste.seasoned, texts), dtype=bool, count=len(texts))
+        return found
 
     def encode(self, docs: list[Doc]) -> Encoding:
         """``docs`` and their clauses as the fitted parts read them (see :class:`Encoding`)."""
@@ -287,9 +293,6 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
                               clause_texts)
     # last: 一点也不咸 is praise, not too bland; unless what goes on says still bad
     pol = settle_by_lexicon(c, pol, ctx, clause_texts, topic_sets, enc.named)
-    # ...but a deciding cue that is itself a denial (没什么咸味, 盐都没放) is no complaint word
-    # denied: the lexicon read 咸 denied as praise
-    pol = decisive_taste_cues(c, pol, ctx, topic_sets, clause_texts, denials=True)
     spans = clause_spans(owner, len(docs))
     pol = still_as_bad(c, pol, ctx, clause_texts, spans)
     # a mention read off several clauses quotes one that agrees with it (see _describe)
@@ -846,8 +849,7 @@ def conceded_sentiment(lexicon: PolarityLexicon | None, label: str, clause_texts
 
 
 def decisive_taste_cues(c: Components, pol: list[str], ctx: list[list[list[int]]],
-                        topic_sets: list[list[int]], clause_texts: list[str], *,
-                        denials: bool = False) -> list[str]:
+                        topic_sets: list[list[int]], clause_texts: list[str]) -> list[str]:
     """A taste mention whose own clauses say too bland, salty or heavy, or not spicy enough
     (没味道, 太咸, 口味太重, 一点都不辣), is negative.
 
@@ -861,32 +863,24 @@ def decisive_taste_cues(c: Components, pol: list[str], ctx: list[list[list[int]]
     很辣 are as often praise (fruit, hotpot) as complaint, and 油 of a hotpot broth
     is praised about as often as 油腻 is blamed; too heavy (口味太重, 味道重) and not
     spicy enough (辣锅一点都不辣) are complaints.
-
-    ``denials``: only the deciding cues that hold a negator (没什么咸味, 盐都没放), and only
-    toward negative: the pass after the lexicon's settling, which reads their 咸 or 放 as a
-    complaint word denied, so praise.
     """
     taste = c.taxonomy.topic_ids.index(c.taxonomy.taste_topic) if c.taxonomy.taste_topic else -1
     out, k = list(pol), 0
     for tset, per in zip(topic_sets, ctx):
         for j, rows in zip(tset, per):
             if j == taste:
-                out[k] = _taste_by_cues(c, out[k], [clause_texts[r] for r in rows], denials)
+                out[k] = _taste_by_cues(c, out[k], [clause_texts[r] for r in rows])
             k += 1
     return out
 
 
-def _taste_by_cues(c: Components, polarity: str, texts: list[str], denials: bool = False) -> str:
+def _taste_by_cues(c: Components, polarity: str, texts: list[str]) -> str:
     """A cue of a direction with ``decides_polarity`` said → negative; only *denied* (不会太咸,
-    不太淡) and nothing else said → positive. ``denials``: only the first, for cues holding a
-    negator."""
+    不太淡) and nothing else said → positive."""
     rules = c.taste.rules
     said = [m for t in texts for m in _said_cues(c, t)]
-    if polarity != "neg" and any(rules.decides(d, cue) and (not denials or any(n in cue for n in NEGATORS))
-                                 for d, cue in said):
+    if polarity != "neg" and any(rules.decides(d, cue) for d, cue in said):
         return "neg"
-    if denials:
-        return polarity
     if polarity == "neg" and not said and any(
             rules.decides(d, cue) for t in texts for d, cue in c.taste.negated(t)):
         return "pos"
