@@ -231,14 +231,15 @@ def test_too_much_of_a_seasoning_is_read_only_where_it_is_said_of_one() -> None:
     assert DIRECTOR.find("没有放太多盐，刚刚好") == []  # denied: no direction
     assert DIRECTOR.negated("没有放太多盐") == [("too_salty", "放太多盐")]
     assert DIRECTOR.find("车子机油加多了") == []  # 机油 is masked (taste_exclude)
-    assert DIRECTOR.find("护发油有点多") == []
+    assert DIRECTOR.find("护发油有点多了") == []  # 发油 masked: without it 油有点多了 is a phrase
     # the plain cue: 油 before 漆 is no seasoning
     assert DIRECTOR.find("油漆味太重") == [("too_heavy", "味太重")]
     # not a plain quantity, nor a mild one without the verb: hotpot oil and chili are praised
     assert DIRECTOR.find("放了很多辣椒，超级香") == [] and DIRECTOR.find("锅底油有点多，但是很香") == []
     assert DIRECTOR.find("盐加得有点多") == [("too_salty", "盐加得有点多")]  # mild, with the verb
     assert DIRECTOR.find("酱有点儿多了") == [("too_heavy", "酱有点儿多了")]  # ...or 了: more than wanted
-    assert DIRECTOR.find("盐放了多少啊") == [] and DIRECTOR.find("口香糖有点多") == []
+    assert DIRECTOR.find("盐放了多少啊") == [] and DIRECTOR.find("口香糖太多了") == []
+    assert DIRECTOR.find("水煮鱼放了这么多花椒，麻得过瘾") == []  # a quantity, not too much
     # too little salt, not sugar or seasoning in general; a request is no complaint
     assert DIRECTOR.find("感觉忘了放盐") == [("too_bland", "忘了放盐")]
     assert DIRECTOR.find("没加糖，很健康") == [] and DIRECTOR.find("什么调料都没加，原汁原味") == []
@@ -256,6 +257,13 @@ def test_too_much_of_a_seasoning_is_read_only_where_it_is_said_of_one() -> None:
     assert excess_pattern(plain) is None
     # no seasonings: the plain cue
     assert TasteDirector(plain).find("薯片盐放得太重了") == [("too_heavy", "太重")]
+
+
+def test_a_comparison_with_the_past_after_a_complement_still_denies() -> None:
+    """辣得没边 says how hot; 甜得没以前那么厉害 says less sweet than before."""
+    assert DIRECTOR.find("辣得没边") == [("too_spicy", "辣得")]
+    assert DIRECTOR.negated("甜得没以前那么厉害了") == [("too_sweet", "甜得")]
+    assert DIRECTOR.find("甜得没以前那么厉害了") == []
 
 
 def test_taste_director_lists_denied_cues_apart_from_said_ones() -> None:

@@ -117,15 +117,16 @@ def test_demo_tells_the_story_end_to_end(tmp_path: Path) -> None:
     assert len(df) > 2000 and df["supplier"].nunique() >= 3
     assert (df["status"] != "ok").sum() > 0  # junk rows kept, not dropped
     assert "scored demo dump written to" in res.output
-    # the planted wave: found, traced to the batch, and the week's first issue; the other is the
-    # generator's 双11 delivery backlog, over the whole shop (corpora/demo/README.md)
+    # the planted wave: found, traced to the batch, and the week's first issue; the generator's
+    # 双11 delivery backlog (background, corpora/demo/README.md) may come next, near the default q
     issues = pd.read_csv(tmp_path / "d" / "issues.csv", encoding="utf-8-sig", keep_default_na=False)
-    assert issues[["topic", "direction", "cell_label", "status"]].values.tolist() == \
-        [["taste", "too_bland", "乙食品厂 / 原味瓜子", "new"], ["delivery_logistics", "", "全部", "new"]]
+    rows = issues[["topic", "direction", "cell_label", "status"]].values.tolist()
+    assert rows[0] == ["taste", "too_bland", "乙食品厂 / 原味瓜子", "new"]
+    assert all(r[0] == "delivery_logistics" for r in rows[1:]) and len(rows) <= 2
     assert "来自批次 B2611-02" in res.output and "[new]" in res.output
     assert "for the product team:" in res.output
     exported = pd.read_excel(tmp_path / "d" / "issues.xlsx", sheet_name=None)
-    assert len(next(iter(exported.values()))) == 2  # the issue sheet: one row an issue
+    assert len(next(iter(exported.values()))) == len(issues)  # the issue sheet: one row an issue
     html = (tmp_path / "d" / "report.html").read_text(encoding="utf-8")
     assert issues.loc[0, "issue_id"] in html and 'id="chart-heatmap"' in html
     summary = pd.read_excel(tmp_path / "d" / "summary.xlsx")

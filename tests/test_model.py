@@ -935,8 +935,11 @@ def test_a_seasoning_phrase_names_taste_in_its_clause(default_model) -> None:  #
     seasoning phrase names nothing."""
     c = default_model.components
     taste = c.taxonomy.topic_ids.index("taste")
-    named = c.detected_words(["糖加得有点多", "没有放太多盐", "盐都没放", "车子机油加多了", "盐水泡一下"])
-    assert named[:, taste].tolist() == [True, True, True, False, False]
+    named = c.detected_words(["糖加得有点多", "没有放太多盐", "盐都没放", "车子机油加多了", "盐水泡一下",
+                              "头发出油太多"])  # 油太多: three characters, a face's or hair's oil too
+    assert named[:, taste].tolist() == [True, True, True, False, False, False]
+    [p] = default_model.predict(["用了这个洗发水头发出油太多"])
+    assert "taste" not in p.topics
     [p] = default_model.predict(["红薯干糖加得有点多，齁甜"])
     assert p.topics == {"taste": "neg"} and p.taste_detail == ["too_sweet"]
 

@@ -33,13 +33,16 @@ _BALANCED_RE = re.compile(r"(?:不(?:太|很|会)?)?[咸淡辣甜油腻酸苦](?
 # A denial right after the cue: 一点异味都没有, 怪味也没, 辣味一点没有; not 没法 / 没(有)办法
 # (咸得没法喝 says how salty).
 _DENIED_AFTER_RE = re.compile(r"(?:味道|味儿|味|儿)?(?:都|也|一点)?(?!没有?(?:法|办法))(?:没有|没)")
-# A cue ending in a complement marker says how much, whatever follows (咸到没朋友, 辣得没边).
+# A cue ending in a complement marker says how much, whatever follows (咸到没朋友, 辣得没边), but a
+# comparison with the past after it still says less (甜得没以前那么齁了).
 _COMPLEMENT = ("得", "到")
+_LESS_THAN = re.compile(r"没有?(?:以前|之前|上次|原来|那么|这么)")
 
 # Too much of a seasoning put in (see :func:`excess_pattern`): the verb of putting it in,
 # then how much (盐放得太多, 糖加多了, 孜然撒太多, 盐加得有点多); or the seasoning (or its
 # taste) said to be too much or too strong (盐太多, 盐味太重, 调料味太冲); or too much of it put
-# in (放了太多盐). Not a plain quantity (放了很多辣椒, 超级香) nor, without the verb, a mild one
+# in (放了太多盐). Not a plain quantity (放了很多辣椒, 超级香; 放了这么多花椒，麻得过瘾) nor, without
+# the verb, a mild one
 # (锅底油有点多，但是很香: hotpot oil and chili are as often praised) unless 了 says it is
 # more than wanted (酱有点儿多了).
 _PUT = "(?:放|加|下|搁|撒|倒)"
@@ -48,7 +51,7 @@ _MILD = "(?:有点|有些|有点儿|偏)"
 _AMOUNT = "(?:多(?!少)|重|猛|狠)"  # not 放了多少
 _AFTER = (rf"味?(?:{_PUT}(?:得|的|了)?(?:{_STRONG}|{_MILD})?{_AMOUNT}|{_STRONG}(?:{_AMOUNT}|冲|浓)"
           rf"|{_MILD}(?:多|重)了|味(?:重|冲))")  # 有点多了: a bit too much (酱有点儿多了)
-_BEFORE = rf"{_PUT}了?(?:太多|过多|这么多|那么多)的?"
+_BEFORE = rf"{_PUT}了?(?:太多|过多)的?"
 # Too little of one: not put in (盐都没放, 盐没放够, 忘了放盐) or too little (盐放得太少); not
 # 盐没放多 / 盐没放那么多 (not too much) nor 别忘了放盐 (a request).
 _SHORT_AFTER = (rf"(?:都|也)?(?:没|没有){_PUT}(?:够|足)?(?![^，,。！？!?；;]{{0,3}}多)"
@@ -63,8 +66,9 @@ def cue_negated(text: str, start: int, end: int | None = None, *, window: int = 
     left = _NOT_NEGATORS.sub(lambda m: _MASK * len(m.group()), text[max(0, start - window):start])
     if _NEGATED_RE.search(left):
         return True
-    return (end is not None and not text[start:end].endswith(_COMPLEMENT)
-            and _DENIED_AFTER_RE.match(text, end) is not None)
+    if end is None or _DENIED_AFTER_RE.match(text, end) is None:
+        return False
+    return not text[start:end].endswith(_COMPLEMENT) or _LESS_THAN.match(text, end) is not None
 
 
 def excess_pattern(taxonomy: Taxonomy) -> re.Pattern[str] | None:
@@ -269,12 +273,13 @@ class TasteDirector:
         """Whether the taxonomy names any seasoning (:meth:`seasoned` can say yes)."""
         return self._seasonings.any is not None
 
-    def seasoned(self, text: str) -> bool:
+    def seasoned(self, text: str, shortest: int = 1) -> bool:
         """Whether ``text`` says too much or too little of a seasoning was put in, or denies it
-        (盐放得太重, 没有放太多盐): it speaks of taste, whatever else it holds."""
+        (盐放得太重, 没有放太多盐), in a phrase of at least ``shortest`` characters: it speaks of
+        taste, whatever else it holds."""
         pattern = self._seasonings.any
         return (pattern is not None and pattern.search(text) is not None
-                and bool(self._seasonings.find(self._mask(text))))
+                and any(end - start >= shortest for _, start, end in self._seasonings.find(self._mask(text))))
 
     def strong(self, text: str) -> list[str]:
         """Specific directions (not the fallback) named by phrase cues in ``text``."""

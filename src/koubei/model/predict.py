@@ -111,14 +111,15 @@ class Components:
     def detected_words(self, texts: list[str]) -> np.ndarray:
         """Which ``texts`` hold one of which topic's taxonomy ``detects`` words, said or denied,
         a comparison that falls short of the past read as a denial (没上次脆: 不脆); and for
-        the taste topic, a taxonomy seasoning phrase, said or denied (盐放得太重, 没有放太多盐,
-        盐都没放: :meth:`TasteDirector.seasoned`)."""
+        the taste topic, a taxonomy seasoning phrase of :data:`TASTE_CUE_SURE` characters or
+        more, said or denied (盐放得太重, 没有放太多盐, 盐都没放: :meth:`TasteDirector.seasoned`;
+        not 油太多 of 出油太多, a face's oil)."""
         read = texts if self.lexicon is None else [self.lexicon.past_as_denial(t) for t in texts]
         found = self.detect_words.counts(read) > 0
         taste = self.taxonomy.taste_topic
         if taste in self.taxonomy.topic_ids and self.taste.has_seasonings:
             found[:, self.taxonomy.topic_ids.index(taste)] |= np.fromiter(
-                map(self.taste.seasoned, texts), dtype=bool, count=len(texts))
+                (self.taste.seasoned(t, TASTE_CUE_SURE) for t in texts), dtype=bool, count=len(texts))
         return found
 
     def encode(self, docs: list[Doc]) -> Encoding:
