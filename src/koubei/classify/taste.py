@@ -42,9 +42,8 @@ _LESS_THAN = re.compile(r"没有?(?:以前|之前|上次|原来|那么|这么)")
 # then how much (盐放得太多, 糖加多了, 孜然撒太多, 盐加得有点多); or the seasoning (or its
 # taste) said to be too much or too strong (盐太多, 盐味太重, 调料味太冲); or too much of it put
 # in (放了太多盐). Not a plain quantity (放了很多辣椒, 超级香; 放了这么多花椒，麻得过瘾) nor, without
-# the verb, a mild one
-# (锅底油有点多，但是很香: hotpot oil and chili are as often praised) unless 了 says it is
-# more than wanted (酱有点儿多了).
+# the verb, a mild one (锅底油有点多，但是很香: hotpot oil and chili are as often praised) unless
+# 了 says it is more than wanted (酱有点儿多了).
 _PUT = "(?:放|加|下|搁|撒|倒)"
 _STRONG = "(?:太|过|过于|也太|实在太)"
 _MILD = "(?:有点|有些|有点儿|偏)"
@@ -57,6 +56,8 @@ _BEFORE = rf"{_PUT}了?(?:太多|过多)的?"
 _SHORT_AFTER = (rf"(?:都|也)?(?:没|没有){_PUT}(?:够|足)?(?![^，,。！？!?；;]{{0,3}}多)"
                 rf"|{_PUT}(?:得|的)?(?:太少|少了|不够|不足)")
 _SHORT_BEFORE = rf"(?:没|没有|(?<!别)(?<!不要)忘了|(?<!别)(?<!不要)忘记){_PUT}(?:够|足)?"
+# each taxonomy key of seasonings, with the shape read after the seasoning and the one before it
+_SHAPES = (("seasonings", _AFTER, _BEFORE), ("missing_seasonings", _SHORT_AFTER, _SHORT_BEFORE))
 
 
 def cue_negated(text: str, start: int, end: int | None = None, *, window: int = 6) -> bool:
@@ -77,8 +78,7 @@ def excess_pattern(taxonomy: Taxonomy) -> re.Pattern[str] | None:
     辣椒放得太少); None when no direction names one. What :class:`TasteRules` fullmatches a
     cue against; :class:`_Seasonings` finds the phrases in text, with their directions."""
     shapes: list[str] = []
-    for key, after, before in (("seasonings", _AFTER, _BEFORE),
-                               ("missing_seasonings", _SHORT_AFTER, _SHORT_BEFORE)):
+    for key, after, before in _SHAPES:
         words = _alternation([s for d in taxonomy.taste_directions for s in getattr(d, key)])
         if words is not None:
             shapes += [f"{before}(?:{words.pattern})", f"(?:{words.pattern})(?:{after})"]
@@ -93,8 +93,7 @@ class _Seasonings:
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self._kinds = []
-        for key, after, before in (("seasonings", _AFTER, _BEFORE),
-                                   ("missing_seasonings", _SHORT_AFTER, _SHORT_BEFORE)):
+        for key, after, before in _SHAPES:
             lexicon = {s: d.id for d in taxonomy.taste_directions for s in getattr(d, key)}
             words = _alternation(list(lexicon))
             if words is not None:
