@@ -28,7 +28,9 @@ def test_a_denied_complaint_is_praise(lex, text: str) -> None:  # type: ignore[n
 @pytest.mark.parametrize("text", ["牛肉干一点都没发硬", "吃了两天也没闹肚子", "完全没有塑料味",
                                   "快递员没有暴力运输", "这次没有少发", "用了一个月也没有花屏",
                                   "面膜敷了没有刺痛", "衣服没有线头",
-                                  "米饭没有夹生", "店员没有甩脸色"])
+                                  "米饭没有夹生", "店员没有甩脸色",
+                                  "快递一点都没耽误", "吃了两天肚子也没有不舒服", "米饭里没有沙子",
+                                  "坚果没有一颗是坏的"])
 def test_a_denied_state_of_a_bad_product_or_service_is_praise(lex, text: str) -> None:  # type: ignore[no-untyped-def]
     """Lexicon 1.9: states a complaint names (hardened, undercooked, an upset stomach, a plastic
     smell, rough handling...) that the labelled reviews rarely deny; before, the bare negator
@@ -39,7 +41,7 @@ def test_a_denied_state_of_a_bad_product_or_service_is_praise(lex, text: str) ->
 
 
 @pytest.mark.parametrize("text", ["受潮了", "饼干有点软", "又踩雷了", "太咸了", "外包装损坏", "牛肉干发硬了",
-                                  "一股塑料味"])
+                                  "一股塑料味", "吃完肚子不舒服", "房间里有蟑螂", "噪音太大"])
 def test_a_complaint_said_is_a_complaint(lex, text: str) -> None:  # type: ignore[no-untyped-def]
     ev = lex.evidence(normalize(text))
     assert ev.complaint and not ev.positive, ev
@@ -52,7 +54,9 @@ def test_a_denied_praise_word_blocks_praise(lex, text: str) -> None:  # type: ig
 
 
 @pytest.mark.parametrize("text", ["没有以前好吃了", "味道不如上次", "分量越来越少", "比之前慢了好多",
-                                  "质量大不如前", "服务没有前两次好"])
+                                  "质量大不如前", "服务没有前两次好", "效果不如上一盒", "比以前少了不少",
+                                  "比以前好像小了", "分量比上次大概少了三分之一", "比以前足足少了一半",
+                                  "比之前快递慢了好几天"])
 def test_worse_than_before(lex, text: str) -> None:  # type: ignore[no-untyped-def]
     ev = lex.evidence(normalize(text))
     assert ev.worse and ev.worse_only, ev
@@ -61,7 +65,8 @@ def test_worse_than_before(lex, text: str) -> None:  # type: ignore[no-untyped-d
 @pytest.mark.parametrize("text", ["比以前好吃多了", "比上次发货快", "没有以前那么贵了", "越来越好吃",
                                   "还是以前的味道", "衣服洗了不缩水", "一点没缩水", "不比以前差",
                                   "味道一点没变", "口味从来没变过", "口味从没变过", "品质一直都没有变",
-                                  "味道还是没变"])
+                                  "味道还是没变", "比以前便宜了不少", "比之前快了不少", "比以前好了不少",
+                                  "比以前多了不少"])
 def test_better_than_before(lex, text: str) -> None:  # type: ignore[no-untyped-def]
     ev = lex.evidence(normalize(text))
     assert ev.positive and not ev.worse, ev
@@ -136,8 +141,57 @@ def test_a_balance_with_or_without_not_names_no_taste_direction(lex, text: str) 
     assert TasteDirector(load_taxonomy()).matches(text) == []  # no direction read in it
 
 
+@pytest.mark.parametrize("text", ["快递2天就到了", "物流很快一天就到了", "不到一小时就到了", "越吃越香",
+                                  "越用越喜欢"])
+def test_fast_arrival_and_growing_liking_are_praise(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Lexicon 1.10: the heads read 快递2天就到了 and 越吃越香 alone as complaints (the demo's
+    快递2天就到了，越吃越香！ lost its delivery praise to a retrain)."""
+    ev = lex.evidence(normalize(text))
+    assert ev.positive, ev
+    assert not lex.evidence(normalize("越吃越咸")).praise and not lex.evidence("三天才到").praise
+
+
+@pytest.mark.parametrize("text", ["房间一点噪音都没有", "菜里一根头发也没有", "一丝腥味都没有",
+                                  "包装一点破损都没有", "连一个烂的都没有", "一颗坏的也没有"])
+def test_a_complaint_counted_then_denied_is_praise(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Lexicon 1.10: the post-posed denial (一 + a measure word + the complaint + 都/也 + 没有)
+    says what 没有 + the complaint says; before, the complaint word was read as said and the
+    negator left over (房间一点噪音都没有 was an environment complaint)."""
+    ev = lex.evidence(normalize(text))
+    assert ev.praise and ev.positive, ev
+
+
+@pytest.mark.parametrize("text", ["牛蛙一点味道都没有", "一点诚信都没有", "一点辣椒都没给", "一点都没有用",
+                                  "给一个差评都不为过", "一点问题也没有解决"])
+def test_something_good_counted_then_denied_is_no_praise(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Only a complaint word counted and denied (by 没有, and not before a verb of handling) is
+    praise: no taste, no good faith, no chili are complaints, and so is a problem not solved."""
+    assert not lex.evidence(normalize(text)).praise
+
+
+@pytest.mark.parametrize("text", ["不会是假货吧", "不也是假货吗", "前几天就收到了，今天才用",
+                                  "等了十几天就到了", "说好两天就到了，结果等了一周", "唯一绝不能忍的是态度",
+                                  "越吃越爱上火"])
+def test_false_friends_of_the_new_words_are_no_praise(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Lexicon 1.10's words where they mean something else: a suspicion (不会是假货吧), a date
+    (前几天就收到了), a wait (十几天), a promise (说好两天就到了), 唯一 + 绝不, 爱 as "prone to"."""
+    assert not lex.evidence(normalize(text)).praise, lex.evidence(normalize(text))
+
+
+@pytest.mark.parametrize("text", ["噪音很小", "噪音不大", "苍蝇馆子味道正宗", "杀蟑螂效果很好", "错过血亏",
+                                  "怕踩雷，看了评价才买的"])
+def test_false_friends_of_the_new_complaint_words_are_no_complaint(lex, text: str) -> None:  # type: ignore
+    """Praise of quiet, a small local restaurant (苍蝇馆子), a product that kills cockroaches, and
+    slang said of a fear or a bargain are masked: no complaint, no leftover negator."""
+    ev = lex.evidence(normalize(text))
+    assert not ev.complaint and not ev.denial, ev
+
+
 def test_the_denied_complaint_words_are_listed_in_order(lex) -> None:  # type: ignore[no-untyped-def]
     assert lex.denied_complaints("没有夹生，也不贵") == ["夹生", "贵"]
+    assert lex.denied_complaints("一点异味都没有，也不贵") == ["异味", "贵"]
+    assert lex.denied_complaints("不贵，一颗坏的也没有") == ["贵", "坏"]
+    assert lex.denied_complaints("一点都没有一点异味都没有") == ["异味"]  # one denial read once
     assert lex.denied_complaints("一点都不失望") == ["失望"]
     assert lex.denied_complaints("超时了") == [] and lex.denied_complaints("联系在线客服") == []
 

@@ -891,12 +891,36 @@ def test_without_negation_takes_off_negators_and_marks() -> None:
     assert without_negation(prepare_many(["送得很快"])[0]).words == ["送得", "很快"]
 
 
+@pytest.mark.parametrize(("text", "label", "clauses", "topics", "settled"), [
+    ("踩雷了", "pos", 1, {}, "neg"),  # slang alone: the sentiment model read 踩雷了 as praise
+    ("踩雷了", "neu", 1, {}, "neg"),
+    ("踩雷了，味道一言难尽", "pos", 2, {"taste": "neg"}, "neg"),
+    ("怕踩雷，看了评价才买的，很满意", "pos", 3, {}, "pos"),  # masked; and no topic, three clauses
+    ("这家踩雷了，买了两次", "pos", 2, {}, "pos"),  # no topic, two clauses: the model's reading
+    ("踩雷了，不过味道还行", "pos", 2, {"taste": "pos"}, "pos"),  # a contrast answers it
+    ("踩雷了", "pos", 1, {"taste": "neu"}, "pos"),  # a topic not a complaint
+    ("没有踩雷", "neu", 1, {}, "neu"),  # denied: no complaint (settled_sentiment praises it)
+    ("受潮了", "pos", 1, {}, "pos"),  # a complaint word, not slang: the sentiment model's reading
+])
+def test_slang_complaint_alone_makes_the_sentiment_negative(text: str, label: str, clauses: int,
+                                                             topics: dict[str, str], settled: str) -> None:
+    from koubei.classify.lexicon import load_lexicon
+    from koubei.model.predict import slang_sentiment
+
+    assert slang_sentiment(label, load_lexicon().evidence(text), clauses, topics) == settled
+
+
+def test_a_review_of_slang_alone_reads_negative(default_model) -> None:  # type: ignore[no-untyped-def]
+    assert default_model.predict(["踩雷了"])[0].sentiment == "neg"
+
+
 def test_lexicon_tells_a_denied_complaint() -> None:
     from koubei.classify.lexicon import load_lexicon
 
     lex = load_lexicon()
     assert lex.denies_complaint("一点都没受潮")
     assert lex.denies_complaint("没有超时")
+    assert lex.denies_complaint("一点异味都没有")
     assert not lex.denies_complaint("超时了")
     assert not lex.denies_complaint("送得很快")
 

@@ -176,6 +176,8 @@ class PolarityLexicon:
             "contrast": re.compile(f"(?:^|(?<=[,，。.!！?？;；|~～ ]))(?:{many(self.contrast).pattern})"),
             # 没有以前那么贵: a complaint right after 那么/这么 (.match(s, pos) anchors at pos)
             "complaint_ahead": re.compile(f"{_IN_CLAUSE}{{0,4}}?(?:那么|这么|那样|这样)(?:{strong}|{weak})"),
+            # 一点异味都没有, 一颗坏的都没有: a complaint word counted, then denied (post-posed)
+            "post_denied": re.compile(_post_denied(strong, weak)),
             # 一点没缩水, 不比以前差: a worse word or comparison denied is praise
             "denied_worse": re.compile(f"(?:{neg})(?:{fill})*(?:{many(self.worse_than_before).pattern})"),
         }
@@ -270,6 +272,7 @@ class PolarityLexicon:
         text = take("praise", "better", text)
         text = take("praise", "praise", text)
         text = take("praise", "denied", text)
+        text = take("praise", "post_denied", text)
         text = take("complaint", "complaint", text)
         take("denial", "negator", text)
         if self._slang:
@@ -301,8 +304,15 @@ class PolarityLexicon:
         return bool(self.denied_complaints(text))
 
     def denied_complaints(self, text: str) -> list[str]:
-        """The complaint words ``text`` denies, in order (没有夹生，也不贵 → 夹生, 贵)."""
-        return self._denied_word.findall(self._res["mask"].sub(_GAP, text))
+        """The complaint words ``text`` denies, in order (没有夹生，也不贵 → 夹生, 贵; 一点异味都没有
+        → 异味)."""
+        text = self._res["mask"].sub(_GAP, text)
+        found = [(m.start(), m.end(), m.group(1)) for m in self._denied_word.finditer(text)]
+        taken = [(a, b) for a, b, _ in found]
+        found += [(m.start(), m.end(), m.group(1) or m.group(2))
+                  for m in self._res["post_denied"].finditer(text)
+                  if not any(a < m.end() and m.start() < b for a, b in taken)]  # read once
+        return [w for _, _, w in sorted(found)]
 
     def is_verdict(self, word: str) -> bool:
         """Whether a segmented ``word`` (``NOT_`` mark or not) is a verdict: a judgement that
@@ -346,6 +356,18 @@ class PolarityLexicon:
     def sha256(self) -> str:
         blob = json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()
+
+
+#: 一 and a measure word opening a post-posed denial (:func:`_post_denied`)
+_COUNTED = "一(?:点点|点儿?|丝|个|颗|根|只|块|片|粒|件|次|滴|处|股|条)"
+
+
+def _post_denied(strong: str, weak: str) -> str:
+    """A complaint word counted then denied: 一点异味都没有, 一丝腥味也没有, a one-character
+    complaint with 的 (一颗坏的都没有, 一个烂的也没); the word in group 1 (strong) or 2 (weak).
+    Only a complaint word: 一点味道都没有 and 一点诚信都没有 are complaints; only 没(有), not 不
+    (一个差评都不为过), nor 没有 + a verb of handling (一点问题也没有解决)."""
+    return f"{_COUNTED}(?:({strong})|({weak})的)(?:都|也)没有?(?!有|解决|处理|回复|改|修|退|理)"
 
 
 #: X是X (X of 1-4 Chinese characters) closing a clause, granting X: 便宜是便宜, 好吃倒是好吃,

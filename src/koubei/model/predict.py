@@ -306,7 +306,9 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
         for j in tset:
             tp[c.taxonomy.topics[j].id] = pol[k]
             k += 1
-        label = str(labels[i]) if evidence is None else settled_sentiment(str(labels[i]), evidence[i], tp)
+        label = str(labels[i])
+        if evidence is not None:
+            label = slang_sentiment(settled_sentiment(label, evidence[i], tp), evidence[i], len(spans[i]), tp)
         label = one_clause_sentiment(label, len(spans[i]), tp)
         label = conceded_sentiment(c.lexicon, label, clause_texts, spans[i], ctx[i], tp)
         pred = Prediction(sentiment=label,
@@ -803,12 +805,25 @@ def settled_sentiment(label: str, evidence: Evidence, topics: dict[str, str]) ->
     """The review's sentiment, made ``pos`` where its lexicon ``evidence`` is one-sided praise and
     every topic it mentions is praised (一点没压坏: the sentiment model reads 压坏 as a complaint).
 
-    Only this direction: a comparison that says worse than before, alone, made
-    praised reviews negative about as often as it was right on the gold folds.
+    Only this direction (but see :func:`slang_sentiment`): a comparison that says worse than
+    before, alone, made praised reviews negative about as often as it was right on the gold folds.
     """
     if label == "pos" or any(p != "pos" for p in topics.values()) or not evidence.positive:
         return label
     return "pos"
+
+
+def slang_sentiment(label: str, evidence: Evidence, clauses: int, topics: dict[str, str]) -> str:
+    """The sentiment of a review whose lexicon ``evidence`` is complaint words alone, one of them
+    slang (踩雷了, 又翻车了: the labelled reviews hold a handful, and the sentiment model read 踩雷了
+    as praise): ``neg`` where every topic it names is a complaint, or where it names none and is
+    one clause (``clauses``) long. A longer review with no topic may praise in words the lexicon
+    does not know (怕踩雷，看了评价才买的，很满意), so it keeps the sentiment model's reading."""
+    if label == "neg" or not (evidence.slang and evidence.complaint_only):
+        return label
+    if (topics and all(p == "neg" for p in topics.values())) or (not topics and clauses == 1):
+        return "neg"
+    return label
 
 
 def one_clause_sentiment(label: str, clauses: int, topics: dict[str, str]) -> str:
