@@ -30,7 +30,8 @@ def test_a_denied_complaint_is_praise(lex, text: str) -> None:  # type: ignore[n
                                   "面膜敷了没有刺痛", "衣服没有线头",
                                   "米饭没有夹生", "店员没有甩脸色",
                                   "快递一点都没耽误", "吃了两天肚子也没有不舒服", "米饭里没有沙子",
-                                  "坚果没有一颗是坏的"])
+                                  "坚果没有一颗是坏的", "洗完头一点都不痒了", "吃多了也不上火",
+                                  "一只蚊子也没有"])
 def test_a_denied_state_of_a_bad_product_or_service_is_praise(lex, text: str) -> None:  # type: ignore[no-untyped-def]
     """Lexicon 1.9: states a complaint names (hardened, undercooked, an upset stomach, a plastic
     smell, rough handling...) that the labelled reviews rarely deny; before, the bare negator
@@ -41,7 +42,8 @@ def test_a_denied_state_of_a_bad_product_or_service_is_praise(lex, text: str) ->
 
 
 @pytest.mark.parametrize("text", ["受潮了", "饼干有点软", "又踩雷了", "太咸了", "外包装损坏", "牛肉干发硬了",
-                                  "一股塑料味", "吃完肚子不舒服", "房间里有蟑螂", "噪音太大"])
+                                  "一股塑料味", "吃完肚子不舒服", "房间里有蟑螂", "噪音太大", "头皮有点痒",
+                                  "吃了容易上火", "房间有蚊子"])
 def test_a_complaint_said_is_a_complaint(lex, text: str) -> None:  # type: ignore[no-untyped-def]
     ev = lex.evidence(normalize(text))
     assert ev.complaint and not ev.positive, ev
@@ -179,10 +181,12 @@ def test_false_friends_of_the_new_words_are_no_praise(lex, text: str) -> None:  
 
 
 @pytest.mark.parametrize("text", ["噪音很小", "噪音不大", "苍蝇馆子味道正宗", "杀蟑螂效果很好", "错过血亏",
-                                  "怕踩雷，看了评价才买的"])
+                                  "怕踩雷，看了评价才买的", "终于吃上火锅了", "送我上火车", "驱蚊子效果好",
+                                  "止痒效果好"])
 def test_false_friends_of_the_new_complaint_words_are_no_complaint(lex, text: str) -> None:  # type: ignore
-    """Praise of quiet, a small local restaurant (苍蝇馆子), a product that kills cockroaches, and
-    slang said of a fear or a bargain are masked: no complaint, no leftover negator."""
+    """Praise of quiet, a small local restaurant (苍蝇馆子), a product that kills cockroaches or
+    mosquitoes, slang said of a fear or a bargain, 上火 of 火锅 and 火车 are masked, and a bare 痒
+    is no complaint: no complaint, no leftover negator."""
     ev = lex.evidence(normalize(text))
     assert not ev.complaint and not ev.denial, ev
 
