@@ -92,6 +92,12 @@ class Evidence:
         return bool(self.complaint) and not (self.praise or self.worse or self.denial or self.contrast)
 
     @property
+    def slang_only(self) -> bool:
+        """Complaint words alone (:attr:`complaint_only`), one of them the lexicon's slang (踩雷了,
+        包装翻车了): words the labelled reviews lack, which the learned heads cannot read."""
+        return bool(self.slang) and self.complaint_only
+
+    @property
     def worse_only(self) -> bool:
         """Worse than before, and no praise evidence."""
         return bool(self.worse) and not self.praise
@@ -106,7 +112,7 @@ class Evidence:
         """
         if self.positive and polarity != "pos":
             return "pos"
-        if (self.worse_only or (self.slang and self.complaint_only)) and polarity != "neg":
+        if (self.worse_only or self.slang_only) and polarity != "neg":
             return "neg"
         return polarity
 

@@ -819,7 +819,7 @@ def slang_sentiment(label: str, evidence: Evidence, clauses: int, topics: dict[s
     as praise): ``neg`` where every topic it names is a complaint, or where it names none and is
     one clause (``clauses``) long. A longer review with no topic may praise in words the lexicon
     does not know (怕踩雷，看了评价才买的，很满意), so it keeps the sentiment model's reading."""
-    if label == "neg" or not (evidence.slang and evidence.complaint_only):
+    if label == "neg" or not evidence.slang_only:
         return label
     if (topics and all(p == "neg" for p in topics.values())) or (not topics and clauses == 1):
         return "neg"
