@@ -187,7 +187,8 @@ class PolarityLexicon:
             # 一点没缩水, 不比以前差: a worse word or comparison denied is praise
             "denied_worse": re.compile(f"(?:{neg})(?:{fill})*(?:{many(self.worse_than_before).pattern})"),
         }
-        any_ = _union([p for k, p in self._res.items() if k != "complaint_ahead"])  # only read after worse
+        # complaint_ahead is only read after worse; post_denied only matches where a negator does
+        any_ = _union([p for k, p in self._res.items() if k not in ("complaint_ahead", "post_denied")])
         self._any = None if any_ is None else with_first_chars(any_)
         # a batch is read joined by the placeholder when every pattern reads it as the edge of a
         # text; the contrast's own anchor (^, or a mark before it: the placeholder is one) does
