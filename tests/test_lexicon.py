@@ -41,6 +41,58 @@ def test_a_denied_state_of_a_bad_product_or_service_is_praise(lex, text: str) ->
     assert ev.praise and ev.positive, ev
 
 
+@pytest.mark.parametrize("text", ["服务员一点都不凶", "炸鸡一点都不油", "油条也不是很油", "包裹一点都没湿",
+                                  "做工一点都不粗糙", "这次外卖没有撒汤", "快递员没有暴力扔件",
+                                  "这次没有送晚", "吃完肚子一点不难受", "耳机戴久了耳朵也不疼",
+                                  "瓜子没有空壳"])
+def test_lexicon_1_12_denials_are_praise(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Lexicon 1.12: 凶, 油, 湿 and 疼 as weak complaints, 粗糙, 撒汤, 暴力扔, 送晚, 难受... as
+    complaints; before, each was a negator left over, and the head read 一点都不凶 as a service
+    complaint."""
+    ev = lex.evidence(normalize(text))
+    assert ev.praise and ev.positive, ev
+
+
+@pytest.mark.parametrize("text", ["服务员很凶", "菜很油", "地面太湿了", "包装简陋", "做工粗糙", "暴力快递",
+                                  "前台凶巴巴的", "吃完胃很难受", "肚子好疼", "脸上起疹子了"])
+def test_lexicon_1_12_complaints_said(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    ev = lex.evidence(normalize(text))
+    assert ev.complaint and not ev.positive, ev
+
+
+@pytest.mark.parametrize("text", ["尿不湿很好用", "皮肤很湿润", "没有湿巾", "没有油条", "毛发很油亮",
+                                  "唇膏很油润", "咸鸭蛋很油很香", "易过敏体质", "过敏肌也能用",
+                                  "老板很疼爱小猫", "真的很凶猛"])
+def test_lexicon_1_12_words_inside_innocent_words_say_nothing(
+        lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    # each reaches a mask: 尿不湿 is a nappy, not 不 + 湿 (a denial); 很湿润, 很油亮 praise, not 很湿,
+    # 很油; 过敏体质 a skin type, no allergic reaction; 很疼爱 love, 很凶猛 fierce
+    ev = lex.evidence(normalize(text))
+    assert not ev.praise and not ev.complaint, ev
+
+
+@pytest.mark.parametrize(("text", "praised"), [("包装太有心了", True), ("老板很用心", True),
+                                               ("不是很用心", False), ("不太用心", False),
+                                               ("这人很有心机", False)])
+def test_care_taken_is_praise_unless_denied(lex, text: str, praised: bool) -> None:  # type: ignore[no-untyped-def]
+    # the head read 包装太有心了 as a packaging complaint (太 before a word it rarely saw)
+    assert lex.evidence(normalize(text)).positive is praised
+
+
+@pytest.mark.parametrize("text", ["备注不要辣的", "备注了不放葱", "备注的不要香菜"])
+def test_a_request_in_the_order_note_is_no_denial(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    """备注不要辣 asks for something; its 不要 denies no praise word (it blocked the one-sided
+    praise of 没有送错，备注的不要香菜也照做了, which the head then read as an order complaint)."""
+    ev = lex.evidence(normalize(text))
+    assert not ev.denial and not ev.praise, ev
+
+
+@pytest.mark.parametrize("text", ["不送餐具", "没送到", "酒店没有送拖鞋", "这次没送凉菜", "没有送湿毛巾"])
+def test_a_missing_item_sent_is_no_denied_complaint(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    ev = lex.evidence(normalize(text))
+    assert ev.denial and not ev.praise, ev
+
+
 @pytest.mark.parametrize("text", ["受潮了", "饼干有点软", "又踩雷了", "太咸了", "外包装损坏", "牛肉干发硬了",
                                   "一股塑料味", "吃完肚子不舒服", "房间里有蟑螂", "噪音太大", "头皮有点痒",
                                   "吃了容易上火", "房间有蚊子"])
@@ -62,6 +114,45 @@ def test_a_denied_praise_word_blocks_praise(lex, text: str) -> None:  # type: ig
 def test_worse_than_before(lex, text: str) -> None:  # type: ignore[no-untyped-def]
     ev = lex.evidence(normalize(text))
     assert ev.worse and ev.worse_only, ev
+
+
+@pytest.mark.parametrize("text", ["包装比之前简陋多了", "这次比以前受潮多了", "比上次粗糙不少"])
+def test_a_complaint_word_after_a_comparison_is_worse(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Lexicon 1.12: 比 + past + a complaint word (COMPLAINT in a comparison pattern) is worse
+    than before; before, the 多 of 简陋多了 read as "more", better than before."""
+    ev = lex.evidence(normalize(text))
+    assert ev.worse and ev.worse_only, ev
+
+
+@pytest.mark.parametrize(("text", "better"), [
+    ("还是和以前一样新鲜", True), ("味道还是和以前一样", True), ("送货还和以前一样快", True),
+    ("服务还是和以前一样差", False), ("和以前一样难吃", False), ("口感和上次一样不好", False),
+])
+def test_the_same_as_before_is_as_good_or_as_bad_as_it_was(lex, text: str, better: bool) -> None:  # type: ignore[no-untyped-def]
+    """Lexicon 1.12: 和以前一样 + praise (or a product's taste or quality alone) is better than before,
+    + a complaint worse (still as bad); before, 还是和以前一样新鲜 had no evidence and the head read
+    a freshness complaint."""
+    ev = lex.evidence(normalize(text))
+    assert (ev.positive and not ev.worse) if better else ev.worse_only, ev
+
+
+@pytest.mark.parametrize("text", ["尺码和以前一样", "味道和以前一样咸香", "还是和以前一样少油少盐",
+                                  "尺寸和以前一样小巧", "还是和以前一样好慢", "口感和以前一样硬"])
+def test_the_same_as_before_reads_its_word_whole(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    # 咸香, 少油, 小巧 are no 咸, 少, 小; 好慢 no 好: neither better nor worse than before
+    ev = lex.evidence(normalize(text))
+    assert not ev.worse and not ev.positive, ev
+
+
+@pytest.mark.parametrize("text", ["比以前卡顿好多了", "比上次异味好多了", "比之前噪音好很多"])
+def test_a_complaint_that_got_better_is_no_worse(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    ev = lex.evidence(normalize(text))
+    assert ev.positive and not ev.worse, ev
+
+
+def test_a_denied_complaint_after_a_comparison_is_no_worse(lex) -> None:  # type: ignore[no-untyped-def]
+    ev = lex.evidence(normalize("比以前没有异味了"))
+    assert ev.positive and not ev.worse, ev
 
 
 @pytest.mark.parametrize("text", ["比以前好吃多了", "比上次发货快", "没有以前那么贵了", "越来越好吃",

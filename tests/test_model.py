@@ -451,7 +451,11 @@ def test_a_named_taste_direction_adds_the_taste_topic_the_detector_missed(defaul
     # is too long to mean anything but taste (淡而无味, 油的要命) or picked by name (馊味, 哈喇味)
     sure = any(len(cue) >= TASTE_CUE_SURE or c.taste.rules.picks(d, cue)
                for d, cue, _ in c.taste.matches(text))
-    assert taste_by_cues(c, [[]], [text], _taste_logits(default_model, 1, 0.005)) == ([[taste]] if sure else [[]])
+    other = default_model.taxonomy.topic_ids.index("delivery_logistics")
+    assert taste_by_cues(c, [[other]], [text], _taste_logits(default_model, 1, 0.005)) == (
+        [sorted([other, taste])] if sure else [[other]])
+    # a review with no topic at all is about nothing else: any cue adds taste
+    assert taste_by_cues(c, [[]], [text], _taste_logits(default_model, 1, 0.005)) == [[taste]]
     # already detected: not added twice, other topics kept in order
     assert taste_by_cues(c, [[0, taste]], [text], _taste_logits(default_model, 1, 0.9)) == [[0, taste]]
 
@@ -908,6 +912,47 @@ def test_slang_complaint_alone_makes_the_sentiment_negative(text: str, label: st
     from koubei.model.predict import slang_sentiment
 
     assert slang_sentiment(label, load_lexicon().evidence(text), clauses, topics) == settled
+
+
+@pytest.mark.parametrize(("label", "clauses", "topics", "settled"), [
+    ("pos", 1, {"taste": "neg"}, "neg"),  # a one-clause complaint
+    ("neg", 1, {"taste": "neu"}, "neu"),  # 口味凑合: neutral by the guideline, read negative
+    ("neg", 1, {"price_value": "neu", "portion_size": "neu"}, "neu"),
+    ("neg", 1, {"taste": "pos"}, "neg"),  # praise alone is left to the sentiment model
+    ("neg", 1, {"taste": "neu", "price_value": "pos"}, "neg"),
+    ("neg", 2, {"taste": "neu"}, "neg"),  # a longer review keeps its own reading
+    ("neg", 1, {}, "neg"),
+])
+def test_a_one_clause_review_takes_the_sentiment_its_topics_agree_on(
+        label: str, clauses: int, topics: dict[str, str], settled: str) -> None:
+    from koubei.model.predict import one_clause_sentiment
+
+    assert one_clause_sentiment(label, clauses, topics) == settled
+
+
+def test_a_plain_middling_verdict_on_a_topic_reads_neutral(default_model) -> None:  # type: ignore[no-untyped-def]
+    preds = default_model.predict(["口味凑合", "分量马马虎虎"])
+    assert [p.topics for p in preds] == [{"taste": "neu"}, {"portion_size": "neu"}]
+    assert [p.sentiment for p in preds] == ["neu", "neu"]
+
+
+@pytest.mark.parametrize(("text", "topics", "detail"), [
+    ("比上回咸多了", {"taste": "neg"}, ["too_salty"]),  # a comparison the detector reads no topic in
+    ("这次没有送晚", {"delivery_logistics": "pos"}, []),  # 送晚: the taxonomy's delivery detects
+    ("这次外卖没有撒汤", {"packaging": "pos"}, []),  # 撒汤: packaging's
+    ("包装比之前简陋多了", {"packaging": "neg"}, []),  # worse than before, not "more"
+    ("服务员一点都不凶", {"service_attitude": "pos"}, []),
+    # 一点没凉 names delivery: its clause counts
+    ("外卖到了还烫嘴，一点没凉", {"delivery_logistics": "pos"}, []),
+    ("用了一周皮肤没有过敏", {"hygiene_safety": "pos"}, []),  # 过敏: hygiene's detects (was function too)
+    ("踩坑了，面膜用了脸上起疹子", {"hygiene_safety": "neg"}, []),  # was a function praise
+    ("和订单一样，没有错漏", {"order_accuracy": "pos"}, []),  # the demo's: was an order complaint
+])
+def test_lexicon_1_12_and_taxonomy_1_16_end_to_end(default_model, text: str, topics: dict[str, str],
+                                                    detail: list[str]) -> None:
+    [p] = default_model.predict([text])
+    assert p.topics == topics and p.taste_detail == detail, p
+    assert p.sentiment == ("neg" if "neg" in topics.values() else "pos"), p
 
 
 def test_a_review_of_slang_alone_reads_negative(default_model) -> None:  # type: ignore[no-untyped-def]

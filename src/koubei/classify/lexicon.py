@@ -164,8 +164,15 @@ class PolarityLexicon:
         strong, weak = _alt(self.complaints), _alt(self.weak_complaints)
         past = _alt(self.past)
 
+        holes = {"PAST": past, "COMPLAINT": f"(?:{strong})", "WEAK": f"(?:{weak})"}
+
+        def filled(pattern: str) -> str:  # the comparisons' placeholders (PAST is an alternation already)
+            for name, alternation in holes.items():
+                pattern = pattern.replace(name, alternation)
+            return pattern
+
         def many(patterns: tuple[str, ...]) -> re.Pattern[str]:
-            return re.compile("|".join(f"(?:{p.replace('PAST', past)})" for p in patterns) or _NEVER)
+            return re.compile("|".join(f"(?:{filled(p)})" for p in patterns) or _NEVER)
 
         self._res = {
             "mask": many(self.mask),
@@ -402,7 +409,8 @@ def _union(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
 _LISTS = ("negators", "fillers", "complaints", "weak_complaints", "degree", "praise", "past",
           "worse_than_before", "better_than_before", "mask")
 _OPTIONAL = ("contrast", "verdicts", "continuation", "slang_complaints")
-#: lists of regular expressions that need nothing else to compile (the comparisons need PAST)
+#: lists of regular expressions that need nothing else to compile (the comparisons may hold PAST,
+#: COMPLAINT and WEAK)
 _PATTERNS = ("praise", "mask", "contrast", "continuation")
 
 
