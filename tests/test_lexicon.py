@@ -79,6 +79,25 @@ def test_care_taken_is_praise_unless_denied(lex, text: str, praised: bool) -> No
     assert lex.evidence(normalize(text)).positive is praised
 
 
+@pytest.mark.parametrize(("clause", "middling"), [
+    ("味道一般", True), ("物流一般。", True), ("服务也一般般", True), ("价格凑合吧", True),
+    ("菜品味道都一般", True), ("口味和别家差不多。", True),
+    ("很一般啊", False), ("味道太一般了", False),  # a degree: with a complaint around it, maybe negative
+    ("很油味道一般", False),  # a complaint before it
+    ("一般 调料太少", False), ("送到速度慢", False), ("一般来说都很好吃", False),
+])
+def test_a_middling_verdict_said_alone(lex, clause: str, middling: bool) -> None:  # type: ignore[no-untyped-def]
+    """Lexicon 1.12's ``middling``: 一般 / 凑合 / 马马虎虎 said alone of a subject is ``neu`` by the
+    guideline; the polarity head read most such mentions as complaints."""
+    assert lex.middling_only(normalize(clause)) is middling
+
+
+def test_a_lexicon_without_middling_words_finds_none(lex) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    assert not dataclasses.replace(lex, middling=()).middling_only("味道一般")
+
+
 @pytest.mark.parametrize("text", ["备注不要辣的", "备注了不放葱", "备注的不要香菜"])
 def test_a_request_in_the_order_note_is_no_denial(lex, text: str) -> None:  # type: ignore[no-untyped-def]
     """备注不要辣 asks for something; its 不要 denies no praise word (it blocked the one-sided

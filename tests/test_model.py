@@ -931,9 +931,12 @@ def test_a_one_clause_review_takes_the_sentiment_its_topics_agree_on(
 
 
 def test_a_plain_middling_verdict_on_a_topic_reads_neutral(default_model) -> None:  # type: ignore[no-untyped-def]
-    preds = default_model.predict(["口味凑合", "分量马马虎虎"])
-    assert [p.topics for p in preds] == [{"taste": "neu"}, {"portion_size": "neu"}]
-    assert [p.sentiment for p in preds] == ["neu", "neu"]
+    preds = default_model.predict(["口味凑合", "分量马马虎虎", "物流一般。"])
+    assert [p.topics for p in preds] == [{"taste": "neu"}, {"portion_size": "neu"}, {"delivery_logistics": "neu"}]
+    assert [p.sentiment for p in preds] == ["neu", "neu", "neu"]
+    # the middling mention beside a complaint stays neutral; the complaint stays one
+    [p] = default_model.predict(["送到速度慢，菜一般"])
+    assert p.topics == {"delivery_logistics": "neg", "taste": "neu"}
 
 
 @pytest.mark.parametrize(("text", "topics", "detail"), [

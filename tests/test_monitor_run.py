@@ -56,9 +56,9 @@ novel = false
 # (Until taxonomy 1.7 it also flagged the whole stream's price complaints in W47, 10 of 210 at
 # q = 0.043: background noise of the generator, not a story; since emoji are read as words,
 # 甲食品厂's delivery at q = 0.047 and the whole stream's at 0.011 in W48: the generator's 双11 backlog,
-# no story either. 0.005 kept them out until lexicon 1.12, whose model reads the whole stream's W48
-# delivery at q = 0.005 too: a lift of 3 keeps that backlog out (2.2 times its baseline), as its q,
-# which moves with each retrained model, no longer does; the planted stories rise far more.)
+# no story either. 0.005 kept them out until lexicon 1.12, one of whose models read the whole
+# stream's W48 delivery at q = 0.005: a lift of 3 keeps that backlog out (2.2-2.4 times its
+# baseline), as its q, which moves with each retrained model, cannot; the planted stories rise far more.)
 max_q = 0.005
 min_lift = 3.0
 [outputs]

@@ -28,7 +28,7 @@ import pandas as pd
 import pytest
 
 #: rows the shipped model gets wrong today (topics, sentiment or taste directions); the target is 32
-MAX_KNOWN_MISSES = 127
+MAX_KNOWN_MISSES = 126
 
 PHRASES = pd.read_csv(Path(__file__).parent / "data" / "phrases.csv", keep_default_na=False, dtype=str)
 

@@ -148,6 +148,7 @@ class PolarityLexicon:
     verdicts: tuple[str, ...] = ()
     continuation: tuple[str, ...] = ()
     slang_complaints: tuple[str, ...] = ()
+    middling: tuple[str, ...] = ()
     _res: dict[str, re.Pattern[str]] = field(init=False, repr=False, compare=False)
     _any: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _joinable: bool = field(init=False, repr=False, compare=False)
@@ -155,6 +156,7 @@ class PolarityLexicon:
     _verdicts: frozenset[str] = field(init=False, repr=False, compare=False)
     _continues: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _slang: frozenset[str] = field(init=False, repr=False, compare=False)
+    _middling: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _past_denied: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _complaint_next: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _denied_word: re.Pattern[str] = field(init=False, repr=False, compare=False)
@@ -207,6 +209,12 @@ class PolarityLexicon:
         self._continues = (re.compile("|".join(f"(?:{p})" for p in self.continuation))
                            if self.continuation else None)
         self._slang = frozenset(self.slang_complaints)
+        # 味道一般, 服务也一般般, 包装凑合吧: a few words naming the subject, then the middling verdict
+        # and nothing else; not 很一般 / 太一般, which with a complaint around them may be negative
+        mid = _alt(self.middling)
+        self._middling = re.compile(
+            f"[^,，。!！?？;；]{{0,6}}?(?:也|都|就|还|算|比较|感觉|觉得)?(?<!很)(?<!太)(?<!非常)(?<!特别)"
+            f"(?:{mid})[了吧啊哦呀~～。.!！]*") if self.middling else None
         # 没有上次, 不如以前那么: a comparison that says "less than before"
         short = f"(?:{_alt(_FALLS_SHORT)})(?:{past})的?(?:那么|这么|那样|这样)?"
         self._past_denied = with_first_chars(re.compile(short)) if self.past else None
@@ -343,6 +351,16 @@ class PolarityLexicon:
         without them (before 1.7)."""
         return self._continues is not None and self._continues.match(clause) is not None
 
+    def middling_only(self, clause: str) -> bool:
+        """Whether a normalized ``clause`` says nothing but a middling verdict of its subject
+        (味道一般, 服务也一般般, 价格凑合): ``neu`` by the labelling guideline, which the polarity head
+        read as a complaint; not where the words before it judge too (很油味道一般: a complaint word).
+        Never, for a lexicon without ``middling`` words (before 1.12)."""
+        if self._middling is None or self._middling.fullmatch(clause) is None:
+            return False
+        ev = self.evidence(clause)
+        return not (ev.complaint or ev.worse or ev.praise)
+
     def concedes(self, clause: str, following: str) -> bool:
         """Whether a normalized ``clause`` ends granting something only to set it aside, the
         ``following`` clause opening on a ``contrast`` (便宜是便宜，就是不好吃; 东西好是好，但是...):
@@ -408,7 +426,7 @@ def _union(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
 
 _LISTS = ("negators", "fillers", "complaints", "weak_complaints", "degree", "praise", "past",
           "worse_than_before", "better_than_before", "mask")
-_OPTIONAL = ("contrast", "verdicts", "continuation", "slang_complaints")
+_OPTIONAL = ("contrast", "verdicts", "continuation", "slang_complaints", "middling")
 #: lists of regular expressions that need nothing else to compile (the comparisons may hold PAST,
 #: COMPLAINT and WEAK)
 _PATTERNS = ("praise", "mask", "contrast", "continuation")
@@ -429,7 +447,7 @@ def lexicon_from_dict(raw: Any, *, source: str = "<memory>") -> PolarityLexicon:
             raise TaxonomyError(f"{source}: '{key}' must be a list of non-empty strings")
         lists[key] = tuple(value)
     for key in _OPTIONAL:  # lexicons before 1.2 have no contrast, 1.5 no verdicts, 1.7 no continuation,
-        # 1.8 no slang complaints
+        # 1.8 no slang complaints, 1.12 no middling verdicts
         value = raw.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise TaxonomyError(f"{source}: '{key}' must be a list of non-empty strings")

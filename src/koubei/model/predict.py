@@ -730,6 +730,10 @@ def settle_by_lexicon(c: Components, pol: list[str], ctx: list[list[list[int]]],
     reviews lack, so the head has no reading of them (有哈喇味 came out as praise).
     Elsewhere a complaint word alone is left to the head: on the gold folds it made
     praised mentions negative about as often as it was right.
+
+    A mention whose every clause is a middling verdict of its subject alone (味道一般, 物流一般般,
+    价格凑合: :meth:`PolarityLexicon.middling_only`) is ``neu``, as the guideline labels it; the
+    head read most as complaints.
     """
     if c.lexicon is None:
         return pol
@@ -742,6 +746,8 @@ def settle_by_lexicon(c: Components, pol: list[str], ctx: list[list[list[int]]],
             if (named is not None and topic_sets is not None and ev.complaint_only
                     and any(named[r, topic_sets[i][n]] for r in rows)):
                 out[k] = "neg"
+            if all(c.lexicon.middling_only(clause_texts[r]) for r in rows):
+                out[k] = "neu"
             k += 1
     return out
 
