@@ -93,9 +93,12 @@ def test_a_middling_verdict_said_alone(lex, clause: str, middling: bool) -> None
 
 
 def test_a_lexicon_without_middling_words_finds_none(lex) -> None:  # type: ignore[no-untyped-def]
-    import dataclasses
-
-    assert not dataclasses.replace(lex, middling=()).middling_only("味道一般")
+    raw = lex.to_dict()
+    with pytest.raises(TaxonomyError, match="my.yaml: 'middling' must be a list of non-empty strings"):
+        lexicon_from_dict({**raw, "middling": "一般"}, source="my.yaml")
+    del raw["middling"]  # bundles trained with lexicon 1.11 or earlier
+    old = lexicon_from_dict(raw)
+    assert old.middling == () and not old.middling_only("味道一般")
 
 
 @pytest.mark.parametrize("text", ["备注不要辣的", "备注了不放葱", "备注的不要香菜"])
