@@ -110,6 +110,16 @@ def _span(text: str, topic: str) -> list[str]:
         ("肉不够新鲜", "freshness_quality", "不够新鲜"),
         ("没那么好吃", "taste", "没那么好吃"),
         ("分量不够啊", "portion_size", "分量不够"),  # 不够 closing the clause is the judgement
+        # a bare cue judges nothing, a phrase cut at MAX_AFTER says half: a short clause is quoted
+        ("催了好几次才发货", "delivery_logistics", "催了好几次才发货"),  # not 发货
+        ("袋子破了个洞", "packaging", "袋子破了个洞"),  # not 袋子破了个
+        ("我们从上周一下单一直等到今天才发货", "delivery_logistics", "发货"),  # too long to quote
+        # the stretch stops at a joiner or after a judgement of something else
+        ("东西不错但物流慢", "delivery_logistics", "物流慢"),
+        ("很好吃包装漏了", "packaging", "包装漏了"),  # from the first cue of the topic
+        ("不好吃包装漏了", "packaging", "包装漏了"),
+        ("等了很久才发货", "delivery_logistics", "等了很久才发货"),
+        ("但是离过期就剩半个月了", "freshness_quality", "过期就剩半个月"),
     ],
 )
 def test_opinion_span_keeps_whole_words(text: str, topic: str, phrase: str) -> None:
@@ -154,10 +164,28 @@ def test_a_taste_cue_is_said_with_its_degree_adverb(text: str, cue: str, said: s
     ("苹果太酸了，不好吃", "口味:太酸了"),
     ("汤不太咸，菜太咸了", "口味:太咸"),  # where the cue is said, not the denied one before it
     ("汤还行不太油，菜太油了，难吃", "口味:太油"),
+    ("有嚼劲，但是咸得发苦", "口味:咸得发苦"),  # a cue ending in 得 with what it says, not 咸得
+    ("咸得舌头发麻。", "口味:咸得舌头发麻"),
+    # a phrase is not widened to a lexicon phrase across a joiner: two opinions, one each
+    ("味道太咸而且袋子破了个洞", "包装:袋子破了个洞"),
+    ("很难吃而且包装漏了", "包装:包装漏了"),
 ])
 def test_a_taste_opinion_is_the_judgement_said_end_to_end(default_model, text: str, opinion: str) -> None:
     [p] = default_model.predict([text])
     assert opinion in p.opinions, p.opinions
+
+
+@pytest.mark.parametrize(("text", "directions"), [
+    ("好评，甜甜咸咸的，很香", []),  # taxonomy 1.17: 咸咸的 describes a snack
+    ("咸咸的很下饭", []),
+    ("味道有点咸咸的", ["too_salty"]),  # with a degree word it still complains
+    ("这个汤很咸咸的", ["too_salty"]),
+    ("稍微咸咸的", ["too_salty"]),
+])
+def test_a_reduplicated_salty_is_too_salty_only_with_a_degree_word(text: str, directions: list[str]) -> None:
+    from koubei.classify.taste import TasteDirector
+
+    assert [d for d, _, _ in TasteDirector(TAX).matches(text)] == directions
 
 
 def test_cue_matcher_finds_topic_cues() -> None:

@@ -71,6 +71,48 @@ def test_lexicon_1_12_words_inside_innocent_words_say_nothing(
     assert not ev.praise and not ev.complaint, ev
 
 
+@pytest.mark.parametrize("text", ["个头大，很少有瘪的", "很少出毛病", "用着极少出现卡顿", "基本不会有坏的",
+                                  "和图片一样", "颜色和图片一样，很满意", "收到的东西和描述的一样",
+                                  "跟描述的一模一样", "与宣传相符", "分量实在", "料很实在。"])
+def test_lexicon_1_13_rare_complaints_and_as_pictured_are_praise(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Lexicon 1.13: a complaint said to be rare (很少有瘪的: the demo's sunflower seeds were read
+    as a portion complaint), goods as the picture or description show them, a portion 实在
+    (solid; the head read 实在, mostly "really" before a complaint, as one)."""
+    ev = lex.evidence(normalize(text))
+    assert ev.praise and ev.positive, ev
+
+
+@pytest.mark.parametrize("text", ["很少差评，这次实在忍不了", "购物很少给差评", "经常很少出差的",
+                                  "分量很少坑人", "馅很少坑人", "汤很少坑爹", "很少踩雷，这次踩了",
+                                  "很少失望",
+                                  "菜量很少有人吃得饱", "很少遇到难吃成这样的", "没有跟图片上的一样",
+                                  "本以为和图片一样结果差远了", "说好的和图片一样呢", "以为会和图片一样",
+                                  "希望能和图片一样", "客服说和图片一样，收到完全两回事", "和图片一样差",
+                                  "和图片一样个鬼", "和图片一样嘛", "哪里和图片一样了", "质量实在",
+                                  "量实在是少", "没出差，退了房", "苹果皮看不出烂"])
+def test_lexicon_1_13_look_alikes_are_no_praise(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    # 很少差评 prefaces a complaint; 出差 is a trip, not 出 + 差的; "rarely" needs its verb (有, 出,
+    # 遇到...: 馅很少坑人 is "very little"); a rare sight of something this bad is a complaint; the
+    # picture only as a whole clause of its own, after a subject but no verb of saying, hoping or
+    # expecting, and with nothing after it (和图片一样差); 质量 holds 量; 实在 before what it stresses
+    # is "really"; 看不出 is no denial
+    assert lex.evidence(normalize(text)).praise == (), lex.evidence(normalize(text))
+
+
+def test_lexicon_1_13_rarely_reviewing_is_no_missing_item(lex) -> None:  # type: ignore[no-untyped-def]
+    # the mask: 很少给评价 is "I rarely write reviews"; lexicon 1.12 read its 少给 as a missing item
+    assert lex.evidence(normalize("很少给评价，这次必须夸")).complaint == ()
+    assert lex.evidence(normalize("这次少给了一包")).complaint == ("少给",)
+
+
+@pytest.mark.parametrize("text", ["口红涂了不拔干", "耳机用了一个月没出过杂音", "从没出过问题"])
+def test_lexicon_1_13_drying_and_never_happened_are_praise(lex, text: str) -> None:  # type: ignore[no-untyped-def]
+    # 拔干 (a cosmetic that dries the lips or skin) is a complaint word (not 拔干净); 没出, 从没出
+    # are negators (没出过杂音; not 出差, a trip)
+    ev = lex.evidence(normalize(text))
+    assert ev.praise and ev.positive, ev
+
+
 @pytest.mark.parametrize(("text", "praised"), [("包装太有心了", True), ("老板很用心", True),
                                                ("不是很用心", False), ("不太用心", False),
                                                ("这人很有心机", False)])

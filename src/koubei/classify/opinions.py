@@ -9,7 +9,9 @@ word (``味道很好``, ``快递小哥很给力``) or after :data:`MAX_AFTER` co
 adverb never ends a phrase cut short (``客服回复很``), and words that only link the cue
 to a comparison do not count (``味道和以前一样好``, ``口味和别家差不多``). A cue with its
 own degree adverb or negator is the judgement already: ``物流超级快第二天就到了`` →
-``超级快``.
+``超级快``. A bare cue (no adverb before it, nothing after it), or one whose words after
+it were cut at :data:`MAX_AFTER`, in a clause of at most :data:`MAX_CHARS` characters is
+quoted with its clause: ``催了好几次才发货``, not ``发货``; ``袋子破了个洞``, not ``袋子破了个``.
 """
 
 from __future__ import annotations
@@ -85,13 +87,52 @@ def _span(words: Sequence[str], cue_re: re.Pattern[str] | None) -> tuple[str, in
     while start > 0 and plain[start - 1] in MODIFIERS and k - start < 2:
         start -= 1
     # a cue with its own degree adverb or negator (超级快, 不新鲜) is the judgement already
-    after = [] if start < k else _after(plain[k + 1:])
+    after, cut = ([], False) if start < k else _after(plain[k + 1:])
     phrase = "".join(plain[start:k + 1] + after)
     strength = 4 * (start < k) + 2 * (len(plain[k]) >= 2) + bool(after)
+    if start == k and (cut or not after) and not _judges(plain[k]):
+        # a bare cue (发货) judges nothing, a phrase cut short (袋子破了个) says half of it: the
+        # short stretch of the clause around it says it all (what leads to a bare cue too)
+        phrase = _short_stretch(plain, k, hits if not after else None) or phrase
     return phrase[:MAX_CHARS], strength
 
 
-def _after(words: Sequence[str]) -> list[str]:
+#: words that join two judgements in one clause (东西不错但物流慢): a quoted stretch stops there
+JOINERS = frozenset(("但", "但是", "可是", "不过", "只是", "就是", "可惜", "然而",
+                     "而且", "并且", "还有", "而"))
+
+
+def _judges(word: str) -> bool:
+    """Whether a cue word holds its own degree adverb or negator (太淡, 不新鲜, 很快, 好吃)."""
+    return any(word.startswith(m) and len(word) > len(m) for m in MODIFIERS if m not in ("最", "更", "真"))
+
+
+def _short_stretch(words: Sequence[str], k: int, hits: Sequence[int] | None) -> str:
+    """The stretch of a clause's ``words`` from word ``k`` (a cue) to the next punctuation,
+    space or joiner (:data:`JOINERS`), joined and its trailing particles dropped, when that is
+    at most :data:`MAX_CHARS` characters; else ``""``. With ``hits`` (the positions of the
+    topic's cues in ``words``; a bare cue) it also reaches back to the previous punctuation,
+    space or joiner, or to the first cue of the topic after it, where the topic's subject is
+    named (很好吃包装漏了: 包装漏了): 催了好几次才发货 is the opinion of its bare cue 发货, 袋子破了个洞
+    of 袋子 (the rest cut at :data:`MAX_AFTER`)."""
+    def stops(w: str) -> bool:
+        return bool(_PUNCT.match(w)) or w in JOINERS
+
+    start, end = k, k + 1
+    if hits is not None:
+        while start > 0 and not stops(words[start - 1]):
+            start -= 1
+        start = min((h for h in hits if start <= h < k), default=start)
+    while end < len(words) and not stops(words[end]):
+        end += 1
+    stretch = list(words[start:end])
+    while stretch and stretch[-1] in PARTICLES:
+        stretch.pop()
+    text = "".join(stretch)
+    return text if len(text) <= MAX_CHARS else ""
+
+
+def _after(words: Sequence[str]) -> tuple[list[str], bool]:
     """The words of a phrase after its cue (``words``: the rest of the clause).
 
     Stops after the word a degree adverb or negator modifies (很好, 不新鲜: the judgement;
@@ -99,7 +140,8 @@ def _after(words: Sequence[str]) -> list[str]:
     jieba splits), or at :data:`MAX_AFTER` content words. Particles inside are kept, so
     the phrase is a stretch of the clause (口感和味道都在线); trailing ones and links are
     dropped, and so is a degree adverb left without its word (客服回复很), but for a
-    clause-final 好.
+    clause-final 好. Also returns whether it stopped at :data:`MAX_AFTER` with more of the
+    clause's words to come (袋子破了个|洞).
     """
     after: list[str] = []
     content, prev, cut = 0, "", False
@@ -123,4 +165,4 @@ def _after(words: Sequence[str]) -> list[str]:
     while after and (after[-1] in PARTICLES or after[-1] in LINKS
                      or (after[-1] in MODIFIERS and (cut or after[-1] not in _CLOSING))):
         after.pop()  # 好 closing the clause is the judgement (味道很好), not a degree adverb
-    return after
+    return after, cut

@@ -16,7 +16,7 @@ from scipy import sparse
 from koubei.classify.cues import CueMatcher
 from koubei.classify.lexicon import PAST_PAD, Evidence, PolarityLexicon, evidence_features
 from koubei.classify.linear import WithDense, sigmoid
-from koubei.classify.opinions import MAX_CHARS, best_opinion, with_degree
+from koubei.classify.opinions import JOINERS, MAX_CHARS, best_opinion, with_degree
 from koubei.classify.polarity import TopicPolarityClassifier, pair_features
 from koubei.classify.sentiment import SentimentClassifier
 from koubei.classify.taste import TasteDirector
@@ -931,7 +931,8 @@ def _relieved(text: str, at: int) -> bool:
 def _whole(c: Components, phrase: str, clause: str) -> str:
     """``phrase`` widened to the lexicon phrases it cuts or just follows: the opinion
     ``服务真的没`` of ``服务真的没的说`` becomes ``服务真的没的说``, ``贵`` of
-    ``价格没有以前那么贵`` becomes ``没有以前那么贵``."""
+    ``价格没有以前那么贵`` becomes ``没有以前那么贵``; not across a joiner (太咸而且袋子破了个洞
+    quotes 袋子破了个洞 for its packaging)."""
     if c.lexicon is None or (i := clause.find(phrase)) < 0:
         return phrase
     start, end = i, i + len(phrase)
@@ -939,18 +940,24 @@ def _whole(c: Components, phrase: str, clause: str) -> str:
     for span in (*ev.praise, *ev.complaint, *ev.worse):
         j = clause.find(span)
         if 0 <= j <= end and j + len(span) >= i - LEXICON_REACH:  # adjacent too: 服务真的|没的说
-            start, end = min(start, j), max(end, j + len(span))
+            between = clause[min(j + len(span), i):max(j, end)]
+            if not any(w in between for w in JOINERS):  # 太咸而且|袋子破了个洞 is two opinions
+                start, end = min(start, j), max(end, j + len(span))
     return clause[start:end][:MAX_CHARS + 4]
 
 
 def _taste_said(c: Components, cue: str, texts: Sequence[str]) -> str:
     """The taste ``cue`` the rules named, as said where they found it (not denied): with its
-    degree adverb (苹果太酸了 → 太酸了); a weak cue (咸 of 又咸又辣) as it is."""
+    degree adverb (苹果太酸了 → 太酸了), a cue ending in 得 with what it says (咸得发苦,
+    not 咸得); a weak cue (咸 of 又咸又辣) as it is."""
     for t in texts:
         for _, found, at in c.taste.matches(t):
             if found == cue:
                 if t.startswith(cue, at) or c.lexicon is None:
-                    return with_degree(t, at, cue)
+                    said = with_degree(t, at, cue)
+                    if cue.endswith("得"):  # 咸得舌头发麻: the degree follows the cue
+                        said += t[at + len(cue):][:max(0, MAX_CHARS - len(said))]
+                    return said
                 # a comparison read as a denial (没有以前辣 as 不辣): quoted as said
                 read, start = c.lexicon.past_as_denial(t), at
                 while start and read[start - 1] == PAST_PAD:
