@@ -102,9 +102,15 @@ JOINERS = frozenset(("但", "但是", "可是", "不过", "只是", "就是", "�
                      "而且", "并且", "还有", "而"))
 
 
+#: a word opening on a degree adverb or negator, with more after it (太淡, 不新鲜, 很快, 好吃); not
+#: 最, 更, 真 (最近, 更新, 真假 are cues of their own)
+_JUDGING = re.compile("(?:" + "|".join(map(re.escape, sorted(
+    (m for m in MODIFIERS if m not in ("最", "更", "真")), key=len, reverse=True))) + ").")
+
+
 def _judges(word: str) -> bool:
     """Whether a cue word holds its own degree adverb or negator (太淡, 不新鲜, 很快, 好吃)."""
-    return any(word.startswith(m) and len(word) > len(m) for m in MODIFIERS if m not in ("最", "更", "真"))
+    return _JUDGING.match(word) is not None
 
 
 def _short_stretch(words: Sequence[str], k: int, hits: Sequence[int] | None) -> str:
