@@ -270,6 +270,21 @@ def test_praise_before_a_contrast_is_not_one_sided(lex, text: str) -> None:  # t
     assert ev.praise and ev.contrast and not ev.positive
 
 
+@pytest.mark.parametrize(("text", "positive"), [
+    ("不过下单当天就发货了", True),  # the clause of 味道寡淡，不过下单当天就发货了: the turn is to praise
+    ("但是快递3天就到了", True),
+    ("但是价格还行", True),
+    ("还可以，但是很划算", False),  # praise before the contrast: what it announces may be unknown
+    ("量少，但是一个人吃还行。快递还行吧，但是等的时间很长", False),  # a later contrast after praise
+    ("但是下单当天就发货了，再也不买了", False),  # something against it (a negator)
+])
+def test_a_contrast_that_turns_to_praise_announces_nothing_against_it(
+        lex, text: str, positive: bool) -> None:  # type: ignore[no-untyped-def]
+    # the demo's 有几颗发霉的，但是下单当天就发货了 read delivery as a complaint: its clause's contrast
+    # kept the praise from settling it
+    assert lex.evidence(normalize(text)).positive is positive
+
+
 def test_a_contrast_word_inside_another_word_is_none(lex) -> None:  # type: ignore[no-untyped-def]
     ev = lex.evidence(normalize("用了不过敏，还行"))
     assert ev.contrast == () and ev.positive

@@ -970,6 +970,14 @@ def test_lexicon_1_13_and_taxonomy_1_17_end_to_end(default_model, text: str, top
     assert p.topics == topics and p.taste_detail == [] and p.sentiment == "pos", p
 
 
+@pytest.mark.parametrize("text", ["有几颗发霉的，但是下单当天就发货了", "太辣了，但是快递3天就到了"])
+def test_praise_after_a_contrast_settles_its_own_topic(default_model, text: str) -> None:
+    # the delivery clause opens on the contrast and turns to praise: fast delivery is no complaint
+    [p] = default_model.predict([text])
+    assert p.topics.get("delivery_logistics") == "pos", p
+    assert "neg" in p.topics.values(), p  # the complaint before it stays one
+
+
 def test_taxonomy_1_17_spilt_names_packaging_but_not_inside_other_words(default_model) -> None:
     # 洒了 / 没洒 / 洒出 / 全洒 detect packaging (all 34 gold reviews holding one are labelled it);
     # 洒的, 洒得 are not listed: 潇洒的, 洋洋洒洒的

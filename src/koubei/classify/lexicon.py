@@ -271,9 +271,13 @@ class PolarityLexicon:
         tells which text holds a position."""
         res = self._res
         found: list[dict[str, list[Any]]] = [{} for _ in range(n)]
+        opens = set()  # the texts (clauses) that open on a contrast
 
         def add(kind: str, m: re.Match[str], what: Any) -> None:
-            found[owner(m.start())].setdefault(kind, []).append(what)
+            at = owner(m.start())
+            found[at].setdefault(kind, []).append(what)
+            if kind == "contrast" and (m.start() == 0 or text[m.start() - 1] == _GAP):
+                opens.add(at)
 
         groups = res["contrast"].groups
         for m in res["contrast"].finditer(text):  # before masking 不过
@@ -301,6 +305,15 @@ class PolarityLexicon:
             for f in found:
                 if slang := [w for w in f.get("complaint", ()) if w in self._slang]:
                     f["slang"] = slang
+        for at in opens:
+            # a clause that opens on a contrast and turns to praise (不过下单当天就发货了, of
+            # 味道寡淡，不过下单当天就发货了) announces nothing against its praise: with no other
+            # contrast, complaint, comparison or negator, the contrast is no evidence. Not a whole
+            # review (味道寡淡，不过...): what came before the contrast may be a complaint unlisted.
+            f = found[at]
+            against = {"complaint", "worse", "denial"} & f.keys()
+            if len(f["contrast"]) == 1 and "praise" in f and not against:
+                del f["contrast"]
         return [Evidence(**{k: tuple(v) for k, v in f.items()}) if f else NO_EVIDENCE for f in found]
 
     def past_as_denial(self, text: str) -> str:
