@@ -271,17 +271,15 @@ class PolarityLexicon:
         tells which text holds a position."""
         res = self._res
         found: list[dict[str, list[Any]]] = [{} for _ in range(n)]
-        opens = set()  # the texts (clauses) that open on a contrast
-
         def add(kind: str, m: re.Match[str], what: Any) -> None:
-            at = owner(m.start())
-            found[at].setdefault(kind, []).append(what)
-            if kind == "contrast" and (m.start() == 0 or text[m.start() - 1] == _GAP):
-                opens.add(at)
+            found[owner(m.start())].setdefault(kind, []).append(what)
 
         groups = res["contrast"].groups
+        opens = set()  # the texts (clauses) that open on a contrast
         for m in res["contrast"].finditer(text):  # before masking 不过
             add("contrast", m, _found_item(m, groups))
+            if m.start() == 0 or text[m.start() - 1] == _GAP:
+                opens.add(owner(m.start()))
         text = res["mask"].sub(lambda m: _GAP * len(m.group()), text)
 
         def take(kind: str, pattern: str, s: str) -> str:

@@ -9,9 +9,11 @@ word (``味道很好``, ``快递小哥很给力``) or after :data:`MAX_AFTER` co
 adverb never ends a phrase cut short (``客服回复很``), and words that only link the cue
 to a comparison do not count (``味道和以前一样好``, ``口味和别家差不多``). A cue with its
 own degree adverb or negator is the judgement already: ``物流超级快第二天就到了`` →
-``超级快``. A bare cue (no adverb before it, nothing after it), or one whose words after
-it were cut at :data:`MAX_AFTER`, in a clause of at most :data:`MAX_CHARS` characters is
-quoted with its clause: ``催了好几次才发货``, not ``发货``; ``袋子破了个洞``, not ``袋子破了个``.
+``超级快``. A bare cue (no adverb before it, nothing after it, no judgement itself), or one
+whose words after it were cut at :data:`MAX_AFTER`, is quoted with the stretch of its clause
+around it, up to punctuation or a joiner (:data:`JOINERS`) and back no further than the
+topic's first cue, where that is at most :data:`MAX_CHARS` characters: ``催了好几次才发货``,
+not ``发货``; ``袋子破了个洞``, not ``袋子破了个``; ``很好吃包装漏了`` → ``包装漏了``.
 """
 
 from __future__ import annotations
