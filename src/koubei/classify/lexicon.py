@@ -36,7 +36,7 @@ import numpy as np
 from koubei.errors import TaxonomyError
 from koubei.resources import corpora_path
 from koubei.taxonomy import read_yaml_or_json
-from koubei.text.batch import Joined, scans_alike, with_first_chars
+from koubei.text.batch import Joined, prefilter, scans_alike, with_first_chars
 
 #: placeholder for a matched or masked span, so that later patterns cannot
 #: match across or inside it
@@ -198,7 +198,7 @@ class PolarityLexicon:
         }
         # complaint_ahead is only read after worse; post_denied only matches where a negator does
         any_ = _union([p for k, p in self._res.items() if k not in ("complaint_ahead", "post_denied")])
-        self._any = None if any_ is None else with_first_chars(any_)
+        self._any = None if any_ is None else prefilter(any_)  # a superset: skips the texts with none
         # a batch is read joined by the placeholder when every pattern reads it as the edge of a
         # text; the contrast's own anchor (^, or a mark before it: the placeholder is one) does
         parts = [p.pattern for k, p in self._res.items() if k != "contrast"] + [many(self.contrast).pattern]

@@ -13,14 +13,15 @@ callers scan text by text.
 
 :func:`with_first_chars` puts before an alternation the characters a match can
 start with, so the regex engine skips positions no branch can start at (it
-does so by itself only when every branch opens on a literal).
+does so by itself only when every branch opens on a literal); :func:`prefilter`
+gives a pattern found wherever a pattern is, to skip the texts where it cannot be.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 # re's parser is private (typeshed has no stubs for it), but nothing public reads a pattern's parts
 from re import _constants as C  # type: ignore[attr-defined]
@@ -118,7 +119,12 @@ def with_first_chars(pattern: re.Pattern[str]) -> re.Pattern[str]:
     """``pattern`` behind a lookahead for the characters its matches start with: the same
     matches, found faster where the regex engine would otherwise try every branch at every
     position. ``pattern`` itself where that is already quick (it opens on a literal or a class,
-    or every branch does) or the characters cannot be told."""
+    or every branch does) or the characters cannot be told.
+
+    Where one branch of an alternation cannot be told (it opens on a negated class, ``.``...),
+    each run of the branches around it gets a lookahead of its own, in their order: the same
+    matches, and one branch no longer makes the engine try every other branch at every
+    position."""
     try:
         items = _parser.parse(pattern.pattern, pattern.flags)
         if pattern.flags & re.IGNORECASE or _opens_quickly(items):
@@ -127,8 +133,140 @@ def with_first_chars(pattern: re.Pattern[str]) -> re.Pattern[str]:
     except (re.error, AttributeError, TypeError, ValueError, IndexError):
         return pattern
     if first is None or first[1]:  # unknown, or the pattern may match nothing
+        return _branch_runs(pattern)
+    return re.compile(f"(?=[{_chars(first[0])}])(?:{pattern.pattern})", pattern.flags)
+
+
+def _chars(pieces: list[str]) -> str:
+    return "".join(dict.fromkeys(pieces))
+
+
+def _branch_runs(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """:func:`with_first_chars` of an alternation some of whose branches cannot be told:
+    ``(?=[ab])(?:a1|b1)|(?:[^,]x)|(?=[c])(?:c1)``; ``pattern`` itself where fewer than two
+    branches can be told (nothing to gain)."""
+    branches = _top_branches(pattern.pattern)
+    firsts: list[list[str] | None] = []
+    for b in branches:
+        try:
+            told = _first_chars(_parser.parse(b, pattern.flags))
+        except (re.error, AttributeError, TypeError, ValueError, IndexError):
+            told = None
+        firsts.append(None if told is None or told[1] else told[0])
+    if len(branches) < 2 or sum(f is not None for f in firsts) < 2:
         return pattern
-    return re.compile(f"(?=[{''.join(dict.fromkeys(first[0]))}])(?:{pattern.pattern})", pattern.flags)
+    out: list[str] = []
+    run: list[int] = []
+
+    def close() -> None:
+        if run:
+            chars = _chars([c for i in run for c in firsts[i] or ()])
+            out.append(f"(?=[{chars}])(?:{'|'.join(branches[i] for i in run)})")
+            run.clear()
+    for i, chars in enumerate(firsts):
+        if chars is None:
+            close()
+            out.append(f"(?:{branches[i]})")
+        else:
+            run.append(i)
+    close()
+    try:
+        return re.compile("|".join(out), pattern.flags)
+    except re.error:
+        return pattern
+
+
+def prefilter(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """A pattern found in every text where ``pattern`` is found, searched faster: what
+    :func:`with_first_chars` gives, except that a branch whose first characters cannot be told
+    is stood for by the characters one of its matches must hold (``[^,]{0,6}和图片一样`` by
+    ``[和]``). Use it to skip the texts where ``pattern`` cannot match; it may let through a
+    few where it does not."""
+    if pattern.flags & re.IGNORECASE:
+        return with_first_chars(pattern)
+    branches = _top_branches(pattern.pattern)
+    out = []
+    for b in branches:
+        try:
+            items = _parser.parse(b, pattern.flags)
+            first = _first_chars(items)
+            need = None if first is not None and not first[1] else _required_chars(items)
+        except (re.error, AttributeError, TypeError, ValueError, IndexError):
+            return with_first_chars(pattern)
+        if first is not None and not first[1]:
+            out.append(b)
+        elif need:
+            out.append(f"[{_chars(need)}]")
+        else:
+            return with_first_chars(pattern)
+    return with_first_chars(re.compile("|".join(f"(?:{b})" for b in out), pattern.flags))
+
+
+def _required_chars(items: Any) -> list[str] | None:
+    """Character-class pieces one of which every match of ``items`` holds: those of the first
+    item that takes a character, can be told and must match (None when there is none)."""
+    for op, av in items:
+        found: list[str] | None = None
+        if op is C.LITERAL or op is C.IN:
+            first = _first_chars([(op, av)])
+            found = first[0] if first is not None and not first[1] else None
+        elif op is C.SUBPATTERN and not av[1] and not av[2]:
+            found = _required_chars(av[3])
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT) and av[0] >= 1:
+            found = _required_chars(av[2])
+        elif op is C.BRANCH:
+            each = [_required_chars(b) for b in av[1]]
+            found = None if any(e is None for e in each) else [c for e in each for c in e or ()]
+        if found:  # else: an assertion, an optional item or one that cannot be told: a later one must match
+            return found
+    return None
+
+
+def _top_branches(source: str) -> list[str]:
+    """The branches of ``source``'s top-level alternation, a branch that is one whole
+    non-capturing group (``(?:a|b)``) read as its own branches: the same alternatives, in
+    order. Groups that capture stay whole (their numbers hold)."""
+    parts, start = [], 0
+    for i, ch, depth in _syntax(source):
+        if ch == "|" and depth == 0:
+            parts.append(source[start:i])
+            start = i + 1
+    parts.append(source[start:])
+    if len(parts) == 1:
+        inner = _whole_group(source)
+        return [source] if inner is None else _top_branches(inner)
+    return [b for p in parts for b in _top_branches(p)]
+
+
+def _whole_group(branch: str) -> str | None:
+    """The inside of ``branch`` when it is one non-capturing group with nothing after it."""
+    if not branch.startswith("(?:"):
+        return None
+    for i, ch, depth in _syntax(branch):
+        if ch == ")" and depth == 1:  # the group that opens the branch closes here
+            return branch[3:-1] if i == len(branch) - 1 else None
+    return None
+
+
+def _syntax(source: str) -> Iterator[tuple[int, str, int]]:
+    """Each ``(``, ``)`` and ``|`` of a pattern's source outside classes and escapes: its
+    position, the character, and the group depth before it."""
+    depth, i, n = 0, 0, len(source)
+    while i < n:
+        ch = source[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":  # a class: ^ and a ] first in it are part of it
+            i += 1
+            i += source[i:i + 1] == "^"
+            i += source[i:i + 1] == "]"
+            while i < n and source[i] != "]":
+                i += 2 if source[i] == "\\" else 1
+        elif ch in "()|":
+            yield i, ch, depth
+            depth += (ch == "(") - (ch == ")")
+        i += 1
 
 
 def _opens_quickly(items: Any) -> bool:
