@@ -99,6 +99,7 @@ def test_prefilter_without_characters_to_stand_for_a_branch_keeps_it(pattern: st
     ("(a|b)|c", ["(a|b)", "c"]),  # a capturing group stays whole: its number holds
     ("(?:a|b)+|c", ["(?:a|b)+", "c"]),  # so does a repeated one
     ("[|]x|\\|y|[]|]z", ["[|]x", "\\|y", "[]|]z"]),  # | in a class or escaped is no branch
+    ("a|(?#[)(|)b|c", ["a", "(?#[)(|)b", "c"]),  # nor in a (?#...) comment, whatever it holds
 ])
 def test_top_branches(source: str, branches: list[str]) -> None:
     assert _top_branches(source) == branches
@@ -108,4 +109,20 @@ def test_the_shipped_lexicon_prefilter_opens_on_its_first_characters() -> None:
     # lexicon 1.13's 和图片一样 pattern opens on a negated class: before, it left the prefilter
     # trying every branch at every position (evidence of a batch took about three times as long)
     lex = load_lexicon()
-    assert lex._any is not None and lex._any.pattern.startswith("(?=[")
+    assert lex._any is not None and lex._any.pattern.startswith("(?=[") and "(?:[和跟与])" in lex._any.pattern
+
+
+@pytest.mark.parametrize(("pattern", "flags", "texts"), [
+    ("a #|[\n|[^,]q|]", re.VERBOSE, ["xq", "a", "]"]),  # a comment hides a bracket and bars
+    ("a|b|(?#[)((]|x)|y)|[^,]z", 0, ["y", "x", "qz", "b"]),  # so does a (?#...) comment
+    ("(?s)a|[^,]b和|c", 0, ["xb和", "a", "c"]),  # a global flag the rewrite would move
+    ("(?s)x?y", 0, ["xy", "y"]),
+    ("x?y # c", re.VERBOSE, ["xy", "y"]),
+])
+def test_rewrites_keep_what_they_cannot_read_safely(pattern: str, flags: int, texts: list[str]) -> None:
+    plain = re.compile(pattern, flags)
+    fast, pre = with_first_chars(plain), prefilter(plain)
+    for text in texts:
+        assert [(m.span(), m.groups()) for m in fast.finditer(text)] == \
+               [(m.span(), m.groups()) for m in plain.finditer(text)], text
+        assert not plain.search(text) or pre.search(text), text

@@ -30,6 +30,11 @@ from typing import Any
 
 import numpy as np
 
+#: what reading a pattern with re's private parser may raise on a pattern or Python it does not know
+_UNREADABLE = (re.error, AttributeError, TypeError, ValueError, IndexError)
+#: flags under which a pattern's source is not rewritten: case-folded first characters, and the
+#: comments of verbose mode (which may hide a bracket or a bar from the source's reading)
+_KEPT_AS_IS = re.IGNORECASE | re.VERBOSE
 #: assertions that see a separator as they see the edge of a text (a non-word character)
 _EDGE_SAFE = {C.AT_BOUNDARY, C.AT_NON_BOUNDARY}
 _CATEGORIES = {C.CATEGORY_DIGIT: r"\d", C.CATEGORY_NOT_DIGIT: r"\D", C.CATEGORY_SPACE: r"\s",
@@ -62,7 +67,7 @@ def scans_alike(pattern: str, sep: str) -> bool:
     try:
         parsed = _parser.parse(pattern)
         return bool(parsed.getwidth()[0] > 0 and _inert(parsed, ord(sep)))
-    except (re.error, AttributeError, TypeError, ValueError, IndexError):
+    except _UNREADABLE:
         return False  # a pattern, or a Python version's parser, it does not know
 
 
@@ -119,39 +124,52 @@ def with_first_chars(pattern: re.Pattern[str]) -> re.Pattern[str]:
     """``pattern`` behind a lookahead for the characters its matches start with: the same
     matches, found faster where the regex engine would otherwise try every branch at every
     position. ``pattern`` itself where that is already quick (it opens on a literal or a class,
-    or every branch does) or the characters cannot be told.
+    or every branch does), where the characters cannot be told, and under ``re.IGNORECASE`` or
+    ``re.VERBOSE``.
 
     Where one branch of an alternation cannot be told (it opens on a negated class, ``.``...),
     each run of the branches around it gets a lookahead of its own, in their order: the same
     matches, and one branch no longer makes the engine try every other branch at every
     position."""
+    if pattern.flags & _KEPT_AS_IS:
+        return pattern
     try:
         items = _parser.parse(pattern.pattern, pattern.flags)
-        if pattern.flags & re.IGNORECASE or _opens_quickly(items):
+        if _opens_quickly(items):
             return pattern
         first = _first_chars(items)
-    except (re.error, AttributeError, TypeError, ValueError, IndexError):
+    except _UNREADABLE:
         return pattern
     if first is None or first[1]:  # unknown, or the pattern may match nothing
         return _branch_runs(pattern)
-    return re.compile(f"(?=[{_chars(first[0])}])(?:{pattern.pattern})", pattern.flags)
+    return _compiled(f"(?=[{_class(first[0])}])(?:{pattern.pattern})", pattern)
 
 
-def _chars(pieces: list[str]) -> str:
+def _compiled(source: str, like: re.Pattern[str]) -> re.Pattern[str]:
+    """``source`` compiled with ``like``'s flags; ``like`` itself where it does not compile (a
+    global inline flag that a rewrite moved from the start)."""
+    try:
+        return re.compile(source, like.flags)
+    except re.error:
+        return like
+
+
+def _class(pieces: list[str]) -> str:
+    """Character-class pieces as the inside of one class, each once, in order."""
     return "".join(dict.fromkeys(pieces))
 
 
 def _branch_runs(pattern: re.Pattern[str]) -> re.Pattern[str]:
     """:func:`with_first_chars` of an alternation some of whose branches cannot be told:
     ``(?=[ab])(?:a1|b1)|(?:[^,]x)|(?=[c])(?:c1)``; ``pattern`` itself where fewer than two
-    branches can be told (nothing to gain)."""
+    branches can be told (nothing to gain) or a branch cannot be read on its own."""
     branches = _top_branches(pattern.pattern)
     firsts: list[list[str] | None] = []
     for b in branches:
         try:
             told = _first_chars(_parser.parse(b, pattern.flags))
-        except (re.error, AttributeError, TypeError, ValueError, IndexError):
-            told = None
+        except _UNREADABLE:
+            return pattern
         firsts.append(None if told is None or told[1] else told[0])
     if len(branches) < 2 or sum(f is not None for f in firsts) < 2:
         return pattern
@@ -160,7 +178,7 @@ def _branch_runs(pattern: re.Pattern[str]) -> re.Pattern[str]:
 
     def close() -> None:
         if run:
-            chars = _chars([c for i in run for c in firsts[i] or ()])
+            chars = _class([c for i in run for c in firsts[i] or ()])
             out.append(f"(?=[{chars}])(?:{'|'.join(branches[i] for i in run)})")
             run.clear()
     for i, chars in enumerate(firsts):
@@ -170,10 +188,7 @@ def _branch_runs(pattern: re.Pattern[str]) -> re.Pattern[str]:
         else:
             run.append(i)
     close()
-    try:
-        return re.compile("|".join(out), pattern.flags)
-    except re.error:
-        return pattern
+    return _compiled("|".join(out), pattern)
 
 
 def prefilter(pattern: re.Pattern[str]) -> re.Pattern[str]:
@@ -181,25 +196,23 @@ def prefilter(pattern: re.Pattern[str]) -> re.Pattern[str]:
     :func:`with_first_chars` gives, except that a branch whose first characters cannot be told
     is stood for by the characters one of its matches must hold (``[^,]{0,6}和图片一样`` by
     ``[和]``). Use it to skip the texts where ``pattern`` cannot match; it may let through a
-    few where it does not."""
-    if pattern.flags & re.IGNORECASE:
+    few where it does not. :func:`with_first_chars` itself where a branch has no such
+    character or cannot be read, and under ``re.IGNORECASE`` or ``re.VERBOSE``."""
+    if pattern.flags & _KEPT_AS_IS:
         return with_first_chars(pattern)
-    branches = _top_branches(pattern.pattern)
     out = []
-    for b in branches:
+    for b in _top_branches(pattern.pattern):
         try:
             items = _parser.parse(b, pattern.flags)
             first = _first_chars(items)
-            need = None if first is not None and not first[1] else _required_chars(items)
-        except (re.error, AttributeError, TypeError, ValueError, IndexError):
+            stand_in = None if first is not None and not first[1] else _required_chars(items)
+        except _UNREADABLE:
             return with_first_chars(pattern)
-        if first is not None and not first[1]:
-            out.append(b)
-        elif need:
-            out.append(f"[{_chars(need)}]")
-        else:
+        if stand_in is None and (first is None or first[1]):
             return with_first_chars(pattern)
-    return with_first_chars(re.compile("|".join(f"(?:{b})" for b in out), pattern.flags))
+        out.append(b if stand_in is None else f"[{_class(stand_in)}]")
+    joined = _compiled("|".join(f"(?:{b})" for b in out), pattern)
+    return with_first_chars(pattern if joined is pattern else joined)
 
 
 def _required_chars(items: Any) -> list[str] | None:
@@ -207,9 +220,9 @@ def _required_chars(items: Any) -> list[str] | None:
     item that takes a character, can be told and must match (None when there is none)."""
     for op, av in items:
         found: list[str] | None = None
-        if op is C.LITERAL or op is C.IN:
+        if op is C.LITERAL or op is C.IN:  # a negated class or a category: None
             first = _first_chars([(op, av)])
-            found = first[0] if first is not None and not first[1] else None
+            found = None if first is None else first[0]
         elif op is C.SUBPATTERN and not av[1] and not av[2]:
             found = _required_chars(av[3])
         elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT) and av[0] >= 1:
@@ -249,13 +262,18 @@ def _whole_group(branch: str) -> str | None:
 
 
 def _syntax(source: str) -> Iterator[tuple[int, str, int]]:
-    """Each ``(``, ``)`` and ``|`` of a pattern's source outside classes and escapes: its
-    position, the character, and the group depth before it."""
+    """Each ``(``, ``)`` and ``|`` of a pattern's source outside classes, escapes and ``(?#...)``
+    comments: its position, the character, and the group depth before it. Not for verbose
+    mode's ``#`` comments (:data:`_KEPT_AS_IS`)."""
     depth, i, n = 0, 0, len(source)
     while i < n:
         ch = source[i]
         if ch == "\\":
             i += 2
+            continue
+        if source.startswith("(?#", i):  # a comment runs to the first ) and holds no syntax
+            end = source.find(")", i)
+            i = n if end < 0 else end + 1
             continue
         if ch == "[":  # a class: ^ and a ] first in it are part of it
             i += 1
