@@ -252,6 +252,26 @@ def test_taste_director_reads_a_comparison_falling_short_of_the_past_as_a_denial
     assert reading.find_weak("不是第一次这么咸了") == [("too_salty", "咸")]  # said again, no comparison
 
 
+@pytest.mark.parametrize("text", ["鸭脖没有以前辣了", "盐放得太重了", "放了太多盐", "不辣不咸刚刚好",
+                                  "一点也不咸", "咸味都没有", "物流很快，包装完好", "", "比以前咸多了"])
+def test_taste_director_skips_masking_only_where_nothing_could_be_found(text: str) -> None:
+    """Masking only hides characters, so a clause with no cue (nor seasoning) once rewritten has
+    none after it either: the shortcut reads every text as masking it first does."""
+    from koubei.classify.lexicon import load_lexicon
+    from koubei.classify.taste import NEGATORS, TasteDirector, cue_negated
+    from koubei.taxonomy import load_taxonomy
+
+    reading = TasteDirector(load_taxonomy(), load_lexicon().past_as_denial)
+    masked = reading._mask(text)
+    found = reading._found(masked, reading._re, reading._cue_dir)
+    said = [(d, c, s) for d, c, s, e in found if c.startswith(NEGATORS) or not cue_negated(masked, s, e)]
+    denied = [(d, c) for d, c, s, e in found if not c.startswith(NEGATORS) and cue_negated(masked, s, e)]
+    assert reading.matches(text) == said
+    assert reading.negated(text) == denied
+    assert reading._masked_if_cued(text, reading._re) is not None or not found  # skipped: none found
+    assert reading._masked_if_cued("物流很快，包装完好", reading._re) is None  # the shortcut is taken
+
+
 def test_too_much_of_a_seasoning_is_read_only_where_it_is_said_of_one() -> None:
     """The seasoning phrases of taxonomy 1.14 (``excess_pattern``), and where they stay out."""
     from koubei.classify.taste import excess_pattern

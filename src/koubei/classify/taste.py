@@ -219,6 +219,17 @@ class TasteDirector:
             text = self._rewrite(text)
         return self._exclude.sub(_hide_unless_kept, text)
 
+    def _masked_if_cued(self, text: str, pattern: re.Pattern[str]) -> str | None:
+        """:meth:`_mask` of ``text``, or None where it holds no cue of ``pattern`` (nor, for
+        the phrase cues, a seasoning) once rewritten: masking only hides, so nothing can be
+        found in it then, and most clauses are spared the masking pass."""
+        if self._rewrite is not None:
+            text = self._rewrite(text)
+        seasonings = self._seasonings.any if pattern is self._re else None
+        if pattern.search(text) is None and (seasonings is None or seasonings.search(text) is None):
+            return None
+        return self._exclude.sub(_hide_unless_kept, text)
+
     def _found(self, masked: str, pattern: re.Pattern[str] | None, lexicon: dict[str, str]
                ) -> list[tuple[str, str, int, int]]:
         """(direction, cue, start, end) of every cue of ``pattern`` in ``masked``, in order; for
@@ -236,7 +247,9 @@ class TasteDirector:
 
     def _matches(self, text: str, pattern: re.Pattern[str] | None, lexicon: dict[str, str]
                  ) -> list[tuple[str, str, int]]:
-        masked = self._mask(text)  # same length as ``text``: positions hold
+        masked = None if pattern is None else self._masked_if_cued(text, pattern)
+        if masked is None:  # same length as ``text`` otherwise: positions hold
+            return []
         return [(d, cue, start) for d, cue, start, end in self._found(masked, pattern, lexicon)
                 if cue.startswith(NEGATORS) or not cue_negated(masked, start, end)]
 
@@ -263,7 +276,9 @@ class TasteDirector:
 
     def negated(self, text: str) -> list[tuple[str, str]]:
         """(direction, cue) pairs of the phrase cues that appear negated in ``text`` (不淡, 不会太咸)."""
-        masked = self._mask(text)
+        masked = None if self._re is None else self._masked_if_cued(text, self._re)
+        if masked is None:
+            return []
         return [(d, cue) for d, cue, start, end in self._found(masked, self._re, self._cue_dir)
                 if not cue.startswith(NEGATORS) and cue_negated(masked, start, end)]
 
