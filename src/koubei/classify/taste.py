@@ -215,16 +215,16 @@ class TasteDirector:
         self._seasonings = _Seasonings(taxonomy)
 
     def _mask(self, text: str) -> str:
-        if self._rewrite is not None:
-            text = self._rewrite(text)
-        return self._exclude.sub(_hide_unless_kept, text)
+        return self._exclude.sub(_hide_unless_kept, self._rewritten(text))
+
+    def _rewritten(self, text: str) -> str:
+        return text if self._rewrite is None else self._rewrite(text)
 
     def _masked_if_cued(self, text: str, pattern: re.Pattern[str]) -> str | None:
         """:meth:`_mask` of ``text``, or None where it holds no cue of ``pattern`` (nor, for
         the phrase cues, a seasoning) once rewritten: masking only hides, so nothing can be
         found in it then, and most clauses are spared the masking pass."""
-        if self._rewrite is not None:
-            text = self._rewrite(text)
+        text = self._rewritten(text)
         seasonings = self._seasonings.any if pattern is self._re else None
         if pattern.search(text) is None and (seasonings is None or seasonings.search(text) is None):
             return None

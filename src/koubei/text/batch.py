@@ -159,18 +159,23 @@ def _class(pieces: list[str]) -> str:
     return "".join(dict.fromkeys(pieces))
 
 
+def _told(branch: str, flags: int) -> tuple[Any, list[str] | None]:
+    """A branch's parsed items and the character-class pieces its matches start with (None
+    when they cannot be told or it may match nothing); raises what :data:`_UNREADABLE` lists."""
+    items = _parser.parse(branch, flags)
+    first = _first_chars(items)
+    return items, None if first is None or first[1] else first[0]
+
+
 def _branch_runs(pattern: re.Pattern[str]) -> re.Pattern[str]:
     """:func:`with_first_chars` of an alternation some of whose branches cannot be told:
     ``(?=[ab])(?:a1|b1)|(?:[^,]x)|(?=[c])(?:c1)``; ``pattern`` itself where fewer than two
     branches can be told (nothing to gain) or a branch cannot be read on its own."""
     branches = _top_branches(pattern.pattern)
-    firsts: list[list[str] | None] = []
-    for b in branches:
-        try:
-            told = _first_chars(_parser.parse(b, pattern.flags))
-        except _UNREADABLE:
-            return pattern
-        firsts.append(None if told is None or told[1] else told[0])
+    try:
+        firsts = [_told(b, pattern.flags)[1] for b in branches]
+    except _UNREADABLE:
+        return pattern
     if len(branches) < 2 or sum(f is not None for f in firsts) < 2:
         return pattern
     out: list[str] = []
@@ -203,12 +208,11 @@ def prefilter(pattern: re.Pattern[str]) -> re.Pattern[str]:
     out = []
     for b in _top_branches(pattern.pattern):
         try:
-            items = _parser.parse(b, pattern.flags)
-            first = _first_chars(items)
-            stand_in = None if first is not None and not first[1] else _required_chars(items)
+            items, told = _told(b, pattern.flags)
+            stand_in = None if told is not None else _required_chars(items)
         except _UNREADABLE:
             return with_first_chars(pattern)
-        if stand_in is None and (first is None or first[1]):
+        if told is None and not stand_in:
             return with_first_chars(pattern)
         out.append(b if stand_in is None else f"[{_class(stand_in)}]")
     joined = _compiled("|".join(f"(?:{b})" for b in out), pattern)
