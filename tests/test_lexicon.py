@@ -544,6 +544,96 @@ def test_a_slang_complaint_must_be_a_complaint_word(lex) -> None:  # type: ignor
     assert old.slang_complaints == () and old.evidence("包装翻车了").settles("pos") == "pos"
 
 
+@pytest.mark.parametrize(("text", "kind"), [
+    ("从来没遇到过这么差的服务", "complaint"), ("没见过这么慢的快递", "complaint"),
+    ("这辈子没碰到过这么脏的酒店", "complaint"), ("很少遇到这么敷衍的客服", "complaint"),
+    ("从没吃过这么好吃的烤鸭", "praise"), ("没碰到过这么新鲜的草莓", "praise"),
+    ("很少见到如此热情的老板", "praise"), ("从来没买到过这么便宜的坚果", "praise"),
+])
+def test_lexicon_1_14_never_met_anything_like_it_denies_nothing(
+        lex, text: str, kind: str) -> None:  # type: ignore[no-untyped-def]
+    """Lexicon 1.14: a negator (or 很少), a verb of experience and 这么 say "never anything like it":
+    从来没遇到过这么差的服务 was read as 没 + fillers (遇到, 过, 这么) + 差, a denied complaint, so
+    the service came out as praised; the word 这么 measures is what the clause says."""
+    ev = lex.evidence(normalize(text))
+    other = "praise" if kind == "complaint" else "complaint"
+    assert getattr(ev, kind) and not getattr(ev, other) and not ev.denial, ev
+
+
+def test_lexicon_1_14_a_comparison_with_the_past_stays_one(lex) -> None:  # type: ignore[no-untyped-def]
+    # 没有以前吃到的那么好吃: not as good as before, not "never ate anything this good"
+    ev = lex.evidence(normalize("没有以前吃到的那么好吃"))
+    assert ev.worse and not ev.praise, ev
+
+
+def test_lexicon_1_14_this_kind_of_problem_is_no_measure(lex) -> None:  # type: ignore[no-untyped-def]
+    # 没遇到过这种问题 (in a reply to other reviews: "I had no such problem") is read as before 1.14:
+    # 这种 and 这样 name a kind, they measure nothing
+    ev = lex.evidence(normalize("用了半年没遇到过这种问题"))
+    assert ev.complaint == ("问题",) and ev.denial == ("没",) and not ev.praise, ev
+
+
+@pytest.mark.parametrize(("text", "praise"), [
+    ("没有这么差", ("没有这么差",)),  # no verb of experience: a plain denial, as before
+    ("没那么咸", ("没那么咸",)),
+    ("没见过这种东西", ()),  # nothing measured after it: no evidence either way
+    ("还没吃过", ()),
+    ("没有像看到那样好", ()),  # a comparison (像, 和, 跟...): "not as good as it looked"
+    ("没有网上看到的那么好", ()),  # 的 after the verb: a comparison too
+    ("没有评论里看到的那么差", ()),
+    ("没吃过这么软糯的年糕", ()),  # 这么 measures 软糯, no complaint word whole (软 is one)
+    ("没见过这么脆弱的包装", ()),  # nor a praise word whole (脆 is one)
+])
+def test_lexicon_1_14_without_a_verb_of_experience_a_denial_stays_one(
+        lex, text: str, praise: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
+    ev = lex.evidence(normalize(text))
+    assert ev.praise == praise and not ev.complaint, ev
+
+
+@pytest.mark.parametrize(("text", "rare"), [
+    ("物流很少延误", True), ("这家外卖很少送错", True), ("这款手机极少卡顿", True),
+    ("用了一年很少死机", True),
+    # "rarely" straight before a verdict is "very little" or a preface: 馅很少坑人, 很少差评
+    ("很少失望", False), ("饺子馅很少坑人", False), ("很少毛病", False), ("很少踩雷，这次踩了", False),
+    # "very few" of what came before: 太 and a finished event (了) are no rarity
+    ("鸡块很少太贵了", False), ("包装很少破了", False), ("奶茶很少洒了", False),
+])
+def test_lexicon_1_14_rarely_needs_no_verb_before_a_defect(
+        lex, text: str, rare: bool) -> None:  # type: ignore[no-untyped-def]
+    ev = lex.evidence(normalize(text))
+    assert bool(ev.praise) is rare, ev
+
+
+@pytest.mark.parametrize(("text", "denies"), [
+    ("不是很新鲜", True), ("服务员不算太热情", True), ("送餐不是太及时", True),
+    ("卤味的味道不是特别好", True),
+    ("价格不是很高", False),  # not listed: a price not high is praise
+    ("不好意思，麻烦快点", False), ("不好说", False), ("不新鲜的都挑出来了", False),
+    ("不管味道好不好", False), ("新鲜不新鲜，一看就知道", False),  # a question, no denial
+    ("味道不好", True),  # 味道 ends as 地道 does: only the word itself before 不 makes a question
+    ("不知道新不新鲜", False), ("好不好吃不知道", False),  # its first character too
+    ("这不香吗", False), ("搞不好下次还会买", False), ("说不好", False),  # a question, idioms
+    ("不是不新鲜", False), ("修补痕迹不明显", False),  # denied twice; 明显 is no praise word
+    ("不大新鲜", True), ("不咋好吃", True),
+    ("很新鲜", False),
+])
+def test_lexicon_1_14_denied_plain_praise(lex, text: str, denies: bool) -> None:  # type: ignore[no-untyped-def]
+    assert lex.denies_praise(normalize(text)) is denies
+
+
+def test_a_lexicon_before_1_14_reads_as_it_did(lex) -> None:  # type: ignore[no-untyped-def]
+    raw = lex.to_dict()
+    del raw["experienced"], raw["plain_praise"]  # bundles trained with lexicon 1.13 or earlier
+    old = lexicon_from_dict(raw)
+    assert old.evidence("从来没遇到过这么差的服务").praise == ("没遇到过这么差",)
+    assert not old.denies_praise("不是很新鲜")
+    only_verbs = lexicon_from_dict({**raw, "experienced": ["遇到"]})  # verbs, no praise words
+    assert only_verbs.evidence("没遇到过这么新鲜的").praise == ()
+    assert only_verbs.evidence("没遇到过这么差的").complaint == ("没遇到过这么差",)
+    with pytest.raises(TaxonomyError, match="'plain_praise'"):
+        lexicon_from_dict({**raw, "plain_praise": "新鲜"})
+
+
 @pytest.mark.parametrize(("text", "read"), [
     ("这次的薯片没上次脆", "这次的薯片··不脆"),
     ("鸭脖没有以前辣了", "鸭脖···不辣了"),

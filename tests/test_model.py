@@ -930,6 +930,18 @@ def test_a_one_clause_review_takes_the_sentiment_its_topics_agree_on(
     assert one_clause_sentiment(label, clauses, topics) == settled
 
 
+def test_never_met_anything_like_it_and_a_denied_praise_word(default_model) -> None:  # type: ignore[no-untyped-def]
+    """Lexicon 1.14: 从来没遇到过这么差的服务 read as a denied complaint (没 + fillers + 差), so the
+    service came out praised; 没吃过这么好吃的 as a taste complaint. A praise word denied in the one
+    clause of a mention (服务员不算太热情) is a complaint the head read as the praise it names."""
+    bad, good, mild, rare = default_model.predict(["从来没遇到过这么差的服务", "从没吃过这么好吃的烤鸭",
+                                                   "服务员不算太热情", "物流很少延误"])
+    assert (bad.topics, bad.sentiment) == ({"service_attitude": "neg"}, "neg")
+    assert (good.topics, good.sentiment) == ({"taste": "pos"}, "pos")
+    assert mild.topics == {"service_attitude": "neg"}
+    assert (rare.topics, rare.sentiment) == ({"delivery_logistics": "pos"}, "pos")
+
+
 def test_a_plain_middling_verdict_on_a_topic_reads_neutral(default_model) -> None:  # type: ignore[no-untyped-def]
     preds = default_model.predict(["口味凑合", "分量马马虎虎", "物流一般。"])
     assert [p.topics for p in preds] == [{"taste": "neu"}, {"portion_size": "neu"}, {"delivery_logistics": "neu"}]

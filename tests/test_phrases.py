@@ -8,7 +8,7 @@ current slang (在线, 绝绝子, yyds, 踩雷), mild praise (还行, 还可以)
 reviews. None of them is a gold text. A row with ``known_miss`` set is one the
 shipped model still gets wrong, with what it says (strict xfail: fixing it fails
 the test until the row is updated). Issue 20's target is at most 5 % of the rows
-(35 of 702); :data:`MAX_KNOWN_MISSES` is where the shipped model stands, a ratchet
+(37 of 750); :data:`MAX_KNOWN_MISSES` is where the shipped model stands, a ratchet
 that only goes down for a file of the same rows. Rows 184-292 were written in
 three batches after the lexicon's first 183 (CHANGELOG, issue 20), and the taste
 directions checked from then on; rows 293-373 are taste complaints and seasoning praise
@@ -19,7 +19,10 @@ the same kinds, written before lexicon 1.12 and taxonomy 1.16 and read for them,
 and 623-652 two more, written to confirm the first and the second half of that change; rows
 653-667 a ninth, written for lexicon 1.13 after its first draft and before the second, rows
 668-702 a tenth of the hidden phrases' kinds, written before its last part (拔干, 没出过, 洒) and
-read for it. New rows and checks may come in as misses, and the ratchet moves with them.
+read for it; rows 703-730 an eleventh, written before lexicon 1.14 (never met anything like it:
+从来没遇到过这么差的服务; a defect said to be rare with no verb: 物流很少延误; a praise word denied:
+服务员不算太热情), and 731-750 a twelfth of the same kinds, written after its first draft to
+confirm it. New rows and checks may come in as misses, and the ratchet moves with them.
 """
 
 from __future__ import annotations
@@ -29,8 +32,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-#: rows the shipped model gets wrong today (topics, sentiment or taste directions); the target is 35
-MAX_KNOWN_MISSES = 138
+#: rows the shipped model gets wrong today (topics, sentiment or taste directions); the target is 37
+MAX_KNOWN_MISSES = 152
 
 PHRASES = pd.read_csv(Path(__file__).parent / "data" / "phrases.csv", keep_default_na=False, dtype=str)
 

@@ -149,6 +149,8 @@ class PolarityLexicon:
     continuation: tuple[str, ...] = ()
     slang_complaints: tuple[str, ...] = ()
     middling: tuple[str, ...] = ()
+    experienced: tuple[str, ...] = ()
+    plain_praise: tuple[str, ...] = ()
     _res: dict[str, re.Pattern[str]] = field(init=False, repr=False, compare=False)
     _any: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _joinable: bool = field(init=False, repr=False, compare=False)
@@ -160,6 +162,7 @@ class PolarityLexicon:
     _past_denied: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _complaint_next: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _denied_word: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _denied_praise: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         neg, fill = _alt(self.negators), _alt(self.fillers)
@@ -195,6 +198,11 @@ class PolarityLexicon:
             "post_denied": re.compile(_post_denied(strong, weak)),
             # 一点没缩水, 不比以前差: a worse word or comparison denied is praise
             "denied_worse": re.compile(f"(?:{neg})(?:{fill})*(?:{many(self.worse_than_before).pattern})"),
+            # 从没遇到过这么差的, 没吃过这么好吃的: never anything like it, no denial (:func:`_unheard`)
+            "unheard_bad": re.compile(_unheard(neg, past, _alt(self.experienced), f"{strong}|{weak}")
+                                      if self.experienced else _NEVER),
+            "unheard_good": re.compile(_unheard(neg, past, _alt(self.experienced), _alt(self.plain_praise))
+                                       if self.experienced and self.plain_praise else _NEVER),
         }
         # complaint_ahead is only read after worse; post_denied only matches where a negator does
         any_ = _union([p for k, p in self._res.items() if k not in ("complaint_ahead", "post_denied")])
@@ -222,6 +230,9 @@ class PolarityLexicon:
         # the ``denied`` pattern with its complaint word kept (what denies_complaint and
         # denied_complaints read; ``_read`` substitutes the whole match)
         self._denied_word = re.compile(f"(?:{neg})(?:{fill})*({strong}|{weak})")
+        # 不是很新鲜, 服务不算太热情: a plain praise word denied (:meth:`denies_praise`)
+        self._denied_praise = with_first_chars(re.compile(_denied_praise(self.plain_praise))) \
+            if self.plain_praise else None
 
     def __getstate__(self) -> dict[str, Any]:  # a worker process gets no copy of the memo
         return {**self.__dict__, "_memo": {}}
@@ -291,6 +302,8 @@ class PolarityLexicon:
                 return _GAP * len(m.group())
             return res[pattern].sub(hit, s)
 
+        text = take("complaint", "unheard_bad", text)  # before any denial can read its negator
+        text = take("praise", "unheard_good", text)
         text = take("praise", "denied_worse", text)
         text = take("worse", "worse", text)  # before better: 比以前慢了好多 is worse, whatever 好 follows
         text = take("praise", "better", text)
@@ -347,6 +360,13 @@ class PolarityLexicon:
                   if not any(a < m.end() and m.start() < b for a, b in taken)]  # read once
         return [w for _, _, w in sorted(found)]
 
+    def denies_praise(self, text: str) -> bool:
+        """Whether ``text`` denies a plain praise word (不是很新鲜, 服务不算太热情, 送餐不是太及时:
+        a complaint said mildly, which the head reads as the praise it names). Never, for a
+        lexicon without ``plain_praise`` words (before 1.14)."""
+        return self._denied_praise is not None and \
+            self._denied_praise.search(self._res["mask"].sub(_GAP, text)) is not None
+
     def is_verdict(self, word: str) -> bool:
         """Whether a segmented ``word`` (``NOT_`` mark or not) is a verdict: a judgement that
         names no subject (还行, 不错, 没问题, 差劲)."""
@@ -401,6 +421,48 @@ class PolarityLexicon:
         return hashlib.sha256(blob).hexdigest()
 
 
+#: what may stand between 不 and the plain praise word it denies: 是 or 算, then a degree word
+#: (不是很新鲜, 不算太热情, 不大新鲜, 不咋好吃)
+_DENIED_DEGREE = "(?:是|算)?(?:太|很|特别|非常|那么|怎么|够|大|咋)?"
+#: what, right after a praise word, makes another word or a question of it: 不好吃 (a complaint the
+#: head reads), 不好意思, 不好说, 不新鲜的 (a noun phrase: 不新鲜的都挑出来了), 这不香吗
+_PRAISE_GOES_ON = "[吃喝看用的处评多少像意思说吗嘛呢]"
+#: before 不: it makes an idiom of 不好 (搞不好, 说不好, 弄不好), or denies the denial (不是不新鲜, 不会不好)
+_BEFORE_NO_DENIAL = ("搞", "说", "弄", "不是", "不会", "没")
+#: 这么, 那么, 如此: after a verb of experience, the measure of what was never met (:func:`_unheard`);
+#: not 这种, 这样 (没遇到过这种问题: the problem denied, in a reply to other reviews)
+_LIKE_THIS = ("这么", "那么", "如此")
+#: words of comparing, which make 这么 a comparison, not a measure: 没有像看到那样好 (:func:`_unheard`)
+_COMPARING = "像和跟比如同与"
+#: rarely, before a verb of experience and 这么 as a negator is: 很少遇到这么热情的 (:func:`_unheard`)
+_RARELY = ("很少", "极少", "鲜少", "少有")
+#: what may follow the word 这么 measures, when it is that word whole: 没吃过这么好吃的, not 这么软糯
+_WORD_ENDS = r"(?![^\W了啊呀的吧哦噢啦])"
+
+
+def _denied_praise(words: Sequence[str]) -> str:
+    """不 (不是, 不算, 并不...), what :data:`_DENIED_DEGREE` allows, then one of the plain praise
+    ``words``, which goes on into no other word (不好意思); not after the word itself nor its first
+    character (好不好, 新鲜不新鲜, 新不新鲜: a question, no denial), nor after what
+    :data:`_BEFORE_NO_DENIAL` lists."""
+    no = "".join(f"(?<!{re.escape(b)})" for b in _BEFORE_NO_DENIAL)
+    return "|".join(f"{no}(?<!{re.escape(w)})(?<!{re.escape(w[0])})不{_DENIED_DEGREE}{re.escape(w)}"
+                    f"(?!{_PRAISE_GOES_ON})" for w in _by_length(words))
+
+
+def _unheard(neg: str, past: str, verbs: str, what: str) -> str:
+    """A negator (or 很少, rarely), a verb of experience and 这么, 那么 or 如此 (从来没遇到过这么, 没吃过这么,
+    很少见到如此), then a word of ``what`` it measures, whole: "never met anything like it", which denies
+    nothing. 从没遇到过这么差的 is a complaint (``what``: the complaint words), 没吃过这么好吃的 praise
+    (the plain praise words); matched before ``denied``, which read 没遇到过这么差 as 没 + fillers + 差.
+    Not after a word of comparing or of the past, nor with 的 after the verb: 没有像看到那样好, 没有以前
+    吃到的那么好吃, 没有网上看到的那么好 are "not as good as"."""
+    not_past = f"(?!{past})" if past else ""
+    gap = f"(?:(?![{_COMPARING}]){not_past}{_IN_CLAUSE}){{0,3}}?"
+    return (f"(?:{neg}|{_alt(_RARELY)}){gap}(?:{verbs})过?(?!的){_IN_CLAUSE}{{0,2}}?(?:{_alt(_LIKE_THIS)})"
+            f"的?(?:{what}){_WORD_ENDS}")
+
+
 #: 一 and a measure word opening a post-posed denial (:func:`_post_denied`)
 _COUNTED = "一(?:点点|点儿?|丝|个|颗|根|只|块|片|粒|件|次|滴|处|股|条)"
 
@@ -437,7 +499,8 @@ def _union(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
 
 _LISTS = ("negators", "fillers", "complaints", "weak_complaints", "degree", "praise", "past",
           "worse_than_before", "better_than_before", "mask")
-_OPTIONAL = ("contrast", "verdicts", "continuation", "slang_complaints", "middling")
+_OPTIONAL = ("contrast", "verdicts", "continuation", "slang_complaints", "middling", "experienced",
+             "plain_praise")
 #: lists of regular expressions that need nothing else to compile (the comparisons may hold PAST,
 #: COMPLAINT and WEAK)
 _PATTERNS = ("praise", "mask", "contrast", "continuation")
@@ -458,7 +521,7 @@ def lexicon_from_dict(raw: Any, *, source: str = "<memory>") -> PolarityLexicon:
             raise TaxonomyError(f"{source}: '{key}' must be a list of non-empty strings")
         lists[key] = tuple(value)
     for key in _OPTIONAL:  # lexicons before 1.2 have no contrast, 1.5 no verdicts, 1.7 no continuation,
-        # 1.8 no slang complaints, 1.12 no middling verdicts
+        # 1.8 no slang complaints, 1.12 no middling verdicts, 1.14 no verbs of experience nor plain praise
         value = raw.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise TaxonomyError(f"{source}: '{key}' must be a list of non-empty strings")

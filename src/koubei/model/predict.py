@@ -731,6 +731,10 @@ def settle_by_lexicon(c: Components, pol: list[str], ctx: list[list[list[int]]],
     Elsewhere a complaint word alone is left to the head: on the gold folds it made
     praised mentions negative about as often as it was right.
 
+    A mention said in one clause that denies a plain praise word (不是很新鲜, 服务不算太热情:
+    :meth:`PolarityLexicon.denies_praise`), with no other evidence than its negator, is negative:
+    a complaint said mildly, which the head read as the praise it names.
+
     A mention whose every clause is a middling verdict of its subject alone (味道一般, 物流一般般,
     价格凑合: :meth:`PolarityLexicon.middling_only`) is ``neu``, as the guideline labels it; the
     head read most as complaints.
@@ -746,10 +750,19 @@ def settle_by_lexicon(c: Components, pol: list[str], ctx: list[list[list[int]]],
             if (named is not None and topic_sets is not None and ev.complaint_only
                     and any(named[r, topic_sets[i][n]] for r in rows)):
                 out[k] = "neg"
+            if out[k] == "pos" and len(rows) == 1 \
+                    and _denies_praise_alone(c.lexicon, ev, clause_texts[rows[0]]):
+                out[k] = "neg"
             if all(c.lexicon.middling_only(clause_texts[r]) for r in rows):
                 out[k] = "neu"
             k += 1
     return out
+
+
+def _denies_praise_alone(lexicon: PolarityLexicon, ev: Evidence, clause: str) -> bool:
+    """Whether a clause (``ev``: its evidence) denies a plain praise word and says nothing else the
+    lexicon reads: its negator is its only evidence."""
+    return bool(ev.denial) and not (ev.praise or ev.complaint or ev.worse) and lexicon.denies_praise(clause)
 
 
 def continuations(c: Components, ctx: list[list[list[int]]], clause_texts: list[str],
