@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from koubei.classify.lexicon import load_lexicon
+from koubei.classify.lexicon import lexicon_from_dict, load_lexicon
 from koubei.text.batch import Joined, _top_branches, prefilter, scans_alike, with_first_chars
 
 
@@ -110,6 +110,12 @@ def test_the_shipped_lexicon_prefilter_opens_on_its_first_characters() -> None:
     # trying every branch at every position (evidence of a batch took about three times as long)
     lex = load_lexicon()
     assert lex._any is not None and lex._any.pattern.startswith("(?=[") and "(?:[和跟与])" in lex._any.pattern
+    # so does a lexicon without the lists 1.14 added (a bundle's older copy): a pattern for a list
+    # it lacks matches nothing, and left in the union it made the prefilter fall back to the whole
+    raw = lex.to_dict()
+    del raw["experienced"], raw["plain_praise"]
+    older = lexicon_from_dict(raw)
+    assert older._any is not None and "(?:[和跟与])" in older._any.pattern
 
 
 @pytest.mark.parametrize(("pattern", "flags", "texts"), [

@@ -205,7 +205,10 @@ class PolarityLexicon:
                                        if self.experienced and self.plain_praise else _NEVER),
         }
         # complaint_ahead is only read after worse; post_denied only matches where a negator does
-        any_ = _union([p for k, p in self._res.items() if k not in ("complaint_ahead", "post_denied")])
+        # (and a pattern of a list the lexicon lacks never matches: left out, it cannot make the
+        # prefilter fall back to the whole union, which cannot stand in for a branch that matches nothing)
+        any_ = _union([p for k, p in self._res.items()
+                       if k not in ("complaint_ahead", "post_denied") and p.pattern != _NEVER])
         self._any = None if any_ is None else prefilter(any_)  # a superset: skips the texts with none
         # a batch is read joined by the placeholder when every pattern reads it as the edge of a
         # text; the contrast's own anchor (^, or a mark before it: the placeholder is one) does
