@@ -164,7 +164,8 @@ TOPIC_METRICS = [  # label, path in topics, target key
     ("topic macro-F1", ("macro_f1",), "macro_f1"),
     ("topic+polarity micro-F1", ("topic_polarity_micro_f1",), "topic_polarity"),
     ("topic+polarity, reviews with mixed polarities", ("mixed_polarity", "topic_polarity_micro_f1"), "mixed"),
-    ("taste-direction accuracy", ("taste_direction", "accuracy"), "taste_direction"),
+    ("taste-direction accuracy (a gold direction among those predicted)", ("taste_direction", "accuracy"),
+     "taste_direction"),
     ("overall sentiment, 3 classes (gold)", ("gold_sentiment", "accuracy"), "gold_sentiment"),
     ("overall sentiment macro-F1 (gold)", ("gold_sentiment", "macro_f1"), None),
     # stricter than the overlap the accuracy counts: a direction too many is an error here
