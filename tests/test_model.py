@@ -940,6 +940,9 @@ def test_never_met_anything_like_it_and_a_denied_praise_word(default_model) -> N
     assert (good.topics, good.sentiment) == ({"taste": "pos"}, "pos")
     assert mild.topics == {"service_attitude": "neg"}
     assert (rare.topics, rare.sentiment) == ({"delivery_logistics": "pos"}, "pos")
+    # a clause two topics are read from: the denied word is the freshness's cue, not the taste's
+    [shared] = default_model.predict(["不是很新鲜但很好吃"])
+    assert shared.topics == {"taste": "pos", "freshness_quality": "neg"}
 
 
 def test_a_plain_middling_verdict_on_a_topic_reads_neutral(default_model) -> None:  # type: ignore[no-untyped-def]

@@ -205,8 +205,8 @@ class PolarityLexicon:
                                        if self.experienced and self.plain_praise else _NEVER),
         }
         # complaint_ahead is only read after worse; post_denied only matches where a negator does
-        # (and a pattern of a list the lexicon lacks never matches: left out, it cannot make the
-        # prefilter fall back to the whole union, which cannot stand in for a branch that matches nothing)
+        # (nor a pattern of a list the lexicon lacks, which never matches: the prefilter can stand in
+        # for no branch that matches nothing, and would fall back to the whole, slower union)
         any_ = _union([p for k, p in self._res.items()
                        if k not in ("complaint_ahead", "post_denied") and p.pattern != _NEVER])
         self._any = None if any_ is None else prefilter(any_)  # a superset: skips the texts with none
@@ -233,7 +233,7 @@ class PolarityLexicon:
         # the ``denied`` pattern with its complaint word kept (what denies_complaint and
         # denied_complaints read; ``_read`` substitutes the whole match)
         self._denied_word = re.compile(f"(?:{neg})(?:{fill})*({strong}|{weak})")
-        # 不是很新鲜, 服务不算太热情: a plain praise word denied (:meth:`denies_praise`)
+        # 不是很新鲜, 服务不算太热情: a plain praise word denied (:meth:`denied_praise`)
         self._denied_praise = with_first_chars(re.compile(_denied_praise(self.plain_praise))) \
             if self.plain_praise else None
 
@@ -363,12 +363,15 @@ class PolarityLexicon:
                   if not any(a < m.end() and m.start() < b for a, b in taken)]  # read once
         return [w for _, _, w in sorted(found)]
 
-    def denies_praise(self, text: str) -> bool:
-        """Whether ``text`` denies a plain praise word (不是很新鲜, 服务不算太热情, 送餐不是太及时:
-        a complaint said mildly, which the head reads as the praise it names). Never, for a
-        lexicon without ``plain_praise`` words (before 1.14)."""
-        return self._denied_praise is not None and \
-            self._denied_praise.search(self._res["mask"].sub(_GAP, text)) is not None
+    def denied_praise(self, text: str) -> list[str]:
+        """The plain praise words ``text`` denies, in order (不是很新鲜 → 新鲜; 服务不算太热情 → 热情: a
+        complaint said mildly, which the head reads as the praise it names). None, for a lexicon
+        without ``plain_praise`` words (before 1.14)."""
+        if self._denied_praise is None:
+            return []
+        words = _by_length(self.plain_praise)
+        return [next(w for w in words if m.group().endswith(w))
+                for m in self._denied_praise.finditer(self._res["mask"].sub(_GAP, text))]
 
     def is_verdict(self, word: str) -> bool:
         """Whether a segmented ``word`` (``NOT_`` mark or not) is a verdict: a judgement that
@@ -428,22 +431,21 @@ class PolarityLexicon:
 #: (不是很新鲜, 不算太热情, 不大新鲜, 不咋好吃)
 _DENIED_DEGREE = "(?:是|算)?(?:太|很|特别|非常|那么|怎么|够|大|咋)?"
 #: what, right after a praise word, makes another word or a question of it: 不好吃 (a complaint the
-#: head reads), 不好意思, 不好说, 不新鲜的 (a noun phrase: 不新鲜的都挑出来了), 这不香吗
-_PRAISE_GOES_ON = "[吃喝看用的处评多少像意思说吗嘛呢]"
+#: head reads), 不好意思, 不好说, 不新鲜的 (a noun phrase: 不新鲜的都挑出来了), 这不香吗, 不是快递的错,
+#: 不是香菜, 不是方便面, 不是便宜货, 不好好做, 不是好几天
+_PRAISE_GOES_ON = "[吃喝看用的处评多少像意思说吗嘛呢递餐菜面货几好肠]"
 #: before 不: it makes an idiom of 不好 (搞不好, 说不好, 弄不好), or denies the denial (不是不新鲜, 不会不好)
 _BEFORE_NO_DENIAL = ("搞", "说", "弄", "不是", "不会", "没")
-#: 这么, 那么, 如此: after a verb of experience, the measure of what was never met (:func:`_unheard`);
-#: not 这种, 这样 (没遇到过这种问题: the problem denied, in a reply to other reviews)
-_LIKE_THIS = ("这么", "那么", "如此")
 #: words of comparing, which make 这么 a comparison, not a measure: 没有像看到那样好 (:func:`_unheard`)
 _COMPARING = "像和跟比如同与"
-#: rarely, before a verb of experience and 这么 as a negator is: 很少遇到这么热情的 (:func:`_unheard`)
+#: rarely, opening the never-met pattern as a negator does: 很少遇到这么热情的 (:func:`_unheard`; the
+#: yaml's own "rarely" praise, 很少有坏果, lists its words in its pattern)
 _RARELY = ("很少", "极少", "鲜少", "少有")
 #: what may follow the word 这么 measures, when it is that word whole: 没吃过这么好吃的, not 这么软糯
 _WORD_ENDS = r"(?![^\W了啊呀的吧哦噢啦])"
 
 
-def _denied_praise(words: Sequence[str]) -> str:
+def _denied_praise(words: tuple[str, ...]) -> str:
     """不 (不是, 不算, 并不...), what :data:`_DENIED_DEGREE` allows, then one of the plain praise
     ``words``, which goes on into no other word (不好意思); not after the word itself nor its first
     character (好不好, 新鲜不新鲜, 新不新鲜: a question, no denial), nor after what
@@ -454,16 +456,19 @@ def _denied_praise(words: Sequence[str]) -> str:
 
 
 def _unheard(neg: str, past: str, verbs: str, what: str) -> str:
-    """A negator (or 很少, rarely), a verb of experience and 这么, 那么 or 如此 (从来没遇到过这么, 没吃过这么,
-    很少见到如此), then a word of ``what`` it measures, whole: "never met anything like it", which denies
-    nothing. 从没遇到过这么差的 is a complaint (``what``: the complaint words), 没吃过这么好吃的 praise
-    (the plain praise words); matched before ``denied``, which read 没遇到过这么差 as 没 + fillers + 差.
-    Not after a word of comparing or of the past, nor with 的 after the verb: 没有像看到那样好, 没有以前
-    吃到的那么好吃, 没有网上看到的那么好 are "not as good as"."""
+    """A negator (or 很少, rarely), a verb of experience and 这么 or 如此, or 过 and 那么 (从来没遇到过这么,
+    没吃过这么, 没见过那么, 很少见到如此), then a word of ``what`` it measures, whole: "never met anything
+    like it", which denies nothing. 从没遇到过这么差的 is a complaint (``what``: the complaint words),
+    没吃过这么好吃的 praise (the plain praise words); matched before ``denied``, which read 没遇到过这么差
+    as 没 + fillers + 差. Not a comparison: no word of comparing or of the past on either side of the
+    verb, no 的 after it, and 那么 only after 过 (没有像看到那样好, 没有以前吃到的那么好吃,
+    没吃到上次那么好吃的, 没有网上看到那么好吃 are "not as good as"; 我没遇到那么慢的 points back at
+    what others said)."""
     not_past = f"(?!{past})" if past else ""
-    gap = f"(?:(?![{_COMPARING}]){not_past}{_IN_CLAUSE}){{0,3}}?"
-    return (f"(?:{neg}|{_alt(_RARELY)}){gap}(?:{verbs})过?(?!的){_IN_CLAUSE}{{0,2}}?(?:{_alt(_LIKE_THIS)})"
-            f"的?(?:{what}){_WORD_ENDS}")
+    gap = f"(?:(?![{_COMPARING}]){not_past}{_IN_CLAUSE})"
+    said = "(?:(?<=过)|过)"  # 过 ends the verb (见过) or follows it (遇到过)
+    like = f"(?:{said}{gap}{{0,2}}?(?:这么|那么|如此)|(?<!过)(?!过){gap}{{0,2}}?(?:这么|如此))"
+    return f"(?:{neg}|{_alt(_RARELY)}){gap}{{0,3}}?(?:{verbs})(?!的){like}的?(?:{what}){_WORD_ENDS}"
 
 
 #: 一 and a measure word opening a post-posed denial (:func:`_post_denied`)

@@ -732,8 +732,11 @@ def settle_by_lexicon(c: Components, pol: list[str], ctx: list[list[list[int]]],
     praised mentions negative about as often as it was right.
 
     A mention said in one clause that denies a plain praise word (不是很新鲜, 服务不算太热情:
-    :meth:`PolarityLexicon.denies_praise`), with no other evidence than its negator, is negative:
-    a complaint said mildly, which the head read as the praise it names.
+    :meth:`PolarityLexicon.denied_praise`) and holds no praise, complaint or comparison evidence,
+    is negative: a complaint said mildly, which the head read as the praise it names. The word must
+    be the topic's: one of its cues (新鲜 of freshness), or a word that is no topic's cue (好) in a
+    clause no other topic of the review is read from. In 不是很新鲜但很好吃 the freshness is denied,
+    not the taste (:func:`_denies_its_praise`).
 
     A mention whose every clause is a middling verdict of its subject alone (味道一般, 物流一般般,
     价格凑合: :meth:`PolarityLexicon.middling_only`) is ``neu``, as the guideline labels it; the
@@ -750,19 +753,29 @@ def settle_by_lexicon(c: Components, pol: list[str], ctx: list[list[list[int]]],
             if (named is not None and topic_sets is not None and ev.complaint_only
                     and any(named[r, topic_sets[i][n]] for r in rows)):
                 out[k] = "neg"
-            if out[k] == "pos" and len(rows) == 1 \
-                    and _denies_praise_alone(c.lexicon, ev, clause_texts[rows[0]]):
-                out[k] = "neg"
+            if out[k] == "pos" and len(rows) == 1 and topic_sets is not None:
+                shared = sum(rows[0] in other for other in per) > 1
+                if _denies_its_praise(c, ev, clause_texts[rows[0]], topic_sets[i][n], shared):
+                    out[k] = "neg"
             if all(c.lexicon.middling_only(clause_texts[r]) for r in rows):
                 out[k] = "neu"
             k += 1
     return out
 
 
-def _denies_praise_alone(lexicon: PolarityLexicon, ev: Evidence, clause: str) -> bool:
-    """Whether a clause (``ev``: its evidence) denies a plain praise word and says nothing else the
-    lexicon reads: its negator is its only evidence."""
-    return bool(ev.denial) and not (ev.praise or ev.complaint or ev.worse) and lexicon.denies_praise(clause)
+def _denies_its_praise(c: Components, ev: Evidence, clause: str, topic: int, shared: bool) -> bool:
+    """Whether a mention's one clause (``ev``: its evidence; ``shared``: other topics of the review
+    are read from it too) denies a plain praise word that is the mention's (``topic``), and holds no
+    praise, complaint or comparison the lexicon reads (a contrast word may open it). A word is the
+    topic's when it is one of its cues; a word that is no topic's cue (好), only when the clause is
+    not shared."""
+    if c.lexicon is None or ev.praise or ev.complaint or ev.worse:
+        return False
+    cues = [set(t.cues) for t in c.taxonomy.topics]
+    for word in c.lexicon.denied_praise(clause):
+        if word in cues[topic] or (not shared and not any(word in other for other in cues)):
+            return True
+    return False
 
 
 def continuations(c: Components, ctx: list[list[list[int]]], clause_texts: list[str],
