@@ -769,13 +769,13 @@ def _denies_its_praise(c: Components, ev: Evidence, clause: str, topic: int, sha
     praise, complaint or comparison the lexicon reads (a contrast word may open it). A word is the
     topic's when it is one of its cues; a word that is no topic's cue (好), only when the clause is
     not shared."""
-    if c.lexicon is None or ev.praise or ev.complaint or ev.worse:
+    if c.lexicon is None or not ev.denial or ev.praise or ev.complaint or ev.worse:
+        return False  # (a denied praise word leaves its negator over: most clauses are skipped here)
+    words = c.lexicon.denied_praise(clause)
+    if not words:
         return False
     cues = [set(t.cues) for t in c.taxonomy.topics]
-    for word in c.lexicon.denied_praise(clause):
-        if word in cues[topic] or (not shared and not any(word in other for other in cues)):
-            return True
-    return False
+    return any(w in cues[topic] or (not shared and not any(w in other for other in cues)) for w in words)
 
 
 def continuations(c: Components, ctx: list[list[list[int]]], clause_texts: list[str],
