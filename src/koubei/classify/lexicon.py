@@ -369,8 +369,8 @@ class PolarityLexicon:
         without ``plain_praise`` words (before 1.14)."""
         if self._denied_praise is None:
             return []
-        words = _by_length(self.plain_praise)
-        return [next(w for w in words if m.group().endswith(w))
+        # each word's branch captures it in a group of its own: the one that took part
+        return [m.group(m.lastindex or 0)
                 for m in self._denied_praise.finditer(self._res["mask"].sub(_GAP, text))]
 
     def is_verdict(self, word: str) -> bool:
@@ -447,11 +447,11 @@ _WORD_ENDS = r"(?![^\W了啊呀的吧哦噢啦])"
 
 def _denied_praise(words: tuple[str, ...]) -> str:
     """不 (不是, 不算, 并不...), what :data:`_DENIED_DEGREE` allows, then one of the plain praise
-    ``words``, which goes on into no other word (不好意思); not after the word itself nor its first
-    character (好不好, 新鲜不新鲜, 新不新鲜: a question, no denial), nor after what
-    :data:`_BEFORE_NO_DENIAL` lists."""
+    ``words`` (captured, each in a group of its own), which goes on into no other word (不好意思);
+    not after the word itself nor its first character (好不好, 新鲜不新鲜, 新不新鲜: a question, no
+    denial), nor after what :data:`_BEFORE_NO_DENIAL` lists."""
     no = "".join(f"(?<!{re.escape(b)})" for b in _BEFORE_NO_DENIAL)
-    return "|".join(f"{no}(?<!{re.escape(w)})(?<!{re.escape(w[0])})不{_DENIED_DEGREE}{re.escape(w)}"
+    return "|".join(f"{no}(?<!{re.escape(w)})(?<!{re.escape(w[0])})不{_DENIED_DEGREE}({re.escape(w)})"
                     f"(?!{_PRAISE_GOES_ON})" for w in _by_length(words))
 
 

@@ -215,7 +215,10 @@ class TasteDirector:
         self._seasonings = _Seasonings(taxonomy)
 
     def _mask(self, text: str) -> str:
-        return self._exclude.sub(_hide_unless_kept, self._rewritten(text))
+        return self._hidden(self._rewritten(text))
+
+    def _hidden(self, rewritten: str) -> str:
+        return self._exclude.sub(_hide_unless_kept, rewritten)
 
     def _rewritten(self, text: str) -> str:
         return text if self._rewrite is None else self._rewrite(text)
@@ -228,7 +231,7 @@ class TasteDirector:
         seasonings = self._seasonings.any if pattern is self._re else None
         if pattern.search(text) is None and (seasonings is None or seasonings.search(text) is None):
             return None
-        return self._exclude.sub(_hide_unless_kept, text)
+        return self._hidden(text)
 
     def _found(self, masked: str, pattern: re.Pattern[str] | None, lexicon: dict[str, str]
                ) -> list[tuple[str, str, int, int]]:

@@ -771,11 +771,9 @@ def _denies_its_praise(c: Components, ev: Evidence, clause: str, topic: int, sha
     not shared."""
     if c.lexicon is None or not ev.denial or ev.praise or ev.complaint or ev.worse:
         return False  # (a denied praise word leaves its negator over: most clauses are skipped here)
-    words = c.lexicon.denied_praise(clause)
-    if not words:
-        return False
-    cues = [set(t.cues) for t in c.taxonomy.topics]
-    return any(w in cues[topic] or (not shared and not any(w in other for other in cues)) for w in words)
+    topics = c.taxonomy.topics
+    return any(w in topics[topic].cues or (not shared and not any(w in t.cues for t in topics))
+               for w in c.lexicon.denied_praise(clause))
 
 
 def continuations(c: Components, ctx: list[list[list[int]]], clause_texts: list[str],
