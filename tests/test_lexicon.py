@@ -641,8 +641,10 @@ def test_a_lexicon_before_1_14_reads_as_it_did(lex) -> None:  # type: ignore[no-
     only_verbs = lexicon_from_dict({**raw, "experienced": ["遇到"]})  # verbs, no praise words
     assert only_verbs.evidence("没遇到过这么新鲜的").praise == ()
     assert only_verbs.evidence("没遇到过这么差的").complaint == ("没遇到过这么差",)
-    with pytest.raises(TaxonomyError, match="'plain_praise'"):
-        lexicon_from_dict({**raw, "plain_praise": "新鲜"})
+    with pytest.raises(TaxonomyError, match="my.yaml: 'plain_praise' must be a list of non-empty strings"):
+        lexicon_from_dict({**raw, "plain_praise": "新鲜"}, source="my.yaml")
+    with pytest.raises(TaxonomyError, match="my.yaml: 'experienced' must be a list of non-empty strings"):
+        lexicon_from_dict({**raw, "experienced": ["遇到", ""]}, source="my.yaml")
 
 
 @pytest.mark.parametrize(("text", "read"), [
