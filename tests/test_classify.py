@@ -72,6 +72,29 @@ CUES = CueMatcher(TAX)
         (["鸭脖一点咸味都吃不出来"], ["too_bland"]),
         (["汤清得像白开水"], ["too_bland"]),
         (["蛋糕甜到发齁"], ["too_sweet"]),  # not the 齁 of too salty inside it
+        # taxonomy 1.18: a cue another named direction's cue holds is that direction's
+        (["奶茶糖加太多了", "腻得慌"], ["too_sweet"]),  # the 腻 of sugar (GUIDELINE), not oil
+        (["蛋糕奶油太腻了", "甜得难受"], ["too_sweet"]),
+        (["饼干甜得齁嗓子"], ["too_sweet"]),  # 齁 is in too sweet's 甜到齁
+        (["太油腻了", "还甜得发腻"], ["too_oily", "too_sweet"]),  # 太油 is oil's own
+        (["油太大了", "腻得慌"], ["too_oily"]),  # 腻 with no sugar said stays oily
+        (["一口咸一口淡"], ["too_salty", "too_bland"]),  # 咸 is in 不咸, but denied there
+        (["红烧肉肥肉很腻", "吃两块就发腻"], ["too_oily", "too_sweet"]),  # 发腻 holds the 腻 itself
+        (["太甜了", "很腻还太油了"], ["too_sweet", "too_oily"]),  # every cue counts: 太油 is oil's own
+        (["咸度偏低"], ["too_bland"]),  # a level is no weak cue: no 咸 of too salty in it
+        # a level said too high or too low, a complement, none at all, a wish for less
+        (["蛋挞甜度太高了"], ["too_sweet"]),
+        (["薯片盐分超标了"], ["too_salty"]),
+        (["火锅辣度不够"], ["not_spicy_enough"]),
+        (["海苔咸到怀疑人生"], ["too_salty"]),
+        (["米粉汤头淡出鸟来"], ["too_bland"]),
+        (["外卖的汤一点盐都没有"], ["too_bland"]),
+        (["这次炒的花生忘放盐了"], ["too_bland"]),
+        (["小炒肉盐少放点就好了"], ["too_salty"]),
+        (["建议少放点糖"], ["too_sweet"]),
+        (["汉堡酱料挤太多了"], ["too_heavy"]),
+        (["奶茶里放了太多的糖"], ["too_sweet"]),  # the verb before: 放了太多 + the seasoning
+        (["豆浆有股焦糊味"], ["off_flavor"]),
     ],
 )
 def test_taste_directions(clauses: list[str], expected: list[str]) -> None:
@@ -299,6 +322,38 @@ def test_too_much_of_a_seasoning_is_read_only_where_it_is_said_of_one() -> None:
     assert DIRECTOR.find("薯条一点盐都没放") == [("too_bland", "盐都没放")]
     assert DIRECTOR.find("辣椒放得太少") == [("not_spicy_enough", "辣椒放得太少")]
     assert DIRECTOR.find("盐没放多，刚好") == []  # not too much is no "too little"
+    # taxonomy 1.18: a level praised, a plain or noted wish, no chili but something else, none given
+    assert DIRECTOR.find("苹果甜度很高") == [] and DIRECTOR.find("甜度爆表") == []
+    assert DIRECTOR.find("少放盐") == [] and DIRECTOR.find("备注了少放盐") == []
+    assert DIRECTOR.find("都是辣椒都没有牛蛙") == []  # 辣椒都没有 does not end the clause
+    assert DIRECTOR.find("写了要带辣椒也没有带") == [] and DIRECTOR.find("要点辣椒也没给") == []
+    assert DIRECTOR.find("面里一点辣椒都没有") == [("not_spicy_enough", "一点辣椒都没有")]
+    assert DIRECTOR.find("别忘放盐") == []  # a request
+    assert DIRECTOR.find("餐具没给，盐也没有") == []  # a missing item, not "none at all"
+    assert DIRECTOR.find("店里辣椒都没有了") == []
+    assert pattern.fullmatch("放了太多盐") and pattern.fullmatch("加了太多的糖")  # the verb before it
+    assert pattern.fullmatch("建议少放点盐") and pattern.fullmatch("盐少放点就好了")
+    assert not pattern.fullmatch("放了太多") and not pattern.fullmatch("下次少放点糖")
+    # no "too" in 超 nor in a level praised or a blood sugar; no order note; no 不够 of another word
+    assert DIRECTOR.find("辣椒超多，超级过瘾") == [] and DIRECTOR.find("辣椒放得超级多，很够味") == []
+    assert DIRECTOR.find("这个西瓜甜度超高") == [] and DIRECTOR.find("吃完测了一下血糖超标了") == []
+    assert DIRECTOR.find("少油不放盐") == [] and DIRECTOR.find("备注麻烦少放点盐，商家照做了") == []
+    assert DIRECTOR.find("辣椒不够新鲜") == [] and DIRECTOR.find("这个酱油不够鲜") == []
+    # a range or a balance hit is no degree complement; paste is no burnt taste
+    assert DIRECTOR.find("从咸到甜都有") == [] and DIRECTOR.find("由淡到浓，层次丰富") == []
+    assert DIRECTOR.find("咸淡到位，很下饭") == [] and DIRECTOR.find("一股浆糊味") == []
+    # a seasoning said put in, however much, speaks of taste; a spill (撒), keeping (放的时间久了) or
+    # what follows no amount (油加的92号, 盐放的位置) does not
+    assert DIRECTOR.seasoned("盐放得刚刚好") and DIRECTOR.seasoned("调料放得很足")
+    assert not DIRECTOR.seasoned("油撒的哪哪都是") and not DIRECTOR.seasoned("盐很好")
+    assert not DIRECTOR.seasoned("卸妆油放的时间久了") and not DIRECTOR.seasoned("这车油加的92号")
+    assert not DIRECTOR.seasoned("盐放的位置太高了") and not DIRECTOR.seasoned("酱油放得太久了")
+    assert not DIRECTOR.seasoned("糖放得有点久了") and not DIRECTOR.seasoned("这车油加得不多，跑不远")
+    # a cosmetic's oil, squeezed out, is no seasoning; without the verb, too little is a portion
+    assert DIRECTOR.find("卸妆油挤太多了") == []
+    assert DIRECTOR.find("酱料挤太多了") == [("too_heavy", "酱料挤太多")]
+    assert DIRECTOR.find("饺子送的酱油太少了") == [] and DIRECTOR.find("辣子鸡里辣椒太少") == []
+    assert DIRECTOR.find("菜品从清淡到麻辣都有") == [] and DIRECTOR.find("剧情平淡到让人睡着") == []
     import dataclasses
     plain = dataclasses.replace(TAX, taste_directions=tuple(
         dataclasses.replace(d, seasonings=(), missing_seasonings=()) for d in TAX.taste_directions))

@@ -533,6 +533,20 @@ def test_a_missed_taste_complaint_comes_out_with_its_direction(default_model) ->
     assert p.topics.get("taste") == "neg" and "too_oily" in p.taste_detail
 
 
+def test_a_cue_that_decides_stands_where_the_direction_head_says_only_bad_in_general(default_model) -> None:
+    """糖放太多了。不过物流很快。: the head read bad in general; the rules' too sweet, named by a cue
+    that decides polarity in the mention's own clause, is what the review says."""
+    from koubei.model.predict import sure_directions
+
+    c = default_model.components
+    assert sure_directions(c, ["R:too_sweet", "T:too_sweet", "Tc:糖放太多", "Oc:很快"]) == ["too_sweet"]
+    assert sure_directions(c, ["R:too_sweet", "T:too_sweet", "Tc:很甜"]) == []  # 很甜 decides nothing
+    assert sure_directions(c, ["R:too_salty", "T:too_sweet", "Tc:糖放太多"]) == []  # not the rules' reading
+    assert sure_directions(c, ["R:too_sweet", "O:too_sweet", "Oc:糖放太多"]) == []  # another clause's
+    [p] = default_model.predict(["糖放太多了。不过物流很快。"])
+    assert p.topics.get("taste") == "neg" and p.taste_detail == ["too_sweet"]
+
+
 def _clause_logits(model: ReviewModel, best: dict[str, float]):  # type: ignore[no-untyped-def]
     """clause_max of one review whose best clause gives each topic in ``best`` its probability."""
     import numpy as np

@@ -198,7 +198,7 @@ def test_default_taxonomy_declares_what_older_taxonomies_got_from_the_code() -> 
     from koubei.classify.taste import taste_rules
 
     tax = load_taxonomy()
-    assert tax.declares_taste_rules and tax.version == "1.17"
+    assert tax.declares_taste_rules and tax.version == "1.18"
     stripped = dataclasses.replace(tax, taste_directions=tuple(
         dataclasses.replace(d, decides_polarity=(), detects_topic=()) for d in tax.taste_directions))
     assert not stripped.declares_taste_rules
@@ -219,6 +219,8 @@ def test_default_taxonomy_declares_what_older_taxonomies_got_from_the_code() -> 
     # 1.14: cloying said as 甜到发齁
     cloyed = {("too_sweet", c) for c in ("甜到发齁", "甜到齁", "甜齁")}
     assert rules.decisive - legacy.decisive == cloying | put_in | spoilt | cloyed
+    # 1.18: a level too high names too sweet and, like 太甜, decides nothing; too salty's decides
+    assert not rules.decides("too_sweet", "甜度太高") and rules.decides("too_salty", "盐分超标")
     # 1.14: too much of a seasoning put in, said in any of the ways excess_pattern reads,
     # decides and detects, in a file without rules too (its seasonings are read all the same);
     # like any cue it is picked by no name: a short one needs the detector's floor
@@ -236,4 +238,6 @@ def test_default_taxonomy_declares_what_older_taxonomies_got_from_the_code() -> 
     # off flavour's food-only cues are picked by name; a whole direction's cues are not
     food_only = {("off_flavor", c) for c in ("馊", "馊味", "哈喇", "哈喇味", "油哈")}
     assert legacy.picked == rules.picked == food_only
+    # 1.18: 土腥味 is a cue, but tap water and air conditioners have it too
+    assert not rules.detects("off_flavor", "土腥味")
     assert rules.picks("off_flavor", "哈喇味") and not rules.picks("too_salty", "咸")

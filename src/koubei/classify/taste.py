@@ -39,23 +39,29 @@ _COMPLEMENT = ("得", "到")
 _LESS_THAN = re.compile(r"没有?(?:以前|之前|上次|原来|那么|这么)")
 
 # Too much of a seasoning put in (see :func:`excess_pattern`): the verb of putting it in,
-# then how much (盐放得太多, 糖加多了, 孜然撒太多, 盐加得有点多); or the seasoning (or its
-# taste) said to be too much or too strong (盐太多, 盐味太重, 调料味太冲); or too much of it put
-# in (放了太多盐). Not a plain quantity (放了很多辣椒, 超级香; 放了这么多花椒，麻得过瘾) nor, without
-# the verb, a mild one (锅底油有点多，但是很香: hotpot oil and chili are as often praised) unless
-# 了 says it is more than wanted (酱有点儿多了).
-_PUT = "(?:放|加|下|搁|撒|倒)"
+# then how much (盐放得太多, 糖加多了, 孜然撒太多, 盐加得有点多, 酱料挤太多, 沙拉酱淋太多); or the
+# seasoning (or its taste) said to be too much or too strong (盐太多, 盐味太重, 调料味太冲); or too
+# much of it put in (放了太多盐); or a wish that less were put in (盐少放点就好了, 建议少放点盐). Not a plain
+# quantity (放了很多辣椒, 超级香; 放了这么多花椒，麻得过瘾; 辣椒超多，超级过瘾: 超 is no "too") nor,
+# without the verb, a mild one (锅底油有点多，但是很香: hotpot oil and chili are as often praised)
+# unless 了 says it is more than wanted (酱有点儿多了); nor a plain 少放盐 or 下次少放点糖, what an
+# order's note or a regular's word to the cook says as often as a complaint.
+_PUT = "(?:放|加|下|搁|撒|倒|挤|淋|浇)"
 _STRONG = "(?:太|过|过于|也太|实在太)"
 _MILD = "(?:有点|有些|有点儿|偏)"
 _AMOUNT = "(?:多(?!少)|重|猛|狠)"  # not 放了多少
+_WISH = rf"少{_PUT}(?:一?点儿?|一?些)?"  # 少放点, 少加一些
 _AFTER = (rf"味?(?:{_PUT}(?:得|的|了)?(?:{_STRONG}|{_MILD})?{_AMOUNT}|{_STRONG}(?:{_AMOUNT}|冲|浓)"
-          rf"|{_MILD}(?:多|重)了|味(?:重|冲))")  # 有点多了: a bit too much (酱有点儿多了)
-_BEFORE = rf"{_PUT}了?(?:太多|过多)的?"
-# Too little of one: not put in (盐都没放, 盐没放够, 忘了放盐) or too little (盐放得太少); not
-# 盐没放多 / 盐没放那么多 (not too much) nor 别忘了放盐 (a request).
+          rf"|{_MILD}(?:多|重)了|味(?:重|冲)"  # 有点多了: a bit too much (酱有点儿多了)
+          rf"|(?:可以|能|要|再)?{_WISH}(?:就好了?|就更好了?|会更好|更好了?))")
+_BEFORE = rf"{_PUT}了?(?:太多|过多)的?|(?:建议|要是|如果|最好){_WISH}"
+# Too little of one: not put in (盐都没放, 盐没放够, 忘了放盐, 忘放盐) or too little (盐放得太少);
+# not 盐没放多 / 盐没放那么多 (not too much) nor 别忘了放盐 (a request) nor 不放盐 (as often a request:
+# 少油不放盐), nor, without the verb, 酱油太少了，不够蘸 (a portion).
 _SHORT_AFTER = (rf"(?:都|也)?(?:没|没有){_PUT}(?:够|足)?(?![^，,。！？!?；;]{{0,3}}多)"
                 rf"|{_PUT}(?:得|的)?(?:太少|少了|不够|不足)")
-_SHORT_BEFORE = rf"(?:没|没有|(?<!别)(?<!不要)忘了|(?<!别)(?<!不要)忘记){_PUT}(?:够|足)?"
+_NOT_ASKED = "(?<!别)(?<!不要)"
+_SHORT_BEFORE = rf"(?:没|没有|{_NOT_ASKED}忘(?:了|记了?)?){_PUT}(?:够|足)?"
 # each taxonomy key of seasonings, with the shape read after the seasoning and the one before it
 _SHAPES = (("seasonings", _AFTER, _BEFORE), ("missing_seasonings", _SHORT_AFTER, _SHORT_BEFORE))
 
@@ -81,7 +87,7 @@ def excess_pattern(taxonomy: Taxonomy) -> re.Pattern[str] | None:
     for key, after, before in _SHAPES:
         words = _alternation([s for d in taxonomy.taste_directions for s in getattr(d, key)])
         if words is not None:
-            shapes += [f"{before}(?:{words.pattern})", f"(?:{words.pattern})(?:{after})"]
+            shapes += [f"(?:{before})(?:{words.pattern})", f"(?:{words.pattern})(?:{after})"]
     return re.compile("|".join(shapes)) if shapes else None
 
 
@@ -99,6 +105,14 @@ class _Seasonings:
             if words is not None:
                 self._kinds.append((words, lexicon, re.compile(after), re.compile(f"(?:{before})$")))
         self.any = _alternation([w for _, lex, _, _ in self._kinds for w in lex])
+        # a seasoning said put in, however much (盐放得刚刚好, 调料放得很足, 辣椒加的不多); not oil, as
+        # often a car's or a cosmetic's (油加得不多, 卸妆油放得有点久), nor 放 of keeping (糖放得有点久了),
+        # nor what says no amount (盐放的位置)
+        put_in = _alternation([w for _, lex, _, _ in self._kinds for w in lex if w != "油"])
+        self.put = None if put_in is None else re.compile(
+            f"(?:{put_in.pattern})(?:放|加|搁)(?:得|的)(?![^，,。！？!?；;]{{0,4}}久)"
+            "(?:很|挺|也|都)?(?:刚刚好|刚好|正好|恰到好处|恰好|适中|适量|合适|正合适|足|多|少|不多|不少"
+            "|太多|太少|偏多|偏少|有点多|有点少|过多|过少)")
 
     def find(self, text: str) -> list[tuple[str, int, int]]:
         """(direction, start, end) of each phrase in ``text``, in order."""
@@ -209,6 +223,13 @@ class TasteDirector:
         self._exclude = re.compile((f"(?P<keep>{holders.pattern})|" if holders else "")
                                    + _BALANCED_RE.pattern + (f"|{exclude.pattern}" if exclude else ""))
         self._weak_dir = {c: d.id for d in taxonomy.taste_directions for c in d.weak_cues}
+        # phrase cue -> the other directions a phrase cue of which holds it, said, not denied (腻
+        # of too oily is in 甜腻, 齁 of too salty in 甜到齁: too sweet's; 咸 is in 不咸, denied):
+        # see :meth:`directions`
+        self._shared = {c: frozenset(o.id for o in taxonomy.taste_directions if o.id != d.id
+                                     and any(c in oc and c != oc and not any(n in oc for n in NEGATORS)
+                                             for oc in o.cues))
+                        for d in taxonomy.taste_directions for c in d.cues}
         self._re = _alternation(list(self._cue_dir))
         self._weak_re = _alternation(list(self._weak_dir))
         # too much or too little of a seasoning, read first (盐放得太重 before the cue 太重 in it)
@@ -292,11 +313,36 @@ class TasteDirector:
 
     def seasoned(self, text: str, shortest: int = 1) -> bool:
         """Whether ``text`` says too much or too little of a seasoning was put in, or denies it
-        (盐放得太重, 没有放太多盐), in a phrase of at least ``shortest`` characters: it speaks of
-        taste, whatever else it holds."""
+        (盐放得太重, 没有放太多盐), in a phrase of at least ``shortest`` characters, or says how
+        it was put in (盐放得刚刚好, 调料放得很足): it speaks of taste, whatever else it holds
+        (足 and 刚好 of a portion)."""
         pattern = self._seasonings.any
-        return (pattern is not None and pattern.search(text) is not None
-                and any(end - start >= shortest for _, start, end in self._seasonings.find(self._mask(text))))
+        if pattern is None or pattern.search(text) is None:
+            return False
+        masked = self._mask(text)
+        return (any(end - start >= shortest for _, start, end in self._seasonings.find(masked))
+                or self._seasonings.put.search(masked) is not None)  # type: ignore[union-attr]
+
+    def _own(self, directions: list[str], texts: list[str]) -> list[str]:
+        """``directions`` (in order, once each) less those every cue of which, said in ``texts``,
+        another direction holds in a cue of its own that is named there by a cue not holding it
+        (see :meth:`directions`); all of them when none is left."""
+        said = [(d, cue) for t in texts for d, cue, _ in self.matches(t)]
+        said += [(d, cue) for t in texts for d, cue, _ in self._matches(t, self._weak_re, self._weak_dir)]
+        named = list(dict.fromkeys(directions))
+
+        def kept(d: str) -> bool:
+            cues = [c for dd, c in said if dd == d]
+            return not cues or not all(self._yields(c, d, said) for c in cues)
+
+        own = [d for d in named if kept(d)]
+        return own or named
+
+    def _yields(self, cue: str, direction: str, said: list[tuple[str, str]]) -> bool:
+        """Whether ``cue`` of ``direction`` belongs to another direction of the ``said`` (direction,
+        cue) pairs: a cue of that direction holds it, and that direction is said by a cue that does not."""
+        others = self._shared.get(cue, frozenset())
+        return any(d in others and d != direction and cue not in c for d, c in said)
 
     def strong(self, text: str) -> list[str]:
         """Specific directions (not the fallback) named by phrase cues in ``text``."""
@@ -307,16 +353,23 @@ class TasteDirector:
 
         Looks in the taste clauses first, then in the review's ``others``
         clauses; phrase cues before weak cues. Specific directions win over
-        the fallback when both are present (``难吃，太咸了`` → too_salty).
+        the fallback when both are present (``难吃，太咸了`` → too_salty). A
+        direction named only by cues that a cue of another direction holds, that
+        other direction named by a cue of its own (not holding the first), is that
+        one's: in 奶茶糖加太多了，腻得慌 the 腻 of too oily is in too sweet's 甜腻, and
+        糖加太多 names too sweet, so the 腻 is of sugar; 甜得齁嗓子 is not too salty. In
+        肥肉很腻，吃两块就发腻 too sweet's 发腻 holds the 腻 itself: both stay.
         """
         found: list[tuple[str, str]] = []
+        read: list[str] = []
         for texts in (clauses, others):
+            read += texts
             for finder in (self.find, self.find_weak):
                 found += [f for c in texts for f in finder(c)]
                 specific = [f for f in found if f[0] != self.fallback]
                 if specific:
-                    dirs = list(dict.fromkeys(d for d, _ in specific))
-                    return dirs, specific[0][1]
+                    dirs = self._own([d for d, _ in specific], read)
+                    return dirs, next(cue for d, cue in specific if d in dirs)
         if found:
             return [found[0][0]], found[0][1]
         return ([self.fallback] if self.fallback else []), None
