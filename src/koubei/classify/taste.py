@@ -354,11 +354,12 @@ class TasteDirector:
         Looks in the taste clauses first, then in the review's ``others``
         clauses; phrase cues before weak cues. Specific directions win over
         the fallback when both are present (``难吃，太咸了`` → too_salty). A
-        direction named only by cues that a cue of another direction holds, that
-        other direction named by a cue of its own (not holding the first), is that
-        one's: in 奶茶糖加太多了，腻得慌 the 腻 of too oily is in too sweet's 甜腻, and
-        糖加太多 names too sweet, so the 腻 is of sugar; 甜得齁嗓子 is not too salty. In
-        肥肉很腻，吃两块就发腻 too sweet's 发腻 holds the 腻 itself: both stay.
+        direction every cue of which said in the clauses read so far (phrase or
+        weak) a cue of another direction holds, that other direction said by a cue
+        of its own (not holding the first), is that one's (:meth:`_own`): in
+        奶茶糖加太多了，腻得慌 the 腻 of too oily is in too sweet's 甜腻, and 糖加太多 names
+        too sweet, so the 腻 is of sugar; 甜得齁嗓子 is not too salty; in 太甜了，很腻还太油了
+        oil keeps 太油. In 肥肉很腻，吃两块就发腻 too sweet's 发腻 holds the 腻 itself: both stay.
         """
         found: list[tuple[str, str]] = []
         read: list[str] = []
