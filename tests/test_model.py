@@ -539,10 +539,11 @@ def test_a_cue_that_decides_stands_where_the_direction_head_says_only_bad_in_gen
     from koubei.model.predict import sure_directions
 
     c = default_model.components
-    assert sure_directions(c, ["R:too_sweet", "T:too_sweet", "Tc:糖放太多", "Oc:很快"]) == ["too_sweet"]
-    assert sure_directions(c, ["R:too_sweet", "T:too_sweet", "Tc:很甜"]) == []  # 很甜 decides nothing
-    assert sure_directions(c, ["R:too_salty", "T:too_sweet", "Tc:糖放太多"]) == []  # not the rules' reading
-    assert sure_directions(c, ["R:too_sweet", "O:too_sweet", "Oc:糖放太多"]) == []  # another clause's
+    assert sure_directions(c, ["糖放太多了"], ["too_sweet"]) == ["too_sweet"]
+    assert sure_directions(c, ["很甜"], ["too_sweet"]) == []  # 很甜 decides nothing
+    assert sure_directions(c, ["糖放太多了"], ["too_salty"]) == []  # not the rules' reading
+    assert sure_directions(c, ["不过物流很快"], ["too_sweet"]) == []  # said in another clause
+    assert sure_directions(c, ["糖放太多了"], ["bad_general"]) == []  # never the fallback
     [p] = default_model.predict(["糖放太多了。不过物流很快。"])
     assert p.topics.get("taste") == "neg" and p.taste_detail == ["too_sweet"]
 

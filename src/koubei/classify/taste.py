@@ -320,8 +320,9 @@ class TasteDirector:
         if pattern is None or pattern.search(text) is None:
             return False
         masked = self._mask(text)
+        put = self._seasonings.put
         return (any(end - start >= shortest for _, start, end in self._seasonings.find(masked))
-                or self._seasonings.put.search(masked) is not None)  # type: ignore[union-attr]
+                or (put is not None and put.search(masked) is not None))
 
     def _own(self, directions: list[str], texts: list[str]) -> list[str]:
         """``directions`` (in order, once each) less those every cue of which, said in ``texts``,

@@ -319,23 +319,24 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
         mentions = [i for i, p in enumerate(preds) if p.topics.get(c.taxonomy.taste_topic or "") == "neg"]
         if mentions:
             rules = [preds[i].taste_detail for i in mentions]  # what _describe read: not read again
-            names, X = taste_mentions(c, enc, ctx, topic_sets, mentions, rules)
-            for i, dirs, features in zip(mentions, c.directions.predict(names, X), names):
-                only_fallback = dirs == [c.taste.fallback]
-                preds[i].taste_detail = (sure_directions(c, features) or dirs) if only_fallback else dirs
+            taste = c.taxonomy.topic_ids.index(c.taxonomy.taste_topic or "")
+            said = c.directions.predict(*taste_mentions(c, enc, ctx, topic_sets, mentions, rules))
+            for i, dirs, given in zip(mentions, said, rules):
+                if dirs == [c.taste.fallback]:
+                    own = [clause_texts[r] for r in ctx[i][topic_sets[i].index(taste)]]
+                    dirs = sure_directions(c, own, given) or dirs
+                preds[i].taste_detail = dirs
     return preds
 
 
-def sure_directions(c: Components, features: list[str]) -> list[str]:
-    """The specific directions the rules gave a taste mention that a cue deciding polarity in its
-    own clauses names (its ``R:`` and ``Tc:`` features,
-    :func:`koubei.classify.taste_head.direction_features`): 糖放太多了, 盐放得太重. Where the
-    direction head says only the fallback (bad in general) they are the mention's directions:
+def sure_directions(c: Components, texts: list[str], given: list[str]) -> list[str]:
+    """The specific directions of ``given`` (what the rules gave a taste mention) that a cue
+    deciding polarity names in ``texts``, the mention's own clauses: 糖放太多了, 盐放得太重. Where
+    the direction head says only the fallback (bad in general) they are the mention's directions:
     the head's words outweighed a cue it saw too rarely in the labels."""
     rules = c.taste.rules
-    given = {f[2:] for f in features if f.startswith("R:")} - {c.taste.fallback}
-    return list(dict.fromkeys(d for f in features if f.startswith("Tc:") for d, cue in c.taste.find(f[3:])
-                              if d in given and rules.decides(d, cue)))
+    return list(dict.fromkeys(d for t in texts for d, cue in c.taste.find(t)
+                              if d in given and d != c.taste.fallback and rules.decides(d, cue)))
 
 
 def taste_mentions(c: Components, enc: Encoding, ctx: list[list[list[int]]], topic_sets: list[list[int]],
