@@ -795,6 +795,56 @@ def test_a_review_with_no_topic_gets_the_one_its_denied_complaint_names(default_
     assert denials_read_again(dataclasses.replace(c, lexicon=None), enc) == {}
 
 
+@pytest.mark.parametrize("text, want", [
+    # "rarely" said of an act: the labelled reviews taught 很少 as "very few" (a portion)
+    ("用了一年很少死机", {"function_performance": "pos"}),
+    ("核桃很少有坏果", {"freshness_quality": "pos"}),
+    ("用了半年很少出毛病", {"function_performance": "pos"}),  # no topic left: the act read again adds it
+    ("平时很少吃零食，这个还不错", {}),
+    ("菜很少根本不够吃", {"portion_size": "neg"}),  # very few: no act
+    # a denial said after what it denies, read again without its frame (一颗...都没有)
+    ("草莓一颗坏的都没有", {"freshness_quality": "pos"}),
+    ("酒店房间一只蚊子也没有", {"environment_facilities": "pos"}),
+])
+def test_rarely_and_counted_denials_are_read_without_their_frame(default_model, text: str,
+                                                                 want: dict[str, str]) -> None:
+    assert default_model.predict([text])[0].topics == want
+
+
+@pytest.mark.parametrize("text, topic, polarity", [
+    ("我就没吃过这么差的苹果", "freshness_quality", "neg"),
+    ("从来没买到过这么便宜的坚果", "price_value", "pos"),
+    ("没住过这么脏的酒店", "environment_facilities", "neg"),  # a hotel's dirty room (GUIDELINE)
+])
+def test_a_review_with_no_topic_gets_what_its_never_met_frame_measures(default_model, text: str, topic: str,
+                                                                      polarity: str) -> None:
+    """从来没, 吃/买/住, 过 weigh as much as what the frame measures; read from 这么 on, it says it."""
+    from koubei.model.predict import added_by_unheard
+
+    c = default_model.components
+    enc = c.encode(prepare_many([text], default_model.segmenter))
+    j = c.taxonomy.topic_ids.index(topic)
+    assert c.lexicon.never_met(text)
+    assert j in added_by_unheard(c, [[]], enc)[0]
+    assert default_model.predict([text])[0].topics.get(topic) == polarity
+    # a review with a topic keeps its own; a model without a lexicon reads no frame
+    assert added_by_unheard(c, [[0]], enc) == [[0]]
+    assert added_by_unheard(dataclasses.replace(c, lexicon=None), [[]], enc) == [[]]
+
+
+@pytest.mark.parametrize("text", [
+    "这么便宜的坚果，没买过",  # 这么 with no frame read by the lexicon
+    "没有以前那么好吃的",  # a comparison with the past, not a never-met frame
+])
+def test_a_clause_without_a_never_met_frame_is_not_read_again(default_model, text: str) -> None:
+    from koubei.model.predict import added_by_unheard
+
+    c = default_model.components
+    enc = c.encode(prepare_many([text], default_model.segmenter))
+    assert not c.lexicon.never_met(text)
+    assert added_by_unheard(c, [[]], enc) == [[]]
+
+
 @pytest.mark.parametrize("text", [
     "吃完没有反胃，但是头晕",  # the rest of the review complains: the denial is no praise of a topic
     "一点都不失望，还会再买",  # a verdict denied: it judges the purchase, no topic (read again: freshness)

@@ -366,3 +366,47 @@ def test_unmark_negation_is_the_converse_of_mark_negation() -> None:
     assert marked == ["送得", "很快", "，", "没有", "NOT_超时"]
     assert unmark_negation(marked) == ["送得", "很快", "，", "超时"]
     assert has_negator(marked) and not has_negator(["一点", "没洒"])  # 没洒 is one word, no negator
+
+
+
+@pytest.mark.parametrize("text, at", [
+    ("用了半年很少出毛病", [3]),  # rarely crashes: an act
+    ("很少给好评的我也要夸一下", [0]),
+    ("核桃很少有坏果", [1]),
+    ("用了三个月极少掉线", [4]),
+    ("肉很少很少", []),  # very few: what follows opens no act
+    ("菜品种很少，肉也少", []),
+    ("很少的一碗粥", []),
+    ("菜很少根本不够吃", []),
+    ("分量很少", []),
+])
+def test_rarely_said_of_an_act_and_not_of_how_few(text: str, at: list[int]) -> None:
+    from koubei.text.clauses import rarely_said, unmark_negation
+    from koubei.text.docs import prepare, without_negation
+
+    words = prepare(text).clauses[0].words
+    assert rarely_said(words) == at, words
+    # read again without it, "rarely crashes" is the act it denies
+    plain = without_negation(prepare(text).clauses[0]).words
+    assert plain == unmark_negation([w for i, w in enumerate(words) if i not in at])
+    assert not at or "很少" not in plain and "极少" not in plain
+
+
+@pytest.mark.parametrize("text, frame", [
+    ("草莓一颗坏的都没有", ["一颗", "都"]),
+    ("酒店房间一只蚊子也没有", ["一只", "也"]),
+    ("这家店的碗筷一点油渍都没有", ["一点", "都"]),
+    ("一个差评都不为过", []),  # 不: no denial of what is counted (as the lexicon reads it)
+    ("一点都不咸", []),  # nothing counted before 都: the negator says it ahead
+    ("一个坏的，都没有退", []),  # the clause ends before 都
+])
+def test_a_counted_denial_and_its_frame(text: str, frame: list[str]) -> None:
+    from koubei.text.clauses import counted_denial
+    from koubei.text.docs import prepare, without_negation
+
+    words = prepare(text).clauses[0].words
+    assert [words[i] for i in counted_denial(words)] == frame, words
+    # read again without the frame and the negator, the clause says what it denied
+    if frame:
+        plain = without_negation(prepare(text).clauses[0]).words
+        assert not set(frame) & set(plain) and "没有" not in plain, plain

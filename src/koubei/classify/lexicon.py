@@ -37,6 +37,7 @@ from koubei.errors import TaxonomyError
 from koubei.resources import corpora_path
 from koubei.taxonomy import read_yaml_or_json
 from koubei.text.batch import Joined, prefilter, scans_alike, with_first_chars
+from koubei.text.clauses import RARELY
 
 #: placeholder for a matched or masked span, so that later patterns cannot
 #: match across or inside it
@@ -363,6 +364,12 @@ class PolarityLexicon:
                   if not any(a < m.end() and m.start() < b for a, b in taken)]  # read once
         return [w for _, _, w in sorted(found)]
 
+    def never_met(self, text: str) -> bool:
+        """Whether ``text`` says "never met anything like it" (从来没吃过这么差的, 没见过这么丑的,
+        很少遇到这么热情的: the patterns :func:`_unheard` writes)."""
+        text = self._res["mask"].sub(_GAP, text)
+        return any(self._res[k].search(text) for k in ("unheard_bad", "unheard_good"))
+
     def denied_praise(self, text: str) -> list[str]:
         """The plain praise words ``text`` denies, in order (不是很新鲜 → 新鲜; 服务不算太热情 → 热情: a
         complaint said mildly, which the head reads as the praise it names). None, for a lexicon
@@ -438,9 +445,6 @@ _PRAISE_GOES_ON = "[吃喝看用的处评多少像意思说吗嘛呢递餐菜面
 _BEFORE_NO_DENIAL = ("搞", "说", "弄", "不是", "不会", "没")
 #: words of comparing, which make 这么 a comparison, not a measure: 没有像看到那样好 (:func:`_unheard`)
 _COMPARING = "像和跟比如同与"
-#: rarely, opening the never-met pattern as a negator does: 很少遇到这么热情的 (:func:`_unheard`; the
-#: yaml's own "rarely" praise, 很少有坏果, lists its words in its pattern)
-_RARELY = ("很少", "极少", "鲜少", "少有")
 #: what may follow the word 这么 measures, when it is that word whole: 没吃过这么好吃的, not 这么软糯
 _WORD_ENDS = r"(?![^\W了啊呀的吧哦噢啦])"
 
@@ -468,7 +472,7 @@ def _unheard(neg: str, past: str, verbs: str, what: str) -> str:
     gap = f"(?:(?![{_COMPARING}]){not_past}{_IN_CLAUSE})"
     said = "(?:(?<=过)|过)"  # 过 ends the verb (见过) or follows it (遇到过)
     like = f"(?:{said}{gap}{{0,2}}?(?:这么|那么|如此)|(?<!过)(?!过){gap}{{0,2}}?(?:这么|如此))"
-    return f"(?:{neg}|{_alt(_RARELY)}){gap}{{0,3}}?(?:{verbs})(?!的){like}的?(?:{what}){_WORD_ENDS}"
+    return f"(?:{neg}|{_alt(RARELY)}){gap}{{0,3}}?(?:{verbs})(?!的){like}的?(?:{what}){_WORD_ENDS}"
 
 
 #: 一 and a measure word opening a post-posed denial (:func:`_post_denied`)

@@ -24,6 +24,19 @@ _CLAUSE_OPENERS = frozenset(w for w in CONTRAST_WORDS if len(w) > 1)
 _PERCEIVING = frozenset(("一看", "一吃", "一尝", "一闻", "一摸", "看着", "看起来", "闻着", "闻起来",
                          "吃着", "吃起来", "尝着", "尝起来", "摸着", "摸起来"))
 _NEGATOR_SET = frozenset(NEGATORS)
+#: "rarely" when said of an act (很少 死机, 很少 有 坏果): not "very few" (肉 很少, 品种 很少), which
+#: is what the labelled reviews teach the word (:func:`rarely_said`); the polarity lexicon's
+#: never-met pattern opens on one as on a negator (很少遇到这么热情的)
+RARELY = ("很少", "极少", "鲜少", "少有")
+_RARELY_SET = frozenset(RARELY)
+#: what follows a "very few" that opens no act: a particle, an adverb, a conjunction, a measure
+#: (肉很少的, 很少很少, 菜很少根本不够吃, 很少而且贵, 很少一点)
+_NO_ACT = frozenset(("的", "了", "啊", "吧", "呢", "哦", "呀", "啦", "哈", "很", "太", "真", "真的", "都",
+                     "也", "还", "就", "又", "才", "只", "根本", "实在", "而", "而且", "所以", "但",
+                     "点", "一点", "些", "一些", "数", *RARELY))
+#: "one (unit of)" opening a denial said after what it denies (:func:`counted_denial`)
+_ONE_UNIT = frozenset("一" + u for u in ("点", "点点", "点儿", "丝", "个", "颗", "根", "只", "块", "片",
+                                        "粒", "件", "滴", "处", "股", "条"))
 
 
 #: a space with a Chinese character on each side: people type it for a full stop
@@ -103,6 +116,36 @@ def mark_negation(words: list[str], *, window: int = 3) -> list[str]:
         else:
             out.append(w)
             left = 0 if not w.strip(CLAUSE_PUNCT) else left
+    return out
+
+
+def rarely_said(words: Sequence[str]) -> list[int]:
+    """Where in a clause's ``words`` a :data:`RARELY` word says how often an act happens (很少 死机,
+    很少 有 坏果, 很少 给 好评): the next word opens an act, no particle, degree word or punctuation
+    (肉 很少, 很少 的 一碗 粥, 很少 很少 say how few)."""
+    if _RARELY_SET.isdisjoint(words):
+        return []
+    return [i for i in range(len(words) - 1) if words[i] in _RARELY_SET
+            and words[i + 1].strip(CLAUSE_PUNCT) and words[i + 1] not in _PUNCT_TOKENS
+            and words[i + 1] not in _NO_ACT]
+
+
+def counted_denial(words: Sequence[str]) -> list[int]:
+    """Where in a clause's ``words`` a denial said after what it denies is framed: "one unit of"
+    and 都 or 也 before 没 or 没有 (一颗 坏 的 都 没有, 一只 蚊子 也 没有, 一点 油渍 都 没有), the
+    frame's two words; as the lexicon's post-posed denial reads it, not 不 (一个差评都不为过)."""
+    if _ONE_UNIT.isdisjoint(words):
+        return []
+    out = []
+    for i, w in enumerate(words):
+        if w in _ONE_UNIT:
+            for end in range(i + 2, min(i + 5, len(words) - 1)):
+                if words[end] in ("都", "也"):
+                    if words[end + 1] in ("没", "没有"):
+                        out += [i, end]
+                    break
+                if not words[end].strip(CLAUSE_PUNCT) or words[end] in _PUNCT_TOKENS:
+                    break
     return out
 
 

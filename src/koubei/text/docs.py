@@ -9,7 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from koubei.text.clauses import mark_negation, sentence_words, split_word_clauses, unmark_negation
+from koubei.text.clauses import (
+    counted_denial,
+    mark_negation,
+    rarely_said,
+    sentence_words,
+    split_word_clauses,
+    unmark_negation,
+)
 from koubei.text.normalize import MAX_REVIEW_CHARS, normalize
 from koubei.text.segment import Segmenter
 
@@ -56,6 +63,12 @@ def prepare_many(texts: Iterable[str], segmenter: Segmenter | None = None) -> li
 
 def without_negation(doc: Doc) -> Doc:
     """``doc`` read as if nothing in it were negated (:func:`~koubei.text.clauses.unmark_negation`:
-    ``没有 NOT_超时`` → ``超时``); its clauses are not kept."""
-    words = unmark_negation(doc.words)
+    ``没有 NOT_超时`` → ``超时``) nor said to be rare (:func:`~koubei.text.clauses.rarely_said`:
+    ``很少 死机`` → ``死机``), a counted denial's frame taken off too
+    (:func:`~koubei.text.clauses.counted_denial`: ``一颗 坏 的 都 没有`` → ``坏 的``); its clauses are
+    not kept."""
+    words = doc.words
+    if frame := {*rarely_said(words), *counted_denial(words)}:
+        words = [w for i, w in enumerate(words) if i not in frame]
+    words = unmark_negation(words)
     return Doc(norm="".join(words), words=words)
