@@ -559,6 +559,15 @@ def test_lexicon_1_14_never_met_anything_like_it_denies_nothing(
     ev = lex.evidence(normalize(text))
     other = "praise" if kind == "complaint" else "complaint"
     assert getattr(ev, kind) and not getattr(ev, other) and not ev.denial, ev
+    # where what it never met is measured: the 这么, 那么 or 如此 of the frame
+    at = lex.never_met(normalize(text))
+    assert at >= 0 and normalize(text)[at:at + 2] in ("这么", "那么", "如此"), at
+
+
+def test_never_met_says_where_the_frame_measures(lex) -> None:  # type: ignore[no-untyped-def]
+    assert lex.never_met("定这么多次，没见过这么慢的") == 9  # the frame's 这么, not the first
+    assert lex.never_met("没有以前吃到的那么好吃") == -1  # not as good as before
+    assert lex.never_met("这么便宜，没买过") == -1
 
 
 def test_lexicon_1_14_a_comparison_with_the_past_stays_one(lex) -> None:  # type: ignore[no-untyped-def]

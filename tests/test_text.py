@@ -378,6 +378,10 @@ def test_unmark_negation_is_the_converse_of_mark_negation() -> None:
     ("菜品种很少，肉也少", []),
     ("很少的一碗粥", []),
     ("菜很少根本不够吃", []),
+    ("米饭很少不够吃", []),  # a negator after it: how few, not how often
+    ("全是洋葱很少肉", []),  # a portion word after it
+    ("吃得很少", []),  # a complement before it
+    ("极少几张", []),  # a number after it
     ("分量很少", []),
 ])
 def test_rarely_said_of_an_act_and_not_of_how_few(text: str, at: list[int]) -> None:
@@ -398,7 +402,10 @@ def test_rarely_said_of_an_act_and_not_of_how_few(text: str, at: list[int]) -> N
     ("这家店的碗筷一点油渍都没有", ["一点", "都"]),
     ("一个差评都不为过", []),  # 不: no denial of what is counted (as the lexicon reads it)
     ("一点都不咸", []),  # nothing counted before 都: the negator says it ahead
-    ("一个坏的，都没有退", []),  # the clause ends before 都
+    ("一点问题也没有解决", []),  # a deed left undone, not a problem denied
+    ("一次故障都没有", ["一次", "都"]),
+    ("没发现一颗坏的都没有", ["NOT_一颗", "都"]),  # inside an earlier negator's scope
+    ("一块饼干碎了一半都没有", []),  # more than a word (and 的) between the unit and 都
 ])
 def test_a_counted_denial_and_its_frame(text: str, frame: list[str]) -> None:
     from koubei.text.clauses import counted_denial
@@ -409,4 +416,4 @@ def test_a_counted_denial_and_its_frame(text: str, frame: list[str]) -> None:
     # read again without the frame and the negator, the clause says what it denied
     if frame:
         plain = without_negation(prepare(text).clauses[0]).words
-        assert not set(frame) & set(plain) and "没有" not in plain, plain
+        assert not {f.removeprefix("NOT_") for f in frame} & set(plain) and "没有" not in plain, plain

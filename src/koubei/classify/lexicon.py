@@ -37,7 +37,7 @@ from koubei.errors import TaxonomyError
 from koubei.resources import corpora_path
 from koubei.taxonomy import read_yaml_or_json
 from koubei.text.batch import Joined, prefilter, scans_alike, with_first_chars
-from koubei.text.clauses import RARELY
+from koubei.text.clauses import ONE_UNITS, RARELY
 
 #: placeholder for a matched or masked span, so that later patterns cannot
 #: match across or inside it
@@ -364,11 +364,16 @@ class PolarityLexicon:
                   if not any(a < m.end() and m.start() < b for a, b in taken)]  # read once
         return [w for _, _, w in sorted(found)]
 
-    def never_met(self, text: str) -> bool:
-        """Whether ``text`` says "never met anything like it" (从来没吃过这么差的, 没见过这么丑的,
-        很少遇到这么热情的: the patterns :func:`_unheard` writes)."""
+    def never_met(self, text: str) -> int:
+        """Where what ``text`` says it never met anything like is measured: the offset of the
+        这么, 如此 or 那么 of its first "never met" (从来没吃过这么差的 → 5; 很少遇到这么热情的: the
+        patterns :func:`_unheard` writes), or -1."""
         text = self._res["mask"].sub(_GAP, text)
-        return any(self._res[k].search(text) for k in ("unheard_bad", "unheard_good"))
+        found = [m for k in ("unheard_bad", "unheard_good") if (m := self._res[k].search(text))]
+        if not found:
+            return -1
+        m = min(found, key=lambda m: m.start())
+        return m.start() + max(m.group().rfind(w) for w in ("这么", "如此", "那么"))
 
     def denied_praise(self, text: str) -> list[str]:
         """The plain praise words ``text`` denies, in order (不是很新鲜 → 新鲜; 服务不算太热情 → 热情: a
@@ -476,7 +481,7 @@ def _unheard(neg: str, past: str, verbs: str, what: str) -> str:
 
 
 #: 一 and a measure word opening a post-posed denial (:func:`_post_denied`)
-_COUNTED = "一(?:点点|点儿?|丝|个|颗|根|只|块|片|粒|件|次|滴|处|股|条)"
+_COUNTED = f"一(?:{'|'.join(sorted(ONE_UNITS, key=len, reverse=True))})"
 
 
 def _post_denied(strong: str, weak: str) -> str:

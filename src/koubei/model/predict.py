@@ -488,19 +488,15 @@ def added_by_denial(c: Components, topic_sets: list[list[int]], enc: Encoding,
     return out
 
 
-#: the words a never-met frame measures with (没吃过这么差的, 没见过如此, 没用过那么)
-_MEASURING = frozenset(("这么", "如此", "那么"))
-
-
 def added_by_unheard(c: Components, topic_sets: list[list[int]], enc: Encoding) -> list[list[int]]:
     """Give a review left with no topic what its never-met frame measures.
 
-    没吃过这么差的苹果, 就没见过这么丑的裤子, 从来没买到过这么便宜的坚果: the frame's words (从来,
-    没, 吃, 过) weigh as much as what it measures, and the detector finds no topic; 这么便宜的坚果
-    alone reads price. A clause the lexicon reads the frame in (:meth:`PolarityLexicon.never_met`)
-    is read again from its last 这么, 如此 or 那么 on, negation marks taken off (the frame denies
-    nothing), and each topic that reading gives ``context_threshold`` or more is added. Only reviews
-    with no topic, as :func:`added_by_denial`; a model without a lexicon is left as it is.
+    没住过这么脏的酒店, 从来没买到过这么便宜的坚果: the frame's words (从来, 没, 住, 买到, 过) weigh as
+    much as what it measures, and the detector finds no topic; 这么便宜的坚果 alone reads price. A
+    clause the lexicon reads the frame in (:meth:`PolarityLexicon.never_met`) is read again from the
+    frame's 这么, 如此 or 那么 on, negation marks taken off (the frame denies nothing), and each topic
+    that reading gives ``context_threshold`` or more is added. Only reviews with no topic, as
+    :func:`added_by_denial`; a model without a lexicon is left as it is.
     """
     lex = c.lexicon
     if lex is None:
@@ -510,11 +506,13 @@ def added_by_unheard(c: Components, topic_sets: list[list[int]], enc: Encoding) 
         if tset:
             continue
         for r in span:
+            if (at := lex.never_met(enc.clause_texts[r])) < 0:
+                continue
             words = [w.removeprefix("NOT_") for w in enc.clauses[r].words]
-            at = [k for k, w in enumerate(words) if w in _MEASURING]
-            if at and lex.never_met(enc.clause_texts[r]):
-                owners.append(i)
-                tails.append(Doc(norm="".join(words[at[-1]:]), words=words[at[-1]:]))
+            ends = np.cumsum([len(w) for w in words])
+            tail = words[int(np.searchsorted(ends, at, side="right")):]  # from the word holding it
+            owners.append(i)
+            tails.append(Doc(norm="".join(tail), words=tail))
     if not tails:
         return topic_sets
     read = c.encode(tails).topic_pass().clause_proba >= c.context_threshold

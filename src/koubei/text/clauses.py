@@ -33,11 +33,20 @@ _RARELY_SET = frozenset(RARELY)
 #: (肉很少的, 很少很少, 菜很少根本不够吃, 很少而且贵, 很少一点)
 _NO_ACT = frozenset(("的", "了", "啊", "吧", "呢", "哦", "呀", "啦", "哈", "很", "太", "真", "真的", "都",
                      "也", "还", "就", "又", "才", "只", "根本", "实在", "而", "而且", "所以", "但",
-                     "点", "一点", "些", "一些", "数", *RARELY))
-#: "one (unit of)" opening a denial said after what it denies (:func:`counted_denial`)
-_ONE_UNIT = frozenset("一" + u for u in ("点", "点点", "点儿", "丝", "个", "颗", "根", "只", "块", "片",
-                                        "粒", "件", "滴", "处", "股", "条"))
-
+                     "点", "一点", "些", "一些", *RARELY))
+#: the first character of a word after 很少 that says how few, not how often: a negator, a number,
+#: a portion word (很少不够吃, 极少几张, 少有500元, 很少肉, 很少料)
+_NOT_AN_ACT = frozenset("不没无别未0123456789一二两三四五六七八九十几百千万半肉菜料饭份馅汤虾")
+#: the last character of a word before 很少 that makes it "very few", as the lexicon's rarely
+#: praise reads it (量很少, 肉很少, 菜很少, 吃的很少, 吃得很少)
+_FEW_AFTER = frozenset("量肉菜料饭份馅汤虾的得")
+#: what may follow "one" in a denial said after what it denies (一颗坏的都没有); the polarity
+#: lexicon's post-posed denial reads the same units
+ONE_UNITS = ("点点", "点儿", "点", "丝", "个", "颗", "根", "只", "块", "片", "粒", "件", "次", "滴", "处",
+             "股", "条")
+_ONE_UNIT = frozenset("一" + u for u in ONE_UNITS)
+#: what, after 没有, makes a counted denial a deed left undone: 一点问题也没有解决
+_HANDLING = frozenset("有解处回改修退理")
 
 #: a space with a Chinese character on each side: people type it for a full stop
 _HAN_SPACE = re.compile(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])")
@@ -120,32 +129,36 @@ def mark_negation(words: list[str], *, window: int = 3) -> list[str]:
 
 
 def rarely_said(words: Sequence[str]) -> list[int]:
-    """Where in a clause's ``words`` a :data:`RARELY` word says how often an act happens (很少 死机,
-    很少 有 坏果, 很少 给 好评): the next word opens an act, no particle, degree word or punctuation
-    (肉 很少, 很少 的 一碗 粥, 很少 很少 say how few)."""
-    if _RARELY_SET.isdisjoint(words):
+    """Where in a clause's ``words`` (``NOT_`` marks allowed) a :data:`RARELY` word says how often an
+    act happens (很少 死机, 很少 有 坏果, 很少 给 好评). Not "very few": after a portion word or a
+    complement (肉很少, 吃得很少: :data:`_FEW_AFTER`), nor before what opens no act (很少 的, 很少 很少,
+    菜很少 根本 不够吃: :data:`_NO_ACT`), a number or a portion word (极少 几张, 很少 肉), nor before a
+    negator (米饭很少不够吃: the clause's other denial is no act said rarely)."""
+    plain = [w.removeprefix("NOT_") for w in words]
+    if _RARELY_SET.isdisjoint(plain):
         return []
-    return [i for i in range(len(words) - 1) if words[i] in _RARELY_SET
-            and words[i + 1].strip(CLAUSE_PUNCT) and words[i + 1] not in _PUNCT_TOKENS
-            and words[i + 1] not in _NO_ACT]
+    return [i for i in range(len(plain) - 1) if plain[i] in _RARELY_SET
+            and not (i and plain[i - 1][-1] in _FEW_AFTER)
+            and plain[i + 1] not in _NO_ACT and plain[i + 1][0] not in _NOT_AN_ACT]
 
 
 def counted_denial(words: Sequence[str]) -> list[int]:
-    """Where in a clause's ``words`` a denial said after what it denies is framed: "one unit of"
-    and 都 or 也 before 没 or 没有 (一颗 坏 的 都 没有, 一只 蚊子 也 没有, 一点 油渍 都 没有), the
-    frame's two words; as the lexicon's post-posed denial reads it, not 不 (一个差评都不为过)."""
-    if _ONE_UNIT.isdisjoint(words):
+    """Where in a clause's ``words`` (``NOT_`` marks allowed) a denial said after what it denies is
+    framed, as the polarity lexicon's post-posed denial reads it: "one unit of" (:data:`ONE_UNITS`),
+    one word or a word and 的, then 都 or 也 before 没 or 没有 (一颗 坏 的 都 没有, 一只 蚊子 也 没有),
+    the frame's two words. Not 不 (一个差评都不为过), nor 没有 and a verb of handling (一点问题也没有
+    解决: a deed left undone)."""
+    plain = [w.removeprefix("NOT_") for w in words]
+    if _ONE_UNIT.isdisjoint(plain):
         return []
     out = []
-    for i, w in enumerate(words):
-        if w in _ONE_UNIT:
-            for end in range(i + 2, min(i + 5, len(words) - 1)):
-                if words[end] in ("都", "也"):
-                    if words[end + 1] in ("没", "没有"):
-                        out += [i, end]
-                    break
-                if not words[end].strip(CLAUSE_PUNCT) or words[end] in _PUNCT_TOKENS:
-                    break
+    for i, w in enumerate(plain):
+        if w not in _ONE_UNIT:
+            continue
+        end = i + 2 if i + 2 < len(plain) and plain[i + 2] != "的" else i + 3
+        if (end + 1 < len(plain) and plain[end] in ("都", "也") and plain[end + 1] in ("没", "没有")
+                and not (end + 2 < len(plain) and plain[end + 2][0] in _HANDLING)):
+            out += [i, end]
     return out
 
 
