@@ -795,6 +795,48 @@ def test_a_review_with_no_topic_gets_the_one_its_denied_complaint_names(default_
     assert denials_read_again(dataclasses.replace(c, lexicon=None), enc) == {}
 
 
+@pytest.mark.parametrize("text, topic, polarity", [
+    ("价格实惠，但是送得太慢", "delivery_logistics", "neg"),  # the head read the review's praise into it
+    ("面膜补水效果好，但是包装漏液了", "packaging", "neg"),
+])
+def test_a_mention_said_in_a_clause_that_turns_on_a_contrast_is_read_off_that_clause(
+        default_model, text: str, topic: str, polarity: str) -> None:
+    from koubei.model.predict import _polarities, after_contrast, clause_spans, detect_topics, topic_contexts
+
+    c = default_model.components
+    enc = c.encode(prepare_many([text], default_model.segmenter))
+    tp = enc.topic_pass()
+    sets = detect_topics(c, enc, tp)
+    ctx = topic_contexts(c, enc, sets, tp.clause_proba)
+    n = sets[0].index(c.taxonomy.topic_ids.index(topic))
+    assert ctx[0][n] == [1]  # said in the clause after the contrast alone
+    alone = after_contrast(enc, ctx, clause_spans(enc.owner, 1))
+    assert alone[n] and alone.sum() == 1
+    z_rev = c.sentiment.pooled_decision(enc.X)
+    # the head, read beside the review's praise, said the opposite
+    assert _polarities(c, enc.X, enc.Xc, ctx, sets, z_rev)[n] != polarity
+    assert _polarities(c, enc.X, enc.Xc, ctx, sets, z_rev, alone)[n] == polarity
+    assert default_model.predict([text])[0].topics[topic] == polarity
+
+
+@pytest.mark.parametrize("text, read_alone", [
+    ("价格实惠，送得太慢", set()),  # no contrast word opens the clause
+    ("但是送得太慢", set()),  # a review of one clause: its own reading already
+    ("送得挺快，味道也好，但是量少，价格贵", {"portion_size"}),  # only the mention after the contrast
+])
+def test_which_pairs_are_read_as_if_their_clause_were_the_review(default_model, text: str,
+                                                                  read_alone: set[str]) -> None:
+    from koubei.model.predict import after_contrast, clause_spans, detect_topics, topic_contexts
+
+    c = default_model.components
+    enc = c.encode(prepare_many([text], default_model.segmenter))
+    tp = enc.topic_pass()
+    sets = detect_topics(c, enc, tp)
+    ctx = topic_contexts(c, enc, sets, tp.clause_proba)
+    alone = after_contrast(enc, ctx, clause_spans(enc.owner, 1))
+    assert {c.taxonomy.topic_ids[j] for j, a in zip(sets[0], alone) if a} == read_alone, sets
+
+
 @pytest.mark.parametrize("text, want", [
     # "rarely" said of an act: the labelled reviews taught 很少 as "very few" (a portion)
     ("用了一年很少死机", {"function_performance": "pos"}),

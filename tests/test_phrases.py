@@ -8,7 +8,7 @@ current slang (在线, 绝绝子, yyds, 踩雷), mild praise (还行, 还可以)
 reviews. None of them is a gold text. A row with ``known_miss`` set is one the
 shipped model still gets wrong, with what it says (strict xfail: fixing it fails
 the test until the row is updated). Issue 20's target is at most 5 % of the rows
-(39 of 793); :data:`MAX_KNOWN_MISSES` is where the shipped model stands, a ratchet
+(40 of 803); :data:`MAX_KNOWN_MISSES` is where the shipped model stands, a ratchet
 that only goes down for a file of the same rows. Rows 184-292 were written in
 three batches after the lexicon's first 183 (CHANGELOG, issue 20), and the taste
 directions checked from then on; rows 293-373 are taste complaints and seasoning praise
@@ -27,7 +27,9 @@ after taxonomy 1.18 (a level too high: 甜度太高; a complement: 咸到, 淡�
 a wish for less: 建议少放点盐; the 腻 of sugar) to confirm it; rows 773-793 a fourteenth, written
 after the first draft of the rules that read a denial again without its frame (很少 of an act:
 很少出问题; one unit counted: 橙子一个烂的都没有; never met anything like it: 从没见过这么慢的快递)
-to confirm them. New rows and checks may come in as misses, and the ratchet moves with them.
+to confirm them; rows 794-803 a fifteenth, of mixed reviews whose complaint follows a contrast word
+(味道很好，但是送得太慢了), written before a rule for such clauses was measured on them. New rows
+and checks may come in as misses, and the ratchet moves with them.
 """
 
 from __future__ import annotations
@@ -37,8 +39,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-#: rows the shipped model gets wrong today (topics, sentiment or taste directions); the target is 39
-MAX_KNOWN_MISSES = 145
+#: rows the shipped model gets wrong today (topics, sentiment or taste directions); the target is 40
+MAX_KNOWN_MISSES = 144
 
 PHRASES = pd.read_csv(Path(__file__).parent / "data" / "phrases.csv", keep_default_na=False, dtype=str)
 
