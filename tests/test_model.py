@@ -798,6 +798,7 @@ def test_a_review_with_no_topic_gets_the_one_its_denied_complaint_names(default_
 @pytest.mark.parametrize("text, topic, polarity", [
     ("价格实惠，但是送得太慢", "delivery_logistics", "neg"),  # the head read the review's praise into it
     ("面膜补水效果好，但是包装漏液了", "packaging", "neg"),
+    ("面膜补水效果好，但是，包装漏液了", "packaging", "neg"),  # the contrast said in a clause of its own
 ])
 def test_a_mention_said_in_a_clause_that_turns_on_a_contrast_is_read_off_that_clause(
         default_model, text: str, topic: str, polarity: str) -> None:
@@ -809,7 +810,7 @@ def test_a_mention_said_in_a_clause_that_turns_on_a_contrast_is_read_off_that_cl
     sets = detect_topics(c, enc, tp)
     ctx = topic_contexts(c, enc, sets, tp.clause_proba)
     n = sets[0].index(c.taxonomy.topic_ids.index(topic))
-    assert ctx[0][n] == [1]  # said in the clause after the contrast alone
+    assert ctx[0][n] == [len(enc.clauses) - 1]  # said in the last clause alone
     alone = after_contrast(enc, ctx, clause_spans(enc.owner, 1))
     assert alone[n] and alone.sum() == 1
     z_rev = c.sentiment.pooled_decision(enc.X)
@@ -823,6 +824,8 @@ def test_a_mention_said_in_a_clause_that_turns_on_a_contrast_is_read_off_that_cl
     ("价格实惠，送得太慢", set()),  # no contrast word opens the clause
     ("但是送得太慢", set()),  # a review of one clause: its own reading already
     ("送得挺快，味道也好，但是量少，价格贵", {"portion_size"}),  # only the mention after the contrast
+    ("就是送得太慢，其他都好", {"delivery_logistics"}),  # a first clause opening on what is wrong
+    ("面膜补水效果好，但是，包装漏液了", {"packaging"}),  # the contrast said in a clause of its own
 ])
 def test_which_pairs_are_read_as_if_their_clause_were_the_review(default_model, text: str,
                                                                   read_alone: set[str]) -> None:

@@ -6,6 +6,7 @@ import copy
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -52,6 +53,25 @@ def test_suggestions_are_diverse_and_uncertain(default_model: ReviewModel) -> No
     assert res.frame["rank"].tolist() == [1, 2, 3, 4, 5, 6]
     for r in res.frame["reason"]:
         assert "cluster" in r and "聚类" in r and (" near " in r or "unsure" in r), r
+
+
+def test_polarity_margins_are_those_of_the_pairs_predict_reads(default_model: ReviewModel) -> None:
+    """A mention said after a contrast is read with its clause's sentiment (predict.after_contrast);
+    the margins suggest ranks by are the head's on that reading, not on the review-level one."""
+    from koubei.model.predict import after_contrast, clause_spans, detect_topics, pair_matrix, topic_contexts
+
+    c = default_model.components
+    docs = prepare_many(["价格实惠，但是送得太慢"], default_model.segmenter)
+    margin = model_scores(c, docs).polarity_margin[0]
+    enc = c.encode(docs)
+    tp = enc.topic_pass()
+    sets = detect_topics(c, enc, tp)
+    ctx = topic_contexts(c, enc, sets, tp.clause_proba)
+    alone = after_contrast(enc, ctx, clause_spans(enc.owner, 1))
+    assert alone.any()
+    probs = np.sort(c.polarity.predict_proba(pair_matrix(c, enc.X, enc.Xc, ctx, sets,
+                                                         c.sentiment.pooled_decision(enc.X), alone)), axis=1)
+    assert [margin[j] for j in sets[0]] == pytest.approx((probs[:, -1] - probs[:, -2]).tolist())
 
 
 HYGIENE = ["吃完肚子有点不舒服", "餐具好像没洗干净", "不知道干不干净，有点担心", "店里苍蝇有点多"]

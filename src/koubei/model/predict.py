@@ -771,16 +771,20 @@ _CONTRAST = frozenset(CONTRAST_WORDS)
 
 def after_contrast(enc: Encoding, ctx: list[list[list[int]]], spans: list[range]) -> np.ndarray:
     """Which (review, topic) pairs, review-major, are said in one clause of a review of several,
-    that clause opening on a contrast word (但是, 不过, 就是...): the polarity head reads them as
-    if that clause were the review (:func:`pair_matrix`).
+    that clause opening on a contrast word (但是, 不过, 就是...) or following one said alone
+    (但是，包装漏液了): the polarity head reads them with their clause's sentiment in place of the
+    review's (:func:`pair_matrix`). A first clause too: 就是地很滑，菜品也很新鲜 opens on what is
+    wrong, before the praise.
 
     The head reads a mention's clauses beside the whole review's sentiment, which in a mixed
     review speaks for the other side: in 价格实惠，但是送得太慢 the delivery came out praised. On the
     gold folds, of the mentions said in one clause of a longer review that opens on a contrast,
     the clause read alone was right in 16 of the 26 where the two readings differ, the review-level
     reading in 5 (CHANGELOG.md, issue 20)."""
-    turns = [bool(d.words) and d.words[0] in _CONTRAST for d in enc.clauses]
-    return np.fromiter((len(span) > 1 and len(rows) == 1 and turns[rows[0]]
+    opens = [bool(d.words) and d.words[0] in _CONTRAST for d in enc.clauses]
+    bare = [len(d.words) == 1 and o for d, o in zip(enc.clauses, opens)]  # 但是，包装漏液了
+    return np.fromiter((len(span) > 1 and len(rows) == 1
+                        and (opens[r := rows[0]] and not bare[r] or r > span.start and bare[r - 1])
                         for per, span in zip(ctx, spans) for rows in per), dtype=bool)
 
 

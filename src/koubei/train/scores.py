@@ -12,7 +12,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from koubei.classify.linear import logit, sigmoid
-from koubei.model.predict import Components, detect_topics, pair_matrix, topic_contexts
+from koubei.model.predict import (
+    Components,
+    after_contrast,
+    clause_spans,
+    detect_topics,
+    pair_matrix,
+    topic_contexts,
+)
 from koubei.text.docs import Doc
 
 
@@ -47,7 +54,8 @@ def model_scores(c: Components, docs: list[Doc]) -> Scores:
     p_pos = sigmoid(c.sentiment.decision_function(enc.X, pooled=z_rev))
     topic_sets = detect_topics(c, enc, tpass)
     ctx = topic_contexts(c, enc, topic_sets, tpass.clause_proba)
-    F = pair_matrix(c, enc.X, enc.Xc, ctx, topic_sets, z_rev)
+    alone = after_contrast(enc, ctx, clause_spans(enc.owner, len(docs)))  # as predict_docs reads them
+    F = pair_matrix(c, enc.X, enc.Xc, ctx, topic_sets, z_rev, alone)
     margins: list[dict[int, float]] = [{} for _ in docs]
     if F.shape[0]:
         probs = np.sort(c.polarity.predict_proba(F), axis=1)
