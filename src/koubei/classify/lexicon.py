@@ -37,8 +37,11 @@ from koubei.errors import TaxonomyError
 from koubei.resources import corpora_path
 from koubei.taxonomy import read_yaml_or_json
 from koubei.text.batch import Joined, prefilter, scans_alike, with_first_chars
-from koubei.text.clauses import ONE_UNITS, RARELY
+from koubei.text.clauses import HANDLING, ONE_UNITS, RARELY
 
+#: what a never-met frame measures with (没吃过这么差的, 没见过如此, 没见过那么:
+#: :meth:`PolarityLexicon.never_met`)
+MEASURES = ("这么", "如此", "那么")
 #: placeholder for a matched or masked span, so that later patterns cannot
 #: match across or inside it
 _GAP = "|"
@@ -373,7 +376,7 @@ class PolarityLexicon:
         if not found:
             return -1
         m = min(found, key=lambda m: m.start())
-        return m.start() + max(m.group().rfind(w) for w in ("这么", "如此", "那么"))
+        return m.start() + max(m.group().rfind(w) for w in MEASURES)
 
     def denied_praise(self, text: str) -> list[str]:
         """The plain praise words ``text`` denies, in order (不是很新鲜 → 新鲜; 服务不算太热情 → 热情: a
@@ -489,7 +492,7 @@ def _post_denied(strong: str, weak: str) -> str:
     complaint with 的 (一颗坏的都没有, 一个烂的也没); the word in group 1 (strong) or 2 (weak).
     Only a complaint word: 一点味道都没有 and 一点诚信都没有 are complaints; only 没(有), not 不
     (一个差评都不为过), nor 没有 + a verb of handling (一点问题也没有解决)."""
-    return f"{_COUNTED}(?:({strong})|({weak})的)(?:都|也)没有?(?!有|解决|处理|回复|改|修|退|理)"
+    return f"{_COUNTED}(?:({strong})|({weak})的)(?:都|也)没有?(?!{'|'.join(HANDLING)})"
 
 
 #: X是X (X of 1-4 Chinese characters) closing a clause, granting X: 便宜是便宜, 好吃倒是好吃,

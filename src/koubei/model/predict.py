@@ -14,7 +14,7 @@ import numpy as np
 from scipy import sparse
 
 from koubei.classify.cues import CueMatcher
-from koubei.classify.lexicon import PAST_PAD, Evidence, PolarityLexicon, evidence_features
+from koubei.classify.lexicon import MEASURES, PAST_PAD, Evidence, PolarityLexicon, evidence_features
 from koubei.classify.linear import WithDense, sigmoid
 from koubei.classify.opinions import JOINERS, MAX_CHARS, best_opinion, with_degree
 from koubei.classify.polarity import TopicPolarityClassifier, pair_features
@@ -507,7 +507,8 @@ def added_by_unheard(c: Components, topic_sets: list[list[int]], enc: Encoding) 
         if tset:
             continue
         for r in span:
-            if (at := lex.never_met(enc.clause_texts[r])) < 0:
+            text = enc.clause_texts[r]  # the frame's measure word first: most clauses hold none
+            if not any(w in text for w in MEASURES) or (at := lex.never_met(text)) < 0:
                 continue
             words = [w.removeprefix("NOT_") for w in enc.clauses[r].words]
             ends = np.cumsum([len(w) for w in words])

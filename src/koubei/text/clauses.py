@@ -45,8 +45,9 @@ _FEW_AFTER = frozenset("量肉菜料饭份馅汤虾的得")
 ONE_UNITS = ("点点", "点儿", "点", "丝", "个", "颗", "根", "只", "块", "片", "粒", "件", "次", "滴", "处",
              "股", "条")
 _ONE_UNIT = frozenset("一" + u for u in ONE_UNITS)
-#: what, after 没有, makes a counted denial a deed left undone: 一点问题也没有解决
-_HANDLING = frozenset("有解处回改修退理")
+#: what, after 没有, makes a counted denial a deed left undone (一点问题也没有解决); the polarity
+#: lexicon's post-posed denial reads the same words
+HANDLING = ("有", "解决", "处理", "回复", "改", "修", "退", "理")
 
 #: a space with a Chinese character on each side: people type it for a full stop
 _HAN_SPACE = re.compile(r"(?<=[\u3400-\u9fff]) (?=[\u3400-\u9fff])")
@@ -157,7 +158,7 @@ def counted_denial(words: Sequence[str]) -> list[int]:
             continue
         end = i + 2 if i + 2 < len(plain) and plain[i + 2] != "的" else i + 3
         if (end + 1 < len(plain) and plain[end] in ("都", "也") and plain[end + 1] in ("没", "没有")
-                and not (end + 2 < len(plain) and plain[end + 2][0] in _HANDLING)):
+                and not (end + 2 < len(plain) and plain[end + 2].startswith(HANDLING))):
             out += [i, end]
     return out
 
