@@ -134,6 +134,75 @@ def test_a_middling_verdict_said_alone(lex, clause: str, middling: bool) -> None
     assert lex.middling_only(normalize(clause)) is middling
 
 
+@pytest.mark.parametrize(("clause", "middling"), [
+    ("口味比较普通", True), ("牛肉干味道普普通通", True), ("包装平平无奇", True),
+    ("味道很普通", False),  # a degree, as 很一般
+    ("发的是普通快递", False), ("普通话说得好", False),
+])
+def test_lexicon_1_15_ordinary_is_a_middling_verdict(lex, clause: str, middling: bool) -> None:  # type: ignore[no-untyped-def]
+    """口味比较普通 read as taste praise: 普通 is a middling verdict like 一般, said alone of its subject."""
+    assert lex.middling_only(normalize(clause)) is middling
+
+
+@pytest.mark.parametrize(("text", "praise"), [
+    ("鸭脖越嚼越香", "越嚼越香"), ("乌龙茶越品越有味道", "越品越有味"), ("猪肉脯越啃越上瘾", "越啃越上瘾"),
+    ("牛板筋越嚼越有嚼劲", "越嚼越有嚼劲"), ("越吃越好吃", "越吃越好吃"),
+])
+def test_lexicon_1_15_a_taste_that_grows_as_one_chews_is_praise(lex, text: str, praise: str) -> None:  # type: ignore[no-untyped-def]
+    """越嚼越香 read as a freshness complaint: the liking that grows (越吃越香) reads with the
+    verbs of chewing and tasting too."""
+    ev = lex.evidence(normalize(text))
+    assert ev.praise == (praise,) and not ev.complaint
+
+
+@pytest.mark.parametrize(("text", "praise"), [
+    ("一吃就停不下来", True), ("好吃到停不下来", True), ("嚼着停不下来", True), ("吃起来停不住", True),
+    # what will not stop is no eating: a complaint stays one (a helper's review of the first draft)
+    ("吃完拉肚子停不下来", False), ("吃了腹泻停不住", False), ("喝完咳嗽停不下来", False),
+    ("闹钟一直响，停不下来", False), ("机器一开就响，根本停不下来", False), ("录音停不下来", False),
+])
+def test_lexicon_1_15_eating_that_cannot_stop_is_praise(lex, text: str, praise: bool) -> None:  # type: ignore[no-untyped-def]
+    ev = lex.evidence(normalize(text))
+    assert bool(ev.praise) is praise, ev
+    if "拉肚子" in text or "腹泻" in text:
+        assert ev.complaint, ev
+
+
+@pytest.mark.parametrize(("text", "only"), [
+    ("强烈推荐。", True), ("超级棒😄", True), ("五星好评！！！", True), ("好评好评，五星", True),
+    ("非常满意[哈哈]", True), ("还不错哦", True), ("差评差评！", True), ("垃圾💩", True),
+    ("推荐购买", False), ("超级好吃", False), ("服务好", False), ("5星好评", False),
+    ("很好" * 10, True), ("很好" * 11, False),  # at most VERDICTS_ONLY_CHARS characters
+    ("好(^_^) " * 10, False),  # and three times as many in all
+    ("", False), ("！！！", False),
+])
+def test_lexicon_1_15_a_review_of_verdicts_alone(lex, text: str, only: bool) -> None:  # type: ignore[no-untyped-def]
+    """强烈推荐 and 超级棒 came out as taste: a review said in verdicts, degree words, ``hollow``
+    words and the emoji's words names no topic."""
+    assert lex.verdicts_only(normalize(text)) is only
+
+
+@pytest.mark.parametrize(("word", "verdict"), [
+    ("推荐", True), ("强烈推荐", True), ("五星好评", True), ("非常满意", True), ("太棒了", True),
+    ("强烈", False), ("非常", False), ("推荐信", False), ("好吃", False), ("好不好", False),
+    ("NOT_推荐", True),
+])
+def test_lexicon_1_15_a_dictionary_compound_of_a_verdict_is_a_verdict(lex, word: str, verdict: bool) -> None:  # type: ignore[no-untyped-def]
+    """jieba keeps 强烈推荐 and 五星好评 whole: such a word judges as its verdict does
+    (强烈推荐，就是有点贵 kept the taste 推荐 carried); a question (好不好) does not."""
+    assert lex.is_verdict(word) is verdict
+    assert lex.holds_verdict(["价格", word]) is verdict
+
+
+def test_a_lexicon_before_1_15_finds_no_review_of_verdicts_alone(lex) -> None:  # type: ignore[no-untyped-def]
+    raw = lex.to_dict()
+    with pytest.raises(TaxonomyError, match="my.yaml: 'hollow' must be a list of non-empty strings"):
+        lexicon_from_dict({**raw, "hollow": ["强烈", ""]}, source="my.yaml")
+    del raw["hollow"]  # bundles trained with lexicon 1.14 or earlier
+    old = lexicon_from_dict(raw)
+    assert not old.verdicts_only("强烈推荐") and old.is_verdict("推荐")
+
+
 def test_a_lexicon_without_middling_words_finds_none(lex) -> None:  # type: ignore[no-untyped-def]
     raw = lex.to_dict()
     with pytest.raises(TaxonomyError, match="my.yaml: 'middling' must be a list of non-empty strings"):

@@ -1095,6 +1095,50 @@ def test_lexicon_1_13_and_taxonomy_1_17_end_to_end(default_model, text: str, top
     assert p.topics == topics and p.taste_detail == [] and p.sentiment == "pos", p
 
 
+@pytest.mark.parametrize(("text", "topics", "sentiment"), [
+    # the demo's, read by the 1.18 bundle as below (a user's reading of 69 scored rows)
+    ("强烈推荐。", {}, "pos"),  # taste 0.92: 推荐 alone judges nothing named
+    ("超级棒😄", {}, "pos"),  # taste
+    ("一般，，，，", {}, "neu"),  # taste neu: the topic goes, the sentiment it gave stays
+    ("鸭脖越嚼越香", {"taste": "pos"}, "pos"),  # freshness neg, sentiment neg
+    ("口味比较普通", {"taste": "neu"}, "neu"),  # taste pos
+    ("一大袋打开没几颗", {"portion_size": "neg"}, "neg"),  # no topic
+    ("第二天就收到了！", {"delivery_logistics": "pos"}, "pos"),  # no topic
+    ("强烈推荐，就是有点贵", {"price_value": "neg"}, None),  # taste pos beside the price: 强烈推荐 a verdict
+])
+def test_lexicon_1_15_and_taxonomy_1_19_end_to_end(default_model, text: str, topics: dict[str, str],
+                                                   sentiment: str | None) -> None:
+    [p] = default_model.predict([text])
+    assert p.topics == topics and p.taste_detail == [], p
+    assert sentiment is None or p.sentiment == sentiment, p
+
+
+@pytest.mark.parametrize(("text", "not_topic"), [
+    ("住了一晚，第二天就换了酒店", "delivery_logistics"),  # 第二天就 alone detects nothing
+    ("这零食越吃越胖", "taste"),  # 越吃越 detects taste only before a taste
+    ("用了这个洗发水，头发没几根了", "portion_size"),  # not 没几根
+])
+def test_taxonomy_1_19_detects_words_keep_to_their_sense(default_model, text: str, not_topic: str) -> None:
+    [p] = default_model.predict([text])
+    assert not_topic not in p.topics, p
+
+
+def test_a_review_of_verdicts_alone_keeps_its_topics_without_the_hollow_words(default_model) -> None:  # type: ignore[no-untyped-def]
+    """A bundle whose lexicon predates 1.15 has no ``hollow`` words: 强烈推荐 reads as before."""
+    from dataclasses import replace
+
+    from koubei.classify.lexicon import lexicon_from_dict
+    from koubei.model.predict import predict_docs
+    from koubei.text.docs import prepare_many
+
+    raw = default_model.components.lexicon.to_dict()
+    del raw["hollow"]
+    old = replace(default_model.components, lexicon=lexicon_from_dict(raw))
+    [p] = predict_docs(old, prepare_many(["强烈推荐。"], default_model.segmenter))
+    [q] = default_model.predict(["强烈推荐。"])
+    assert p.topics == {"taste": "pos"} and q.topics == {}
+
+
 @pytest.mark.parametrize("text", ["有几颗发霉的，但是下单当天就发货了", "太辣了，但是快递3天就到了"])
 def test_praise_after_a_contrast_settles_its_own_topic(default_model, text: str) -> None:
     # the delivery clause opens on the contrast and turns to praise: fast delivery is no complaint

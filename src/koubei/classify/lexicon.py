@@ -38,6 +38,7 @@ from koubei.resources import corpora_path
 from koubei.taxonomy import read_yaml_or_json
 from koubei.text.batch import Joined, prefilter, scans_alike, with_first_chars
 from koubei.text.clauses import HANDLING, ONE_UNITS, RARELY
+from koubei.text.normalize import EMOJI_WORDS
 
 #: what a never-met frame measures with (没吃过这么差的, 没见过如此, 没见过那么:
 #: :meth:`PolarityLexicon.never_met`)
@@ -58,6 +59,10 @@ _FALLS_SHORT = ("没有", "没", "不如", "比不上", "不及", "赶不上")
 #: distinct texts whose evidence each lexicon remembers: clauses repeat within a batch (a
 #: clause read for several topics, the opinion phrase's clause) and across reviews (好评, 味道不错)
 MEMO_SIZE = 20_000
+#: the most letters, digits and Chinese characters a review said in verdicts alone holds
+#: (:meth:`PolarityLexicon.verdicts_only`): 非常非常满意强烈推荐 is one, a paragraph is not
+VERDICTS_ONLY_CHARS = 20
+_NOT_A_WORD = re.compile(r"[\W_]+")
 
 
 def default_lexicon_path() -> Path:
@@ -155,6 +160,7 @@ class PolarityLexicon:
     middling: tuple[str, ...] = ()
     experienced: tuple[str, ...] = ()
     plain_praise: tuple[str, ...] = ()
+    hollow: tuple[str, ...] = ()
     _res: dict[str, re.Pattern[str]] = field(init=False, repr=False, compare=False)
     _any: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
     _joinable: bool = field(init=False, repr=False, compare=False)
@@ -167,6 +173,7 @@ class PolarityLexicon:
     _complaint_next: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _denied_word: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _denied_praise: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _verdicts_only: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         neg, fill = _alt(self.negators), _alt(self.fillers)
@@ -240,6 +247,9 @@ class PolarityLexicon:
         # 不是很新鲜, 服务不算太热情: a plain praise word denied (:meth:`denied_praise`)
         self._denied_praise = with_first_chars(re.compile(_denied_praise(self.plain_praise))) \
             if self.plain_praise else None
+        # 强烈推荐, 超级棒开心: verdicts, degree words, hollow words and the emoji's words, run together
+        said = _alt(sorted({*self.verdicts, *self.degree, *self.hollow, *EMOJI_WORDS.values()}))
+        self._verdicts_only = re.compile(f"(?:{said})+") if self.verdicts and self.hollow else None
 
     def __getstate__(self) -> dict[str, Any]:  # a worker process gets no copy of the memo
         return {**self.__dict__, "_memo": {}}
@@ -397,6 +407,18 @@ class PolarityLexicon:
         """Whether any of a clause's segmented ``words`` is a verdict (:meth:`is_verdict`)."""
         return not self._verdicts.isdisjoint(words)
 
+    def verdicts_only(self, text: str) -> bool:
+        """Whether a normalized ``text`` says nothing but verdicts: its letters, digits and Chinese
+        characters are verdicts, degree words, ``hollow`` words and the words emoji stand for
+        (:data:`koubei.text.normalize.EMOJI_WORDS`), run together: 强烈推荐, 超级棒 开心, 五星好评啊.
+        Such a review names no topic. Never for a text of more than :data:`VERDICTS_ONLY_CHARS` such
+        characters or three times as many in all, nor for a lexicon without ``hollow`` words (before
+        1.15). Digits and Latin words are none of them: 5星好评 and 强烈推荐，nice are not."""
+        if self._verdicts_only is None or len(text) > 3 * VERDICTS_ONLY_CHARS:
+            return False  # (normalizing collapsed runs of punctuation: a longer text holds more words)
+        bare = _NOT_A_WORD.sub("", text)
+        return 0 < len(bare) <= VERDICTS_ONLY_CHARS and self._verdicts_only.fullmatch(bare) is not None
+
     def continues(self, clause: str) -> bool:
         """Whether a normalized ``clause`` opens on a ``continuation`` pattern: it goes on about
         what the clause before it said (味道一点没变，还是那么差). Never, for a lexicon
@@ -520,7 +542,7 @@ def _union(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
 _LISTS = ("negators", "fillers", "complaints", "weak_complaints", "degree", "praise", "past",
           "worse_than_before", "better_than_before", "mask")
 _OPTIONAL = ("contrast", "verdicts", "continuation", "slang_complaints", "middling", "experienced",
-             "plain_praise")
+             "plain_praise", "hollow")
 #: lists of regular expressions that need nothing else to compile (the comparisons may hold PAST,
 #: COMPLAINT and WEAK)
 _PATTERNS = ("praise", "mask", "contrast", "continuation")
@@ -541,7 +563,8 @@ def lexicon_from_dict(raw: Any, *, source: str = "<memory>") -> PolarityLexicon:
             raise TaxonomyError(f"{source}: '{key}' must be a list of non-empty strings")
         lists[key] = tuple(value)
     for key in _OPTIONAL:  # lexicons before 1.2 have no contrast, 1.5 no verdicts, 1.7 no continuation,
-        # 1.8 no slang complaints, 1.12 no middling verdicts, 1.14 no verbs of experience nor plain praise
+        # 1.8 no slang complaints, 1.12 no middling verdicts, 1.14 no verbs of experience nor plain praise,
+        # 1.15 no hollow words
         value = raw.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise TaxonomyError(f"{source}: '{key}' must be a list of non-empty strings")
