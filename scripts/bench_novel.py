@@ -43,7 +43,10 @@ labels are per review: a clause cluster's member counts as pure when its
 review is about T, even if the clause itself said something else; the
 growth check's ``share_t`` and the keywords show what the clusters hold.
 A growth check then puts every T review in the last of 5 windows (the rest
-spread evenly) and asks :func:`find_novel` what grew.
+spread evenly) and asks :func:`find_novel` what grew. For the clause unit, the
+**keyword bound** (:func:`keyword_bound`) says how much of T clusters keyed on
+the words the candidate clauses share could find at the target's purity, with
+the gold labels choosing the words: not a method, a ceiling for this family.
 
 Tried on the dev split for issue 22 and not adopted (``--min-cluster-size``,
 ``--min-samples`` rerun the first; its results:
@@ -118,6 +121,7 @@ from koubei.text.docs import Doc, prepare_many
 from koubei.train.default_recipe import build_sentiment_pool, fit_sentiment, fit_topic_parts
 
 T0 = time.time()
+PURITY_TARGET = 0.7  # issue 22's cluster purity
 DEFAULT_TOPICS = ("delivery_logistics", "hygiene_safety", "packaging")  # the confirm split: the targets
 DEV_TOPICS = ("order_accuracy", "portion_size", "after_sales")  # the split the settings were tuned on
 
@@ -245,6 +249,7 @@ class Unit:
                 len(labels)
         book = self.book(tax)
         per = book.read(cand["text"].tolist())
+        self.read = (book, per)  # for the keyword bound (:func:`keyword_bound`)
         used = sorted({i for ids in per for i in ids})
         at = {c: k for k, c in enumerate(used)}
         self.clusterer.fit([book.texts[i] for i in used], tokens=[book.tokens[i] for i in used])
@@ -310,7 +315,54 @@ def cluster_report(frame: pd.DataFrame, topic: str, topics: dict[str, dict[str, 
         "best_cluster_purity": best["purity_t"] if best else None,
         "best_cluster_keywords": best["keywords"] if best else [],
         "clusters": sorted(clusters, key=lambda c: -c["t_reviews"])[:30],
+        "keyword_bound": None if unit.name != "clause" else keyword_bound(
+            unit.read[1], unit.read[0].tokens, is_t, has_t, labelled, all_t,
+            unit.clusterer.get_params()["min_cluster_size"]),
     }
+
+
+def keyword_bound(per: list[tuple[int, ...]], tokens: list[list[str]], is_t: np.ndarray, has_t: np.ndarray,
+                  labelled: np.ndarray, all_t: int, min_rows: int, purity: float = PURITY_TARGET) -> dict:
+    """How much of T any grouping of the candidates by the words of their clauses could find, the
+    gold labels choosing the words: an upper bound for clusters keyed on shared words, not a method.
+
+    A word's rows are the candidate reviews with an uncovered clause holding it (``per``: each row's
+    clause ids into ``tokens``, their content words); only words of at least ``min_rows`` rows (the
+    smallest cluster) count. ``single``: the recall of T over the words whose rows are each at least
+    ``purity`` pure (the share of their labelled rows whose gold topics include T, as the benchmark's
+    purity); ``pooled``: words taken purest first into one pool while the pool stays that pure (a
+    cluster may mix a pure word with a less pure one). Both count T's gold-negative reviews found
+    against ``all_t``.
+    """
+    rows_of: dict[str, set[int]] = {}
+    for r, ids in enumerate(per):
+        for i in ids:
+            for w in set(tokens[i]):
+                rows_of.setdefault(w, set()).add(r)
+    ranked = []
+    for w, rows in rows_of.items():
+        idx = np.fromiter(rows, dtype=int)
+        lab = idx[labelled[idx]]
+        if len(idx) >= min_rows and len(lab):
+            ranked.append((-float(has_t[lab].mean()), -len(idx), w))
+    ranked.sort()
+    single: set[int] = set()
+    pool: set[int] = set()
+    hits = labs = 0  # the pool's labelled rows about T, and all its labelled rows
+    for neg_pur, _, w in ranked:
+        if -neg_pur >= purity:
+            single |= rows_of[w]
+        new = rows_of[w] - pool
+        idx = np.fromiter(new, dtype=int) if new else np.zeros(0, dtype=int)
+        lab = idx[labelled[idx]]
+        if lab.size and (hits + has_t[lab].sum()) / (labs + lab.size) >= purity:
+            pool |= new
+            hits, labs = hits + int(has_t[lab].sum()), labs + int(lab.size)
+    def recall(rows: set[int]) -> float | None:
+        return round(int(sum(is_t[r] for r in rows)) / all_t, 3) if all_t else None
+
+    return {"min_rows": min_rows, "purity": purity, "single": recall(single), "pooled": recall(pool),
+            "pooled_purity": round(hits / labs, 3) if labs else None}
 
 
 def _neg(topics: dict[str, dict[str, str]], review_id: str) -> list[tuple[str, str]]:
@@ -430,10 +482,14 @@ def table(results: dict) -> str:
             f"{_f(r['recall']):>6} {_f(r['recall_of_t_only']):>6} {_f(r['purity']):>6} "
             f"{_f(r['best_cluster_recall']):>5} {_f(r['best_cluster_purity']):>6} "
             f"{_n(r['growth']['flagged_t']):>4}  "
-            f"{'/'.join(r['best_cluster_keywords'][:5]) or '(no cluster)'}")
+            f"{'/'.join(r['best_cluster_keywords'][:5]) or '(no cluster)'}" + _bound(r.get("keyword_bound")))
     lines.append(f"{results['eval_reviews']} scored reviews (gold-negative halves + background), "
                  f"{results['seconds']:.0f} s")
     return "\n".join(lines)
+
+
+def _bound(b: dict | None) -> str:
+    return f"  [word bound {_f(b['single'])} / {_f(b['pooled'])}]" if b else ""
 
 
 def _n(x: int | None) -> str:

@@ -33,3 +33,27 @@ def test_holding_out_the_topic_a_yield_shares_cues_with_drops_the_shared_cues_to
     held = bench.without(load_taxonomy(), "service_attitude")
     kept = next(t for t in held.to_dict()["topics"] if t["id"] == "delivery_logistics")
     assert "service_attitude" not in kept["yields_to"] and "yields_shared" not in kept
+
+
+def test_the_keyword_bound_pools_words_purest_first_while_the_pool_stays_pure() -> None:
+    """Six hygiene complaints and the words of their uncovered clauses: 拉肚子 is pure (its three
+    reviews are all about hygiene), 头发 half (a shampoo review holds it too), 快递 none."""
+    import numpy as np
+
+    bench = load_script("bench_novel")
+    tokens = [["拉肚子"], ["头发"], ["快递"], ["拉肚子", "头发"]]
+    # review: clause ids; rows 0-2 say 拉肚子, 3-4 头发 (3 about hygiene, 4 a shampoo), 5-6 快递
+    per = [(0,), (3,), (0,), (1,), (1,), (2,), (2,)]
+    is_t = np.array([True, True, True, True, False, False, False])
+    has_t = is_t.copy()
+    labelled = np.ones(7, dtype=bool)
+    got = bench.keyword_bound(per, tokens, is_t, has_t, labelled, all_t=5, min_rows=2)
+    # single: 拉肚子 (rows 0-2, pure) only; 头发 (rows 1, 3, 4: 2 of 3) is under 0.7
+    assert got["single"] == 0.6
+    # pooled: 拉肚子 first (3 of 3), then 头发 adds rows 3 and 4 (4 of 5 = 0.8), then 快递 would fall under
+    assert got["pooled"] == 0.8 and got["pooled_purity"] == 0.8
+    # a word of fewer reviews than the smallest cluster does not count
+    assert bench.keyword_bound(per, tokens, is_t, has_t, labelled, all_t=5, min_rows=4)["pooled"] == 0.0
+    # background rows (unlabelled) neither vote nor count for purity
+    labelled[4] = False
+    assert bench.keyword_bound(per, tokens, is_t, has_t, labelled, all_t=5, min_rows=2)["single"] == 0.8
