@@ -193,14 +193,20 @@ class WordCounter:
 
     def counts(self, docs: Sequence[Sequence[str]]) -> sparse.csr_array:
         """The count matrix of each doc's words (rows) over the vocabulary (columns)."""
-        words = [list(filter(str.strip, d)) for d in docs]
-        lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-        flat = list(chain.from_iterable(words))
+        lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        flat = list(chain.from_iterable(docs))
+        # blank words (jieba's spaces) are no words: found with C-level maps, not a filter per doc
+        blank = (np.fromiter(map(str.isspace, flat), dtype=bool, count=len(flat))
+                 | ~np.fromiter(map(bool, flat), dtype=bool, count=len(flat)))
+        if blank.any():
+            owner = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
+            lengths = lengths - np.bincount(owner[blank], minlength=len(docs))
+            flat = [w for w, b in zip(flat, blank.tolist()) if not b]
         if " " in "".join(flat):
             flat = [t.replace(" ", "_") for t in flat]
         wid = np.fromiter(map(self.ids.get, flat, repeat(0, len(flat))), dtype=np.int64,
                           count=len(flat))
-        doc = np.repeat(np.arange(len(words), dtype=np.int64), lengths)
+        doc = np.repeat(np.arange(len(docs), dtype=np.int64), lengths)
         rows, cols = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
         if self.lo <= 1:
             feats = self.unigram[wid]
@@ -215,4 +221,4 @@ class WordCounter:
             none = np.flatnonzero(lengths < self.lo)
             rows.append(none)
             cols.append(np.full(len(none), self.empty, dtype=np.int64))
-        return count_matrix(np.concatenate(rows), np.concatenate(cols), len(words), self.n_features)
+        return count_matrix(np.concatenate(rows), np.concatenate(cols), len(docs), self.n_features)
