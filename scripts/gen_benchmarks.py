@@ -666,12 +666,13 @@ def novel_table(stem: str, d: dict[str, Any]) -> list[str]:
                 + "/".join(t["best_cluster_keywords"]))
         grown = t["growth"]["flagged"]
         met = [target_cells("novel_recall", t["recall"])[1], target_cells("novel_purity", t.get("purity"))[1]]
-        bound = t.get("keyword_bound")
+        oracle = t.get("word_oracle")
         rows.append([topic, t.get("split", "—"), t["t_gold_neg"], t["t_only_neg"], t["t_uncovered"],
                      f"{f2(t['recall'])} / {f2(t['recall_of_t_only'])}", f2(t.get("purity")),
                      t["t_clusters"], best,
                      "—" if grown is None else f"{grown} ({t['growth']['flagged_t']} of the topic)",
-                     "—" if not bound else f"{f2(bound['single'])} / {f2(bound['pooled'])}",
+                     "—" if not oracle else f"{f2(oracle['single'])} / {f2(oracle['pooled'])} / "
+                     f"{f2(oracle.get('ceiling'))}",
                      " / ".join(met)])
     what = ("the clauses of complaint reviews that hold no cue of a known topic, clustered as distinct "
             "texts; a review is in a cluster when one of its clauses is" if unit == "clause" else
@@ -685,21 +686,24 @@ def novel_table(stem: str, d: dict[str, Any]) -> list[str]:
         "share of the labelled reviews of those clusters whose gold topics include it; clusters: how many "
         "such clusters. split: dev topics tuned the clustering, confirm topics (the issue's targets) did "
         f"not. {num(d['background'])} negative corpus reviews as clutter.{_clusterer(d)}"
-        + _bound_note(d), ""] + table(
+        + _oracle_note(d), ""] + table(
         ["held out", "split", "gold neg", "only", "uncovered", "recall (all / only)", "purity", "clusters",
-         "best cluster: recall, purity, keywords", "growth clusters flagged", "word bound (single / pooled)",
-         "recall / purity target met"],
+         "best cluster: recall, purity, keywords", "growth clusters flagged",
+         "word oracle (single / pooled / ceiling)", "recall / purity target met"],
         rows)
 
 
-def _bound_note(d: dict[str, Any]) -> str:
-    if not any(t.get("keyword_bound") for t in d["topics"].values()):
+def _oracle_note(d: dict[str, Any]) -> str:
+    oracles = [t["word_oracle"] for t in d["topics"].values() if t.get("word_oracle")]
+    if not oracles:
         return ""
-    return (" word bound: how much of the topic clusters keyed on the words the candidate clauses share "
-            "could find at purity 0.7, the gold labels choosing the words (not a method: a ceiling for "
-            "word-keyed clusters); single: every word whose reviews are each 0.7 pure, pooled: words taken "
-            "purest first while the pool stays 0.7 pure; words of at least as many reviews as the smallest "
-            "cluster.")
+    pur = oracles[0]["purity"]
+    return (f" word oracle: how much of the topic unions of whole words' reviews reach at purity {pur}, the "
+            "gold labels choosing the words greedily (not a method, and not a ceiling: a better choice may "
+            f"reach more); single: every word whose reviews are each {pur} pure, pooled: words taken purest "
+            f"first while the pool stays {pur} pure; words of at least {oracles[0]['min_rows']} reviews; "
+            "ceiling: the linear relaxation's bound on every union of whole words' reviews at that purity "
+            "(clusters that take only some of a word's reviews are not bounded by it).")
 
 
 def _clusterer(d: dict[str, Any]) -> str:

@@ -35,7 +35,7 @@ def test_holding_out_the_topic_a_yield_shares_cues_with_drops_the_shared_cues_to
     assert "service_attitude" not in kept["yields_to"] and "yields_shared" not in kept
 
 
-def test_the_keyword_bound_pools_words_purest_first_while_the_pool_stays_pure() -> None:
+def test_the_word_oracle_pools_words_purest_first_while_the_pool_stays_pure() -> None:
     """Six hygiene complaints and the words of their uncovered clauses: 拉肚子 is pure (its three
     reviews are all about hygiene), 头发 half (a shampoo review holds it too), 快递 none."""
     import numpy as np
@@ -47,13 +47,28 @@ def test_the_keyword_bound_pools_words_purest_first_while_the_pool_stays_pure() 
     is_t = np.array([True, True, True, True, False, False, False])
     has_t = is_t.copy()
     labelled = np.ones(7, dtype=bool)
-    got = bench.keyword_bound(per, tokens, is_t, has_t, labelled, all_t=5, min_rows=2)
+    got = bench.word_oracle(per, tokens, is_t, has_t, labelled, all_t=5, min_rows=2)
     # single: 拉肚子 (rows 0-2, pure) only; 头发 (rows 1, 3, 4: 2 of 3) is under 0.7
-    assert got["single"] == 0.6
+    assert got["single"] == 0.6 and got["single_purity"] == 1.0
     # pooled: 拉肚子 first (3 of 3), then 头发 adds rows 3 and 4 (4 of 5 = 0.8), then 快递 would fall under
     assert got["pooled"] == 0.8 and got["pooled_purity"] == 0.8
     # a word of fewer reviews than the smallest cluster does not count
-    assert bench.keyword_bound(per, tokens, is_t, has_t, labelled, all_t=5, min_rows=4)["pooled"] == 0.0
+    assert bench.word_oracle(per, tokens, is_t, has_t, labelled, all_t=5, min_rows=4)["pooled"] == 0.0
     # background rows (unlabelled) neither vote nor count for purity
     labelled[4] = False
-    assert bench.keyword_bound(per, tokens, is_t, has_t, labelled, all_t=5, min_rows=2)["single"] == 0.8
+    assert bench.word_oracle(per, tokens, is_t, has_t, labelled, all_t=5, min_rows=2)["single"] == 0.8
+
+
+def test_the_union_ceiling_bounds_every_union_of_whole_words() -> None:
+    """A greedy pool (purest first) misses P+X: P 7 of 7 about the topic, Y 4 of 6, X 12 of 20. The
+    relaxation's ceiling is at least the best union (P+X: 19 of 27 = 0.70 pure, 19 of 23 found)."""
+    import numpy as np
+
+    bench = load_script("bench_novel")
+    tokens = [["P"], ["Y"], ["X"]]
+    per = [(0,)] * 7 + [(1,)] * 4 + [(1,)] * 2 + [(2,)] * 12 + [(2,)] * 8
+    is_t = np.array([True] * 11 + [False] * 2 + [True] * 12 + [False] * 8)
+    labelled = np.ones(len(per), dtype=bool)
+    got = bench.word_oracle(per, tokens, is_t, is_t.copy(), labelled, all_t=23, min_rows=5)
+    assert got["pooled"] == round(11 / 23, 3)  # P then Y; X would take the pool under 0.7
+    assert got["ceiling"] >= round(19 / 23, 3) - 0.001 and got["ceiling"] <= 1.0

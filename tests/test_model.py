@@ -1123,6 +1123,19 @@ def test_taxonomy_1_19_detects_words_keep_to_their_sense(default_model, text: st
     assert not_topic not in p.topics, p
 
 
+@pytest.mark.parametrize(("text", "kept"), [
+    ("箱子里塞了气泡膜，一点没压坏，一吃就停不下来，强烈推荐~", "taste"),  # the demo's: 吃就停不下来 names it
+    ("服务不错缩水了", "portion_size"),  # 缩水: one clause with a verdict and another topic's words
+    ("包装不错一点都没凉", "delivery_logistics"),  # 一点都没凉
+])
+def test_a_topic_its_detects_words_name_is_no_verdict_borne_topic(default_model, text: str,
+                                                                    kept: str) -> None:
+    """drop_verdict_borne drops a topic only verdicts carried; a clause naming it by the taxonomy's
+    ``detects`` words keeps it (a helper's review found the first draft dropping 服务不错缩水了's portion)."""
+    [p] = default_model.predict([text])
+    assert kept in p.topics, p
+
+
 def test_a_review_of_verdicts_alone_keeps_its_topics_without_the_hollow_words(default_model) -> None:  # type: ignore[no-untyped-def]
     """A bundle whose lexicon predates 1.15 has no ``hollow`` words: 强烈推荐 reads as before."""
     from dataclasses import replace
