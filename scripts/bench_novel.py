@@ -127,6 +127,8 @@ from koubei.train.default_recipe import build_sentiment_pool, fit_sentiment, fit
 
 T0 = time.time()
 PURITY_TARGET = 0.7  # issue 22's cluster purity
+#: each candidate row's uncovered clause ids, and each clause's content words (a :class:`ClauseBook`'s)
+Read = tuple[list[tuple[int, ...]], list[list[str]]]
 DEFAULT_TOPICS = ("delivery_logistics", "hygiene_safety", "packaging")  # the confirm split: the targets
 DEV_TOPICS = ("order_accuracy", "portion_size", "after_sales")  # the split the settings were tuned on
 
@@ -246,15 +248,16 @@ class Unit:
         rows = complaint_rows(frame) if self.name == "clause" else uncovered(frame)
         return frame[rows.to_numpy()].reset_index(drop=True)
 
-    def cluster(self, cand: pd.DataFrame, tax: Taxonomy) -> tuple[list[set[int]], np.ndarray, int]:
-        """Member rows of each cluster, the points' labels, and how many points."""
+    def cluster(self, cand: pd.DataFrame, tax: Taxonomy
+                ) -> tuple[list[set[int]], np.ndarray, int, Read | None]:
+        """Member rows of each cluster, the points' labels, how many points, and for the clause unit
+        each row's clause ids with the clauses' content words (:func:`word_oracle` reads them)."""
         if self.name == "review":
             labels = self.clusterer.fit_predict(cand["text"].tolist())
             return [set(np.flatnonzero(labels == c)) for c in range(self.clusterer.n_clusters_)], labels, \
-                len(labels)
+                len(labels), None
         book = self.book(tax)
         per = book.read(cand["text"].tolist())
-        self.read = (book, per)  # for the word oracle (:func:`word_oracle`)
         used = sorted({i for ids in per for i in ids})
         at = {c: k for k, c in enumerate(used)}
         self.clusterer.fit([book.texts[i] for i in used], tokens=[book.tokens[i] for i in used])
@@ -264,14 +267,14 @@ class Unit:
             for i in ids:
                 if labels[at[i]] >= 0:
                     members[labels[at[i]]].add(r)
-        return members, labels, len(used)
+        return members, labels, len(used), (per, book.tokens)
 
 
 def cluster_report(frame: pd.DataFrame, topic: str, topics: dict[str, dict[str, str]], unit: Unit,
                    tax: Taxonomy) -> dict:
     """Cluster the candidates and measure how T's reviews land."""
     cand = unit.candidates(frame)
-    members, labels, points = unit.cluster(cand, tax)
+    members, labels, points, read = unit.cluster(cand, tax)
     ids = cand["review_id"].tolist()
     is_t = np.array([topics.get(i, {}).get(topic) == "neg" for i in ids], dtype=bool)
     has_t = np.array([topic in topics.get(i, {}) for i in ids], dtype=bool)
@@ -320,9 +323,8 @@ def cluster_report(frame: pd.DataFrame, topic: str, topics: dict[str, dict[str, 
         "best_cluster_purity": best["purity_t"] if best else None,
         "best_cluster_keywords": best["keywords"] if best else [],
         "clusters": sorted(clusters, key=lambda c: -c["t_reviews"])[:30],
-        "word_oracle": None if unit.name != "clause" else word_oracle(
-            unit.read[1], unit.read[0].tokens, is_t, has_t, labelled, all_t,
-            unit.clusterer.get_params()["min_cluster_size"]),
+        "word_oracle": None if read is None else word_oracle(
+            *read, is_t, has_t, labelled, all_t, unit.clusterer.get_params()["min_cluster_size"]),
     }
 
 
