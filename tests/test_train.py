@@ -27,6 +27,7 @@ from koubei.resources import default_model_path
 from koubei.taxonomy import Taxonomy, load_taxonomy, taxonomy_from_dict
 from koubei.text.docs import prepare_many
 from koubei.train import crossval, evaluate_bundle, read_labels, train_bundle
+from koubei.train.calibrate import THRESHOLD_PRIOR
 from koubei.train.evaluate import render_html, table_lines
 from koubei.train.parts import resolve_source, start_detector
 from koubei.train.split import multilabel_folds
@@ -178,6 +179,9 @@ def test_thresholds_are_tuned_and_persisted(trained: Path) -> None:
     tax = load_taxonomy()
     assert [stored[t] for t in tax.topic_ids] == pytest.approx(loaded.tolist())
     assert len(set(loaded.tolist())) > 2  # tuned per topic, not 0.5 everywhere
+    shrink = manifest["training"]["threshold_shrinkage"]
+    assert shrink["prior"] == THRESHOLD_PRIOR and 0.15 <= shrink["shared"] <= 0.85
+    assert "shrunk toward one shared by all topics" in (trained / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert manifest["training"]["base"]["path"] == str(BASE)
     assert manifest["training_data"][0]["sha256"] == read_labels(DATA, tax)[1].sha256
     assert manifest["training"]["label_counts"]["hygiene_safety"] == {"neg": 6}

@@ -49,6 +49,7 @@ def train_manifest(taxonomy: Taxonomy, src: Source, records: list[GoldRecord], r
             "label_counts": _label_counts(taxonomy, records),
             "rule_based_topics": rules,
             "thresholds": dict(zip(taxonomy.topic_ids, (float(x) for x in cal.thresholds))),
+            "threshold_shrinkage": {"shared": cal.shared, "prior": cal.prior},
             "calibration": {t: [round(float(a), 4), round(float(b), 4)]
                             for t, a, b in zip(taxonomy.topic_ids, cal.a, cal.b)},
             "sentiment": _sentiment_source(src, records),

@@ -14,10 +14,14 @@ def train_section(manifest: dict[str, Any]) -> list[str]:
     """Markdown lines: base, label counts, rule-based topics, thresholds, per-topic CV."""
     tr = manifest.get("training") or {}
     base = tr.get("base")
+    shrink = tr.get("threshold_shrinkage") or {}
+    thresholds = ("each topic's F1-best threshold shrunk toward one shared by all topics, "
+                  f"{shrink['shared']:.3f} (n / (n + {shrink['prior']:g}) its own, n its labelled "
+                  "reviews)" if shrink.get("shared") is not None else "thresholds tuned per topic")
     lines = ["## Training on labelled reviews", "",
              f"- Recipe: `koubei train`, seed {manifest.get('seed')}, {tr.get('folds')}-fold "
-             "stratified multi-label cross-validation; thresholds tuned per topic on out-of-fold "
-             "predictions after Platt calibration.",
+             "stratified multi-label cross-validation; after Platt calibration on out-of-fold "
+             f"predictions, {thresholds}.",
              f"- Base: `{base['path']}` ({base.get('use', '')})" if base else
              "- Base: none (vocabulary fitted on the labelled texts)",
              f"- Sentiment: {tr.get('sentiment')}" + (f", neutral band {tr['neutral_band']}"
