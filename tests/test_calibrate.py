@@ -59,3 +59,34 @@ def test_every_topic_rule_based_gives_one_half_everywhere() -> None:
     Z, y = _logits(rng, 100, 4, 2.0)
     cal = calibrate(Z[:, None], y[:, None], np.array([True]))
     assert cal.thresholds.tolist() == [0.5] and cal.a.tolist() == [1.0]
+    assert cal.shared is None and cal.prior is None
+
+
+def test_a_topic_the_labels_never_hold_is_neither_pooled_nor_shrunk() -> None:
+    """A cross-validation fold can lack a learnt topic: it keeps 0.5, and the other topics'
+    thresholds are what they are without it."""
+    rng = np.random.default_rng(3)
+    z, y = _logits(rng, 3000, 500, 3.0)
+    alone = calibrate(z[:, None], y[:, None], np.array([False]))
+    absent = rng.normal(-3.0, 1.0, 3000)  # the detector's logits of a topic no review here has
+    both = calibrate(np.column_stack([z, absent]), np.column_stack([y, np.zeros(3000, dtype=int)]),
+                     np.array([False, False]))
+    assert both.thresholds[1] == 0.5 and (both.a[1], both.b[1]) == (1.0, 0.0)
+    assert both.shared == alone.shared and both.thresholds[0] == pytest.approx(alone.thresholds[0])
+
+
+@pytest.mark.parametrize(("training", "says"), [
+    ({"threshold_shrinkage": {"shared": 0.425, "prior": 200}},
+     "each learnt topic's F1-best threshold shrunk toward one shared by them all, "
+     "0.425 (n / (n + 200) its own"),
+    ({"threshold_shrinkage": {"shared": None, "prior": None}}, "no topic learnt, every threshold 0.5"),
+    ({}, "thresholds tuned per topic"),  # a bundle trained before the rule was recorded
+])
+def test_the_model_card_says_how_the_thresholds_were_picked(training: dict, says: str) -> None:
+    from koubei.train.train_card import train_section
+
+    manifest = {"seed": 0, "training": {"folds": 5, "thresholds": {"taste": 0.4321},
+                                        "label_counts": {"taste": {"pos": 3, "neg": 9}}, **training}}
+    text = "\n".join(train_section(manifest))
+    assert says in text
+    assert "| taste | 3/9/0 | 0.432 |" in text  # shrunk thresholds are off the grid: three decimals

@@ -181,7 +181,7 @@ def test_thresholds_are_tuned_and_persisted(trained: Path) -> None:
     assert len(set(loaded.tolist())) > 2  # tuned per topic, not 0.5 everywhere
     shrink = manifest["training"]["threshold_shrinkage"]
     assert shrink["prior"] == THRESHOLD_PRIOR and 0.15 <= shrink["shared"] <= 0.85
-    assert "shrunk toward one shared by all topics" in (trained / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "shrunk toward one shared by them all" in (trained / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert manifest["training"]["base"]["path"] == str(BASE)
     assert manifest["training_data"][0]["sha256"] == read_labels(DATA, tax)[1].sha256
     assert manifest["training"]["label_counts"]["hygiene_safety"] == {"neg": 6}

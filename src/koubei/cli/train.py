@@ -83,8 +83,9 @@ def train(
 ) -> None:
     """Train topics + polarity (and sentiment) on labelled reviews; writes a bundle koubei score --model reads.
 
-    Thresholds per topic are tuned on out-of-fold predictions and stored in the
-    bundle; MODEL_CARD.md lists data hashes, label counts, CV metrics, versions.
+    Each topic is calibrated on out-of-fold predictions and its threshold tuned there,
+    shrunk toward one shared by the learnt topics, and stored in the bundle;
+    MODEL_CARD.md lists data hashes, label counts, CV metrics, versions.
     With --encoder, a transformer encoder's embeddings join the TF-IDF features.
 
     Examples:

@@ -6,7 +6,7 @@ detector's last stage (``TopicDetector.thresholds_``), so a bundle holds no sepa
 A topic's own F1-best threshold is a noisy estimate: its F1 curve is flat near the top, and
 on a few hundred labelled reviews the best point moves by 0.1-0.3 from one sample to the
 next. Once Platt scaling has put every topic on one probability scale, one threshold best
-for all the learnt topics pooled is estimated from every decision at once. Each topic's
+for all the learnt topics pooled is estimated from all their decisions at once. Each topic's
 threshold is shrunk toward that shared one by how many labelled reviews it has:
 ``n / (n + THRESHOLD_PRIOR)`` of its own, the rest shared.
 """
@@ -52,21 +52,20 @@ def calibrate(Z: np.ndarray, Y: np.ndarray, rule_mask: np.ndarray,
               prior: float = THRESHOLD_PRIOR) -> Calibration:
     """Platt scaling per topic on out-of-fold logits ``Z``, then decision thresholds.
 
-    A learnt topic (not in ``rule_mask``) with ``n`` labelled reviews gets
+    A learnt topic (not in ``rule_mask``, both labels in ``Y``) with ``n`` labelled reviews gets
     ``w * own + (1 - w) * shared``, ``w = n / (n + prior)``: ``own`` its F1-best threshold,
-    ``shared`` the one best for the micro-F1 of every learnt topic together. A rule-based
-    topic keeps 0.5.
+    ``shared`` the one best for the micro-F1 of every learnt topic together. The others (rule-based
+    topics, and a topic ``Y`` never or always holds) keep 0.5, unscaled, and are not pooled.
     """
     T = Y.shape[1]
     a, b, own = np.ones(T), np.zeros(T), np.full(T, 0.5)
-    for j in range(T):
-        if rule_mask[j] or Y[:, j].min() == Y[:, j].max():
-            continue
+    # a topic whose labels here are all one value (a fold without it) has nothing to calibrate
+    learnt = ~np.asarray(rule_mask, dtype=bool) & (Y.min(axis=0) != Y.max(axis=0))
+    for j in np.flatnonzero(learnt):
         lr = LogisticRegression(C=1.0).fit(Z[:, [j]], Y[:, j])
         if lr.coef_[0, 0] > 0:
             a[j], b[j] = float(lr.coef_[0, 0]), float(lr.intercept_[0])
         own[j] = best_f1_threshold(Y[:, j], sigmoid(Z[:, j] * a[j] + b[j]))
-    learnt = ~np.asarray(rule_mask, dtype=bool)
     if not learnt.any():
         return Calibration(a, b, own)
     P = sigmoid(Z * a + b)

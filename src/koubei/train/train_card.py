@@ -10,14 +10,23 @@ from koubei.io.writers import atomic_write
 from koubei.model.card import render_card
 
 
+def _threshold_rule(training: dict[str, Any]) -> str:
+    """How the thresholds were picked: shrunk toward a shared one (``threshold_shrinkage``), 0.5
+    where no topic was learnt, or (a bundle trained before it was recorded) tuned per topic."""
+    if "threshold_shrinkage" not in training:
+        return "thresholds tuned per topic"
+    shrink = training["threshold_shrinkage"] or {}
+    if shrink.get("shared") is None:
+        return "no topic learnt, every threshold 0.5"
+    return (f"each learnt topic's F1-best threshold shrunk toward one shared by them all, "
+            f"{shrink['shared']:.3f} (n / (n + {shrink['prior']:g}) its own, n its labelled reviews)")
+
+
 def train_section(manifest: dict[str, Any]) -> list[str]:
     """Markdown lines: base, label counts, rule-based topics, thresholds, per-topic CV."""
     tr = manifest.get("training") or {}
     base = tr.get("base")
-    shrink = tr.get("threshold_shrinkage") or {}
-    thresholds = ("each topic's F1-best threshold shrunk toward one shared by all topics, "
-                  f"{shrink['shared']:.3f} (n / (n + {shrink['prior']:g}) its own, n its labelled "
-                  "reviews)" if shrink.get("shared") is not None else "thresholds tuned per topic")
+    thresholds = _threshold_rule(tr)
     lines = ["## Training on labelled reviews", "",
              f"- Recipe: `koubei train`, seed {manifest.get('seed')}, {tr.get('folds')}-fold "
              "stratified multi-label cross-validation; after Platt calibration on out-of-fold "
@@ -39,7 +48,7 @@ def train_section(manifest: dict[str, Any]) -> list[str]:
         c = "/".join(str(counts.get(p, 0)) for p in ("pos", "neg", "neu"))
         f1 = per.get(t, {}).get("f1")
         how = f"rule-based: {rules[t]}" if t in rules else "learnt"
-        lines.append(f"| {t} | {c} | {tr.get('thresholds', {}).get(t, 0.5):.2f} | "
+        lines.append(f"| {t} | {c} | {tr.get('thresholds', {}).get(t, 0.5):.3f} | "
                      f"{'' if f1 is None else f'{f1:.3f}'} | {how} |")
     if rules:
         lines += ["", "Rule-based topics had too few labelled reviews to learn; they are found by "
