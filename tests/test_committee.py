@@ -99,6 +99,16 @@ def test_suggest_picks_what_the_committee_disputes(trained: Path) -> None:
     assert plain.strategy == "uncertainty" and set(plain.kinds or []) <= {"topic", "polarity", "sentiment"}
 
 
+def test_the_committee_does_not_dispute_a_review_of_verdicts_alone(trained: Path) -> None:
+    """Its topics are dropped whatever the members say, so it is scored 0 and says why."""
+    model = load_model(trained)
+    res = suggest(canonicalize(pd.DataFrame({"text": TEXTS + ["超级棒"]})), model, n=len(TEXTS) + 1)
+    row = res.frame[res.frame["text"] == "超级棒"].iloc[0]
+    assert row["uncertainty"] == 0 and row["rank"] == len(TEXTS) + 1
+    assert row["reason"].startswith("只有评价词，无话题可标 / said in verdicts alone: no topic to label")
+    assert "labelled so far" not in row["reason"]
+
+
 def test_a_model_without_committee_falls_back_or_refuses(default_model: ReviewModel, tmp_path: Path) -> None:
     assert not default_model.has_committee and default_model.committee() is None
     frame = canonicalize(pd.DataFrame({"text": TEXTS}))

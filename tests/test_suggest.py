@@ -133,3 +133,26 @@ def test_suggest_cli_writes_a_labelling_file_and_tasks(tmp_path: Path) -> None:
     table.to_csv(tmp_path / "checked.csv", index=False)
     records, report = read_labels(tmp_path / "checked.csv", load_taxonomy())
     assert len(records) == 2 and report.skipped == {"not checked": 3}
+
+
+VERDICTS = ["超级棒", "一般", "强烈推荐", "五星好评啊"]
+
+
+def test_a_review_of_verdicts_alone_is_never_asked_about_its_topics(default_model: ReviewModel) -> None:
+    """超级棒 sits right at taste's threshold (the detector learnt 棒 from praised dishes), but the
+    verdicts-only rule drops its topics whatever the detector says: labelling them is wasted."""
+    from koubei.train.suggest import settled_topics
+
+    docs = prepare_many(VERDICTS + VARIED, default_model.segmenter)
+    s = model_scores(default_model.components, docs)
+    settled = settled_topics(default_model, docs)
+    assert settled.tolist() == [True] * len(VERDICTS) + [False] * len(VARIED)
+    before = uncertainty(default_model, s)
+    assert before.kind[0] == "topic" and before.score[0] > 0.8  # what it would ask without the rule
+    after = uncertainty(default_model, s, settled)
+    assert set(after.kind[:len(VERDICTS)]) == {"sentiment"}
+    assert after.kind[len(VERDICTS):] == before.kind[len(VERDICTS):]
+    assert after.score[len(VERDICTS):] == pytest.approx(before.score[len(VERDICTS):])
+    picked = suggest(_frame(VERDICTS + VARIED), default_model, n=len(VERDICTS) + len(VARIED)).frame
+    for text, r in zip(picked["text"], picked["reason"]):
+        assert text not in VERDICTS or "sentiment P(pos)" in r, (text, r)

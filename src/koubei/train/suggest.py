@@ -23,6 +23,10 @@ Two ways to score how much a label would teach (``strategy``):
   sentiment score takes the median topic weight. A model without label counts
   (the bundled default) weighs every topic 1.
 
+A review said in verdicts alone (强烈推荐, 超级棒, 一般: :func:`koubei.model.predict.verdicts_only`)
+names no topic whatever the detector says, so its topics teach the model nothing it uses: it is
+never picked for a topic or a polarity (the committee scores it 0), only for its sentiment.
+
 Whether either beats random picks: docs/benchmarks.md, "Learning curves and `koubei suggest`".
 
 Diversity: the highest-scoring candidates (``pool`` of them: ``3 n`` for the
@@ -49,7 +53,7 @@ from sklearn.preprocessing import normalize as l2_normalize
 
 from koubei.errors import IncompatibleModelError, InputError
 from koubei.model.committee import disagreement
-from koubei.model.predict import Prediction, predict_docs
+from koubei.model.predict import Prediction, predict_docs, verdicts_only
 from koubei.model.review_model import ReviewModel
 from koubei.text.docs import prepare_many
 from koubei.text.normalize import normalize
@@ -72,7 +76,7 @@ class Uncertainty:
     """Per-candidate uncertainty and what drives it."""
 
     score: np.ndarray
-    kind: list[str]  # committee / topic / polarity / sentiment
+    kind: list[str]  # committee / topic / polarity / sentiment / verdicts (settled: nothing to dispute)
     detail: list[dict[str, Any]]
 
 
@@ -109,8 +113,15 @@ def topic_weights(model: ReviewModel) -> np.ndarray:
     return w / w.max()
 
 
-def uncertainty(model: ReviewModel, s: Scores) -> Uncertainty:
-    """Uncertainty scores, rarity-weighted (see the module docstring)."""
+def settled_topics(model: ReviewModel, docs: Sequence[Any]) -> np.ndarray:
+    """Which reviews have topics a rule decides whatever the detector says: those said in
+    verdicts alone (they name none; :func:`koubei.model.predict.verdicts_only`)."""
+    return np.array([verdicts_only(model.components, d.norm) for d in docs], dtype=bool)
+
+
+def uncertainty(model: ReviewModel, s: Scores, settled: np.ndarray | None = None) -> Uncertainty:
+    """Uncertainty scores, rarity-weighted (see the module docstring); a ``settled`` review
+    (:func:`settled_topics`) has only its sentiment's."""
     thr = model.components.topics.thresholds_
     w = topic_weights(model)
     p = s.topic_p
@@ -122,9 +133,12 @@ def uncertainty(model: ReviewModel, s: Scores) -> Uncertainty:
     scores, kinds, details = [], [], []
     for i in range(len(p)):
         j = int(j_topic[i])
-        cands: list[tuple[float, str, dict[str, Any]]] = [
-            (float(c_topic[i, j]), "topic", {"topic": j, "p": float(p[i, j]), "t": float(thr[j])})]
-        if s.polarity_margin[i]:
+        cands: list[tuple[float, str, dict[str, Any]]] = []
+        asks_topics = settled is None or not settled[i]
+        if asks_topics:
+            cands.append((float(c_topic[i, j]), "topic",
+                          {"topic": j, "p": float(p[i, j]), "t": float(thr[j])}))
+        if s.polarity_margin[i] and asks_topics:
             jp, score = max(((t, (1 - gap) * w[t]) for t, gap in s.polarity_margin[i].items()),
                             key=lambda kv: kv[1])
             cands.append((score, "polarity", {"topic": jp, "margin": s.polarity_margin[i][jp]}))
@@ -209,12 +223,14 @@ def reason(model: ReviewModel, kind: str, d: dict[str, Any], cl: int, k: int, si
         t = tax.topics[d["topic"]]
         why = (f"「{t.zh}」的褒贬难以确定 (差 {d['margin']:.2f}) / "
                f"{t.id} polarity unsure, margin {d['margin']:.2f}")
+    elif kind == "verdicts":
+        why = "只有评价词，无话题可标 / said in verdicts alone: no topic to label"
     else:
         lo, hi = d["band"]
         why = (f"整体情感 P(正面)={d['p']:.2f} 接近中性区间 [{lo:.2f}, {hi:.2f}) / "
                f"sentiment P(pos)={d['p']:.2f} near the neutral band [{lo:.2f}, {hi:.2f})")
     counts = (model.manifest.get("training") or {}).get("label_counts")
-    if kind != "sentiment" and isinstance(counts, dict):
+    if kind not in ("sentiment", "verdicts") and isinstance(counts, dict):
         n = sum((counts.get(tax.topics[d["topic"]].id) or {}).values())
         why += f"; 该话题已标注 {n} 条 / {n} labelled so far"
     return f"{why}; 聚类 cluster {cl + 1}/{k} ({size} 条相似 similar)"
@@ -252,10 +268,13 @@ def suggest(frame: pd.DataFrame, model: ReviewModel, *, n: int = 200, seed: int 
     if rows.empty:
         raise InputError("no readable reviews to suggest from (all empty, templated or repeated)")
     docs = prepare_many(rows["text"].astype(str).tolist(), model.segmenter)
+    settled = settled_topics(model, docs)
     if use is Strategy.committee:
         u, default_pool = committee_uncertainty(model, docs), 3 * n
+        for i in np.flatnonzero(settled):  # the committee disputes topics only
+            u.score[i], u.kind[i], u.detail[i] = 0.0, "verdicts", {}
     else:
-        u, default_pool = uncertainty(model, _scores(model, docs)), max(3 * n, 500)
+        u, default_pool = uncertainty(model, _scores(model, docs), settled), max(3 * n, 500)
     top = np.lexsort((np.arange(len(u.score)), -u.score))[: pool or default_pool]
     k = min(n, len(top))
     labels = cluster(model.components.embedder.transform([docs[i] for i in top]), k, seed)
