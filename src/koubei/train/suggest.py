@@ -25,7 +25,9 @@ Two ways to score how much a label would teach (``strategy``):
 
 A review said in verdicts alone (强烈推荐, 超级棒, 一般: :func:`koubei.model.predict.verdicts_only`)
 names no topic whatever the detector says, so its topics teach the model nothing it uses: it is
-never picked for a topic or a polarity (the committee scores it 0), only for its sentiment.
+never picked for a topic or a polarity. The uncertainty strategy scores it by its sentiment alone;
+the committee, which disputes topics only, scores it 0 (so it is picked only when fewer candidates
+than the pool remain, with a reason that says so).
 
 Whether either beats random picks: docs/benchmarks.md, "Learning curves and `koubei suggest`".
 
