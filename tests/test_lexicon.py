@@ -194,21 +194,25 @@ def test_lexicon_1_15_a_dictionary_compound_of_a_verdict_is_a_verdict(lex, word:
     assert lex.holds_verdict(["价格", word]) is verdict
 
 
-def test_a_lexicon_before_1_15_finds_no_review_of_verdicts_alone(lex) -> None:  # type: ignore[no-untyped-def]
+def refused_then_without(lex, key: str, bad: object, message: str):  # type: ignore[no-untyped-def]
+    """Check that a bad ``key`` is refused with ``message`` (naming my.yaml), then load the lexicon
+    without ``key``, as a bundle trained before the list existed holds it."""
     raw = lex.to_dict()
-    with pytest.raises(TaxonomyError, match="my.yaml: 'hollow' must be a list of non-empty strings"):
-        lexicon_from_dict({**raw, "hollow": ["强烈", ""]}, source="my.yaml")
-    del raw["hollow"]  # bundles trained with lexicon 1.14 or earlier
-    old = lexicon_from_dict(raw)
+    with pytest.raises(TaxonomyError, match=message):
+        lexicon_from_dict({**raw, key: bad}, source="my.yaml")
+    del raw[key]
+    return lexicon_from_dict(raw)
+
+
+def test_a_lexicon_before_1_15_finds_no_review_of_verdicts_alone(lex) -> None:  # type: ignore[no-untyped-def]
+    old = refused_then_without(lex, "hollow", ["强烈", ""],  # bundles trained with lexicon 1.14 or earlier
+                               "my.yaml: 'hollow' must be a list of non-empty strings")
     assert not old.verdicts_only("强烈推荐") and old.is_verdict("推荐")
 
 
 def test_a_lexicon_without_middling_words_finds_none(lex) -> None:  # type: ignore[no-untyped-def]
-    raw = lex.to_dict()
-    with pytest.raises(TaxonomyError, match="my.yaml: 'middling' must be a list of non-empty strings"):
-        lexicon_from_dict({**raw, "middling": "一般"}, source="my.yaml")
-    del raw["middling"]  # bundles trained with lexicon 1.11 or earlier
-    old = lexicon_from_dict(raw)
+    old = refused_then_without(lex, "middling", "一般",  # bundles trained with lexicon 1.11 or earlier
+                               "my.yaml: 'middling' must be a list of non-empty strings")
     assert old.middling == () and not old.middling_only("味道一般")
 
 
@@ -605,11 +609,8 @@ def test_slang_denied_or_answered_or_none_leaves_the_head(lex, text: str) -> Non
 
 
 def test_a_slang_complaint_must_be_a_complaint_word(lex) -> None:  # type: ignore[no-untyped-def]
-    raw = lex.to_dict()
-    with pytest.raises(TaxonomyError, match="my.yaml: 'slang_complaints': 栓Q not in 'complaints'"):
-        lexicon_from_dict({**raw, "slang_complaints": ["翻车", "栓Q"]}, source="my.yaml")
-    del raw["slang_complaints"]  # bundles trained with lexicon 1.7 or earlier
-    old = lexicon_from_dict(raw)
+    old = refused_then_without(lex, "slang_complaints", ["翻车", "栓Q"],  # lexicon 1.7 or earlier
+                               "my.yaml: 'slang_complaints': 栓Q not in 'complaints'")
     assert old.slang_complaints == () and old.evidence("包装翻车了").settles("pos") == "pos"
 
 

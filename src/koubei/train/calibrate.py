@@ -70,7 +70,8 @@ def calibrate(Z: np.ndarray, Y: np.ndarray, rule_mask: np.ndarray,
         return Calibration(a, b, own)
     P = sigmoid(Z * a + b)
     shared = best_f1_threshold(Y[:, learnt].ravel(), P[:, learnt].ravel(), SHARED_GRID)
-    w = Y.sum(axis=0) / (Y.sum(axis=0) + prior)
+    n = Y.sum(axis=0)
+    w = n / (n + prior)
     return Calibration(a, b, np.where(learnt, w * own + (1 - w) * shared, 0.5), shared, prior)
 
 

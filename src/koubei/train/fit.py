@@ -15,7 +15,7 @@ The bundle is the same kind ``koubei score`` loads. Recipe:
 - **validation**: stratified multi-label k-fold (:mod:`koubei.train.split`);
   the out-of-fold logits calibrate each topic (Platt scaling, folded into the
   detector's last stage) and tune its decision threshold for F1, shrunk toward
-  one threshold shared by all topics (:mod:`koubei.train.calibrate`); both are
+  one threshold shared by the learnt topics (:mod:`koubei.train.calibrate`); both are
   stored in the bundle (``TopicDetector.thresholds_``). The cross-validated
   metrics use, for each fold, thresholds tuned on the other folds only.
   Each fold's topic fit starts from weights near its optimum (see

@@ -172,10 +172,12 @@ def resolve_strategy(model: ReviewModel, strategy: str | Strategy) -> Strategy:
     return s
 
 
-def committee_uncertainty(model: ReviewModel, docs: list[Any]) -> Uncertainty:
+def committee_uncertainty(model: ReviewModel, docs: list[Any], settled: np.ndarray | None = None
+                          ) -> Uncertainty:
     """Disagreement of the model's committee (module docstring), with the most disputed topic.
 
-    Batch by batch, so only one batch's member probabilities are held at a time.
+    Batch by batch, so only one batch's member probabilities are held at a time. The committee
+    disputes topics only: a ``settled`` review (:func:`settled_topics`) scores 0, kind ``verdicts``.
     """
     committee = model.committee()
     assert committee is not None
@@ -188,7 +190,10 @@ def committee_uncertainty(model: ReviewModel, docs: list[Any]) -> Uncertainty:
         details += [{"topic": int(j), "lo": float(P[:, r, j].min()), "hi": float(P[:, r, j].max()),
                      "members": len(committee)} for r, j in enumerate(top)]
     score = np.concatenate(scores) if scores else np.zeros(0)
-    return Uncertainty(score, ["committee"] * len(score), details)
+    kinds = ["committee"] * len(score)
+    for i in (np.flatnonzero(settled).tolist() if settled is not None else []):
+        score[i], kinds[i], details[i] = 0.0, "verdicts", {}
+    return Uncertainty(score, kinds, details)
 
 
 def cluster(X: Any, k: int, seed: int) -> np.ndarray:
@@ -272,9 +277,7 @@ def suggest(frame: pd.DataFrame, model: ReviewModel, *, n: int = 200, seed: int 
     docs = prepare_many(rows["text"].astype(str).tolist(), model.segmenter)
     settled = settled_topics(model, docs)
     if use is Strategy.committee:
-        u, default_pool = committee_uncertainty(model, docs), 3 * n
-        for i in np.flatnonzero(settled):  # the committee disputes topics only
-            u.score[i], u.kind[i], u.detail[i] = 0.0, "verdicts", {}
+        u, default_pool = committee_uncertainty(model, docs, settled), 3 * n
     else:
         u, default_pool = uncertainty(model, _scores(model, docs), settled), max(3 * n, 500)
     top = np.lexsort((np.arange(len(u.score)), -u.score))[: pool or default_pool]
