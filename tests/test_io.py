@@ -638,11 +638,14 @@ def test_not_templated_when_more_is_written() -> None:
 
 
 def test_non_text_and_empty_rows_are_kept() -> None:
-    texts = ["。。。", "111", "🐼🐼", "   ", None, "ok", "👍👍"]
+    texts = ["。。。", "111", "🐼🐼", "   ", None, "ok", "👍👍", "【口味】\n【环境】\n【服务】"]
     out = canonicalize(texts)
-    # an emoji with a plain meaning is its word (👍: 赞), a review like any other
-    assert out["status"].tolist() == ["non_text", "non_text", "non_text", "empty", "empty", "ok", "ok"]
+    # an emoji with a plain meaning is its word (👍: 赞), a review like any other; a review
+    # form's headers left unfilled say nothing
+    assert out["status"].tolist() == ["non_text", "non_text", "non_text", "empty", "empty", "ok", "ok",
+                                      "non_text"]
     assert out["text"].tolist()[:5] == ["。。。", "111", "🐼🐼", "   ", ""]
+    assert out["text"].iloc[7] == texts[7]  # the raw text is kept
 
 
 def test_hash_ids_unique_and_stable(cn_csv: Path) -> None:

@@ -603,6 +603,9 @@ def test_a_borrowed_topic_is_kept_by_its_own_cue_not_by_being_taste(default_mode
     ("称了一下，缺斤少两", "portion_size"),
     ("少发了一包辣条", "order_accuracy"),
     ("送到的时候面都坨了", "freshness_quality"),  # clumped noodles (GUIDELINE; taxonomy 1.11)
+    ("收到的黄瓜蔫蔫的", "freshness_quality"),  # wilted (taxonomy 1.20)
+    ("上菜挺快，就是地有点滑", "environment_facilities"),  # a premises' floor (taxonomy 1.20)
+    ("带孩子去的，宝宝椅太少了", "environment_facilities"),
     ("鸡皮上还带毛，吃着恶心", "hygiene_safety"),
 ])
 def test_a_topics_detects_word_adds_it(default_model, text: str, topic: str) -> None:
@@ -623,6 +626,17 @@ def test_no_detects_word_adds_nothing(default_model) -> None:
     # ...nor fleece-lined boots or a kiwi's fuzzy skin
     furry = ["靴子里面还带毛，很暖和", "猕猴桃皮上有毛很正常"]
     assert added_by_words(default_model.components, [[], []], furry) == [[], []]
+    # a slippery floor is the premises', silky shrimp paste or a cream's texture is not
+    silky = ["虾滑很滑很嫩", "面霜质地滑爽好推开"]
+    assert added_by_words(default_model.components, [[], []], silky) == [[], []]
+
+
+def test_a_review_forms_empty_headers_name_no_topic(default_model) -> None:
+    """Meituan exports the fields a reviewer skipped as bare headers; read as words, they named
+    taste and service, and the praise the detector learnt of them outweighed 服务态度也很差."""
+    text = "串串没有任何特色 老板服务态度也很差\n【口味】\n【环境】\n【服务】\n【等位】"
+    [p] = default_model.predict([text])
+    assert p.topics == {"service_attitude": "neg"} and p.sentiment == "neg"
 
 
 def test_an_emoji_read_as_its_word_names_no_topic(default_model) -> None:
@@ -655,6 +669,10 @@ def test_a_detects_word_said_with_a_complaint_alone_is_a_complaint(default_model
     assert stale.topics.get("freshness_quality") == "neg"
     assert fresh.topics == {"freshness_quality": "pos"}
     assert dry.topics == {"freshness_quality": "pos"}
+    # wilted greens (lexicon 1.16, taxonomy 1.20): every gold review holding 蔫 is freshness negative
+    wilted, crisp = default_model.predict(["收到的时候几乎全蔫巴的", "青菜一点都不蔫，很新鲜"])
+    assert wilted.topics == {"freshness_quality": "neg"} and wilted.sentiment == "neg"
+    assert crisp.topics == {"freshness_quality": "pos"} and crisp.sentiment == "pos"
 
 
 def test_complaint_evidence_alone_settles_only_topics_named_by_their_detects_words(default_model) -> None:

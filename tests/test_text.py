@@ -42,6 +42,25 @@ def test_emoji_with_a_plain_meaning_become_their_word_as_a_clause() -> None:
     assert emoji_to_words("🐼") == " "
 
 
+def test_a_review_forms_empty_headers_go_and_its_filled_ones_stay() -> None:
+    from koubei.text.normalize import strip_empty_headers
+
+    # a Meituan hotpot review with its form's fields left unfilled: the headers named taste and
+    # service, and the model read 老板服务态度也很差 as praise of both
+    raw = "串串没有任何特色 老板服务态度也很差\n【口味】\n【环境】\n【服务】\n【等位】"
+    assert normalize(raw) == "串串没有任何特色 老板服务态度也很差"
+    assert strip_empty_headers("满意\n【口味】\n【环境】") == "满意\n\n"
+    assert strip_empty_headers("【服务】【口味】。\n非常不错") == "\n非常不错"  # punctuation is no filling
+    # a filled field says what its words are about; a bracketed title in a sentence is no header
+    assert normalize("好吃\n【性价比】高\n【服务】好") == "好吃 【性价比】高 【服务】好"
+    assert normalize("【口味】 #鸳鸯锅底# #香菜牛肉#") == "【口味】 鸳鸯锅底 香菜牛肉"
+    assert normalize("买了【三只松鼠】\n很好吃") == "买了【三只松鼠】 很好吃"
+    assert normalize("【京东超市】沙宣洗护套装") == "【京东超市】沙宣洗护套装"
+    assert normalize("【口味还行吧，比较便宜") == "【口味还行吧,比较便宜"  # not closed: no header
+    # nothing but headers is nothing said
+    assert normalize("【环境】\n【口味】\n【服务】\n【性价比】") == ""
+
+
 def test_normalize_steps_each_do_one_thing() -> None:
     assert to_halfwidth("ＯＫ！\u3000好") == "OK! 好"
     assert to_simplified("豐富的口味") == "丰富的口味"

@@ -16,7 +16,8 @@ Rules:
   reordered. Repeated *source* ids get the suffix too, and the flag
   ``duplicate_id``. Hash ids depend on :func:`koubei.text.normalize.normalize`.
 - ``status``: ``empty`` (missing or whitespace), ``non_text`` (no letter of
-  any script after normalization: "。。。", "111", "🐼"; "👍" is 赞), else ``ok``.
+  any script after normalization: "。。。", "111", "🐼", a review form's unfilled
+  headers "【口味】【环境】"; "👍" is 赞), else ``ok``.
 - flags, for ``ok`` rows only: ``templated`` (the text is a platform
   placeholder listed in ``corpora/templates.txt``), ``duplicate`` (the same
   normalized text appeared earlier), ``near_duplicate`` (not a duplicate, but

@@ -4,7 +4,11 @@ Steps, in order (each is its own small function so tests can pin them):
 
 1. HTML: entities unescaped, tags dropped (``<br>`` becomes a clause break).
 2. Noise: URLs, e-mail addresses and ``@mentions`` removed; Weibo ``#话题#``
-   keeps its words; bracket emoticons such as ``[怒]`` keep their word.
+   keeps its words; bracket emoticons such as ``[怒]`` keep their word. A review
+   form's empty headers go (Meituan's and Dianping's ``【口味】``, ``【环境】``,
+   ``【等位】`` left unfilled, :func:`strip_empty_headers`): a header that names a
+   topic and says nothing of it read as praise of that topic. A text of nothing
+   but such headers normalizes to "" (status ``non_text``).
 3. Width: full-width ASCII (``ＡＢＣ１２３！``) becomes half-width, the
    ideographic space a plain space.
 4. Script: traditional characters become simplified (OpenCC ``t2s``).
@@ -42,6 +46,9 @@ _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _MENTION_RE = re.compile(r"@[\w\u4e00-\u9fff\-]{1,30}")
 _HASHTAG_RE = re.compile(r"#([^#\n]{1,40})#")
 _BRACKET_EMOTICON_RE = re.compile(r"\[([\u4e00-\u9fff]{1,4})\]")
+# a 【header】 opening a line (or following another), then nothing but spaces and punctuation
+# up to the line's end or the next header
+_EMPTY_HEADER_RE = re.compile(r"(?:^|(?<=\n)|(?<=】))[^\S\n]*【[^】\n]{1,8}】[^\w\n【]*(?=\n|$|【)")
 EMOJI_RE = re.compile(
     "["
     "\U0001f000-\U0001faff"  # pictographs, emoticons, transport, symbols
@@ -113,6 +120,16 @@ def strip_noise(text: str) -> str:
     return text
 
 
+def strip_empty_headers(text: str) -> str:
+    """Remove a review form's headers left unfilled: ``【口味】`` or ``【服务】`` alone on its line or
+    followed by another header, as Meituan and Dianping export a field the reviewer skipped
+    (``满意\n【口味】\n【环境】`` → ``满意\n\n``). A filled one (``【口味】还行``) stays: it says
+    what its words are about."""
+    if "【" in text:
+        text = _EMPTY_HEADER_RE.sub("", text)
+    return text
+
+
 def to_halfwidth(text: str) -> str:
     """Full-width ASCII letters, digits and punctuation to half-width."""
     return text.translate(_WIDTH_BMP)
@@ -157,6 +174,7 @@ def normalize(text: str) -> str:
         return ""
     text = strip_html(text)
     text = strip_noise(text)
+    text = strip_empty_headers(text)
     text = to_halfwidth(text)
     text = to_simplified(text)
     text = emoji_to_words(text)
