@@ -154,6 +154,36 @@ def test_multilabel_folds_spread_rare_labels() -> None:
     assert [f.tolist() for f in folds] == [f.tolist() for f in multilabel_folds(Y, 3, seed=0)]
 
 
+def test_hashed_group_folds_move_only_the_texts_that_change() -> None:
+    from koubei.train.split import hashed_group_folds
+
+    texts = [f"第{i}家店的味道{'不错' if i % 3 else '太咸了'}" for i in range(400)]
+    keys = texts + texts[:50]  # 50 texts said twice: each pair in one fold
+    folds = hashed_group_folds(keys, 5, seed=0)
+    fold_of = np.empty(len(keys), dtype=int)
+    for f, te in enumerate(folds):
+        fold_of[te] = f
+    assert sorted(np.concatenate(folds).tolist()) == list(range(len(keys)))
+    assert (fold_of[:50] == fold_of[400:]).all()
+    assert min(map(len, folds)) > 0.6 * len(keys) / 5
+    # one text normalized differently, or one more text: no other row changes fold
+    changed = list(keys)
+    changed[7] = "第7家店的味道不错!"
+    again = np.empty(len(keys), dtype=int)
+    for f, te in enumerate(hashed_group_folds(changed, 5, seed=0)):
+        again[te] = f
+    assert (np.delete(again, [7]) == np.delete(fold_of, [7])).all()
+    more = np.empty(len(keys) + 1, dtype=int)
+    for f, te in enumerate(hashed_group_folds(["一条新评论", *keys], 5, seed=0)):
+        more[te] = f
+    assert (more[1:] == fold_of).all()
+    # another seed deals them out anew
+    other = np.empty(len(keys), dtype=int)
+    for f, te in enumerate(hashed_group_folds(keys, 5, seed=1)):
+        other[te] = f
+    assert (other != fold_of).mean() > 0.5
+
+
 # -- training ------------------------------------------------------------------------------------
 
 def test_train_save_load_score_round_trip(trained: Path, tmp_path: Path) -> None:

@@ -1,13 +1,36 @@
-"""Stratified k-fold for multi-label data (iterative stratification).
+"""Folds for cross-validation.
 
+:func:`multilabel_folds`: stratified k-fold for multi-label data (iterative stratification).
 Sechidis, Tsoumakas & Vlahavas (2011): labels are served rarest first; each
 example of the label goes to the fold that still lacks most of it, so every
 fold gets its share of every rare topic, which a random split would not.
+
+:func:`hashed_group_folds`: each group's fold read off a hash of its key, so that a change
+to a few keys moves only their rows.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
+
 import numpy as np
+
+
+def hashed_group_folds(keys: Sequence[str], k: int, seed: int = 0) -> list[np.ndarray]:
+    """Test indices of ``k`` folds in which rows with the same key (a normalized text) share a fold.
+
+    A row's fold is the SHA-1 of ``seed`` and its key, modulo ``k``: it depends on the key alone,
+    not on which other keys there are. A shuffled group k-fold numbers the groups and deals them
+    out, so one text normalized differently renumbers the rest and moves every fold: comparing two
+    versions of the normalization or the lexicon then measures the new folds as much as the
+    change. Fold sizes are even in expectation, not exactly (the 8,158 gold reviews in 5 folds,
+    seed 0: 1,582 to 1,673 rows).
+    """
+    fold_of = np.fromiter(
+        (int.from_bytes(hashlib.sha1(f"{seed}\x00{key}".encode()).digest()[:8], "big") % k for key in keys),
+        dtype=np.int64, count=len(keys))
+    return [np.flatnonzero(fold_of == f) for f in range(k)]
 
 
 def multilabel_folds(Y: np.ndarray, k: int, seed: int = 0) -> list[np.ndarray]:
