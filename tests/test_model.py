@@ -604,8 +604,8 @@ def test_a_borrowed_topic_is_kept_by_its_own_cue_not_by_being_taste(default_mode
     ("少发了一包辣条", "order_accuracy"),
     ("送到的时候面都坨了", "freshness_quality"),  # clumped noodles (GUIDELINE; taxonomy 1.11)
     ("收到的黄瓜蔫蔫的", "freshness_quality"),  # wilted (taxonomy 1.20)
-    ("上菜挺快，就是地有点滑", "environment_facilities"),  # a premises' floor (taxonomy 1.20)
-    ("带孩子去的，宝宝椅太少了", "environment_facilities"),
+    ("上菜挺快，就是地板有点滑", "environment_facilities"),  # a premises' floor (taxonomy 1.20)
+    ("上下楼梯太滑了，味道不错", "environment_facilities"),
     ("鸡皮上还带毛，吃着恶心", "hygiene_safety"),
 ])
 def test_a_topics_detects_word_adds_it(default_model, text: str, topic: str) -> None:
@@ -626,9 +626,10 @@ def test_no_detects_word_adds_nothing(default_model) -> None:
     # ...nor fleece-lined boots or a kiwi's fuzzy skin
     furry = ["靴子里面还带毛，很暖和", "猕猴桃皮上有毛很正常"]
     assert added_by_words(default_model.components, [[], []], furry) == [[], []]
-    # a slippery floor is the premises', silky shrimp paste or a cream's texture is not
-    silky = ["虾滑很滑很嫩", "面霜质地滑爽好推开"]
-    assert added_by_words(default_model.components, [[], []], silky) == [[], []]
+    # a slippery floor is the premises', silky shrimp paste or a lotion's texture is not; nor is
+    # a range hood, a cool dry place or a baby chair reviewed as a product
+    others = ["虾滑很滑很嫩", "这款乳液质地很滑", "方太抽烟机吸力很大", "请放在阴凉通风处", "宝宝椅质量很好"]
+    assert added_by_words(default_model.components, [[]] * len(others), others) == [[]] * len(others)
 
 
 def test_a_review_forms_empty_headers_name_no_topic(default_model) -> None:

@@ -51,12 +51,19 @@ def test_a_review_forms_empty_headers_go_and_its_filled_ones_stay() -> None:
     assert normalize(raw) == "串串没有任何特色 老板服务态度也很差"
     assert strip_empty_headers("满意\n【口味】\n【环境】") == "满意\n\n"
     assert strip_empty_headers("【服务】【口味】。\n非常不错") == "\n非常不错"  # punctuation is no filling
-    # a filled field says what its words are about; a bracketed title in a sentence is no header
+    # a filled field says what its words are about (an emoji too: 👍 is 赞)
     assert normalize("好吃\n【性价比】高\n【服务】好") == "好吃 【性价比】高 【服务】好"
     assert normalize("【口味】 #鸳鸯锅底# #香菜牛肉#") == "【口味】 鸳鸯锅底 香菜牛肉"
+    assert normalize("【口味】👍\n【服务】") == "【口味】 赞"
+    # only a form's fields are headers: a dish list, a verdict or a title in brackets are words
+    dishes = "特别推荐【宫廷火焰牛排】【提拉米苏】【卡布奇诺】"
+    assert normalize(dishes) == dishes
+    assert normalize("【差评】\n送了两个小时") == "【差评】 送了两个小时"
     assert normalize("买了【三只松鼠】\n很好吃") == "买了【三只松鼠】 很好吃"
     assert normalize("【京东超市】沙宣洗护套装") == "【京东超市】沙宣洗护套装"
     assert normalize("【口味还行吧，比较便宜") == "【口味还行吧,比较便宜"  # not closed: no header
+    # an HTML export's <br> ends a line as a newline does
+    assert normalize("【口味】<br>【环境】<BR/>好吃") == "。好吃"
     # nothing but headers is nothing said
     assert normalize("【环境】\n【口味】\n【服务】\n【性价比】") == ""
 

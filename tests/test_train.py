@@ -182,6 +182,9 @@ def test_hashed_group_folds_move_only_the_texts_that_change() -> None:
     for f, te in enumerate(hashed_group_folds(keys, 5, seed=1)):
         other[te] = f
     assert (other != fold_of).mean() > 0.5
+    # fewer distinct texts than folds: an error, not an empty fold
+    with pytest.raises(ValueError, match="distinct texts leave some of 5 folds empty"):
+        hashed_group_folds(["好吃", "太咸了", "好吃"], 5)
 
 
 # -- training ------------------------------------------------------------------------------------

@@ -201,8 +201,8 @@ def test_default_base_on_gold_labels_refits_its_sentiment(corpora_dir: Path, tmp
     X = base.components.embedder.transform(docs)
     # the base is over-confident on reviews it was trained on; the refitted copy less so (measured
     # on these 144, mean signed logit: 4.13 against 3.71 with the bundle of 2026-12-04, 4.05 against
-    # 3.95 with that of 2026-12-07: how much less moves with each retrain, the order does not)
-    assert margin(check.sentiment, X, y) < margin(base.components.sentiment, X, y)
+    # 3.95 with that of 2026-12-07: how much less moves with each retrain)
+    assert margin(check.sentiment, X, y) < margin(base.components.sentiment, X, y) - 0.05
     right = [((s.pooled_decision(X) > 0) == y).mean() for s in (base.components.sentiment, check.sentiment)]
     assert right[0] > right[1]
 

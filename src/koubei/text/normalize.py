@@ -6,9 +6,9 @@ Steps, in order (each is its own small function so tests can pin them):
 2. Noise: URLs, e-mail addresses and ``@mentions`` removed; Weibo ``#话题#``
    keeps its words; bracket emoticons such as ``[怒]`` keep their word. A review
    form's empty headers go (Meituan's and Dianping's ``【口味】``, ``【环境】``,
-   ``【等位】`` left unfilled, :func:`strip_empty_headers`): a header that names a
-   topic and says nothing of it read as praise of that topic. A text of nothing
-   but such headers normalizes to "" (status ``non_text``).
+   ``【等位】`` left unfilled, :func:`strip_empty_headers`, first of all): a header
+   that names a topic and says nothing of it read as praise of that topic. A text
+   of nothing but such headers normalizes to "" (status ``non_text``).
 3. Width: full-width ASCII (``ＡＢＣ１２３！``) becomes half-width, the
    ideographic space a plain space.
 4. Script: traditional characters become simplified (OpenCC ``t2s``).
@@ -46,9 +46,16 @@ _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _MENTION_RE = re.compile(r"@[\w\u4e00-\u9fff\-]{1,30}")
 _HASHTAG_RE = re.compile(r"#([^#\n]{1,40})#")
 _BRACKET_EMOTICON_RE = re.compile(r"\[([\u4e00-\u9fff]{1,4})\]")
-# a 【header】 opening a line (or following another), then nothing but spaces and punctuation
-# up to the line's end or the next header
-_EMPTY_HEADER_RE = re.compile(r"(?:^|(?<=\n)|(?<=】))[^\S\n]*【[^】\n]{1,8}】[^\w\n【]*(?=\n|$|【)")
+#: the fields of Meituan's and Dianping's review forms, exported as 【口味】 with what the reviewer
+#: wrote after it (or nothing); only these are headers (【好评】, 【差评】 or 【宫廷火焰牛排】 are words)
+FORM_FIELDS: tuple[str, ...] = (
+    "口味", "口感", "味道", "环境", "服务", "性价比", "等位", "排队", "菜品", "餐品", "食材", "价格", "份量",
+    "分量", "种类", "卫生", "消毒", "测温", "分散就餐", "停车", "位置", "交通", "设施")
+# a form field's header opening a line (or following another header), then nothing but spaces and
+# punctuation up to the line's end or the next header; <br> is a line's end too (HTML exports)
+_EMPTY_HEADER_RE = re.compile(
+    r"(?:^|(?<=\n)|(?<=>)|(?<=】))[^\S\n]*【(?:" + "|".join(FORM_FIELDS) + r")】"
+    r"[^\S\n]*[。，,.!！?？~～、:：;；…·]*[^\S\n]*(?=\n|<br|$|【)", re.IGNORECASE)
 EMOJI_RE = re.compile(
     "["
     "\U0001f000-\U0001faff"  # pictographs, emoticons, transport, symbols
@@ -121,10 +128,12 @@ def strip_noise(text: str) -> str:
 
 
 def strip_empty_headers(text: str) -> str:
-    """Remove a review form's headers left unfilled: ``【口味】`` or ``【服务】`` alone on its line or
-    followed by another header, as Meituan and Dianping export a field the reviewer skipped
-    (``满意\n【口味】\n【环境】`` → ``满意\n\n``). A filled one (``【口味】还行``) stays: it says
-    what its words are about."""
+    """Remove a review form's headers left unfilled: a :data:`FORM_FIELDS` header (``【口味】``,
+    ``【服务】``) alone on its line, or followed by another header, as Meituan and Dianping export a
+    field the reviewer skipped (``满意\n【口味】\n【环境】`` → ``满意\n\n``). A filled one
+    (``【口味】还行``, ``【口味】👍``) stays: it says what its words are about; so does any other
+    bracketed word (a dish list 【提拉米苏】【卡布奇诺】, 【差评】). Runs before the HTML step, which
+    makes a ``<br>`` a 。."""
     if "【" in text:
         text = _EMPTY_HEADER_RE.sub("", text)
     return text
@@ -172,9 +181,9 @@ def normalize(text: str) -> str:
     """
     if not text:
         return ""
+    text = strip_empty_headers(text)
     text = strip_html(text)
     text = strip_noise(text)
-    text = strip_empty_headers(text)
     text = to_halfwidth(text)
     text = to_simplified(text)
     text = emoji_to_words(text)
