@@ -2,13 +2,13 @@
 
 Steps, in order (each is its own small function so tests can pin them):
 
+0. Form headers: a review form's empty headers go (Meituan's and Dianping's
+   ``【口味】``, ``【环境】``, ``【等位】`` left unfilled, :func:`strip_empty_headers`): a
+   header that names a topic and says nothing of it read as praise of that topic.
+   A text of nothing but such headers normalizes to "" (status ``non_text``).
 1. HTML: entities unescaped, tags dropped (``<br>`` becomes a clause break).
 2. Noise: URLs, e-mail addresses and ``@mentions`` removed; Weibo ``#话题#``
-   keeps its words; bracket emoticons such as ``[怒]`` keep their word. A review
-   form's empty headers go (Meituan's and Dianping's ``【口味】``, ``【环境】``,
-   ``【等位】`` left unfilled, :func:`strip_empty_headers`, first of all): a header
-   that names a topic and says nothing of it read as praise of that topic. A text
-   of nothing but such headers normalizes to "" (status ``non_text``).
+   keeps its words; bracket emoticons such as ``[怒]`` keep their word.
 3. Width: full-width ASCII (``ＡＢＣ１２３！``) becomes half-width, the
    ideographic space a plain space.
 4. Script: traditional characters become simplified (OpenCC ``t2s``).
