@@ -710,8 +710,11 @@ def _clusterer(d: dict[str, Any]) -> str:
     c = d.get("clusterer")
     if not c or d.get("unit") != "clause":
         return ""
+    words = (f" Then word clusters of HDBSCAN's noise clauses (a shared content word held by at most "
+             f"{100 * c['max_word_share']:g} % of the clauses, floor {c['max_word_floor']})."
+             if c.get("word_clusters") else " HDBSCAN alone (no word clusters).")
     return (f" Clusters of at least {c['min_cluster_size']} distinct clauses, HDBSCAN min_samples "
-            f"{c['min_samples'] if c['min_samples'] is not None else 'the same'}.")
+            f"{c['min_samples'] if c['min_samples'] is not None else 'the same'}.{words}")
 
 
 # ---------------------------------------------------------------- the page

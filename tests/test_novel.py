@@ -16,8 +16,10 @@ from koubei.detect.novel import (
     clause_clusterer,
     complaint_rows,
     find_novel,
+    keyword_tokens,
     load_generic_words,
     uncovered,
+    word_clusters,
 )
 
 # A complaint no topic covers: loyalty points never credited.
@@ -86,11 +88,53 @@ def test_model_embedder_also_finds_the_cluster(default_model) -> None:  # type: 
     # HDBSCAN labels a lone cluster noise (no allow_single_cluster): POINTS is found only beside
     # ROBOT's cluster, and with clusters of 5 one chatbot text read apart dissolves that one (the
     # bundle of 2026-12-07 reads 问了半天机器人客服... apart). Clusters of 4 keep the test on the
-    # embedder; the lone-cluster case is issue 22's (its note)
+    # embedder; the lone cluster is found by word clusters (test_a_lone_kind_left_as_noise_is_a_word_cluster)
     cl = NovelClusterer(min_cluster_size=4, embedder=default_model.components.embedder,
                         segmenter=default_model.segmenter).fit(OTHERS + ROBOT + POINTS)
     points = cl.labels_[-len(POINTS):]
     assert len(set(points)) == 1 and points[0] >= 0
+
+
+# A kind said in many ways, sharing one word: invoices.
+INVOICE = ["发票一直没寄过来", "要了发票也不给开", "发票抬头开错了，还得重新寄", "到现在都没收到发票",
+           "说好的发票呢？问客服也不回", "发票还要另外加钱才肯开", "发票金额和实付的对不上",
+           "没有发票公司没法报销"]
+
+
+def test_a_lone_kind_left_as_noise_is_a_word_cluster() -> None:
+    # HDBSCAN keeps no lone cluster: among diverse complaints the points wave is all noise
+    texts = OTHERS + POINTS
+    alone = NovelClusterer(min_cluster_size=5).fit(texts)
+    assert (alone.labels_ == -1).all()
+    cl = NovelClusterer(min_cluster_size=5, word_clusters=True).fit(texts)
+    assert (cl.labels_[len(OTHERS):] == 0).all() and (cl.labels_[:len(OTHERS)] == -1).all()
+    assert cl.keywords_[0][0] == "积分" and cl.n_clusters_ == 1
+    assert cl.centrality_[len(OTHERS):].min() > 0
+    assert clause_clusterer().word_clusters  # what koubei emerging runs
+
+
+def test_word_clusters_group_noise_by_a_shared_word_within_the_limits() -> None:
+    texts = OTHERS + INVOICE
+    tokens = [keyword_tokens(t) for t in texts]
+    noise = np.full(len(texts), -1)
+    got = word_clusters(noise, tokens, min_size=5, most=25)
+    assert (got[len(OTHERS):] == 0).all() and (got[:len(OTHERS)] == -1).all()
+    # a text already in a cluster stays there; the invoices left over still make one
+    labels = noise.copy()
+    labels[[0, 1, len(OTHERS), len(OTHERS) + 1]] = 0
+    got = word_clusters(labels, tokens, min_size=5, most=25)
+    kept, rest = got[[0, 1, len(OTHERS), len(OTHERS) + 1]], got[len(OTHERS) + 2:]
+    assert len(set(kept)) == 1 and len(set(rest)) == 1 and kept[0] >= 0 and rest[0] >= 0
+    assert rest[0] == 0 and kept[0] == 1  # renumbered by size: the six invoices first
+    assert (got[2:len(OTHERS)] == -1).all()
+    # too few left over, a word held by more texts than `most`, a generic complaint word: none
+    assert (word_clusters(labels, tokens, min_size=7, most=25) == labels).all()
+    assert (word_clusters(noise, tokens, min_size=5, most=7) == -1).all()
+    bad = ["这家太差了，再也不来", "太差，退了", "物流太差", "做工太差了吧", "太差太差"]
+    bad_tokens = [keyword_tokens(t) for t in bad]
+    assert "太差" in load_generic_words() and all("太差" in t for t in bad_tokens)
+    assert (word_clusters(np.full(5, -1), bad_tokens, 5, 25, load_generic_words()) == -1).all()
+    assert (word_clusters(np.full(5, -1), bad_tokens, 5, 25) == 0).all()
 
 
 def test_class_tfidf_prefers_words_specific_to_a_class() -> None:

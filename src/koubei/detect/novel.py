@@ -23,6 +23,7 @@ import copy
 import hashlib
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,10 @@ MIN_CLAUSES = 5
 MIN_SAMPLES: int | None = None
 N_COMPONENTS = 50
 ROWS_PER_COMPONENT = 10
+#: word clusters of the clauses HDBSCAN leaves as noise (:func:`word_clusters`): a word held by more
+#: than this share of the clauses (and more than MAX_WORD_FLOOR of them) is too common to name a kind
+MAX_WORD_SHARE = 0.005
+MAX_WORD_FLOOR = 25
 _WORD = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 Mask = Callable[[str], str]
 
@@ -253,6 +258,11 @@ class NovelClusterer(BaseEstimator):
         random_state: seed of the SVD.
         rows_per_component: at most one SVD dimension per this many texts (few texts,
             few dimensions: in as many dimensions as texts every text is far from every other).
+        word_clusters: after HDBSCAN, group the noise texts that share a content word
+            (:func:`word_clusters`).
+        max_word_share: with ``word_clusters``, a word held by more than this share of all
+            the texts (and more than ``max_word_floor`` of them) groups nothing.
+        max_word_floor: see ``max_word_share``.
 
     Attributes:
         labels_: cluster of each text, -1 for noise.
@@ -265,7 +275,8 @@ class NovelClusterer(BaseEstimator):
     def __init__(self, *, min_cluster_size: int = 5, min_samples: int | None = None,
                  n_components: int = 50, n_keywords: int = 5, embedder: Any = None,
                  segmenter: Segmenter | None = None, random_state: int = 0,
-                 rows_per_component: int = 1) -> None:
+                 rows_per_component: int = 1, word_clusters: bool = False,
+                 max_word_share: float = MAX_WORD_SHARE, max_word_floor: int = MAX_WORD_FLOOR) -> None:
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
         self.n_components = n_components
@@ -274,6 +285,9 @@ class NovelClusterer(BaseEstimator):
         self.segmenter = segmenter
         self.random_state = random_state
         self.rows_per_component = rows_per_component
+        self.word_clusters = word_clusters
+        self.max_word_share = max_word_share
+        self.max_word_floor = max_word_floor
 
     def fit(self, texts: Sequence[Any], y: Any = None,
             tokens: Sequence[list[str]] | None = None) -> NovelClusterer:
@@ -283,6 +297,10 @@ class NovelClusterer(BaseEstimator):
         tokens = [keyword_tokens(t, self.segmenter) for t in raw] if tokens is None else list(tokens)
         self.embedding_ = self._embed(texts, raw, tokens)
         self.labels_ = self._cluster(self.embedding_)
+        if self.word_clusters:
+            most = max(self.max_word_floor, int(self.max_word_share * len(raw)))
+            self.labels_ = word_clusters(self.labels_, tokens, self.min_cluster_size, most,
+                                         load_generic_words())
         self.centrality_ = _centrality(self.embedding_, self.labels_)
         self.keywords_ = class_tfidf(tokens, self.labels_, self.n_keywords)
         self.n_clusters_ = int(self.labels_.max() + 1) if len(self.labels_) else 0
@@ -332,6 +350,42 @@ class NovelClusterer(BaseEstimator):
         hdb = HDBSCAN(min_cluster_size=self.min_cluster_size, min_samples=self.min_samples,
                       copy=True)
         return _renumber(hdb.fit_predict(Z))
+
+
+def word_clusters(labels: np.ndarray, tokens: Sequence[Sequence[str]], min_size: int, most: int,
+                  generic: frozenset[str] = frozenset()) -> np.ndarray:
+    """``labels`` with the noise (-1) texts that share a content word grouped into new clusters.
+
+    Density clustering leaves most complaint clauses as noise: a kind of complaint is
+    said in many ways, and most of its clauses are distinct (0.5 % of a window's
+    clauses or fewer hold the same content word). Here a word that at least
+    ``min_size`` noise texts hold, and at most ``most`` texts in all (a word in
+    more is common to complaints of every kind: 可以, 比较, a shop's own name)
+    and is no ``generic`` complaint word (太差, 不会: :func:`load_generic_words`),
+    takes those noise texts as a cluster; words are taken the most widely held
+    first, each text goes to the first word that takes it, and a word left with
+    fewer than ``min_size`` untaken texts takes none. Clusters are renumbered by size.
+    """
+    out = labels.copy()
+    noise = [int(i) for i in np.flatnonzero(labels < 0)]
+    if len(noise) < min_size:
+        return out
+    held: dict[str, list[int]] = {}
+    for i in noise:
+        for w in dict.fromkeys(tokens[i]):
+            held.setdefault(w, []).append(i)
+    df = Counter(w for doc in tokens for w in set(doc))
+    first = nxt = int(labels.max()) + 1
+    for w in sorted(held, key=lambda w: (-len(held[w]), w)):
+        if len(held[w]) < min_size:
+            break
+        if df[w] > most or w in generic:
+            continue
+        free = [i for i in held[w] if out[i] < 0]
+        if len(free) >= min_size:
+            out[free] = nxt
+            nxt += 1
+    return _renumber(out) if nxt > first else out
 
 
 def _fit_or_empty(vec: TfidfVectorizer, docs: list[str], n: int) -> sparse.csr_matrix:
@@ -435,9 +489,11 @@ def clause_clusterer(segmenter: Segmenter | None = None) -> NovelClusterer:
     """The clusterer of complaint clauses: TF-IDF over their content words and character
     bigrams, reduced to at most :data:`N_COMPONENTS` dimensions (one per
     :data:`ROWS_PER_COMPONENT` clauses), HDBSCAN with clusters of at least
-    :data:`MIN_CLAUSES` distinct clauses."""
+    :data:`MIN_CLAUSES` distinct clauses, then word clusters of the clauses it leaves as noise
+    (:func:`word_clusters`)."""
     return NovelClusterer(min_cluster_size=MIN_CLAUSES, min_samples=MIN_SAMPLES, n_components=N_COMPONENTS,
-                          rows_per_component=ROWS_PER_COMPONENT, segmenter=segmenter, random_state=0)
+                          rows_per_component=ROWS_PER_COMPONENT, segmenter=segmenter, random_state=0,
+                          word_clusters=True)
 
 
 def novel_issues(candidates: pd.DataFrame, windows: pd.Series, totals: pd.Series, *, freq: str = "W",
