@@ -564,7 +564,24 @@ def false_alarms(d: dict[str, Any]) -> list[str]:
                      *target_cells("false_alarms", rate)])
     header = ["window", "issues", "key-windows", "per 100 key-windows", "target", "met"]
     return ["False alarms on the clean stream, every window evaluated (real bursts count too, so an upper "
-            "bound):", ""] + table(header, rows)
+            "bound):", ""] + table(header, rows) + novel_alarms(d)
+
+
+def novel_alarms(d: dict[str, Any]) -> list[str]:
+    """New-kind issues the same run reports on the clean stream (files from 2026-12-07 on)."""
+    if "novel_alarms_M" not in d:
+        return []
+    rows = []
+    for freq in ("M", "W"):
+        na = d[f"novel_alarms_{freq}"]
+        shown = "; ".join(na["summaries"][:5]) + (" ..." if len(na["summaries"]) > 5 else "")
+        rows.append([window_name(freq), na["issues"], na["windows"], f"{na['per_100_windows']:.1f}",
+                     na["topic_issues"], shown])
+    return ["", "New kinds of complaint that `koubei emerging --by shop_id --all-windows` reports on the "
+            "same clean stream (it does by default; the table above counts topic issues only). A new "
+            "kind is tested once per window, so the rate is per 100 windows:", ""] + table(
+        ["window", "new-kind issues", "windows", "per 100 windows", "topic issues, same run",
+         "first issues"], rows)
 
 
 def calibrate_section(res: Results) -> list[str]:
@@ -645,8 +662,10 @@ def emerging_dask(res: Results) -> list[str]:
         ["engine", "seconds", "koubei process peak PSS MB", "all processes peak PSS MB"], rows)
 
 
-#: the product's run, whole reviews (before issue 22), and a trial of smaller clusters on the dev split
-NOVEL_STEMS = ("bench_novel", "bench_novel_review", "bench_novel_dev_small_clusters")
+#: the product's run, HDBSCAN without word clusters (before 2026-12-07), whole reviews (before
+#: issue 22), and a trial of smaller clusters on the dev split
+NOVEL_STEMS = ("bench_novel", "bench_novel_hdbscan_alone", "bench_novel_review",
+               "bench_novel_dev_small_clusters")
 
 
 def novel_section(res: Results) -> list[str]:
