@@ -62,7 +62,13 @@ works per window, so it should).
 False alarms: detection over every window of the clean stream, issues per 100
 key-windows tested (a key-window = one complaint key in one cell with at
 least one review in the window). Real streams have real bursts, so this
-counts them too: it is an upper bound on the false-alarm rate.
+counts them too: it is an upper bound on the false-alarm rate. These are the
+topic issues only; `koubei emerging` also reports new kinds of complaint by
+default, so ``novel_alarms_{M,W}`` counts the new-kind issues of the same
+run as the CLI makes it (``run_emerging`` over every window, the bench bundle's
+clause book and clusterer) on the clean stream: per 100 windows evaluated,
+with their summaries. New kinds are tested once per window, not per cell, so
+they have no key-windows of their own.
 Results go to scripts/results/bench_emerging.json.
 
 ``--scale N``: the scored demo dump replicated to N rows (ids made unique,
@@ -88,6 +94,7 @@ import hashlib
 import json
 import platform
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -99,6 +106,8 @@ from koubei.aggregate.windows import window_label, window_range, window_start
 from koubei.corpora import GOLD_FILE, GoldRecord, find_corpora, load_gold
 from koubei.detect.config import EmergingConfig
 from koubei.detect.emerging import find_emerging
+from koubei.detect.novel import NOVEL_TOPIC
+from koubei.detect.run import run_emerging
 from koubei.model.review_model import load_model
 from koubei.schema import TOPIC_PREFIX
 from koubei.taxonomy import default_taxonomy_path
@@ -358,6 +367,24 @@ def false_alarms(stream: pd.DataFrame, freq: str, cfg: EmergingConfig) -> dict[s
             "seconds": round(time.perf_counter() - t0, 1)}
 
 
+def novel_alarms(stream: pd.DataFrame, freq: str, cfg: EmergingConfig, model) -> dict[str, object]:  # noqa: ANN001
+    """New-kind issues of ``koubei emerging --by shop_id --all-windows`` on the clean stream."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "stream.parquet"
+        stream.to_parquet(path, index=False)
+        t0 = time.perf_counter()
+        run = run_emerging(path, freq=freq, by=["shop_id"], windows="all", config=cfg, model=model,
+                           trace_extra=("shop_id",))
+        seconds = time.perf_counter() - t0
+    novel = run.issues[run.issues["topic"] == NOVEL_TOPIC]
+    n_windows = len(run.result.evaluated)
+    return {"issues": len(novel), "windows": n_windows,
+            "per_100_windows": round(100 * len(novel) / max(n_windows, 1), 2),
+            "topic_issues": int((run.issues["topic"] != NOVEL_TOPIC).sum()),
+            "summaries": [f"{w} {t}" for w, t in zip(novel["window"], novel["summary"])],
+            "seconds": round(seconds, 1)}
+
+
 def _rate(x: pd.Series) -> float | None:
     return round(float(x.mean()), 3) if len(x) else None
 
@@ -533,6 +560,8 @@ def main(argv: list[str] | None = None) -> int:
         t1 = time.perf_counter()
         report[f"false_alarms_{freq}"] = false_alarms(stream, freq, cfg)
         log(f"false alarms {freq}: {report[f'false_alarms_{freq}']}")
+        report[f"novel_alarms_{freq}"] = novel_alarms(stream, freq, cfg, model)
+        log(f"new-kind issues {freq}: {report[f'novel_alarms_{freq}']['issues']}")
         results += run_scenarios(stream, pools, freq, args.scenarios, cfg, rng, log)
         report[f"seconds_{freq}"] = round(time.perf_counter() - t1, 1)
     report.update(summarize(results, cfg.min_count))
