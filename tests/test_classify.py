@@ -369,6 +369,15 @@ def test_a_comparison_with_the_past_after_a_complement_still_denies() -> None:
     assert DIRECTOR.find("甜得没以前那么厉害了") == []
 
 
+def test_a_denial_after_a_comparison_is_what_it_is_compared_with() -> None:
+    """淡得像没调过味: as bland as if never seasoned, not a denied 淡得像."""
+    assert DIRECTOR.find("但淡得像没调过味") == [("too_bland", "淡得像")]
+    assert DIRECTOR.find("淡得跟没放盐一样") == [("too_bland", "淡得跟")]
+    assert DIRECTOR.negated("淡得像没调过味") == []
+    assert DIRECTOR.find("辣得没边") == [("too_spicy", "辣得")]  # the complement markers as before
+    assert DIRECTOR.find("甜得没以前那么厉害了") == []
+
+
 def test_taste_director_lists_denied_cues_apart_from_said_ones() -> None:
     from koubei.classify.taste import TasteDirector
     from koubei.taxonomy import load_taxonomy

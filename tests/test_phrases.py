@@ -44,7 +44,7 @@ import pandas as pd
 import pytest
 
 #: rows the shipped model gets wrong today (topics, sentiment or taste directions); the target is 40
-MAX_KNOWN_MISSES = 148
+MAX_KNOWN_MISSES = 147
 
 PHRASES = pd.read_csv(Path(__file__).parent / "data" / "phrases.csv", keep_default_na=False, dtype=str)
 

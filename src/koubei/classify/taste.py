@@ -33,9 +33,10 @@ _BALANCED_RE = re.compile(r"(?:不(?:太|很|会)?)?[咸淡辣甜油腻酸苦](?
 # A denial right after the cue: 一点异味都没有, 怪味也没, 辣味一点没有; not 没法 / 没(有)办法
 # (咸得没法喝 says how salty).
 _DENIED_AFTER_RE = re.compile(r"(?:味道|味儿|味|儿)?(?:都|也|一点)?(?!没有?(?:法|办法))(?:没有|没)")
-# A cue ending in a complement marker says how much, whatever follows (咸到没朋友, 辣得没边), but a
-# comparison with the past after it still says less (甜得没以前那么齁了).
-_COMPLEMENT = ("得", "到")
+# A cue ending in a complement marker says how much, whatever follows (咸到没朋友, 辣得没边), and
+# one ending in a comparison marker what it is like (淡得像没调过味, 淡得跟没放盐一样: the denial is
+# the thing compared with); but a comparison with the past after it still says less (甜得没以前那么齁了).
+COMPLEMENTS = ("得", "到", "像", "跟")
 _LESS_THAN = re.compile(r"没有?(?:以前|之前|上次|原来|那么|这么)")
 
 # Too much of a seasoning put in (see :func:`excess_pattern`): the verb of putting it in,
@@ -75,7 +76,7 @@ def cue_negated(text: str, start: int, end: int | None = None, *, window: int = 
         return True
     if end is None or _DENIED_AFTER_RE.match(text, end) is None:
         return False
-    return not text[start:end].endswith(_COMPLEMENT) or _LESS_THAN.match(text, end) is not None
+    return not text[start:end].endswith(COMPLEMENTS) or _LESS_THAN.match(text, end) is not None
 
 
 def excess_pattern(taxonomy: Taxonomy) -> re.Pattern[str] | None:

@@ -19,7 +19,7 @@ from koubei.classify.linear import WithDense, sigmoid
 from koubei.classify.opinions import JOINERS, MAX_CHARS, best_opinion, with_degree
 from koubei.classify.polarity import TopicPolarityClassifier, pair_features
 from koubei.classify.sentiment import SentimentClassifier
-from koubei.classify.taste import TasteDirector
+from koubei.classify.taste import COMPLEMENTS, TasteDirector
 from koubei.classify.taste_head import TasteDirectionHead, direction_features
 from koubei.classify.topics import TopicDetector, TopicPass
 from koubei.embed.hybrid import HybridEmbedder
@@ -1073,14 +1073,14 @@ def _whole(c: Components, phrase: str, clause: str) -> str:
 
 def _taste_said(c: Components, cue: str, texts: Sequence[str]) -> str:
     """The taste ``cue`` the rules named, as said where they found it (not denied): with its
-    degree adverb (苹果太酸了 → 太酸了), a cue ending in 得 with what it says (咸得发苦,
-    not 咸得); a weak cue (咸 of 又咸又辣) as it is."""
+    degree adverb (苹果太酸了 → 太酸了), a cue ending in a complement or comparison marker with
+    what it says (咸得发苦, not 咸得; 淡得像没调过味, not 淡得像); a weak cue (咸 of 又咸又辣) as it is."""
     for t in texts:
         for _, found, at in c.taste.matches(t):
             if found == cue:
                 if t.startswith(cue, at) or c.lexicon is None:
                     said = with_degree(t, at, cue)
-                    if cue.endswith("得"):  # 咸得舌头发麻: the degree follows the cue
+                    if cue.endswith(COMPLEMENTS):  # 咸得舌头发麻: the degree follows the cue
                         said += t[at + len(cue):][:max(0, MAX_CHARS - len(said))]
                     return said
                 # a comparison read as a denial (没有以前辣 as 不辣): quoted as said
