@@ -189,6 +189,8 @@ def test_a_taste_cue_is_said_with_its_degree_adverb(text: str, cue: str, said: s
     ("汤还行不太油，菜太油了，难吃", "口味:太油"),
     ("有嚼劲，但是咸得发苦", "口味:咸得发苦"),  # a cue ending in 得 with what it says, not 咸得
     ("咸得舌头发麻。", "口味:咸得舌头发麻"),
+    ("牛肉干淡得跟没放调料一样", "口味:淡得跟没放调料一样"),  # a comparison marker: what it is like
+    ("酱牛肉咸到没朋友", "口味:咸到没朋友"),  # a complement in 到
     # a phrase is not widened to a lexicon phrase across a joiner: two opinions, one each
     ("味道太咸而且袋子破了个洞", "包装:袋子破了个洞"),
     ("很难吃而且包装漏了", "包装:包装漏了"),
@@ -376,6 +378,10 @@ def test_a_denial_after_a_comparison_is_what_it_is_compared_with() -> None:
     assert DIRECTOR.negated("淡得像没调过味") == []
     assert DIRECTOR.find("辣得没边") == [("too_spicy", "辣得")]  # the complement markers as before
     assert DIRECTOR.find("甜得没以前那么厉害了") == []
+    # a negator before the comparison still denies it, 至于 and 上 included
+    assert DIRECTOR.find("倒不至于淡得像没调过味，还行") == []
+    assert DIRECTOR.find("谈不上淡得像没调过味，挺好吃的") == []
+    assert DIRECTOR.find("不至于太咸") == [] and DIRECTOR.negated("不至于太咸") == [("too_salty", "太咸")]
 
 
 def test_taste_director_lists_denied_cues_apart_from_said_ones() -> None:

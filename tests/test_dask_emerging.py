@@ -211,7 +211,11 @@ def test_dataset_on_two_workers_equals_the_local_engine(cluster: Any, data: tupl
     assert_same_run(local, dask)
     assert len(local.issues) >= 2 and "too_bland" in set(local.issues["direction"])
     if options["novel"]:
-        assert dask.novel == 1
+        # the points wave; in daily windows its two phrasings (没到账, 一直没到) may be two clusters
+        novel = local.issues[local.issues["topic"] == "novel"]
+        assert dask.novel == len(novel) >= 1
+        for ids in novel["review_ids"].map(json.loads):
+            assert sum(i.startswith("r06") for i in ids) >= 0.8 * len(ids)
 
 
 @pytest.mark.slow

@@ -130,6 +130,15 @@ def test_word_clusters_group_noise_by_a_shared_word_within_the_limits() -> None:
     # too few left over, a word held by more texts than `most`, a generic complaint word: none
     assert (word_clusters(labels, tokens, min_size=7, most=25) == labels).all()
     assert (word_clusters(noise, tokens, min_size=5, most=7) == -1).all()
+    # `most` counts every text holding the word, clustered ones too (8 invoices, 6 of them noise)
+    assert (word_clusters(labels, tokens, min_size=5, most=7) == labels).all()
+    # the most widely held word first; a word left with fewer than min_size untaken texts takes none
+    overlap = ["积分没到账，客服不管", "积分一直没到账", "积分到现在都没到", "积分和优惠券都没到账",
+               "客服说积分会到账", "客服态度还行"]
+    ov_tokens = [keyword_tokens(t) for t in overlap]
+    got = word_clusters(np.full(6, -1), ov_tokens, 3, 25)
+    assert (got[:5] == 0).all() and got[5] == -1  # 积分 (5 texts) first; 客服 keeps 1 < 3
+    assert (word_clusters(np.array([], dtype=int), [], 0, 25) == np.array([], dtype=int)).all()
     bad = ["这家太差了，再也不来", "太差，退了", "物流太差", "做工太差了吧", "太差太差"]
     bad_tokens = [keyword_tokens(t) for t in bad]
     assert "太差" in load_generic_words() and all("太差" in t for t in bad_tokens)

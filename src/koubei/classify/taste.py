@@ -19,7 +19,8 @@ from koubei.text.clauses import NEGATORS
 
 _MASK = "□"
 # A negator, then at most a few degree words, right before the cue: 不咸, 不是很辣, 没那么甜.
-_NEGATED_RE = re.compile(r"(?:不|没|无|未)(?:是|太|很|怎么|那么|这么|算|会|大|够|有|都|也|觉得|特别|一点)*$")
+_NEGATED_RE = re.compile(r"(?:不|没|无|未)"
+                         r"(?:是|太|很|怎么|那么|这么|算|会|大|够|有|都|也|觉得|特别|一点|至于|上)*$")
 # Words ending in a negator character that negate nothing (特别咸, 个别).
 _NOT_NEGATORS = re.compile("特别|个别|区别|分别|差不|无论|毫无|并非|不久")
 

@@ -225,20 +225,26 @@ def class_tfidf(tokens: Sequence[Sequence[str]], labels: np.ndarray, n_keywords:
     if not vocab:
         return {int(c): [] for c in classes if c >= 0}
     index = {w: i for i, w in enumerate(vocab)}
-    counts = np.zeros((len(classes), len(vocab)))
+    rows: list[int] = []
+    cols: list[int] = []
     for doc, lab in zip(tokens, labels):
         row = int(np.searchsorted(classes, lab))
         for w in set(doc):
-            counts[row, index[w]] += 1
-    tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
-    idf = np.log(1 + counts.sum(axis=1).mean() / np.maximum(counts.sum(axis=0), 1))
-    score = tf * idf
+            rows.append(row)
+            cols.append(index[w])
+    # sparse: a backfill's window holds thousands of clusters and tens of thousands of words
+    counts = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(classes), len(vocab)))
+    counts.sum_duplicates()
+    sizes = np.asarray(counts.sum(axis=1)).ravel()
+    idf = np.log(1 + sizes.mean() / np.maximum(np.asarray(counts.sum(axis=0)).ravel(), 1))
     out = {}
     for row, c in enumerate(classes):
         if c < 0:
             continue
-        order = np.lexsort((np.arange(len(vocab)), -score[row]))  # ties: alphabetical
-        out[int(c)] = [vocab[j] for j in order[:n_keywords] if counts[row, j] > 0]
+        cols_c = counts.indices[counts.indptr[row]:counts.indptr[row + 1]]
+        score = counts.data[counts.indptr[row]:counts.indptr[row + 1]] / max(sizes[row], 1) * idf[cols_c]
+        order = np.lexsort((cols_c, -score))  # ties: alphabetical
+        out[int(c)] = [vocab[j] for j in cols_c[order[:n_keywords]]]
     return out
 
 
@@ -368,7 +374,7 @@ def word_clusters(labels: np.ndarray, tokens: Sequence[Sequence[str]], min_size:
     """
     out = labels.copy()
     noise = [int(i) for i in np.flatnonzero(labels < 0)]
-    if len(noise) < min_size:
+    if not noise or len(noise) < min_size:
         return out
     held: dict[str, list[int]] = {}
     for i in noise:
@@ -398,10 +404,12 @@ def _fit_or_empty(vec: TfidfVectorizer, docs: list[str], n: int) -> sparse.csr_m
 def _renumber(labels: np.ndarray) -> np.ndarray:
     """Clusters numbered by size (largest 0), ties by first member; noise stays -1."""
     out = np.full(len(labels), -1, dtype=int)
-    ids = [c for c in np.unique(labels) if c >= 0]
-    key = sorted(ids, key=lambda c: (-int((labels == c).sum()), int(np.argmax(labels == c))))
-    for new, c in enumerate(key):
-        out[labels == c] = new
+    ids, first, inverse, sizes = np.unique(labels, return_index=True, return_inverse=True, return_counts=True)
+    order = np.lexsort((first, -sizes))
+    rank = np.empty(len(ids), dtype=int)
+    rank[order[ids[order] >= 0]] = np.arange(int((ids >= 0).sum()))
+    kept = labels >= 0
+    out[kept] = rank[inverse.reshape(-1)[kept]]
     return out
 
 
