@@ -86,7 +86,7 @@ both), 70 SVD dimensions or clusters of at least 7 clauses (both down); 30 SVD d
 about nine in ten of its complaint reviews have an uncovered clause) but the clauses themselves:
 about 97 % of the distinct candidate clauses occur once, and a topic's clauses share few words.
 
-Word clusters (issue 22, 2026-12-07): HDBSCAN left 54-55 % of the candidate clauses as noise,
+Word clusters (issue 22, 2026-12-07): HDBSCAN left 53-56 % of the candidate clauses as noise,
 and no density setting above kept a kind's once-said clauses together. Grouping the noise clauses
 that share a content word (each to its most widely held word; words held by at least 5 noise
 clauses, none held by more than 0.5 % of all the clauses, floor 25, nor a generic complaint word)

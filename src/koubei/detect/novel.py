@@ -366,7 +366,8 @@ def word_clusters(labels: np.ndarray, tokens: Sequence[Sequence[str]], min_size:
     said in many ways, and most of its clauses are distinct (0.5 % of a window's
     clauses or fewer hold the same content word). Here a word that at least
     ``min_size`` noise texts hold, and at most ``most`` texts in all (a word in
-    more is common to complaints of every kind: 可以, 比较, a shop's own name)
+    more is common to complaints of every kind: 可以, 比较, a shop's own name; in a
+    small window the caller's floor on ``most`` lets such a word through)
     and is no ``generic`` complaint word (太差, 不会: :func:`load_generic_words`),
     takes those noise texts as a cluster; words are taken the most widely held
     first, each text goes to the first word that takes it, and a word left with
