@@ -192,22 +192,24 @@ def test_uncovered_keeps_negatives_without_a_negative_topic() -> None:
 
 
 def test_growing_cluster_is_flagged_and_steady_one_is_not() -> None:
-    issues = find_novel(_history(), freq="W", min_size=5)
+    frame = _history()
+    issues = find_novel(frame, freq="W", min_size=5)
     assert list(issues.columns) == list(NOVEL_COLUMNS)
     assert len(issues) == 1
     row = issues.iloc[0]
     assert row["topic"] == "novel" and row["topic_zh"] == "新问题" and row["direction"] == ""
     assert json.loads(row["keywords"])[0] == "积分"
-    assert row["count"] == len(POINTS) and row["window"] == "2026-W48"
+    # at most one left as noise (HDBSCAN leaves 会员积分一直没到账 out with the clauses in text order)
+    assert len(POINTS) - 1 <= row["count"] <= len(POINTS) and row["window"] == "2026-W48"
     assert row["summary"].startswith("新问题: 积分/")
-    assert f"— {len(POINTS)} 条 (基线 " in row["summary"]
+    assert f"— {row['count']} 条 (基线 " in row["summary"]
     quotes = json.loads(row["quotes"])
     assert 1 <= len(quotes) <= 3 and all(q in POINTS for q in quotes) and len(set(quotes)) == len(quotes)
     ids = json.loads(row["review_ids"])
-    assert len(ids) == len(POINTS)
+    assert len(ids) == row["count"] and set(ids) <= set(frame["review_id"].iloc[-len(POINTS):])
     assert row["q_value"] <= 0.05 and row["issue_id"].startswith("KB-")
     trend = json.loads(row["trend"])
-    assert [t["count"] for t in trend] == [0, 0, 0, len(POINTS)]
+    assert [t["count"] for t in trend] == [0, 0, 0, row["count"]]
 
 
 def test_issue_is_stable_across_runs() -> None:
@@ -307,3 +309,26 @@ def test_new_kind_inside_reviews_with_a_known_complaint_is_one_issue() -> None:
     ids = json.loads(row["review_ids"])
     assert len(ids) == row["count"] and set(ids) <= set(f.loc[mixed, "review_id"])
     assert all(q in TASTE_AND_POINTS for q in json.loads(row["quotes"]))
+
+
+def test_new_kinds_do_not_depend_on_what_the_clause_book_read_before(default_model) -> None:  # type: ignore[no-untyped-def]
+    """A book numbers clauses in the order it meets them: a run over every window, over the last
+    one or a Dask partition first meet them in different orders. The clusterer must see the span's
+    clauses in one order (by text), or SVD and HDBSCAN, which depend on the order of their rows,
+    report different kinds for the same window."""
+    seen: list[list[str]] = []
+
+    class Spy(ClauseBook):
+        def clustered(self, clusterer, ids):  # type: ignore[no-untyped-def]
+            seen.append([self.texts[i] for i in ids])
+            return super().clustered(clusterer, ids)
+
+    frame = _history()
+    fresh = Spy(default_model.components.cues, default_model.segmenter)
+    a = find_novel(frame, freq="W", book=fresh)
+    worn = Spy(default_model.components.cues, default_model.segmenter)
+    worn.read(list(reversed(frame["text"].tolist())) + ["积分兑换的赠品一直没发货", "会员日积分翻倍是假的"])
+    b = find_novel(frame, freq="W", book=worn)
+    assert seen[0] == seen[1] == sorted(seen[0]) and len(seen[0]) > 20
+    pd.testing.assert_frame_equal(a, b)
+    assert len(a) == 1 and json.loads(a.iloc[0]["keywords"])[0] == "积分"

@@ -173,7 +173,7 @@ class ClauseBook:
         return [self._of[t] for t in texts]
 
     def clustered(self, clusterer: NovelClusterer, ids: np.ndarray) -> NovelClusterer:
-        """``clusterer`` fitted on the clauses ``ids`` (ascending), or the copy fitted last
+        """``clusterer`` fitted on the clauses ``ids`` (in that order), or the copy fitted last
         time when that was on the same clauses with the same settings: consecutive windows
         of a backfill whose spans hold the same clauses cluster them once."""
         key = (repr(sorted(clusterer.get_params().items())), ids.tobytes())
@@ -539,6 +539,9 @@ def novel_issues(candidates: pd.DataFrame, windows: pd.Series, totals: pd.Series
     used = used_columns(incidence)
     if len(used) == 0:
         return _empty()
+    # by text, not by id: ids follow the order the book met the clauses (one window, every window, a
+    # Dask partition first...), and the SVD and HDBSCAN depend on the order of their rows
+    used = used[np.argsort(np.array([book.texts[i] for i in used], dtype=object), kind="stable")]
     cl = book.clustered(clusterer or clause_clusterer(book.segmenter), used)
     ctx = _Context(cand, wins, totals[totals.index.isin(span)], cur, span, freq, _mask_fn(mask), n_quotes)
     rows = []
