@@ -736,6 +736,52 @@ def _clusterer(d: dict[str, Any]) -> str:
             f"{c['min_samples'] if c['min_samples'] is not None else 'the same'}.{words}")
 
 
+#: the q-values the planted new-kind tables show (the file holds a finer grid)
+PLANTED_QS = ("0.0001", "0.001", "0.005", "0.02")
+
+
+def novel_planted_section(res: Results) -> list[str]:
+    """``bench_novel_planted.py``: bursts of a held-out topic's complaints in the real stream, and the
+    new-kind leads on the clean stream, at each q."""
+    d = res["bench_novel_planted"]
+    qs = [q for q in PLANTED_QS if q in {str(g) for g in d["grid"]}]
+    lead_rows = [["shipped model", f] + [f2(r["per_100_windows"][q]) for q in qs]
+                 for f, r in d["leads_shipped_model"].items()]
+    for t, r in d["topics"].items():
+        lead_rows += [[f"without {t} ({r['split']})", f] + [f2(x["per_100_windows"][q]) for q in qs]
+                      for f, x in r["leads"].items()]
+    recall_rows = []
+    for split in ("dev", "confirm"):
+        for key, cell in d.get(f"by_k_{split}", {}).items():
+            freq, k = key.split("/")
+            recall_rows.append([split, freq, k, cell["scenarios"], f2(cell["plants_complaining"])]
+                               + [f"{f2(cell[q]['recall'])} ({f2(cell[q]['plants_in_issue'])})" for q in qs])
+    topic_rows = []
+    for t, r in d["topics"].items():
+        for key, cell in r["by_k"].items():
+            topic_rows.append([t, key] + [f2(cell[q]["recall"]) for q in qs])
+    cfg = d["config"]
+    return (provenance("bench_novel_planted", d) + [
+        "New kinds of complaint as `koubei emerging` meets them: one topic is held out of the taxonomy, a "
+        "model trained without it on half the gold labels scores the real hotpot stream "
+        f"({num(d['stream_reviews'])} reviews, every gold text out), and k of the other half's restaurant "
+        "reviews with that topic negative (never seen by the model, chosen by their labels alone) are put "
+        "in one window. A burst is found at q when a new-kind issue of that window with q-value at most q "
+        f"has at least {100 * d['planted_share']:g} % of its reviews planted. The new-kind step runs with "
+        f"the default config (baseline {cfg['baseline_windows']} windows, at least {cfg['min_count']} "
+        f"reviews, lift {cfg['min_lift']}); `koubei emerging` holds new kinds to q ≤ {cfg['max_q']} today. "
+        "Leads: new-kind issues per 100 windows of the clean stream (every window but the first, as "
+        "`--all-windows`), scored by the shipped model and by each model without a topic (whose leads "
+        "include that topic's real complaints in the stream).", ""]
+        + table(["scored by", "window"] + [f"leads per 100 windows, q ≤ {q}" for q in qs], lead_rows)
+        + ["Recall of planted bursts (in brackets: the median share of the k plants inside the issues that "
+           "are the burst, when found); plants complaining: the share of plants the model reads as a "
+           "complaint (negative overall or a topic negative), the rest cannot be candidates.", ""]
+        + table(["split", "window", "k", "scenarios", "plants complaining"] + [f"q ≤ {q}" for q in qs],
+                recall_rows)
+        + table(["held out", "window/k"] + [f"recall, q ≤ {q}" for q in qs], topic_rows))
+
+
 # ---------------------------------------------------------------- the page
 
 
@@ -798,6 +844,8 @@ SECTIONS = [
     Section("Emerging issues at scale", ("bench_emerging_scale", "bench_emerging_scale_dask"),
             emerging_scale_section),
     Section("New kinds of complaint", NOVEL_STEMS, novel_section),
+    Section("New kinds of complaint: planted bursts and leads", ("bench_novel_planted",),
+            novel_planted_section),
     Section("Monitoring: one incremental `koubei run`", ("bench_monitor",), monitor_section),
 ]
 

@@ -72,3 +72,41 @@ def test_the_union_ceiling_bounds_every_union_of_whole_words() -> None:
     got = bench.word_oracle(per, tokens, is_t, is_t.copy(), labelled, all_t=23, min_rows=5)
     assert got["pooled"] == round(11 / 23, 3)  # P then Y; X would take the pool under 0.7
     assert got["ceiling"] >= round(19 / 23, 3) - 0.001 and got["ceiling"] <= 1.0
+
+
+def test_a_planted_burst_is_found_by_an_issue_mostly_planted_at_or_under_the_q() -> None:
+    """scripts/bench_novel_planted.py: a burst counts as found at q only through a new-kind issue of
+    q-value <= q that is at least half plants; its plants are counted from those issues alone."""
+    load_script("bench_novel")  # bench_novel_planted imports it as a sibling module
+    bench = load_script("bench_novel_planted")
+    sc = {"freq": "M", "k": 10, "plants_complaining": 9, "issues": [
+        {"q": 0.003, "count": 6, "planted": 5},   # the burst, at q 0.003
+        {"q": 0.0001, "count": 9, "planted": 4},  # mostly the stream's own clauses: not the burst
+        {"q": 0.01, "count": 4, "planted": 2},    # half plants, at q 0.01
+    ]}
+    assert bench.found_at(sc, 0.001) == (False, 0)
+    assert bench.found_at(sc, 0.005) == (True, 5)
+    assert bench.found_at(sc, 0.02) == (True, 7)
+    missed = {"freq": "M", "k": 10, "plants_complaining": 4, "issues": []}
+    got = bench.summarize([sc, missed])["M/10"]
+    assert got["scenarios"] == 2 and got["plants_complaining"] == 0.65
+    assert got["0.001"] == {"recall": 0.0, "plants_in_issue": None}
+    assert got["0.005"] == {"recall": 0.5, "plants_in_issue": 0.5}
+    assert got["0.02"] == {"recall": 0.5, "plants_in_issue": 0.7}
+
+
+def test_plants_come_from_hotpot_first_and_are_topped_up_from_waimai() -> None:
+    import numpy as np
+    import pandas as pd
+
+    load_script("bench_novel")
+    bench = load_script("bench_novel_planted")
+    held = object.__new__(bench.HeldOut)
+    held.pool = {"hotpot": pd.DataFrame({"text": ["锅底里有头发", "碗没洗干净"]}),
+                 "waimai": pd.DataFrame({"text": ["菜里吃出虫子", "筷子有霉点", "吃完拉肚子"]})}
+    rng = np.random.default_rng(0)
+    two = held.draw(2, rng)
+    assert sorted(two["text"]) == ["碗没洗干净", "锅底里有头发"]
+    four = held.draw(4, rng)
+    assert {"锅底里有头发", "碗没洗干净"} <= set(four["text"]) and len(set(four["text"])) == 4
+    assert held.draw(6, rng) is None  # fewer plants than k: the scenario is skipped
