@@ -607,6 +607,7 @@ def test_a_borrowed_topic_is_kept_by_its_own_cue_not_by_being_taste(default_mode
     ("上菜挺快，就是地板有点滑", "environment_facilities"),  # a premises' floor (taxonomy 1.20)
     ("上下楼梯太滑了，味道不错", "environment_facilities"),
     ("鸡皮上还带毛，吃着恶心", "hygiene_safety"),
+    ("海苔卷调味刚刚好", "taste"),  # seasoning said just right (taxonomy 1.21), not a hotpot's 调味台
 ])
 def test_a_topics_detects_word_adds_it(default_model, text: str, topic: str) -> None:
     from koubei.model.predict import added_by_words
@@ -621,8 +622,9 @@ def test_a_topics_detects_word_adds_it(default_model, text: str, topic: str) -> 
 def test_no_detects_word_adds_nothing(default_model) -> None:
     from koubei.model.predict import added_by_words
 
-    texts = ["味道很好，下次还来", "头发丝都洗得很干净"]  # hygiene detects hair on meat, not hair (hair care)
-    assert added_by_words(default_model.components, [[], [3]], texts) == [[], [3]]
+    texts = ["味道很好，下次还来", "头发丝都洗得很干净",  # hygiene detects hair on meat, not hair (hair care)
+             "调味台的小料很丰富"]  # 调味 alone is a hotpot's condiment bar
+    assert added_by_words(default_model.components, [[], [3], []], texts) == [[], [3], []]
     # ...nor fleece-lined boots or a kiwi's fuzzy skin
     furry = ["靴子里面还带毛，很暖和", "猕猴桃皮上有毛很正常"]
     assert added_by_words(default_model.components, [[], []], furry) == [[], []]

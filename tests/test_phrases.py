@@ -8,7 +8,7 @@ current slang (在线, 绝绝子, yyds, 踩雷), mild praise (还行, 还可以)
 reviews. None of them is a gold text. A row with ``known_miss`` set is one the
 shipped model still gets wrong, with what it says (strict xfail: fixing it fails
 the test until the row is updated). Issue 20's target is at most 5 % of the rows
-(42 of 840); :data:`MAX_KNOWN_MISSES` is where the shipped model stands, a ratchet
+(42 of 856); :data:`MAX_KNOWN_MISSES` is where the shipped model stands, a ratchet
 that only goes down for a file of the same rows. Rows 184-292 were written in
 three batches after the lexicon's first 183 (CHANGELOG, issue 20), and the taste
 directions checked from then on; rows 293-373 are taste complaints and seasoning praise
@@ -32,8 +32,11 @@ to confirm them; rows 794-803 a fifteenth, of mixed reviews whose complaint foll
 sixteenth, written from a reading of 69 scored demo rows before lexicon 1.15 and taxonomy 1.19 (a
 review of verdicts alone: 强烈推荐; a taste that grows as one chews: 越嚼越香; 普通 a middling verdict;
 hardly any pieces: 一大袋打开没几颗; arrival the next day), and 826-840 a seventeenth of the same kinds,
-written after their first draft to confirm it. New rows and checks may come in as misses, and the
-ratchet moves with them.
+written after their first draft to confirm it; rows 841-856 an eighteenth, of seasonings put in just
+right (辣椒面撒得刚好), balances (甜而不腻), too much of a seasoning, and help given with care
+(客服耐心地讲解了使用方法), written after the first draft of taxonomy 1.21 and lexicon 1.17 and before
+their last part (a seasoning put in just right read as praise). New rows and checks may come in as
+misses, and the ratchet moves with them.
 """
 
 from __future__ import annotations
@@ -43,8 +46,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-#: rows the shipped model gets wrong today (topics, sentiment or taste directions); the target is 40
-MAX_KNOWN_MISSES = 147
+#: rows the shipped model gets wrong today (topics, sentiment or taste directions); the target is 42
+MAX_KNOWN_MISSES = 145
 
 PHRASES = pd.read_csv(Path(__file__).parent / "data" / "phrases.csv", keep_default_na=False, dtype=str)
 

@@ -107,12 +107,12 @@ class _Seasonings:
             if words is not None:
                 self._kinds.append((words, lexicon, re.compile(after), re.compile(f"(?:{before})$")))
         self.any = _alternation([w for _, lex, _, _ in self._kinds for w in lex])
-        # a seasoning said put in, however much (盐放得刚刚好, 调料放得很足, 辣椒加的不多); not oil, as
-        # often a car's or a cosmetic's (油加得不多, 卸妆油放得有点久), nor 放 of keeping (糖放得有点久了),
-        # nor what says no amount (盐放的位置)
+        # a seasoning said put in, however much (盐放得刚刚好, 调料放得很足, 辣椒加的不多, 孜然撒得刚好); not
+        # oil, as often a car's or a cosmetic's (油加得不多, 卸妆油放得有点久), nor 放 of keeping
+        # (糖放得有点久了), nor what says no amount (盐放的位置)
         put_in = _alternation([w for _, lex, _, _ in self._kinds for w in lex if w != "油"])
         self.put = None if put_in is None else re.compile(
-            f"(?:{put_in.pattern})(?:放|加|搁)(?:得|的)(?![^，,。！？!?；;]{{0,4}}久)"
+            f"(?:{put_in.pattern})(?:放|加|搁|撒)(?:得|的)(?![^，,。！？!?；;]{{0,4}}久)"
             "(?:很|挺|也|都)?(?:刚刚好|刚好|正好|恰到好处|恰好|适中|适量|合适|正合适|足|多|少|不多|不少"
             "|太多|太少|偏多|偏少|有点多|有点少|过多|过少)")
 
@@ -276,7 +276,13 @@ class TasteDirector:
         masked = None if pattern is None else self._masked_if_cued(text, pattern)
         if masked is None:  # same length as ``text`` otherwise: positions hold
             return []
-        return [(d, cue, start) for d, cue, start, end in self._found(masked, pattern, lexicon)
+        found = self._found(masked, pattern, lexicon)
+        if pattern is self._weak_re and self._seasonings.put is not None:
+            # a weak cue inside a seasoning said put in (辣 of 辣椒放得恰到好处) names no direction:
+            # too much or too little of it is a phrase cue already (辣椒放太多了), the rest says how much
+            put = [m.span() for m in self._seasonings.put.finditer(masked)]
+            found = [f for f in found if not any(s <= f[2] and f[3] <= e for s, e in put)]
+        return [(d, cue, start) for d, cue, start, end in found
                 if cue.startswith(NEGATORS) or not cue_negated(masked, start, end)]
 
     def _scan(self, text: str, pattern: re.Pattern[str] | None, lexicon: dict[str, str]
