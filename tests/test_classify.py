@@ -396,14 +396,18 @@ def test_taste_director_lists_denied_cues_apart_from_said_ones() -> None:
 
 def test_a_seasoning_said_put_in_just_right_names_no_direction() -> None:
     """辣椒放得恰到好处 says how much chili went in, not that the dish is too hot: the weak cue 辣
-    inside it names no direction (taxonomy 1.21), while too much or too little of it is still read,
-    and a weak cue outside the phrase still counts. 撒 puts a seasoning in too (孜然撒得刚好)."""
+    inside a seasoning put in just right or not much names no direction (taxonomy 1.21), while too
+    much or too little of it is still read, and a weak cue outside the phrase still counts. 撒 puts a
+    seasoning in too (孜然撒得刚好)."""
     for text in ("辣椒放得恰到好处", "辣椒加得不多", "孜然撒得刚好，很香", "糖加得不多，甜而不腻"):
         assert DIRECTOR.find(text) == [] and DIRECTOR.find_weak(text) == [], text
         assert DIRECTOR.seasoned(text), text  # it speaks of taste
     assert DIRECTOR.find("辣椒放得太多了") == [("too_spicy", "辣椒放得太多")]
     assert DIRECTOR.find("辣椒加得不多，不够辣") == [("not_spicy_enough", "不够辣")]
     assert DIRECTOR.find_weak("辣椒放得刚好，可是汤太咸") == [("too_salty", "咸")]
+    # a lot of it may be a complaint, and 恰好 going on as "happens to" says no amount: still read
+    assert DIRECTOR.find_weak("辣椒放得很多") == [("too_spicy", "辣")]
+    assert DIRECTOR.find_weak("辣椒放得恰好是一大把") == [("too_spicy", "辣")]
     # a balance praised (甜而不腻, 肥而不腻) is masked like 不甜不腻; 甜得发腻 is still too sweet
     assert DIRECTOR.find_weak("甜而不腻") == [] and DIRECTOR.find_weak("红烧肉肥而不腻") == []
     assert DIRECTOR.find("饮料甜得发腻") != []

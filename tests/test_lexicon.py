@@ -819,3 +819,17 @@ def test_missing_or_unreadable_file(tmp_path: Path) -> None:
 def test_opinion_phrases_keep_the_lexicon_phrase_whole(default_model, text: str, opinion: str) -> None:  # type: ignore[no-untyped-def]
     [p] = default_model.predict([text])
     assert opinion in p.opinions, p
+
+
+@pytest.mark.parametrize(("text", "praise"), [
+    ("客服耐心地解答了半天", True), ("店员很有耐心地介绍", True), ("客服很细心地帮我处理了退换", True),
+    ("辣椒放得恰到好处", True), ("烤串孜然撒得刚好", True), ("调味刚刚好", True), ("甜度正合适", True),
+    ("绿豆糕甜而不腻", True),
+    # a denied care, a spill, "happens to" and "just the opposite" are no praise (a helper's review)
+    ("客服缺乏耐心地回复我", False), ("客服不是很耐心地解答", False), ("没有耐心地解答", False),
+    ("客服毫无耐心地敷衍", False), ("外卖汤撒得正好在我身上", False),
+    ("花椒放的恰好是一大把，麻死了", False), ("调味刚好相反", False), ("东西放得刚好在门口", False),
+])
+def test_lexicon_1_17_care_and_a_seasoning_just_right_are_praise(lex, text: str, praise: bool) -> None:  # type: ignore[no-untyped-def]
+    """客服耐心地解答了半天 was a service complaint (半天 read as a wait), 调味刚刚好 said nothing."""
+    assert bool(lex.evidence(normalize(text)).praise) is praise, text

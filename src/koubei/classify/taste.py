@@ -49,6 +49,7 @@ _LESS_THAN = re.compile(r"没有?(?:以前|之前|上次|原来|那么|这么)")
 # unless 了 says it is more than wanted (酱有点儿多了); nor a plain 少放盐 or 下次少放点糖, what an
 # order's note or a regular's word to the cook says as often as a complaint.
 _PUT = "(?:放|加|下|搁|撒|倒|挤|淋|浇)"
+_JUST = "刚刚好|刚好|正好|恰到好处|恰好|适中|适量|合适|正合适"  # an amount said just right
 _STRONG = "(?:太|过|过于|也太|实在太)"
 _MILD = "(?:有点|有些|有点儿|偏)"
 _AMOUNT = "(?:多(?!少)|重|猛|狠)"  # not 放了多少
@@ -111,10 +112,13 @@ class _Seasonings:
         # oil, as often a car's or a cosmetic's (油加得不多, 卸妆油放得有点久), nor 放 of keeping
         # (糖放得有点久了), nor what says no amount (盐放的位置)
         put_in = _alternation([w for _, lex, _, _ in self._kinds for w in lex if w != "油"])
-        self.put = None if put_in is None else re.compile(
-            f"(?:{put_in.pattern})(?:放|加|搁|撒)(?:得|的)(?![^，,。！？!?；;]{{0,4}}久)"
-            "(?:很|挺|也|都)?(?:刚刚好|刚好|正好|恰到好处|恰好|适中|适量|合适|正合适|足|多|少|不多|不少"
-            "|太多|太少|偏多|偏少|有点多|有点少|过多|过少)")
+        said_put = f"(?:{put_in.pattern})(?:放|加|搁|撒)(?:得|的)(?![^，,。！？!?；;]{{0,4}}久)(?:很|挺|也|都)?" \
+            if put_in is not None else None
+        self.put = None if said_put is None else re.compile(
+            f"{said_put}(?:{_JUST}|足|多|少|不多|不少|太多|太少|偏多|偏少|有点多|有点少|过多|过少)")
+        # ...of which just right or not much names no direction (辣椒放得恰到好处, 辣椒加得不多): the
+        # weak cue inside (辣 of 辣椒) is no complaint; 很多 may be one (辣椒放得很多), so it stays read
+        self.put_mildly = None if said_put is None else re.compile(f"{said_put}(?:{_JUST}|不多)(?![是在到落相])")
 
     def find(self, text: str) -> list[tuple[str, int, int]]:
         """(direction, start, end) of each phrase in ``text``, in order."""
@@ -277,10 +281,10 @@ class TasteDirector:
         if masked is None:  # same length as ``text`` otherwise: positions hold
             return []
         found = self._found(masked, pattern, lexicon)
-        if pattern is self._weak_re and self._seasonings.put is not None:
-            # a weak cue inside a seasoning said put in (辣 of 辣椒放得恰到好处) names no direction:
-            # too much or too little of it is a phrase cue already (辣椒放太多了), the rest says how much
-            put = [m.span() for m in self._seasonings.put.finditer(masked)]
+        if pattern is self._weak_re and self._seasonings.put_mildly is not None:
+            # a weak cue inside a seasoning said put in just right or not much (辣 of 辣椒放得恰到好处,
+            # 辣椒加得不多) names no direction
+            put = [m.span() for m in self._seasonings.put_mildly.finditer(masked)]
             found = [f for f in found if not any(s <= f[2] and f[3] <= e for s, e in put)]
         return [(d, cue, start) for d, cue, start, end in found
                 if cue.startswith(NEGATORS) or not cue_negated(masked, start, end)]
