@@ -80,33 +80,33 @@ def test_a_planted_burst_is_found_by_an_issue_mostly_planted_at_or_under_the_q()
     load_script("bench_novel")  # bench_novel_planted imports it as a sibling module
     bench = load_script("bench_novel_planted")
     sc = {"freq": "M", "k": 10, "plants_complaining": 9, "issues": [
-        {"q": 0.003, "count": 6, "planted": 5},   # the burst, at q 0.003
-        {"q": 0.0001, "count": 9, "planted": 4},  # mostly the stream's own clauses: not the burst
-        {"q": 0.01, "count": 4, "planted": 2},    # half plants, at q 0.01
+        {"q": 0.003, "count": 6, "planted": 5, "plants": [0, 1, 2, 3, 4]},  # the burst, at q 0.003
+        {"q": 0.0001, "count": 9, "planted": 4, "plants": [5, 6, 7, 8]},  # mostly the stream's own
+        {"q": 0.01, "count": 4, "planted": 2, "plants": [4, 9]},  # half plants, one shared with the first
     ]}
     assert bench.found_at(sc, 0.001) == (False, 0)
     assert bench.found_at(sc, 0.005) == (True, 5)
-    assert bench.found_at(sc, 0.02) == (True, 7)
+    assert bench.found_at(sc, 0.02) == (True, 6)  # plant 4 is in two issues: counted once
     missed = {"freq": "M", "k": 10, "plants_complaining": 4, "issues": []}
     got = bench.summarize([sc, missed])["M/10"]
     assert got["scenarios"] == 2 and got["plants_complaining"] == 0.65
     assert got["0.001"] == {"recall": 0.0, "plants_in_issue": None}
     assert got["0.005"] == {"recall": 0.5, "plants_in_issue": 0.5}
-    assert got["0.02"] == {"recall": 0.5, "plants_in_issue": 0.7}
+    assert got["0.02"] == {"recall": 0.5, "plants_in_issue": 0.6}
 
 
-def test_plants_come_from_hotpot_first_and_are_topped_up_from_waimai() -> None:
+def test_plants_are_drawn_from_both_sources_and_never_more_than_half_the_pool() -> None:
     import numpy as np
     import pandas as pd
 
     load_script("bench_novel")
     bench = load_script("bench_novel_planted")
     held = object.__new__(bench.HeldOut)
-    held.pool = {"hotpot": pd.DataFrame({"text": ["锅底里有头发", "碗没洗干净"]}),
-                 "waimai": pd.DataFrame({"text": ["菜里吃出虫子", "筷子有霉点", "吃完拉肚子"]})}
+    hotpot = ["锅底里有头发", "碗没洗干净", "毛肚上有根头发"]
+    waimai = ["菜里吃出虫子", "筷子有霉点", "吃完拉肚子", "饭里有小石子", "外卖盒里有根毛"]
+    held.pool = {"hotpot": pd.DataFrame({"text": hotpot}), "waimai": pd.DataFrame({"text": waimai})}
     rng = np.random.default_rng(0)
-    two = held.draw(2, rng)
-    assert sorted(two["text"]) == ["碗没洗干净", "锅底里有头发"]
-    four = held.draw(4, rng)
-    assert {"锅底里有头发", "碗没洗干净"} <= set(four["text"]) and len(set(four["text"])) == 4
-    assert held.draw(6, rng) is None  # fewer plants than k: the scenario is skipped
+    drawn = [set(held.draw(4, rng)["text"]) for _ in range(20)]
+    assert all(len(d) == 4 and d <= set(hotpot + waimai) for d in drawn)
+    assert any(d & set(waimai) for d in drawn) and any(d & set(hotpot) for d in drawn)
+    assert held.draw(5, rng) is None  # more than half of the 8: the tries would plant the same reviews
