@@ -222,14 +222,18 @@ class Setup:
         self.sentiment.tune_band(p, np.array([self.gold[i].sentiment for i in tr]))
         return self.sentiment
 
-    def score_half(self, tax: Taxonomy, gold: list[GoldRecord], k: int, seed: int) -> pd.DataFrame:
-        """Train on half ``k`` with ``tax``/``gold``, score the other half's gold-negative reviews
-        and the background."""
+    def fit_half(self, tax: Taxonomy, gold: list[GoldRecord], k: int, seed: int) -> Components:
+        """The topic detector and polarity head trained on half ``k`` with ``tax``/``gold``."""
         tr = np.flatnonzero(self.fold == k)
         sent = self.sentiment_for(k)
         topics, polarity = fit_topic_parts(tax, self.emb, sent, [self.gold_docs[i] for i in tr],
                                            [gold[i] for i in tr], seed=seed)
-        comps = Components(tax, self.emb, sent, topics, polarity)
+        return Components(tax, self.emb, sent, topics, polarity)
+
+    def score_half(self, tax: Taxonomy, gold: list[GoldRecord], k: int, seed: int) -> pd.DataFrame:
+        """Train on half ``k`` with ``tax``/``gold``, score the other half's gold-negative reviews
+        and the background."""
+        comps = self.fit_half(tax, gold, k, seed)
         te = [i for i in np.flatnonzero(self.fold != k) if self.gold[i].sentiment == "neg"]
         ids = [self.gold[i].id for i in te]
         texts = [self.gold[i].text for i in te]

@@ -83,12 +83,12 @@ from koubei.detect.novel import ClauseBook, clause_clusterer, find_novel
 from koubei.model.predict import Components, predict_docs
 from koubei.text.docs import Doc, prepare_many
 from koubei.text.normalize import normalize
-from koubei.train.default_recipe import fit_topic_parts
 
 T0 = time.time()
 HOTPOT = "timed/meituan_wuhan_hotpot_reviews.csv"
 SOURCES = ("hotpot", "waimai")  # restaurant reviews, as the stream's
 GRID = (0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05)
+CONFIG = EmergingConfig()  # the default settings koubei emerging runs with
 PLANTED_SHARE = 0.5  # an issue is the burst when at least this share of its reviews are plants
 FRAME_COLUMNS = ("review_id", "text", "time", "status", "flags", "sentiment")
 
@@ -127,12 +127,7 @@ class HeldOut:
     def __init__(self, setup: Setup, topic: str, seed: int) -> None:
         self.topic = topic
         tax = without(setup.tax, topic)
-        gold = strip(setup.gold, topic)
-        tr = np.flatnonzero(setup.fold == 0)
-        sent = setup.sentiment_for(0)
-        topics, polarity = fit_topic_parts(tax, setup.emb, sent, [setup.gold_docs[i] for i in tr],
-                                           [gold[i] for i in tr], seed=seed)
-        self.comps = Components(tax, setup.emb, sent, topics, polarity)
+        self.comps = setup.fit_half(tax, strip(setup.gold, topic), 0, seed)
         self.book = ClauseBook(CueMatcher(tax), setup.model.segmenter)
         seen: set[str] = set()
         rows: dict[str, list[int]] = {s: [] for s in SOURCES}
@@ -163,11 +158,10 @@ class Step:
     """The new-kind step of ``koubei emerging`` on one window size, with the default config."""
 
     def __init__(self, freq: str, book: ClauseBook, segmenter: object) -> None:
-        cfg = EmergingConfig()
         self.freq, self.book = freq, book
         self.clusterer = clause_clusterer(segmenter)  # type: ignore[arg-type]
-        self.kw = {"baseline_windows": cfg.baseline_windows, "min_size": cfg.min_count,
-                   "min_lift": cfg.min_lift, "max_q": 1.0, "mask": False}
+        self.kw = {"baseline_windows": CONFIG.baseline_windows, "min_size": CONFIG.min_count,
+                   "min_lift": CONFIG.min_lift, "max_q": 1.0, "mask": False}
 
     def issues(self, frame: pd.DataFrame, wins: pd.Series, current: pd.Timestamp) -> pd.DataFrame:
         return find_novel(frame, freq=self.freq, windows=wins, current=current, clusterer=self.clusterer,
@@ -198,8 +192,7 @@ def leads(frame: pd.DataFrame, step: Step) -> dict[str, Any]:
 def scenarios(frame: pd.DataFrame, held: HeldOut, step: Step, ks: list[int], n: int,
               rng: np.random.Generator) -> list[dict[str, Any]]:
     wins, index = windows_of(frame, step.freq)
-    cfg = EmergingConfig()
-    eligible = [w for w in index[cfg.baseline_windows:-1] if (wins == w).any()]
+    eligible = [w for w in index[CONFIG.baseline_windows:-1] if (wins == w).any()]
     out = []
     for k in ks:
         for s in range(n):
@@ -235,7 +228,7 @@ def found_at(sc: dict[str, Any], q: float) -> tuple[bool, int]:
 
 def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    keys = sorted({(r["freq"], r["k"]) for r in runs}, key=lambda x: (x[0], x[1]))
+    keys = sorted({(r["freq"], r["k"]) for r in runs})
     for freq, k in keys:
         sub = [r for r in runs if r["freq"] == freq and r["k"] == k]
         complaining = float(np.mean([r["plants_complaining"] / k for r in sub]))
@@ -268,14 +261,13 @@ def main(argv: list[str] | None = None) -> int:
     setup = Setup(corpora, 0, args.seed)
     stream, docs = clean_stream(setup, corpora)
     shipped_book = ClauseBook(setup.model.components.cues, setup.model.segmenter)
-    cfg = EmergingConfig()
     report: dict[str, Any] = {
         "command": "python scripts/bench_novel_planted.py " + " ".join(argv or sys.argv[1:]),
         "date": time.strftime("%Y-%m-%d"), "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "seed": args.seed, "scenarios_per_k": args.scenarios, "ks": ks, "grid": list(GRID),
         "planted_share": PLANTED_SHARE,
-        "config": {"baseline_windows": cfg.baseline_windows, "min_count": cfg.min_count,
-                   "min_lift": cfg.min_lift, "max_q": cfg.max_q},
+        "config": {"baseline_windows": CONFIG.baseline_windows, "min_count": CONFIG.min_count,
+                   "min_lift": CONFIG.min_lift, "max_q": CONFIG.max_q},
         "stream_reviews": len(stream),
         "shipped_model": {"taxonomy": setup.tax.version,
                           "lexicon": setup.model.manifest.get("lexicon", {}).get("version")},
