@@ -833,3 +833,26 @@ def test_opinion_phrases_keep_the_lexicon_phrase_whole(default_model, text: str,
 def test_lexicon_1_17_care_and_a_seasoning_just_right_are_praise(lex, text: str, praise: bool) -> None:  # type: ignore[no-untyped-def]
     """客服耐心地解答了半天 was a service complaint (半天 read as a wait), 调味刚刚好 said nothing."""
     assert bool(lex.evidence(normalize(text)).praise) is praise, text
+
+
+@pytest.mark.parametrize(("text", "praise"), [
+    ("价格真的低", True), ("菜的价格很低，不过量比较少", True), ("价格低廉", True), ("价位亲民", True),
+    ("价格也低很多", True),
+    # value for money, a wish, a comparison, a condition, another price: no praise
+    ("性价比低", False), ("性价比很低", False), ("如果价格低一点就好了", False), ("价格低于携程", False),
+    ("如果价格低的话还会买", False), ("进价低", False), ("北美油价低", False), ("价格不低", False),
+])
+def test_lexicon_1_18_a_low_price_is_praise(lex, text: str, praise: bool) -> None:  # type: ignore[no-untyped-def]
+    """主播推荐的，价格真的低 read as a price complaint: the head learnt 低 from 性价比低."""
+    assert bool(lex.evidence(normalize(text)).praise) is praise, text
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("分量和以前一样足", "praise"), ("份量还是和以前一样", "praise"),
+    ("分量和以前一样少", "worse"),  # as bad as before
+])
+def test_lexicon_1_18_a_portion_as_before(lex, text: str, kind: str) -> None:  # type: ignore[no-untyped-def]
+    """没有少给，分量和以前一样足 read as a small portion once the model was retrained: the same as
+    before is as good as before for a portion too, as for a taste."""
+    ev = lex.evidence(normalize(text))
+    assert getattr(ev, kind) and not (ev.praise if kind == "worse" else ev.worse), ev

@@ -8,7 +8,7 @@ current slang (在线, 绝绝子, yyds, 踩雷), mild praise (还行, 还可以)
 reviews. None of them is a gold text. A row with ``known_miss`` set is one the
 shipped model still gets wrong, with what it says (strict xfail: fixing it fails
 the test until the row is updated). Issue 20's target is at most 5 % of the rows
-(42 of 856); :data:`MAX_KNOWN_MISSES` is where the shipped model stands, a ratchet
+(44 of 889); :data:`MAX_KNOWN_MISSES` is where the shipped model stands, a ratchet
 that only goes down for a file of the same rows. Rows 184-292 were written in
 three batches after the lexicon's first 183 (CHANGELOG, issue 20), and the taste
 directions checked from then on; rows 293-373 are taste complaints and seasoning praise
@@ -35,7 +35,9 @@ hardly any pieces: 一大袋打开没几颗; arrival the next day), and 826-840 
 written after their first draft to confirm it; rows 841-856 an eighteenth, of seasonings put in just
 right (辣椒面撒得刚好), balances (甜而不腻), too much of a seasoning, and help given with care
 (客服耐心地讲解了使用方法), written after the first draft of taxonomy 1.21 and lexicon 1.17 and before
-their last part (a seasoning put in just right read as praise). New rows and checks may come in as
+their last part (a seasoning put in just right read as praise); rows 857-873 a nineteenth and
+874-889 a twentieth, of every kind, written before taxonomy 1.22, lexicon 1.18 and the one-clause
+praise rule (the shipped model before them missed 6 of the 33). New rows and checks may come in as
 misses, and the ratchet moves with them.
 """
 
@@ -46,8 +48,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-#: rows the shipped model gets wrong today (topics, sentiment or taste directions); the target is 42
-MAX_KNOWN_MISSES = 145
+#: rows the shipped model gets wrong today (topics, sentiment or taste directions); the target is 44
+MAX_KNOWN_MISSES = 134
 
 PHRASES = pd.read_csv(Path(__file__).parent / "data" / "phrases.csv", keep_default_na=False, dtype=str)
 

@@ -198,12 +198,14 @@ def test_default_taxonomy_declares_what_older_taxonomies_got_from_the_code() -> 
     from koubei.classify.taste import taste_rules
 
     tax = load_taxonomy()
-    assert tax.declares_taste_rules and tax.version == "1.21"
+    assert tax.declares_taste_rules and tax.version == "1.22"
     stripped = dataclasses.replace(tax, taste_directions=tuple(
         dataclasses.replace(d, decides_polarity=(), detects_topic=()) for d in tax.taste_directions))
     assert not stripped.declares_taste_rules
     legacy, rules = taste_rules(stripped), taste_rules(tax)
-    assert legacy.detecting == rules.detecting
+    # 1.22: rancid oil (油耗味) detects the taste topic as 哈喇味 does
+    rancid = {("off_flavor", "油耗味")}
+    assert rules.detecting - legacy.detecting == rancid and legacy.detecting <= rules.detecting
     # 1.5 takes four too-bland cues out of the deciding ones: 不甜, 不咸 are as often praise;
     # 1.12 adds 没有咸味 and 没咸味 to the cues, not to the deciding ones
     taken_out = {("too_bland", c) for c in ("不甜", "没有甜味", "没甜味", "不咸", "没有咸味", "没咸味")}
@@ -218,7 +220,10 @@ def test_default_taxonomy_declares_what_older_taxonomies_got_from_the_code() -> 
     spoilt = {("off_flavor", c) for c in ("馊", "馊味", "哈喇", "哈喇味", "油哈")}
     # 1.14: cloying said as 甜到发齁
     cloyed = {("too_sweet", c) for c in ("甜到发齁", "甜到齁", "甜齁")}
-    assert rules.decisive - legacy.decisive == cloying | put_in | spoilt | cloyed
+    # 1.22: too oily said with 太 or as 油腻 (every gold taste mention holding one, not denied, is
+    # too oily), and rancid oil
+    oily = {("too_oily", c) for c in ("太油", "油腻", "油太大", "油有点大", "油的要命", "油得要命")}
+    assert rules.decisive - legacy.decisive == cloying | put_in | spoilt | cloyed | oily | rancid
     # 1.18: a level too high names too sweet and, like 太甜, decides nothing; too salty's decides
     assert not rules.decides("too_sweet", "甜度太高") and rules.decides("too_salty", "盐分超标")
     # 1.14: too much of a seasoning put in, said in any of the ways excess_pattern reads,
@@ -230,14 +235,15 @@ def test_default_taxonomy_declares_what_older_taxonomies_got_from_the_code() -> 
     assert not rules.picks("too_salty", "放了太多盐") and not rules.picks("too_oily", "油太多")
     assert {d for d, _ in rules.decisive} == {"too_bland", "too_salty", "too_heavy", "not_spicy_enough",
                                               "too_sweet", "too_spicy", "too_oily", "off_flavor"}
-    assert not rules.decides("too_spicy", "很辣") and not rules.decides("too_oily", "油腻")
+    assert not rules.decides("too_spicy", "很辣") and not rules.decides("too_oily", "很油")
+    assert rules.decides("too_oily", "油腻")
     assert not rules.decides("too_sweet", "很甜") and not rules.decides("too_sweet", "好甜")
     assert rules.decides("too_bland", "甜度不够") and not rules.decides("too_bland", "不甜")
     assert rules.detects("off_flavor", "哈喇味") and not rules.detects("off_flavor", "异味")
     assert rules.detects("too_oily", "油的要命") and not rules.detects("bad_general", "难吃")
     # off flavour's food-only cues are picked by name; a whole direction's cues are not
     food_only = {("off_flavor", c) for c in ("馊", "馊味", "哈喇", "哈喇味", "油哈")}
-    assert legacy.picked == rules.picked == food_only
+    assert legacy.picked == food_only and rules.picked == food_only | rancid
     # 1.18: 土腥味 is a cue, but tap water and air conditioners have it too
     assert not rules.detects("off_flavor", "土腥味")
     assert rules.picks("off_flavor", "哈喇味") and not rules.picks("too_salty", "咸")

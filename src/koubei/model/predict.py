@@ -310,7 +310,7 @@ def predict_docs(c: Components, docs: list[Doc], topic_sets: list[list[int]] | N
         label = str(labels[i])
         if evidence is not None:
             label = slang_sentiment(settled_sentiment(label, evidence[i], tp), evidence[i], len(spans[i]), tp)
-        label = one_clause_sentiment(label, len(spans[i]), tp)
+        label = one_clause_sentiment(label, len(spans[i]), tp, None if evidence is None else evidence[i])
         label = conceded_sentiment(c.lexicon, label, clause_texts, spans[i], ctx[i], tp)
         if tset and verdicts_only(c, texts[i]):
             tp, tset = {}, []
@@ -960,22 +960,31 @@ def slang_sentiment(label: str, evidence: Evidence, clauses: int, topics: dict[s
     return label
 
 
-def one_clause_sentiment(label: str, clauses: int, topics: dict[str, str]) -> str:
+def one_clause_sentiment(label: str, clauses: int, topics: dict[str, str],
+                         evidence: Evidence | None = None) -> str:
     """The sentiment of a review of one clause (``clauses``: how many it has) whose every topic
-    is a complaint: ``neg``; whose every topic is neutral: ``neu``. The sentiment model reads
-    the whole review's words, and a short complaint in words it rarely saw (甜得发腻,
+    is a complaint: ``neg``; whose every topic is neutral: ``neu``; whose every topic is praised
+    and whose lexicon ``evidence`` holds nothing against praise: ``pos``. The sentiment model
+    reads the whole review's words, and a short complaint in words it rarely saw (甜得发腻,
     少发了一包, 有哈喇味) came out positive, where the polarity head, reading the same clause
     for its topic, said negative; a plain 口味凑合 or 质量一般 (``neu`` by the guideline) came out
-    negative. In a longer review the topics may leave out what the sentiment weighs, so it
-    keeps its own. Not every topic praised: on the gold folds that made as many wrong as right.
+    negative; 包装很结实, 客服回复很及时 and 效果很明显 came out negative (the gold head learnt
+    包装, 回复 and 效果 from the many complaints about them). In a longer review the topics may
+    leave out what the sentiment weighs, so it keeps its own.
 
-    What it changes in 5-fold CV on the gold labels: CHANGELOG.md (issue 20).
+    Praise only where the lexicon finds no complaint word, negator left over, worse than before
+    or contrast in the clause (``evidence``; none given, as for a model without a lexicon:
+    praise is left alone): without that check, on the gold folds it moved as many reviews
+    wrong as right (CHANGELOG.md, issue 20).
     """
     if clauses != 1 or not topics:
         return label
     said = set(topics.values())
     if said == {"neg"} or said == {"neu"}:
         return said.pop()
+    if said == {"pos"} and evidence is not None and not (
+            evidence.complaint or evidence.worse or evidence.denial or evidence.contrast):
+        return "pos"
     return label
 
 
