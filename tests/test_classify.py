@@ -411,3 +411,21 @@ def test_a_seasoning_said_put_in_just_right_names_no_direction() -> None:
     # a balance praised (甜而不腻, 肥而不腻) is masked like 不甜不腻; 甜得发腻 is still too sweet
     assert DIRECTOR.find_weak("甜而不腻") == [] and DIRECTOR.find_weak("红烧肉肥而不腻") == []
     assert DIRECTOR.find("饮料甜得发腻") != []
+
+
+@pytest.mark.parametrize(("text", "lacks"), [
+    ("这次炒的花生忘放盐了", True), ("凉皮辣椒加少了", True), ("盐放多了", True),  # a seasoning put in
+    ("没有辣味", True), ("卤蛋不入味", True), ("豆腐脑根本没味", True),  # deciding cues
+    ("又小又不甜", False),  # 不甜 is as often praise
+    ("一点都不淡", False),  # denied
+    ("少了一份米饭", False), ("太咸了", False),  # no lack: too salty has no missing seasonings
+])
+def test_a_clause_lacking_a_seasoning_or_flavour(text: str, lacks: bool) -> None:
+    assert DIRECTOR.lacks(text) is lacks
+
+
+@pytest.mark.parametrize("text", ["吃火锅配这个酸梅汤正好解油腻", "怕油腻的人可以放心点", "喝点茶解腻"])
+def test_greasiness_relieved_or_feared_is_no_too_oily_cue(text: str) -> None:
+    """Taxonomy 1.22 makes 油腻 decide too oily; 解油腻 and 怕油腻 are masked (a helper's review)."""
+    assert DIRECTOR.find(text) == [] and DIRECTOR.find_weak(text) == []
+

@@ -837,10 +837,12 @@ def test_lexicon_1_17_care_and_a_seasoning_just_right_are_praise(lex, text: str,
 
 @pytest.mark.parametrize(("text", "praise"), [
     ("价格真的低", True), ("菜的价格很低，不过量比较少", True), ("价格低廉", True), ("价位亲民", True),
-    ("价格也低很多", True),
+    ("价格也低很多", True), ("酒店房价很低", True), ("票价很低", True),
     # value for money, a wish, a comparison, a condition, another price: no praise
     ("性价比低", False), ("性价比很低", False), ("如果价格低一点就好了", False), ("价格低于携程", False),
     ("如果价格低的话还会买", False), ("进价低", False), ("北美油价低", False), ("价格不低", False),
+    # pitifully low, low-end, a resale or trade-in price (a helper's review)
+    ("价格低得可怜", False), ("价格比较低端", False), ("二手转卖价格很低", False), ("回收价格很低", False),
 ])
 def test_lexicon_1_18_a_low_price_is_praise(lex, text: str, praise: bool) -> None:  # type: ignore[no-untyped-def]
     """主播推荐的，价格真的低 read as a price complaint: the head learnt 低 from 性价比低."""

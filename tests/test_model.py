@@ -643,10 +643,18 @@ def test_no_detects_word_adds_nothing(default_model) -> None:
     # a range hood, a cool dry place or a baby chair reviewed as a product
     others = ["虾滑很滑很嫩", "这款乳液质地很滑", "方太抽烟机吸力很大", "请放在阴凉通风处", "宝宝椅质量很好"]
     assert added_by_words(default_model.components, [[]] * len(others), others) == [[]] * len(others)
-    # nor what only looks like the 1.22 words: exceeding expectations, a car's fuel use, bone
-    # shards, cloth that wore well
-    alike = ["效果超过期望", "这车油耗很低", "鸡处理得很干净，没有碎骨渣", "裤子穿了一年都没破"]
+    # nor what holds a 1.22 word and says nothing of its topic (the taxonomy's detects_exclude):
+    # a voucher or card that expires, bone shards, an unbroken screen, a carat, a shell company
+    alike = ["优惠券快过期了", "代金券都快过期了", "送的会员卡是过期的", "排骨剁得很干净，没碎骨头",
+             "手机摔了屏幕也没碎", "钻石几克拉", "这家公司就是个空壳公司", "周末人比想象中多"]
     assert added_by_words(default_model.components, [[]] * len(alike), alike) == [[]] * len(alike)
+    # the same words said of the goods still add their topics
+    goods = {"饼干快过期了": "freshness_quality", "过期的饼干": "freshness_quality",
+             "鸡蛋一个都没碎": "packaging", "称了一下多了几克": "portion_size",
+             "好多空壳": "freshness_quality", "包装简陋，但是比想象中多": "portion_size"}
+    added = added_by_words(default_model.components, [[]] * len(goods), list(goods))
+    ids = default_model.taxonomy.topic_ids
+    assert [[ids[j] for j in a] for a in added] == [[t] for t in goods.values()]
 
 
 def test_a_review_forms_empty_headers_name_no_topic(default_model) -> None:
@@ -1084,7 +1092,10 @@ def test_a_one_clause_review_takes_the_sentiment_its_topics_agree_on(
     ("包装很结实", "neg", 1, {"packaging": "pos"}, "pos"),  # the gold head read 包装 as a complaint
     ("客服回复很及时", "neg", 1, {"service_attitude": "pos", "after_sales": "pos"}, "pos"),
     ("送餐还算及时", "neu", 1, {"delivery_logistics": "pos"}, "pos"),
-    ("包装很精美", "pos", 1, {"packaging": "pos"}, "pos"),
+    ("包装精美有什么用", "neu", 1, {"packaging": "pos"}, "neu"),  # a question, a wish, hearsay
+    ("效果很明显？", "neg", 1, {"function_performance": "pos"}, "neg"),
+    ("包装如果结实就好了", "neg", 1, {"packaging": "pos"}, "neg"),
+    ("说是包装很结实", "neg", 1, {"packaging": "pos"}, "neg"),
     ("东西不怎么新鲜", "neg", 1, {"freshness_quality": "pos"}, "neg"),  # a negator left over
     ("包装倒是挺好就是漏了", "neg", 1, {"packaging": "pos"}, "neg"),  # a complaint word
     ("没有以前好吃", "neg", 1, {"taste": "pos"}, "neg"),  # worse than before
@@ -1099,7 +1110,7 @@ def test_a_one_clause_praise_with_nothing_against_it_is_positive(
     from koubei.classify.lexicon import load_lexicon
     from koubei.model.predict import one_clause_sentiment
 
-    assert one_clause_sentiment(label, clauses, topics, load_lexicon().evidence(text)) == settled
+    assert one_clause_sentiment(label, clauses, topics, load_lexicon().evidence(text), text) == settled
 
 
 @pytest.mark.parametrize("text", ["包装很结实", "客服回复很及时", "效果很明显"])
@@ -1278,6 +1289,28 @@ def test_a_topic_read_into_a_clause_that_names_another_is_dropped(default_model)
     assert drop_named_over([both, both], enc, tp) == [[taste], both]
     enc.__dict__["named"] = np.zeros_like(enc.named)  # as if the taxonomy named nothing
     assert drop_named_over([both, both], enc, tp) == [both, both]
+
+
+def test_a_topic_only_clauses_lacking_a_seasoning_carried_is_dropped(default_model) -> None:  # type: ignore[no-untyped-def]
+    """这次炒的花生忘放盐了 came out as order accuracy beside taste (忘 and 没有 of missing items).
+    A clause saying a seasoning left out or put in, or a deciding cue of too bland or not spicy
+    enough, speaks of taste; an item missing in a clause of its own keeps order accuracy, and
+    不甜 (as often praise) is no such cue: 又小又不甜 keeps its size."""
+    from koubei.model.predict import drop_lacking_taste
+
+    c = default_model.components
+    ids = c.taxonomy.topic_ids
+    taste, order, portion = ids.index("taste"), ids.index("order_accuracy"), ids.index("portion_size")
+    texts = ["这次炒的花生忘放盐了", "凉皮辣椒加少了，没有辣味", "少了一份米饭，菜也没味道", "又小又不甜"]
+    enc = c.encode(prepare_many(texts, default_model.segmenter))
+    tp = enc.topic_pass()
+    assert tp.clause_proba[0, order] >= 0.5  # the detector read order accuracy into the clause
+    with_order = sorted([taste, order])
+    sets = [with_order, with_order, with_order, sorted([taste, portion])]
+    assert drop_lacking_taste(c, sets, enc, tp) == [[taste], [taste], with_order, sorted([taste, portion])]
+    # a review whose taste was not detected is left as it is
+    assert drop_lacking_taste(c, [[order]] * 4, enc, tp) == [[order]] * 4
+    assert [p.topics for p in default_model.predict(texts[:2])] == [{"taste": "neg"}] * 2
 
 
 def test_a_seasoning_phrase_names_taste_in_its_clause(default_model) -> None:  # type: ignore[no-untyped-def]

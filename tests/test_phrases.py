@@ -49,7 +49,7 @@ import pandas as pd
 import pytest
 
 #: rows the shipped model gets wrong today (topics, sentiment or taste directions); the target is 44
-MAX_KNOWN_MISSES = 134
+MAX_KNOWN_MISSES = 129
 
 PHRASES = pd.read_csv(Path(__file__).parent / "data" / "phrases.csv", keep_default_na=False, dtype=str)
 

@@ -147,6 +147,30 @@ def test_taxonomy_file_errors(tmp_path: Path) -> None:
     assert load_taxonomy(js).topic_ids == ["taste"]
 
 
+def test_detects_exclude_masks_what_says_nothing_of_a_topic() -> None:
+    """Taxonomy 1.22: 优惠券快过期了 holds freshness's 快过期 and says nothing of it."""
+    from koubei.classify.cues import CueMatcher
+
+    fresh = [{"id": "freshness", "zh": "新鲜", "dimension": "product", "detects": ["快过期", "变质"]}]
+    tax = taxonomy_from_dict(_minimal(topics=fresh, detects_exclude=["(券|卡)(都|也)?快过期"]))
+    assert tax.detects_exclude == ("(券|卡)(都|也)?快过期",)
+    assert taxonomy_from_dict(tax.to_dict()) == tax  # round trip through a bundle's taxonomy.json
+    plain = taxonomy_from_dict(_minimal(topics=fresh))
+    assert "detects_exclude" not in plain.to_dict()  # absent when empty: older hashes do not move
+    assert plain.sha256() != tax.sha256()
+    words = CueMatcher(tax, "detects", tax.detects_exclude)
+    texts = ["饼干快过期了", "优惠券都快过期了", "优惠券快过期了，牛奶也变质了"]
+    assert words.counts(texts)[:, 0].tolist() == [1, 0, 1]
+    assert [words.has(t, 0) for t in texts] == [True, False, True]
+    assert words.hits(texts[2]) == [["变质"]]
+    assert CueMatcher(plain, "detects").counts(texts)[:, 0].tolist() == [1, 1, 2]
+    bad = r"my.yaml: detects_exclude: '\(券' is not a valid regular expression"
+    with pytest.raises(TaxonomyError, match=bad):
+        taxonomy_from_dict(_minimal(topics=fresh, detects_exclude=["(券"]), source="my.yaml")
+    with pytest.raises(TaxonomyError, match="'detects_exclude' must be a list of regular expressions"):
+        taxonomy_from_dict(_minimal(topics=fresh, detects_exclude="券过期"), source="my.yaml")
+
+
 def _salty(**rules: object) -> dict:
     return _minimal(taste_topic="taste", taste_directions=[
         {"id": "salty", "zh": "咸", "cues": ["太咸", "齁咸"], **rules},

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,9 @@ class Taxonomy:
         taste_directions: the taste directions, in file order.
         fallback_direction: the direction when no cue names one (``bad_general``).
         taste_exclude: words masked before taste cues are matched.
+        detects_exclude: regular expressions of phrases masked before topics' ``detects`` words are
+            looked for: they hold one and say nothing of its topic (优惠券快过期了, 没碎骨头;
+            taxonomy 1.22 on).
         source: where it was read from.
     """
 
@@ -110,6 +114,7 @@ class Taxonomy:
     taste_directions: tuple[TasteDirection, ...] = ()
     fallback_direction: str | None = None
     taste_exclude: tuple[str, ...] = ()
+    detects_exclude: tuple[str, ...] = ()
     source: str = field(default="<memory>", compare=False)
 
     @property
@@ -143,6 +148,8 @@ class Taxonomy:
         d = json.loads(json.dumps(asdict(self), ensure_ascii=False))  # tuples -> lists
         d.pop("source")
         d["dimensions"] = {x["id"]: {"zh": x["zh"], "en": x["en"]} for x in d["dimensions"]}
+        if not d["detects_exclude"]:  # optional: absent when empty (hashes stay stable)
+            del d["detects_exclude"]
         for x in d["topics"]:  # optional: absent when empty (hashes stay stable)
             for key in ("yields_to", "yields_shared"):
                 if x[key]:
@@ -232,8 +239,24 @@ def taxonomy_from_dict(raw: Any, *, source: str = "<memory>") -> Taxonomy:
         name=str(raw["name"]), version=str(raw["version"]), polarities=polarities,
         dimensions=dims, topics=topics, taste_topic=taste_topic,
         taste_directions=directions, fallback_direction=fallback,
-        taste_exclude=tuple(str(w) for w in raw.get("taste_exclude") or ()), source=source,
+        taste_exclude=tuple(str(w) for w in raw.get("taste_exclude") or ()),
+        detects_exclude=_patterns(raw.get("detects_exclude") or (), "detects_exclude", where), source=source,
     )
+
+
+def _patterns(raw: Any, what: str, where: str) -> tuple[str, ...]:
+    """A list of regular expressions, each checked to compile (``what``: the key, for the message)."""
+    if not isinstance(raw, (list, tuple)):
+        raise TaxonomyError(f"{where}: '{what}' must be a list of regular expressions")
+    out = []
+    for w in raw:
+        try:
+            re.compile(str(w))
+        except re.error as e:
+            raise TaxonomyError(f"{where}: {what}: {w!r} is not a valid regular expression ({e}); "
+                                "escape a literal bracket or parenthesis with a backslash") from e
+        out.append(str(w))
+    return tuple(out)
 
 
 def _check_id(value: Any, what: str, where: str) -> str:

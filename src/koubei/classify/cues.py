@@ -23,21 +23,30 @@ _SEP = "\x00"
 class CueMatcher:
     """Find each topic's cue words in normalized text (one regex per topic).
 
-    ``field``: the topic's word list to match, ``cues`` or ``detects`` (:class:`koubei.taxonomy.Topic`).
+    ``field``: the topic's word list to match, ``cues`` or ``detects`` (:class:`koubei.taxonomy.Topic`);
+    ``exclude``: regular expressions of phrases masked first, which hold a word and say nothing of
+    its topic (the taxonomy's ``detects_exclude``: 优惠券快过期了 holds 快过期).
     """
 
-    def __init__(self, taxonomy: Taxonomy, field: str = "cues") -> None:
+    def __init__(self, taxonomy: Taxonomy, field: str = "cues", exclude: Sequence[str] = ()) -> None:
         self.taxonomy = taxonomy
         words = [getattr(t, field) for t in taxonomy.topics]
-        if any(_SEP in c for ws in words for c in ws):
+        if any(_SEP in c for ws in [*words, exclude] for c in ws):
             raise ValueError("a cue word holds a NUL character")
+        self._exclude = re.compile("|".join(f"(?:{w})" for w in exclude)) if exclude else None
         self._res = [
             re.compile("|".join(re.escape(c) for c in sorted(ws, key=len, reverse=True))) if ws else None
             for ws in words
         ]
 
+    def _masked(self, text: str) -> str:
+        """``text`` with the ``exclude`` phrases blanked out (same length)."""
+        ex = self._exclude
+        return text if ex is None else ex.sub(lambda m: _SEP * len(m.group()), text)
+
     def hits(self, text: str) -> list[list[str]]:
         """For each topic (taxonomy order), the cue words found in ``text``."""
+        text = self._masked(text)
         return [r.findall(text) if r is not None else [] for r in self._res]
 
     def pattern(self, topic_index: int) -> re.Pattern[str] | None:
@@ -46,7 +55,7 @@ class CueMatcher:
 
     def has(self, text: str, topic_index: int) -> bool:
         r = self._res[topic_index]
-        return bool(r is not None and r.search(text))
+        return bool(r is not None and r.search(self._masked(text)))
 
     def counts(self, texts: Sequence[str]) -> np.ndarray:
         """Cue hits per text (rows) and topic (columns): ``len(hits(text)[j])`` for every text.
@@ -55,10 +64,11 @@ class CueMatcher:
         texts joined by a character no cue holds (:mod:`koubei.text.batch`).
         """
         joined = Joined(texts, _SEP)
+        text = self._masked(joined.text)  # same length: positions still tell the owner
         out = np.zeros((len(texts), len(self._res)), dtype=np.int64)
         for j, r in enumerate(self._res):
             if r is not None:
-                at = np.fromiter((m.start() for m in r.finditer(joined.text)), dtype=np.int64)
+                at = np.fromiter((m.start() for m in r.finditer(text)), dtype=np.int64)
                 out[:, j] = np.bincount(joined.owners(at), minlength=len(texts))
         return out
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from koubei.taxonomy import Taxonomy
 from koubei.text.clauses import NEGATORS
@@ -317,6 +318,19 @@ class TasteDirector:
             return []
         return [(d, cue) for d, cue, start, end in self._found(masked, self._re, self._cue_dir)
                 if not cue.startswith(NEGATORS) and cue_negated(masked, start, end)]
+
+    def lacks(self, text: str) -> bool:
+        """Whether ``text`` says the food lacks a seasoning or a flavour: a seasoning said put in
+        (:meth:`seasoned`: 忘放盐了, 辣椒加少了) or a cue, not negated, that decides the polarity
+        of a direction that has ``missing_seasonings`` (too bland, not spicy enough: 没有辣味,
+        不入味; not 不甜, as often praise: 又小又不甜 says a size too)."""
+        lacking, rules = self._lacking, self.rules
+        return self.seasoned(text) or any(d in lacking and rules.decides(d, cue)
+                                          for d, cue in self.find(text))
+
+    @cached_property
+    def _lacking(self) -> frozenset[str]:
+        return frozenset(d.id for d in self.taxonomy.taste_directions if d.missing_seasonings)
 
     @property
     def has_seasonings(self) -> bool:
