@@ -421,7 +421,15 @@ def test_a_seasoning_said_put_in_just_right_names_no_direction() -> None:
     ("少了一份米饭", False), ("太咸了", False),  # no lack: too salty has no missing seasonings
 ])
 def test_a_clause_lacking_a_seasoning_or_flavour(text: str, lacks: bool) -> None:
-    assert DIRECTOR.lacks(text) is lacks
+    assert (DIRECTOR.lacks(text) is not None) is lacks
+
+
+def test_what_a_clause_says_besides_a_lack_is_left() -> None:
+    """忘放盐了还少了一份米饭: the missing salt is blanked out, the missing rice is left."""
+    rest = DIRECTOR.lacks("忘放盐了还少了一份米饭")
+    assert rest is not None and len(rest) == len("忘放盐了还少了一份米饭")
+    assert "少了一份米饭" in rest and "盐" not in rest
+    assert DIRECTOR.lacks("菜不新鲜还没味道") == "菜不新鲜还\x00\x00\x00"
 
 
 @pytest.mark.parametrize("text", ["吃火锅配这个酸梅汤正好解油腻", "怕油腻的人可以放心点", "喝点茶解腻"])

@@ -843,8 +843,9 @@ def test_lexicon_1_17_care_and_a_seasoning_just_right_are_praise(lex, text: str,
     ("如果价格低的话还会买", False), ("进价低", False), ("北美油价低", False), ("价格不低", False),
     # pitifully low, low-end, a resale or trade-in price (a helper's review)
     ("价格低得可怜", False), ("价格比较低端", False), ("二手转卖价格很低", False), ("回收价格很低", False),
+    ("价格很低调", False), ("价格低得惊人", True),  # lexicon 1.19
 ])
-def test_lexicon_1_18_a_low_price_is_praise(lex, text: str, praise: bool) -> None:  # type: ignore[no-untyped-def]
+def test_lexicon_1_18_and_1_19_a_low_price_is_praise(lex, text: str, praise: bool) -> None:  # type: ignore[no-untyped-def]
     """主播推荐的，价格真的低 read as a price complaint: the head learnt 低 from 性价比低."""
     assert bool(lex.evidence(normalize(text)).praise) is praise, text
 

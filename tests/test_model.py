@@ -646,12 +646,14 @@ def test_no_detects_word_adds_nothing(default_model) -> None:
     # nor what holds a 1.22 word and says nothing of its topic (the taxonomy's detects_exclude):
     # a voucher or card that expires, bone shards, an unbroken screen, a carat, a shell company
     alike = ["优惠券快过期了", "代金券都快过期了", "送的会员卡是过期的", "排骨剁得很干净，没碎骨头",
-             "手机摔了屏幕也没碎", "钻石几克拉", "这家公司就是个空壳公司", "周末人比想象中多"]
+             "手机摔了屏幕也没碎", "钻石几克拉", "这家公司就是个空壳公司", "周末人比想象中多",
+             "衣服上的线头比想象中多"]
     assert added_by_words(default_model.components, [[]] * len(alike), alike) == [[]] * len(alike)
     # the same words said of the goods still add their topics
     goods = {"饼干快过期了": "freshness_quality", "过期的饼干": "freshness_quality",
-             "鸡蛋一个都没碎": "packaging", "称了一下多了几克": "portion_size",
-             "好多空壳": "freshness_quality", "包装简陋，但是比想象中多": "portion_size"}
+             "这个套餐快过期了才发给我": "freshness_quality", "鸡蛋一个都没碎": "packaging",
+             "称了一下多了几克": "portion_size", "好多空壳": "freshness_quality",
+             "包装简陋，但是比想象中多": "portion_size", "一大袋打开，里面的薯片比想象中多": "portion_size"}
     added = added_by_words(default_model.components, [[]] * len(goods), list(goods))
     ids = default_model.taxonomy.topic_ids
     assert [[ids[j] for j in a] for a in added] == [[t] for t in goods.values()]
@@ -1096,6 +1098,8 @@ def test_a_one_clause_review_takes_the_sentiment_its_topics_agree_on(
     ("效果很明显？", "neg", 1, {"function_performance": "pos"}, "neg"),
     ("包装如果结实就好了", "neg", 1, {"packaging": "pos"}, "neg"),
     ("说是包装很结实", "neg", 1, {"packaging": "pos"}, "neg"),
+    ("主要是包装很结实", "neu", 1, {"packaging": "pos"}, "pos"),  # 要是 inside 主要是: no condition
+    ("可以说是包装很结实了", "neg", 1, {"packaging": "pos"}, "pos"),  # 说是 of emphasis, not hearsay
     ("东西不怎么新鲜", "neg", 1, {"freshness_quality": "pos"}, "neg"),  # a negator left over
     ("包装倒是挺好就是漏了", "neg", 1, {"packaging": "pos"}, "neg"),  # a complaint word
     ("没有以前好吃", "neg", 1, {"taste": "pos"}, "neg"),  # worse than before
@@ -1301,15 +1305,18 @@ def test_a_topic_only_clauses_lacking_a_seasoning_carried_is_dropped(default_mod
     c = default_model.components
     ids = c.taxonomy.topic_ids
     taste, order, portion = ids.index("taste"), ids.index("order_accuracy"), ids.index("portion_size")
-    texts = ["这次炒的花生忘放盐了", "凉皮辣椒加少了，没有辣味", "少了一份米饭，菜也没味道", "又小又不甜"]
+    fresh = ids.index("freshness_quality")
+    texts = ["这次炒的花生忘放盐了", "凉皮辣椒加少了，没有辣味", "少了一份米饭，菜也没味道", "又小又不甜",
+             # a cue of the topic outside what says the lack keeps it (a helper's review)
+             "忘放盐了还少了一份米饭", "菜不新鲜还没味道"]
     enc = c.encode(prepare_many(texts, default_model.segmenter))
     tp = enc.topic_pass()
     assert tp.clause_proba[0, order] >= 0.5  # the detector read order accuracy into the clause
     with_order = sorted([taste, order])
-    sets = [with_order, with_order, with_order, sorted([taste, portion])]
-    assert drop_lacking_taste(c, sets, enc, tp) == [[taste], [taste], with_order, sorted([taste, portion])]
+    sets = [with_order, with_order, with_order, sorted([taste, portion]), with_order, sorted([taste, fresh])]
+    assert drop_lacking_taste(c, sets, enc, tp) == [[taste], [taste], *sets[2:]]
     # a review whose taste was not detected is left as it is
-    assert drop_lacking_taste(c, [[order]] * 4, enc, tp) == [[order]] * 4
+    assert drop_lacking_taste(c, [sorted([order, portion])], enc, tp)[0] == sorted([order, portion])
     assert [p.topics for p in default_model.predict(texts[:2])] == [{"taste": "neg"}] * 2
 
 

@@ -164,6 +164,14 @@ def test_detects_exclude_masks_what_says_nothing_of_a_topic() -> None:
     assert [words.has(t, 0) for t in texts] == [True, False, True]
     assert words.hits(texts[2]) == [["变质"]]
     assert CueMatcher(plain, "detects").counts(texts)[:, 0].tolist() == [1, 1, 2]
+    # each pattern must read a batch's joined text as each text alone, and compile
+    tax_dot = taxonomy_from_dict(_minimal(topics=fresh, detects_exclude=["券.{0,3}过期"]), source="my.yaml")
+    with pytest.raises(TaxonomyError, match=r"my.yaml: detects_exclude: '券.\{0,3\}过期' could match across"):
+        CueMatcher(tax_dot, "detects", tax_dot.detects_exclude)
+    tax_ref = taxonomy_from_dict(_minimal(topics=fresh, detects_exclude=["变(质)", "(券)\\1快过期"]))
+    # each pattern on its own: joined, the first one's group would take the second one's \1
+    ref = CueMatcher(tax_ref, "detects", tax_ref.detects_exclude)
+    assert ref.counts(["券券快过期了", "变质", "券快过期了"])[:, 0].tolist() == [0, 0, 1]
     bad = r"my.yaml: detects_exclude: '\(券' is not a valid regular expression"
     with pytest.raises(TaxonomyError, match=bad):
         taxonomy_from_dict(_minimal(topics=fresh, detects_exclude=["(券"]), source="my.yaml")
@@ -222,7 +230,7 @@ def test_default_taxonomy_declares_what_older_taxonomies_got_from_the_code() -> 
     from koubei.classify.taste import taste_rules
 
     tax = load_taxonomy()
-    assert tax.declares_taste_rules and tax.version == "1.22"
+    assert tax.declares_taste_rules and tax.version == "1.23"
     stripped = dataclasses.replace(tax, taste_directions=tuple(
         dataclasses.replace(d, decides_polarity=(), detects_topic=()) for d in tax.taste_directions))
     assert not stripped.declares_taste_rules

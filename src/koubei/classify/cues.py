@@ -13,11 +13,30 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import sparse
 
+from koubei.errors import TaxonomyError
 from koubei.taxonomy import Taxonomy
-from koubei.text.batch import Joined
+from koubei.text.batch import Joined, scans_alike
 
 #: joins a batch's texts for :meth:`CueMatcher.counts`; no cue may hold it
 _SEP = "\x00"
+
+
+def _blank(m: re.Match[str]) -> str:
+    return _SEP * len(m.group())
+
+
+def _exclusion(pattern: str, source: str) -> re.Pattern[str]:
+    """One ``detects_exclude`` pattern, compiled and checked to read a joined batch as each text."""
+    where = f"{source}: detects_exclude: {pattern!r}"
+    try:
+        compiled = re.compile(pattern)
+    except re.error as e:
+        raise TaxonomyError(f"{where} is not a valid regular expression ({e})") from e
+    if not scans_alike(pattern, _SEP):
+        raise TaxonomyError(f"{where} could match across two texts of a batch or match nothing "
+                            "(^, $, a dot, a negated class or an empty match): spell out the "
+                            "characters it spans")
+    return compiled
 
 
 class CueMatcher:
@@ -25,7 +44,11 @@ class CueMatcher:
 
     ``field``: the topic's word list to match, ``cues`` or ``detects`` (:class:`koubei.taxonomy.Topic`);
     ``exclude``: regular expressions of phrases masked first, which hold a word and say nothing of
-    its topic (the taxonomy's ``detects_exclude``: 优惠券快过期了 holds 快过期).
+    its topic (the taxonomy's ``detects_exclude``: 优惠券快过期了 holds 快过期). Each is matched on
+    its own, and must find in a batch's joined text what it finds in each text alone
+    (:func:`koubei.text.batch.scans_alike`: no ``^``, ``$``, dot or negated class); one that
+    does not, or does not compile, is a :class:`~koubei.errors.TaxonomyError` naming the
+    taxonomy's file and the pattern.
     """
 
     def __init__(self, taxonomy: Taxonomy, field: str = "cues", exclude: Sequence[str] = ()) -> None:
@@ -33,7 +56,7 @@ class CueMatcher:
         words = [getattr(t, field) for t in taxonomy.topics]
         if any(_SEP in c for ws in [*words, exclude] for c in ws):
             raise ValueError("a cue word holds a NUL character")
-        self._exclude = re.compile("|".join(f"(?:{w})" for w in exclude)) if exclude else None
+        self._exclude = [_exclusion(w, taxonomy.source) for w in exclude]
         self._res = [
             re.compile("|".join(re.escape(c) for c in sorted(ws, key=len, reverse=True))) if ws else None
             for ws in words
@@ -41,8 +64,9 @@ class CueMatcher:
 
     def _masked(self, text: str) -> str:
         """``text`` with the ``exclude`` phrases blanked out (same length)."""
-        ex = self._exclude
-        return text if ex is None else ex.sub(lambda m: _SEP * len(m.group()), text)
+        for ex in self._exclude:
+            text = ex.sub(_blank, text)
+        return text
 
     def hits(self, text: str) -> list[list[str]]:
         """For each topic (taxonomy order), the cue words found in ``text``."""

@@ -319,14 +319,29 @@ class TasteDirector:
         return [(d, cue) for d, cue, start, end in self._found(masked, self._re, self._cue_dir)
                 if not cue.startswith(NEGATORS) and cue_negated(masked, start, end)]
 
-    def lacks(self, text: str) -> bool:
-        """Whether ``text`` says the food lacks a seasoning or a flavour: a seasoning said put in
-        (:meth:`seasoned`: 忘放盐了, 辣椒加少了) or a cue, not negated, that decides the polarity
-        of a direction that has ``missing_seasonings`` (too bland, not spicy enough: 没有辣味,
-        不入味; not 不甜, as often praise: 又小又不甜 says a size too)."""
+    def lacks(self, text: str) -> str | None:
+        """``text`` with what says the food lacks a seasoning or a flavour blanked out (same
+        length), or None where nothing says so: a seasoning said put in or left out (as
+        :meth:`seasoned` reads it: 忘放盐了, 辣椒加少了) or a cue, not negated, that decides the
+        polarity of a direction that has ``missing_seasonings`` (too bland, not spicy enough:
+        没有辣味, 不入味; not 不甜, as often praise: 又小又不甜 says a size too). What is left says
+        what else the clause speaks of (忘放盐了还少了一份米饭: 少了)."""
+        spans: list[tuple[int, int]] = []
+        seasonings = self._seasonings
+        if seasonings.any is not None and seasonings.any.search(text) is not None:
+            masked = self._mask(text)
+            spans += [(start, end) for _, start, end in seasonings.find(masked)]
+            if seasonings.put is not None:
+                spans += [m.span() for m in seasonings.put.finditer(masked)]
         lacking, rules = self._lacking, self.rules
-        return self.seasoned(text) or any(d in lacking and rules.decides(d, cue)
-                                          for d, cue in self.find(text))
+        spans += [(start, start + len(cue)) for d, cue, start in self.matches(text)
+                  if d in lacking and rules.decides(d, cue)]
+        if not spans:
+            return None
+        chars = list(text)
+        for start, end in spans:
+            chars[start:end] = "\x00" * (end - start)
+        return "".join(chars)
 
     @cached_property
     def _lacking(self) -> frozenset[str]:

@@ -465,9 +465,10 @@ def drop_lacking_taste(c: Components, topic_sets: list[list[int]], enc: Encoding
     taste: the detector learnt 忘, 少了 and 没有 from missing items. Where the review's taste is
     detected, a topic is dropped when every clause saying it (giving it :data:`BORROWED_BELOW` or
     more, or holding one of its cues) says a seasoning was put in or left out, or holds a cue of a
-    direction that lacks something (:meth:`~koubei.classify.taste.TasteDirector.lacks`), and none
-    of its taxonomy ``detects`` words. 少了一份米饭，菜也没味道 keeps its order accuracy: the
-    missing rice is said in a clause of its own.
+    direction that lacks something (:meth:`~koubei.classify.taste.TasteDirector.lacks`), holds none
+    of the topic's cues outside what says so (辣椒加少了 keeps no 少了 of its own; 忘放盐了还少了一份米饭
+    does, and 不新鲜没味道 its 不新鲜) and none of its taxonomy ``detects`` words. 少了一份米饭，菜也
+    没味道 keeps its order accuracy: the missing rice is said in a clause of its own.
     """
     taste_id = c.taxonomy.taste_topic
     if not taste_id or taste_id not in c.taxonomy.topic_ids:
@@ -475,16 +476,21 @@ def drop_lacking_taste(c: Components, topic_sets: list[list[int]], enc: Encoding
     taste = c.taxonomy.topic_ids.index(taste_id)
     said = (tp.clause_proba >= BORROWED_BELOW) | enc.cued
     named = enc.named
-    lacks: dict[int, bool] = {}
+    rest: dict[int, str | None] = {}  # clause row -> its text less what says a lack (None: no lack)
+
+    def lacking_only(r: int, j: int) -> bool:
+        if r not in rest:
+            rest[r] = c.taste.lacks(enc.clause_texts[r])
+        left = rest[r]
+        return left is not None and not named[r, j] and not c.cues.has(left, j)
+
     out = []
     for tset, span in zip(topic_sets, clause_spans(enc.owner, len(enc.docs))):
         if taste in tset and len(tset) > 1:
             keep = []
             for j in tset:
                 rows = [r for r in span if said[r, j]]
-                if j != taste and rows and not named[rows, j].any() and all(
-                        lacks[r] if r in lacks else lacks.setdefault(r, c.taste.lacks(enc.clause_texts[r]))
-                        for r in rows):
+                if j != taste and rows and all(lacking_only(r, j) for r in rows):
                     continue
                 keep.append(j)
             tset = keep
@@ -1000,7 +1006,8 @@ def slang_sentiment(label: str, evidence: Evidence, clauses: int, topics: dict[s
 
 #: a question, a wish, a condition or hearsay: what a clause praises in it is not said to be so
 #: (包装精美有什么用, 效果很明显？, 包装如果结实就好了, 说是包装很结实)
-_NOT_SAID = re.compile(r"[?？]|吗|有什么用|有啥用|如果|要是|假如|若是|但愿|希望|说是|号称|据说|听说|宣传")
+_NOT_SAID = re.compile(r"[?？]|吗|有什么用|有啥用|如果|(?<![主只])要是|假如|若是|但愿|希望|(?<![得以])说是"
+                       r"|号称|据说|听说")
 
 
 def one_clause_sentiment(label: str, clauses: int, topics: dict[str, str],
