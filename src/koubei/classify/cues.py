@@ -26,17 +26,13 @@ def _blank(m: re.Match[str]) -> str:
 
 
 def _exclusion(pattern: str, source: str) -> re.Pattern[str]:
-    """One ``detects_exclude`` pattern, compiled and checked to read a joined batch as each text."""
-    where = f"{source}: detects_exclude: {pattern!r}"
-    try:
-        compiled = re.compile(pattern)
-    except re.error as e:
-        raise TaxonomyError(f"{where} is not a valid regular expression ({e})") from e
+    """One ``detects_exclude`` pattern (checked to compile when the taxonomy was read), compiled and
+    checked to read a joined batch as each text."""
     if not scans_alike(pattern, _SEP):
-        raise TaxonomyError(f"{where} could match across two texts of a batch or match nothing "
-                            "(^, $, a dot, a negated class or an empty match): spell out the "
-                            "characters it spans")
-    return compiled
+        raise TaxonomyError(f"{source}: detects_exclude: {pattern!r} could match across two texts of a "
+                            "batch or match nothing (^, $, a dot, a negated class or an empty match): "
+                            "spell out the characters it spans")
+    return re.compile(pattern)
 
 
 class CueMatcher:
@@ -47,8 +43,8 @@ class CueMatcher:
     its topic (the taxonomy's ``detects_exclude``: 优惠券快过期了 holds 快过期). Each is matched on
     its own, and must find in a batch's joined text what it finds in each text alone
     (:func:`koubei.text.batch.scans_alike`: no ``^``, ``$``, dot or negated class); one that
-    does not, or does not compile, is a :class:`~koubei.errors.TaxonomyError` naming the
-    taxonomy's file and the pattern.
+    does not is a :class:`~koubei.errors.TaxonomyError` naming the taxonomy's file and the
+    pattern (the taxonomy's loader has checked that each compiles).
     """
 
     def __init__(self, taxonomy: Taxonomy, field: str = "cues", exclude: Sequence[str] = ()) -> None:

@@ -326,13 +326,8 @@ class TasteDirector:
         polarity of a direction that has ``missing_seasonings`` (too bland, not spicy enough:
         没有辣味, 不入味; not 不甜, as often praise: 又小又不甜 says a size too). What is left says
         what else the clause speaks of (忘放盐了还少了一份米饭: 少了)."""
-        spans: list[tuple[int, int]] = []
-        seasonings = self._seasonings
-        if seasonings.any is not None and seasonings.any.search(text) is not None:
-            masked = self._mask(text)
-            spans += [(start, end) for _, start, end in seasonings.find(masked)]
-            if seasonings.put is not None:
-                spans += [m.span() for m in seasonings.put.finditer(masked)]
+        phrases, put = self._seasoning_spans(text)
+        spans = phrases + put
         lacking, rules = self._lacking, self.rules
         spans += [(start, start + len(cue)) for d, cue, start in self.matches(text)
                   if d in lacking and rules.decides(d, cue)]
@@ -357,13 +352,18 @@ class TasteDirector:
         (盐放得太重, 没有放太多盐), in a phrase of at least ``shortest`` characters, or says how
         it was put in (盐放得刚刚好, 调料放得很足): it speaks of taste, whatever else it holds
         (足 and 刚好 of a portion)."""
-        pattern = self._seasonings.any
-        if pattern is None or pattern.search(text) is None:
-            return False
+        phrases, put = self._seasoning_spans(text)
+        return any(end - start >= shortest for start, end in phrases) or bool(put)
+
+    def _seasoning_spans(self, text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """Where ``text`` says too much or too little of a seasoning put in, and where it says how
+        it was put in (:meth:`seasoned`), as (start, end) spans: both empty when it names none."""
+        seasonings = self._seasonings
+        if seasonings.any is None or seasonings.any.search(text) is None:
+            return [], []
         masked = self._mask(text)
-        put = self._seasonings.put
-        return (any(end - start >= shortest for _, start, end in self._seasonings.find(masked))
-                or (put is not None and put.search(masked) is not None))
+        put = [] if seasonings.put is None else [m.span() for m in seasonings.put.finditer(masked)]
+        return [(start, end) for _, start, end in seasonings.find(masked)], put
 
     def _own(self, directions: list[str], texts: list[str]) -> list[str]:
         """``directions`` (in order, once each) less those every cue of which, said in ``texts``,

@@ -426,6 +426,12 @@ def verdicts_only(c: Components, text: str) -> bool:
     return c.lexicon is not None and c.lexicon.verdicts_only(text)
 
 
+def clauses_saying(enc: Encoding, tp: TopicPass) -> np.ndarray:
+    """Which clauses say which topic (clauses × topics): giving it :data:`BORROWED_BELOW` or more,
+    or holding one of its cues."""
+    return (tp.clause_proba >= BORROWED_BELOW) | enc.cued
+
+
 def drop_named_over(topic_sets: list[list[int]], enc: Encoding, tp: TopicPass) -> list[list[int]]:
     """Drop a topic that only clauses naming another of the review's topics carried.
 
@@ -440,7 +446,7 @@ def drop_named_over(topic_sets: list[list[int]], enc: Encoding, tp: TopicPass) -
     if not named.any():
         return topic_sets
     own = enc.cued | named
-    says = (tp.clause_proba >= BORROWED_BELOW) | own  # clauses × topics that say the topic
+    says = clauses_saying(enc, tp) | named  # clauses × topics that say the topic
     some = np.zeros(len(topic_sets), dtype=bool)  # the few reviews with a clause naming a topic
     some[enc.owner[named.any(axis=1)]] = True
     out = []
@@ -474,7 +480,7 @@ def drop_lacking_taste(c: Components, topic_sets: list[list[int]], enc: Encoding
     if not taste_id or taste_id not in c.taxonomy.topic_ids:
         return topic_sets
     taste = c.taxonomy.topic_ids.index(taste_id)
-    said = (tp.clause_proba >= BORROWED_BELOW) | enc.cued
+    said = clauses_saying(enc, tp)
     named = enc.named
     rest: dict[int, str | None] = {}  # clause row -> its text less what says a lack (None: no lack)
 
@@ -634,7 +640,7 @@ def drop_verdict_borne(c: Components, topic_sets: list[list[int]], enc: Encoding
     lex = c.lexicon
     if lex is None or not lex.verdicts:
         return topic_sets
-    said = (tp.clause_proba >= BORROWED_BELOW) | enc.cued
+    said = clauses_saying(enc, tp)
     named = enc.named
     sure = sigmoid(tp.clause_max) >= PLAIN_AT
     spans = clause_spans(enc.owner, len(enc.docs))
